@@ -1,0 +1,9 @@
+"""KPI Desk core: the sheet model, the book (SQLite), import and export.
+
+Nothing in this package imports QtWidgets; the window lives in ``ui``.
+"""
+
+__version__ = "0.1.0"
+APP_NAME = "KPIDesk"
+APP_TITLE = "KPI Desk"
+ORGANIZATION = "KPIDesk"

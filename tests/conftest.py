@@ -1,0 +1,32 @@
+"""Test set-up: headless Qt, a private data folder, the gui marker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_TEXT = REPO.parent / "shared" / "kpi_sheets_kumamoto_r2.txt"
+SAMPLE_TEXT = REPO / "resources" / "samples" / "kpi_sheets_kumamoto_r2.txt"
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Keep logs and settings of every test out of the user's real folders."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("KPIDESK_DATA_DIR", str(path))
+    return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a QApplication as ``gui``."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "qapp" in fixtures or "qtbot" in fixtures:
+            item.add_marker(pytest.mark.gui)
