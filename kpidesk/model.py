@@ -1,0 +1,173 @@
+"""The one vocabulary of KPI Desk: a ``Sheet`` with its value rows and cells.
+
+A sheet is one KPI分析シート (form 別記様式2) of one report year. Years are
+Western fiscal years (2019 is 令和元年度); ``kpidesk.eras`` converts them to
+and from era labels. A cell keeps the text exactly as typed or printed and
+exposes its parsed number, when it has one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kpidesk import eras, values
+
+DEFAULT_BASELINE_LABEL = "戦略策定時実績値"
+
+#: The three text sections of the form, in order: (attribute, heading).
+TEXT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("efforts", "取組状況"),
+    ("issues", "課題等"),
+    ("direction", "今後の方向性"),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of the value table, kept exactly as typed.
+
+    Attributes:
+        text: the text as typed or printed (``"6,498"``, ``"△1,417"``, ``"集計中"``).
+    """
+
+    text: str = ""
+
+    @property
+    def parsed(self) -> values.ParsedValue:
+        """What the text means: a number, a known word, empty or not understood."""
+        return values.parse_value(self.text)
+
+    @property
+    def number(self) -> Decimal | None:
+        """The parsed number, or None when the text is not a number."""
+        return self.parsed.number
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing (or only spaces) was typed."""
+        return not self.text.strip()
+
+
+@dataclass
+class ValueRow:
+    """One line of the value table: a label, a unit and a cell per column.
+
+    Attributes:
+        label: the row's name (``単年``, ``累計``, ``市町村(累計)``, ``県``).
+        unit: the unit printed beside the base value (``件/年``, ``%``).
+        baseline: the value when the strategy was made.
+        actuals: one cell per actual year of the sheet, in year order.
+        target: the target value.
+    """
+
+    label: str = ""
+    unit: str = ""
+    baseline: Cell = field(default_factory=Cell)
+    actuals: list[Cell] = field(default_factory=list)
+    target: Cell = field(default_factory=Cell)
+
+    def latest_actual(self, years: list[int]) -> tuple[int, Cell] | None:
+        """The newest (year, cell) with something typed, or None."""
+        for year, cell in reversed(list(zip(years, self.actuals, strict=False))):
+            if not cell.is_empty:
+                return year, cell
+        return None
+
+
+@dataclass
+class Sheet:
+    """One KPI analysis sheet of one report year.
+
+    A sheet is identified in a book by (report_year, no). ``id``, ``revision``
+    and ``updated_at`` are the book's bookkeeping and take no part in equality.
+
+    Attributes:
+        report_year: the fiscal year being reported on (2020 for the R2 report).
+        no: the KPI number as printed (``"9"``).
+        departments: 担当課, one or more.
+        title: the KPI's name.
+        section: the strategy section heading the sheet belongs to.
+        baseline_label: the first column's name without its year.
+        baseline_year: the year of the base value.
+        actual_years: one year per actual column, ascending.
+        target_year: the year of the target.
+        rows: the value rows.
+        efforts: 取組状況, one paragraph per bullet.
+        issues: 課題等, one paragraph per bullet.
+        direction: 今後の方向性, one paragraph per bullet.
+    """
+
+    report_year: int
+    no: str
+    departments: list[str] = field(default_factory=list)
+    title: str = ""
+    section: str = ""
+    baseline_label: str = DEFAULT_BASELINE_LABEL
+    baseline_year: int = 2019
+    actual_years: list[int] = field(default_factory=list)
+    target_year: int = 2023
+    rows: list[ValueRow] = field(default_factory=list)
+    efforts: list[str] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    direction: list[str] = field(default_factory=list)
+    id: int | None = field(default=None, compare=False)
+    revision: int = field(default=0, compare=False)
+    updated_at: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The sheet's identity in a book: (report year, No)."""
+        return self.report_year, self.no
+
+    @property
+    def departments_text(self) -> str:
+        """The departments joined as printed on the form (``観光振興課、港湾課``)."""
+        return "、".join(self.departments)
+
+    def column_labels(self) -> list[str]:
+        """The value table's header row, in era form, as on the form."""
+        return [
+            f"{self.baseline_label} ({eras.short_label(self.baseline_year)})",
+            *(f"{eras.short_label(year)}実績値" for year in self.actual_years),
+            f"目標値 ({eras.short_label(self.target_year)})",
+        ]
+
+    def latest_actual(self) -> tuple[int, Cell] | None:
+        """The newest actual with something typed in the first row that has one."""
+        for row in self.rows:
+            found = row.latest_actual(self.actual_years)
+            if found is not None:
+                return found
+        return None
+
+    def text_section(self, name: str) -> list[str]:
+        """The bullets of one text section by attribute name (``efforts``...)."""
+        if name not in {attr for attr, _ in TEXT_SECTIONS}:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def all_cells(self) -> list[Cell]:
+        """Every cell of the value table, row by row."""
+        return [cell for row in self.rows for cell in (row.baseline, *row.actuals, row.target)]
+
+
+_NO_PATTERN = re.compile(r"(\d+)")
+
+
+def no_sort_key(no: str) -> tuple[int, int, str]:
+    """Sort key that orders Nos as numbers, then by text (``9`` < ``10`` < ``10-2``).
+
+    Nos without a number sort after those with one.
+    """
+    normalized = values.normalize_width(no)
+    match = _NO_PATTERN.search(normalized)
+    if match is None:
+        return 1, 0, normalized
+    return 0, int(match.group(1)), normalized
+
+
+def sheet_sort_key(sheet: Sheet) -> tuple[tuple[int, int, str], int]:
+    """Order of sheets in lists and exports: by No as a number, then by report year."""
+    return no_sort_key(sheet.no), sheet.report_year

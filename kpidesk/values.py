@@ -1,0 +1,217 @@
+"""Parse and format the values of a KPI sheet's value table.
+
+A cell of the value table (別記様式2) holds either a number as printed
+(``6,498``, ``77.6``, ``△1,417``), one of a few known words (``集計中``,
+``—``, ``認定なし``, ``認定``, ``前年比減``, ``前年比増``), or nothing yet.
+This module tells which, without ever changing the text a person typed:
+the model keeps the text and asks :func:`parse_value` what it means.
+
+Numbers are :class:`decimal.Decimal` and keep the precision as typed
+(``77.60`` stays ``Decimal('77.60')``), so nothing is rounded behind the
+user's back. :func:`format_number` writes a number back in the form the
+sheets print it, with thousands separators and the chosen negative mark.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+#: Every word that may stand in a cell instead of a number, with its meaning.
+#: The keys are the canonical spellings; :data:`WORD_ALIASES` maps other
+#: spellings of the same word onto them.
+KNOWN_WORDS: dict[str, str] = {
+    "集計中": "集計中（実績値がまだ確定していない）",
+    "—": "該当なし",
+    "認定なし": "認定なし",
+    "認定": "認定あり",
+    "前年比減": "目標: 前年より減らす",
+    "前年比増": "目標: 前年より増やす",
+}
+
+#: Other spellings of the known words, mapped to their canonical spelling.
+#: A lone dash of any common kind means "—" (not applicable). The katakana
+#: long vowel mark ``ー`` is deliberately not one of them.
+WORD_ALIASES: dict[str, str] = {
+    "―": "—",  # U+2015 horizontal bar
+    "-": "—",  # U+002D hyphen-minus
+    "－": "—",  # U+FF0D full-width hyphen-minus
+    "‐": "—",  # U+2010 hyphen
+    "‑": "—",  # U+2011 non-breaking hyphen
+    "‒": "—",  # U+2012 figure dash
+    "–": "—",  # U+2013 en dash
+    "−": "—",  # U+2212 minus sign
+}
+
+#: Marks that may stand before a negative number; △ and ▲ are the Japanese
+#: accounting marks. ``－`` (full-width) is read as ``-`` by :func:`normalize_width`.
+NEGATIVE_SIGNS = frozenset({"-", "−", "△", "▲"})
+
+#: Marks :func:`format_number` can write before a negative number.
+NEGATIVE_MARKS: tuple[str, ...] = ("-", "△", "▲")
+
+PROBLEM_NOT_A_VALUE = "数値でも既知の語（集計中、—、認定 など）でもありません"
+PROBLEM_BAD_GROUPING = "桁区切りのカンマの位置が正しくありません（例: 28,461）"
+PROBLEM_TRAILING_TEXT = "数値のあとに文字があります。単位は単位欄に書いてください"
+
+# Full-width forms of the printable ASCII characters (U+FF01 to U+FF5E) and
+# the ideographic space. NFKC maps each of them to exactly one ASCII character.
+_WIDTH_TABLE: dict[int, str] = {
+    code: unicodedata.normalize("NFKC", chr(code)) for code in (*range(0xFF01, 0xFF5F), 0x3000)
+}
+
+_SIGNS = "".join(sorted(NEGATIVE_SIGNS)) + "+"
+_NUMBER = re.compile(
+    rf"(?P<sign>[{re.escape(_SIGNS)}]?)\s*"
+    r"(?P<int>[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)"
+    r"(?P<frac>\.[0-9]+)?"
+)
+# A number whose only fault is where its commas are (``1,2,3``, ``12,34``).
+_LOOSE_GROUPING = re.compile(rf"[{re.escape(_SIGNS)}]?\s*[0-9][0-9,]*(?:\.[0-9]+)?")
+# A number followed by something that is neither a digit nor punctuation (``5件``).
+_TRAILING_TEXT = re.compile(rf"[{re.escape(_SIGNS)}]?\s*[0-9][0-9,]*(?:\.[0-9]+)?\s*[^\s0-9,.]+")
+
+
+def normalize_width(text: str) -> str:
+    """Turn full-width ASCII characters into their half-width forms.
+
+    Only the full-width forms of printable ASCII (``０``-``９``, ``Ａ``-``Ｚ``,
+    ``ａ``-``ｚ``, ``，．－＋（）`` and the like, U+FF01 to U+FF5E) and the
+    full-width space (U+3000) are changed, each by Unicode NFKC to its one
+    ASCII character. Everything else, including ``△``, ``▲``, kana, kanji,
+    half-width katakana and circled digits, is left exactly as it was.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The text with full-width ASCII replaced by ASCII; same length.
+    """
+    return text.translate(_WIDTH_TABLE)
+
+
+class ValueKind(enum.Enum):
+    """What a cell's text turned out to be."""
+
+    EMPTY = "empty"
+    NUMBER = "number"
+    WORD = "word"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """The meaning of one cell's text.
+
+    Attributes:
+        kind: what the text is.
+        number: the number when ``kind`` is NUMBER, else None.
+        word: the canonical known word (a key of :data:`KNOWN_WORDS`) when
+            ``kind`` is WORD, else None.
+        problem: a short Japanese explanation when ``kind`` is INVALID, else "".
+    """
+
+    kind: ValueKind
+    number: Decimal | None = None
+    word: str | None = None
+    problem: str = ""
+
+    @property
+    def is_number(self) -> bool:
+        """True when the text is a number."""
+        return self.kind is ValueKind.NUMBER
+
+    @property
+    def is_valid(self) -> bool:
+        """True unless the text could not be understood (empty counts as valid)."""
+        return self.kind is not ValueKind.INVALID
+
+
+_EMPTY = ParsedValue(ValueKind.EMPTY)
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_value(text: str) -> ParsedValue:
+    """Read one cell's text as a number, a known word or nothing.
+
+    Surrounding whitespace (the full-width space too) is ignored and
+    full-width ASCII is read as half-width. A number may carry a sign
+    (``-``, ``−``, ``－``, ``△``, ``▲`` or ``+``), thousands separators in
+    proper groups of three, and a decimal part; no exponent, NaN or
+    Infinity. A lone dash is the word ``—``, not a number. Negative zero
+    is read as zero.
+
+    Args:
+        text: the cell's text as typed or printed.
+
+    Returns:
+        The parsed value. Results are cached and shared; they are immutable.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return _EMPTY
+    for candidate in (stripped, normalize_width(stripped)):
+        word = _canonical_word(candidate)
+        if word is not None:
+            return ParsedValue(ValueKind.WORD, word=word)
+    normalized = normalize_width(stripped)
+    match = _NUMBER.fullmatch(normalized)
+    if match is not None:
+        digits = match.group("int").replace(",", "") + (match.group("frac") or "")
+        number = Decimal(digits)
+        if match.group("sign") in NEGATIVE_SIGNS and not number.is_zero():
+            number = number.copy_negate()
+        return ParsedValue(ValueKind.NUMBER, number=number)
+    return ParsedValue(ValueKind.INVALID, problem=_problem(normalized))
+
+
+def _canonical_word(text: str) -> str | None:
+    """The canonical known word spelled by ``text``, or None."""
+    if text in KNOWN_WORDS:
+        return text
+    return WORD_ALIASES.get(text)
+
+
+def _problem(normalized: str) -> str:
+    """The most helpful explanation of why ``normalized`` is not a value."""
+    if "," in normalized and _LOOSE_GROUPING.fullmatch(normalized):
+        return PROBLEM_BAD_GROUPING
+    if _TRAILING_TEXT.fullmatch(normalized):
+        return PROBLEM_TRAILING_TEXT
+    return PROBLEM_NOT_A_VALUE
+
+
+def format_number(number: Decimal, *, negative_mark: str = "-") -> str:
+    """Write a number as the sheets print it.
+
+    Thousands are separated by commas, the decimal places are exactly those
+    of ``number`` (``Decimal('77.60')`` gives ``77.60``), and scientific
+    notation is never used (``Decimal('1E+3')`` gives ``1,000``). Zero is
+    written without a sign.
+
+    Args:
+        number: a finite Decimal.
+        negative_mark: what to write before a negative number: ``-``, ``△``
+            or ``▲``.
+
+    Returns:
+        The formatted text, which :func:`parse_value` reads back to an equal
+        Decimal with the same exponent (for exponents of zero or less).
+
+    Raises:
+        ValueError: if ``negative_mark`` is not one of the allowed marks or
+            ``number`` is NaN or infinite.
+    """
+    if negative_mark not in NEGATIVE_MARKS:
+        allowed = "、".join(NEGATIVE_MARKS)
+        raise ValueError(f"負の数の記号は {allowed} のいずれかです: {negative_mark!r}")
+    if not number.is_finite():
+        raise ValueError(f"有限の数ではありません: {number}")
+    body = format(number.copy_abs(), ",f")
+    if number.is_signed() and not number.is_zero():
+        return negative_mark + body
+    return body
