@@ -1,0 +1,221 @@
+"""The interchange JSON (DESIGN.md section 4): sheets to JSON and back.
+
+The shape::
+
+    {"format": "kpidesk-sheets", "version": 1, "sheets": [ {...}, ... ]}
+
+Output is UTF-8 with ``ensure_ascii=False``, sheets ordered by No as a number,
+then by text, so the same sheets always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kpidesk.model import Cell, Sheet, ValueRow, sheet_sort_key
+
+FORMAT_NAME = "kpidesk-sheets"
+FORMAT_VERSION = 1
+
+
+class JsonFormatError(ValueError):
+    """The JSON is broken or not in the interchange shape (message in Japanese)."""
+
+
+def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
+    """The interchange form of one sheet (no book bookkeeping)."""
+    return {
+        "report_year": sheet.report_year,
+        "no": sheet.no,
+        "departments": list(sheet.departments),
+        "title": sheet.title,
+        "section": sheet.section,
+        "baseline_label": sheet.baseline_label,
+        "baseline_year": sheet.baseline_year,
+        "actual_years": list(sheet.actual_years),
+        "target_year": sheet.target_year,
+        "rows": [
+            {
+                "label": row.label,
+                "unit": row.unit,
+                "baseline": row.baseline.text,
+                "actuals": [cell.text for cell in row.actuals],
+                "target": row.target.text,
+            }
+            for row in sheet.rows
+        ],
+        "efforts": list(sheet.efforts),
+        "issues": list(sheet.issues),
+        "direction": list(sheet.direction),
+    }
+
+
+class _Reader:
+    """Checks one value of the JSON at a time and names where it went wrong."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, key: str, expected: str) -> JsonFormatError:
+        return JsonFormatError(
+            f"JSONの形式が正しくありません: {self.where}.{key} には{expected}が必要です"
+        )
+
+    def text(self, data: dict[str, Any], key: str, *, default: str | None = None) -> str:
+        if key not in data and default is not None:
+            return default
+        value = data.get(key)
+        if not isinstance(value, str):
+            raise self.fail(key, "文字列")
+        return value
+
+    def year(self, data: dict[str, Any], key: str) -> int:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+            raise self.fail(key, "西暦の年度（整数）")
+        return value
+
+    def texts(
+        self, data: dict[str, Any], key: str, *, default: list[str] | None = None
+    ) -> list[str]:
+        if key not in data and default is not None:
+            return default
+        value = data.get(key)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "文字列のリスト")
+        return list(value)
+
+    def years(self, data: dict[str, Any], key: str) -> list[int]:
+        value = data.get(key)
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) and 1900 <= item <= 2200
+            for item in value
+        ):
+            raise self.fail(key, "西暦の年度（整数）のリスト")
+        return list(value)
+
+
+def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
+    """Build a sheet from its interchange form, checking every key.
+
+    Raises:
+        JsonFormatError: a key is missing or has the wrong type.
+    """
+    if not isinstance(data, dict):
+        raise JsonFormatError(
+            f"JSONの形式が正しくありません: {where} はオブジェクトである必要があります"
+        )
+    read = _Reader(where)
+    actual_years = read.years(data, "actual_years")
+    raw_rows = data.get("rows")
+    if not isinstance(raw_rows, list):
+        raise read.fail("rows", "リスト")
+    rows = []
+    for index, raw_row in enumerate(raw_rows):
+        row_where = f"{where}.rows[{index}]"
+        if not isinstance(raw_row, dict):
+            raise JsonFormatError(
+                f"JSONの形式が正しくありません: {row_where} はオブジェクトである必要があります"
+            )
+        row_read = _Reader(row_where)
+        actuals = row_read.texts(raw_row, "actuals")
+        if len(actuals) != len(actual_years):
+            raise JsonFormatError(
+                f"JSONの形式が正しくありません: {row_where}.actuals の数（{len(actuals)}）が"
+                f"actual_years の数（{len(actual_years)}）と一致しません"
+            )
+        rows.append(
+            ValueRow(
+                label=row_read.text(raw_row, "label"),
+                unit=row_read.text(raw_row, "unit", default=""),
+                baseline=Cell(row_read.text(raw_row, "baseline")),
+                actuals=[Cell(text) for text in actuals],
+                target=Cell(row_read.text(raw_row, "target")),
+            )
+        )
+    no = read.text(data, "no")
+    if not no.strip():
+        raise read.fail("no", "空でない文字列")
+    return Sheet(
+        report_year=read.year(data, "report_year"),
+        no=no,
+        departments=read.texts(data, "departments"),
+        title=read.text(data, "title"),
+        section=read.text(data, "section", default=""),
+        baseline_label=read.text(data, "baseline_label"),
+        baseline_year=read.year(data, "baseline_year"),
+        actual_years=actual_years,
+        target_year=read.year(data, "target_year"),
+        rows=rows,
+        efforts=read.texts(data, "efforts", default=[]),
+        issues=read.texts(data, "issues", default=[]),
+        direction=read.texts(data, "direction", default=[]),
+    )
+
+
+def dumps(sheets: Iterable[Sheet]) -> str:
+    """The interchange JSON of the sheets, ordered by No, ending in a newline."""
+    document = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "sheets": [sheet_to_dict(sheet) for sheet in sorted(sheets, key=sheet_sort_key)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def loads(text: str) -> list[Sheet]:
+    """Sheets from interchange JSON text.
+
+    Raises:
+        JsonFormatError: the text is not JSON, or not in the interchange shape.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise JsonFormatError(
+            f"JSONとして読めません（{error.lineno}行{error.colno}列: {error.msg}）"
+        ) from None
+    except RecursionError:
+        raise JsonFormatError("JSONの入れ子が深すぎて読めません") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise JsonFormatError(f'KPI Desk のJSON（"format": "{FORMAT_NAME}"）ではありません')
+    version = document.get("version")
+    if version != FORMAT_VERSION:
+        raise JsonFormatError(
+            f"対応していないJSONの版です（version: {version!r}、対応: {FORMAT_VERSION}）"
+        )
+    raw_sheets = document.get("sheets")
+    if not isinstance(raw_sheets, list):
+        raise JsonFormatError("JSONの形式が正しくありません: sheets にはリストが必要です")
+    sheets = [sheet_from_dict(raw, f"sheets[{index}]") for index, raw in enumerate(raw_sheets)]
+    seen: set[tuple[int, str]] = set()
+    for sheet in sheets:
+        if sheet.key in seen:
+            raise JsonFormatError(
+                f"同じシートが2回あります（{sheet.report_year}年度 No {sheet.no}）"
+            )
+        seen.add(sheet.key)
+    return sheets
+
+
+def write_file(sheets: Iterable[Sheet], path: Path) -> None:
+    """Write the interchange JSON to a file (UTF-8)."""
+    path.write_text(dumps(sheets), encoding="utf-8", newline="\n")
+
+
+def read_file(path: Path) -> list[Sheet]:
+    """Read interchange JSON from a file (UTF-8, with or without BOM).
+
+    Raises:
+        JsonFormatError: the file is not UTF-8 or not interchange JSON.
+        OSError: the file cannot be read.
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise JsonFormatError("JSONファイルがUTF-8ではありません") from None
+    return loads(text)

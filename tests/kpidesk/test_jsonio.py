@@ -1,0 +1,137 @@
+"""The interchange JSON: its exact shape, round trips and refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kpidesk import jsonio, textimport
+from kpidesk.model import Cell, Sheet, ValueRow
+from tests.conftest import SEED_TEXT
+
+
+@pytest.fixture(scope="module")
+def seed_sheets() -> list[Sheet]:
+    return textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+
+
+def test_shape_of_no_9_is_the_design_example(seed_sheets: list[Sheet]) -> None:
+    document = json.loads(jsonio.dumps(seed_sheets))
+    assert document["format"] == "kpidesk-sheets"
+    assert document["version"] == 1
+    first = document["sheets"][0]
+    assert list(first) == [
+        "report_year", "no", "departments", "title", "section", "baseline_label",
+        "baseline_year", "actual_years", "target_year", "rows", "efforts", "issues", "direction",
+    ]  # fmt: skip
+    assert first["report_year"] == 2020
+    assert first["no"] == "9"
+    assert first["departments"] == ["生活安全企画課"]
+    assert first["title"] == "刑法犯認知件数"
+    assert first["section"] == "2 新型コロナウイルス感染症 を踏まえた対応"
+    assert first["baseline_label"] == "戦略策定時実績値"
+    assert first["baseline_year"] == 2019
+    assert first["actual_years"] == [2020, 2021, 2022, 2023]
+    assert first["target_year"] == 2023
+    assert first["rows"] == [
+        {"label": "単年", "unit": "件/年", "baseline": "6,498",
+         "actuals": ["5,081", "", "", ""], "target": "前年比減"}
+    ]  # fmt: skip
+    assert first["efforts"][0].startswith("令和2年中の刑法犯認知件数は、")
+
+
+def test_output_is_utf8_text_not_escaped(seed_sheets: list[Sheet]) -> None:
+    text = jsonio.dumps(seed_sheets)
+    assert "刑法犯認知件数" in text
+    assert "\\u" not in text
+    assert text.endswith("\n")
+
+
+def test_sheets_ordered_by_no_as_a_number(seed_sheets: list[Sheet]) -> None:
+    shuffled = [*list(reversed(seed_sheets)), Sheet(report_year=2020, no="100")]
+    numbers = [sheet["no"] for sheet in json.loads(jsonio.dumps(shuffled))["sheets"]]
+    assert numbers == [*(sheet.no for sheet in seed_sheets), "100"]
+    assert numbers.index("9") < numbers.index("10") < numbers.index("100")
+
+
+def test_export_import_export_is_byte_identical(seed_sheets: list[Sheet]) -> None:
+    first = jsonio.dumps(seed_sheets)
+    again = jsonio.loads(first)
+    assert again == seed_sheets
+    assert jsonio.dumps(again) == first
+
+
+def test_files_round_trip_with_bom(tmp_path, seed_sheets: list[Sheet]) -> None:
+    path = tmp_path / "out.json"
+    jsonio.write_file(seed_sheets, path)
+    assert jsonio.read_file(path) == seed_sheets
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert jsonio.read_file(bom) == seed_sheets
+
+
+def _document(**sheet_changes: object) -> str:
+    sheet = jsonio.sheet_to_dict(
+        Sheet(
+            report_year=2020,
+            no="1",
+            actual_years=[2020],
+            rows=[ValueRow("単年", "件", Cell("1"), [Cell("2")], Cell("3"))],
+        )
+    )
+    sheet.update(sheet_changes)
+    return json.dumps({"format": "kpidesk-sheets", "version": 1, "sheets": [sheet]})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "JSONとして読めません"),
+        ("[]", "KPI Desk のJSON"),
+        ('{"format": "other"}', "KPI Desk のJSON"),
+        ('{"format": "kpidesk-sheets", "version": 99, "sheets": []}', "対応していない"),
+        ('{"format": "kpidesk-sheets", "version": 1, "sheets": {}}', "sheets"),
+        ('{"format": "kpidesk-sheets", "version": 1, "sheets": [1]}', r"sheets\[0\]"),
+        (_document(no=9), r"sheets\[0\]\.no"),
+        (_document(no=" "), r"sheets\[0\]\.no"),
+        (_document(report_year="2020"), "report_year"),
+        (_document(report_year=True), "report_year"),
+        (_document(departments="課"), "departments"),
+        (_document(actual_years=[2020, 2021]), "actuals の数"),
+        (_document(rows=[{"label": "x"}]), r"rows\[0\]\.actuals"),
+        (_document(efforts=[1]), "efforts"),
+        ("[" * 100000 + "]" * 100000, "JSON"),
+    ],
+)
+def test_wrong_shapes_are_refused_in_japanese(text: str, message: str) -> None:
+    with pytest.raises(jsonio.JsonFormatError, match=message):
+        jsonio.loads(text)
+
+
+def test_the_same_sheet_twice_is_refused() -> None:
+    document = json.loads(_document())
+    document["sheets"] *= 2
+    with pytest.raises(jsonio.JsonFormatError, match="2回"):
+        jsonio.loads(json.dumps(document))
+
+
+def test_optional_keys_default_and_extra_keys_are_ignored() -> None:
+    document = json.loads(_document())
+    sheet = document["sheets"][0]
+    for key in ("section", "efforts", "issues", "direction"):
+        del sheet[key]
+    sheet["comment"] = "extra keys keep no meaning"
+    [loaded] = jsonio.loads(json.dumps(document))
+    assert loaded.section == ""
+    assert loaded.efforts == loaded.issues == loaded.direction == []
+    assert loaded.rows[0].actuals == [Cell("2")]
+
+
+def test_non_utf8_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "sjis.json"
+    text = json.dumps(json.loads(_document()), ensure_ascii=False)
+    assert "単年" in text
+    path.write_bytes(text.encode("cp932"))
+    with pytest.raises(jsonio.JsonFormatError, match="UTF-8"):
+        jsonio.read_file(path)

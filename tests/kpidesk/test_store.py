@@ -1,0 +1,813 @@
+"""Tests for kpidesk.store: the book of sheets in one SQLite file."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+import kpidesk.store as store_module
+from kpidesk import jsonio
+from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.store import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    DuplicateSheetError,
+    HistoryEntry,
+    NewerVersionError,
+    NotABookError,
+    NotFoundError,
+    StaleRevisionError,
+    Store,
+    StoreError,
+)
+
+FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
+ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+
+
+def make_sheet(
+    no: str = "9",
+    *,
+    report_year: int = 2020,
+    departments: tuple[str, ...] = ("生活安全企画課",),
+    title: str = "刑法犯認知件数",
+    efforts: tuple[str, ...] = (FRAUD_BULLET, "防犯ボランティアの活動を支援した。"),
+    issues: tuple[str, ...] = ("高齢者の被害が多い。",),
+    direction: tuple[str, ...] = ("広報を強化する。",),
+    section: str = "2 新型コロナウイルス感染症 を踏まえた対応",
+) -> Sheet:
+    """A sheet shaped like the published ones (four actual years, one row)."""
+    return Sheet(
+        report_year=report_year,
+        no=no,
+        departments=list(departments),
+        title=title,
+        section=section,
+        baseline_year=2019,
+        actual_years=[2020, 2021, 2022, 2023],
+        target_year=2023,
+        rows=[
+            ValueRow(
+                label="単年",
+                unit="件/年",
+                baseline=Cell("6,498"),
+                actuals=[Cell("5,081"), Cell("△1,417"), Cell("集計中"), Cell("")],
+                target=Cell("前年比減"),
+            )
+        ],
+        efforts=list(efforts),
+        issues=list(issues),
+        direction=list(direction),
+    )
+
+
+def traffic_sheet(report_year: int = 2020) -> Sheet:
+    return make_sheet(
+        "10",
+        report_year=report_year,
+        departments=("交通企画課",),
+        title="交通事故死者数",
+        efforts=("交通安全教室を開いた。",),
+        issues=("高齢運転者の事故が多い。",),
+        direction=("啓発を続ける。",),
+    )
+
+
+def cruise_sheet(report_year: int = 2020) -> Sheet:
+    return make_sheet(
+        "28",
+        report_year=report_year,
+        departments=("観光振興課", "港湾課"),
+        title="クルーズ船寄港数",
+        efforts=("達成率100%を目指して誘致を行った。",),
+        issues=("感染症の影響で寄港が中止された。",),
+        direction=("受入れ体制を整える。",),
+    )
+
+
+def book_fields(sheet: Sheet) -> dict[str, object]:
+    """Every field of a sheet, bookkeeping included."""
+    return dataclasses.asdict(sheet)
+
+
+def nos(sheets: list[Sheet]) -> list[tuple[int, str]]:
+    return [(sheet.report_year, sheet.no) for sheet in sheets]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(path: Path) -> list[str]:
+    """Journal, WAL or shared-memory files beside ``path``."""
+    return sorted(
+        p.name
+        for p in path.parent.iterdir()
+        if p.name in {f"{path.name}-journal", f"{path.name}-wal", f"{path.name}-shm"}
+    )
+
+
+@contextlib.contextmanager
+def raw(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain sqlite3 connection that is always closed."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def pragma(path: Path, name: str) -> object:
+    with raw(path) as connection:
+        return connection.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+@pytest.fixture(name="store")
+def store_fixture() -> Iterator[Store]:
+    """An empty in-memory book."""
+    with Store.memory() as book:
+        yield book
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    """A book with No 9, 10, 28 of 2020 and No 9 of 2021."""
+    store.import_sheets(
+        [make_sheet(), traffic_sheet(), cruise_sheet(), make_sheet(report_year=2021)]
+    )
+    return store
+
+
+@pytest.fixture
+def book_path(tmp_path: Path) -> Path:
+    """A real book on disk with three sheets, closed."""
+    path = tmp_path / "book.kpidb"
+    with Store.open(path) as book:
+        book.import_sheets([make_sheet(), traffic_sheet(), cruise_sheet()])
+    return path
+
+
+# --- saving and loading -----------------------------------------------------------
+
+
+def test_save_and_load_round_trip_keeps_every_field(store: Store) -> None:
+    sheet = make_sheet()
+
+    saved = store.save_sheet(sheet)
+    loaded = store.get_sheet(saved.id or 0)
+
+    assert saved == sheet
+    assert loaded == sheet
+    assert book_fields(loaded) == book_fields(saved)
+    assert isinstance(saved.id, int)
+    assert saved.revision == 1
+    assert ISO_SECONDS.match(saved.updated_at)
+    assert loaded.rows[0].actuals[1].text == "△1,417"
+    assert loaded.efforts[0] == FRAUD_BULLET
+    # The caller's object is not touched.
+    assert (sheet.id, sheet.revision, sheet.updated_at) == (None, 0, "")
+
+
+def test_saved_copy_does_not_share_lists_with_the_callers_sheet(store: Store) -> None:
+    sheet = make_sheet()
+    saved = store.save_sheet(sheet)
+
+    saved.efforts.append("追加")
+    saved.rows[0].unit = "人/年"
+
+    assert sheet.efforts == list(make_sheet().efforts)
+    assert sheet.rows[0].unit == "件/年"
+
+
+def test_find_sheet_by_year_and_no(filled: Store) -> None:
+    found = filled.find_sheet(2021, "9")
+
+    assert found is not None
+    assert found.key == (2021, "9")
+    assert found == make_sheet(report_year=2021)
+    assert filled.find_sheet(2021, "10") is None
+    assert filled.find_sheet(2020, "９") is None
+
+
+def test_get_sheet_unknown_id_raises_not_found(store: Store) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        store.get_sheet(999)
+    assert "見つかりません" in str(caught.value)
+
+
+def test_revision_goes_up_by_one_per_save(store: Store) -> None:
+    first = store.save_sheet(make_sheet())
+    second = store.save_sheet(dataclasses.replace(first, title="刑法犯認知件数（改）"))
+    third = store.save_sheet(second)
+
+    assert [first.revision, second.revision, third.revision] == [1, 2, 3]
+    assert first.id == second.id == third.id
+    assert store.get_sheet(first.id or 0).revision == 3
+    assert store.count_sheets() == 1
+
+
+def test_stale_save_is_refused_and_the_book_keeps_the_other_save(store: Store) -> None:
+    saved = store.save_sheet(make_sheet())
+    mine = store.get_sheet(saved.id or 0)
+    theirs = store.get_sheet(saved.id or 0)
+    store.save_sheet(dataclasses.replace(theirs, title="他の人の変更"))
+
+    with pytest.raises(StaleRevisionError) as caught:
+        store.save_sheet(dataclasses.replace(mine, title="私の変更"))
+
+    error = caught.value
+    assert (error.sheet_id, error.expected, error.actual) == (saved.id, 1, 2)
+    assert "別の場所で変更されています" in str(error)
+    current = store.get_sheet(saved.id or 0)
+    assert current.title == "他の人の変更"
+    assert current.revision == 2
+    assert [entry.revision for entry in store.history(saved.id or 0)] == [2, 1]
+
+
+def test_stale_save_is_refused_across_two_connections(book_path: Path) -> None:
+    with Store.open(book_path) as first, Store.open(book_path) as second:
+        mine = first.find_sheet(2020, "9")
+        theirs = second.find_sheet(2020, "9")
+        assert mine is not None and theirs is not None
+        second.save_sheet(dataclasses.replace(theirs, title="別のPCで保存"))
+
+        with pytest.raises(StaleRevisionError):
+            first.save_sheet(dataclasses.replace(mine, title="このPCで保存"))
+
+        reread = first.find_sheet(2020, "9")
+        assert reread is not None
+        assert (reread.title, reread.revision) == ("別のPCで保存", 2)
+
+
+def test_saving_a_deleted_sheet_raises_not_found(store: Store) -> None:
+    saved = store.save_sheet(make_sheet())
+    store.delete_sheet(saved.id or 0)
+
+    with pytest.raises(NotFoundError):
+        store.save_sheet(saved)
+    assert store.count_sheets() == 0
+
+
+def test_new_sheet_with_an_existing_key_is_refused(filled: Store) -> None:
+    with pytest.raises(DuplicateSheetError) as caught:
+        filled.save_sheet(make_sheet(title="別の指標"))
+
+    assert caught.value.keys == [(2020, "9")]
+    assert str(caught.value) == "2020年度 No 9 は既にあります"
+    assert filled.count_sheets() == 4
+    assert filled.find_sheet(2020, "9") == make_sheet()
+
+
+def test_changing_the_key_to_another_sheets_key_is_refused(filled: Store) -> None:
+    traffic = filled.find_sheet(2020, "10")
+    assert traffic is not None
+
+    with pytest.raises(DuplicateSheetError) as caught:
+        filled.save_sheet(dataclasses.replace(traffic, no="9"))
+
+    assert caught.value.keys == [(2020, "9")]
+    unchanged = filled.find_sheet(2020, "10")
+    assert unchanged is not None and unchanged.revision == 1
+    moved = filled.save_sheet(dataclasses.replace(traffic, no="11"))
+    assert moved.key == (2020, "11")
+    assert filled.find_sheet(2020, "10") is None
+
+
+def test_a_sheet_the_book_could_not_read_back_is_refused(store: Store) -> None:
+    empty_no = make_sheet(no=" ")
+    wrong_row = make_sheet()
+    wrong_row.rows[0].actuals.pop()
+
+    for sheet in (empty_no, wrong_row):
+        with pytest.raises(StoreError) as caught:
+            store.save_sheet(sheet)
+        assert "保存できません" in str(caught.value)
+    with pytest.raises(StoreError):
+        store.import_sheets([traffic_sheet(), wrong_row])
+    assert store.count_sheets() == 0
+
+
+# --- history ------------------------------------------------------------------------
+
+
+def test_history_keeps_every_save_newest_first(store: Store) -> None:
+    first = store.save_sheet(make_sheet())
+    second = store.save_sheet(dataclasses.replace(first, title="二回目"))
+    store.save_sheet(dataclasses.replace(second, title="三回目", efforts=["書き直した。"]))
+
+    entries = store.history(first.id or 0)
+
+    assert all(isinstance(entry, HistoryEntry) for entry in entries)
+    assert [entry.revision for entry in entries] == [3, 2, 1]
+    assert [entry.sheet.title for entry in entries] == ["三回目", "二回目", "刑法犯認知件数"]
+    assert entries[0].sheet.efforts == ["書き直した。"]
+    assert entries[2].sheet == make_sheet()
+    assert [entry.sheet.revision for entry in entries] == [3, 2, 1]
+    assert all(entry.sheet.id == first.id for entry in entries)
+    assert all(ISO_SECONDS.match(entry.saved_at) for entry in entries)
+    assert entries[0].saved_at == store.get_sheet(first.id or 0).updated_at
+
+
+def test_history_of_a_deleted_sheet_stays_and_ids_are_not_reused(store: Store) -> None:
+    store.save_sheet(traffic_sheet())
+    doomed = store.save_sheet(make_sheet())
+    store.save_sheet(dataclasses.replace(doomed, title="消す前"))
+    store.delete_sheet(doomed.id or 0)
+
+    newcomer = store.save_sheet(cruise_sheet())
+
+    assert [entry.sheet.title for entry in store.history(doomed.id or 0)] == [
+        "消す前",
+        "刑法犯認知件数",
+    ]
+    assert newcomer.id != doomed.id
+    assert [entry.revision for entry in store.history(newcomer.id or 0)] == [1]
+    assert store.history(12345) == []
+
+
+# --- search -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("認知件数", [(2020, "9"), (2021, "9")]),  # FTS trigram
+        ("詐欺", [(2020, "9"), (2021, "9")]),  # two characters: LIKE
+        ("お金", [(2020, "9"), (2021, "9")]),  # inside 『』
+        ("交通企画課", [(2020, "10")]),  # a department
+        ("港湾課", [(2020, "28")]),  # the second of two departments
+        ("28", [(2020, "28")]),  # a No
+        ("寄港", [(2020, "28")]),
+        ("クルーズ船　寄港", [(2020, "28")]),  # full-width space: AND
+        ("認知件数 交通", []),  # AND of two terms found in different sheets
+        ("存在しない言葉", []),
+        ("", [(2020, "9"), (2021, "9"), (2020, "10"), (2020, "28")]),
+        ("   ", [(2020, "9"), (2021, "9"), (2020, "10"), (2020, "28")]),
+    ],
+)
+def test_search(filled: Store, query: str, expected: list[tuple[int, str]]) -> None:
+    assert nos(filled.list_sheets(query=query)) == expected
+
+
+def test_search_combines_with_year_and_department_filters(filled: Store) -> None:
+    assert nos(filled.list_sheets(query="詐欺", report_year=2021)) == [(2021, "9")]
+    assert nos(filled.list_sheets(query="認知件数", report_year=2020)) == [(2020, "9")]
+    assert nos(filled.list_sheets(query="詐欺", department="交通企画課")) == []
+    assert nos(filled.list_sheets(query="寄港", department="港湾課", report_year=2020)) == [
+        (2020, "28")
+    ]
+
+
+def test_filters_without_a_query(filled: Store) -> None:
+    assert nos(filled.list_sheets(report_year=2020)) == [(2020, "9"), (2020, "10"), (2020, "28")]
+    assert nos(filled.list_sheets(department="観光振興課")) == [(2020, "28")]
+    assert nos(filled.list_sheets(department="生活安全企画課")) == [(2020, "9"), (2021, "9")]
+    # Departments match exactly, never as a part.
+    assert filled.list_sheets(department="港湾") == []
+    assert filled.list_sheets(department="観光振興課、港湾課") == []
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "AND", "OR", "NOT", "*", "_", "\\", '"""', "a*b:c^", "NEAR(a b)", "-x"]
+)
+def test_search_never_reads_user_text_as_syntax(filled: Store, query: str) -> None:
+    assert filled.list_sheets(query=query) == []
+
+
+def test_wildcards_match_only_themselves(filled: Store) -> None:
+    # Only No 28 has a "%" ("達成率100%"); no sheet has "_".
+    assert nos(filled.list_sheets(query="%")) == [(2020, "28")]
+    assert nos(filled.list_sheets(query="0%")) == [(2020, "28")]  # LIKE, escaped
+    assert nos(filled.list_sheets(query="100%")) == [(2020, "28")]  # FTS phrase
+    assert filled.list_sheets(query="_") == []
+    assert filled.list_sheets(query="1_0") == []
+    assert filled.list_sheets(query="%%") == []
+
+
+def test_search_follows_saves_and_deletes(filled: Store) -> None:
+    traffic = filled.find_sheet(2020, "10")
+    assert traffic is not None
+    renamed = filled.save_sheet(dataclasses.replace(traffic, title="自転車事故件数"))
+
+    assert filled.list_sheets(query="交通事故死者数") == []
+    assert nos(filled.list_sheets(query="自転車事故")) == [(2020, "10")]
+    filled.delete_sheet(renamed.id or 0)
+    assert filled.list_sheets(query="自転車事故") == []
+
+
+# --- import -------------------------------------------------------------------------
+
+
+def test_import_adds_all_sheets_in_order(store: Store) -> None:
+    saved = store.import_sheets([cruise_sheet(), make_sheet(), traffic_sheet()])
+
+    assert nos(saved) == [(2020, "28"), (2020, "9"), (2020, "10")]
+    assert all(sheet.revision == 1 and sheet.id is not None for sheet in saved)
+    assert nos(store.list_sheets()) == [(2020, "9"), (2020, "10"), (2020, "28")]
+    assert store.get_sheet(saved[0].id or 0) == cruise_sheet()
+
+
+def test_import_with_clashes_writes_nothing_and_names_every_clash(store: Store) -> None:
+    store.import_sheets([make_sheet(), traffic_sheet()])
+    before = store.list_sheets()
+
+    with pytest.raises(DuplicateSheetError) as caught:
+        store.import_sheets(
+            [make_sheet("11", title="新しい指標"), traffic_sheet(), make_sheet(title="上書き?")]
+        )
+
+    assert caught.value.keys == [(2020, "9"), (2020, "10")]
+    assert str(caught.value) == "2020年度 No 9、No 10 は既にあります"
+    assert store.list_sheets() == before
+    assert [sheet.revision for sheet in store.list_sheets()] == [1, 1]
+    assert store.find_sheet(2020, "11") is None
+
+
+def test_duplicate_message_names_every_year() -> None:
+    error = DuplicateSheetError([(2021, "3"), (2020, "10"), (2020, "9")])
+
+    assert error.keys == [(2020, "9"), (2020, "10"), (2021, "3")]
+    assert str(error) == "2020年度 No 9、No 10、2021年度 No 3 は既にあります"
+
+
+def test_import_with_replace_overwrites_and_keeps_history(store: Store) -> None:
+    original = store.save_sheet(make_sheet())
+
+    saved = store.import_sheets(
+        [make_sheet(title="取り込み直した指標"), traffic_sheet()], replace=True
+    )
+
+    assert saved[0].id == original.id
+    assert saved[0].revision == 2
+    assert saved[1].revision == 1
+    current = store.get_sheet(original.id or 0)
+    assert current.title == "取り込み直した指標"
+    assert [(e.revision, e.sheet.title) for e in store.history(original.id or 0)] == [
+        (2, "取り込み直した指標"),
+        (1, "刑法犯認知件数"),
+    ]
+    assert store.count_sheets() == 2
+
+
+def test_import_ignores_ids_of_the_given_sheets(store: Store) -> None:
+    foreign = dataclasses.replace(make_sheet(), id=77, revision=5)
+
+    [saved] = store.import_sheets([foreign])
+
+    assert saved.revision == 1
+    assert store.get_sheet(saved.id or 0) == make_sheet()
+
+
+def test_duplicates_within_one_import_are_refused(store: Store) -> None:
+    with pytest.raises(DuplicateSheetError) as caught:
+        store.import_sheets([make_sheet(), traffic_sheet(), make_sheet(title="二枚目")])
+
+    assert caught.value.keys == [(2020, "9")]
+    assert "重複" in str(caught.value)
+    assert store.count_sheets() == 0
+    with pytest.raises(DuplicateSheetError):
+        store.import_sheets([make_sheet(), make_sheet()], replace=True)
+    assert store.count_sheets() == 0
+
+
+# --- delete, years and departments --------------------------------------------------
+
+
+def test_delete(filled: Store) -> None:
+    traffic = filled.find_sheet(2020, "10")
+    assert traffic is not None
+
+    filled.delete_sheet(traffic.id or 0)
+
+    assert filled.count_sheets() == 3
+    with pytest.raises(NotFoundError):
+        filled.get_sheet(traffic.id or 0)
+    with pytest.raises(NotFoundError):
+        filled.delete_sheet(traffic.id or 0)
+
+
+def test_report_years_and_departments(filled: Store) -> None:
+    filled.save_sheet(traffic_sheet(report_year=2019))
+
+    assert filled.report_years() == [2021, 2020, 2019]
+    assert filled.departments() == sorted(["交通企画課", "生活安全企画課", "観光振興課", "港湾課"])
+    assert filled.departments(2021) == ["生活安全企画課"]
+    assert filled.departments(2019) == ["交通企画課"]
+    assert filled.departments(1999) == []
+
+
+def test_an_empty_book(store: Store) -> None:
+    assert store.count_sheets() == 0
+    assert store.list_sheets() == []
+    assert store.list_sheets(query="認知件数") == []
+    assert store.report_years() == []
+    assert store.departments() == []
+
+
+# --- files --------------------------------------------------------------------------
+
+
+def test_a_new_book_is_marked_and_uses_the_rollback_journal(tmp_path: Path) -> None:
+    path = tmp_path / "new.kpidb"
+
+    with Store.open(path) as book:
+        assert book.path == path
+        book.save_sheet(make_sheet())
+
+    assert pragma(path, "application_id") == APPLICATION_ID
+    assert pragma(path, "user_version") == SCHEMA_VERSION
+    assert pragma(path, "journal_mode") == "delete"
+    with raw(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"sheets", "history", "meta", "sheets_fts"} <= tables
+    assert leftovers(path) == []
+    assert not (tmp_path / "new_backups").exists()
+    with Store.open(path, create=False) as book:
+        assert book.list_sheets() == [make_sheet()]
+
+
+def test_a_path_with_japanese_and_a_space_works(tmp_path: Path) -> None:
+    folder = tmp_path / "令和2年度 KPI"
+    folder.mkdir()
+    path = folder / "熊本 戦略#1.kpidb"
+
+    with Store.open(path) as book:
+        book.save_sheet(make_sheet())
+    with Store.open(path, create=False) as book:
+        assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
+    assert sorted(p.name for p in folder.iterdir()) == ["熊本 戦略#1.kpidb"]
+
+
+def test_open_without_create_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing.kpidb"
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(path, create=False)
+
+    assert "ありません" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_in_a_missing_folder_or_on_a_folder_fails_cleanly(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path / "no such folder" / "book.kpidb")
+    assert "フォルダがありません" in str(caught.value)
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path)
+    assert "フォルダ" in str(caught.value)
+
+
+def test_an_empty_sqlite_file_is_initialised(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    with raw(path) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("DROP TABLE t")
+    assert path.read_bytes().startswith(b"SQLite format 3\x00")
+
+    with Store.open(path) as book:
+        book.save_sheet(make_sheet())
+
+    assert pragma(path, "application_id") == APPLICATION_ID
+    assert not (tmp_path / "empty_backups").exists()
+
+
+def make_version_1_book(path: Path, sheet: Sheet) -> None:
+    """A book as the version-1 program left it: migration 1 only, one sheet."""
+    with raw(path) as connection:
+        db = Database(connection)
+        with db.atomic():
+            store_module._MIGRATIONS[1](db)
+            connection.execute("PRAGMA user_version = 1")
+        connection.execute(
+            "INSERT INTO sheets (report_year, no, departments, departments_json, title,"
+            " section, efforts, issues, direction, data, revision, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                sheet.report_year,
+                sheet.no,
+                "、".join(sheet.departments),
+                json.dumps(sheet.departments, ensure_ascii=False),
+                sheet.title,
+                sheet.section,
+                "\n".join(sheet.efforts),
+                "\n".join(sheet.issues),
+                "\n".join(sheet.direction),
+                json.dumps(jsonio.sheet_to_dict(sheet), ensure_ascii=False),
+                1,
+                "2021-04-01T09:00:00",
+                "2021-04-01T09:00:00",
+            ],
+        )
+
+
+def test_migrations_are_numbered_up_to_the_schema_version() -> None:
+    assert SCHEMA_VERSION == 2
+    assert sorted(store_module._MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "戦略 ブック.kpidb"
+    make_version_1_book(path, make_sheet())
+    assert pragma(path, "user_version") == 1
+
+    with Store.open(path) as book:
+        found = book.list_sheets(query="認知件数")
+        assert nos(found) == [(2020, "9")]
+        assert found[0] == make_sheet()
+        assert (found[0].revision, found[0].updated_at) == (1, "2021-04-01T09:00:00")
+        assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
+        saved = book.save_sheet(found[0])
+        assert saved.revision == 2
+
+    assert pragma(path, "user_version") == SCHEMA_VERSION
+    backups = list((tmp_path / "戦略 ブック_backups").iterdir())
+    assert len(backups) == 1
+    assert re.fullmatch(
+        rf"戦略 ブック-before-v{SCHEMA_VERSION}-\d{{8}}-\d{{6}}\.kpidb", backups[0].name
+    )
+    # The backup is the book as it was before the migration.
+    assert pragma(backups[0], "user_version") == 1
+    assert pragma(backups[0], "application_id") == APPLICATION_ID
+    with raw(backups[0]) as connection:
+        assert connection.execute("SELECT no, title FROM sheets").fetchall() == [
+            ("9", "刑法犯認知件数")
+        ]
+    # Opening the migrated book again takes no further backup.
+    with Store.open(path) as book:
+        assert book.count_sheets() == 1
+    assert len(list((tmp_path / "戦略 ブック_backups").iterdir())) == 1
+
+
+def assert_refused_untouched(path: Path, error_type: type[StoreError], *words: str) -> StoreError:
+    """Open ``path``, expect ``error_type``, and check the folder is as it was."""
+    before_hash = sha256(path)
+    before_files = sorted(p.name for p in path.parent.iterdir())
+
+    with pytest.raises(error_type) as caught:
+        Store.open(path)
+
+    assert sha256(path) == before_hash
+    assert sorted(p.name for p in path.parent.iterdir()) == before_files
+    assert leftovers(path) == []
+    for word in words:
+        assert word in str(caught.value)
+    return caught.value
+
+
+def test_a_book_from_a_newer_version_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "future.kpidb"
+    with raw(path) as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.execute("CREATE TABLE sheets (id INTEGER PRIMARY KEY, future TEXT)")
+
+    error = assert_refused_untouched(path, NewerVersionError, "新しい版の KPI Desk")
+
+    assert isinstance(error, NewerVersionError)
+    assert error.version == SCHEMA_VERSION + 1
+
+
+def test_a_text_file_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "notes.kpidb"
+    path.write_text("No 9 生活安全企画課\n刑法犯認知件数\n", encoding="utf-8")
+
+    assert_refused_untouched(path, NotABookError, "SQLiteファイルではありません")
+
+
+def test_an_empty_file_is_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "empty.kpidb"
+    path.write_bytes(b"")
+
+    assert_refused_untouched(path, NotABookError, "KPI Desk のブックではありません")
+
+
+@pytest.mark.parametrize("application_id", [0, 0x12345678])
+def test_another_programs_sqlite_file_is_refused_unchanged(
+    tmp_path: Path, application_id: int
+) -> None:
+    path = tmp_path / "other.sqlite"
+    with raw(path) as connection:
+        connection.execute(f"PRAGMA application_id = {application_id}")
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.execute("INSERT INTO customers (name) VALUES ('山田')")
+
+    assert_refused_untouched(path, NotABookError, "他のプログラム")
+
+
+def test_another_programs_wal_file_is_refused_without_leaving_files(tmp_path: Path) -> None:
+    path = tmp_path / "other-wal.sqlite"
+    with raw(path) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("CREATE TABLE t (x)")
+    assert leftovers(path) == []
+
+    assert_refused_untouched(path, NotABookError, "他のプログラム")
+
+
+def test_a_book_switched_to_wal_by_another_tool_goes_back_to_the_rollback_journal(
+    book_path: Path,
+) -> None:
+    with raw(book_path) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+
+    with Store.open(book_path) as book:
+        assert nos(book.list_sheets(query="認知件数")) == [(2020, "9")]
+
+    assert pragma(book_path, "journal_mode") == "delete"
+    assert leftovers(book_path) == []
+
+
+@pytest.mark.parametrize("size", [50, 1000, 4096, 8192])
+def test_a_truncated_book_is_refused_unchanged(book_path: Path, size: int) -> None:
+    data = book_path.read_bytes()
+    assert len(data) > 8192
+    book_path.write_bytes(data[:size])
+    # 1000 bytes still start with a valid header that names our book.
+    assert book_path.read_bytes()[:16] == b"SQLite format 3\x00"
+
+    assert_refused_untouched(book_path, NotABookError, "壊れて")
+
+
+def test_a_save_cut_off_by_a_crash_is_rolled_back_on_open(book_path: Path) -> None:
+    crashed = book_path.with_name("crashed.kpidb")
+    with raw(book_path) as connection:
+        connection.execute("PRAGMA cache_size = 2")  # spill changed pages into the file
+        connection.execute("BEGIN")
+        connection.execute("UPDATE sheets SET title = 'half-written' || title")
+        connection.execute("UPDATE sheets SET data = data || data")
+        # Copying the file and its journal mid-transaction is what a crash leaves.
+        shutil.copyfile(book_path, crashed)
+        shutil.copyfile(f"{book_path}-journal", f"{crashed}-journal")
+        connection.execute("ROLLBACK")
+    assert leftovers(crashed) == ["crashed.kpidb-journal"]
+    assert sha256(crashed) != sha256(book_path)  # half-written pages are in the file
+
+    with Store.open(crashed) as book:
+        assert book.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
+    assert leftovers(crashed) == []
+
+
+def test_a_locked_book_gives_a_clear_message(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.05)
+    with Store.open(book_path) as book, raw(book_path) as other:
+        other.execute("BEGIN IMMEDIATE")
+        sheet = book.find_sheet(2020, "9")
+        assert sheet is not None
+
+        with pytest.raises(StoreError) as caught:
+            book.save_sheet(dataclasses.replace(sheet, title="保存できない"))
+
+        assert "使っている" in str(caught.value)
+        other.execute("ROLLBACK")
+        assert book.save_sheet(dataclasses.replace(sheet, title="保存できた")).revision == 2
+
+
+def test_backup_to_makes_a_book_with_the_same_sheets(book_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "控え" / "backup copy.kpidb"
+    target.parent.mkdir()
+
+    with Store.open(book_path) as book:
+        sheet = book.find_sheet(2020, "9")
+        assert sheet is not None
+        book.save_sheet(dataclasses.replace(sheet, title="控えを取る前の変更"))
+        book.backup_to(target)
+        expected = book.list_sheets()
+        with pytest.raises(StoreError):
+            book.backup_to(book_path)
+
+    assert sorted(p.name for p in target.parent.iterdir()) == ["backup copy.kpidb"]
+    with Store.open(target, create=False) as copy:
+        assert copy.list_sheets() == expected
+        assert [book_fields(s) for s in copy.list_sheets()] == [book_fields(s) for s in expected]
+        assert [e.revision for e in copy.history(expected[0].id or 0)] == [2, 1]
+        assert nos(copy.list_sheets(query="控えを取る前")) == [(2020, "9")]
+
+
+def test_backup_to_from_memory_replaces_an_existing_file(filled: Store, tmp_path: Path) -> None:
+    target = tmp_path / "out.kpidb"
+    target.write_text("古い内容", encoding="utf-8")
+
+    filled.backup_to(target)
+
+    with Store.open(target, create=False) as copy:
+        assert copy.list_sheets() == filled.list_sheets()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.kpidb"]
+
+
+def test_memory_store_has_no_path_and_closes_twice(store: Store) -> None:
+    assert store.path is None
+    store.close()
+    store.close()
