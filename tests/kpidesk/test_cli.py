@@ -1,0 +1,224 @@
+"""The subcommands, run as a user runs them: exit codes, messages, the book after."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpidesk import cli, jsonio, textimport
+from tests.conftest import REPO, SEED_TEXT
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main([str(arg) for arg in args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "b.kpidb"
+    code, out, err = run("import-text", SEED_TEXT, "--db", path)
+    assert (code, err) == (0, "")
+    assert out == f"15件のシートを取り込みました（2020年度）: {path}\n"
+    return path
+
+
+def test_import_text_then_export_json_gives_the_text_exactly(book: Path, tmp_path: Path) -> None:
+    out_json = tmp_path / "out.json"
+    code, out, _ = run("export-json", "--db", book, "-o", out_json)
+    assert code == 0
+    assert out == f"15件のシートを書き出しました: {out_json}\n"
+    exported = jsonio.read_file(out_json)
+    expected = textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+    assert exported == expected
+    assert out_json.read_text(encoding="utf-8") == jsonio.dumps(expected)
+
+
+def test_text_json_json_round_trip_is_byte_identical(book: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    other = tmp_path / "other.kpidb"
+    assert run("export-json", "--db", book, "-o", first)[0] == 0
+    assert run("import-json", first, "--db", other)[0] == 0
+    assert run("export-json", "--db", other, "-o", second)[0] == 0
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_export_selection_by_no_department_and_year(book: Path, tmp_path: Path) -> None:
+    out_json = tmp_path / "some.json"
+    assert run("export-json", "--db", book, "-o", out_json, "--no", "28", "--no", "9")[0] == 0
+    assert [s.no for s in jsonio.read_file(out_json)] == ["9", "28"]
+    assert run("export-json", "--db", book, "-o", out_json, "--department", "港湾課")[0] == 0
+    assert [s.no for s in jsonio.read_file(out_json)] == ["28"]
+    assert run("export-json", "--db", book, "-o", out_json, "--year", "R2")[0] == 0
+    assert len(jsonio.read_file(out_json)) == 15
+
+
+def test_import_with_given_year(tmp_path: Path) -> None:
+    path, out_json = tmp_path / "y.kpidb", tmp_path / "y.json"
+    assert run("import-text", SEED_TEXT, "--db", path, "--year", "令和3年度")[0] == 0
+    assert run("export-json", "--db", path, "-o", out_json)[0] == 0
+    assert {s.report_year for s in jsonio.read_file(out_json)} == {2021}
+
+
+def test_clash_is_refused_naming_the_sheets_and_replace_overwrites(book: Path, tmp_path) -> None:
+    before = digest(book)
+    code, out, err = run("import-text", SEED_TEXT, "--db", book)
+    assert code == 1 and out == ""
+    assert err.startswith("エラー: ")
+    assert "No 9" in err and "No 29" in err and "--replace" in err
+    assert err.count("\n") == 1
+    assert digest(book) == before
+
+    changed = SEED_TEXT.read_text(encoding="utf-8").replace("5,081", "5,082")
+    source = tmp_path / "changed.txt"
+    source.write_text(changed, encoding="utf-8")
+    assert run("import-text", source, "--db", book, "--replace")[0] == 0
+    out_json = tmp_path / "r.json"
+    assert run("export-json", "--db", book, "-o", out_json, "--no", "9")[0] == 0
+    assert jsonio.read_file(out_json)[0].rows[0].actuals[0].text == "5,082"
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str | Path], str]]:
+    not_text = tmp_path / "binary.txt"
+    not_text.write_bytes(bytes(range(128, 256)) * 4)
+    json_as_text = tmp_path / "data.txt"
+    json_as_text.write_text('{"format": "kpidesk-sheets"}', encoding="utf-8")
+    no_sheets = tmp_path / "empty.txt"
+    no_sheets.write_text("KPI分析シート\n<別記様式2>\n", encoding="utf-8")
+    broken_json = tmp_path / "broken.json"
+    broken_json.write_text('{"format": "kpidesk-sheets", "version": 1, "sheets": [', "utf-8")
+    wrong_json = tmp_path / "wrong.json"
+    wrong_json.write_text('{"format": "kpidesk-sheets", "version": 1, "sheets": [{}]}', "utf-8")
+    unplaced = tmp_path / "unplaced.txt"
+    unplaced.write_text("前書き\n" + SEED_TEXT.read_text(encoding="utf-8"), encoding="utf-8")
+    return {
+        "missing text": (["import-text", tmp_path / "nothing.txt"], "見つかりません"),
+        "folder as text": (["import-text", tmp_path], "フォルダ"),
+        "unknown encoding": (["import-text", not_text], "文字コード"),
+        "json given as text": (["import-text", json_as_text], "見つかりません"),
+        "text with no sheets": (["import-text", no_sheets], "見つかりません"),
+        "unplaced lines": (["import-text", unplaced], "取り込めない行が1行"),
+        "missing json": (["import-json", tmp_path / "nothing.json"], "見つかりません"),
+        "broken json": (["import-json", broken_json], "JSONとして読めません"),
+        "json of the wrong shape": (["import-json", wrong_json], "sheets[0]"),
+        "text given as json": (["import-json", SEED_TEXT], "JSONとして読めません"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing text",
+        "folder as text",
+        "unknown encoding",
+        "json given as text",
+        "text with no sheets",
+        "unplaced lines",
+        "missing json",
+        "broken json",
+        "json of the wrong shape",
+        "text given as json",
+    ],
+)
+def test_bad_input_leaves_the_book_unchanged(book: Path, tmp_path: Path, case: str) -> None:
+    args, message = _bad_inputs(tmp_path)[case]
+    before = digest(book)
+    code, out, err = run(*args, "--db", book)
+    assert code == 1
+    assert out == ""
+    first_line = err.splitlines()[0]
+    assert first_line.startswith("エラー: ") and message in first_line
+    assert "Traceback" not in err
+    assert digest(book) == before
+    # A book that did not exist is not left behind either.
+    fresh = tmp_path / "fresh.kpidb"
+    assert run(*args, "--db", fresh)[0] == 1
+    assert not fresh.exists()
+
+
+def test_unplaced_lines_are_listed_with_their_numbers(tmp_path: Path) -> None:
+    args, _ = _bad_inputs(tmp_path)["unplaced lines"]
+    code, _, err = run(*args, "--db", tmp_path / "x.kpidb")
+    assert code == 1
+    assert err.splitlines()[1] == "  1行目: どのシートにも属さない行です「前書き」"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export-json", "-o", "x.json"], "必須の指定がありません: --db"),
+        (["import-text"], "必須の指定がありません"),
+        (["frobnicate"], "知らないコマンドです"),
+        (["import-text", "x.txt", "--db", "b.kpidb", "--year", "来年"], "年度として読めません"),
+    ],
+)
+def test_usage_mistakes_get_one_japanese_line(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("エラー: ") and message in err
+
+
+def test_export_refusals(book: Path, tmp_path: Path) -> None:
+    not_a_book = tmp_path / "notes.kpidb"
+    not_a_book.write_text("メモ", encoding="utf-8")
+    before = digest(not_a_book)
+    cases = [
+        (["--db", tmp_path / "missing.kpidb", "-o", tmp_path / "o.json"], "ありません"),
+        (["--db", not_a_book, "-o", tmp_path / "o.json"], "KPI Desk のブックではありません"),
+        (["--db", book, "-o", tmp_path / "o.json", "--no", "99"], "ブックにない No です: 99"),
+        (["--db", book, "-o", tmp_path / "o.json", "--department", "総務課"], "条件に合う"),
+        (["--db", book, "-o", tmp_path / "no" / "dir" / "o.json"], "保存先のフォルダがありません"),
+    ]
+    for args, message in cases:
+        code, _out, err = run("export-json", *args)
+        assert code == 1, args
+        assert err.startswith("エラー: ") and message in err, err
+    assert not (tmp_path / "missing.kpidb").exists()
+    assert not (tmp_path / "o.json").exists()
+    assert digest(not_a_book) == before
+
+
+def test_export_does_not_replace_a_file_when_it_fails(book: Path, tmp_path: Path) -> None:
+    target = tmp_path / "keep.json"
+    target.write_text("前の内容", encoding="utf-8")
+    assert run("export-json", "--db", book, "-o", target, "--no", "99")[0] == 1
+    assert target.read_text(encoding="utf-8") == "前の内容"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _main_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_main_py_runs_the_documented_commands(tmp_path: Path) -> None:
+    result = _main_py("import-text", str(SEED_TEXT), "--db", "b.kpidb", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = _main_py("export-json", "--db", "b.kpidb", "-o", "out.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert len(document["sheets"]) == 15
+    result = _main_py("import-json", "missing.json", "--db", "b.kpidb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "エラー: ファイルが見つかりません: missing.json\n"
