@@ -1,0 +1,49 @@
+"""The sample sheets: 15 published sheets of Kumamoto Prefecture's R2 report.
+
+``make run`` on first use and ``main.py --demo`` start from a book made here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kpidesk import textimport
+from kpidesk.model import Sheet
+from kpidesk.resources import resource_path
+from kpidesk.store import Store
+
+SAMPLE_TEXT = ("samples", "kpi_sheets_kumamoto_r2.txt")
+
+
+def sample_text_path() -> Path:
+    """The bundled published text the samples come from."""
+    return resource_path(*SAMPLE_TEXT)
+
+
+def sample_sheets() -> list[Sheet]:
+    """The sample sheets, read from the bundled text."""
+    result = textimport.read_file(sample_text_path())
+    if result.problems:
+        raise textimport.TextImportError(
+            "見本のテキストを読めません: " + "; ".join(map(str, result.problems))
+        )
+    return result.sheets
+
+
+def create_sample_book(path: Path) -> Store:
+    """Make a new book at ``path`` holding the sample sheets and open it.
+
+    Raises:
+        FileExistsError: something is already at ``path``.
+    """
+    if path.exists():
+        raise FileExistsError(f"既にファイルがあります: {path}")
+    sheets = sample_sheets()
+    store = Store.open(path)
+    try:
+        store.import_sheets(sheets)
+    except BaseException:
+        store.close()
+        path.unlink(missing_ok=True)
+        raise
+    return store
