@@ -154,6 +154,13 @@ class Sheet:
 
 
 _NO_PATTERN = re.compile(r"(\d+)")
+_DEPARTMENT_SEPARATORS = re.compile(r"[、,，]")
+
+
+def split_departments(text: str) -> list[str]:
+    """``観光振興課、港湾課`` -> [``観光振興課``, ``港湾課``] (also split at commas)."""
+    parts = (part.strip(" \t\u3000") for part in _DEPARTMENT_SEPARATORS.split(text))
+    return [part for part in parts if part]
 
 
 def no_sort_key(no: str) -> tuple[int, int, str]:
@@ -171,3 +178,71 @@ def no_sort_key(no: str) -> tuple[int, int, str]:
 def sheet_sort_key(sheet: Sheet) -> tuple[tuple[int, int, str], int]:
     """Order of sheets in lists and exports: by No as a number, then by report year."""
     return no_sort_key(sheet.no), sheet.report_year
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    """What a list of sheets shows of one sheet, without its value table or text.
+
+    A book keeps these columns beside each sheet's JSON, so that a list of
+    thousands of sheets is read without loading any of them in full.
+
+    Attributes:
+        id: the sheet's id in the book.
+        report_year: the fiscal year being reported on.
+        no: the KPI number as printed.
+        departments: 担当課, one or more.
+        title: the KPI's name.
+        latest_text: the newest actual typed in the first value row that has
+            one, as typed (``"5,081"``); ``""`` when no row has one.
+        latest_year: the year of ``latest_text``, or None.
+        target_text: the target of that same row (of the first row when no
+            row has an actual); ``""`` when the sheet has no rows.
+        unit: the unit of that row.
+        updated_at: when the sheet was last saved.
+        revision: the sheet's revision in the book.
+    """
+
+    id: int
+    report_year: int
+    no: str
+    departments: tuple[str, ...]
+    title: str
+    latest_text: str
+    latest_year: int | None
+    target_text: str
+    unit: str
+    updated_at: str
+    revision: int
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The sheet's identity in a book: (report year, No)."""
+        return self.report_year, self.no
+
+    @property
+    def departments_text(self) -> str:
+        """The departments joined as printed on the form (``観光振興課、港湾課``)."""
+        return "、".join(self.departments)
+
+
+def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:
+    """(latest_text, latest_year, target_text, unit) of a sheet, as in :class:`SheetSummary`.
+
+    The row used is the first row with an actual typed (the row
+    :meth:`Sheet.latest_actual` finds), or the first row when none has one.
+    """
+    for row in sheet.rows:
+        found = row.latest_actual(sheet.actual_years)
+        if found is not None:
+            year, cell = found
+            return cell.text, year, row.target.text, row.unit
+    if sheet.rows:
+        first = sheet.rows[0]
+        return "", None, first.target.text, first.unit
+    return "", None, "", ""
+
+
+def summary_sort_key(summary: SheetSummary) -> tuple[tuple[int, int, str], int]:
+    """The order of :func:`sheet_sort_key` for summaries: No as a number, then report year."""
+    return no_sort_key(summary.no), summary.report_year

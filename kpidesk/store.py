@@ -20,6 +20,9 @@ How a book is kept:
   appends a snapshot of the sheet to the ``history`` table.
 * Search uses FTS5 with the trigram tokenizer; terms shorter than three
   characters, which trigrams cannot match, fall back to ``LIKE``.
+* Beside its JSON, each sheets row keeps the columns a list of sheets shows
+  (:class:`~kpidesk.model.SheetSummary`), written on every save, so a list
+  of thousands of sheets is read without loading any sheet in full.
 
 All messages of the exceptions are Japanese sentences meant for the user.
 """
@@ -44,10 +47,17 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from kpidesk import __version__, jsonio
-from kpidesk.model import Sheet, no_sort_key, sheet_sort_key
+from kpidesk.model import (
+    Sheet,
+    SheetSummary,
+    no_sort_key,
+    sheet_sort_key,
+    summarize,
+    summary_sort_key,
+)
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 #: The suggested file suffix of a book (also used for backup copies).
@@ -61,6 +71,21 @@ _HEADER_SIZE = 100
 _SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
 #: The shortest term the trigram tokenizer can match.
 _TRIGRAM = 3
+#: The columns of a sheets row that make a SheetSummary, in its field order.
+_SUMMARY_COLUMNS = (
+    "id",
+    "report_year",
+    "no",
+    "departments_json",
+    "title",
+    "latest_text",
+    "latest_year",
+    "target_text",
+    "unit",
+    "updated_at",
+    "revision",
+)
+_SUMMARY_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in _SUMMARY_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
 _BULLET_SEPARATOR = "\n"
 
@@ -246,8 +271,41 @@ def _migrate_2(db: Database) -> None:
     db["sheets"].enable_fts(_SEARCH_COLUMNS, tokenize="trigram", create_triggers=True)
 
 
+def _migrate_3(db: Database) -> None:
+    """Version 3: the columns a list of sheets shows (``kpidesk.model.summarize``).
+
+    The rows already there are filled in from their JSON. A row whose JSON
+    cannot be read keeps the empty defaults, so that one damaged sheet does
+    not keep the whole book from opening; opening that sheet still says it
+    is damaged, and saving it again writes its summary.
+    """
+    for statement in (
+        "ALTER TABLE sheets ADD COLUMN latest_text TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN latest_year INTEGER",
+        "ALTER TABLE sheets ADD COLUMN target_text TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN unit TEXT NOT NULL DEFAULT ''",
+    ):
+        db.execute(statement)
+    updates: list[tuple[str, int | None, str, str, int]] = []
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        try:
+            sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+        except (ValueError, TypeError, RecursionError):
+            continue
+        updates.append((*summarize(sheet), int(sheet_id)))
+    db.conn.executemany(
+        "UPDATE sheets SET latest_text = ?, latest_year = ?, target_text = ?, unit = ?"
+        " WHERE id = ?",
+        updates,
+    )
+
+
 #: The schema changes in order; running 1..N on an empty file gives version N.
-_MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migrate_1, 2: _migrate_2}
+_MIGRATIONS: dict[int, Callable[[Database], None]] = {
+    1: _migrate_1,
+    2: _migrate_2,
+    3: _migrate_3,
+}
 
 
 # --- opening ------------------------------------------------------------------
@@ -632,33 +690,52 @@ class Store:
         Returns:
             The sheets sorted with :func:`kpidesk.model.sheet_sort_key`.
         """
-        conditions: list[str] = []
-        params: list[Any] = []
-        if report_year is not None:
-            conditions.append("s.report_year = ?")
-            params.append(report_year)
-        if department is not None:
-            conditions.append(
-                "EXISTS (SELECT 1 FROM json_each(s.departments_json) AS d WHERE d.value = ?)"
-            )
-            params.append(department)
-        for term in split_query(query or ""):
-            if len(term) >= _TRIGRAM:
-                conditions.append("s.id IN (SELECT rowid FROM sheets_fts WHERE sheets_fts MATCH ?)")
-                params.append(_fts_phrase(term))
-            else:
-                pattern = f"%{_escape_like(term)}%"
-                conditions.append(
-                    "(" + " OR ".join(f"s.{c} LIKE ? ESCAPE '\\'" for c in _SEARCH_COLUMNS) + ")"
-                )
-                params.extend([pattern] * len(_SEARCH_COLUMNS))
-        sql = "SELECT s.id, s.revision, s.updated_at, s.data FROM sheets AS s"
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
-        sql += " ORDER BY s.id"
+        where, params = _conditions(report_year=report_year, department=department, query=query)
+        sql = f"SELECT s.id, s.revision, s.updated_at, s.data FROM sheets AS s{where} ORDER BY s.id"
         with _sqlite_errors():
             rows = self._db.execute(sql, params).fetchall()
         return sorted((_load(*row) for row in rows), key=sheet_sort_key)
+
+    def list_summaries(
+        self, *, report_year: int | None = None, department: str | None = None
+    ) -> list[SheetSummary]:
+        """What a list shows of the sheets that match every given condition, in No order.
+
+        Only the summary columns are read, never a sheet's JSON, so this
+        stays quick for thousands of sheets. The conditions mean what they
+        mean for :meth:`list_sheets`; to search as well, keep the summaries
+        whose id is in :meth:`search_ids`.
+
+        Returns:
+            The summaries sorted with :func:`kpidesk.model.summary_sort_key`,
+            in the same order :meth:`list_sheets` gives the sheets.
+        """
+        where, params = _conditions(report_year=report_year, department=department, query=None)
+        with _sqlite_errors():
+            rows = self._db.execute(f"{_SUMMARY_SELECT}{where} ORDER BY s.id", params).fetchall()
+        return sorted((_summary(row) for row in rows), key=summary_sort_key)
+
+    def get_summary(self, sheet_id: int) -> SheetSummary:
+        """What a list shows of the sheet with this id (its JSON is not read).
+
+        Raises:
+            NotFoundError: there is no such sheet.
+        """
+        with _sqlite_errors():
+            row = self._db.execute(f"{_SUMMARY_SELECT} WHERE s.id = ?", [sheet_id]).fetchone()
+        if row is None:
+            raise NotFoundError(sheet_id)
+        return _summary(row)
+
+    def search_ids(self, query: str) -> set[int]:
+        """The ids of the sheets a search finds, as :meth:`list_sheets` ``query=`` finds them.
+
+        A query of nothing but spaces finds every sheet.
+        """
+        where, params = _conditions(report_year=None, department=None, query=query)
+        with _sqlite_errors():
+            rows = self._db.execute(f"SELECT s.id FROM sheets AS s{where}", params).fetchall()
+        return {int(row[0]) for row in rows}
 
     def report_years(self) -> list[int]:
         """The report years the book has sheets for, newest first."""
@@ -885,7 +962,8 @@ def _stored_form(sheet: Sheet) -> tuple[Sheet, str]:
 
 
 def _columns(sheet: Sheet, data: str) -> dict[str, Any]:
-    """The columns of a sheets row other than the bookkeeping ones."""
+    """The columns of a sheets row other than the bookkeeping ones (summary included)."""
+    latest_text, latest_year, target_text, unit = summarize(sheet)
     return {
         "report_year": sheet.report_year,
         "no": sheet.no,
@@ -897,6 +975,10 @@ def _columns(sheet: Sheet, data: str) -> dict[str, Any]:
         "issues": _BULLET_SEPARATOR.join(sheet.issues),
         "direction": _BULLET_SEPARATOR.join(sheet.direction),
         "data": data,
+        "latest_text": latest_text,
+        "latest_year": latest_year,
+        "target_text": target_text,
+        "unit": unit,
     }
 
 
@@ -919,7 +1001,84 @@ def _load(sheet_id: int, revision: int, updated_at: str, data: str) -> Sheet:
     return _with_bookkeeping(sheet, int(sheet_id), int(revision), str(updated_at))
 
 
+def _summary(row: Sequence[Any]) -> SheetSummary:
+    """A SheetSummary from a row of :data:`_SUMMARY_COLUMNS`.
+
+    Raises:
+        StoreError: the stored departments cannot be read (the book is damaged).
+    """
+    (
+        sheet_id,
+        report_year,
+        no,
+        departments_json,
+        title,
+        latest_text,
+        latest_year,
+        target_text,
+        unit,
+        updated_at,
+        revision,
+    ) = row
+    try:
+        departments = json.loads(departments_json)
+    except (ValueError, TypeError) as error:
+        raise StoreError(
+            f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
+        ) from error
+    if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
+        raise StoreError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
+    return SheetSummary(
+        id=int(sheet_id),
+        report_year=int(report_year),
+        no=str(no),
+        departments=tuple(departments),
+        title=str(title),
+        latest_text=str(latest_text),
+        latest_year=None if latest_year is None else int(latest_year),
+        target_text=str(target_text),
+        unit=str(unit),
+        updated_at=str(updated_at),
+        revision=int(revision),
+    )
+
+
 # --- search -------------------------------------------------------------------
+
+
+def _conditions(
+    *, report_year: int | None, department: str | None, query: str | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause over ``sheets AS s`` for these conditions, and its parameters.
+
+    The clause starts with `` WHERE `` and is ``""`` when there is no
+    condition. Every search word must appear in a searched column: words of
+    three or more characters through the trigram index, shorter ones through
+    an escaped ``LIKE``. The user's text only ever goes into parameters.
+    """
+    conditions: list[str] = []
+    params: list[Any] = []
+    if report_year is not None:
+        conditions.append("s.report_year = ?")
+        params.append(report_year)
+    if department is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM json_each(s.departments_json) AS d WHERE d.value = ?)"
+        )
+        params.append(department)
+    for term in split_query(query or ""):
+        if len(term) >= _TRIGRAM:
+            conditions.append("s.id IN (SELECT rowid FROM sheets_fts WHERE sheets_fts MATCH ?)")
+            params.append(_fts_phrase(term))
+        else:
+            pattern = f"%{_escape_like(term)}%"
+            conditions.append(
+                "(" + " OR ".join(f"s.{c} LIKE ? ESCAPE '\\'" for c in _SEARCH_COLUMNS) + ")"
+            )
+            params.extend([pattern] * len(_SEARCH_COLUMNS))
+    if not conditions:
+        return "", params
+    return " WHERE " + " AND ".join(conditions), params
 
 
 def split_query(query: str) -> list[str]:

@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpidesk import eras, values
-from kpidesk.model import DEFAULT_BASELINE_LABEL, TEXT_SECTIONS, Cell, Sheet, ValueRow
+from kpidesk.model import (
+    DEFAULT_BASELINE_LABEL,
+    TEXT_SECTIONS,
+    Cell,
+    Sheet,
+    ValueRow,
+    split_departments,
+)
 
 #: Lines printed on every page that belong to no sheet.
 PAGE_FURNITURE = frozenset(
@@ -43,7 +50,6 @@ _NO_LINE = re.compile(
 )
 _NO_ONLY = re.compile(r"^[0-9０-９]+(?:[-－‐][0-9０-９]+)?$")
 _STRATEGY_HEADING = re.compile(r"^[0-9０-９]{1,2}[ \u3000]+[^\s0-9０-９].*$")
-_DEPARTMENT_SEPARATORS = re.compile(r"[、,，]")
 _YEAR_IN_PARENS = re.compile(r"[(（]\s*([^()（）]+?)\s*[)）]")
 _BULLET_MARKS = ("- ", "-\t", "・", "･")
 _ENCODINGS = ("utf-8-sig", "cp932")
@@ -214,13 +220,6 @@ def _build(draft: _Draft, report_year: int, problems: list[Problem]) -> Sheet | 
         rows=draft.rows,
         **draft.texts,
     )
-
-
-def split_departments(text: str) -> list[str]:
-    """``観光振興課、港湾課`` -> [``観光振興課``, ``港湾課``]."""
-    return [
-        part.strip(_SPACES) for part in _DEPARTMENT_SEPARATORS.split(text) if part.strip(_SPACES)
-    ]
 
 
 def split_baseline(text: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 import kpidesk.store as store_module
 from kpidesk import jsonio
-from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
 from kpidesk.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -405,6 +405,268 @@ def test_search_follows_saves_and_deletes(filled: Store) -> None:
     assert filled.list_sheets(query="自転車事故") == []
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "認知件数",
+        "詐欺",  # two characters: LIKE
+        "お金",
+        "課",  # one character
+        "28",
+        "9",
+        "港湾課",
+        "クルーズ船　寄港",
+        "認知件数 交通",
+        "存在しない言葉",
+        "%",
+        "0%",
+        "100%",
+        "_",
+        "\\",
+        '"',
+        '"""',
+        "AND",
+        "NEAR(a b)",
+        "a*b:c^",
+        "-x",
+        "' OR 1=1 --",
+        "%'; DROP TABLE sheets; --",
+    ],
+)
+def test_search_ids_finds_what_list_sheets_finds(filled: Store, query: str) -> None:
+    expected = {sheet.id for sheet in filled.list_sheets(query=query)}
+
+    assert filled.search_ids(query) == expected
+    assert filled.count_sheets() == 4
+
+
+def test_search_ids_is_not_trivially_empty(filled: Store) -> None:
+    ids = {sheet.key: sheet.id for sheet in filled.list_sheets()}
+
+    assert filled.search_ids("") == set(ids.values())
+    assert filled.search_ids("詐欺") == {ids[(2020, "9")], ids[(2021, "9")]}
+    assert filled.search_ids("港湾課") == {ids[(2020, "28")]}
+    assert filled.search_ids("クルーズ船　寄港") == {ids[(2020, "28")]}
+    assert filled.search_ids("認知件数 交通") == set()
+
+
+# --- summaries ----------------------------------------------------------------------
+
+
+def two_row_sheet() -> Sheet:
+    """No 31: the first row has no actual yet, the second has two."""
+    sheet = make_sheet("31", departments=("地域振興課", "移住定住促進課"), title="移住者数")
+    sheet.rows = [
+        ValueRow(
+            label="単年",
+            unit="人/年",
+            baseline=Cell("120"),
+            actuals=[Cell(""), Cell("  "), Cell(""), Cell("")],
+            target=Cell("150"),
+        ),
+        ValueRow(
+            label="累計",
+            unit="人",
+            baseline=Cell("300"),
+            actuals=[Cell("80"), Cell("1,204"), Cell(""), Cell("")],
+            target=Cell("1,500"),
+        ),
+    ]
+    return sheet
+
+
+def no_actuals_sheet() -> Sheet:
+    """No 32: two rows, nothing typed in any actual."""
+    sheet = make_sheet("32", title="満足度")
+    sheet.rows = [
+        ValueRow(label="県", unit="%", actuals=[Cell("")] * 4, target=Cell("60.0")),
+        ValueRow(label="市町村", unit="件", actuals=[Cell("")] * 4, target=Cell("10")),
+    ]
+    return sheet
+
+
+def no_rows_sheet() -> Sheet:
+    """No 33: no value rows at all."""
+    sheet = make_sheet("33", title="指標なし")
+    sheet.rows = []
+    return sheet
+
+
+def summary_of(sheet: Sheet) -> SheetSummary:
+    """The summary of a sheet read from the book, built from the sheet itself."""
+    latest_text, latest_year, target_text, unit = summarize(sheet)
+    assert sheet.id is not None
+    return SheetSummary(
+        id=sheet.id,
+        report_year=sheet.report_year,
+        no=sheet.no,
+        departments=tuple(sheet.departments),
+        title=sheet.title,
+        latest_text=latest_text,
+        latest_year=latest_year,
+        target_text=target_text,
+        unit=unit,
+        updated_at=sheet.updated_at,
+        revision=sheet.revision,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        (make_sheet(), ("集計中", 2022, "前年比減", "件/年")),
+        (two_row_sheet(), ("1,204", 2021, "1,500", "人")),
+        (no_actuals_sheet(), ("", None, "60.0", "%")),
+        (no_rows_sheet(), ("", None, "", "")),
+    ],
+)
+def test_summarize(store: Store, sheet: Sheet, expected: tuple[str, int | None, str, str]) -> None:
+    assert summarize(sheet) == expected
+
+    saved = store.save_sheet(sheet)
+    summary = store.get_summary(saved.id or 0)
+
+    assert (summary.latest_text, summary.latest_year, summary.target_text, summary.unit) == (
+        expected
+    )
+    assert (summary.id, summary.revision, summary.updated_at) == (
+        saved.id,
+        1,
+        saved.updated_at,
+    )
+    assert (summary.key, summary.title) == (sheet.key, sheet.title)
+    assert summary.departments == tuple(sheet.departments)
+
+
+def test_summary_departments_text_and_sort_key(store: Store) -> None:
+    store.import_sheets([two_row_sheet(), make_sheet("10-2"), make_sheet("9", report_year=2021)])
+    store.save_sheet(make_sheet("9"))
+
+    summaries = store.list_summaries()
+
+    assert [s.key for s in summaries] == [(2020, "9"), (2021, "9"), (2020, "10-2"), (2020, "31")]
+    assert summaries[-1].departments_text == "地域振興課、移住定住促進課"
+    assert summaries[0].departments_text == "生活安全企画課"
+    assert sorted(reversed(summaries), key=summary_sort_key) == summaries
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summaries[0].title = "変更"  # type: ignore[misc]
+
+
+def test_get_summary_of_an_unknown_id_raises_not_found(filled: Store) -> None:
+    with pytest.raises(NotFoundError):
+        filled.get_summary(999)
+
+
+@pytest.mark.parametrize(
+    ("report_year", "department"),
+    [
+        (None, None),
+        (2020, None),
+        (2021, None),
+        (1999, None),
+        (None, "生活安全企画課"),
+        (None, "港湾課"),
+        (None, "港湾"),
+        (2020, "生活安全企画課"),
+    ],
+)
+def test_list_summaries_matches_list_sheets(
+    filled: Store, report_year: int | None, department: str | None
+) -> None:
+    filled.import_sheets([two_row_sheet(), no_actuals_sheet(), no_rows_sheet()])
+    # Full-width "９" sorts with "9" as a number; both orders must agree on the tie.
+    filled.save_sheet(make_sheet("９", title="全角の番号"))
+
+    sheets = filled.list_sheets(report_year=report_year, department=department)
+    summaries = filled.list_summaries(report_year=report_year, department=department)
+
+    assert summaries == [summary_of(sheet) for sheet in sheets]
+
+
+def test_summaries_follow_saves_imports_and_deletes(filled: Store) -> None:
+    sheet = filled.find_sheet(2020, "9")
+    assert sheet is not None
+    changed = dataclasses.replace(
+        sheet,
+        title="刑法犯認知件数（改）",
+        departments=["生活安全企画課", "刑事企画課"],
+        rows=[
+            ValueRow(
+                label="単年",
+                unit="件",
+                actuals=[Cell("5,081"), Cell("4,900"), Cell("4,700"), Cell("4,500")],
+                target=Cell("4,000"),
+            )
+        ],
+    )
+
+    saved = filled.save_sheet(changed)
+
+    summary = filled.get_summary(sheet.id or 0)
+    assert summary == summary_of(saved)
+    assert (summary.latest_text, summary.latest_year) == ("4,500", 2023)
+    assert (summary.target_text, summary.unit, summary.revision) == ("4,000", "件", 2)
+    assert summary.departments_text == "生活安全企画課、刑事企画課"
+
+    [replaced, added] = filled.import_sheets(
+        [dataclasses.replace(two_row_sheet(), no="9"), no_rows_sheet()], replace=True
+    )
+
+    assert replaced.id == sheet.id
+    summary = filled.get_summary(sheet.id or 0)
+    assert summary == summary_of(replaced)
+    assert (summary.title, summary.latest_text, summary.latest_year) == ("移住者数", "1,204", 2021)
+    assert (summary.target_text, summary.unit, summary.revision) == ("1,500", "人", 3)
+    assert filled.get_summary(added.id or 0).latest_text == ""
+    assert filled.list_summaries() == [summary_of(s) for s in filled.list_sheets()]
+
+    filled.delete_sheet(sheet.id or 0)
+    with pytest.raises(NotFoundError):
+        filled.get_summary(sheet.id or 0)
+    assert sheet.id not in {s.id for s in filled.list_summaries()}
+
+
+@contextlib.contextmanager
+def column_reads(store: Store) -> Iterator[set[tuple[str, str]]]:
+    """Record every (table, column) the store's connection reads inside the block."""
+    reads: set[tuple[str, str]] = set()
+
+    def authorizer(action: int, table: str | None, column: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_READ and table is not None and column is not None:
+            reads.add((table, column))
+        return sqlite3.SQLITE_OK
+
+    connection = store._db.conn
+    connection.set_authorizer(authorizer)
+    try:
+        yield reads
+    finally:
+        connection.set_authorizer(None)
+
+
+def test_list_summaries_never_reads_the_sheets_json(filled: Store) -> None:
+    # Prepared once before the authorizer is set, to show a cached statement
+    # is checked again.
+    filled.list_summaries()
+    filled.list_sheets()
+
+    with column_reads(filled) as reads:
+        summaries = filled.list_summaries()
+        filled.list_summaries(report_year=2020, department="港湾課")
+        filled.get_summary(summaries[0].id)
+
+    assert len(summaries) == 4
+    assert ("sheets", "data") not in reads
+    assert {("sheets", "latest_text"), ("sheets", "departments_json")} <= reads
+
+    # The check itself works: loading sheets does read the JSON.
+    with column_reads(filled) as reads:
+        filled.list_sheets()
+    assert ("sheets", "data") in reads
+
+
 # --- import -------------------------------------------------------------------------
 
 
@@ -582,13 +844,17 @@ def test_an_empty_sqlite_file_is_initialised(tmp_path: Path) -> None:
     assert not (tmp_path / "empty_backups").exists()
 
 
-def make_version_1_book(path: Path, sheet: Sheet) -> None:
-    """A book as the version-1 program left it: migration 1 only, one sheet."""
+def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
+    """A book as an older program left it: migrations 1..version only, one sheet.
+
+    The sheet goes in with the columns every version up to 2 has.
+    """
     with raw(path) as connection:
         db = Database(connection)
         with db.atomic():
-            store_module._MIGRATIONS[1](db)
-            connection.execute("PRAGMA user_version = 1")
+            for number in range(1, version + 1):
+                store_module._MIGRATIONS[number](db)
+            connection.execute(f"PRAGMA user_version = {version}")
         connection.execute(
             "INSERT INTO sheets (report_year, no, departments, departments_json, title,"
             " section, efforts, issues, direction, data, revision, created_at, updated_at)"
@@ -612,13 +878,13 @@ def make_version_1_book(path: Path, sheet: Sheet) -> None:
 
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
-    assert SCHEMA_VERSION == 2
+    assert SCHEMA_VERSION == 3
     assert sorted(store_module._MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
     path = tmp_path / "戦略 ブック.kpidb"
-    make_version_1_book(path, make_sheet())
+    make_old_book(path, make_sheet(), version=1)
     assert pragma(path, "user_version") == 1
 
     with Store.open(path) as book:
@@ -627,6 +893,8 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
         assert found[0] == make_sheet()
         assert (found[0].revision, found[0].updated_at) == (1, "2021-04-01T09:00:00")
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
+        # Migration 3 filled in the summary from the sheet's JSON.
+        assert book.get_summary(found[0].id or 0).latest_text == "集計中"
         saved = book.save_sheet(found[0])
         assert saved.revision == 2
 
@@ -647,6 +915,60 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
     with Store.open(path) as book:
         assert book.count_sheets() == 1
     assert len(list((tmp_path / "戦略 ブック_backups").iterdir())) == 1
+
+
+def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path) -> None:
+    path = tmp_path / "v2.kpidb"
+    make_old_book(path, two_row_sheet(), version=2)
+    with raw(path) as connection:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(sheets)")}
+    assert pragma(path, "user_version") == 2
+    assert "latest_text" not in columns
+
+    with Store.open(path) as book:
+        [sheet_id] = book.search_ids("")
+        summary = book.get_summary(sheet_id)
+        assert summary == SheetSummary(
+            id=sheet_id,
+            report_year=2020,
+            no="31",
+            departments=("地域振興課", "移住定住促進課"),
+            title="移住者数",
+            latest_text="1,204",
+            latest_year=2021,
+            target_text="1,500",
+            unit="人",
+            updated_at="2021-04-01T09:00:00",
+            revision=1,
+        )
+        assert book.list_summaries() == [summary]
+        assert book.search_ids("移住") == {sheet_id}  # the v2 index still works
+        assert book.get_sheet(sheet_id) == two_row_sheet()
+
+    assert pragma(path, "user_version") == 3
+    backups = list((tmp_path / "v2_backups").iterdir())
+    assert [pragma(backup, "user_version") for backup in backups] == [2]
+    assert backups[0].name.startswith("v2-before-v3-")
+
+
+def test_migration_3_leaves_a_damaged_sheets_summary_empty(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.kpidb"
+    make_old_book(path, make_sheet(), version=2)
+    with raw(path) as connection:
+        connection.execute(
+            "INSERT INTO sheets (report_year, no, data, revision, created_at, updated_at)"
+            " VALUES (2020, '10', '{\"broken', 1, '2021-04-01', '2021-04-01')"
+        )
+
+    with Store.open(path) as book:
+        good, damaged = book.list_summaries()
+        assert (good.no, good.latest_text, good.latest_year) == ("9", "集計中", 2022)
+        assert (damaged.no, damaged.latest_text, damaged.latest_year) == ("10", "", None)
+        assert (damaged.target_text, damaged.unit, damaged.departments) == ("", "", ())
+        with pytest.raises(StoreError, match="壊れて"):
+            book.get_sheet(damaged.id)
+
+    assert pragma(path, "user_version") == SCHEMA_VERSION
 
 
 def assert_refused_untouched(path: Path, error_type: type[StoreError], *words: str) -> StoreError:
