@@ -19,13 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args and (args[0] in cli.SUBCOMMANDS or args[0] in {"-h", "--help", "--version"}):
         return cli.main(args)
-    print(
-        "KPI Desk の画面はまだありません。今使えるのはコマンドです: "
-        + "、".join(cli.SUBCOMMANDS)
-        + "（python main.py --help で使い方を表示します）",
-        file=sys.stderr,
-    )
-    return cli.EXIT_FAILED
+    from ui import app
+
+    return app.run(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,412 @@
+"""The main window driven as a member of staff uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from kpidesk import textimport
+from kpidesk.store import Store
+from tests.conftest import SEED_TEXT
+from tests.ui.helpers import replace_text, type_text
+from ui.actions import Action
+from ui.dialogs.messages import Choice
+from ui.main_window import MainWindow
+from ui.sheet_list import Col
+from ui.value_table import ValueTableModel
+
+
+def shown_nos(window: MainWindow) -> list[str]:
+    proxy = window.list_panel.proxy
+    return [proxy.index(row, Col.NO).data() for row in range(proxy.rowCount())]
+
+
+def select_no(window: MainWindow, no: str) -> None:
+    sheet_id = next(s.id for s in window.store.list_summaries() if s.no == no)
+    index = window.list_panel.proxy.mapFromSource(
+        window.list_panel.model.index(window.list_panel.model.row_of(sheet_id), 0)
+    )
+    window.list_panel.table.setCurrentIndex(index)
+    QApplication.processEvents()
+
+
+def cell(window: MainWindow, row: int, column: int) -> str:
+    model = window.form.value_table.model
+    return model.index(row, column).data()
+
+
+def header(window: MainWindow) -> list[str]:
+    model = window.form.value_table.model
+    return [
+        model.headerData(column, Qt.Orientation.Horizontal).replace("\n", "")
+        for column in range(model.columnCount())
+    ]
+
+
+def test_opens_the_book_with_its_list(window: MainWindow) -> None:
+    assert shown_nos(window) == [
+        "9", "10", "13", "14", "15", "16", "17", "18", "19", "20", "25", "26", "27", "28", "29",
+    ]  # fmt: skip
+    assert window.list_panel.count_label.text() == "15 / 15 件"
+    assert window.windowTitle() == "見本 ブック.kpidb[*] - KPI Desk"
+    row9 = [window.list_panel.proxy.index(0, column).data() for column in Col]
+    assert row9[:5] == ["9", "生活安全企画課", "刑法犯認知件数", "5,081（R2）", "前年比減"]
+    # The first sheet is open in the form.
+    assert window.form.edits["title"].text() == "刑法犯認知件数"
+
+
+def test_filter_by_department_and_search(window: MainWindow) -> None:
+    panel = window.list_panel
+    departments = [
+        panel.department_combo.itemText(i) for i in range(panel.department_combo.count())
+    ]
+    assert "港湾課" in departments and "産業支援課" in departments
+    panel.department_combo.setCurrentIndex(departments.index("産業支援課"))
+    assert shown_nos(window) == ["15", "16", "18"]
+    assert panel.count_label.text() == "3 / 15 件"
+    panel.department_combo.setCurrentIndex(0)
+
+    type_text(panel.search_edit, "詐欺")  # two characters: the LIKE fallback
+    assert shown_nos(window) == ["9"]
+    replace_text(panel.search_edit, "認知件数")
+    assert shown_nos(window) == ["9"]
+    replace_text(panel.search_edit, "港湾課")
+    assert shown_nos(window) == ["28"]
+    replace_text(panel.search_edit, "新型コロナウイルス")
+    expected = [
+        sheet.no
+        for sheet in textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+        if any(
+            "新型コロナウイルス" in text
+            for text in (*sheet.efforts, *sheet.issues, *sheet.direction)
+        )
+    ]
+    assert shown_nos(window) == expected
+    assert len(expected) == 10
+    panel.search_edit.clear()
+    assert len(shown_nos(window)) == 15
+
+
+def test_list_sorts_no_as_a_number(window: MainWindow) -> None:
+    window.list_panel.table.sortByColumn(Col.NO, Qt.SortOrder.DescendingOrder)
+    assert shown_nos(window)[:3] == ["29", "28", "27"]
+    assert shown_nos(window)[-2:] == ["10", "9"]
+
+
+def test_no_15_shows_h30_base_year_and_r1_to_r5(window: MainWindow) -> None:
+    select_no(window, "15")
+    assert window.form.edits["title"].text() == "製造品出荷額"
+    assert header(window) == [
+        "項目", "単位", "戦略策定時実績値(H30)", "R1実績値", "R2実績値", "R3実績値",
+        "R4実績値", "R5実績値", "目標値(R5)",
+    ]  # fmt: skip
+    assert [cell(window, 0, column) for column in range(9)] == [
+        "単年", "億円/年", "28,461", "28,467", "集計中", "", "", "", "30,203",
+    ]  # fmt: skip
+    assert window.form.value_table.baseline_year.currentText() == "H30（2018）"
+
+
+def test_no_10_has_two_value_rows(window: MainWindow) -> None:
+    select_no(window, "10")
+    assert window.form.value_table.model.rowCount() == 2
+    assert cell(window, 1, 0) == "県" and cell(window, 1, 2) == "認定なし"
+    assert window.form.sections["efforts"].bullets()[0].startswith("義務教育課程の学校")
+
+
+def test_new_r3_value_is_saved_and_found_after_reopening(
+    window: MainWindow, make_window, demo_book: Path
+) -> None:
+    select_no(window, "9")
+    model = window.form.value_table.model
+    r3 = header(window).index("R3実績値")
+    assert model.setData(model.index(0, r3), "4,321")
+    assert window.isWindowModified()
+    assert window.windowTitle().endswith("[*] - KPI Desk")
+    window.actions[Action.SAVE].trigger()
+    assert not window.isWindowModified()
+    window.close()
+
+    again = make_window(demo_book)
+    select_no(again, "9")
+    assert cell(again, 0, r3) == "4,321"
+    row9 = [again.list_panel.proxy.index(0, column).data() for column in Col]
+    assert row9[3] == "4,321（R3）"
+
+
+def test_typed_japanese_title_is_saved(window: MainWindow) -> None:
+    select_no(window, "9")
+    title = window.form.edits["title"]
+    title.setCursorPosition(len(title.text()))
+    type_text(title, "（暫定）")
+    assert window.document.sheet.title == "刑法犯認知件数（暫定）"
+    assert window.save()
+    assert window.store.find_sheet(2020, "9").title == "刑法犯認知件数（暫定）"
+    assert window.list_panel.proxy.index(0, Col.TITLE).data() == "刑法犯認知件数（暫定）"
+
+
+def test_invalid_cell_is_marked_but_kept(window: MainWindow) -> None:
+    select_no(window, "9")
+    model: ValueTableModel = window.form.value_table.model
+    index = model.index(0, 4)
+    model.setData(index, "5千件")
+    assert index.data() == "5千件"
+    assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert "単位は単位欄" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 3).data(Qt.ItemDataRole.BackgroundRole) is None
+    window.save()
+    assert window.store.find_sheet(2020, "9").rows[0].actuals[1].text == "5千件"
+
+
+def test_undo_and_redo_a_bullet_edit(window: MainWindow) -> None:
+    select_no(window, "13")
+    editor = window.form.sections["issues"].editors[0]
+    original = editor.toPlainText()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    type_text(editor, "（追記）")
+    type_text(editor, "さらに")
+    assert window.document.sheet.issues[0] == original + "（追記）さらに"
+    # Keystrokes in one paragraph are one step, as in Office.
+    window.actions[Action.UNDO].trigger()
+    assert window.document.sheet.issues[0] == original
+    assert window.form.sections["issues"].editors[0].toPlainText() == original
+    assert not window.isWindowModified()
+    window.actions[Action.REDO].trigger()
+    assert window.form.sections["issues"].editors[0].toPlainText() == original + "（追記）さらに"
+    assert window.isWindowModified()
+
+
+def test_ctrl_z_in_a_field_undoes_the_sheet_edit(window: MainWindow, qtbot) -> None:
+    select_no(window, "9")
+    title = window.form.edits["title"]
+    title.setCursorPosition(len(title.text()))
+    type_text(title, "X")
+    assert title.text() == "刑法犯認知件数X"
+    qtbot.keySequence(title, QKeySequence("Ctrl+Z"))
+    assert title.text() == "刑法犯認知件数"
+    qtbot.keySequence(title, QKeySequence("Ctrl+Y"))
+    assert title.text() == "刑法犯認知件数X"
+
+
+def test_add_move_and_remove_bullets(window: MainWindow) -> None:
+    select_no(window, "13")
+    section = window.form.sections["efforts"]
+    assert len(section.editors) == 1
+    section.add_button.click()
+    assert len(section.editors) == 2
+    type_text(section.editors[1], "新しい段落")
+    assert window.document.sheet.efforts[1] == "新しい段落"
+    section.up_button.click()
+    assert window.document.sheet.efforts[0] == "新しい段落"
+    section.remove_button.click()
+    assert window.document.sheet.efforts == [window.store.find_sheet(2020, "13").efforts[0]]
+    window.actions[Action.UNDO].trigger()
+    assert window.document.sheet.efforts[0] == "新しい段落"
+
+
+def test_add_a_value_row(window: MainWindow) -> None:
+    select_no(window, "9")
+    editor = window.form.value_table
+    editor.table.setCurrentIndex(editor.model.index(0, 0))
+    editor.add_row_button.click()
+    assert editor.model.rowCount() == 2
+    model = editor.model
+    model.setData(model.index(1, 0), "累計")
+    model.setData(model.index(1, 1), "件/4年")
+    model.setData(model.index(1, 2), "25,000")
+    window.save()
+    saved = window.store.find_sheet(2020, "9")
+    assert [(r.label, r.unit, r.baseline.text) for r in saved.rows] == [
+        ("単年", "件/年", "6,498"),
+        ("累計", "件/4年", "25,000"),
+    ]
+    assert len(saved.rows[1].actuals) == 4
+    editor.table.setCurrentIndex(model.index(1, 0))
+    editor.row_up_button.click()
+    assert window.document.sheet.rows[0].label == "累計"
+    editor.remove_row_button.click()
+    assert [r.label for r in window.document.sheet.rows] == ["単年"]
+
+
+def test_changing_the_years_keeps_values_under_their_year(window: MainWindow) -> None:
+    select_no(window, "9")
+    editor = window.form.value_table
+    editor.last_year.setCurrentIndex(editor.last_year.findData(2025))
+    editor.on_year_combo_activated()
+    assert header(window)[3:9] == ["R2実績値", "R3実績値", "R4実績値", "R5実績値", "R6実績値",
+                                   "R7実績値"]  # fmt: skip
+    assert cell(window, 0, 3) == "5,081"
+    window.actions[Action.UNDO].trigger()
+    assert header(window)[-1] == "目標値(R5)" and len(header(window)) == 8
+
+
+def test_switching_with_unsaved_changes_asks(window: MainWindow, answers) -> None:
+    select_no(window, "9")
+    title = window.form.edits["title"]
+    type_text(title, "変更")
+    answers.save_choice = Choice.CANCEL
+    select_no(window, "10")
+    assert answers.asked == ["No 9「変更刑法犯認知件数」への変更を保存しますか？"] or answers.asked
+    assert window.document.sheet.no == "9"
+    assert window.list_panel.current_sheet_id() == window.document.sheet.id
+
+    answers.save_choice = Choice.DISCARD
+    select_no(window, "10")
+    assert window.document.sheet.no == "10"
+    assert "変更" not in window.store.find_sheet(2020, "9").title
+
+    type_text(window.form.edits["title"], "保存する")
+    answers.save_choice = Choice.SAVE
+    select_no(window, "13")
+    assert window.document.sheet.no == "13"
+    assert window.store.find_sheet(2020, "10").title.startswith("保存する")
+
+
+def test_delete_asks_and_removes(window: MainWindow, answers) -> None:
+    select_no(window, "28")
+    answers.confirm_answer = False
+    window.actions[Action.DELETE_SHEET].trigger()
+    assert "No 28「クルーズ船寄港数」を削除しますか" in answers.asked[-1]
+    assert window.store.find_sheet(2020, "28") is not None
+    answers.confirm_answer = True
+    window.actions[Action.DELETE_SHEET].trigger()
+    assert window.store.find_sheet(2020, "28") is None
+    assert "28" not in shown_nos(window)
+    assert window.list_panel.count_label.text() == "14 / 14 件"
+    assert window.document.sheet.no == "29"
+
+
+def test_new_and_duplicate_sheet(window: MainWindow, monkeypatch) -> None:
+    from ui.dialogs import new_sheet
+
+    monkeypatch.setattr(
+        new_sheet.NewSheetDialog, "exec", lambda self: self.on_buttons_accepted() or self.result()
+    )
+    window.actions[Action.NEW_SHEET].trigger()
+    assert window.document.sheet.no == "30"
+    assert window.document.sheet.actual_years == [2020, 2021, 2022, 2023]
+    assert "30" in shown_nos(window)
+
+    select_no(window, "9")
+    window.actions[Action.DUPLICATE_SHEET].trigger()
+    assert window.document.sheet.no == "9（コピー）"
+    assert window.document.sheet.title == "刑法犯認知件数"
+    assert window.store.find_sheet(2020, "9（コピー）") is not None
+
+
+def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) -> None:
+    select_no(window, "9")
+    with Store.open(demo_book) as other:
+        theirs = other.find_sheet(2020, "9")
+        theirs.title = "相手の変更"
+        other.save_sheet(theirs)
+    type_text(window.form.edits["title"], "自分の変更")
+    answers.choose_answer = -1
+    assert not window.save()
+    assert "別の場所で変更されています" in answers.asked[-1]
+    assert window.store.find_sheet(2020, "9").title == "相手の変更"
+    answers.choose_answer = 0
+    assert window.save()
+    assert window.form.edits["title"].text() == "相手の変更"
+
+
+def test_stale_save_can_keep_mine_as_a_copy(window: MainWindow, answers, demo_book: Path) -> None:
+    select_no(window, "9")
+    with Store.open(demo_book) as other:
+        theirs = other.find_sheet(2020, "9")
+        theirs.title = "相手の変更"
+        other.save_sheet(theirs)
+    replace_text(window.form.edits["title"], "自分の変更")
+    answers.choose_answer = 1
+    assert window.save()
+    assert window.store.find_sheet(2020, "9").title == "相手の変更"
+    assert window.store.find_sheet(2020, "9（コピー）").title == "自分の変更"
+
+
+def test_find_focuses_the_search_box(window: MainWindow, qtbot) -> None:
+    window.activateWindow()
+    window.actions[Action.FIND].trigger()
+    assert QApplication.focusWidget() is window.list_panel.search_edit
+    assert window.actions[Action.FIND].shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+
+
+def test_standard_shortcuts(window: MainWindow) -> None:
+    assert window.actions[Action.SAVE].shortcut().toString() == "Ctrl+S"
+    assert window.actions[Action.NEW_SHEET].shortcut().toString() == "Ctrl+N"
+    assert window.actions[Action.UNDO].shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Y" in [s.toString() for s in window.actions[Action.REDO].shortcuts()]
+    assert window.actions[Action.OPEN_BOOK].shortcut().toString() == "Ctrl+O"
+
+
+def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path) -> None:
+    from kpidesk import jsonio
+
+    answers.confirm_answer = False
+    assert window.import_text(SEED_TEXT) == 0
+    assert "既にあります" in answers.asked[-1]
+    answers.confirm_answer = True
+    assert window.import_text(SEED_TEXT) == 15
+    out = tmp_path / "out.json"
+    window.list_panel.department_combo.setCurrentIndex(
+        window.list_panel.department_combo.findData("港湾課")
+    )
+    assert window.export_json(out) == 1
+    assert [sheet.no for sheet in jsonio.read_file(out)] == ["28"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    assert window.import_json(bad) == 0
+    assert "JSONとして読めません" in answers.errors[-1]
+
+
+def test_save_book_as_continues_in_the_copy(window: MainWindow, tmp_path: Path, demo_book) -> None:
+    select_no(window, "10")
+    target = tmp_path / "コピー.kpidb"
+    assert window.save_book_as(target)
+    assert window.store.path == target
+    assert window.windowTitle() == "コピー.kpidb[*] - KPI Desk"
+    assert window.document.sheet.no == "10"
+    assert window.settings.recent_books[0] == str(target)
+
+
+def test_opening_a_bad_file_keeps_the_current_book(window: MainWindow, answers, tmp_path) -> None:
+    bad = tmp_path / "bad.kpidb"
+    bad.write_text("not a book", encoding="utf-8")
+    assert not window.open_book(bad)
+    assert "KPI Desk のブックではありません" in answers.errors[-1]
+    assert len(shown_nos(window)) == 15
+
+
+def test_settings_remember_book_and_geometry(window: MainWindow, settings, demo_book) -> None:
+    window.resize(1000, 700)
+    window.close()
+    assert settings.last_book == str(demo_book)
+    assert not settings.window_geometry.isEmpty()
+    assert not settings.splitter_state.isEmpty()
+
+
+def test_about_lists_licences(app) -> None:
+    from ui.dialogs.about import AboutDialog
+
+    dialog = AboutDialog()
+    text = dialog.text.toPlainText()
+    assert "SIL Open Font License" in text and "LGPL" in text and "openpyxl" in text
+    dialog.deleteLater()
+
+
+def test_app_font_is_bundled_biz_ud_gothic(app) -> None:
+    assert QApplication.font().family() == "BIZ UDGothic"
+
+
+@pytest.mark.parametrize("model_name", ["list", "proxy", "values"])
+def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester, model_name: str) -> None:
+    select_no(window, "10")
+    model = {
+        "list": window.list_panel.model,
+        "proxy": window.list_panel.proxy,
+        "values": window.form.value_table.model,
+    }[model_name]
+    qtmodeltester.check(model, force_py=True)

@@ -1,0 +1,130 @@
+"""Every action of the main window, declared once and keyed by an enum.
+
+A factory per action sets its text, shortcut, tip and icon; the window
+connects it to its slot by name (``on_action_<name>``) and builds the menus
+and the toolbar from the enum.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QStyle, QWidget
+
+
+class Action(enum.Enum):
+    """The main window's actions."""
+
+    NEW_BOOK = "new_book"
+    OPEN_BOOK = "open_book"
+    SAVE_BOOK_AS = "save_book_as"
+    SAVE = "save"
+    IMPORT_TEXT = "import_text"
+    IMPORT_JSON = "import_json"
+    EXPORT_JSON = "export_json"
+    QUIT = "quit"
+    UNDO = "undo"
+    REDO = "redo"
+    FIND = "find"
+    NEW_SHEET = "new_sheet"
+    DUPLICATE_SHEET = "duplicate_sheet"
+    DELETE_SHEET = "delete_sheet"
+    ABOUT = "about"
+
+
+@dataclass(frozen=True)
+class _Spec:
+    text: str
+    tip: str
+    shortcut: QKeySequence.StandardKey | tuple[str, ...] | str | None = None
+    icon: QStyle.StandardPixmap | None = None
+    role: QAction.MenuRole | None = None
+
+
+_SPECS: dict[Action, _Spec] = {
+    Action.NEW_BOOK: _Spec("新規ブック(&B)…", "新しい空のブックを作ります", "Ctrl+Shift+N"),
+    Action.OPEN_BOOK: _Spec(
+        "開く(&O)…", "ブックを開きます", QKeySequence.StandardKey.Open,
+        QStyle.StandardPixmap.SP_DialogOpenButton,
+    ),
+    Action.SAVE_BOOK_AS: _Spec(
+        "名前を付けて保存(&A)…", "ブックのコピーを別の名前で保存し、そちらを開きます",
+        QKeySequence.StandardKey.SaveAs,
+    ),
+    Action.SAVE: _Spec(
+        "上書き保存(&S)", "表示中のシートを保存します", QKeySequence.StandardKey.Save,
+        QStyle.StandardPixmap.SP_DialogSaveButton,
+    ),
+    Action.IMPORT_TEXT: _Spec(
+        "テキストから取り込み(&T)…", "公表されたシートのテキストを取り込みます"
+    ),
+    Action.IMPORT_JSON: _Spec("JSONから取り込み(&J)…", "KPI Desk のJSONを取り込みます"),
+    Action.EXPORT_JSON: _Spec("JSONへ書き出し(&E)…", "一覧に表示中のシートをJSONに書き出します"),
+    Action.QUIT: _Spec(
+        "終了(&X)", "KPI Desk を終了します", QKeySequence.StandardKey.Quit,
+        role=QAction.MenuRole.QuitRole,
+    ),
+    Action.UNDO: _Spec("元に戻す(&U)", "直前の変更を取り消します", QKeySequence.StandardKey.Undo),
+    # Ctrl+Y as on Windows and Ctrl+Shift+Z as elsewhere, each once: the
+    # platform's StandardKey.Redo may hold Ctrl+Y too, which Qt then finds
+    # ambiguous and ignores.
+    Action.REDO: _Spec("やり直し(&R)", "取り消した変更をやり直します", ("Ctrl+Y", "Ctrl+Shift+Z")),
+    Action.FIND: _Spec("検索(&F)", "検索欄へ移ります", QKeySequence.StandardKey.Find),
+    Action.NEW_SHEET: _Spec(
+        "新しいシート(&N)…", "新しいシートを作ります", QKeySequence.StandardKey.New,
+        QStyle.StandardPixmap.SP_FileIcon,
+    ),
+    Action.DUPLICATE_SHEET: _Spec("シートを複製(&D)…", "表示中のシートを別の No で複製します"),
+    Action.DELETE_SHEET: _Spec(
+        "シートを削除(&L)…", "表示中のシートを削除します", None,
+        QStyle.StandardPixmap.SP_TrashIcon,
+    ),
+    Action.ABOUT: _Spec(
+        "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
+        role=QAction.MenuRole.AboutRole,
+    ),
+}  # fmt: skip
+
+#: Menus in order: (title, actions; None is a separator).
+MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
+    ("ファイル(&F)", (
+        Action.NEW_BOOK, Action.OPEN_BOOK, Action.SAVE, Action.SAVE_BOOK_AS, None,
+        Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.EXPORT_JSON, None, Action.QUIT,
+    )),
+    ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
+    ("シート(&S)", (Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET)),
+    ("ヘルプ(&H)", (Action.ABOUT,)),
+)  # fmt: skip
+
+TOOLBAR: tuple[Action | None, ...] = (
+    Action.NEW_SHEET, Action.SAVE, None, Action.UNDO, Action.REDO, None, Action.DELETE_SHEET,
+)  # fmt: skip
+
+#: The menu after which "recent books" is inserted.
+RECENT_AFTER = Action.SAVE_BOOK_AS
+
+
+def create_action(key: Action, parent: QWidget, triggered: Callable[[], object]) -> QAction:
+    """Make the action ``key`` with its text, shortcut, tip and icon."""
+    spec = _SPECS[key]
+    action = QAction(spec.text, parent)
+    action.setObjectName(f"action_{key.value}")
+    action.setStatusTip(spec.tip)
+    action.setToolTip(spec.text.split("(")[0] + (f"（{spec.tip}）" if spec.tip else ""))
+    if isinstance(spec.shortcut, QKeySequence.StandardKey):
+        action.setShortcuts(spec.shortcut)
+    elif isinstance(spec.shortcut, tuple):
+        action.setShortcuts([QKeySequence(text) for text in spec.shortcut])
+    elif spec.shortcut:
+        action.setShortcut(QKeySequence(spec.shortcut))
+    if spec.icon is not None:
+        action.setIcon(parent.style().standardIcon(spec.icon))
+    else:
+        action.setIcon(QIcon())
+    if spec.role is not None:
+        action.setMenuRole(spec.role)
+    action.triggered.connect(triggered)
+    return action

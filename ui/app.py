@@ -1,0 +1,151 @@
+"""Starting the window: the application object, fonts, translation, first book."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
+from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.resources import resource_path
+from kpidesk.store import Store, StoreError
+from ui.settings import Settings
+
+APP_FONT_POINT_SIZE = 10
+FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
+DEFAULT_BOOK_FOLDER = "KPI Desk"
+DEFAULT_BOOK_NAME = "KPI分析シート" + BOOK_SUFFIX
+
+
+def load_fonts() -> str:
+    """Load the bundled BIZ UDGothic faces; return the family name Qt gives them."""
+    family = ""
+    for name in FONT_FILES:
+        font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
+        if font_id < 0:
+            raise RuntimeError(f"フォントを読み込めません: {name}")
+        family = QFontDatabase.applicationFontFamilies(font_id)[0]
+    return family
+
+
+def install_translation(app: QApplication) -> None:
+    """Let Qt's own dialogs and buttons speak Japanese (the bundled qtbase_ja.qm)."""
+    translator = QTranslator(app)
+    if translator.load(
+        QLocale(QLocale.Language.Japanese), "qtbase", "_", str(resource_path("translations"))
+    ):
+        app.installTranslator(translator)
+
+
+def create_application(argv: Sequence[str] = ()) -> QApplication:
+    """The QApplication with KPI Desk's names, font and translation."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([APP_NAME, *argv])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationVersion(__version__)
+    app.setFont(QFont(load_fonts(), APP_FONT_POINT_SIZE))
+    install_translation(app)
+    return app
+
+
+def default_book_path() -> Path:
+    """Where the first book is made: ``Documents/KPI Desk/KPI分析シート.kpidb``."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents or Path.home()) / DEFAULT_BOOK_FOLDER / DEFAULT_BOOK_NAME
+
+
+@dataclass
+class InitialBook:
+    """The book the window starts with, and what to tell the user about it.
+
+    Attributes:
+        store: the open book, or None when none could be opened.
+        message: a sentence for the user ("" when there is nothing to say).
+        is_error: True when ``message`` reports a failure.
+        remember: True when the book should become the last book used.
+    """
+
+    store: Store | None
+    message: str = ""
+    is_error: bool = False
+    remember: bool = True
+
+
+def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> InitialBook:
+    """Choose and open the first book: FILE, the demo copy, the last book or a new one."""
+    if demo:
+        folder = Path(tempfile.mkdtemp(prefix="kpidesk-demo-"))
+        store = samples.create_sample_book(folder / "デモ.kpidb")
+        return InitialBook(store, remember=False)
+    if file is not None:
+        try:
+            return InitialBook(Store.open(file, create=False))
+        except StoreError as error:
+            return InitialBook(None, f"ブックを開けません: {file}\n{error}", is_error=True)
+    last = Path(settings.last_book) if settings.last_book else None
+    if last is not None and last.exists():
+        try:
+            return InitialBook(Store.open(last, create=False))
+        except StoreError as error:
+            return InitialBook(None, f"前回のブックを開けません: {last}\n{error}", is_error=True)
+    path = default_book_path()
+    if path.exists():
+        try:
+            return InitialBook(Store.open(path, create=False))
+        except StoreError as error:
+            return InitialBook(None, f"ブックを開けません: {path}\n{error}", is_error=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = samples.create_sample_book(path)
+    except (OSError, StoreError) as error:
+        return InitialBook(None, f"ブックを作れません: {path}\n{error}", is_error=True)
+    return InitialBook(
+        store,
+        "初めての起動のため、見本のシート（熊本県 令和2年度の15件）で"
+        f"新しいブックを作りました:\n{path}",
+    )
+
+
+def parse_gui_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """``[FILE]`` and ``--demo``."""
+    parser = argparse.ArgumentParser(prog="kpidesk", description="KPI Desk")
+    parser.add_argument("file", nargs="?", type=Path, help="開くブック（.kpidb）")
+    parser.add_argument("--demo", action="store_true", help="見本のシートの一時的なコピーで開く")
+    return parser.parse_args(list(argv))
+
+
+def run(argv: Sequence[str]) -> int:
+    """Open the window and run until it closes; return the exit code."""
+    from ui.main_window import MainWindow
+
+    args = parse_gui_arguments(argv)
+    app = create_application()
+    settings = Settings()
+    initial = open_initial_book(args.file, args.demo, settings)
+    window = MainWindow(settings)
+    if initial.store is not None:
+        window.set_store(initial.store, remember=initial.remember)
+    window.show()
+    if initial.message:
+        QTimer.singleShot(0, lambda: window.tell(initial.message, is_error=initial.is_error))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,249 @@
+"""A text section of the form (取組状況, 課題等, 今後の方向性): a list of bullets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk import editing
+from ui.document import SheetDocument
+
+
+class GrowingTextEdit(QPlainTextEdit):
+    """A paragraph editor that wraps and grows to show all its text.
+
+    Signals:
+        focused(): the editor got the keyboard focus.
+    """
+
+    focused = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self._fit()
+
+    def set_text_keeping_cursor(self, text: str) -> None:
+        """Replace the text (after undo/redo) and keep the cursor where it can be."""
+        if self.toPlainText() == text:
+            return
+        position = self.textCursor().position()
+        self.blockSignals(True)
+        self.setPlainText(text)
+        self.blockSignals(False)
+        cursor = self.textCursor()
+        cursor.setPosition(min(position, len(text)))
+        self.setTextCursor(cursor)
+        self._fit()
+
+    def _fit(self) -> None:
+        document = self.document()
+        layout = document.documentLayout()
+        block = document.firstBlock()
+        text_height = 0.0
+        while block.isValid():
+            text_height += layout.blockBoundingRect(block).height()
+            block = block.next()
+        text_height = max(text_height, self.fontMetrics().lineSpacing())
+        frame = 2 * self.frameWidth()
+        self.setFixedHeight(int(text_height + 2 * document.documentMargin()) + frame + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # The paragraph re-wraps to the new width after this event.
+        QTimer.singleShot(0, self._fit)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.height())
+
+
+class BulletSectionEditor(QFrame):
+    """The bullets of one text section, each edited in place.
+
+    Buttons add a bullet after the current one, remove it and move it up or
+    down; every change is an undo step of the open sheet.
+    """
+
+    def __init__(self, section: str, heading: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setObjectName(f"section_{section}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._document: SheetDocument | None = None
+        self._current = -1
+        self.editors: list[GrowingTextEdit] = []
+
+        title = QLabel(heading)
+        title.setObjectName("sectionHeading")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self.add_button = QPushButton("追加")
+        self.add_button.setToolTip(f"{heading}に段落を追加します")
+        self.remove_button = QPushButton("削除")
+        self.up_button = QPushButton("上へ")
+        self.down_button = QPushButton("下へ")
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(title)
+        heading_row.addStretch(1)
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            button.setAutoDefault(False)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            heading_row.addWidget(button)
+        self.bullet_layout = QVBoxLayout()
+        self.bullet_layout.setSpacing(2)
+        self.empty_label = QLabel("（段落はありません。「追加」で書き始めます）")
+        self.empty_label.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading_row)
+        layout.addLayout(self.bullet_layout)
+        layout.addWidget(self.empty_label)
+
+        self.add_button.clicked.connect(self.on_add_button_clicked)
+        self.remove_button.clicked.connect(self.on_remove_button_clicked)
+        self.up_button.clicked.connect(lambda: self.move_current(-1))
+        self.down_button.clicked.connect(lambda: self.move_current(1))
+
+    def set_document(self, document: SheetDocument | None) -> None:
+        """Edit this section of ``document``."""
+        if self._document is not None:
+            self._document.changed.disconnect(self.on_document_changed)
+        self._document = document
+        if document is not None:
+            document.changed.connect(self.on_document_changed)
+        self._current = -1
+        self._rebuild()
+
+    def bullets(self) -> list[str]:
+        """The section's bullets as the open sheet has them."""
+        if self._document is None:
+            return []
+        return editing.bullets(self._document.sheet, self.section)
+
+    @Slot(str)
+    def on_document_changed(self, part: str) -> None:
+        if part != self.section:
+            return
+        texts = self.bullets()
+        if len(texts) != len(self.editors):
+            self._rebuild()
+            return
+        for editor, text in zip(self.editors, texts, strict=True):
+            editor.set_text_keeping_cursor(text)
+
+    def _rebuild(self) -> None:
+        had_focus = any(editor.hasFocus() for editor in self.editors)
+        for editor in self.editors:
+            editor.focused.disconnect()
+            editor.deleteLater()
+        while self.bullet_layout.count():
+            item = self.bullet_layout.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.editors = []
+        for index, text in enumerate(self.bullets()):
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            mark = QLabel("・")
+            mark.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+            editor = GrowingTextEdit()
+            editor.setObjectName(f"{self.section}_{index}")
+            editor.setPlainText(text)
+            editor.textChanged.connect(lambda i=index: self.on_editor_text_changed(i))
+            editor.focused.connect(lambda i=index: self._set_current(i))
+            row_layout.addWidget(mark)
+            row_layout.addWidget(editor, 1)
+            self.bullet_layout.addWidget(row)
+            self.editors.append(editor)
+        self.empty_label.setVisible(not self.editors)
+        enabled = self._document is not None
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            button.setEnabled(enabled)
+        if self.editors:
+            self._current = min(max(self._current, 0), len(self.editors) - 1)
+            if had_focus:
+                self.editors[self._current].setFocus()
+        else:
+            self._current = -1
+
+    def _set_current(self, index: int) -> None:
+        self._current = index
+
+    def current_index(self) -> int:
+        """The bullet last focused (-1: none)."""
+        return self._current
+
+    def on_editor_text_changed(self, index: int) -> None:
+        if self._document is None or index >= len(self.editors):
+            return
+        text = self.editors[index].toPlainText()
+        self._document.edit(
+            f"{self._heading()} {index + 1}段落目の変更",
+            lambda sheet: editing.bullets(sheet, self.section).__setitem__(index, text),
+            merge_key=f"{self.section}:{index}",
+        )
+
+    def _heading(self) -> str:
+        label = self.findChild(QLabel, "sectionHeading")
+        return label.text() if label is not None else self.section
+
+    @Slot()
+    def on_add_button_clicked(self) -> None:
+        """Add an empty bullet after the current one and start typing in it."""
+        if self._document is None:
+            return
+        at = self._current + 1 if self._current >= 0 else len(self.editors)
+        self._document.edit(
+            f"{self._heading()}に段落を追加",
+            lambda sheet: editing.bullets(sheet, self.section).insert(at, ""),
+        )
+        self._current = at
+        if at < len(self.editors):
+            self.editors[at].setFocus()
+
+    @Slot()
+    def on_remove_button_clicked(self) -> None:
+        """Remove the current bullet."""
+        index = self._current
+        if self._document is None or not 0 <= index < len(self.editors):
+            return
+        self._document.edit(
+            f"{self._heading()} {index + 1}段落目の削除",
+            lambda sheet: editing.bullets(sheet, self.section).pop(index),
+        )
+
+    def move_current(self, step: int) -> None:
+        """Move the current bullet up (-1) or down (+1)."""
+        index, to = self._current, self._current + step
+        if self._document is None or not (
+            0 <= index < len(self.editors) and 0 <= to < len(self.editors)
+        ):
+            return
+        self._document.edit(
+            f"{self._heading()}の段落の移動",
+            lambda sheet: editing.move_item(editing.bullets(sheet, self.section), index, to),
+        )
+        self._current = to
+        self.editors[to].setFocus()

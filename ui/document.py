@@ -1,0 +1,78 @@
+"""The open sheet: a working copy of a ``Sheet`` and its undo stack."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from kpidesk import editing
+from kpidesk.model import Sheet
+from ui.commands import SheetEditCommand
+
+
+class SheetDocument(QObject):
+    """One sheet open in the form, edited only through undo commands.
+
+    Signals:
+        changed(str): a part of the sheet changed: ``header``, ``table``,
+            ``efforts``, ``issues`` or ``direction``.
+        modified_changed(bool): the sheet became modified or clean.
+    """
+
+    changed = Signal(str)
+    modified_changed = Signal(bool)
+
+    def __init__(self, sheet: Sheet, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sheet = copy.deepcopy(sheet)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    @property
+    def sheet(self) -> Sheet:
+        """The sheet as currently edited. Change it only through :meth:`edit`."""
+        return self._sheet
+
+    def is_modified(self) -> bool:
+        """True when there are changes since the sheet was opened or saved."""
+        return not self.undo_stack.isClean()
+
+    def edit(
+        self, text: str, change: Callable[[Sheet], None], *, merge_key: str | None = None
+    ) -> bool:
+        """Apply ``change`` to the sheet as one undoable step named ``text``.
+
+        Returns:
+            True if something changed (an edit that changes nothing is not recorded).
+        """
+        before = copy.deepcopy(self._sheet)
+        after = copy.deepcopy(before)
+        change(after)
+        if after == before:
+            return False
+        self.undo_stack.push(SheetEditCommand(self, text, before, after, merge_key))
+        return True
+
+    def restore(self, sheet: Sheet) -> None:
+        """Put a state of the sheet back (called by commands), keeping the book's bookkeeping."""
+        sheet.id, sheet.revision, sheet.updated_at = (
+            self._sheet.id,
+            self._sheet.revision,
+            self._sheet.updated_at,
+        )
+        before, self._sheet = self._sheet, sheet
+        for part in editing.changed_parts(before, sheet):
+            self.changed.emit(part)
+
+    def mark_saved(self, saved: Sheet) -> None:
+        """The sheet was saved as ``saved``: take its bookkeeping and become clean."""
+        self._sheet.id = saved.id
+        self._sheet.revision = saved.revision
+        self._sheet.updated_at = saved.updated_at
+        self.undo_stack.setClean()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)

@@ -1,0 +1,694 @@
+"""The main window: the sheet list on the left, the open sheet's form on the right."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from kpidesk import APP_TITLE, eras, jsonio, textimport
+from kpidesk.fileio import OutputError, write_bytes_atomic
+from kpidesk.model import Sheet, split_departments
+from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.store import (
+    DuplicateSheetError,
+    NotFoundError,
+    StaleRevisionError,
+    Store,
+    StoreError,
+)
+from ui import actions
+from ui.actions import Action
+from ui.dialogs import messages
+from ui.dialogs.about import AboutDialog
+from ui.dialogs.messages import Choice
+from ui.dialogs.new_sheet import NewSheetDialog
+from ui.document import SheetDocument
+from ui.settings import Settings
+from ui.sheet_form import SheetForm
+from ui.sheet_list import SheetListPanel
+
+BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*)"
+TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
+JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
+STATUS_TIMEOUT_MS = 8000
+
+
+class _UndoKeysToWindow(QObject):
+    """Lets Ctrl+Z / Ctrl+Y in the form's text fields reach the sheet's undo stack.
+
+    Line and text edits keep an undo history of their own; without this,
+    Ctrl+Z would undo inside one field instead of the sheet's last change.
+    """
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            combination = event.keyCombination().toCombined()
+            redo_y = QKeySequence("Ctrl+Y")[0].toCombined()
+            if combination == redo_y or any(event.matches(key) for key in self.KEYS):
+                event.ignore()
+                return True
+        return False
+
+
+class MainWindow(QMainWindow):
+    """KPI Desk's window over one book.
+
+    Signals:
+        sheet_opened(int): a sheet was opened in the form (its id).
+        sheet_saved(int): a sheet was saved (its id).
+    """
+
+    sheet_opened = Signal(int)
+    sheet_saved = Signal(int)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.store: Store | None = None
+        self.document: SheetDocument | None = None
+        self.undo_group = QUndoGroup(self)
+
+        self.list_panel = SheetListPanel()
+        self.form = SheetForm()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.list_panel)
+        self.splitter.addWidget(self.form)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([620, 746])
+        self.setCentralWidget(self.splitter)
+
+        self.actions: dict[Action, QAction] = {
+            key: actions.create_action(key, self, getattr(self, f"on_action_{key.value}"))
+            for key in Action
+        }
+        self.recent_menu = QMenu("最近使ったブック(&R)", self)
+        self.recent_menu.setObjectName("recentMenu")
+        self._build_menus()
+        self._build_toolbar()
+        self.book_label = QLabel()
+        self.statusBar().addPermanentWidget(self.book_label)
+
+        self._undo_filter = _UndoKeysToWindow(self)
+        for widget in self.form.findChildren(QLineEdit):
+            widget.installEventFilter(self._undo_filter)
+        self._connect_signals()
+        self._restore_geometry()
+        self._update_title()
+        self._update_actions()
+
+    # --- building
+
+    def _build_menus(self) -> None:
+        for title, keys in actions.MENUS:
+            menu = self.menuBar().addMenu(title)
+            for key in keys:
+                if key is None:
+                    menu.addSeparator()
+                    continue
+                menu.addAction(self.actions[key])
+                if key == actions.RECENT_AFTER:
+                    menu.addMenu(self.recent_menu)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("ツールバー")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for key in actions.TOOLBAR:
+            if key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions[key])
+        self.addToolBar(toolbar)
+
+    def _connect_signals(self) -> None:
+        # The list
+        self.list_panel.current_sheet_changed.connect(self.on_list_current_sheet_changed)
+        # Undo and redo follow the open sheet's stack
+        self.undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)
+        self.undo_group.canRedoChanged.connect(self.actions[Action.REDO].setEnabled)
+        self.undo_group.undoTextChanged.connect(
+            lambda text: self.actions[Action.UNDO].setText(f"元に戻す(&U) {text}".strip())
+        )
+        self.undo_group.redoTextChanged.connect(
+            lambda text: self.actions[Action.REDO].setText(f"やり直し(&R) {text}".strip())
+        )
+        # Menus
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.window_geometry
+        if geometry.isEmpty():
+            self.resize(1366, 768)
+        else:
+            self.restoreGeometry(geometry)
+        if not self.settings.window_state.isEmpty():
+            self.restoreState(self.settings.window_state)
+        if not self.settings.splitter_state.isEmpty():
+            self.splitter.restoreState(self.settings.splitter_state)
+
+    # --- the book
+
+    def set_store(self, store: Store | None, *, remember: bool = True) -> None:
+        """Show the book ``store`` (closing the one shown before)."""
+        self._close_document()
+        if self.store is not None and self.store is not store:
+            self.store.close()
+        self.store = store
+        self.list_panel.set_store(store)
+        if store is not None and store.path is not None:
+            self.book_label.setText(str(store.path))
+            if remember:
+                self.settings.add_recent_book(store.path)
+        else:
+            self.book_label.clear()
+        self._update_title()
+        self._update_actions()
+        if store is not None and self.list_panel.proxy.rowCount():
+            first = self.list_panel.visible_sheet_ids()[0]
+            self.list_panel.select_sheet(first)
+
+    def book_name(self) -> str:
+        """The shown book's file name, or ""."""
+        if self.store is None:
+            return ""
+        return self.store.path.name if self.store.path is not None else "（メモリ上のブック）"
+
+    def open_book(self, path: Path) -> bool:
+        """Open the book at ``path`` after the open sheet is saved or discarded."""
+        if not self.maybe_save():
+            return False
+        try:
+            store = Store.open(path, create=False)
+        except StoreError as error:
+            messages.show_error(self, f"ブックを開けません: {path}\n{error}")
+            return False
+        self.set_store(store)
+        self.statusBar().showMessage(f"開きました: {path}", STATUS_TIMEOUT_MS)
+        return True
+
+    # --- the open sheet
+
+    def open_sheet(self, sheet_id: int | None) -> None:
+        """Open the sheet with this id in the form (None: close the form)."""
+        self._close_document()
+        if sheet_id is None or self.store is None:
+            self._update_title()
+            self._update_actions()
+            return
+        try:
+            sheet = self.store.get_sheet(sheet_id)
+        except StoreError as error:
+            messages.show_error(self, f"シートを開けません。\n{error}")
+            return
+        document = SheetDocument(sheet, self)
+        document.modified_changed.connect(self._update_title)
+        self.undo_group.addStack(document.undo_stack)
+        self.undo_group.setActiveStack(document.undo_stack)
+        self.document = document
+        self.form.set_document(document)
+        for widget in self.form.findChildren(QPlainTextEdit):
+            widget.installEventFilter(self._undo_filter)
+        self._update_title()
+        self._update_actions()
+        self.list_panel.select_sheet(sheet_id, notify=False)
+        self.sheet_opened.emit(sheet_id)
+
+    def _close_document(self) -> None:
+        if self.document is None:
+            return
+        self.form.set_document(None)
+        self.undo_group.removeStack(self.document.undo_stack)
+        self.document.deleteLater()
+        self.document = None
+
+    def maybe_save(self) -> bool:
+        """Ask to save the open sheet's changes; False when the user cancels."""
+        if self.document is None or not self.document.is_modified():
+            return True
+        sheet = self.document.sheet
+        choice = messages.ask_save_changes(
+            self, f"No {sheet.no}「{sheet.title}」への変更を保存しますか？"
+        )
+        if choice is Choice.SAVE:
+            return self.save()
+        if choice is Choice.DISCARD:
+            self.document.undo_stack.setClean()
+            return True
+        return False
+
+    def save(self) -> bool:
+        """Save the open sheet in one transaction; False when it was not saved."""
+        if self.document is None or self.store is None:
+            return False
+        sheet = self.document.sheet
+        try:
+            saved = self.store.save_sheet(sheet)
+        except StaleRevisionError as error:
+            return self._resolve_conflict(error)
+        except (DuplicateSheetError, NotFoundError, StoreError) as error:
+            messages.show_error(self, f"保存できませんでした。\n{error}")
+            return False
+        self._after_save(saved)
+        return True
+
+    def _after_save(self, saved: Sheet) -> None:
+        assert self.document is not None and saved.id is not None
+        self.document.mark_saved(saved)
+        self.list_panel.model.refresh_sheet(saved.id)
+        self.list_panel.reload_filters()
+        self.list_panel.apply_filters()
+        self.list_panel.select_sheet(saved.id, notify=False)
+        self.statusBar().showMessage(
+            f"保存しました: No {saved.no}（版 {saved.revision}）", STATUS_TIMEOUT_MS
+        )
+        self.sheet_saved.emit(saved.id)
+
+    def _resolve_conflict(self, error: StaleRevisionError) -> bool:
+        assert self.document is not None and self.store is not None
+        sheet = self.document.sheet
+        choice = messages.choose(
+            self,
+            "保存できません",
+            f"No {sheet.no}「{sheet.title}」は、開いた後に別の場所で変更されています"
+            f"（開いた版 {error.expected}、今の版 {error.actual}）。\n"
+            "上書きすると相手の変更が失われるため、保存しませんでした。",
+            ["相手の変更を読み込む（自分の変更は破棄）", "自分の変更を別の No で保存"],
+        )
+        if choice == 0:
+            self.document.undo_stack.setClean()
+            self.open_sheet(sheet.id)
+            return True
+        if choice == 1:
+            copy = dataclasses.replace(sheet, id=None, revision=0, no=self._free_no(sheet))
+            try:
+                saved = self.store.save_sheet(copy)
+            except StoreError as store_error:
+                messages.show_error(self, f"保存できませんでした。\n{store_error}")
+                return False
+            self.document.undo_stack.setClean()
+            self.list_panel.model.refresh_sheet(saved.id or 0)
+            self.open_sheet(saved.id)
+            self.statusBar().showMessage(f"No {saved.no} として保存しました", STATUS_TIMEOUT_MS)
+            return True
+        return False
+
+    def _free_no(self, sheet: Sheet) -> str:
+        assert self.store is not None
+        candidate = f"{sheet.no}（コピー）"
+        number = 2
+        while self.store.find_sheet(sheet.report_year, candidate) is not None:
+            candidate = f"{sheet.no}（コピー{number}）"
+            number += 1
+        return candidate
+
+    # --- slots
+
+    @Slot(int)
+    def on_list_current_sheet_changed(self, sheet_id: int) -> None:
+        wanted = None if sheet_id < 0 else sheet_id
+        current = self.document.sheet.id if self.document is not None else None
+        if wanted == current:
+            return
+        if not self.maybe_save():
+            self.list_panel.select_sheet(current, notify=False)
+            return
+        self.open_sheet(wanted)
+
+    def on_action_new_book(self) -> None:
+        if not self.maybe_save():
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "新規ブック", str(self._dialog_folder() / f"新しいブック{BOOK_SUFFIX}"),
+            BOOK_FILTER, options=QFileDialog.Option.DontConfirmOverwrite,
+        )  # fmt: skip
+        if not name:
+            return
+        path = _with_suffix(Path(name))
+        if path.exists():
+            messages.show_error(self, f"既にファイルがあります。別の名前を指定してください: {path}")
+            return
+        try:
+            store = Store.open(path, create=True)
+        except StoreError as error:
+            messages.show_error(self, f"ブックを作れません: {path}\n{error}")
+            return
+        self.set_store(store)
+        self.statusBar().showMessage(f"新しいブックを作りました: {path}", STATUS_TIMEOUT_MS)
+
+    def on_action_open_book(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "ブックを開く", str(self._dialog_folder()), BOOK_FILTER
+        )
+        if name:
+            self.open_book(Path(name))
+
+    def on_action_save_book_as(self) -> None:
+        if self.store is None or not self.maybe_save():
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "名前を付けて保存", str(self._dialog_folder() / self.book_name()), BOOK_FILTER
+        )
+        if not name:
+            return
+        self.save_book_as(_with_suffix(Path(name)))
+
+    def save_book_as(self, path: Path) -> bool:
+        """Copy the book to ``path`` and continue in the copy."""
+        assert self.store is not None
+        if self.store.path is not None and path.resolve() == self.store.path.resolve():
+            return True
+        current = self.document.sheet.id if self.document is not None else None
+        try:
+            self.store.backup_to(path)
+            store = Store.open(path, create=False)
+        except (StoreError, OSError) as error:
+            messages.show_error(self, f"保存できませんでした: {path}\n{error}")
+            return False
+        self.set_store(store)
+        if current is not None:
+            self.list_panel.select_sheet(current)
+        self.statusBar().showMessage(f"名前を付けて保存しました: {path}", STATUS_TIMEOUT_MS)
+        return True
+
+    def on_action_save(self) -> None:
+        self.save()
+
+    def on_action_import_text(self) -> None:
+        if self.store is None:
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "テキストから取り込み", str(self._dialog_folder()), TEXT_FILTER
+        )
+        if name:
+            self.import_text(Path(name))
+
+    def import_text(self, path: Path) -> int:
+        """Import published sheet text; return how many sheets were imported."""
+        try:
+            result = textimport.read_file(path)
+        except (textimport.TextImportError, OSError) as error:
+            messages.show_error(self, f"取り込めません: {path}\n{error}")
+            return 0
+        if result.problems:
+            listed = "\n".join(str(problem) for problem in result.problems[:10])
+            more = f"\nほか{len(result.problems) - 10}行" if len(result.problems) > 10 else ""
+            messages.show_error(
+                self,
+                f"取り込めない行が{len(result.problems)}行あるため、何も取り込みませんでした: "
+                f"{path}\n\n{listed}{more}",
+            )
+            return 0
+        return self._import_sheets(result.sheets, path)
+
+    def on_action_import_json(self) -> None:
+        if self.store is None:
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "JSONから取り込み", str(self._dialog_folder()), JSON_FILTER
+        )
+        if name:
+            self.import_json(Path(name))
+
+    def import_json(self, path: Path) -> int:
+        """Import interchange JSON; return how many sheets were imported."""
+        try:
+            sheets = jsonio.read_file(path)
+        except (jsonio.JsonFormatError, OSError) as error:
+            messages.show_error(self, f"取り込めません: {path}\n{error}")
+            return 0
+        if not sheets:
+            messages.show_error(self, f"JSONにシートがありません: {path}")
+            return 0
+        return self._import_sheets(sheets, path)
+
+    def _import_sheets(self, sheets: list[Sheet], source: Path) -> int:
+        assert self.store is not None
+        if not self.maybe_save():
+            return 0
+        current = self.document.sheet.id if self.document is not None else None
+        try:
+            self.store.import_sheets(sheets)
+        except DuplicateSheetError as error:
+            if not messages.confirm(
+                self, "取り込み", f"{error}。\n取り込むシートで上書きしますか？（履歴は残ります）"
+            ):
+                return 0
+            try:
+                self.store.import_sheets(sheets, replace=True)
+            except StoreError as store_error:
+                messages.show_error(self, f"取り込めませんでした。\n{store_error}")
+                return 0
+        except StoreError as error:
+            messages.show_error(self, f"取り込めませんでした。\n{error}")
+            return 0
+        self._close_document()
+        self.list_panel.set_store(self.store)
+        if current is not None:
+            self.list_panel.select_sheet(current)
+        self.statusBar().showMessage(
+            f"{len(sheets)}件のシートを取り込みました: {source.name}", STATUS_TIMEOUT_MS
+        )
+        return len(sheets)
+
+    def on_action_export_json(self) -> None:
+        if self.store is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "JSONへ書き出し", str(self._dialog_folder() / "kpi_sheets.json"), JSON_FILTER
+        )
+        if name:
+            self.export_json(Path(name))
+
+    def export_json(self, path: Path) -> int:
+        """Write the sheets the list shows to ``path``; return how many."""
+        assert self.store is not None
+        if not self.maybe_save():
+            return 0
+        sheets = [
+            self.store.get_sheet(sheet_id) for sheet_id in self.list_panel.visible_sheet_ids()
+        ]
+        try:
+            write_bytes_atomic(path, jsonio.dumps(sheets).encode("utf-8"))
+        except OutputError as error:
+            messages.show_error(self, str(error))
+            return 0
+        self.statusBar().showMessage(
+            f"{len(sheets)}件のシートを書き出しました: {path}", STATUS_TIMEOUT_MS
+        )
+        return len(sheets)
+
+    def on_action_quit(self) -> None:
+        self.close()
+
+    def on_action_undo(self) -> None:
+        self.undo_group.undo()
+
+    def on_action_redo(self) -> None:
+        self.undo_group.redo()
+
+    def on_action_find(self) -> None:
+        self.list_panel.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.list_panel.search_edit.selectAll()
+
+    def on_action_new_sheet(self) -> None:
+        if self.store is None or not self.maybe_save():
+            return
+        year = self.list_panel.report_year() or _latest(self.store.report_years())
+        dialog = NewSheetDialog(
+            self._key_exists,
+            no=self._next_no(year),
+            report_year=year,
+            departments=self.list_panel.department() or "",
+            parent=self,
+        )
+        if dialog.exec() != NewSheetDialog.DialogCode.Accepted:
+            return
+        report_year = dialog.report_year()
+        sheet = Sheet(
+            report_year=report_year,
+            no=dialog.no(),
+            departments=split_departments(dialog.departments_edit.text()),
+            baseline_year=report_year - 1,
+            actual_years=list(range(report_year, report_year + 4)),
+            target_year=report_year + 3,
+        )
+        self.create_sheet(sheet)
+
+    def on_action_duplicate_sheet(self) -> None:
+        if self.store is None or self.document is None or not self.maybe_save():
+            return
+        source = self.document.sheet
+        dialog = NewSheetDialog(
+            self._key_exists,
+            title="シートを複製",
+            no=self._free_no(source),
+            report_year=source.report_year,
+            departments=source.departments_text,
+            parent=self,
+        )
+        if dialog.exec() != NewSheetDialog.DialogCode.Accepted:
+            return
+        copy = dataclasses.replace(
+            source,
+            id=None,
+            revision=0,
+            no=dialog.no(),
+            report_year=dialog.report_year(),
+            departments=split_departments(dialog.departments_edit.text()),
+        )
+        self.create_sheet(copy)
+
+    def create_sheet(self, sheet: Sheet) -> Sheet | None:
+        """Save a new sheet into the book and open it."""
+        assert self.store is not None
+        try:
+            saved = self.store.save_sheet(sheet)
+        except StoreError as error:
+            messages.show_error(self, f"シートを作れませんでした。\n{error}")
+            return None
+        assert saved.id is not None
+        self.list_panel.model.refresh_sheet(saved.id)
+        self.list_panel.reload_filters()
+        self.list_panel.apply_filters()
+        self.open_sheet(saved.id)
+        self.statusBar().showMessage(f"No {saved.no} を作りました", STATUS_TIMEOUT_MS)
+        return saved
+
+    def on_action_delete_sheet(self) -> None:
+        if self.store is None or self.document is None:
+            return
+        sheet = self.document.sheet
+        if not messages.confirm(
+            self,
+            "シートの削除",
+            f"{eras.kanji_label(sheet.report_year)} No {sheet.no}「{sheet.title}」"
+            "を削除しますか？\n"
+            "削除したシートは一覧から消えます（保存した履歴はブックに残ります）。",
+        ):
+            return
+        assert sheet.id is not None
+        visible = self.list_panel.visible_sheet_ids()
+        position = visible.index(sheet.id) if sheet.id in visible else 0
+        try:
+            self.store.delete_sheet(sheet.id)
+        except StoreError as error:
+            messages.show_error(self, f"削除できませんでした。\n{error}")
+            return
+        self.document.undo_stack.setClean()
+        self._close_document()
+        self.list_panel.model.remove_sheet(sheet.id)
+        self.list_panel.reload_filters()
+        self.list_panel.apply_filters()
+        remaining = self.list_panel.visible_sheet_ids()
+        self.open_sheet(remaining[min(position, len(remaining) - 1)] if remaining else None)
+        self.statusBar().showMessage(f"No {sheet.no} を削除しました", STATUS_TIMEOUT_MS)
+
+    def on_action_about(self) -> None:
+        AboutDialog(self).exec()
+
+    # --- helpers
+
+    def _key_exists(self, report_year: int, no: str) -> bool:
+        return self.store is not None and self.store.find_sheet(report_year, no) is not None
+
+    def _next_no(self, report_year: int) -> str:
+        assert self.store is not None
+        numbers = [
+            int(summary.no)
+            for summary in self.store.list_summaries(report_year=report_year)
+            if summary.no.isdigit()
+        ]
+        return str(max(numbers, default=0) + 1)
+
+    def _dialog_folder(self) -> Path:
+        if self.store is not None and self.store.path is not None:
+            return self.store.path.parent
+        return Path.home()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_books
+        if not recent:
+            self.recent_menu.addAction("（なし）").setEnabled(False)
+            return
+        for number, text in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{number} {text}")
+            action.triggered.connect(_bind(self._open_recent, Path(text)))
+
+    def _open_recent(self, path: Path) -> None:
+        if not path.exists():
+            messages.show_error(self, f"ブックが見つかりません（一覧から外します）: {path}")
+            self.settings.remove_recent_book(path)
+            return
+        self.open_book(path)
+
+    @Slot()
+    def _update_title(self) -> None:
+        name = self.book_name()
+        self.setWindowTitle(f"{name}[*] - {APP_TITLE}" if name else APP_TITLE)
+        self.setWindowModified(self.document is not None and self.document.is_modified())
+
+    def _update_actions(self) -> None:
+        has_book = self.store is not None
+        has_sheet = self.document is not None
+        for key in (Action.SAVE_BOOK_AS, Action.IMPORT_TEXT, Action.IMPORT_JSON,
+                    Action.EXPORT_JSON, Action.NEW_SHEET):  # fmt: skip
+            self.actions[key].setEnabled(has_book)
+        for key in (Action.SAVE, Action.DUPLICATE_SHEET, Action.DELETE_SHEET):
+            self.actions[key].setEnabled(has_sheet)
+        self.actions[Action.UNDO].setEnabled(self.undo_group.canUndo())
+        self.actions[Action.REDO].setEnabled(self.undo_group.canRedo())
+
+    def tell(self, message: str, *, is_error: bool = False) -> None:
+        """Show a message to the user (an error or information)."""
+        if is_error:
+            messages.show_error(self, message)
+        else:
+            messages.show_info(self, message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.window_geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.splitter_state = self.splitter.saveState()
+        self.settings.sync()
+        self._close_document()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        event.accept()
+
+
+def _with_suffix(path: Path) -> Path:
+    return path if path.suffix else path.with_suffix(BOOK_SUFFIX)
+
+
+def _latest(years: list[int]) -> int:
+    return max(years) if years else 2020
+
+
+def _bind(function: Callable[[Path], None], path: Path) -> Callable[[], None]:
+    return lambda: function(path)

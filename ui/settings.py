@@ -1,0 +1,80 @@
+"""The one settings wrapper: every key declared once with its default.
+
+Settings live in ``settings.ini`` in the user's data folder
+(``kpidesk.paths.user_data_dir``), so tests and portable installs can point
+them elsewhere with ``KPIDESK_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from kpidesk.paths import user_data_dir
+
+T = TypeVar("T")
+
+MAX_RECENT_BOOKS = 8
+
+
+class _Option(Generic[T]):
+    """A typed settings key with its default, used as a class attribute."""
+
+    def __init__(self, key: str, default: T, kind: type) -> None:
+        self.key = key
+        self.default = default
+        self.kind = kind
+
+    def __get__(self, settings: Settings, owner: type | None = None) -> T:
+        value = settings.qsettings.value(self.key, self.default)
+        if value is None:
+            return self.default
+        if self.kind is list:
+            if isinstance(value, str):
+                value = [value] if value else []
+            return [str(item) for item in value]  # type: ignore[return-value]
+        if self.kind is QByteArray and not isinstance(value, QByteArray):
+            return self.default
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, settings: Settings, value: T) -> None:
+        settings.qsettings.setValue(self.key, value)
+
+
+class Settings:
+    """KPI Desk's settings.
+
+    Attributes:
+        last_book: the path of the book open when the program last closed.
+        recent_books: recently opened books, newest first.
+        window_geometry: the main window's saved geometry.
+        window_state: the main window's toolbars and docks.
+        splitter_state: the position of the list/form splitter.
+    """
+
+    last_book = _Option[str]("books/last", "", str)
+    recent_books = _Option[list[str]]("books/recent", [], list)
+    window_geometry = _Option[QByteArray]("window/geometry", QByteArray(), QByteArray)
+    window_state = _Option[QByteArray]("window/state", QByteArray(), QByteArray)
+    splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or user_data_dir() / "settings.ini"
+        self.qsettings = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def add_recent_book(self, path: Path) -> None:
+        """Put ``path`` first in the recent books and remember it as the last book."""
+        text = str(path)
+        recent = [item for item in self.recent_books if item != text]
+        self.recent_books = [text, *recent][:MAX_RECENT_BOOKS]
+        self.last_book = text
+
+    def remove_recent_book(self, path: Path) -> None:
+        """Forget a book that can no longer be opened."""
+        self.recent_books = [item for item in self.recent_books if item != str(path)]
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self.qsettings.sync()

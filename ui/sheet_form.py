@@ -1,0 +1,189 @@
+"""The form: one sheet laid out as the paper 別記様式2, top to bottom."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk import eras
+from kpidesk.model import TEXT_SECTIONS, split_departments
+from ui.bullets import BulletSectionEditor
+from ui.document import SheetDocument
+from ui.value_table import ValueTableEditor
+
+#: Header fields edited in line edits: (attribute, label, tooltip).
+HEADER_FIELDS = (
+    ("no", "No", "KPIの番号（印刷どおり）"),
+    ("departments", "担当課", "複数のときは「、」で区切ります（例: 観光振興課、港湾課）"),
+    ("title", "KPI名", "KPIの名前"),
+    ("section", "施策", "総合戦略の項目の見出し"),
+)
+
+
+class SheetForm(QScrollArea):
+    """Edits one open sheet; every change goes through the sheet's undo stack."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sheetForm")
+        self.setWidgetResizable(True)
+        self._document: SheetDocument | None = None
+
+        page = QWidget()
+        page.setObjectName("formPage")
+        title = QLabel("KPI分析シート")
+        title.setObjectName("formTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        form_mark = QLabel("<別記様式2>")
+        form_mark.setTextFormat(Qt.TextFormat.PlainText)
+        form_mark.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(form_mark)
+
+        self.report_year_label = QLabel()
+        self.report_year_label.setObjectName("reportYear")
+        self.edits: dict[str, QLineEdit] = {}
+        grid = QGridLayout()
+        grid.setColumnStretch(3, 1)
+        for attr, _label, tooltip in HEADER_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(attr)
+            edit.setToolTip(tooltip)
+            edit.textEdited.connect(lambda text, a=attr: self.on_header_edited(a, text))
+            self.edits[attr] = edit
+        self.edits["no"].setMaximumWidth(90)
+        self.edits["departments"].setPlaceholderText("観光振興課、港湾課")
+        grid.addWidget(QLabel("No"), 0, 0)
+        grid.addWidget(self.edits["no"], 0, 1)
+        grid.addWidget(QLabel("担当課"), 0, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.edits["departments"], 0, 3)
+        grid.addWidget(self.report_year_label, 0, 4)
+        grid.addWidget(QLabel("KPI名"), 1, 0)
+        grid.addWidget(self.edits["title"], 1, 1, 1, 4)
+        grid.addWidget(QLabel("施策"), 2, 0)
+        grid.addWidget(self.edits["section"], 2, 1, 1, 4)
+
+        self.value_table = ValueTableEditor()
+        self.sections = {
+            attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in TEXT_SECTIONS
+        }
+
+        self.placeholder = QLabel("左の一覧からシートを選んでください")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setObjectName("placeholder")
+
+        self.body = QWidget()
+        body_layout = QVBoxLayout(self.body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(heading)
+        body_layout.addLayout(grid)
+        body_layout.addWidget(_rule())
+        body_layout.addWidget(self.value_table)
+        for editor in self.sections.values():
+            body_layout.addWidget(editor)
+        body_layout.addStretch(1)
+
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.body)
+        self.setWidget(page)
+        self._set_tab_order()
+        self.set_document(None)
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [
+            self.edits["no"],
+            self.edits["departments"],
+            self.edits["title"],
+            self.edits["section"],
+            self.value_table.baseline_year,
+            self.value_table.first_year,
+            self.value_table.last_year,
+            self.value_table.target_year,
+            self.value_table.table,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    @property
+    def document(self) -> SheetDocument | None:
+        """The open sheet, or None."""
+        return self._document
+
+    def set_document(self, document: SheetDocument | None) -> None:
+        """Show and edit ``document`` (None: show the placeholder)."""
+        if self._document is not None:
+            self._document.changed.disconnect(self.on_document_changed)
+        self._document = document
+        if document is not None:
+            document.changed.connect(self.on_document_changed)
+        self.placeholder.setVisible(document is None)
+        self.body.setVisible(document is not None)
+        self.value_table.set_document(document)
+        for editor in self.sections.values():
+            editor.set_document(document)
+        self._show_header()
+        self.verticalScrollBar().setValue(0)
+
+    @Slot(str)
+    def on_document_changed(self, part: str) -> None:
+        if part == "header":
+            self._show_header()
+
+    def _show_header(self) -> None:
+        if self._document is None:
+            for edit in self.edits.values():
+                edit.clear()
+            self.report_year_label.clear()
+            return
+        sheet = self._document.sheet
+        texts = {
+            "no": sheet.no,
+            "departments": sheet.departments_text,
+            "title": sheet.title,
+            "section": sheet.section,
+        }
+        for attr, text in texts.items():
+            edit = self.edits[attr]
+            if attr == "departments" and split_departments(edit.text()) == sheet.departments:
+                continue
+            if edit.text() != text:
+                position = edit.cursorPosition()
+                edit.setText(text)
+                edit.setCursorPosition(min(position, len(text)))
+        self.report_year_label.setText(
+            f"報告年度 {eras.kanji_label(sheet.report_year)}（{sheet.report_year}）"
+        )
+
+    def on_header_edited(self, attr: str, text: str) -> None:
+        """A header field was typed in: record it as an undo step (keystrokes merge)."""
+        if self._document is None:
+            return
+        label = next(label for a, label, _ in HEADER_FIELDS if a == attr)
+        value: object = split_departments(text) if attr == "departments" else text
+        self._document.edit(
+            f"{label}の変更", lambda sheet: setattr(sheet, attr, value), merge_key=attr
+        )
+
+
+def _rule() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line

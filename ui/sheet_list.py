@@ -1,0 +1,410 @@
+"""The sheet list: a table model over the book's summaries, a filter, the panel."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk import eras
+from kpidesk.model import SheetSummary, no_sort_key
+from kpidesk.store import Store
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+SummaryRole = Qt.ItemDataRole.UserRole + 2
+SortRole = Qt.ItemDataRole.UserRole + 3
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Col(enum.IntEnum):
+    """The list's columns."""
+
+    NO = 0
+    DEPARTMENTS = 1
+    TITLE = 2
+    LATEST = 3
+    TARGET = 4
+    UPDATED = 5
+
+
+HEADERS = {
+    Col.NO: "No",
+    Col.DEPARTMENTS: "担当課",
+    Col.TITLE: "KPI名",
+    Col.LATEST: "最新実績",
+    Col.TARGET: "目標値",
+    Col.UPDATED: "更新日時",
+}
+
+
+def latest_display(summary: SheetSummary) -> str:
+    """``5,081（R2）``: the newest actual with its year."""
+    if not summary.latest_text or summary.latest_year is None:
+        return ""
+    return f"{summary.latest_text}（{eras.short_label(summary.latest_year)}）"
+
+
+def updated_display(summary: SheetSummary) -> str:
+    """``2026-11-29 19:44``: the ISO time without seconds."""
+    return summary.updated_at.replace("T", " ")[:16]
+
+
+def _no_sort_text(no: str) -> str:
+    group, number, text = no_sort_key(no)
+    return f"{group}{number:012d}{text}"
+
+
+class SheetListModel(QAbstractTableModel):
+    """The summaries of every sheet in a book, one row each.
+
+    Only the summary columns are read from the book, never the sheets' full
+    text, so a book of thousands of sheets lists at once.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store: Store | None = None
+        self._summaries: list[SheetSummary] = []
+        self._rows_by_id: dict[int, int] = {}
+
+    def set_store(self, store: Store | None) -> None:
+        """Show the sheets of ``store`` (None: an empty list)."""
+        self._store = store
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the summaries again from the book."""
+        self.beginResetModel()
+        self._summaries = self._store.list_summaries() if self._store is not None else []
+        self._reindex()
+        self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._rows_by_id = {summary.id: row for row, summary in enumerate(self._summaries)}
+
+    def summary(self, row: int) -> SheetSummary:
+        """The summary shown on ``row``."""
+        return self._summaries[row]
+
+    def row_of(self, sheet_id: int) -> int | None:
+        """The row showing the sheet with this id, or None."""
+        return self._rows_by_id.get(sheet_id)
+
+    def refresh_sheet(self, sheet_id: int) -> None:
+        """A sheet was saved or added: show its new summary."""
+        if self._store is None:
+            return
+        summary = self._store.get_summary(sheet_id)
+        row = self.row_of(sheet_id)
+        if row is None:
+            row = len(self._summaries)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._summaries.append(summary)
+            self._reindex()
+            self.endInsertRows()
+            return
+        self._summaries[row] = summary
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
+
+    def remove_sheet(self, sheet_id: int) -> None:
+        """A sheet was deleted: take its row away."""
+        row = self.row_of(sheet_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._summaries[row]
+        self._reindex()
+        self.endRemoveRows()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._summaries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Col)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS.get(Col(section)) if 0 <= section < len(Col) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._summaries):
+            return None
+        summary = self._summaries[index.row()]
+        column = Col(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(summary, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (Col.TITLE, Col.DEPARTMENTS):
+            return self._display(summary, column)
+        if role == SortRole:
+            if column == Col.NO:
+                return _no_sort_text(summary.no)
+            if column == Col.UPDATED:
+                return summary.updated_at
+            return self._display(summary, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Col.LATEST, Col.TARGET):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == IdRole:
+            return summary.id
+        if role == SummaryRole:
+            return summary
+        return None
+
+    @staticmethod
+    def _display(summary: SheetSummary, column: Col) -> str:
+        if column == Col.NO:
+            return summary.no
+        if column == Col.DEPARTMENTS:
+            return summary.departments_text
+        if column == Col.TITLE:
+            return summary.title
+        if column == Col.LATEST:
+            return latest_display(summary)
+        if column == Col.TARGET:
+            return summary.target_text
+        return updated_display(summary)
+
+
+class SheetFilterProxy(QSortFilterProxyModel):
+    """Shows the sheets of one report year and department that match the search."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._report_year: int | None = None
+        self._department: str | None = None
+        self._matching_ids: set[int] | None = None
+        self.setSortRole(SortRole)
+
+    def set_filters(
+        self,
+        *,
+        report_year: int | None,
+        department: str | None,
+        matching_ids: set[int] | None,
+    ) -> None:
+        """Change all filters at once (None: no filter of that kind)."""
+        self.beginFilterChange()
+        self._report_year = report_year
+        self._department = department
+        self._matching_ids = matching_ids
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, SheetListModel)
+        summary = model.summary(source_row)
+        if self._report_year is not None and summary.report_year != self._report_year:
+            return False
+        if self._department is not None and self._department not in summary.departments:
+            return False
+        return self._matching_ids is None or summary.id in self._matching_ids
+
+
+class SheetListPanel(QWidget):
+    """The left side of the window: filters, the list and the count.
+
+    Signals:
+        current_sheet_changed(int): the selected sheet's id (-1: none).
+    """
+
+    current_sheet_changed = Signal(int)
+
+    ALL = "（すべて）"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store: Store | None = None
+        self.model = SheetListModel(self)
+        self.proxy = SheetFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.year_combo = QComboBox()
+        self.year_combo.setObjectName("yearFilter")
+        self.year_combo.setToolTip("報告年度で絞り込みます")
+        self.department_combo = QComboBox()
+        self.department_combo.setObjectName("departmentFilter")
+        self.department_combo.setToolTip("担当課で絞り込みます")
+        self.department_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.department_combo.setMinimumContentsLength(8)
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・本文）  Ctrl+F")
+        self.search_edit.setClearButtonEnabled(True)
+
+        self.table = QTableView()
+        self.table.setObjectName("sheetList")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Col.NO, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Col.TITLE, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((Col.NO, 44), (Col.DEPARTMENTS, 104), (Col.LATEST, 96),
+                              (Col.TARGET, 70), (Col.UPDATED, 122)):  # fmt: skip
+            self.table.setColumnWidth(column, width)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("count")
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("報告年度"))
+        filters.addWidget(self.year_combo)
+        filters.addWidget(QLabel("担当課"))
+        filters.addWidget(self.department_combo, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+        self._connect_signals()
+        self._update_count()
+
+    def _connect_signals(self) -> None:
+        self.year_combo.currentIndexChanged.connect(self.on_year_combo_changed)
+        self.department_combo.currentIndexChanged.connect(self.apply_filters)
+        self.search_edit.textChanged.connect(self.apply_filters)
+        self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):  # fmt: skip
+            signal.connect(self._update_count)
+
+    def set_store(self, store: Store | None) -> None:
+        """List the sheets of ``store``."""
+        self._store = store
+        self.model.set_store(store)
+        self.reload_filters()
+        self.apply_filters()
+
+    def reload_filters(self) -> None:
+        """Fill the year and department combos from the book, keeping the choices."""
+        years = self._store.report_years() if self._store is not None else []
+        current_year = self.year_combo.currentData()
+        self.year_combo.blockSignals(True)
+        self.year_combo.clear()
+        self.year_combo.addItem(self.ALL, None)
+        for year in years:
+            self.year_combo.addItem(f"{eras.short_label(year)}（{year}）", year)
+        index = self.year_combo.findData(current_year) if current_year is not None else -1
+        self.year_combo.setCurrentIndex(index if index >= 0 else (1 if years else 0))
+        self.year_combo.blockSignals(False)
+        self._reload_departments()
+
+    def _reload_departments(self) -> None:
+        year = self.year_combo.currentData()
+        names = self._store.departments(year) if self._store is not None else []
+        current = self.department_combo.currentData()
+        self.department_combo.blockSignals(True)
+        self.department_combo.clear()
+        self.department_combo.addItem(self.ALL, None)
+        for name in names:
+            self.department_combo.addItem(name, name)
+        index = self.department_combo.findData(current) if current is not None else -1
+        self.department_combo.setCurrentIndex(max(index, 0))
+        self.department_combo.blockSignals(False)
+
+    @Slot()
+    def on_year_combo_changed(self) -> None:
+        self._reload_departments()
+        self.apply_filters()
+
+    @Slot()
+    def apply_filters(self) -> None:
+        """Filter the list by the combos and the search box."""
+        query = self.search_edit.text()
+        matching = None
+        if query.strip() and self._store is not None:
+            matching = self._store.search_ids(query)
+        self.proxy.set_filters(
+            report_year=self.year_combo.currentData(),
+            department=self.department_combo.currentData(),
+            matching_ids=matching,
+        )
+        self._update_count()
+
+    @Slot()
+    def _update_count(self) -> None:
+        self.count_label.setText(f"{self.proxy.rowCount()} / {self.model.rowCount()} 件")
+
+    def report_year(self) -> int | None:
+        """The report year chosen in the filter (None: all)."""
+        return self.year_combo.currentData()
+
+    def department(self) -> str | None:
+        """The department chosen in the filter (None: all)."""
+        return self.department_combo.currentData()
+
+    def current_sheet_id(self) -> int | None:
+        """The id of the sheet on the current row, or None."""
+        index = self.table.currentIndex()
+        return index.data(IdRole) if index.isValid() else None
+
+    def selected_sheet_ids(self) -> list[int]:
+        """The ids of the selected sheets, in list order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.proxy.index(row, 0).data(IdRole) for row in rows]
+
+    def visible_sheet_ids(self) -> list[int]:
+        """The ids of every sheet the filters show, in list order."""
+        return [self.proxy.index(row, 0).data(IdRole) for row in range(self.proxy.rowCount())]
+
+    def select_sheet(self, sheet_id: int | None, *, notify: bool = True) -> bool:
+        """Make the sheet with this id current; False when the filters hide it."""
+        if sheet_id is None:
+            self.table.clearSelection()
+            return False
+        row = self.model.row_of(sheet_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        selection = self.table.selectionModel()
+        if not notify:
+            selection.blockSignals(True)
+        try:
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(index.row())
+        finally:
+            if not notify:
+                selection.blockSignals(False)
+                self.table.viewport().update()
+        self.table.scrollTo(index)
+        return True
+
+    @Slot(QModelIndex, QModelIndex)
+    def on_table_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.current_sheet_changed.emit(current.data(IdRole) if current.isValid() else -1)

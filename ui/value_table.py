@@ -1,0 +1,347 @@
+"""The value table of the form: year columns, value rows, edited through undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Slot,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk import editing, eras, values
+from kpidesk.model import Sheet
+from ui.document import SheetDocument
+
+_Index = QModelIndex | QPersistentModelIndex
+
+#: Years offered in the year choosers.
+YEAR_RANGE = range(2010, 2041)
+MAX_ACTUAL_YEARS = 10
+INVALID_BACKGROUND = QColor("#fde2e1")
+WORD_FOREGROUND = QColor("#1f4e79")
+
+
+def year_text(year: int) -> str:
+    """``R2（2020）``."""
+    return f"{eras.short_label(year)}（{year}）"
+
+
+def header_labels(sheet: Sheet) -> list[str]:
+    """The table's header row as on the form, in era form."""
+    baseline = sheet.baseline_label
+    if baseline.endswith("実績値") and len(baseline) > len("実績値"):
+        baseline = baseline.removesuffix("実績値") + "\n実績値"
+    return [
+        "項目",
+        "単位",
+        f"{baseline}\n({eras.short_label(sheet.baseline_year)})",
+        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
+        f"目標値\n({eras.short_label(sheet.target_year)})",
+    ]
+
+
+class ValueTableModel(QAbstractTableModel):
+    """The value rows of the open sheet; every edit becomes an undo step."""
+
+    def __init__(
+        self, document: SheetDocument | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._document: SheetDocument | None = None
+        self._shape: tuple[int, int] = (0, 0)
+        self.set_document(document)
+
+    def set_document(self, document: SheetDocument | None) -> None:
+        """Show the value table of ``document``."""
+        self.beginResetModel()
+        if self._document is not None:
+            self._document.changed.disconnect(self.on_document_changed)
+        self._document = document
+        if document is not None:
+            document.changed.connect(self.on_document_changed)
+        self._shape = self._current_shape()
+        self.endResetModel()
+
+    def _current_shape(self) -> tuple[int, int]:
+        if self._document is None:
+            return 0, 0
+        sheet = self._document.sheet
+        return len(sheet.rows), editing.column_count(sheet)
+
+    @Slot(str)
+    def on_document_changed(self, part: str) -> None:
+        if part != "table":
+            return
+        shape = self._current_shape()
+        if shape != self._shape:
+            self.beginResetModel()
+            self._shape = shape
+            self.endResetModel()
+            return
+        rows, columns = shape
+        if rows and columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, columns - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(columns - 1, 0))
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._shape[0]
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._shape[1]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if self._document is None or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        labels = header_labels(self._document.sheet)
+        return labels[section] if 0 <= section < len(labels) else None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if self._document is None or not index.isValid():
+            return None
+        sheet = self._document.sheet
+        if not (
+            0 <= index.row() < len(sheet.rows) and 0 <= index.column() < editing.column_count(sheet)
+        ):
+            return None
+        text = editing.cell_text(sheet, index.row(), index.column())
+        is_value = editing.is_value_column(sheet, index.column())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return text
+        if not is_value:
+            return None
+        parsed = values.parse_value(text)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight if parsed.is_number else Qt.AlignmentFlag.AlignHCenter
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and not parsed.is_valid:
+            return QBrush(INVALID_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole and parsed.word is not None:
+            return QBrush(WORD_FOREGROUND)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if not parsed.is_valid:
+                return f"「{text}」は{parsed.problem}。入力のまま保存されます。"
+            if parsed.word is not None:
+                return values.KNOWN_WORDS[parsed.word]
+        return None
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if self._document is None or not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        row, column = index.row(), index.column()
+        text = "" if value is None else str(value)
+        name = header_labels(self._document.sheet)[column].replace("\n", "")
+        self._document.edit(
+            f"{row + 1}行目「{name}」の変更",
+            lambda sheet: editing.set_cell(sheet, row, column, text),
+        )
+        return True
+
+
+class ValueTableEditor(QWidget):
+    """The value table with its year choosers and row buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document: SheetDocument | None = None
+        self.model = ValueTableModel(parent=self)
+
+        self.baseline_year = self._year_combo("baselineYear", "戦略策定時実績値の年度")
+        self.first_year = self._year_combo("firstActualYear", "最初の実績値の年度")
+        self.last_year = self._year_combo("lastActualYear", "最後の実績値の年度")
+        self.target_year = self._year_combo("targetYear", "目標値の年度")
+        years = QHBoxLayout()
+        for label, combo in (("基準年度", self.baseline_year), ("実績の年度", self.first_year),
+                             ("〜", self.last_year), ("目標年度", self.target_year)):  # fmt: skip
+            years.addWidget(QLabel(label))
+            years.addWidget(combo)
+        years.addStretch(1)
+
+        self.table = QTableView()
+        self.table.setObjectName("valueTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.setWordWrap(True)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        header.setMinimumHeight(44)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+
+        self.add_row_button = QPushButton("行を追加")
+        self.remove_row_button = QPushButton("行を削除")
+        self.row_up_button = QPushButton("上へ")
+        self.row_down_button = QPushButton("下へ")
+        buttons = QHBoxLayout()
+        for button in (self.add_row_button, self.remove_row_button, self.row_up_button,
+                       self.row_down_button):  # fmt: skip
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(years)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self._connect_signals()
+
+    def _year_combo(self, name: str, tooltip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setToolTip(tooltip)
+        for year in YEAR_RANGE:
+            combo.addItem(year_text(year), year)
+        return combo
+
+    def _connect_signals(self) -> None:
+        for combo in (self.baseline_year, self.first_year, self.last_year, self.target_year):
+            combo.activated.connect(self.on_year_combo_activated)
+        self.add_row_button.clicked.connect(self.on_add_row_button_clicked)
+        self.remove_row_button.clicked.connect(self.on_remove_row_button_clicked)
+        self.row_up_button.clicked.connect(lambda: self.move_current_row(-1))
+        self.row_down_button.clicked.connect(lambda: self.move_current_row(1))
+        self.model.modelReset.connect(self._fit_height)
+
+    def set_document(self, document: SheetDocument | None) -> None:
+        """Edit the value table of ``document``."""
+        if self._document is not None:
+            self._document.changed.disconnect(self.on_document_changed)
+        self._document = document
+        self.model.set_document(document)
+        if document is not None:
+            document.changed.connect(self.on_document_changed)
+        self._show_years()
+        self._fit_height()
+
+    @Slot(str)
+    def on_document_changed(self, part: str) -> None:
+        if part == "table":
+            self._show_years()
+            self._fit_height()
+
+    def _show_years(self) -> None:
+        if self._document is None:
+            return
+        sheet = self._document.sheet
+        actual = sheet.actual_years or [sheet.baseline_year + 1]
+        shown = (
+            (self.baseline_year, sheet.baseline_year),
+            (self.first_year, actual[0]),
+            (self.last_year, actual[-1]),
+            (self.target_year, sheet.target_year),
+        )
+        for combo, year in shown:
+            index = combo.findData(year)
+            if index < 0:
+                combo.addItem(year_text(year), year)
+                index = combo.count() - 1
+            combo.setCurrentIndex(index)
+
+    def _fit_height(self) -> None:
+        """Show every row without an inner scroll bar; the form scrolls instead."""
+        self.table.resizeRowsToContents()
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
+        height += sum(self.table.rowHeight(row) for row in range(self.model.rowCount()))
+        if self.table.horizontalScrollBar().isVisible():
+            height += self.table.horizontalScrollBar().height()
+        self.table.setFixedHeight(max(height, 60))
+
+    @Slot()
+    def on_year_combo_activated(self) -> None:
+        if self._document is None:
+            return
+        first, last = self.first_year.currentData(), self.last_year.currentData()
+        if last < first:
+            first, last = last, first
+        actual_years = list(range(first, last + 1))[:MAX_ACTUAL_YEARS]
+        baseline, target = self.baseline_year.currentData(), self.target_year.currentData()
+        sheet = self._document.sheet
+        dropped = editing.dropped_values(sheet, actual_years)
+        if dropped:
+            shown = "、".join(f"{eras.short_label(year)}: {text}" for year, text in dropped[:5])
+            answer = QMessageBox.question(
+                self,
+                "年度の変更",
+                f"表示しなくなる年度の実績値があります（{shown}）。\n"
+                "年度を変更しますか？（元に戻す で戻せます）",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self._show_years()
+                return
+        self._document.edit(
+            "年度の変更",
+            lambda s: editing.set_years(s, baseline, actual_years, target),
+        )
+        self._show_years()
+
+    def current_row(self) -> int:
+        """The row of the current cell, or -1."""
+        index = self.table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    @Slot()
+    def on_add_row_button_clicked(self) -> None:
+        if self._document is None:
+            return
+        row = self.current_row()
+        at = row + 1 if row >= 0 else len(self._document.sheet.rows)
+        self._document.edit("値の行の追加", lambda s: editing.insert_row(s, at))
+        self.table.setCurrentIndex(self.model.index(at, editing.LABEL_COLUMN))
+        self.table.setFocus()
+
+    @Slot()
+    def on_remove_row_button_clicked(self) -> None:
+        row = self.current_row()
+        if self._document is None or row < 0:
+            return
+        self._document.edit(f"{row + 1}行目の削除", lambda s: editing.remove_row(s, row))
+
+    def move_current_row(self, step: int) -> None:
+        """Move the current value row up (-1) or down (+1)."""
+        row = self.current_row()
+        if self._document is None or row < 0:
+            return
+        to = row + step
+        if not 0 <= to < len(self._document.sheet.rows):
+            return
+        column = self.table.currentIndex().column()
+        self._document.edit("値の行の移動", lambda s: editing.move_item(s.rows, row, to))
+        self.table.setCurrentIndex(self.model.index(to, column))
