@@ -811,7 +811,13 @@ class Store:
                 revision = self._update(sheet_id, current, stored, data, now)
         return _with_bookkeeping(stored, sheet_id, revision, now)
 
-    def import_sheets(self, sheets: Sequence[Sheet], *, replace: bool = False) -> list[Sheet]:
+    def import_sheets(
+        self,
+        sheets: Sequence[Sheet],
+        *,
+        replace: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Sheet]:
         """Add many sheets in one transaction: all of them or none.
 
         Sheets are matched to the book by (report year, No); their ``id``
@@ -822,6 +828,8 @@ class Store:
             replace: overwrite sheets the book already has with the same
                 (report year, No), keeping their id and history (revision + 1).
                 Without it, any such clash refuses the whole import.
+            progress: called with (done, total) after each sheet is written;
+                an exception it raises (a cancel) rolls the whole import back.
 
         Returns:
             The saved sheets, in the order given, with id, revision and updated_at set.
@@ -848,13 +856,15 @@ class Store:
             clashes = [key for key in counts if key in existing]
             if clashes and not replace:
                 raise DuplicateSheetError(clashes)
-            for stored, data in prepared:
+            for done, (stored, data) in enumerate(prepared, start=1):
                 if stored.key in existing:
                     sheet_id, current = existing[stored.key]
                     revision = self._update(sheet_id, current, stored, data, now)
                 else:
                     sheet_id, revision = self._insert(stored, data, now), 1
                 saved.append(_with_bookkeeping(stored, sheet_id, revision, now))
+                if progress is not None:
+                    progress(done, len(prepared))
         return saved
 
     def delete_sheet(self, sheet_id: int) -> None:

@@ -37,6 +37,7 @@ from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
+from ui.dialogs.progress import Cancelled, progress
 from ui.document import SheetDocument
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
@@ -447,20 +448,27 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return 0
         current = self.document.sheet.id if self.document is not None else None
+        replace = False
         try:
-            self.store.import_sheets(sheets)
-        except DuplicateSheetError as error:
-            if not messages.confirm(
-                self, "取り込み", f"{error}。\n取り込むシートで上書きしますか？（履歴は残ります）"
-            ):
-                return 0
-            try:
-                self.store.import_sheets(sheets, replace=True)
-            except StoreError as store_error:
-                messages.show_error(self, f"取り込めませんでした。\n{store_error}")
-                return 0
+            existing = [sheet for sheet in sheets if self.store.find_sheet(*sheet.key) is not None]
+            if existing:
+                shown = "、".join(f"No {sheet.no}" for sheet in existing[:10])
+                more = f" ほか{len(existing) - 10}件" if len(existing) > 10 else ""
+                if not messages.confirm(
+                    self,
+                    "取り込み",
+                    f"{len(existing)}件のシートは既にあります（{shown}{more}）。\n"
+                    "取り込むシートで上書きしますか？（上書き前の内容は履歴に残ります）",
+                ):
+                    return 0
+                replace = True
+            with progress(self, f"{source.name} から{len(sheets)}件を取り込んでいます…") as report:
+                self.store.import_sheets(sheets, replace=replace, progress=report)
+        except Cancelled:
+            self.statusBar().showMessage("取り込みを取り消しました（何も変わっていません）")
+            return 0
         except StoreError as error:
-            messages.show_error(self, f"取り込めませんでした。\n{error}")
+            messages.show_error(self, f"取り込めませんでした（何も変わっていません）。\n{error}")
             return 0
         self._close_document()
         self.list_panel.set_store(self.store)

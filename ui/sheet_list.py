@@ -285,7 +285,7 @@ class SheetListPanel(QWidget):
         filters.addWidget(QLabel("担当課"))
         filters.addWidget(self.department_combo, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(6, 6, 0, 4)
         layout.addLayout(filters)
         layout.addWidget(self.search_edit)
         layout.addWidget(self.table, 1)

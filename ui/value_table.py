@@ -203,6 +203,7 @@ class ValueTableEditor(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         header.setMinimumHeight(44)
+        self.table.verticalHeader().setMinimumSectionSize(28)
         self.table.verticalHeader().setDefaultSectionSize(28)
 
         self.add_row_button = QPushButton("行を追加")

@@ -1133,3 +1133,21 @@ def test_memory_store_has_no_path_and_closes_twice(store: Store) -> None:
     assert store.path is None
     store.close()
     store.close()
+
+
+def test_import_reports_progress_and_a_cancel_rolls_everything_back(store: Store) -> None:
+    sheets = [make_sheet(no=str(number)) for number in range(1, 6)]
+    seen: list[tuple[int, int]] = []
+    store.import_sheets(sheets[:2], progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_at_two(done: int, total: int) -> None:
+        if done == 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        store.import_sheets(sheets[2:], progress=cancel_at_two)
+    assert [sheet.no for sheet in store.list_sheets()] == ["1", "2"]

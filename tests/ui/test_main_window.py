@@ -410,3 +410,35 @@ def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester, model_n
         "values": window.form.value_table.model,
     }[model_name]
     qtmodeltester.check(model, force_py=True)
+
+
+def test_cancelled_import_changes_nothing(window: MainWindow, monkeypatch, tmp_path) -> None:
+    import contextlib
+
+    from kpidesk import jsonio
+    from ui import main_window
+    from ui.dialogs.progress import Cancelled
+
+    sheets = textimport.parse(SEED_TEXT.read_text(encoding="utf-8"), report_year=2021).sheets
+    source = tmp_path / "r3.json"
+    jsonio.write_file(sheets, source)
+    calls: list[int] = []
+
+    @contextlib.contextmanager
+    def cancel_after_three(parent, label):
+        def report(done: int, total: int) -> None:
+            calls.append(done)
+            if done == 3:
+                raise Cancelled
+
+        yield report
+
+    real_progress = main_window.progress
+    monkeypatch.setattr(main_window, "progress", cancel_after_three)
+    assert window.import_json(source) == 0
+    assert calls == [1, 2, 3]
+    assert window.store.report_years() == [2020]
+    assert "取り消しました" in window.statusBar().currentMessage()
+    monkeypatch.setattr(main_window, "progress", real_progress)
+    assert window.import_json(source) == 15
+    assert window.store.report_years() == [2021, 2020]
