@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
-from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.paths import BOOK_SUFFIX, log_file
 from kpidesk.resources import resource_path
 from kpidesk.store import Store, StoreError
 from ui.settings import Settings
@@ -122,6 +125,32 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
     )
 
 
+def install_excepthook(window: QWidget) -> None:
+    """Log unexpected errors to the user's data folder and show them; keep the window open."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, trace)
+            return
+        path = log_file()
+        try:
+            with path.open("a", encoding="utf-8") as log:
+                log.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
+                log.write("".join(traceback.format_exception(kind, error, trace)))
+        except OSError:
+            path = None
+        from ui.dialogs import messages
+
+        where = f"\n詳細は記録しました: {path}" if path is not None else ""
+        messages.show_error(
+            window,
+            f"予期しないエラーが発生しました（{kind.__name__}: {error}）。\n"
+            f"開いているシートはそのままです。保存してから作業を続けてください。{where}",
+        )
+
+    sys.excepthook = hook
+
+
 def parse_gui_arguments(argv: Sequence[str]) -> argparse.Namespace:
     """``[FILE]`` and ``--demo``."""
     parser = argparse.ArgumentParser(prog="kpidesk", description="KPI Desk")
@@ -139,6 +168,7 @@ def run(argv: Sequence[str]) -> int:
     settings = Settings()
     initial = open_initial_book(args.file, args.demo, settings)
     window = MainWindow(settings)
+    install_excepthook(window)
     if initial.store is not None:
         window.set_store(initial.store, remember=initial.remember)
     window.show()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFocusEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -19,24 +20,90 @@ from kpidesk import editing
 from ui.document import SheetDocument
 
 
+class UndoKeysToWindow(QObject):
+    """Lets Ctrl+Z / Ctrl+Y in the form's text fields reach the sheet's undo stack.
+
+    Line and text edits keep an undo history of their own; without this,
+    Ctrl+Z would undo inside one field instead of the sheet's last change.
+    """
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            combination = event.keyCombination().toCombined()
+            redo_y = QKeySequence("Ctrl+Y")[0].toCombined()
+            if combination == redo_y or any(event.matches(key) for key in self.KEYS):
+                event.ignore()
+                return True
+        return False
+
+
+#: One filter for every field of the form.
+UNDO_KEYS_TO_WINDOW = UndoKeysToWindow()
+
+
 class GrowingTextEdit(QPlainTextEdit):
     """A paragraph editor that wraps and grows to show all its text.
 
     Signals:
         focused(): the editor got the keyboard focus.
+        add_requested(): Ctrl+Enter: add a paragraph after this one.
+        remove_requested(): Alt+Delete: remove this paragraph.
+        move_requested(int): Alt+Up (-1) / Alt+Down (+1): move this paragraph.
     """
 
     focused = Signal()
+    add_requested = Signal()
+    remove_requested = Signal()
+    move_requested = Signal(int)
+
+    SHORTCUT_HELP = "Ctrl+Enter: 段落を追加　Alt+↑/↓: 段落を移動　Alt+Delete: 段落を削除"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTabChangesFocus(True)
+        # The sheet's undo stack, not the paragraph's own, answers Ctrl+Z.
+        self.setUndoRedoEnabled(False)
+        self.installEventFilter(UNDO_KEYS_TO_WINDOW)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip(self.SHORTCUT_HELP)
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self.cursorPositionChanged.connect(self._keep_cursor_visible)
         self._fit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, modifiers = event.key(), event.modifiers()
+        if (
+            key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and modifiers & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.add_requested.emit()
+        elif modifiers == Qt.KeyboardModifier.AltModifier and key in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+        ):
+            self.move_requested.emit(-1 if key == Qt.Key.Key_Up else 1)
+        elif modifiers == Qt.KeyboardModifier.AltModifier and key == Qt.Key.Key_Delete:
+            self.remove_requested.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def _keep_cursor_visible(self) -> None:
+        """While typing near the bottom of the form, scroll so the cursor stays in view."""
+        if not self.hasFocus():
+            return
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is None or parent.widget() is None:
+            return
+        rect = self.cursorRect()
+        point = self.viewport().mapTo(parent.widget(), rect.center())
+        parent.ensureVisible(point.x(), point.y(), 20, rect.height() + 8)
 
     def set_text_keeping_cursor(self, text: str) -> None:
         """Replace the text (after undo/redo) and keep the cursor where it can be."""
@@ -62,11 +129,12 @@ class GrowingTextEdit(QPlainTextEdit):
         text_height = max(text_height, self.fontMetrics().lineSpacing())
         frame = 2 * self.frameWidth()
         self.setFixedHeight(int(text_height + 2 * document.documentMargin()) + frame + 2)
+        QTimer.singleShot(0, self, self._keep_cursor_visible)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # The paragraph re-wraps to the new width after this event.
-        QTimer.singleShot(0, self._fit)
+        QTimer.singleShot(0, self, self._fit)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -79,9 +147,15 @@ class GrowingTextEdit(QPlainTextEdit):
 class BulletSectionEditor(QFrame):
     """The bullets of one text section, each edited in place.
 
-    Buttons add a bullet after the current one, remove it and move it up or
-    down; every change is an undo step of the open sheet.
+    Buttons (and Ctrl+Enter, Alt+Delete, Alt+Up/Down in a paragraph) add a
+    bullet after the current one, remove it and move it up or down; every
+    change is an undo step of the open sheet.
+
+    Signals:
+        rebuilt(): the paragraph editors were made anew (tab order must follow).
     """
+
+    rebuilt = Signal()
 
     def __init__(self, section: str, heading: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +183,11 @@ class BulletSectionEditor(QFrame):
             button.setAutoDefault(False)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             heading_row.addWidget(button)
+        # 追加 stays reachable by Tab, so an empty section can get its first paragraph.
+        self.add_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.remove_button.setToolTip("段落を削除します（Alt+Delete）")
+        self.up_button.setToolTip("段落を上へ移動します（Alt+↑）")
+        self.down_button.setToolTip("段落を下へ移動します（Alt+↓）")
         self.bullet_layout = QVBoxLayout()
         self.bullet_layout.setSpacing(2)
         self.empty_label = QLabel("（段落はありません。「追加」で書き始めます）")
@@ -153,7 +232,9 @@ class BulletSectionEditor(QFrame):
     def _rebuild(self) -> None:
         had_focus = any(editor.hasFocus() for editor in self.editors)
         for editor in self.editors:
-            editor.focused.disconnect()
+            for signal in (editor.focused, editor.add_requested, editor.remove_requested,
+                           editor.move_requested, editor.textChanged):  # fmt: skip
+                signal.disconnect()
             editor.deleteLater()
         while self.bullet_layout.count():
             item = self.bullet_layout.takeAt(0)
@@ -173,6 +254,9 @@ class BulletSectionEditor(QFrame):
             editor.setPlainText(text)
             editor.textChanged.connect(lambda i=index: self.on_editor_text_changed(i))
             editor.focused.connect(lambda i=index: self._set_current(i))
+            editor.add_requested.connect(self.on_add_button_clicked)
+            editor.remove_requested.connect(self.on_remove_button_clicked)
+            editor.move_requested.connect(self.move_current)
             row_layout.addWidget(mark)
             row_layout.addWidget(editor, 1)
             self.bullet_layout.addWidget(row)
@@ -187,6 +271,7 @@ class BulletSectionEditor(QFrame):
                 self.editors[self._current].setFocus()
         else:
             self._current = -1
+        self.rebuilt.emit()
 
     def _set_current(self, index: int) -> None:
         self._current = index
@@ -229,10 +314,15 @@ class BulletSectionEditor(QFrame):
         index = self._current
         if self._document is None or not 0 <= index < len(self.editors):
             return
+        had_focus = any(editor.hasFocus() for editor in self.editors)
         self._document.edit(
             f"{self._heading()} {index + 1}段落目の削除",
             lambda sheet: editing.bullets(sheet, self.section).pop(index),
         )
+        if had_focus and self.editors:
+            self.editors[min(index, len(self.editors) - 1)].setFocus()
+        elif had_focus:
+            self.add_button.setFocus()
 
     def move_current(self, step: int) -> None:
         """Move the current bullet up (-1) or down (+1)."""

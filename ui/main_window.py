@@ -6,15 +6,13 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QUndoGroup
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
-    QPlainTextEdit,
     QSplitter,
     QToolBar,
     QWidget,
@@ -47,25 +45,6 @@ BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*
 TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
 JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
 STATUS_TIMEOUT_MS = 8000
-
-
-class _UndoKeysToWindow(QObject):
-    """Lets Ctrl+Z / Ctrl+Y in the form's text fields reach the sheet's undo stack.
-
-    Line and text edits keep an undo history of their own; without this,
-    Ctrl+Z would undo inside one field instead of the sheet's last change.
-    """
-
-    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            combination = event.keyCombination().toCombined()
-            redo_y = QKeySequence("Ctrl+Y")[0].toCombined()
-            if combination == redo_y or any(event.matches(key) for key in self.KEYS):
-                event.ignore()
-                return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -109,9 +88,6 @@ class MainWindow(QMainWindow):
         self.book_label = QLabel()
         self.statusBar().addPermanentWidget(self.book_label)
 
-        self._undo_filter = _UndoKeysToWindow(self)
-        for widget in self.form.findChildren(QLineEdit):
-            widget.installEventFilter(self._undo_filter)
         self._connect_signals()
         self._restore_geometry()
         self._update_title()
@@ -145,6 +121,9 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         # The list
         self.list_panel.current_sheet_changed.connect(self.on_list_current_sheet_changed)
+        self.list_panel.search_failed.connect(
+            lambda message: messages.show_error(self, f"検索できませんでした。\n{message}")
+        )
         # Undo and redo follow the open sheet's stack
         self.undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)
         self.undo_group.canRedoChanged.connect(self.actions[Action.REDO].setEnabled)
@@ -186,8 +165,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         if store is not None and self.list_panel.proxy.rowCount():
-            first = self.list_panel.visible_sheet_ids()[0]
-            self.list_panel.select_sheet(first)
+            self.open_sheet(self.list_panel.visible_sheet_ids()[0])
 
     def book_name(self) -> str:
         """The shown book's file name, or ""."""
@@ -228,11 +206,9 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(document.undo_stack)
         self.document = document
         self.form.set_document(document)
-        for widget in self.form.findChildren(QPlainTextEdit):
-            widget.installEventFilter(self._undo_filter)
         self._update_title()
         self._update_actions()
-        self.list_panel.select_sheet(sheet_id, notify=False)
+        self.list_panel.set_open_sheet(sheet_id)
         self.sheet_opened.emit(sheet_id)
 
     def _close_document(self) -> None:
@@ -244,7 +220,11 @@ class MainWindow(QMainWindow):
         self.document = None
 
     def maybe_save(self) -> bool:
-        """Ask to save the open sheet's changes; False when the user cancels."""
+        """Ask to save the open sheet's changes; False when the user cancels.
+
+        破棄 really throws the changes away: the sheet is read again from the book.
+        """
+        self.form.commit_pending_edit()
         if self.document is None or not self.document.is_modified():
             return True
         sheet = self.document.sheet
@@ -255,6 +235,7 @@ class MainWindow(QMainWindow):
             return self.save()
         if choice is Choice.DISCARD:
             self.document.undo_stack.setClean()
+            self.open_sheet(sheet.id)
             return True
         return False
 
@@ -262,6 +243,7 @@ class MainWindow(QMainWindow):
         """Save the open sheet in one transaction; False when it was not saved."""
         if self.document is None or self.store is None:
             return False
+        self.form.commit_pending_edit()
         sheet = self.document.sheet
         try:
             saved = self.store.save_sheet(sheet)
@@ -276,10 +258,7 @@ class MainWindow(QMainWindow):
     def _after_save(self, saved: Sheet) -> None:
         assert self.document is not None and saved.id is not None
         self.document.mark_saved(saved)
-        self.list_panel.model.refresh_sheet(saved.id)
-        self.list_panel.reload_filters()
-        self.list_panel.apply_filters()
-        self.list_panel.select_sheet(saved.id, notify=False)
+        self.list_panel.refresh_sheet(saved.id)
         self.statusBar().showMessage(
             f"保存しました: No {saved.no}（版 {saved.revision}）", STATUS_TIMEOUT_MS
         )
@@ -308,7 +287,7 @@ class MainWindow(QMainWindow):
                 messages.show_error(self, f"保存できませんでした。\n{store_error}")
                 return False
             self.document.undo_stack.setClean()
-            self.list_panel.model.refresh_sheet(saved.id or 0)
+            self.list_panel.refresh_sheet(saved.id or 0)
             self.open_sheet(saved.id)
             self.statusBar().showMessage(f"No {saved.no} として保存しました", STATUS_TIMEOUT_MS)
             return True
@@ -327,14 +306,13 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def on_list_current_sheet_changed(self, sheet_id: int) -> None:
-        wanted = None if sheet_id < 0 else sheet_id
         current = self.document.sheet.id if self.document is not None else None
-        if wanted == current:
+        if sheet_id == current:
             return
         if not self.maybe_save():
-            self.list_panel.select_sheet(current, notify=False)
+            self.list_panel.set_open_sheet(current)
             return
-        self.open_sheet(wanted)
+        self.open_sheet(sheet_id)
 
     def on_action_new_book(self) -> None:
         if not self.maybe_save():
@@ -388,7 +366,7 @@ class MainWindow(QMainWindow):
             return False
         self.set_store(store)
         if current is not None:
-            self.list_panel.select_sheet(current)
+            self.open_sheet(current)
         self.statusBar().showMessage(f"名前を付けて保存しました: {path}", STATUS_TIMEOUT_MS)
         return True
 
@@ -473,7 +451,7 @@ class MainWindow(QMainWindow):
         self._close_document()
         self.list_panel.set_store(self.store)
         if current is not None:
-            self.list_panel.select_sheet(current)
+            self.open_sheet(current)
         self.statusBar().showMessage(
             f"{len(sheets)}件のシートを取り込みました: {source.name}", STATUS_TIMEOUT_MS
         )
@@ -576,9 +554,7 @@ class MainWindow(QMainWindow):
             messages.show_error(self, f"シートを作れませんでした。\n{error}")
             return None
         assert saved.id is not None
-        self.list_panel.model.refresh_sheet(saved.id)
-        self.list_panel.reload_filters()
-        self.list_panel.apply_filters()
+        self.list_panel.refresh_sheet(saved.id)
         self.open_sheet(saved.id)
         self.statusBar().showMessage(f"No {saved.no} を作りました", STATUS_TIMEOUT_MS)
         return saved
@@ -605,9 +581,7 @@ class MainWindow(QMainWindow):
             return
         self.document.undo_stack.setClean()
         self._close_document()
-        self.list_panel.model.remove_sheet(sheet.id)
-        self.list_panel.reload_filters()
-        self.list_panel.apply_filters()
+        self.list_panel.remove_sheet(sheet.id)
         remaining = self.list_panel.visible_sheet_ids()
         self.open_sheet(remaining[min(position, len(remaining) - 1)] if remaining else None)
         self.statusBar().showMessage(f"No {sheet.no} を削除しました", STATUS_TIMEOUT_MS)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import TEXT_SECTIONS, split_departments
-from ui.bullets import BulletSectionEditor
+from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor
 from ui.document import SheetDocument
 from ui.value_table import ValueTableEditor
 
@@ -66,6 +66,7 @@ class SheetForm(QScrollArea):
             edit.setObjectName(attr)
             edit.setToolTip(tooltip)
             edit.textEdited.connect(lambda text, a=attr: self.on_header_edited(a, text))
+            edit.installEventFilter(UNDO_KEYS_TO_WINDOW)
             self.edits[attr] = edit
         self.edits["no"].setMaximumWidth(90)
         self.edits["departments"].setPlaceholderText("観光振興課、港湾課")
@@ -83,6 +84,8 @@ class SheetForm(QScrollArea):
         self.sections = {
             attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in TEXT_SECTIONS
         }
+        for section in self.sections.values():
+            section.rebuilt.connect(self._set_tab_order)
 
         self.placeholder = QLabel("左の一覧からシートを選んでください")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -107,6 +110,8 @@ class SheetForm(QScrollArea):
         self.set_document(None)
 
     def _set_tab_order(self) -> None:
+        """Tab runs down the form as on paper, through every paragraph."""
+        value_table = self.value_table
         chain: list[QWidget] = [
             self.edits["no"],
             self.edits["departments"],
@@ -117,9 +122,20 @@ class SheetForm(QScrollArea):
             self.value_table.last_year,
             self.value_table.target_year,
             self.value_table.table,
+            value_table.add_row_button,
+            value_table.remove_row_button,
+            value_table.row_up_button,
+            value_table.row_down_button,
         ]
+        for section in self.sections.values():
+            chain.append(section.add_button)
+            chain.extend(section.editors)
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def commit_pending_edit(self) -> None:
+        """Finish any cell still being typed in (before a save or a question)."""
+        self.value_table.commit_pending_edit()
 
     @property
     def document(self) -> SheetDocument | None:

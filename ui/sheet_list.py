@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
@@ -27,13 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import eras
-from kpidesk.model import SheetSummary, no_sort_key
-from kpidesk.store import Store
+from kpidesk import eras, values
+from kpidesk.model import SheetSummary, summary_sort_key
+from kpidesk.store import Store, StoreError
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 SummaryRole = Qt.ItemDataRole.UserRole + 2
-SortRole = Qt.ItemDataRole.UserRole + 3
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -71,16 +73,36 @@ def updated_display(summary: SheetSummary) -> str:
     return summary.updated_at.replace("T", " ")[:16]
 
 
-def _no_sort_text(no: str) -> str:
-    group, number, text = no_sort_key(no)
-    return f"{group}{number:012d}{text}"
+def _sort_key(column: Col) -> Callable[[SheetSummary], Any]:
+    """How a column sorts: No as a number, the others by their text, then by No."""
+    if column == Col.NO:
+        return summary_sort_key
+    if column == Col.UPDATED:
+        return lambda summary: (summary.updated_at, summary_sort_key(summary))
+    if column == Col.LATEST:
+        return lambda summary: (
+            summary.latest_year or 0,
+            _number_or_text(summary.latest_text),
+            summary_sort_key(summary),
+        )
+    if column == Col.TARGET:
+        return lambda summary: (_number_or_text(summary.target_text), summary_sort_key(summary))
+    return lambda summary: (SheetListModel.display(summary, column), summary_sort_key(summary))
+
+
+def _number_or_text(text: str) -> tuple[int, Decimal, str]:
+    """Numbers first, in numeric order, then words by their text."""
+    number = values.parse_value(text).number
+    return (0, number, "") if number is not None else (1, Decimal(0), text)
 
 
 class SheetListModel(QAbstractTableModel):
     """The summaries of every sheet in a book, one row each.
 
     Only the summary columns are read from the book, never the sheets' full
-    text, so a book of thousands of sheets lists at once.
+    text, so a book of thousands of sheets lists at once. The model sorts
+    itself (a Python sort of the summaries), so the filter proxy never has
+    to call back into Python for each comparison.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -88,6 +110,8 @@ class SheetListModel(QAbstractTableModel):
         self._store: Store | None = None
         self._summaries: list[SheetSummary] = []
         self._rows_by_id: dict[int, int] = {}
+        self._sort_column = Col.NO
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     def set_store(self, store: Store | None) -> None:
         """Show the sheets of ``store`` (None: an empty list)."""
@@ -97,9 +121,17 @@ class SheetListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
-        self._summaries = self._store.list_summaries() if self._store is not None else []
+        summaries = self._store.list_summaries() if self._store is not None else []
+        self._summaries = self._sorted(summaries)
         self._reindex()
         self.endResetModel()
+
+    def _sorted(self, summaries: list[SheetSummary]) -> list[SheetSummary]:
+        return sorted(
+            summaries,
+            key=_sort_key(self._sort_column),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
 
     def _reindex(self) -> None:
         self._rows_by_id = {summary.id: row for row, summary in enumerate(self._summaries)}
@@ -112,21 +144,57 @@ class SheetListModel(QAbstractTableModel):
         """The row showing the sheet with this id, or None."""
         return self._rows_by_id.get(sheet_id)
 
-    def refresh_sheet(self, sheet_id: int) -> None:
-        """A sheet was saved or added: show its new summary."""
-        if self._store is None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(Col):
             return
+        self._sort_column = Col(column)
+        self._sort_order = order
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._summaries[index.row()].id for index in persistent]
+        self._summaries = self._sorted(self._summaries)
+        self._reindex()
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(self._rows_by_id[i], index.column())
+                for i, index in zip(ids, persistent, strict=True)
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def refresh_sheet(self, sheet_id: int) -> SheetSummary | None:
+        """A sheet was saved or added: show its new summary; return the old one."""
+        if self._store is None:
+            return None
         summary = self._store.get_summary(sheet_id)
         row = self.row_of(sheet_id)
-        if row is None:
-            row = len(self._summaries)
-            self.beginInsertRows(QModelIndex(), row, row)
-            self._summaries.append(summary)
-            self._reindex()
-            self.endInsertRows()
-            return
-        self._summaries[row] = summary
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
+        old = None if row is None else self._summaries[row]
+        if old is not None and _sort_key(self._sort_column)(old) == _sort_key(self._sort_column)(
+            summary
+        ):
+            assert row is not None
+            self._summaries[row] = summary
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
+            return old
+        if old is not None:
+            self.remove_sheet(sheet_id)
+        row = self._insert_position(summary)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._summaries.insert(row, summary)
+        self._reindex()
+        self.endInsertRows()
+        return old
+
+    def _insert_position(self, summary: SheetSummary) -> int:
+        key = _sort_key(self._sort_column)
+        new_key = key(summary)
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        for row, other in enumerate(self._summaries):
+            other_key = key(other)
+            if (other_key < new_key) if descending else (new_key < other_key):
+                return row
+        return len(self._summaries)
 
     def remove_sheet(self, sheet_id: int) -> None:
         """A sheet was deleted: take its row away."""
@@ -157,15 +225,9 @@ class SheetListModel(QAbstractTableModel):
         summary = self._summaries[index.row()]
         column = Col(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(summary, column)
+            return self.display(summary, column)
         if role == Qt.ItemDataRole.ToolTipRole and column in (Col.TITLE, Col.DEPARTMENTS):
-            return self._display(summary, column)
-        if role == SortRole:
-            if column == Col.NO:
-                return _no_sort_text(summary.no)
-            if column == Col.UPDATED:
-                return summary.updated_at
-            return self._display(summary, column)
+            return self.display(summary, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Col.LATEST, Col.TARGET):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == IdRole:
@@ -175,7 +237,8 @@ class SheetListModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _display(summary: SheetSummary, column: Col) -> str:
+    def display(summary: SheetSummary, column: Col) -> str:
+        """The text shown for ``summary`` in ``column``."""
         if column == Col.NO:
             return summary.no
         if column == Col.DEPARTMENTS:
@@ -197,7 +260,12 @@ class SheetFilterProxy(QSortFilterProxyModel):
         self._report_year: int | None = None
         self._department: str | None = None
         self._matching_ids: set[int] | None = None
-        self.setSortRole(SortRole)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Let the list model sort itself; the proxy keeps its order and only filters."""
+        model = self.sourceModel()
+        if model is not None:
+            model.sort(column, order)
 
     def set_filters(
         self,
@@ -228,16 +296,20 @@ class SheetListPanel(QWidget):
     """The left side of the window: filters, the list and the count.
 
     Signals:
-        current_sheet_changed(int): the selected sheet's id (-1: none).
+        current_sheet_changed(int): the user chose the sheet with this id.
+        search_failed(str): the book could not be searched (the message).
     """
 
     current_sheet_changed = Signal(int)
+    search_failed = Signal(str)
 
     ALL = "（すべて）"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store: Store | None = None
+        self._open_id: int | None = None
+        self._quiet = 0
         self.model = SheetListModel(self)
         self.proxy = SheetFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -305,9 +377,20 @@ class SheetListPanel(QWidget):
     def set_store(self, store: Store | None) -> None:
         """List the sheets of ``store``."""
         self._store = store
-        self.model.set_store(store)
+        self._open_id = None
+        with self._quietly():
+            self.model.set_store(store)
         self.reload_filters()
         self.apply_filters()
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Changes of the list's current row inside are not the user choosing a sheet."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
 
     def reload_filters(self) -> None:
         """Fill the year and department combos from the book, keeping the choices."""
@@ -343,17 +426,58 @@ class SheetListPanel(QWidget):
 
     @Slot()
     def apply_filters(self) -> None:
-        """Filter the list by the combos and the search box."""
+        """Filter the list by the combos and the search box.
+
+        Filtering never opens another sheet: the open sheet stays current
+        when it is still shown, and the list has no current row otherwise.
+        """
         query = self.search_edit.text()
         matching = None
         if query.strip() and self._store is not None:
-            matching = self._store.search_ids(query)
-        self.proxy.set_filters(
-            report_year=self.year_combo.currentData(),
-            department=self.department_combo.currentData(),
-            matching_ids=matching,
-        )
+            try:
+                matching = self._store.search_ids(query)
+            except StoreError as error:
+                self.search_failed.emit(str(error))
+                return
+        with self._quietly():
+            self.proxy.set_filters(
+                report_year=self.year_combo.currentData(),
+                department=self.department_combo.currentData(),
+                matching_ids=matching,
+            )
+            self._show_open_sheet()
         self._update_count()
+
+    def refresh_sheet(self, sheet_id: int) -> None:
+        """A sheet was saved or made: show its new summary and keep the filters right."""
+        with self._quietly():
+            old = self.model.refresh_sheet(sheet_id)
+            row = self.model.row_of(sheet_id)
+            new = self.model.summary(row) if row is not None else None
+            if (
+                old is None
+                or new is None
+                or (old.report_year, old.departments)
+                != (
+                    new.report_year,
+                    new.departments,
+                )
+            ):
+                self.reload_filters()
+                self.apply_filters()
+            elif self.search_edit.text().strip():
+                self.apply_filters()
+            self._show_open_sheet()
+        self._update_count()
+
+    def remove_sheet(self, sheet_id: int) -> None:
+        """A sheet was deleted: take it out of the list and the filters."""
+        with self._quietly():
+            if self._open_id == sheet_id:
+                self._open_id = None
+            self.model.remove_sheet(sheet_id)
+            self.reload_filters()
+            self.apply_filters()
 
     @Slot()
     def _update_count(self) -> None:
@@ -381,30 +505,45 @@ class SheetListPanel(QWidget):
         """The ids of every sheet the filters show, in list order."""
         return [self.proxy.index(row, 0).data(IdRole) for row in range(self.proxy.rowCount())]
 
-    def select_sheet(self, sheet_id: int | None, *, notify: bool = True) -> bool:
-        """Make the sheet with this id current; False when the filters hide it."""
+    def set_open_sheet(self, sheet_id: int | None) -> None:
+        """The form shows this sheet: make its row current, if the filters show it."""
+        self._open_id = sheet_id
+        with self._quietly():
+            self._show_open_sheet()
+
+    def _show_open_sheet(self) -> None:
+        selection = self.table.selectionModel()
+        index = self._proxy_index(self._open_id)
+        if index is None:
+            selection.clear()
+            return
+        if self.table.currentIndex().row() != index.row():
+            self.table.setCurrentIndex(index)
+        if not selection.isRowSelected(index.row()):
+            self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+
+    def _proxy_index(self, sheet_id: int | None) -> QModelIndex | None:
         if sheet_id is None:
-            self.table.clearSelection()
-            return False
+            return None
         row = self.model.row_of(sheet_id)
         if row is None:
-            return False
+            return None
         index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
+        return index if index.isValid() else None
+
+    def select_sheet(self, sheet_id: int) -> bool:
+        """Choose a sheet as the user would; False when the filters hide it."""
+        index = self._proxy_index(sheet_id)
+        if index is None:
             return False
-        selection = self.table.selectionModel()
-        if not notify:
-            selection.blockSignals(True)
-        try:
-            self.table.setCurrentIndex(index)
-            self.table.selectRow(index.row())
-        finally:
-            if not notify:
-                selection.blockSignals(False)
-                self.table.viewport().update()
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(index.row())
         self.table.scrollTo(index)
         return True
 
     @Slot(QModelIndex, QModelIndex)
     def on_table_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        self.current_sheet_changed.emit(current.data(IdRole) if current.isValid() else -1)
+        if self._quiet or not current.isValid():
+            return
+        self.current_sheet_changed.emit(current.data(IdRole))

@@ -6,15 +6,18 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -167,6 +170,37 @@ class ValueTableModel(QAbstractTableModel):
         return True
 
 
+class _ValueTableView(QTableView):
+    """The value grid: Delete clears the chosen cells, as in Excel."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and self.state() != QAbstractItemView.State.EditingState
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            model = self.model()
+            for index in self.selectionModel().selectedIndexes() or [self.currentIndex()]:
+                if index.isValid() and index.data():
+                    model.setData(index, "")
+            return
+        super().keyPressEvent(event)
+
+
+class _NoWheelUnlessFocused(QObject):
+    """Scrolling the form over a year chooser must not change the sheet's years."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Wheel
+            and isinstance(watched, QWidget)
+            and not watched.hasFocus()
+        ):
+            event.ignore()
+            return True
+        return False
+
+
 class ValueTableEditor(QWidget):
     """The value table with its year choosers and row buttons."""
 
@@ -174,6 +208,7 @@ class ValueTableEditor(QWidget):
         super().__init__(parent)
         self._document: SheetDocument | None = None
         self.model = ValueTableModel(parent=self)
+        self._wheel_filter = _NoWheelUnlessFocused(self)
 
         self.baseline_year = self._year_combo("baselineYear", "戦略策定時実績値の年度")
         self.first_year = self._year_combo("firstActualYear", "最初の実績値の年度")
@@ -186,8 +221,11 @@ class ValueTableEditor(QWidget):
             years.addWidget(combo)
         years.addStretch(1)
 
-        self.table = QTableView()
+        self.table = _ValueTableView()
         self.table.setObjectName("valueTable")
+        # Tab leaves the grid (arrow keys move between cells), so the keyboard
+        # can reach the buttons and paragraphs below.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(
@@ -227,6 +265,8 @@ class ValueTableEditor(QWidget):
     def _year_combo(self, name: str, tooltip: str) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
+        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        combo.installEventFilter(self._wheel_filter)
         combo.setToolTip(tooltip)
         for year in YEAR_RANGE:
             combo.addItem(year_text(year), year)
@@ -312,6 +352,22 @@ class ValueTableEditor(QWidget):
             lambda s: editing.set_years(s, baseline, actual_years, target),
         )
         self._show_years()
+
+    def commit_pending_edit(self) -> None:
+        """Finish a cell still being typed in, so that its text reaches the sheet."""
+        if self.table.state() != QAbstractItemView.State.EditingState:
+            return
+        editor = QApplication.focusWidget()
+        if editor is None or not self.table.viewport().isAncestorOf(editor):
+            candidates = [
+                widget
+                for widget in self.table.viewport().findChildren(QWidget)
+                if widget.isVisible() and widget.parent() is self.table.viewport()
+            ]
+            editor = candidates[0] if candidates else None
+        if editor is not None:
+            self.table.commitData(editor)
+            self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def current_row(self) -> int:
         """The row of the current cell, or -1."""

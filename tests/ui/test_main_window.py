@@ -250,7 +250,7 @@ def test_switching_with_unsaved_changes_asks(window: MainWindow, answers) -> Non
     type_text(title, "変更")
     answers.save_choice = Choice.CANCEL
     select_no(window, "10")
-    assert answers.asked == ["No 9「変更刑法犯認知件数」への変更を保存しますか？"] or answers.asked
+    assert answers.asked == ["No 9「変更刑法犯認知件数」への変更を保存しますか？"]
     assert window.document.sheet.no == "9"
     assert window.list_panel.current_sheet_id() == window.document.sheet.id
 
@@ -442,3 +442,175 @@ def test_cancelled_import_changes_nothing(window: MainWindow, monkeypatch, tmp_p
     monkeypatch.setattr(main_window, "progress", real_progress)
     assert window.import_json(source) == 15
     assert window.store.report_years() == [2021, 2020]
+
+
+def test_a_value_typed_in_a_cell_is_saved_without_leaving_the_cell(window: MainWindow) -> None:
+    select_no(window, "9")
+    table = window.form.value_table.table
+    index = table.model().index(0, header(window).index("R3実績値"))
+    table.setCurrentIndex(index)
+    table.edit(index)
+    editor = QApplication.focusWidget()
+    assert editor is not table and table.viewport().isAncestorOf(editor)
+    type_text(editor, "4,321")
+    window.actions[Action.SAVE].trigger()  # Ctrl+S, focus still in the cell
+    assert window.store.find_sheet(2020, "9").rows[0].actuals[1].text == "4,321"
+    assert not window.isWindowModified()
+
+
+def test_closing_with_a_cell_being_typed_asks_to_save(window: MainWindow, answers) -> None:
+    select_no(window, "9")
+    table = window.form.value_table.table
+    index = table.model().index(0, 4)
+    table.setCurrentIndex(index)
+    table.edit(index)
+    type_text(QApplication.focusWidget(), "999")
+    answers.save_choice = Choice.CANCEL
+    assert not window.close()
+    assert answers.asked and window.isVisible()
+    assert window.document.sheet.rows[0].actuals[1].text == "999"
+    answers.save_choice = Choice.SAVE
+    assert window.close()
+    with Store.open(window.settings.last_book) as book:
+        assert book.find_sheet(2020, "9").rows[0].actuals[1].text == "999"
+
+
+def test_discard_really_throws_the_changes_away(window: MainWindow, answers, monkeypatch) -> None:
+    from ui.dialogs import new_sheet
+
+    select_no(window, "9")
+    type_text(window.form.edits["title"], "捨てる")
+    answers.save_choice = Choice.DISCARD
+    monkeypatch.setattr(new_sheet.NewSheetDialog, "exec", lambda self: 0)  # then cancelled
+    window.actions[Action.NEW_SHEET].trigger()
+    assert window.form.edits["title"].text() == "刑法犯認知件数"
+    assert window.document.sheet.title == "刑法犯認知件数"
+    assert not window.isWindowModified()
+
+
+def test_ctrl_z_in_a_paragraph_added_later_undoes_the_sheet(window: MainWindow, qtbot) -> None:
+    select_no(window, "13")
+    section = window.form.sections["efforts"]
+    section.add_button.click()
+    editor = section.editors[1]
+    type_text(editor, "あいう")
+    qtbot.keySequence(editor, QKeySequence("Ctrl+Z"))
+    assert window.document.sheet.efforts[1] == ""
+    qtbot.keySequence(section.editors[1], QKeySequence("Ctrl+Z"))
+    assert len(window.document.sheet.efforts) == 1
+    assert not window.isWindowModified()
+
+
+def test_paragraph_keyboard_shortcuts(window: MainWindow, qtbot) -> None:
+    select_no(window, "13")
+    section = window.form.sections["direction"]
+    first = section.editors[0]
+    first.setFocus()
+    qtbot.keyClick(first, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.document.sheet.direction) == 4
+    assert QApplication.focusWidget() is section.editors[1]
+    type_text(section.editors[1], "追加した段落")
+    qtbot.keyClick(section.editors[1], Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert window.document.sheet.direction[0] == "追加した段落"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete, Qt.KeyboardModifier.AltModifier)
+    assert "追加した段落" not in window.document.sheet.direction
+    assert len(window.document.sheet.direction) == 3
+
+
+def test_tab_runs_down_the_form(window: MainWindow, qtbot) -> None:
+    select_no(window, "13")
+    window.activateWindow()
+    form = window.form
+    form.sections["efforts"].add_button.click()
+    QApplication.processEvents()  # new paragraphs are shown by the event loop
+    order = []
+    widget = form.edits["no"]
+    widget.setFocus()
+    for _ in range(40):
+        order.append(QApplication.focusWidget())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    names = [w.objectName() for w in order]
+    start = names[: names.index("valueTable") + 1]
+    assert start == ["no", "departments", "title", "section", "baselineYear",
+                     "firstActualYear", "lastActualYear", "targetYear", "valueTable"]  # fmt: skip
+    paragraphs = [name for name in names if name.startswith(("efforts_", "issues_", "direction_"))]
+    assert paragraphs[:6] == ["efforts_0", "efforts_1", "issues_0", "direction_0", "direction_1",
+                              "direction_2"]  # fmt: skip
+
+
+def test_filtering_never_switches_the_open_sheet(window: MainWindow, answers) -> None:
+    select_no(window, "9")
+    type_text(window.form.edits["title"], "編集中")
+    type_text(window.list_panel.search_edit, "港湾課")
+    assert shown_nos(window) == ["28"]
+    assert answers.asked == []
+    assert window.document.sheet.no == "9"
+    assert window.list_panel.current_sheet_id() is None
+    window.list_panel.search_edit.clear()
+    assert window.list_panel.current_sheet_id() == window.document.sheet.id
+    # Choosing another sheet afterwards still asks.
+    answers.save_choice = Choice.CANCEL
+    select_no(window, "10")
+    assert len(answers.asked) == 1 and window.document.sheet.no == "9"
+
+
+def test_saving_a_sheet_the_filter_hides_keeps_it_open(window: MainWindow) -> None:
+    panel = window.list_panel
+    panel.department_combo.setCurrentIndex(panel.department_combo.findData("産業支援課"))
+    select_no(window, "15")
+    replace_text(window.form.edits["departments"], "企業立地課")
+    assert window.save()
+    assert window.document.sheet.no == "15"
+    assert "15" not in shown_nos(window)
+    assert window.store.find_sheet(2020, "15").departments == ["企業立地課"]
+
+
+def test_mouse_wheel_over_a_year_chooser_does_not_change_years(window: MainWindow) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    select_no(window, "9")
+    combo = window.form.value_table.last_year
+    window.form.edits["title"].setFocus()
+    event = QWheelEvent(
+        QPointF(5, 5), QPointF(combo.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(combo, event)
+    assert combo.currentData() == 2023
+    assert window.document.sheet.actual_years == [2020, 2021, 2022, 2023]
+    assert not window.isWindowModified()
+
+
+def test_delete_key_clears_a_value_cell(window: MainWindow, qtbot) -> None:
+    select_no(window, "9")
+    table = window.form.value_table.table
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 3))
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert window.document.sheet.rows[0].actuals[0].text == ""
+    window.actions[Action.UNDO].trigger()
+    assert window.document.sheet.rows[0].actuals[0].text == "5,081"
+
+
+def test_unexpected_errors_are_logged_and_shown(
+    window: MainWindow, answers, private_data_dir
+) -> None:
+    import sys
+
+    from ui.app import install_excepthook
+
+    previous = sys.excepthook
+    install_excepthook(window)
+    try:
+        try:
+            raise ValueError("テスト用の失敗")
+        except ValueError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = previous
+    assert "予期しないエラー" in answers.errors[-1] and "テスト用の失敗" in answers.errors[-1]
+    log = (private_data_dir / "kpidesk.log").read_text(encoding="utf-8")
+    assert "ValueError: テスト用の失敗" in log
+    assert window.document is not None
