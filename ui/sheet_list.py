@@ -370,9 +370,8 @@ class SheetListPanel(QWidget):
         self.department_combo.currentIndexChanged.connect(self.apply_filters)
         self.search_edit.textChanged.connect(self.apply_filters)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
-                       self.proxy.layoutChanged):  # fmt: skip
-            signal.connect(self._update_count)
+        # The count is updated once per change by the methods below, not per
+        # row signal: narrowing a long list removes rows one range at a time.
 
     def set_store(self, store: Store | None) -> None:
         """List the sheets of ``store``."""
