@@ -1,0 +1,107 @@
+"""The child process of ``bench_window.py``'s start figure. Not run by hand.
+
+``python bench/_start_child.py BOOK [--profile OUT]`` does what
+``python main.py BOOK`` does (``main.main`` then ``ui.app.run``): imports,
+``create_application``, ``Settings`` (in ``KPIDESK_DATA_DIR``, which the
+bench points at a fresh temporary folder), ``open_initial_book``,
+``MainWindow``, ``set_store`` and ``show``. Instead of ``app.exec()`` it
+processes events until the window is exposed with its list filled and the
+first sheet open in the form, then prints one line and ends at once with
+``os._exit(0)``, so no teardown is timed.
+
+The line is ``READY`` and a JSON object of ``time.perf_counter()`` readings
+taken at each step. On Linux (CLOCK_MONOTONIC) and Windows (QPC) that clock
+is system-wide, so the parent can set the readings against its own clock
+for a rough breakdown; the figure itself is the parent's.
+
+With ``--profile OUT`` everything after the imports of this file runs under
+cProfile and the statistics are written to OUT before the line is printed.
+"""
+
+import os
+import sys
+import time
+
+STARTED = time.perf_counter()
+
+#: Give up when the window is not ready after this many seconds.
+DEADLINE_SECONDS = 60.0
+
+
+def _ready(window, id_role: int) -> bool:  # window: a MainWindow, imported inside the timing
+    """The window is exposed, its list has rows and the first sheet is open in the form.
+
+    Only the first row is looked at: asking for every row's id would add the
+    bench's own work to the figure.
+    """
+    handle = window.windowHandle()
+    if not window.isVisible() or handle is None or not handle.isExposed():
+        return False
+    proxy = window.list_panel.proxy
+    if proxy.rowCount() == 0 or window.document is None:
+        return False
+    sheet = window.document.sheet
+    return (
+        sheet.id == proxy.index(0, 0).data(id_role)
+        and window.form.edits["title"].text() == sheet.title
+    )
+
+
+def run(book: str) -> dict[str, float]:
+    """Open the window on ``book`` as ``main.py`` does; return the step readings."""
+    marks = {"script": STARTED}
+    # As `python main.py BOOK`: the entry module, the CLI it imports first,
+    # then ui.app, which imports MainWindow at the start of run().
+    import main  # noqa: F401
+    from kpidesk import cli  # noqa: F401
+    from ui import app as ui_app
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+    from ui.sheet_list import IdRole  # already imported by ui.main_window
+
+    marks["imports"] = time.perf_counter()
+    args = ui_app.parse_gui_arguments([book])
+    application = ui_app.create_application()
+    marks["application"] = time.perf_counter()
+    settings = Settings()
+    initial = ui_app.open_initial_book(args.file, args.demo, settings)
+    if initial.store is None:
+        raise SystemExit(f"cannot open {book}: {initial.message}")
+    marks["book_opened"] = time.perf_counter()
+    window = MainWindow(settings)
+    marks["window_built"] = time.perf_counter()
+    window.set_store(initial.store, remember=initial.remember)
+    marks["store_set"] = time.perf_counter()
+    window.show()
+    deadline = time.perf_counter() + DEADLINE_SECONDS
+    while not _ready(window, IdRole):
+        if time.perf_counter() > deadline:
+            raise SystemExit("the window was not ready in time")
+        application.processEvents()
+    application.processEvents()  # the first paint of the exposed window
+    marks["ready"] = time.perf_counter()
+    return marks
+
+
+def main() -> None:
+    # Like `python main.py`, with the repository (not bench/) first on sys.path.
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    book = sys.argv[1]
+    profile_out = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--profile" else None
+    if profile_out is None:
+        marks = run(book)
+    else:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        marks = profiler.runcall(run, book)
+        profiler.dump_stats(profile_out)
+    import json
+
+    sys.stdout.write("READY " + json.dumps(marks) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,702 @@
+"""Time the main window on a big book: start, select, search and save.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/bench_window.py [--book BOOK] [--sheets 5000]
+        [--runs 20] [--start-runs 15] [--write] [--profile] [--keep]
+
+Without ``--book`` a book of ``--sheets`` sheets is made with
+``bench/make_book.py`` in a temporary folder (never in the repository). A
+given book is copied into that folder first and never changed. The four
+figures, each repeated and reported as median, min and max in ms:
+
+start
+    From process start to the window shown with its list filled and the
+    first sheet open in the form, measured from outside: the clock starts
+    right before ``subprocess.Popen`` of ``bench/_start_child.py`` (which
+    does what ``python main.py BOOK`` does, see there) and stops when the
+    parent reads the child's line. Each run gets a fresh
+    ``KPIDESK_DATA_DIR``; one warm-up run is not counted. The same is
+    measured on the 15-sheet sample book for comparison.
+select
+    In one process with the window open on the book: from setting the
+    list's current index to another sheet (a different one each time,
+    spread over the book) until the form shows it, with one
+    ``QApplication.processEvents()`` inside the timing.
+search
+    From one keystroke in the search box (a ``QInputMethodEvent`` committing
+    one more character, as an IME does) until the proxy's ``rowCount()``
+    shows the filter, with one ``processEvents()`` inside the timing. The
+    words 「認知件数」, 「詐欺」 and a department name are built up
+    character by character; the box is emptied between words (timed
+    separately, for information).
+save
+    One cell of the open sheet is changed (``ValueTableModel.setData`` on
+    its first actual column, a new value each time), then
+    ``window.save()`` is timed until it returns.
+
+Everything runs with ``QT_QPA_PLATFORM=offscreen``. A figure passes when
+its median is within its target. ``--write`` appends a dated section to
+``bench/RESULTS.md``. ``--profile`` runs each figure under cProfile instead
+of timing it and prints where the time goes (the profiles are kept in the
+temporary folder with ``--keep``).
+
+This is a script run by hand; it is never part of the tests. It measures
+the code of the repository it lives in (put first on ``sys.path``), not
+whatever copy the virtual environment's editable install points at.
+"""
+
+# ruff: noqa: E402 - the repository goes first on sys.path before its modules are imported
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:1] = [str(REPO), *sys.path[:1]]
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import PySide6
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler, qVersion
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kpidesk import samples
+from kpidesk.store import Store
+from ui.dialogs import messages
+from ui.main_window import MainWindow
+from ui.settings import Settings
+from ui.sheet_list import Col, IdRole
+from ui.value_table import header_labels
+
+BENCH = REPO / "bench"
+CHILD = BENCH / "_start_child.py"
+MAKE_BOOK = BENCH / "make_book.py"
+RESULTS = BENCH / "RESULTS.md"
+
+#: Targets in ms on the 2-core reference machine (a median must be within them).
+TARGETS_MS = {"start": 1000.0, "select": 50.0, "search": 50.0, "save": 20.0}
+#: The words typed into the search box, one character per keystroke.
+SEARCH_WORDS = ("認知件数", "詐欺")
+#: The department typed as the third word, when the book has it.
+SEARCH_DEPARTMENT = "観光振興課"
+#: A child that says nothing for this long is stopped.
+CHILD_TIMEOUT_SECONDS = 120.0
+#: Window size of the in-process window (the default of a first start).
+WINDOW_SIZE = (1366, 768)
+
+
+# --- figures ------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """Repeated timings of one thing, in ms."""
+
+    name: str
+    samples: list[float] = field(default_factory=list)
+    target: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def low(self) -> float:
+        return min(self.samples)
+
+    @property
+    def high(self) -> float:
+        return max(self.samples)
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        return "pass" if self.median <= self.target else "FAIL"
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def table_rows(figures: list[Figure]) -> list[list[str]]:
+    rows = []
+    for figure in figures:
+        target = "" if figure.target is None else f"≤ {figure.target:.0f}"
+        rows.append(
+            [
+                figure.name,
+                str(len(figure.samples)),
+                f"{figure.median:.1f}",
+                f"{figure.low:.1f}",
+                f"{figure.high:.1f}",
+                target,
+                figure.verdict,
+            ]
+        )
+    return rows
+
+
+TABLE_HEADER = ["figure", "runs", "median ms", "min ms", "max ms", "target ms", "result"]
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (full-width characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "FW" else 1 for char in text)
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain table for the terminal."""
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        pairs = zip(cells, widths, strict=True)
+        return "  ".join(cell + " " * (width - _width(cell)) for cell, width in pairs).rstrip()
+
+    return "\n".join([line(header), line(["-" * width for width in widths]), *map(line, rows)])
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+# --- the machine --------------------------------------------------------------
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_facts() -> dict[str, str]:
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git("status", "--porcelain", "--", "ui", "kpidesk", "main.py")
+    return {
+        "commit": commit + (" (with uncommitted changes in ui/ or kpidesk/)" if dirty else ""),
+        "python": platform.python_version(),
+        "qt": f"PySide6 {PySide6.__version__}, Qt {qVersion()}",
+        "cpus": str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "os": platform.platform(),
+        "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
+    }
+
+
+# --- books --------------------------------------------------------------------
+
+
+def make_big_book(folder: Path, sheets: int) -> Path:
+    """A new book of ``sheets`` sheets in ``folder``, made by make_book.py."""
+    path = folder / f"bench-{sheets}.kpidb"
+    print(f"making a book of {sheets:,} sheets in {folder} ...", flush=True)
+    env = dict(os.environ, PYTHONPATH=str(REPO))  # this repository's kpidesk
+    command = [sys.executable, str(MAKE_BOOK), str(path), "--sheets", str(sheets)]
+    subprocess.run(command, cwd=REPO, env=env, check=True)
+    return path
+
+
+def copy_book(book: Path, folder: Path, name: str) -> Path:
+    target = folder / name
+    shutil.copyfile(book, target)
+    return target
+
+
+# --- start (out of process) ---------------------------------------------------
+
+#: Steps the child reports, in order, with the name shown for the step ending there.
+START_STEPS = (
+    ("script", "interpreter start"),
+    ("imports", "imports"),
+    ("application", "create_application"),
+    ("book_opened", "Settings + open book"),
+    ("window_built", "MainWindow()"),
+    ("store_set", "set_store"),
+    ("ready", "show until ready"),
+)
+
+
+def start_once(book: Path, data_dir: Path, profile_out: Path | None = None) -> tuple[float, dict]:
+    """Start the child on ``book``; return the ms to its line and its steps in ms."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KPIDESK_DATA_DIR=str(data_dir))
+    command = [sys.executable, str(CHILD), str(book)]
+    if profile_out is not None:
+        command += ["--profile", str(profile_out)]
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=errors)
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        stopped = time.perf_counter()
+        try:
+            child.wait(timeout=CHILD_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if not line.startswith(b"READY "):
+            errors.seek(0)
+            raise RuntimeError(
+                f"the start child failed (exit {child.returncode}):\n"
+                + errors.read().decode("utf-8", "replace")
+            )
+    marks = json.loads(line[len(b"READY ") :])
+    steps, previous = {}, started
+    for key, label in START_STEPS:
+        steps[label] = ms(marks[key] - previous)
+        previous = marks[key]
+    return ms(stopped - started), steps
+
+
+def time_start(book: Path, runs: int, data_root: Path, name: str) -> tuple[Figure, dict]:
+    """``runs`` starts after one warm-up; the figure and the median of each step.
+
+    Every start gets a new data folder under ``data_root`` (no settings yet).
+    """
+    figure = Figure(name)
+    steps: dict[str, list[float]] = {}
+    for run in range(runs + 1):
+        total, parts = start_once(book, data_root / f"{book.stem}-{run}")
+        if run == 0:
+            continue  # warm-up: file cache, .pyc files, font cache
+        figure.samples.append(total)
+        for label, value in parts.items():
+            steps.setdefault(label, []).append(value)
+        progress(f"  {name} {run}/{runs}: {total:.0f} ms")
+    progress("")
+    return figure, {label: statistics.median(values) for label, values in steps.items()}
+
+
+def progress(text: str) -> None:
+    """Show how far a long step is, on a terminal only."""
+    if sys.stdout.isatty():
+        print(f"\r{text:<60}", end="\r" if text else "", flush=True)
+
+
+# --- the window (in process) --------------------------------------------------
+
+#: Qt warnings of the offscreen platform that say nothing about KPI Desk.
+QUIET_WARNINGS = ("This plugin does not support",)
+
+
+def _qt_messages(kind: QtMsgType, context: QMessageLogContext, text: str) -> None:
+    if not text.startswith(QUIET_WARNINGS):
+        print(text, file=sys.stderr)
+
+
+def _never_ask(*args: object, **kwargs: object) -> None:
+    raise RuntimeError(f"the window asked or warned during the bench: {args[1:]}")
+
+
+def silence_message_boxes() -> None:
+    """A modal message box would hang the bench: make any of them an error instead."""
+    for name in ("ask_save_changes", "confirm", "choose", "show_error", "show_info"):
+        setattr(messages, name, _never_ask)
+
+
+def process_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the window did not get there in time")
+        QApplication.processEvents()
+
+
+def open_window(book: Path, data_dir: Path) -> MainWindow:
+    """The main window on ``book``, shown and with its first sheet open."""
+    window = MainWindow(Settings(data_dir / "settings.ini"))
+    window.set_store(Store.open(book, create=False))
+    window.resize(*WINDOW_SIZE)
+    window.show()
+
+    def ready() -> bool:
+        handle = window.windowHandle()
+        return handle is not None and handle.isExposed() and window.document is not None
+
+    process_until(ready)
+    QApplication.processEvents()
+    return window
+
+
+def commit_text(widget: QWidget, text: str) -> None:
+    """Send ``text`` to ``widget`` as an IME commits it (as tests/ui/helpers.type_text)."""
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+class Timer:
+    """Times code into a Figure, or profiles it into one cProfile.Profile."""
+
+    def __init__(self, profiler: cProfile.Profile | None) -> None:
+        self.profiler = profiler
+
+    @contextmanager
+    def measure(self, figure: Figure, *, profile: bool = True) -> Iterator[None]:
+        profiler = self.profiler if profile else None
+        if profiler is not None:
+            profiler.enable()
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+            figure.samples.append(ms(elapsed))
+
+
+def spread_rows(count: int, runs: int, avoid: int) -> list[int]:
+    """``runs`` different rows spread over ``count`` rows, in a shuffled order."""
+    rows = sorted({min(int((k + 0.5) * count / runs), count - 1) for k in range(runs)} - {avoid})
+    random.Random(1).shuffle(rows)
+    return rows
+
+
+def time_select(window: MainWindow, runs: int, timer: Timer) -> Figure:
+    figure = Figure("select", target=TARGETS_MS["select"])
+    panel = window.list_panel
+    current_row = panel.table.currentIndex().row()
+    title_edit = window.form.edits["title"]
+    for row in spread_rows(panel.proxy.rowCount(), runs, current_row):
+        index = panel.proxy.index(row, 0)
+        sheet_id = index.data(IdRole)
+        title = panel.proxy.index(row, Col.TITLE).data()
+        with timer.measure(figure):
+            panel.table.setCurrentIndex(index)
+            QApplication.processEvents()
+            if title_edit.text() != title:  # not yet: keep going, and count it
+                process_until(lambda t=title: title_edit.text() == t)
+        assert window.document is not None and window.document.sheet.id == sheet_id
+        QApplication.processEvents()
+    return figure
+
+
+def expected_counts(window: MainWindow, words: list[str]) -> dict[str, int]:
+    """How many rows the list must show for every prefix of every word (and for "")."""
+    panel = window.list_panel
+    store = window.store
+    assert store is not None
+    year = panel.report_year()
+    years = {
+        panel.model.summary(row).id: panel.model.summary(row).report_year
+        for row in range(panel.model.rowCount())
+    }
+    counts = {"": sum(1 for y in years.values() if year is None or y == year)}
+    for word in words:
+        for end in range(1, len(word) + 1):
+            prefix = word[:end]
+            ids = store.search_ids(prefix)
+            counts[prefix] = sum(1 for i in ids if year is None or years.get(i) == year)
+    return counts
+
+
+def time_search(
+    window: MainWindow, runs: int, timer: Timer
+) -> tuple[Figure, Figure, dict[str, Figure]]:
+    """Every keystroke, the emptying of the box, and the keystrokes by prefix."""
+    figure = Figure("search", target=TARGETS_MS["search"])
+    clearing = Figure("search: empty the box (info)")
+    panel = window.list_panel
+    edit = panel.search_edit
+    words = list(SEARCH_WORDS)
+    assert window.store is not None
+    if SEARCH_DEPARTMENT in window.store.departments():
+        words.append(SEARCH_DEPARTMENT)
+    else:
+        words.append(window.store.departments()[0])
+    counts = expected_counts(window, words)
+    by_prefix = {
+        prefix: Figure(f"  「{prefix}」 ({count} rows)")
+        for prefix, count in counts.items()
+        if prefix
+    }
+    edit.setFocus(Qt.FocusReason.OtherFocusReason)
+    QApplication.processEvents()
+    for _ in range(runs):
+        for word in words:
+            for end in range(1, len(word) + 1):
+                prefix = word[:end]
+                with timer.measure(figure):
+                    commit_text(edit, word[end - 1])
+                    QApplication.processEvents()
+                by_prefix[prefix].samples.append(figure.samples[-1])
+                assert edit.text() == prefix, edit.text()
+                assert panel.proxy.rowCount() == counts[prefix], (prefix, panel.proxy.rowCount())
+            with timer.measure(clearing, profile=False):
+                edit.clear()
+                QApplication.processEvents()
+            assert panel.proxy.rowCount() == counts[""], panel.proxy.rowCount()
+    return figure, clearing, by_prefix
+
+
+def time_save(window: MainWindow, runs: int, timer: Timer) -> Figure:
+    figure = Figure("save", target=TARGETS_MS["save"])
+    assert window.document is not None and window.store is not None
+    model = window.form.value_table.model
+    labels = [label.replace("\n", "") for label in header_labels(window.document.sheet)]
+    column = next(i for i, label in enumerate(labels) if label.endswith("実績値"))
+    actual = column - 3  # 項目, 単位, baseline, then the actuals
+    sheet_id = window.document.sheet.id
+    assert sheet_id is not None
+    for run in range(runs):
+        value = f"{12_345 + 7 * run:,}"
+        assert model.setData(model.index(0, column), value)
+        QApplication.processEvents()
+        assert window.isWindowModified()
+        with timer.measure(figure):
+            saved = window.save()
+        assert saved and not window.isWindowModified()
+        assert window.store.get_sheet(sheet_id).rows[0].actuals[actual].text == value
+        QApplication.processEvents()
+    return figure
+
+
+# --- profiles -----------------------------------------------------------------
+
+
+def print_profile(title: str, stats_source: cProfile.Profile | Path, limit: int = 25) -> None:
+    print(f"\n=== profile: {title} ===")
+    stats = pstats.Stats(str(stats_source) if isinstance(stats_source, Path) else stats_source)
+    stats.strip_dirs()
+    print("--- by own time (tottime)")
+    stats.sort_stats("tottime").print_stats(limit)
+    print("--- by cumulative time")
+    stats.sort_stats("cumulative").print_stats(limit)
+
+
+# --- results ------------------------------------------------------------------
+
+
+def report(
+    facts: dict[str, str],
+    book_note: str,
+    main_figures: list[Figure],
+    extra: list[Figure],
+    start_steps: dict[str, float],
+    by_prefix: dict[str, Figure],
+) -> tuple[str, str]:
+    """The terminal text and the RESULTS.md section."""
+    rows = table_rows(main_figures)
+    extra_rows = table_rows(extra)
+    prefix_rows = table_rows(list(by_prefix.values()))
+    steps = " → ".join(f"{label} {value:.0f}" for label, value in start_steps.items())
+    machine = (
+        f"{facts['cpu']}, {facts['cpus']} CPUs; {facts['os']}; Python {facts['python']}; "
+        f"{facts['qt']}; QT_QPA_PLATFORM={facts['qpa']}"
+    )
+    terminal = "\n".join(
+        [
+            f"commit {facts['commit']}",
+            f"machine: {machine}",
+            f"book: {book_note}",
+            "",
+            text_table(TABLE_HEADER, rows + extra_rows),
+            "",
+            f"start, median ms of each step: {steps}",
+            "",
+            "search keystrokes by the text in the box:",
+            text_table(TABLE_HEADER, prefix_rows),
+        ]
+    )
+    command = " ".join([".venv/bin/python", "bench/bench_window.py", *sys.argv[1:]])
+    section = "\n".join(
+        [
+            f"## {datetime.now().strftime('%Y-%m-%d %H:%M')} — commit {facts['commit']}",
+            "",
+            f"- Command: `{command}`",
+            f"- Machine: {machine}",
+            f"- Book: {book_note}",
+            "- A figure passes when its median is within its target.",
+            "",
+            markdown_table(TABLE_HEADER, rows + extra_rows),
+            "",
+            f"Start, median ms of each step (child's clock readings): {steps}.",
+            "",
+            "Search keystrokes by the text in the box after the keystroke:",
+            "",
+            markdown_table(TABLE_HEADER, [[row[0].strip(), *row[1:]] for row in prefix_rows]),
+            "",
+        ]
+    )
+    return terminal, section
+
+
+RESULTS_INTRO = """# Benchmark results
+
+Figures of `bench/bench_window.py` (see `bench/README.md`), newest last. Each
+section says the date, the commit, the machine and the command; times are in
+milliseconds, with the median, min and max of the repeated runs. Targets (on
+the 2-core reference machine): start ≤ 1000 ms, select ≤ 50 ms, search ≤ 50
+ms per keystroke, save ≤ 20 ms.
+"""
+
+
+def append_results(section: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else RESULTS_INTRO
+    RESULTS.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+
+
+# --- main ---------------------------------------------------------------------
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    return value
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Time the main window on a big book.")
+    parser.add_argument("--book", type=Path, help="an existing book (copied, never changed)")
+    parser.add_argument("--sheets", type=positive, default=5000, help="sheets of a made book")
+    parser.add_argument("--runs", type=positive, default=20, help="runs of select/search/save")
+    parser.add_argument("--start-runs", type=positive, default=15, help="runs of start")
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument("--profile", action="store_true", help="profile instead of timing")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    if args.write and args.profile:
+        parser.error("--profile distorts the times; it cannot be used with --write")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    folder = Path(tempfile.mkdtemp(prefix="kpidesk-bench-"))
+    if folder.resolve().is_relative_to(REPO):
+        raise SystemExit(f"the temporary folder is inside the repository: {folder}")
+    os.environ["KPIDESK_DATA_DIR"] = str(folder / "data")
+    try:
+        return run(args, folder)
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, folder: Path) -> int:
+    facts = machine_facts()
+    if args.book is not None:
+        big = copy_book(args.book, folder, "bench.kpidb")
+        with Store.open(big, create=False) as store:
+            book_note = f"{args.book} ({store.count_sheets():,} sheets), copied to {folder}"
+    else:
+        big = make_big_book(folder, args.sheets)
+        book_note = (
+            f"{args.sheets:,} sheets made by `bench/make_book.py --sheets {args.sheets}`"
+            f" (seed 1) in {folder}"
+        )
+    size_mb = big.stat().st_size / 1e6
+    book_note += f", {size_mb:.1f} MB"
+    sample = folder / "sample.kpidb"
+    samples.create_sample_book(sample).close()
+
+    if args.profile:
+        return profile_all(args, folder, big, sample)
+
+    print("start ...", flush=True)
+    start, start_steps = time_start(big, args.start_runs, folder / "start", "start")
+    start.target = TARGETS_MS["start"]
+    start_sample, _ = time_start(
+        sample, args.start_runs, folder / "start", "start: 15-sheet sample (info)"
+    )
+
+    from ui.app import create_application
+
+    qInstallMessageHandler(_qt_messages)
+    create_application()
+    silence_message_boxes()
+    window = open_window(copy_book(big, folder, "window.kpidb"), folder / "data")
+    timer = Timer(None)
+    print("select ...", flush=True)
+    select = time_select(window, args.runs, timer)
+    print("search ...", flush=True)
+    search, clearing, by_prefix = time_search(window, args.runs, timer)
+    print("save ...", flush=True)
+    save = time_save(window, args.runs, timer)
+    window.close()
+
+    terminal, section = report(
+        facts,
+        book_note,
+        [start, select, search, save],
+        [start_sample, clearing],
+        start_steps,
+        by_prefix,
+    )
+    print()
+    print(terminal)
+    if args.write:
+        append_results(section)
+        print(f"\nappended to {RESULTS.relative_to(REPO)}")
+    return 0 if all(f.verdict == "pass" for f in (start, select, search, save)) else 1
+
+
+def profile_all(args: argparse.Namespace, folder: Path, big: Path, sample: Path) -> int:
+    """Each figure once more under cProfile; print the hot spots."""
+    start_once(big, folder / "start" / "warm")  # warm-up, not profiled
+    start_profile = folder / "start.prof"
+    start_once(big, folder / "start" / "profiled", start_profile)
+    print_profile("start (child process, one run)", start_profile)
+
+    from ui.app import create_application
+
+    qInstallMessageHandler(_qt_messages)
+    create_application()
+    silence_message_boxes()
+    window = open_window(copy_book(big, folder, "window.kpidb"), folder / "data")
+    for name, function in (
+        ("select", time_select),
+        ("search", lambda w, r, t: time_search(w, r, t)[0]),
+        ("save", time_save),
+    ):
+        profiler = cProfile.Profile()
+        figure = function(window, args.runs, Timer(profiler))
+        path = folder / f"{name}.prof"
+        profiler.dump_stats(path)
+        print_profile(f"{name} ({len(figure.samples)} timed runs under the profiler)", path)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
