@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from kpidesk import __version__, eras, jsonio, textimport
-from kpidesk.fileio import OutputError, write_bytes_atomic
+from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
 from kpidesk.store import DuplicateSheetError, Store, StoreError
@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     json_export.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.json")
     _selection_arguments(json_export)
     json_export.set_defaults(run=_export_json)
+
+    pdf_export = commands.add_parser("export-pdf", help="シートをPDF（別記様式2）に書き出す")
+    db_argument(pdf_export, "書き出すブック")
+    pdf_export.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.pdf")
+    _selection_arguments(pdf_export)
+    pdf_export.set_defaults(run=_export_pdf)
     return parser
 
 
@@ -220,7 +226,21 @@ def _export_json(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-SUBCOMMANDS = ("import-text", "import-json", "export-json")
+def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import render  # Qt is loaded only for the commands that draw
+
+    with _open_existing(args.db) as store:
+        sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+    try:
+        with atomic_output(args.output) as stream:
+            pages = render.write_pdf(sheets, stream, args.db.name)
+    except OutputError as error:
+        raise CommandError(str(error)) from None
+    print(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {args.output}", file=out)
+    return EXIT_OK
+
+
+SUBCOMMANDS = ("import-text", "import-json", "export-json", "export-pdf")
 
 
 def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -24,6 +24,20 @@ def private_data_dir(
     return path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One QApplication for the whole run, made before any test draws.
+
+    The core's renderer makes a bare QGuiApplication when it finds none (as on
+    the command line); made first, that would stop pytest-qt from giving the
+    window tests their QApplication. The command-line path without any
+    application is tested in a child process (tests/kpidesk/test_cli.py).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        config._kpidesk_qapp = QApplication(["kpidesk-tests"])  # type: ignore[attr-defined]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses a QApplication as ``gui``."""
     for item in items:

@@ -25,6 +25,9 @@ class Action(enum.Enum):
     IMPORT_TEXT = "import_text"
     IMPORT_JSON = "import_json"
     EXPORT_JSON = "export_json"
+    EXPORT_PDF = "export_pdf"
+    PRINT = "print"
+    PRINT_PREVIEW = "print_preview"
     QUIT = "quit"
     UNDO = "undo"
     REDO = "redo"
@@ -63,6 +66,15 @@ _SPECS: dict[Action, _Spec] = {
     ),
     Action.IMPORT_JSON: _Spec("JSONから取り込み(&J)…", "KPI Desk のJSONを取り込みます"),
     Action.EXPORT_JSON: _Spec("JSONへ書き出し(&E)…", "一覧に表示中のシートをJSONに書き出します"),
+    Action.EXPORT_PDF: _Spec(
+        "PDFに書き出し(&P)…", "シートを別記様式2のPDFに書き出します", "Ctrl+Shift+E",
+    ),
+    Action.PRINT: _Spec(
+        "印刷(&P)…", "シートを印刷します", QKeySequence.StandardKey.Print,
+    ),
+    Action.PRINT_PREVIEW: _Spec(
+        "印刷プレビュー(&V)…", "印刷されるページを確かめます", "Ctrl+Shift+P",
+    ),
     Action.QUIT: _Spec(
         "終了(&X)", "KPI Desk を終了します", QKeySequence.StandardKey.Quit,
         role=QAction.MenuRole.QuitRole,
@@ -92,7 +104,8 @@ _SPECS: dict[Action, _Spec] = {
 MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     ("ファイル(&F)", (
         Action.NEW_BOOK, Action.OPEN_BOOK, Action.SAVE, Action.SAVE_BOOK_AS, None,
-        Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.EXPORT_JSON, None, Action.QUIT,
+        Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.EXPORT_JSON, Action.EXPORT_PDF, None,
+        Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
     ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
     ("シート(&S)", (Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET)),
@@ -100,7 +113,8 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
 )  # fmt: skip
 
 TOOLBAR: tuple[Action | None, ...] = (
-    Action.NEW_SHEET, Action.SAVE, None, Action.UNDO, Action.REDO, None, Action.DELETE_SHEET,
+    Action.NEW_SHEET, Action.SAVE, None, Action.UNDO, Action.REDO, None, Action.PRINT,
+    Action.EXPORT_PDF, None, Action.DELETE_SHEET,
 )  # fmt: skip
 
 #: The menu after which "recent books" is inserted.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -18,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import APP_TITLE, eras, jsonio, textimport
-from kpidesk.fileio import OutputError, write_bytes_atomic
+from kpidesk import APP_TITLE, eras, jsonio, render, textimport
+from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.store import (
@@ -36,6 +37,7 @@ from ui.dialogs.about import AboutDialog
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
 from ui.dialogs.progress import Cancelled, progress
+from ui.dialogs.scope import Scope, ScopeDialog
 from ui.document import SheetDocument
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
@@ -44,6 +46,7 @@ from ui.sheet_list import SheetListPanel
 BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*)"
 TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
 JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
+PDF_FILTER = "PDF (*.pdf);;すべてのファイル (*)"
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -484,6 +487,137 @@ class MainWindow(QMainWindow):
         )
         return len(sheets)
 
+    # --- PDF and printing
+
+    def choose_sheets(self, title: str) -> list[Sheet] | None:
+        """Ask which sheets to use (open, selected, a department's, all); None if cancelled.
+
+        The open sheet is used as it stands in the form, unsaved edits included,
+        so what is printed is what is on the screen.
+        """
+        if self.store is None:
+            return None
+        dialog = ScopeDialog(
+            title,
+            current=f"No {self.document.sheet.no}" if self.document is not None else None,
+            selected_count=len(self.list_panel.selected_sheet_ids()),
+            departments=self.store.departments(self.list_panel.report_year()),
+            department=self.list_panel.department(),
+            book_count=self.store.count_sheets(),
+            parent=self,
+        )
+        if dialog.exec() != ScopeDialog.DialogCode.Accepted:
+            return None
+        return self.sheets_in_scope(dialog.scope(), dialog.department())
+
+    def sheets_in_scope(self, scope: Scope, department: str = "") -> list[Sheet]:
+        """The sheets of a scope, in list order, the open one as edited."""
+        assert self.store is not None
+        if scope is Scope.CURRENT:
+            return [self.document.sheet] if self.document is not None else []
+        if scope is Scope.SELECTED:
+            ids = self.list_panel.selected_sheet_ids()
+            sheets = [self.store.get_sheet(sheet_id) for sheet_id in ids]
+        elif scope is Scope.DEPARTMENT:
+            sheets = self.store.list_sheets(
+                report_year=self.list_panel.report_year(), department=department
+            )
+        else:
+            sheets = self.store.list_sheets()
+        open_id = self.document.sheet.id if self.document is not None else None
+        return [
+            self.document.sheet if self.document is not None and sheet.id == open_id else sheet
+            for sheet in sheets
+        ]
+
+    def on_action_export_pdf(self) -> None:
+        sheets = self.choose_sheets("PDFに書き出し")
+        if not sheets:
+            return
+        default = f"KPI分析シート_No{sheets[0].no}.pdf" if len(sheets) == 1 else "KPI分析シート.pdf"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "PDFに書き出し", str(self._dialog_folder() / default), PDF_FILTER
+        )
+        if name:
+            self.export_pdf(sheets, Path(name))
+
+    def export_pdf(self, sheets: list[Sheet], path: Path) -> int:
+        """Write ``sheets`` to a PDF at ``path``; return the number of pages (0: not written).
+
+        The file is written under a temporary name and moved into place, so a
+        cancel or a failure leaves no half-written file.
+        """
+        try:
+            with (
+                progress(self, f"{len(sheets)}件のシートをPDFに書き出しています…") as report,
+                atomic_output(path) as stream,
+            ):
+                pages = render.write_pdf(sheets, stream, self.book_name(), progress=report)
+        except Cancelled:
+            self.statusBar().showMessage("PDFの書き出しを取り消しました", STATUS_TIMEOUT_MS)
+            return 0
+        except OSError as error:
+            messages.show_error(self, f"PDFを書き出せませんでした。\n{error}")
+            return 0
+        self.statusBar().showMessage(
+            f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {path}",
+            STATUS_TIMEOUT_MS,
+        )
+        return pages
+
+    def _printer(self) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageLayout(render.a4_layout())
+        printer.setFullPage(True)
+        printer.setDocName(self.book_name() or "KPI分析シート")
+        return printer
+
+    def on_action_print(self) -> None:
+        sheets = self.choose_sheets("印刷")
+        if not sheets:
+            return
+        printer = self._printer()
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("印刷")
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        self.print_sheets(sheets, printer)
+
+    def print_sheets(self, sheets: list[Sheet], printer: QPrinter) -> int:
+        """Print with the PDF's renderer; return the number of pages."""
+        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+        try:
+            with progress(self, f"{len(pages)}ページを印刷しています…") as report:
+                render.paint_pages(printer, pages, self.book_name(), progress=report)
+        except Cancelled:
+            printer.abort()
+            self.statusBar().showMessage("印刷を取り消しました", STATUS_TIMEOUT_MS)
+            return 0
+        except OSError as error:
+            messages.show_error(self, f"印刷できませんでした。\n{error}")
+            return 0
+        self.statusBar().showMessage(f"{len(pages)}ページを印刷しました", STATUS_TIMEOUT_MS)
+        return len(pages)
+
+    def on_action_print_preview(self) -> None:
+        sheets = self.choose_sheets("印刷プレビュー")
+        if sheets:
+            self.preview_dialog(sheets).exec()
+
+    def preview_dialog(self, sheets: list[Sheet]) -> QPrintPreviewDialog:
+        """The print preview of ``sheets``, drawn by the same renderer as the PDF."""
+        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+        printer = self._printer()
+        dialog = QPrintPreviewDialog(printer, self)
+        dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
+        dialog.resize(900, 1000)
+        dialog.paintRequested.connect(
+            lambda device: render.paint_pages(device, pages, self.book_name())
+        )
+        # QPrinter is no QObject: keep it alive as long as the dialog may paint.
+        self._preview_printer = printer
+        return dialog
+
     def on_action_quit(self) -> None:
         self.close()
 
@@ -635,7 +769,8 @@ class MainWindow(QMainWindow):
         has_book = self.store is not None
         has_sheet = self.document is not None
         for key in (Action.SAVE_BOOK_AS, Action.IMPORT_TEXT, Action.IMPORT_JSON,
-                    Action.EXPORT_JSON, Action.NEW_SHEET):  # fmt: skip
+                    Action.EXPORT_JSON, Action.NEW_SHEET, Action.EXPORT_PDF, Action.PRINT,
+                    Action.PRINT_PREVIEW):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.SAVE, Action.DUPLICATE_SHEET, Action.DELETE_SHEET):
             self.actions[key].setEnabled(has_sheet)

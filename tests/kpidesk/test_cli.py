@@ -200,6 +200,8 @@ def test_export_does_not_replace_a_file_when_it_fails(book: Path, tmp_path: Path
 
 def _main_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
     return subprocess.run(
         [sys.executable, str(REPO / "main.py"), *args],
         capture_output=True,
@@ -222,3 +224,39 @@ def test_main_py_runs_the_documented_commands(tmp_path: Path) -> None:
     result = _main_py("import-json", "missing.json", "--db", "b.kpidb", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == "エラー: ファイルが見つかりません: missing.json\n"
+    # PDF from the command line: no window, no display.
+    env_free = _main_py("export-pdf", "--db", "b.kpidb", "-o", "all.pdf", cwd=tmp_path)
+    assert env_free.returncode == 0, env_free.stderr
+    assert env_free.stdout == "15件のシートをPDF（15ページ）に書き出しました: all.pdf\n"
+    assert (tmp_path / "all.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_export_pdf_writes_the_chosen_sheets(book: Path, tmp_path: Path) -> None:
+    import pdfplumber
+
+    out_pdf = tmp_path / "産業支援課.pdf"
+    code, out, err = run("export-pdf", "--db", book, "-o", out_pdf, "--department", "産業支援課")
+    assert (code, err) == (0, "")
+    assert out == f"3件のシートをPDF（3ページ）に書き出しました: {out_pdf}\n"
+    with pdfplumber.open(out_pdf) as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    assert ["製造品出荷額" in texts[0], "IT関連産業の売上高" in texts[1]] == [True, True]
+    assert "b.kpidb" in texts[0]
+
+
+@pytest.mark.parametrize("target", ["missing/out.pdf", "a-folder"])
+def test_export_pdf_to_an_unwritable_place_leaves_nothing(
+    book: Path, tmp_path: Path, target: str
+) -> None:
+    (tmp_path / "a-folder").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = run("export-pdf", "--db", book, "-o", tmp_path / target)
+    assert code == 1 and out == ""
+    assert err.startswith("エラー: ") and err.count("\n") == 1
+    assert (
+        ("フォルダがありません" in err)
+        or ("書き込めません" in err)
+        or ("同じ名前のフォルダ" in err)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert list((tmp_path / "a-folder").iterdir()) == []

@@ -614,3 +614,77 @@ def test_unexpected_errors_are_logged_and_shown(
     log = (private_data_dir / "kpidesk.log").read_text(encoding="utf-8")
     assert "ValueError: テスト用の失敗" in log
     assert window.document is not None
+
+
+def test_print_preview_shows_the_same_pages_as_the_pdf(window: MainWindow, qtbot) -> None:
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    from kpidesk import render
+    from ui.dialogs.scope import Scope
+
+    sheets = window.sheets_in_scope(Scope.BOOK)
+    _, pdf_pages = render.pdf_bytes(sheets, window.book_name())
+    dialog = window.preview_dialog(sheets)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    preview = dialog.findChild(QPrintPreviewWidget)
+    preview.updatePreview()
+    assert preview.pageCount() == pdf_pages == 15
+    dialog.close()
+
+
+def test_export_pdf_of_the_open_sheet_with_unsaved_edits(window: MainWindow, tmp_path) -> None:
+    import pdfplumber
+
+    from ui.dialogs.scope import Scope
+
+    select_no(window, "9")
+    replace_text(window.form.edits["title"], "未保存のKPI名")
+    target = tmp_path / "no9.pdf"
+    assert window.export_pdf(window.sheets_in_scope(Scope.CURRENT), target) == 1
+    with pdfplumber.open(target) as pdf:
+        assert "未保存のKPI名" in pdf.pages[0].extract_text()
+
+
+def test_cancelled_pdf_export_leaves_no_file(window: MainWindow, monkeypatch, tmp_path) -> None:
+    import contextlib
+
+    from ui import main_window
+    from ui.dialogs.progress import Cancelled
+    from ui.dialogs.scope import Scope
+
+    @contextlib.contextmanager
+    def cancel_at_page_5(parent, label):
+        def report(done: int, total: int) -> None:
+            if done == 5:
+                raise Cancelled
+
+        yield report
+
+    monkeypatch.setattr(main_window, "progress", cancel_at_page_5)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert window.export_pdf(window.sheets_in_scope(Scope.BOOK), out / "all.pdf") == 0
+    assert list(out.iterdir()) == []
+    assert "取り消しました" in window.statusBar().currentMessage()
+
+
+def test_pdf_export_to_an_unwritable_place_says_so(window: MainWindow, answers, tmp_path) -> None:
+    from ui.dialogs.scope import Scope
+
+    out = tmp_path / "out"
+    (out / "busy.pdf").mkdir(parents=True)  # like a file another program holds
+    assert window.export_pdf(window.sheets_in_scope(Scope.CURRENT), out / "busy.pdf") == 0
+    assert "PDFを書き出せませんでした" in answers.errors[-1]
+    assert [p.name for p in out.iterdir()] == ["busy.pdf"]
+
+
+def test_scope_dialog_offers_the_right_sheets(window: MainWindow) -> None:
+    from ui.dialogs.scope import Scope
+
+    panel = window.list_panel
+    panel.table.selectAll()
+    assert len(window.sheets_in_scope(Scope.SELECTED)) == 15
+    departments = window.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
+    assert [sheet.no for sheet in departments] == ["28", "29"]
+    assert len(window.sheets_in_scope(Scope.BOOK)) == 15

@@ -1,0 +1,795 @@
+"""The 別記様式2 page: one renderer for PDF files, the print preview and the printer.
+
+Layout and painting are apart. :func:`layout_sheet` turns a sheet into
+pages of plain drawing items (text lines, boxes, rules) in points on an A4
+page; the decisions in it (which type size, what goes on which page) are
+plain functions tested on their own. :func:`paint_pages` draws those items
+on any QPagedPaintDevice (a QPdfWriter, a QPrinter, the preview's printer),
+so what is printed is what is saved as PDF.
+
+Only QtGui is used (fonts, QTextLayout, QPainter, QPdfWriter), never
+QtWidgets, so PDF export runs from the command line without a window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextLayout,
+    QTextOption,
+)
+
+from kpidesk import __version__, eras, values
+from kpidesk.model import TEXT_SECTIONS, Sheet
+from kpidesk.resources import resource_path
+
+# --- page geometry (points, 1/72 inch) ---------------------------------------
+
+PAGE_WIDTH = 595.276  # A4, 210 mm
+PAGE_HEIGHT = 841.89  # A4, 297 mm
+MARGIN_LEFT = 42.5  # 15 mm
+MARGIN_RIGHT = 42.5
+MARGIN_TOP = 34.0
+MARGIN_BOTTOM = 48.0  # the footer sits in here
+CONTENT_LEFT = MARGIN_LEFT
+CONTENT_RIGHT = PAGE_WIDTH - MARGIN_RIGHT
+CONTENT_WIDTH = CONTENT_RIGHT - CONTENT_LEFT
+CONTENT_BOTTOM = PAGE_HEIGHT - MARGIN_BOTTOM
+FOOTER_Y = PAGE_HEIGHT - 30.0
+
+FONT_FAMILY = "BIZ UDGothic"
+FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
+
+#: Type sizes (points).
+FORM_MARK_SIZE = 9.0
+TITLE_SIZE = 15.0
+SECTION_SIZE = 8.5
+HEADER_LABEL_SIZE = 9.0
+HEADER_VALUE_SIZE = 10.5
+TABLE_HEADER_SIZE = 8.0
+TABLE_VALUE_SIZE = 9.5
+BOX_HEADING_SIZE = 10.0
+FOOTER_SIZE = 8.0
+#: The text of the three boxes shrinks in these steps before a second page is used.
+BODY_SIZES = (10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
+MIN_BODY_SIZE = BODY_SIZES[-1]
+
+LINE_SPACING = 1.45  # line advance as a multiple of the type size
+CELL_PADDING = 3.0
+BOX_PADDING = 5.0
+BULLET = "・"
+CONTINUED = "（続き）"
+
+HEADER_FILL = "#eef1f5"
+RULE_COLOR = "#222222"
+
+# --- drawing items -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """One line of text, its top-left corner and its box (points)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    size: float
+    bold: bool = False
+    align: str = "left"  # left, center, right
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle: ruled, filled or both."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str | None = None
+    ruled: bool = True
+
+
+@dataclass
+class Page:
+    """One page of drawing items.
+
+    Attributes:
+        sheet_no: the No of the sheet on the page.
+        continued: True on a sheet's second and later pages.
+        body_size: the type size of the boxes' text.
+        items: what to draw, in order.
+    """
+
+    sheet_no: str
+    continued: bool = False
+    body_size: float = BODY_SIZES[0]
+    items: list[Text | Box] = field(default_factory=list)
+
+    def texts(self) -> list[str]:
+        """Every text drawn on the page, in drawing order."""
+        return [item.text for item in self.items if isinstance(item, Text)]
+
+
+# --- measuring ---------------------------------------------------------------
+
+
+class Measure(Protocol):
+    """How wide text is and where it wraps (a fake one makes layout testable)."""
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        """The advance width of ``text`` in points."""
+        ...
+
+    def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
+        """``text`` broken into lines no wider than ``width`` (Japanese rules)."""
+        ...
+
+
+def line_height(size: float) -> float:
+    """The advance from one line to the next for a type size."""
+    return size * LINE_SPACING
+
+
+class QtMeasure:
+    """Measures with Qt's text layout and the bundled font (needs a QGuiApplication).
+
+    Fonts are set in pixels of a tenth of a point, so measuring does not
+    depend on the screen's resolution; the painter scales to the device.
+    """
+
+    SCALE = 10.0
+
+    def __init__(self, family: str = FONT_FAMILY) -> None:
+        self.family = family
+        self._fonts: dict[tuple[float, bool], QFont] = {}
+        self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
+
+    def font(self, size: float, bold: bool = False) -> QFont:
+        """The font for a type size, in tenth-of-a-point pixels."""
+        key = (size, bold)
+        font = self._fonts.get(key)
+        if font is None:
+            font = QFont(self.family)
+            font.setPixelSize(round(size * self.SCALE))
+            font.setBold(bold)
+            font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+            font.setKerning(False)
+            self._fonts[key] = font
+        return font
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        layout = QTextLayout(text, self.font(size, bold))
+        layout.beginLayout()
+        line = layout.createLine()
+        line.setLineWidth(1e9)
+        layout.endLayout()
+        return line.naturalTextWidth() / self.SCALE
+
+    def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
+        key = (text, size, width, bold)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            lines.extend(self._wrap_paragraph(paragraph, size, width, bold))
+        self._cache[key] = lines
+        return lines
+
+    def _wrap_paragraph(self, text: str, size: float, width: float, bold: bool) -> list[str]:
+        if not text:
+            return [""]
+        layout = QTextLayout(text, self.font(size, bold))
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        lines = []
+        limit = width * self.SCALE
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(limit)
+            lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+        layout.endLayout()
+        return [line.rstrip("\n") for line in lines]
+
+
+# --- layout decisions (plain functions) ------------------------------------------
+
+
+def choose_body_size(
+    fits: Callable[[float], bool], sizes: Sequence[float] = BODY_SIZES
+) -> float | None:
+    """The largest type size at which the boxes fit on one page, or None.
+
+    Args:
+        fits: tells whether everything fits one page at a size.
+        sizes: the sizes to try, largest first.
+    """
+    for size in sizes:
+        if fits(size):
+            return size
+    return None
+
+
+@dataclass(frozen=True)
+class FlowLine:
+    """A line of a box's text as it flows down the pages.
+
+    Attributes:
+        section: the box (``efforts``, ``issues``, ``direction``).
+        text: the line's text.
+        first: True for the first line of a bullet (it carries the ・).
+    """
+
+    section: str
+    text: str
+    first: bool
+
+
+def paginate(
+    sections: Sequence[tuple[str, list[FlowLine]]],
+    *,
+    first_space: float,
+    next_space: float,
+    heading_height: float,
+    line_advance: float,
+    box_padding: float = 2 * BOX_PADDING,
+) -> list[list[tuple[str, list[FlowLine]]]]:
+    """Share the boxes' lines out over pages.
+
+    A box starts on a page only with its heading and at least one line; a
+    box cut by a page break continues on the next page under its heading
+    marked (続き). Every line goes on exactly one page.
+
+    Args:
+        sections: each box's name and lines, in order.
+        first_space: the height left for boxes on the first page.
+        next_space: the height for boxes on each later page.
+        heading_height: the height of a box's heading band.
+        line_advance: the height of one line of text.
+        box_padding: the space a box takes besides its heading and lines.
+
+    Returns:
+        Per page, the boxes (name, lines) drawn on it.
+    """
+    pages: list[list[tuple[str, list[FlowLine]]]] = [[]]
+    space = first_space
+    box_overhead = heading_height + box_padding
+    for name, lines in sections:
+        remaining = list(lines) or [FlowLine(name, "", True)]
+        while remaining:
+            room = int((space - box_overhead) // line_advance) if space > box_overhead else 0
+            if room < 1:
+                if not pages[-1] and space == next_space:
+                    room = 1  # a page too small for one line still takes one
+                else:
+                    pages.append([])
+                    space = next_space
+                    continue
+            taken, remaining = remaining[:room], remaining[room:]
+            pages[-1].append((name, taken))
+            space -= box_overhead + len(taken) * line_advance
+    return pages
+
+
+# --- the layout ----------------------------------------------------------------
+
+
+def cell_display(text: str, unit: str = "") -> str:
+    """A value as printed in the table: the base value carries its unit."""
+    return f"{text} {unit}".strip() if unit else text
+
+
+def table_header_labels(sheet: Sheet) -> list[str]:
+    """The value table's header, broken into lines as on the paper form."""
+    baseline = sheet.baseline_label
+    if baseline.endswith("実績値") and len(baseline) > len("実績値"):
+        baseline = baseline.removesuffix("実績値") + "\n実績値"
+    return [
+        "",
+        f"{baseline}\n({eras.short_label(sheet.baseline_year)})",
+        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
+        f"目標値\n({eras.short_label(sheet.target_year)})",
+    ]
+
+
+class _Cursor:
+    """Builds one page's items from the top down."""
+
+    def __init__(self, page: Page, top: float) -> None:
+        self.page = page
+        self.y = top
+
+    def add(self, item: Text | Box) -> None:
+        self.page.items.append(item)
+
+
+def _cell_lines(
+    measure: Measure, text: str, size: float, width: float, bold: bool = False
+) -> list[str]:
+    return measure.wrap(text, size, max(width - 2 * CELL_PADDING, size), bold)
+
+
+def _grid_row(
+    cursor: _Cursor,
+    measure: Measure,
+    cells: Sequence[tuple[float, str, float, bool, str, str | None]],
+    min_height: float,
+) -> None:
+    """One row of ruled cells: (width, text, size, bold, align, fill) each."""
+    wrapped = [
+        _cell_lines(measure, text, size, width, bold) for width, text, size, bold, _, _ in cells
+    ]
+    height = max(
+        min_height,
+        *(
+            len(lines) * line_height(size) + 2 * CELL_PADDING
+            for lines, (_, _, size, _, _, _) in zip(wrapped, cells, strict=True)
+        ),
+    )
+    x = CONTENT_LEFT
+    for lines, (width, _, size, bold, align, fill) in zip(wrapped, cells, strict=True):
+        cursor.add(Box(x, cursor.y, width, height, fill=fill))
+        block = len(lines) * line_height(size)
+        y = cursor.y + (height - block) / 2
+        for line in lines:
+            cursor.add(
+                Text(
+                    x + CELL_PADDING,
+                    y,
+                    width - 2 * CELL_PADDING,
+                    line_height(size),
+                    line,
+                    size,
+                    bold,
+                    align,
+                )
+            )
+            y += line_height(size)
+        x += width
+    cursor.y += height
+
+
+def _heading(cursor: _Cursor, measure: Measure, sheet: Sheet, continued: bool) -> None:
+    """The page top: 別記様式2, the title, the strategy section."""
+    cursor.add(
+        Text(
+            CONTENT_LEFT,
+            cursor.y,
+            CONTENT_WIDTH,
+            line_height(FORM_MARK_SIZE),
+            "<別記様式2>",
+            FORM_MARK_SIZE,
+            align="right",
+        )
+    )
+    cursor.y += line_height(FORM_MARK_SIZE)
+    title = "KPI分析シート" + (CONTINUED if continued else "")
+    cursor.add(
+        Text(
+            CONTENT_LEFT,
+            cursor.y,
+            CONTENT_WIDTH,
+            line_height(TITLE_SIZE),
+            title,
+            TITLE_SIZE,
+            bold=True,
+            align="center",
+        )
+    )
+    cursor.y += line_height(TITLE_SIZE) + 4
+    if sheet.section and not continued:
+        for line in measure.wrap(sheet.section, SECTION_SIZE, CONTENT_WIDTH):
+            cursor.add(
+                Text(
+                    CONTENT_LEFT,
+                    cursor.y,
+                    CONTENT_WIDTH,
+                    line_height(SECTION_SIZE),
+                    line,
+                    SECTION_SIZE,
+                )
+            )
+            cursor.y += line_height(SECTION_SIZE)
+        cursor.y += 2
+
+
+LABEL_WIDTH = 48.0
+NO_WIDTH = 62.0
+DEPARTMENT_LABEL_WIDTH = 52.0
+
+
+def _header_grid(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
+    """No, 担当課 and KPI名, ruled as on the form."""
+    rest = CONTENT_WIDTH - LABEL_WIDTH - NO_WIDTH - DEPARTMENT_LABEL_WIDTH
+    _grid_row(
+        cursor,
+        measure,
+        [
+            (LABEL_WIDTH, "No", HEADER_LABEL_SIZE, True, "center", HEADER_FILL),
+            (NO_WIDTH, sheet.no, HEADER_VALUE_SIZE, False, "center", None),
+            (DEPARTMENT_LABEL_WIDTH, "担当課", HEADER_LABEL_SIZE, True, "center", HEADER_FILL),
+            (rest, sheet.departments_text, HEADER_VALUE_SIZE, False, "left", None),
+        ],
+        22.0,
+    )
+    _grid_row(
+        cursor,
+        measure,
+        [
+            (LABEL_WIDTH, "KPI名", HEADER_LABEL_SIZE, True, "center", HEADER_FILL),
+            (CONTENT_WIDTH - LABEL_WIDTH, sheet.title, HEADER_VALUE_SIZE, True, "left", None),
+        ],
+        26.0,
+    )
+
+
+def _value_align(text: str) -> str:
+    return "right" if values.parse_value(text).is_number else "center"
+
+
+def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
+    """The header row of year columns and one line per value row."""
+    columns = 2 + len(sheet.actual_years)  # base, actuals, target
+    label_width = 70.0
+    unit = (CONTENT_WIDTH - label_width) / (columns + 0.6)
+    widths = [label_width, unit * 1.6, *([unit] * (columns - 1))]
+    labels = table_header_labels(sheet)
+    _grid_row(
+        cursor,
+        measure,
+        [
+            (width, label, TABLE_HEADER_SIZE, True, "center", HEADER_FILL)
+            for width, label in zip(widths, labels, strict=True)
+        ],
+        30.0,
+    )
+    for row in sheet.rows:
+        texts = [
+            cell_display(row.baseline.text, row.unit),
+            *(cell.text for cell in row.actuals),
+            row.target.text,
+        ]
+        aligns = [_value_align(row.baseline.text), *(_value_align(text) for text in texts[1:])]
+        cells = [(widths[0], row.label, TABLE_VALUE_SIZE, False, "left", None)]
+        cells += [
+            (width, text, TABLE_VALUE_SIZE, False, align, None)
+            for width, text, align in zip(widths[1:], texts, aligns, strict=True)
+        ]
+        _grid_row(cursor, measure, cells, 22.0)
+
+
+BOX_HEADING_HEIGHT = line_height(BOX_HEADING_SIZE) + 4
+BOX_GAP = 8.0
+
+
+def _flow_lines(measure: Measure, sheet: Sheet, size: float) -> list[tuple[str, list[FlowLine]]]:
+    """Each box's bullets wrapped at ``size``, with a hanging indent after ・."""
+    indent = measure.width(BULLET, size)
+    width = CONTENT_WIDTH - 2 * BOX_PADDING - indent
+    sections = []
+    for attr, _ in TEXT_SECTIONS:
+        lines: list[FlowLine] = []
+        for bullet in sheet.text_section(attr):
+            for index, text in enumerate(measure.wrap(bullet, size, width)):
+                lines.append(FlowLine(attr, text, index == 0))
+        sections.append((attr, lines))
+    return sections
+
+
+def _boxes_height(sections: Sequence[tuple[str, list[FlowLine]]], size: float) -> float:
+    return sum(
+        BOX_HEADING_HEIGHT + 2 * BOX_PADDING + max(len(lines), 1) * line_height(size) + BOX_GAP
+        for _, lines in sections
+    )
+
+
+def _draw_box(
+    cursor: _Cursor,
+    measure: Measure,
+    name: str,
+    lines: list[FlowLine],
+    size: float,
+    continued: bool,
+) -> None:
+    heading = dict(TEXT_SECTIONS)[name] + (CONTINUED if continued else "")
+    height = BOX_HEADING_HEIGHT + 2 * BOX_PADDING + max(len(lines), 1) * line_height(size)
+    top = cursor.y
+    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, height))
+    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, BOX_HEADING_HEIGHT, fill=HEADER_FILL))
+    cursor.add(
+        Text(
+            CONTENT_LEFT + BOX_PADDING,
+            top + 2,
+            CONTENT_WIDTH - 2 * BOX_PADDING,
+            line_height(BOX_HEADING_SIZE),
+            heading,
+            BOX_HEADING_SIZE,
+            bold=True,
+        )
+    )
+    indent = measure.width(BULLET, size)
+    y = top + BOX_HEADING_HEIGHT + BOX_PADDING
+    x = CONTENT_LEFT + BOX_PADDING
+    width = CONTENT_WIDTH - 2 * BOX_PADDING - indent
+    for line in lines:
+        if line.first and line.text:
+            cursor.add(Text(x, y, indent, line_height(size), BULLET, size))
+        cursor.add(Text(x + indent, y, width, line_height(size), line.text, size))
+        y += line_height(size)
+    cursor.y = top + height + BOX_GAP
+
+
+def _continuation_heading(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
+    _heading(cursor, measure, sheet, continued=True)
+    text = f"No {sheet.no}　{sheet.title}"
+    for line in measure.wrap(text, HEADER_VALUE_SIZE, CONTENT_WIDTH, bold=True):
+        cursor.add(
+            Text(
+                CONTENT_LEFT,
+                cursor.y,
+                CONTENT_WIDTH,
+                line_height(HEADER_VALUE_SIZE),
+                line,
+                HEADER_VALUE_SIZE,
+                bold=True,
+            )
+        )
+        cursor.y += line_height(HEADER_VALUE_SIZE)
+    cursor.y += 4
+
+
+def layout_sheet(sheet: Sheet, measure: Measure) -> list[Page]:
+    """Lay one sheet out on as many A4 pages as its text needs (usually one).
+
+    The boxes' type shrinks step by step (:data:`BODY_SIZES`) until the sheet
+    fits one page; at the smallest size the boxes continue on further
+    pages marked (続き). No text is ever dropped.
+    """
+    first = Page(sheet.no)
+    cursor = _Cursor(first, MARGIN_TOP)
+    _heading(cursor, measure, sheet, continued=False)
+    _header_grid(cursor, measure, sheet)
+    cursor.y += 8
+    _value_table(cursor, measure, sheet)
+    cursor.y += 10
+    boxes_top = cursor.y
+    space = CONTENT_BOTTOM - boxes_top
+    flows: dict[float, list[tuple[str, list[FlowLine]]]] = {}
+
+    def fits(size: float) -> bool:
+        flows[size] = _flow_lines(measure, sheet, size)
+        return _boxes_height(flows[size], size) - BOX_GAP <= space
+
+    size = choose_body_size(fits)
+    if size is not None:
+        first.body_size = size
+        for name, lines in flows[size]:
+            _draw_box(cursor, measure, name, lines, size, continued=False)
+        return [first]
+
+    size = MIN_BODY_SIZE
+    probe = _Cursor(Page(sheet.no), MARGIN_TOP)
+    _continuation_heading(probe, measure, sheet)
+    shares = paginate(
+        flows[size],
+        first_space=space,
+        next_space=CONTENT_BOTTOM - probe.y,
+        heading_height=BOX_HEADING_HEIGHT,
+        line_advance=line_height(size),
+        box_padding=2 * BOX_PADDING + BOX_GAP,
+    )
+    pages = []
+    started: set[str] = set()
+    for number, boxes in enumerate(shares):
+        if number == 0:
+            page = first
+        else:
+            page = Page(sheet.no, continued=True)
+            cursor = _Cursor(page, MARGIN_TOP)
+            _continuation_heading(cursor, measure, sheet)
+        page.body_size = size
+        for name, lines in boxes:
+            _draw_box(cursor, measure, name, lines, size, continued=name in started)
+            started.add(name)
+        pages.append(page)
+    return pages
+
+
+def layout_document(sheets: Iterable[Sheet], measure: Measure) -> list[Page]:
+    """Every sheet's pages, one after the other."""
+    return [page for sheet in sheets for page in layout_sheet(sheet, measure)]
+
+
+def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[str, str]:
+    """The footer: the book's name on the left, the page number on the right."""
+    mark = f"No {page.sheet_no}" + (CONTINUED if page.continued else "")
+    return f"{book_name}　{mark}".strip(), f"{number} / {total}"
+
+
+# --- painting ------------------------------------------------------------------
+
+
+def ensure_application() -> QGuiApplication:
+    """A QGuiApplication with the bundled fonts (made offscreen when there is no screen)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if (
+            sys.platform.startswith("linux")
+            and not os.environ.get("DISPLAY")
+            and not os.environ.get("WAYLAND_DISPLAY")
+        ):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication(["kpidesk"])
+    load_fonts()
+    assert isinstance(app, QGuiApplication)
+    return app
+
+
+_loaded_family: str | None = None
+
+
+def load_fonts() -> str:
+    """Load BIZ UDGothic Regular and Bold once; return the family name."""
+    global _loaded_family
+    if _loaded_family is None:
+        family = FONT_FAMILY
+        for name in FONT_FILES:
+            font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
+            if font_id < 0:
+                raise RuntimeError(f"フォントを読み込めません: {name}")
+            family = QFontDatabase.applicationFontFamilies(font_id)[0]
+        _loaded_family = family
+    return _loaded_family
+
+
+def _flags(align: str) -> Qt.AlignmentFlag:
+    horizontal = {
+        "left": Qt.AlignmentFlag.AlignLeft,
+        "center": Qt.AlignmentFlag.AlignHCenter,
+        "right": Qt.AlignmentFlag.AlignRight,
+    }[align]
+    return horizontal | Qt.AlignmentFlag.AlignVCenter
+
+
+def paint_page(painter: QPainter, page: Page, measure: QtMeasure, footer: tuple[str, str]) -> None:
+    """Draw one laid-out page; the painter's units must be points (see :func:`paint_pages`)."""
+    scale = QtMeasure.SCALE
+    rule = QPen(QColor(RULE_COLOR))
+    rule.setWidthF(0.6 * scale)
+    for item in page.items:
+        if isinstance(item, Box):
+            rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+            if item.fill:
+                painter.fillRect(rect, QColor(item.fill))
+            if item.ruled:
+                painter.setPen(rule)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(rect)
+            continue
+        painter.setPen(QColor("#000000"))
+        painter.setFont(measure.font(item.size, item.bold))
+        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+        painter.drawText(rect, int(_flags(item.align) | Qt.TextFlag.TextDontClip), item.text)
+    painter.setPen(QColor("#444444"))
+    painter.setFont(measure.font(FOOTER_SIZE))
+    left, right = footer
+    footer_rect = QRectF(
+        CONTENT_LEFT * scale, FOOTER_Y * scale, CONTENT_WIDTH * scale,
+        line_height(FOOTER_SIZE) * scale,
+    )  # fmt: skip
+    painter.drawText(footer_rect, int(_flags("left")), left)
+    painter.drawText(footer_rect, int(_flags("right")), right)
+
+
+def paint_pages(
+    device: QPagedPaintDevice,
+    pages: Sequence[Page],
+    book_name: str,
+    *,
+    painter: QPainter | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Draw pages on a PDF writer or a printer, one page each.
+
+    The device's page must be A4 with its origin at the paper's corner
+    (``QPrinter.setFullPage(True)``). ``progress`` is called with (done,
+    total) after each page; an exception it raises stops the drawing.
+    """
+    measure = QtMeasure(load_fonts())
+    own = painter is None
+    if painter is None:
+        painter = QPainter()
+        if not painter.begin(device):
+            raise OSError("印刷先（PDF・プリンター）を開けません")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        dots_per_point_x = device.logicalDpiX() / 72.0
+        dots_per_point_y = device.logicalDpiY() / 72.0
+        total = len(pages)
+        for number, page in enumerate(pages, start=1):
+            if number > 1 and not device.newPage():
+                raise OSError("次のページを用意できません")
+            painter.save()
+            painter.scale(dots_per_point_x / QtMeasure.SCALE, dots_per_point_y / QtMeasure.SCALE)
+            paint_page(painter, page, measure, footer_texts(page, number, total, book_name))
+            painter.restore()
+            if progress is not None:
+                progress(number, total)
+    finally:
+        if own:
+            painter.end()
+
+
+def a4_layout() -> QPageLayout:
+    """A4 portrait with no margins: the layout keeps its own margins."""
+    return QPageLayout(
+        QPageSize(QPageSize.PageSizeId.A4),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(0, 0, 0, 0),
+    )
+
+
+PDF_RESOLUTION = 600
+
+
+def pdf_bytes(
+    sheets: Sequence[Sheet],
+    book_name: str = "",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[bytes, int]:
+    """The PDF of ``sheets`` (one or more pages each) and its number of pages.
+
+    Raises:
+        OSError: the PDF could not be drawn.
+    """
+    ensure_application()
+    pages = layout_document(sheets, QtMeasure(load_fonts()))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setPageLayout(a4_layout())
+    writer.setResolution(PDF_RESOLUTION)
+    writer.setCreator(f"KPI Desk {__version__}")
+    writer.setTitle(book_name or "KPI分析シート")
+    paint_pages(writer, pages, book_name, progress=progress)
+    del writer
+    buffer.close()
+    return bytes(data.data()), len(pages)
+
+
+def write_pdf(
+    sheets: Sequence[Sheet],
+    stream: BinaryIO,
+    book_name: str = "",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the PDF of ``sheets`` to ``stream``; return the number of pages."""
+    data, page_count = pdf_bytes(sheets, book_name, progress=progress)
+    stream.write(data)
+    return page_count
