@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import APP_TITLE, eras, jsonio, render, textimport
+from kpidesk import APP_TITLE, compare, eras, jsonio, render, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -32,7 +32,7 @@ from kpidesk.store import (
 )
 from ui import actions
 from ui.actions import Action
-from ui.dialogs import messages
+from ui.dialogs import import_preview, messages
 from ui.dialogs.about import AboutDialog
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
@@ -429,20 +429,11 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return 0
         current = self.document.sheet.id if self.document is not None else None
-        replace = False
         try:
-            existing = [sheet for sheet in sheets if self.store.find_sheet(*sheet.key) is not None]
-            if existing:
-                shown = "、".join(f"No {sheet.no}" for sheet in existing[:10])
-                more = f" ほか{len(existing) - 10}件" if len(existing) > 10 else ""
-                if not messages.confirm(
-                    self,
-                    "取り込み",
-                    f"{len(existing)}件のシートは既にあります（{shown}{more}）。\n"
-                    "取り込むシートで上書きしますか？（上書き前の内容は履歴に残ります）",
-                ):
-                    return 0
-                replace = True
+            plans = compare.plan_import(sheets, self.store.find_sheet)
+            if not import_preview.confirm_import(self, plans, source.name):
+                return 0
+            replace = any(plan.status is not compare.Status.NEW for plan in plans)
             with progress(self, f"{source.name} から{len(sheets)}件を取り込んでいます…") as report:
                 self.store.import_sheets(sheets, replace=replace, progress=report)
         except Cancelled:

@@ -9,7 +9,7 @@ import pytest
 
 from kpidesk import samples
 from ui.app import create_application
-from ui.dialogs import messages
+from ui.dialogs import import_preview, messages
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
@@ -24,6 +24,7 @@ class Answers:
         self.asked: list[str] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
+        self.import_plans: list[list] = []
 
 
 @pytest.fixture
@@ -43,6 +44,11 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
         recorded.asked.append(text)
         return recorded.choose_answer
 
+    def confirm_import(parent: object, plans: list, source: str) -> bool:
+        recorded.import_plans.append(plans)
+        return recorded.confirm_answer
+
+    monkeypatch.setattr(import_preview, "confirm_import", confirm_import)
     monkeypatch.setattr(messages, "ask_save_changes", ask_save_changes)
     monkeypatch.setattr(messages, "confirm", confirm)
     monkeypatch.setattr(messages, "choose", choose)

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import textimport
+from kpidesk import compare, textimport
+from kpidesk.model import Cell
 from kpidesk.store import Store
 from tests.conftest import SEED_TEXT
 from tests.ui.helpers import replace_text, type_text
@@ -347,7 +348,7 @@ def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path
 
     answers.confirm_answer = False
     assert window.import_text(SEED_TEXT) == 0
-    assert "既にあります" in answers.asked[-1]
+    assert compare.summary(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
     answers.confirm_answer = True
     assert window.import_text(SEED_TEXT) == 15
     out = tmp_path / "out.json"
@@ -412,7 +413,9 @@ def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester, model_n
     qtmodeltester.check(model, force_py=True)
 
 
-def test_cancelled_import_changes_nothing(window: MainWindow, monkeypatch, tmp_path) -> None:
+def test_cancelled_import_changes_nothing(
+    window: MainWindow, answers, monkeypatch, tmp_path
+) -> None:
     import contextlib
 
     from kpidesk import jsonio
@@ -433,6 +436,7 @@ def test_cancelled_import_changes_nothing(window: MainWindow, monkeypatch, tmp_p
 
         yield report
 
+    answers.confirm_answer = True
     real_progress = main_window.progress
     monkeypatch.setattr(main_window, "progress", cancel_after_three)
     assert window.import_json(source) == 0
@@ -688,3 +692,27 @@ def test_scope_dialog_offers_the_right_sheets(window: MainWindow) -> None:
     departments = window.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
     assert [sheet.no for sheet in departments] == ["28", "29"]
     assert len(window.sheets_in_scope(Scope.BOOK)) == 15
+
+
+def test_import_preview_shows_changes_side_by_side(window: MainWindow, qtbot, tmp_path) -> None:
+    from ui.dialogs.import_preview import ImportPreviewDialog
+
+    sheets = window.store.list_sheets()
+    sheets[0].efforts[0] = "取り込む側で書き直した段落"
+    sheets[1].rows[0].actuals[1] = Cell("5")
+    plans = compare.plan_import(sheets, window.store.find_sheet)
+    dialog = ImportPreviewDialog(plans, "changed.json")
+    qtbot.addWidget(dialog)
+    items = [dialog.sheet_list.item(i).text() for i in range(dialog.sheet_list.count())]
+    assert items == [
+        "［変更あり］R2 No 9 刑法犯認知件数",
+        "［変更あり］R2 No 10 学校情報化認定制度で「先進地域」の認定を受けた自治体数",
+    ]
+    assert dialog.shown_changes() == [
+        ("取組状況 1段落目", window.store.find_sheet(2020, "9").efforts[0],
+         "取り込む側で書き直した段落"),
+    ]  # fmt: skip
+    dialog.sheet_list.setCurrentRow(1)
+    assert dialog.shown_changes() == [("市町村(累計) R3実績値", "", "5")]
+    dialog.show_same.setChecked(True)
+    assert dialog.sheet_list.count() == 15

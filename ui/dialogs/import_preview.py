@@ -1,0 +1,123 @@
+"""Shows what an import will change, sheet by sheet and side by side, before writing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk.compare import SheetPlan, Status, summary
+
+STATUS_COLORS = {Status.NEW: "#e3f2e1", Status.CHANGED: "#fff4d6", Status.SAME: "#ffffff"}
+
+
+class ImportPreviewDialog(QDialog):
+    """The incoming sheets on the left; the chosen sheet's changes on the right."""
+
+    def __init__(self, plans: Sequence[SheetPlan], source: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("取り込みの確認")
+        self.resize(1100, 640)
+        self.plans = list(plans)
+        heading = QLabel(
+            f"{source} から{len(self.plans)}件のシートを取り込みます（{summary(self.plans)}）。\n"
+            "内容を確かめてから「取り込む」を押してください。既にあるシートは上書きされ、"
+            "上書き前の内容は履歴に残ります。"
+        )
+        heading.setWordWrap(True)
+        self.show_same = QCheckBox("変更なしのシートも表示する")
+        self.sheet_list = QListWidget()
+        self.sheet_list.setObjectName("importSheets")
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("importChanges")
+        self.table.setHorizontalHeaderLabels(["場所", "ブックの内容（今）", "取り込む内容"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        splitter = QSplitter()
+        splitter.addWidget(self.sheet_list)
+        splitter.addWidget(self.table)
+        splitter.setSizes([320, 780])
+        buttons = QDialogButtonBox()
+        self.import_button = buttons.addButton(
+            "取り込む(&I)", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        top = QHBoxLayout()
+        top.addWidget(heading, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.show_same)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        self.show_same.toggled.connect(self._fill_list)
+        self.sheet_list.currentRowChanged.connect(self.on_sheet_list_current_row_changed)
+        self._fill_list()
+
+    def _shown(self) -> list[SheetPlan]:
+        if self.show_same.isChecked():
+            return self.plans
+        return [plan for plan in self.plans if plan.status is not Status.SAME]
+
+    @Slot()
+    def _fill_list(self) -> None:
+        self.sheet_list.clear()
+        for plan in self._shown():
+            item = QListWidgetItem(f"［{plan.status.value}］{plan.label}")
+            item.setBackground(QBrush(QColor(STATUS_COLORS[plan.status])))
+            self.sheet_list.addItem(item)
+        if self.sheet_list.count():
+            self.sheet_list.setCurrentRow(0)
+        else:
+            self.table.setRowCount(0)
+
+    @Slot(int)
+    def on_sheet_list_current_row_changed(self, row: int) -> None:
+        shown = self._shown()
+        if not 0 <= row < len(shown):
+            self.table.setRowCount(0)
+            return
+        changes = shown[row].changes
+        self.table.setRowCount(len(changes))
+        for number, change in enumerate(changes):
+            for column, text in enumerate((change.where, change.before, change.after)):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+                self.table.setItem(number, column, item)
+        self.table.resizeRowsToContents()
+
+    def shown_changes(self) -> list[tuple[str, str, str]]:
+        """The rows of the change table as shown (for tests and accessibility)."""
+        return [
+            tuple(self.table.item(row, column).text() for column in range(3))  # type: ignore[misc]
+            for row in range(self.table.rowCount())
+        ]
+
+
+def confirm_import(parent: QWidget | None, plans: Sequence[SheetPlan], source: str) -> bool:
+    """Show the preview; True when the user chose 取り込む."""
+    dialog = ImportPreviewDialog(plans, source, parent)
+    return dialog.exec() == QDialog.DialogCode.Accepted
