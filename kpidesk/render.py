@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QFontMetricsF,
     QGuiApplication,
     QPagedPaintDevice,
     QPageLayout,
@@ -162,6 +163,7 @@ class QtMeasure:
         self.family = family
         self._fonts: dict[tuple[float, bool], QFont] = {}
         self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
+        self._widths: dict[tuple[str, float, bool], float] = {}
 
     def font(self, size: float, bold: bool = False) -> QFont:
         """The font for a type size, in tenth-of-a-point pixels."""
@@ -177,12 +179,16 @@ class QtMeasure:
         return font
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
-        layout = QTextLayout(text, self.font(size, bold))
-        layout.beginLayout()
-        line = layout.createLine()
-        line.setLineWidth(1e9)
-        layout.endLayout()
-        return line.naturalTextWidth() / self.SCALE
+        key = (text, size, bold)
+        found = self._widths.get(key)
+        if found is None:
+            layout = QTextLayout(text, self.font(size, bold))
+            layout.beginLayout()
+            line = layout.createLine()
+            line.setLineWidth(1e9)
+            layout.endLayout()
+            found = self._widths[key] = line.naturalTextWidth() / self.SCALE
+        return found
 
     def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
         key = (text, size, width, bold)
@@ -665,43 +671,102 @@ def load_fonts() -> str:
     return _loaded_family
 
 
-def _flags(align: str) -> Qt.AlignmentFlag:
-    horizontal = {
-        "left": Qt.AlignmentFlag.AlignLeft,
-        "center": Qt.AlignmentFlag.AlignHCenter,
-        "right": Qt.AlignmentFlag.AlignRight,
-    }[align]
-    return horizontal | Qt.AlignmentFlag.AlignVCenter
+_ALIGN_FLAGS = {
+    align: int(horizontal | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
+    for align, horizontal in (
+        ("left", Qt.AlignmentFlag.AlignLeft),
+        ("center", Qt.AlignmentFlag.AlignHCenter),
+        ("right", Qt.AlignmentFlag.AlignRight),
+    )
+}
+
+
+class _Painter:
+    """Draws items with as few state changes and Qt text layouts as possible.
+
+    Left-aligned lines, almost all of a page, were already wrapped by the
+    layout, so they are drawn at their baseline without Qt laying them out
+    again; centred and right-aligned cells go through ``drawText(rect)``.
+    """
+
+    def __init__(self, painter: QPainter, measure: QtMeasure) -> None:
+        self.painter = painter
+        self.measure = measure
+        scale = QtMeasure.SCALE
+        self.scale = scale
+        self.rule = QPen(QColor(RULE_COLOR))
+        self.rule.setWidthF(0.6 * scale)
+        self.text_pen = QPen(QColor("#000000"))
+        self.footer_pen = QPen(QColor("#444444"))
+        self.fills: dict[str, QColor] = {}
+        self.metrics: dict[tuple[float, bool], tuple[float, float]] = {}
+        self.font_key: tuple[float, bool] | None = None
+        self.pen: QPen | None = None
+
+    def use_pen(self, pen: QPen) -> None:
+        if self.pen is not pen:
+            self.painter.setPen(pen)
+            self.pen = pen
+
+    def use_font(self, size: float, bold: bool) -> tuple[float, float]:
+        key = (size, bold)
+        if self.font_key != key:
+            font = self.measure.font(size, bold)
+            self.painter.setFont(font)
+            self.font_key = key
+        found = self.metrics.get(key)
+        if found is None:
+            metrics = QFontMetricsF(self.measure.font(size, bold))
+            found = self.metrics[key] = (metrics.ascent(), metrics.descent())
+        return found
+
+    def box(self, item: Box) -> None:
+        scale = self.scale
+        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+        if item.fill:
+            color = self.fills.get(item.fill)
+            if color is None:
+                color = self.fills[item.fill] = QColor(item.fill)
+            self.painter.fillRect(rect, color)
+        if item.ruled:
+            self.use_pen(self.rule)
+            self.painter.drawRect(rect)
+
+    def text(self, item: Text, pen: QPen | None = None) -> None:
+        if not item.text:
+            return
+        scale = self.scale
+        self.use_pen(pen or self.text_pen)
+        ascent, descent = self.use_font(item.size, item.bold)
+        if item.align == "left":
+            baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
+            self.painter.drawText(QPointF(item.x * scale, baseline), item.text)
+            return
+        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+        self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
 
 
 def paint_page(painter: QPainter, page: Page, measure: QtMeasure, footer: tuple[str, str]) -> None:
     """Draw one laid-out page; the painter's units must be points (see :func:`paint_pages`)."""
-    scale = QtMeasure.SCALE
-    rule = QPen(QColor(RULE_COLOR))
-    rule.setWidthF(0.6 * scale)
+    _paint_page(_Painter(painter, measure), page, footer)
+
+
+def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
+    draw.painter.setBrush(Qt.BrushStyle.NoBrush)
     for item in page.items:
         if isinstance(item, Box):
-            rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-            if item.fill:
-                painter.fillRect(rect, QColor(item.fill))
-            if item.ruled:
-                painter.setPen(rule)
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect)
-            continue
-        painter.setPen(QColor("#000000"))
-        painter.setFont(measure.font(item.size, item.bold))
-        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-        painter.drawText(rect, int(_flags(item.align) | Qt.TextFlag.TextDontClip), item.text)
-    painter.setPen(QColor("#444444"))
-    painter.setFont(measure.font(FOOTER_SIZE))
+            draw.box(item)
+        else:
+            draw.text(item)
     left, right = footer
-    footer_rect = QRectF(
-        CONTENT_LEFT * scale, FOOTER_Y * scale, CONTENT_WIDTH * scale,
-        line_height(FOOTER_SIZE) * scale,
-    )  # fmt: skip
-    painter.drawText(footer_rect, int(_flags("left")), left)
-    painter.drawText(footer_rect, int(_flags("right")), right)
+    height = line_height(FOOTER_SIZE)
+    draw.text(
+        Text(CONTENT_LEFT, FOOTER_Y, CONTENT_WIDTH, height, left, FOOTER_SIZE), draw.footer_pen
+    )
+    draw.text(
+        Text(CONTENT_LEFT, FOOTER_Y, CONTENT_WIDTH, height, right, FOOTER_SIZE, align="right"),
+        draw.footer_pen,
+    )
 
 
 def paint_pages(
@@ -729,13 +794,15 @@ def paint_pages(
         dots_per_point_x = device.logicalDpiX() / 72.0
         dots_per_point_y = device.logicalDpiY() / 72.0
         total = len(pages)
+        painter.scale(dots_per_point_x / QtMeasure.SCALE, dots_per_point_y / QtMeasure.SCALE)
+        draw = _Painter(painter, measure)
         for number, page in enumerate(pages, start=1):
             if number > 1 and not device.newPage():
                 raise OSError("次のページを用意できません")
-            painter.save()
-            painter.scale(dots_per_point_x / QtMeasure.SCALE, dots_per_point_y / QtMeasure.SCALE)
-            paint_page(painter, page, measure, footer_texts(page, number, total, book_name))
-            painter.restore()
+            # A new page may reset the painter's pen and font.
+            draw.pen = None
+            draw.font_key = None
+            _paint_page(draw, page, footer_texts(page, number, total, book_name))
             if progress is not None:
                 progress(number, total)
     finally:
