@@ -98,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     json_import.set_defaults(run=_import_json)
 
+    xlsx_import = commands.add_parser(
+        "import-xlsx", help="テンプレートの形のExcelブック（.xlsx）を取り込む"
+    )
+    xlsx_import.add_argument("source", type=Path, metavar="SRC", help="Excelブック（.xlsx）")
+    db_argument(xlsx_import, "取り込み先のブック（なければ作ります）")
+    xlsx_import.add_argument(
+        "--year",
+        type=_year,
+        help="報告年度（2020、R2 など）。ワークシートに報告年度がないときに使います。"
+        "既定: 最新の実績値の年度",
+    )
+    xlsx_import.add_argument(
+        "--replace", action="store_true", help="同じ年度・No のシートを上書きする"
+    )
+    xlsx_import.set_defaults(run=_import_xlsx)
+
     json_export = commands.add_parser("export-json", help="シートをJSONに書き出す")
     db_argument(json_export, "書き出すブック")
     json_export.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.json")
@@ -109,6 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     pdf_export.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.pdf")
     _selection_arguments(pdf_export)
     pdf_export.set_defaults(run=_export_pdf)
+
+    xlsx_export = commands.add_parser(
+        "export-xlsx", help="シートをExcel（別記様式2のテンプレート）に書き出す"
+    )
+    db_argument(xlsx_export, "書き出すブック")
+    xlsx_export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="OUT.xlsx",
+        help="書き出すファイル（--per-department のときはフォルダ。なければ作ります）",
+    )
+    _selection_arguments(xlsx_export)
+    xlsx_export.add_argument(
+        "--template", type=Path, metavar="T", help="テンプレート（.xlsx）。既定: 同梱の別記様式2"
+    )
+    xlsx_export.add_argument(
+        "--per-department", action="store_true", help="担当課ごとに1つずつファイルを書き出す"
+    )
+    xlsx_export.set_defaults(run=_export_xlsx)
     return parser
 
 
@@ -165,6 +202,20 @@ def _import_json(args: argparse.Namespace, out: TextIO) -> int:
     assert isinstance(sheets, list)
     if not sheets:
         raise CommandError(f"JSONにシートがありません: {args.source}")
+    return _import(args, sheets, out)
+
+
+def _import_xlsx(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+
+    def read(path: Path) -> list[Sheet]:
+        try:
+            return excel.read_workbook(path, report_year=args.year)
+        except excel.ExcelError as error:
+            raise CommandError(f"{error}: {path}") from None
+
+    sheets = _read_source(args.source, read)
+    assert isinstance(sheets, list)
     return _import(args, sheets, out)
 
 
@@ -240,7 +291,44 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-SUBCOMMANDS = ("import-text", "import-json", "export-json", "export-pdf")
+def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+
+    if args.template is not None:
+        try:
+            excel.check_template(args.template)
+        except excel.ExcelError as error:
+            raise CommandError(str(error)) from None
+    with _open_existing(args.db) as store:
+        sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+    try:
+        if args.per_department:
+            only = None if args.department is None else {args.department}
+            paths = excel.export_by_department(
+                sheets, args.output, template=args.template, departments=only
+            )
+            print(
+                f"{len(sheets)}件のシートを担当課ごとに{len(paths)}個のExcelファイルに"
+                f"書き出しました: {args.output}",
+                file=out,
+            )
+        else:
+            with atomic_output(args.output) as stream:
+                count = excel.export_workbook(sheets, stream, template=args.template)
+            print(f"{count}件のシートをExcelに書き出しました: {args.output}", file=out)
+    except (excel.ExcelError, OutputError) as error:
+        raise CommandError(str(error)) from None
+    return EXIT_OK
+
+
+SUBCOMMANDS = (
+    "import-text",
+    "import-json",
+    "import-xlsx",
+    "export-json",
+    "export-pdf",
+    "export-xlsx",
+)
 
 
 def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -57,6 +57,9 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
         os.replace(temp_path, path)
     except OSError as error:
         temp_path.unlink(missing_ok=True)
+        if isinstance(error, OutputError) or error.filename not in (None, temp_name, str(path)):
+            # Another file failed inside the block (a template, say): say which, unchanged.
+            raise
         raise OutputError(describe_os_error(error, path)) from error
     except BaseException:
         temp_path.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,186 @@ def test_export_pdf_to_an_unwritable_place_leaves_nothing(
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert list((tmp_path / "a-folder").iterdir()) == []
+
+
+# --- Excel ------------------------------------------------------------------------
+
+
+def test_export_xlsx_then_import_xlsx_gives_the_same_json(book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    out_xlsx = tmp_path / "提出.xlsx"
+    code, out, err = run("export-xlsx", "--db", book, "-o", out_xlsx)
+    assert (code, err) == (0, "")
+    assert out == f"15件のシートをExcelに書き出しました: {out_xlsx}\n"
+    assert openpyxl.load_workbook(out_xlsx).sheetnames[:3] == ["一覧", "No9", "No10"]
+    other = tmp_path / "other.kpidb"
+    code, out, err = run("import-xlsx", out_xlsx, "--db", other)
+    assert (code, err) == (0, "")
+    assert out == f"15件のシートを取り込みました（2020年度）: {other}\n"
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert run("export-json", "--db", book, "-o", first)[0] == 0
+    assert run("export-json", "--db", other, "-o", second)[0] == 0
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_export_xlsx_selection_and_template(book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    from kpidesk import excel
+
+    out_xlsx = tmp_path / "some.xlsx"
+    args = ["export-xlsx", "--db", book, "-o", out_xlsx, "--no", "28", "--no", "9"]
+    code, out, _ = run(*args, "--template", excel.default_template_path())
+    assert code == 0 and out.startswith("2件のシートを")
+    assert openpyxl.load_workbook(out_xlsx).sheetnames == ["一覧", "No9", "No28"]
+    assert run("export-xlsx", "--db", book, "-o", out_xlsx, "--department", "港湾課")[0] == 0
+    assert openpyxl.load_workbook(out_xlsx).sheetnames == ["一覧", "No28"]
+
+
+def test_export_xlsx_per_department_makes_the_folder(book: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "課ごと"
+    code, out, err = run("export-xlsx", "--db", book, "-o", folder, "--per-department")
+    assert (code, err) == (0, "")
+    assert out == f"15件のシートを担当課ごとに12個のExcelファイルに書き出しました: {folder}\n"
+    names = sorted(path.name for path in folder.iterdir())
+    assert len(names) == 12 and "観光振興課.xlsx" in names and "港湾課.xlsx" in names
+    only = tmp_path / "港湾"
+    args = ["export-xlsx", "--db", book, "-o", only, "--per-department", "--department", "港湾課"]
+    assert run(*args)[0] == 0
+    assert [path.name for path in only.iterdir()] == ["港湾課.xlsx"]
+
+
+def test_import_xlsx_clash_is_refused_and_replace_overwrites(book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    out_xlsx = tmp_path / "b.xlsx"
+    assert run("export-xlsx", "--db", book, "-o", out_xlsx)[0] == 0
+    before = digest(book)
+    code, out, err = run("import-xlsx", out_xlsx, "--db", book)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "No 9" in err and "No 29" in err and "--replace" in err
+    assert digest(book) == before
+    wb = openpyxl.load_workbook(out_xlsx)
+    wb["No9"]["D8"] = 5082  # typed over 5,081: the cell keeps its #,##0 format
+    wb.save(out_xlsx)
+    assert run("import-xlsx", out_xlsx, "--db", book, "--replace")[0] == 0
+    out_json = tmp_path / "r.json"
+    assert run("export-json", "--db", book, "-o", out_json, "--no", "9")[0] == 0
+    assert jsonio.read_file(out_json)[0].rows[0].actuals[0].text == "5,082"
+
+
+def _bad_workbooks(tmp_path: Path, book: Path) -> dict[str, tuple[Path, str]]:
+    import openpyxl
+
+    good = tmp_path / "good.xlsx"
+    assert run("export-xlsx", "--db", book, "-o", good)[0] == 0
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(data[: len(data) // 3])
+    ole = tmp_path / "locked.xlsx"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    text = tmp_path / "text.xlsx"
+    text.write_text("No 9 刑法犯認知件数", encoding="utf-8")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (4 * 1024 * 1024))
+    wb = openpyxl.load_workbook(good)
+    wb["No10"]["B4"] = None
+    no_number = tmp_path / "no-number.xlsx"
+    wb.save(no_number)
+    only_list = tmp_path / "list.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "一覧"
+    wb.save(only_list)
+    return {
+        "missing": (tmp_path / "nothing.xlsx", "ファイルが見つかりません"),
+        "folder": (tmp_path, "フォルダ"),
+        "text": (text, "Excelのブック（.xlsx）ではありません"),
+        "password": (ole, "パスワードで保護されているか"),
+        "truncated": (truncated, "途中までしかありません"),
+        "zip bomb": (bomb, "zip爆弾"),
+        "not a sheet": (no_number, "ワークシート「No10」はKPI分析シートの形ではありません"),
+        "only the list": (only_list, "ワークシートがありません"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "folder",
+        "text",
+        "password",
+        "truncated",
+        "zip bomb",
+        "not a sheet",
+        "only the list",
+    ],
+)
+def test_bad_workbooks_leave_the_book_unchanged(book: Path, tmp_path: Path, case: str) -> None:
+    source, message = _bad_workbooks(tmp_path, book)[case]
+    before = digest(book)
+    code, out, err = run("import-xlsx", source, "--db", book)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("エラー: ") and message in err, err
+    assert "Traceback" not in err
+    assert digest(book) == before
+    fresh = tmp_path / "fresh.kpidb"
+    assert run("import-xlsx", source, "--db", fresh)[0] == 1
+    assert not fresh.exists()
+
+
+def test_export_xlsx_refusals_leave_nothing_behind(book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    from kpidesk import excel
+
+    no_title = tmp_path / "t.xlsx"
+    wb = openpyxl.load_workbook(excel.default_template_path())
+    del wb.defined_names["KPI_TITLE"]
+    wb.save(no_title)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    (tmp_path / "a-folder").mkdir()
+    target = tmp_path / "o.xlsx"
+    cases = [
+        (["-o", target, "--template", no_title], f"名前 KPI_TITLE がありません: {no_title}"),
+        (["-o", target, "--template", tmp_path / "none.xlsx"], "テンプレートが見つかりません"),
+        (["-o", target, "--no", "99"], "ブックにない No です: 99"),
+        (["-o", tmp_path / "no" / "dir" / "o.xlsx"], "保存先のフォルダがありません"),
+        (["-o", tmp_path / "a-folder"], "同じ名前のフォルダがあります"),
+        (["-o", a_file, "--per-department"], "フォルダではなくファイルです"),
+    ]  # fmt: skip
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for args, message in cases:
+        code, out, err = run("export-xlsx", "--db", book, *args)
+        assert code == 1 and out == "", args
+        assert err.count("\n") == 1 and err.startswith("エラー: ") and message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert list((tmp_path / "a-folder").iterdir()) == []
+    assert a_file.read_text(encoding="utf-8") == "x"
+
+
+def test_main_py_runs_the_excel_commands(tmp_path: Path) -> None:
+    assert _main_py("import-text", str(SEED_TEXT), "--db", "b.kpidb", cwd=tmp_path).returncode == 0
+    result = _main_py("export-xlsx", "--db", "b.kpidb", "-o", "out.xlsx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "15件のシートをExcelに書き出しました: out.xlsx\n"
+    result = _main_py("import-xlsx", "out.xlsx", "--db", "c.kpidb", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "15件のシートを取り込みました（2020年度）: c.kpidb\n"
+
+
+def test_atomic_output_names_another_file_that_fails_inside(tmp_path: Path) -> None:
+    from kpidesk.fileio import OutputError, atomic_output
+
+    target = tmp_path / "out.bin"
+    with pytest.raises(FileNotFoundError) as caught, atomic_output(target) as stream:
+        stream.write(b"x")
+        (tmp_path / "missing-template.xlsx").read_bytes()
+    assert not isinstance(caught.value, OutputError)
+    assert "missing-template.xlsx" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
