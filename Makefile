@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint format bench clean
+.PHONY: run demo test lint format bench clean package package-onefile
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The standalone program (build.spec, PyInstaller): dist/KPIDesk/KPIDesk[.exe]
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/onedir build.spec
+
+# The single-file program: dist/onefile/KPIDesk[.exe] (unpacks itself on every start)
+package-onefile: $(STAMP)
+	KPIDESK_ONEFILE=1 $(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist/onefile --workpath build/onefile build.spec
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
@@ -63,6 +63,7 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
     app.setFont(QFont(load_fonts(), APP_FONT_POINT_SIZE))
+    app.setWindowIcon(QIcon(str(resource_path("icons", "kpidesk.png"))))
     install_translation(app)
     return app
 

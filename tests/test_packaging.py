@@ -1,0 +1,416 @@
+"""The standalone program: build.spec collects what the code needs; the smoke test passes.
+
+build.spec is run here with PyInstaller's Analysis, PYZ, EXE and COLLECT
+replaced by recorders, so the test sees exactly what a build would put into
+the program without building one. The frozen program's own smoke test runs
+in CI (.ci/run), from a folder with Japanese characters and a space.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from ui import smoke
+
+SPEC = REPO / "build.spec"
+RESOURCES = REPO / "resources"
+CODE_FOLDERS = ("kpidesk", "ui")
+
+
+# --- what the code refers to ---------------------------------------------------
+
+
+@dataclass
+class Reference:
+    """One ``resource_path(...)`` call: where it is and the paths it can name."""
+
+    where: str
+    paths: list[tuple[str, ...]] = field(default_factory=list)
+    unresolved: str = ""
+
+
+def _string_tuple(node: ast.AST | None) -> tuple[str, ...] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    if isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, str) for item in node.elts
+    ):
+        return tuple(item.value for item in node.elts)  # type: ignore[attr-defined]
+    return None
+
+
+def _module_constants(tree: ast.Module) -> dict[str, tuple[str, ...]]:
+    """Module-level ``NAME = "text"`` and ``NAME = ("a", "b")``."""
+    constants: dict[str, tuple[str, ...]] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        for target in targets:
+            strings = _string_tuple(value)
+            if isinstance(target, ast.Name) and strings is not None:
+                constants[target.id] = strings
+    return constants
+
+
+def _loop_values(tree: ast.Module, constants: dict[str, tuple[str, ...]]) -> dict[str, tuple]:
+    """``for name in CONSTANT:`` loops anywhere: the values ``name`` takes."""
+    values: dict[str, tuple[str, ...]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            if isinstance(node.iter, ast.Name) and node.iter.id in constants:
+                values[node.target.id] = constants[node.iter.id]
+            elif (strings := _string_tuple(node.iter)) is not None:
+                values[node.target.id] = strings
+    return values
+
+
+def _argument_choices(
+    argument: ast.expr, constants: dict[str, tuple[str, ...]], loops: dict[str, tuple]
+) -> list[tuple[str, ...]] | None:
+    """The part sequences one argument can stand for (None: cannot tell)."""
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return [(argument.value,)]
+    if isinstance(argument, ast.Starred) and isinstance(argument.value, ast.Name):
+        strings = constants.get(argument.value.id)
+        return [strings] if strings is not None else None
+    if isinstance(argument, ast.Name):
+        if argument.id in loops:
+            return [(value,) for value in loops[argument.id]]
+        strings = constants.get(argument.id)
+        if strings is not None and len(strings) == 1:
+            return [strings]
+    return None
+
+
+def resource_references() -> list[Reference]:
+    """Every ``resource_path(...)`` call in kpidesk/ and ui/ and what it names."""
+    references = []
+    for folder in CODE_FOLDERS:
+        for path in sorted((REPO / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            constants = _module_constants(tree)
+            loops = _loop_values(tree, constants)
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name != "resource_path":
+                    continue
+                reference = Reference(f"{path.relative_to(REPO).as_posix()}:{node.lineno}")
+                choices = [_argument_choices(arg, constants, loops) for arg in node.args]
+                if node.keywords or any(choice is None for choice in choices):
+                    reference.unresolved = ast.unparse(node)
+                else:
+                    for combination in itertools.product(*choices):  # type: ignore[arg-type]
+                        reference.paths.append(tuple(itertools.chain.from_iterable(combination)))
+                references.append(reference)
+    return references
+
+
+# --- what build.spec collects ----------------------------------------------------
+
+
+@dataclass
+class SpecRun:
+    """What build.spec handed to PyInstaller."""
+
+    namespace: dict[str, Any]
+    analysis: dict[str, Any]
+    exe: dict[str, Any]
+    #: The files that end up in the program: (path in the bundle, source).
+    bundled: dict[str, str]
+
+
+def run_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, onefile: bool) -> SpecRun:
+    """Execute build.spec with recorders in place of PyInstaller's build steps."""
+    from PyInstaller import config
+    from PyInstaller.building import build_main
+
+    recorded: dict[str, Any] = {}
+
+    class Analysis:
+        def __init__(self, scripts: list[str], **options: Any) -> None:
+            recorded["analysis"] = {"scripts": scripts, **options}
+            self.scripts = [("main", scripts[0], "PYSOURCE")]
+            self.pure: list = []
+            self.binaries: list = []
+            self.datas = [
+                ((PurePosixPath(dest) / Path(src).name).as_posix(), src, "DATA")
+                for src, dest in options.get("datas") or []
+            ]
+
+    class PYZ:
+        def __init__(self, *tocs: Any, **options: Any) -> None:
+            pass
+
+    class EXE:
+        def __init__(self, *parts: Any, **options: Any) -> None:
+            recorded["exe"] = options
+            recorded["exe_parts"] = parts
+
+    class COLLECT:
+        def __init__(self, *parts: Any, **options: Any) -> None:
+            recorded["collect_parts"] = parts
+
+    for name, fake in (("Analysis", Analysis), ("PYZ", PYZ), ("EXE", EXE), ("COLLECT", COLLECT)):
+        monkeypatch.setattr(build_main, name, fake)
+    monkeypatch.setitem(config.CONF, "specpath", str(REPO))
+    monkeypatch.setitem(config.CONF, "distpath", str(tmp_path / "dist"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if onefile:
+        monkeypatch.setenv("KPIDESK_ONEFILE", "1")
+    else:
+        monkeypatch.delenv("KPIDESK_ONEFILE", raising=False)
+    namespace: dict[str, Any] = {"__name__": "build_spec"}
+    exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), namespace)
+
+    parts = recorded["exe_parts"] if onefile else recorded["collect_parts"]
+    bundled = {
+        dest: src
+        for toc in parts
+        if isinstance(toc, list)
+        for dest, src, typecode in toc
+        if typecode == "DATA"
+    }
+    return SpecRun(namespace, recorded["analysis"], recorded["exe"], bundled)
+
+
+@pytest.fixture(params=[False, True], ids=["one-folder", "one-file"])
+def spec_run(request: pytest.FixtureRequest, monkeypatch, tmp_path: Path) -> SpecRun:
+    return run_spec(monkeypatch, tmp_path, onefile=request.param)
+
+
+def _bundle_name(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+# --- the tests -------------------------------------------------------------------
+
+
+def test_every_resource_the_code_refers_to_is_bundled(spec_run: SpecRun) -> None:
+    references = resource_references()
+    assert references, "no resource_path(...) call found: is the helper still used?"
+    unresolved = [f"{ref.where}: {ref.unresolved}" for ref in references if ref.unresolved]
+    assert unresolved == [], (
+        "name resources with string constants (or loops over them) so that this test "
+        "can check they are bundled"
+    )
+    for reference in references:
+        for parts in reference.paths:
+            path = RESOURCES.joinpath(*parts)
+            assert path.exists(), f"{reference.where} names {path}, which is not in the repository"
+            files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+            assert files, f"{reference.where} names the empty folder {path}"
+            for file in files:
+                name = _bundle_name(file)
+                assert spec_run.bundled.get(name) == str(file), (
+                    f"{reference.where} needs {name}, which build.spec does not bundle"
+                )
+
+
+def test_every_file_under_resources_is_bundled_where_the_program_looks(spec_run: SpecRun) -> None:
+    is_resource = spec_run.namespace["is_resource"]
+    expected = {_bundle_name(path): str(path) for path in RESOURCES.rglob("*") if is_resource(path)}
+    bundled = {name: src for name, src in spec_run.bundled.items() if name.startswith("resources/")}
+    assert bundled == expected
+    # What is left out is only Python sources (scripts that make a resource) and litter.
+    left_out = {
+        path.suffix for path in RESOURCES.rglob("*") if path.is_file() and not is_resource(path)
+    }
+    assert left_out <= {".py", ".pyc", ""}
+
+
+def test_fonts_travel_with_their_licence_and_qt_translation_is_bundled(spec_run: SpecRun) -> None:
+    names = set(spec_run.bundled)
+    fonts = [name for name in names if name.endswith((".ttf", ".otf"))]
+    assert "resources/fonts/BIZUDGothic-Regular.ttf" in fonts
+    for font in fonts:
+        assert str(PurePosixPath(font).parent / "OFL.txt") in names
+    assert "resources/translations/qtbase_ja.qm" in names
+
+
+def test_spec_takes_name_version_and_entry_from_the_code(spec_run: SpecRun) -> None:
+    from kpidesk import APP_NAME
+
+    assert spec_run.exe["name"] == APP_NAME == "KPIDesk"
+    assert spec_run.analysis["scripts"] == [str(REPO / "main.py")]
+    assert spec_run.exe["upx"] is False
+    if sys.platform.startswith("linux"):
+        assert spec_run.exe["strip"] is True
+
+
+def test_windows_version_information_carries_the_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kpidesk import __version__
+
+    namespace = run_spec(monkeypatch, tmp_path, onefile=False).namespace
+    text = namespace["windows_version_text"]()
+    assert text.isascii()
+    call = ast.parse(text, mode="eval").body  # what PyInstaller evaluates on Windows
+    assert isinstance(call, ast.Call) and ast.unparse(call.func) == "VSVersionInfo"
+    strings = {
+        node.args[0].value: node.args[1].value
+        for node in ast.walk(call)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "StringStruct"
+    }
+    assert strings["ProductVersion"] == strings["FileVersion"] == __version__
+    assert strings["OriginalFilename"] == "KPIDesk.exe"
+    assert "KPI分析シート" in strings["FileDescription"]
+    numbers = tuple(int(part) for part in __version__.split("."))
+    assert f"filevers={(*numbers, 0, 0, 0, 0)[:4]}" in text
+    assert (REPO / "resources" / "icons" / "kpidesk.ico").is_file()
+
+
+def _imported_modules() -> set[str]:
+    modules: set[str] = set()
+    paths = [REPO / "main.py"]
+    for folder in CODE_FOLDERS:
+        paths.extend((REPO / folder).rglob("*.py"))
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules.add(node.module)
+                modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def test_nothing_the_code_imports_is_excluded(spec_run: SpecRun) -> None:
+    excluded = set(spec_run.analysis["excludes"])
+    clashes = sorted(
+        module
+        for module in _imported_modules()
+        if any(module == name or module.startswith(name + ".") for name in excluded)
+    )
+    assert clashes == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+        ("PySide6/Qt/plugins/platforms/qwindows.dll", True),
+        ("PySide6/Qt/plugins/platforms/libqwayland.so", False),
+        ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", True),
+        ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", False),
+        ("PySide6/Qt/plugins/printsupport/libcupsprintersupport.so", True),
+        ("PySide6/Qt/plugins/styles/qmodernwindowsstyle.dll", True),
+        ("PySide6/Qt/plugins/imageformats/libqico.so", True),
+        ("PySide6/Qt/plugins/imageformats/libqtiff.so", False),
+        ("PySide6/Qt/plugins/sqldrivers/libqsqlite.so", False),
+        ("PySide6/Qt/plugins/tls/libqopensslbackend.so", False),
+        ("PySide6/Qt/translations/qtbase_ja.qm", False),
+        ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
+        ("PySide6/Qt/lib/libQt6PrintSupport.so.6", True),
+        ("PySide6/Qt/lib/libQt6Quick.so.6", False),
+        ("PySide6/Qt6Qml.dll", False),
+        ("PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6", False),
+        ("PySide6/opengl32sw.dll", False),
+        ("resources/translations/qtbase_ja.qm", True),
+        ("resources/fonts/BIZUDGothic-Bold.ttf", True),
+    ],
+)
+def test_slimming_keeps_what_the_program_uses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, kept: bool
+) -> None:
+    keep_entry = run_spec(monkeypatch, tmp_path, onefile=False).namespace["keep_entry"]
+    assert keep_entry(name) is kept
+
+
+def test_libraries_only_a_dropped_plugin_needed_are_pruned(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    namespace = run_spec(monkeypatch, tmp_path, onefile=False).namespace
+    prune, unlink = namespace["prune_unreachable"], namespace["without_dangling_links"]
+    toc = [
+        ("PySide6/QtGui.abi3.so", "/src/QtGui.abi3.so", "EXTENSION"),
+        ("PySide6/Qt/lib/libQt6Gui.so.6", "/src/libQt6Gui.so.6", "BINARY"),
+        ("libfreetype.so.6", "/src/libfreetype.so.6", "BINARY"),
+        ("libgtk-3.so.0", "/src/libgtk-3.so.0", "BINARY"),
+        ("libQt6Gui.so.6", "PySide6/Qt/lib/libQt6Gui.so.6", "SYMLINK"),
+        ("libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Quick.so.6", "SYMLINK"),
+        ("libpython3.11.so.1.0", "/src/libpython3.11.so.1.0", "BINARY"),
+    ]
+    needs = {"/src/QtGui.abi3.so": {"libQt6Gui.so.6", "libfreetype.so.6"}}
+    pruned = prune(toc, imports=lambda path: needs.get(path, set()))
+    kept = [entry[0] for entry in unlink(pruned)]
+    assert kept == [
+        "PySide6/QtGui.abi3.so",
+        "PySide6/Qt/lib/libQt6Gui.so.6",
+        "libfreetype.so.6",
+        "libQt6Gui.so.6",
+        "libpython3.11.so.1.0",
+    ]
+
+
+def test_pdf_text_check_reads_both_kinds_of_unicode_map() -> None:
+    cmap = (
+        b"stream\nbegincmap\n2 beginbfrange\n<0001> <0002> [<5211> <6CD5>]\n"
+        b"<0003> <0004> <72AF>\nendbfrange\n1 beginbfchar\n<0005> <8A8D>\nendbfchar\n"
+        b"endcmap\nendstream\n"
+    )
+    assert smoke.pdf_unicode_characters(cmap) == {"刑", "法", "犯", chr(0x72AF + 1), "認"}
+
+
+# --- the smoke test, from source ------------------------------------------------
+
+
+def _japanese_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "ケーピーアイ デスク" / "作業 フォルダ"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _run_main(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TMPDIR=str(cwd), PYTHONUTF8="1")
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_smoke_test_passes_from_source_in_a_japanese_folder_with_a_space(tmp_path: Path) -> None:
+    folder = _japanese_folder(tmp_path)
+    screenshot = folder / "画面 写真.png"
+    result = _run_main(["--smoke-test", "--screenshot", str(screenshot)], folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("smoke test OK: "), result.stdout
+    assert "window ready with 15 sheets" in lines[0] and "PDF 15 pages, Excel 15 sheets" in lines[0]
+    header = screenshot.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert (width, height) == (1366, 768)
+    # The temporary data folder went away with the run.
+    assert not [path for path in folder.iterdir() if path.name.startswith("kpidesk-smoke-")]
+
+
+def test_smoke_test_fails_with_the_reason(tmp_path: Path) -> None:
+    folder = _japanese_folder(tmp_path)
+    missing = folder / "ない ブック.kpidb"
+    result = _run_main(["--smoke-test", "--open", str(missing)], folder, timeout=120)
+    assert result.returncode == smoke.EXIT_FAILED
+    assert "smoke test FAILED: " in result.stderr
+    assert "ない ブック.kpidb" in result.stderr
