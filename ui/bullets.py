@@ -128,7 +128,7 @@ class GrowingTextEdit(QPlainTextEdit):
             block = block.next()
         text_height = max(text_height, self.fontMetrics().lineSpacing())
         frame = 2 * self.frameWidth()
-        self.setFixedHeight(int(text_height + 2 * document.documentMargin()) + frame + 2)
+        self.setFixedHeight(int(text_height + 2 * document.documentMargin()) + frame + 6)
         QTimer.singleShot(0, self, self._keep_cursor_visible)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
