@@ -26,6 +26,10 @@ class Action(enum.Enum):
     IMPORT_JSON = "import_json"
     EXPORT_JSON = "export_json"
     EXPORT_PDF = "export_pdf"
+    EXPORT_XLSX = "export_xlsx"
+    EXPORT_XLSX_DEPARTMENTS = "export_xlsx_departments"
+    IMPORT_XLSX = "import_xlsx"
+    EXCEL_TEMPLATE = "excel_template"
     PRINT = "print"
     PRINT_PREVIEW = "print_preview"
     QUIT = "quit"
@@ -69,6 +73,18 @@ _SPECS: dict[Action, _Spec] = {
     Action.EXPORT_PDF: _Spec(
         "PDFに書き出し(&P)…", "シートを別記様式2のPDFに書き出します", "Ctrl+Shift+E",
     ),
+    Action.EXPORT_XLSX: _Spec(
+        "Excelに書き出し(&X)…", "シートを別記様式2のExcelブックに書き出します", "Ctrl+Shift+X",
+    ),
+    Action.EXPORT_XLSX_DEPARTMENTS: _Spec(
+        "担当課ごとにExcelに書き出し(&D)…", "担当課ごとに1つずつExcelブックを書き出します",
+    ),
+    Action.IMPORT_XLSX: _Spec(
+        "Excelから取り込み(&L)…", "別記様式2の形のExcelブックを取り込みます",
+    ),
+    Action.EXCEL_TEMPLATE: _Spec(
+        "Excelのテンプレート(&M)…", "Excelに書き出すときのテンプレートを選びます",
+    ),
     Action.PRINT: _Spec(
         "印刷(&P)…", "シートを印刷します", QKeySequence.StandardKey.Print,
     ),
@@ -104,7 +120,9 @@ _SPECS: dict[Action, _Spec] = {
 MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     ("ファイル(&F)", (
         Action.NEW_BOOK, Action.OPEN_BOOK, Action.SAVE, Action.SAVE_BOOK_AS, None,
-        Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.EXPORT_JSON, Action.EXPORT_PDF, None,
+        Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX, None,
+        Action.EXPORT_JSON, Action.EXPORT_PDF, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
+        Action.EXCEL_TEMPLATE, None,
         Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
     ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),

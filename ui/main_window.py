@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import APP_TITLE, compare, eras, jsonio, render, textimport
+from kpidesk import APP_TITLE, compare, eras, excel, jsonio, render, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -47,6 +47,7 @@ BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*
 TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
 JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
 PDF_FILTER = "PDF (*.pdf);;すべてのファイル (*)"
+XLSX_FILTER = "Excelブック (*.xlsx);;すべてのファイル (*)"
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -556,6 +557,124 @@ class MainWindow(QMainWindow):
         )
         return pages
 
+    # --- Excel
+
+    def excel_template(self) -> Path | None:
+        """The user's chosen template, or None for the bundled one."""
+        chosen = self.settings.excel_template
+        return Path(chosen) if chosen else None
+
+    def on_action_excel_template(self) -> None:
+        current = self.excel_template()
+        shown = str(current) if current is not None else "同梱の別記様式2"
+        choice = messages.choose(
+            self,
+            "Excelのテンプレート",
+            f"Excelに書き出すときのテンプレート: {shown}",
+            ["別のテンプレートを選ぶ…", "同梱のテンプレートに戻す"],
+        )
+        if choice == 1:
+            self.settings.excel_template = ""
+            return
+        if choice != 0:
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Excelのテンプレート", str(self._dialog_folder()), XLSX_FILTER
+        )
+        if name:
+            self.set_excel_template(Path(name))
+
+    def set_excel_template(self, path: Path) -> bool:
+        """Use ``path`` as the template from now on, if it has every required name."""
+        try:
+            excel.check_template(path)
+        except excel.ExcelError as error:
+            messages.show_error(self, f"このテンプレートは使えません。\n{error}")
+            return False
+        self.settings.excel_template = str(path)
+        self.statusBar().showMessage(f"Excelのテンプレート: {path}", STATUS_TIMEOUT_MS)
+        return True
+
+    def on_action_export_xlsx(self) -> None:
+        sheets = self.choose_sheets("Excelに書き出し")
+        if not sheets:
+            return
+        default = (
+            f"KPI分析シート_No{sheets[0].no}.xlsx" if len(sheets) == 1 else "KPI分析シート.xlsx"
+        )
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Excelに書き出し", str(self._dialog_folder() / default), XLSX_FILTER
+        )
+        if name:
+            self.export_xlsx(sheets, Path(name))
+
+    def export_xlsx(self, sheets: list[Sheet], path: Path) -> int:
+        """Write ``sheets`` into one workbook at ``path``; return the sheets written (0: none)."""
+        try:
+            with (
+                progress(self, f"{len(sheets)}件のシートをExcelに書き出しています…") as report,
+                atomic_output(path) as stream,
+            ):
+                count = excel.export_workbook(
+                    sheets, stream, template=self.excel_template(), progress=report
+                )
+        except Cancelled:
+            self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
+            return 0
+        except (excel.ExcelError, OSError) as error:
+            messages.show_error(self, f"Excelに書き出せませんでした。\n{error}")
+            return 0
+        self.statusBar().showMessage(
+            f"{count}件のシートをExcelに書き出しました: {path}", STATUS_TIMEOUT_MS
+        )
+        return count
+
+    def on_action_export_xlsx_departments(self) -> None:
+        sheets = self.choose_sheets("担当課ごとにExcelに書き出し")
+        if not sheets:
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, "書き出すフォルダ", str(self._dialog_folder())
+        )
+        if folder:
+            self.export_xlsx_by_department(sheets, Path(folder))
+
+    def export_xlsx_by_department(self, sheets: list[Sheet], folder: Path) -> list[Path]:
+        """One workbook per department in ``folder``; return the files written."""
+        try:
+            with progress(self, "担当課ごとにExcelに書き出しています…") as report:
+                paths = excel.export_by_department(
+                    sheets, folder, template=self.excel_template(), progress=report
+                )
+        except Cancelled:
+            self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
+            return []
+        except (excel.ExcelError, OSError) as error:
+            messages.show_error(self, f"Excelに書き出せませんでした。\n{error}")
+            return []
+        self.statusBar().showMessage(
+            f"{len(paths)}個のExcelブックを書き出しました: {folder}", STATUS_TIMEOUT_MS
+        )
+        return paths
+
+    def on_action_import_xlsx(self) -> None:
+        if self.store is None:
+            return
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Excelから取り込み", str(self._dialog_folder()), XLSX_FILTER
+        )
+        if name:
+            self.import_xlsx(Path(name))
+
+    def import_xlsx(self, path: Path) -> int:
+        """Import a workbook in the template's shape; return how many sheets were imported."""
+        try:
+            sheets = excel.read_workbook(path)
+        except (excel.ExcelError, OSError) as error:
+            messages.show_error(self, f"取り込めません: {path}\n{error}")
+            return 0
+        return self._import_sheets(sheets, path)
+
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setPageLayout(render.a4_layout())
@@ -761,7 +880,8 @@ class MainWindow(QMainWindow):
         has_sheet = self.document is not None
         for key in (Action.SAVE_BOOK_AS, Action.IMPORT_TEXT, Action.IMPORT_JSON,
                     Action.EXPORT_JSON, Action.NEW_SHEET, Action.EXPORT_PDF, Action.PRINT,
-                    Action.PRINT_PREVIEW):  # fmt: skip
+                    Action.PRINT_PREVIEW, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
+                    Action.IMPORT_XLSX):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.SAVE, Action.DUPLICATE_SHEET, Action.DELETE_SHEET):
             self.actions[key].setEnabled(has_sheet)

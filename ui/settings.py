@@ -52,6 +52,7 @@ class Settings:
         window_geometry: the main window's saved geometry.
         window_state: the main window's toolbars and docks.
         splitter_state: the position of the list/form splitter.
+        excel_template: the user's Excel template ("" for the bundled one).
     """
 
     last_book = _Option[str]("books/last", "", str)
@@ -59,6 +60,7 @@ class Settings:
     window_geometry = _Option[QByteArray]("window/geometry", QByteArray(), QByteArray)
     window_state = _Option[QByteArray]("window/state", QByteArray(), QByteArray)
     splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
+    excel_template = _Option[str]("excel/template", "", str)
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or user_data_dir() / "settings.ini"

@@ -716,3 +716,61 @@ def test_import_preview_shows_changes_side_by_side(window: MainWindow, qtbot, tm
     assert dialog.shown_changes() == [("市町村(累計) R3実績値", "", "5")]
     dialog.show_same.setChecked(True)
     assert dialog.sheet_list.count() == 15
+
+
+def test_excel_export_and_import_through_the_window(window: MainWindow, answers, tmp_path) -> None:
+    import openpyxl
+
+    from ui.dialogs.scope import Scope
+
+    select_no(window, "9")
+    replace_text(window.form.edits["title"], "Excelで確かめるKPI名")
+    target = tmp_path / "book.xlsx"
+    assert window.export_xlsx(window.sheets_in_scope(Scope.BOOK), target) == 15
+    workbook = openpyxl.load_workbook(target)
+    assert workbook.sheetnames[:2] == ["一覧", "No9"]
+    assert "Excelで確かめるKPI名" in [
+        cell.value for row in workbook["No9"].iter_rows() for cell in row
+    ]
+    window.save()
+
+    with Store.open(window.store.path) as other:  # someone else changes No 9
+        theirs = other.find_sheet(2020, "9")
+        theirs.title = "別の人の変更"
+        other.save_sheet(theirs)
+    answers.confirm_answer = True
+    assert window.import_xlsx(target) == 15
+    plans = answers.import_plans[-1]
+    assert compare.summary(plans) == "新規 0件、変更あり 1件、変更なし 14件"
+    changed = next(plan for plan in plans if plan.status is compare.Status.CHANGED)
+    assert compare.Change("KPI名", "別の人の変更", "Excelで確かめるKPI名") in changed.changes
+    assert window.store.find_sheet(2020, "9").title == "Excelで確かめるKPI名"
+
+
+def test_excel_per_department_and_bad_workbooks(window: MainWindow, answers, tmp_path) -> None:
+    from ui.dialogs.scope import Scope
+
+    paths = window.export_xlsx_by_department(window.sheets_in_scope(Scope.BOOK), tmp_path / "課")
+    assert "観光振興課.xlsx" in [path.name for path in paths]
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("これはExcelではありません", encoding="utf-8")
+    before = window.store.count_sheets()
+    assert window.import_xlsx(bad) == 0
+    assert "取り込めません" in answers.errors[-1]
+    assert window.store.count_sheets() == before
+
+
+def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, settings) -> None:
+    import openpyxl
+
+    from kpidesk import excel
+
+    broken = tmp_path / "broken.xlsx"
+    workbook = openpyxl.load_workbook(excel.default_template_path())
+    del workbook.defined_names["KPI_TITLE"]
+    workbook.save(broken)
+    assert not window.set_excel_template(broken)
+    assert "KPI_TITLE" in answers.errors[-1]
+    assert settings.excel_template == ""
+    assert window.set_excel_template(excel.default_template_path())
+    assert window.excel_template() == excel.default_template_path()
