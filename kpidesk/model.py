@@ -9,6 +9,7 @@ exposes its parsed number, when it has one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -76,8 +77,26 @@ class ValueRow:
         return None
 
 
+class _SheetIdentity:
+    """What a sheet and its summary share: the key and the departments as printed."""
+
+    report_year: int
+    no: str
+    departments: Sequence[str]
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The sheet's identity in a book: (report year, No)."""
+        return self.report_year, self.no
+
+    @property
+    def departments_text(self) -> str:
+        """The departments joined as printed on the form (``観光振興課、港湾課``)."""
+        return "、".join(self.departments)
+
+
 @dataclass
-class Sheet:
+class Sheet(_SheetIdentity):
     """One KPI analysis sheet of one report year.
 
     A sheet is identified in a book by (report_year, no). ``id``, ``revision``
@@ -115,16 +134,6 @@ class Sheet:
     id: int | None = field(default=None, compare=False)
     revision: int = field(default=0, compare=False)
     updated_at: str = field(default="", compare=False)
-
-    @property
-    def key(self) -> tuple[int, str]:
-        """The sheet's identity in a book: (report year, No)."""
-        return self.report_year, self.no
-
-    @property
-    def departments_text(self) -> str:
-        """The departments joined as printed on the form (``観光振興課、港湾課``)."""
-        return "、".join(self.departments)
 
     def column_labels(self) -> list[str]:
         """The value table's header row, in era form, as on the form."""
@@ -181,7 +190,7 @@ def sheet_sort_key(sheet: Sheet) -> tuple[tuple[int, int, str], int]:
 
 
 @dataclass(frozen=True)
-class SheetSummary:
+class SheetSummary(_SheetIdentity):
     """What a list of sheets shows of one sheet, without its value table or text.
 
     A book keeps these columns beside each sheet's JSON, so that a list of
@@ -214,16 +223,6 @@ class SheetSummary:
     unit: str
     updated_at: str
     revision: int
-
-    @property
-    def key(self) -> tuple[int, str]:
-        """The sheet's identity in a book: (report year, No)."""
-        return self.report_year, self.no
-
-    @property
-    def departments_text(self) -> str:
-        """The departments joined as printed on the form (``観光振興課、港湾課``)."""
-        return "、".join(self.departments)
 
 
 def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:
