@@ -71,10 +71,10 @@ _SPECS: dict[Action, _Spec] = {
     Action.IMPORT_JSON: _Spec("JSONから取り込み(&J)…", "KPI Desk のJSONを取り込みます"),
     Action.EXPORT_JSON: _Spec("JSONへ書き出し(&E)…", "一覧に表示中のシートをJSONに書き出します"),
     Action.EXPORT_PDF: _Spec(
-        "PDFに書き出し(&P)…", "シートを別記様式2のPDFに書き出します", "Ctrl+Shift+E",
+        "PDFに書き出し(&F)…", "シートを別記様式2のPDFに書き出します", "Ctrl+Shift+E",
     ),
     Action.EXPORT_XLSX: _Spec(
-        "Excelに書き出し(&X)…", "シートを別記様式2のExcelブックに書き出します", "Ctrl+Shift+X",
+        "Excelに書き出し(&W)…", "シートを別記様式2のExcelブックに書き出します", "Ctrl+Shift+X",
     ),
     Action.EXPORT_XLSX_DEPARTMENTS: _Spec(
         "担当課ごとにExcelに書き出し(&D)…", "担当課ごとに1つずつExcelブックを書き出します",

@@ -774,3 +774,16 @@ def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, setti
     assert settings.excel_template == ""
     assert window.set_excel_template(excel.default_template_path())
     assert window.excel_template() == excel.default_template_path()
+
+
+def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
+    import re
+
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        keys = [
+            match.group(1)
+            for action in menu.actions()
+            if (match := re.search(r"&(\w)", action.text()))
+        ]
+        assert len(keys) == len(set(keys)), (menu.title(), keys)
