@@ -26,12 +26,17 @@ KPI Desk, command line
     timed from outside (interpreter start, imports, reading the book,
     rendering, writing the file), ``--cli-runs`` times.
 LibreOffice
-    A plain .xlsx with the same sheets (see :func:`write_workbook`: one
-    worksheet per sheet, A4 portrait, fit to one page wide) is converted with
-    ``soffice --headless --convert-to pdf``, timed from outside,
-    ``--lo-runs`` times, after one throwaway conversion of a tiny workbook
-    that creates LibreOffice's user profile. LibreOffice is a benchmark tool
-    only (Debian: ``apt-get install --no-install-recommends
+    The workbook KPI Desk's Excel export writes of the same sheets
+    (``kpidesk.excel.export_workbook`` with the bundled template, timed for
+    information: 一覧, then one worksheet per sheet, each A4 portrait on one
+    page) is converted with ``soffice --headless --convert-to pdf``, timed
+    from outside, ``--lo-runs`` times, after one throwaway conversion of a
+    tiny workbook that creates LibreOffice's user profile. The PDF is
+    checked: 一覧's pages first, then one page per sheet worksheet, the
+    first and last showing the first and last sheet. Sheets the template
+    cannot hold (more value rows or actual years; never in a made book) are
+    left out of the workbook, and the report says so. LibreOffice is a
+    benchmark tool only (Debian: ``apt-get install --no-install-recommends
     libreoffice-calc-nogui``); ``--no-libreoffice`` skips it.
 
 Pages are counted with ``pdfinfo`` (poppler-utils) or pdfplumber. The
@@ -58,7 +63,6 @@ sys.path[:1] = [str(REPO), *sys.path[:1]]
 import argparse
 import cProfile
 import json
-import math
 import os
 import platform
 import pstats
@@ -84,8 +88,6 @@ TARGET_MS_PER_PAGE = 5.0
 WARM_UP_SHEETS = 5
 #: A subprocess (CLI, LibreOffice, the cold child) that takes longer is stopped.
 SUBPROCESS_TIMEOUT = 1800.0
-#: The font of the LibreOffice workbook (installed system-wide by fonts-morisawa-bizud-gothic).
-WORKBOOK_FONT = "BIZ UDGothic"
 
 
 # --- figures ------------------------------------------------------------------
@@ -273,26 +275,28 @@ def count_pages(pdf: Path) -> int:
         return len(document.pages)
 
 
-def first_page_text(pdf: Path) -> str:
-    """The text of page 1, with all white space removed."""
+def page_text(pdf: Path, index: int = 0) -> str:
+    """The text of page ``index`` (0 is page 1), with all white space removed."""
     import pdfplumber
 
     with pdfplumber.open(pdf) as document:
-        text = document.pages[0].extract_text() or ""
+        text = document.pages[index].extract_text() or ""
     return re.sub(r"\s+", "", text)
 
 
-def check_first_page(name: str, pdf: Path, sheet: object) -> str:
-    """Whether page 1 of ``pdf`` shows the first sheet's No, department and title."""
+def check_page(name: str, pdf: Path, sheet: object, index: int = 0) -> str:
+    """Whether page ``index`` (0 is page 1) of ``pdf`` shows the sheet's No, 担当課 and title."""
     from kpidesk.model import Sheet
 
     assert isinstance(sheet, Sheet)
-    text = first_page_text(pdf)
+    # LibreOffice centres the label KPI名 beside a title of two lines, and the
+    # text comes out between them: 「…（市町村分）KPI名その1」.
+    text = page_text(pdf, index).replace("KPI名", "")
     wanted = [sheet.no, sheet.departments[0] if sheet.departments else "", sheet.title]
     missing = [w for w in wanted if re.sub(r"\s+", "", w) not in text]
     if missing:
-        return f"{name}: page 1 lacks {missing!r}"
-    return f"{name}: page 1 shows No {sheet.no}, {wanted[1]} and 「{sheet.title}」"
+        return f"{name}: page {index + 1} lacks {missing!r}"
+    return f"{name}: page {index + 1} shows No {sheet.no}, {wanted[1]} and 「{sheet.title}」"
 
 
 # --- KPI Desk in process --------------------------------------------------------
@@ -433,137 +437,31 @@ def time_cli(book: Path, folder: Path, env: dict[str, str], runs: int) -> tuple[
 # --- LibreOffice ----------------------------------------------------------------
 
 
-def _sheet_title(no: str, used: set[str]) -> str:
-    """``No{no}`` made a valid, unique worksheet title (31 characters, no []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", f"No{no}")[:31]
-    title, n = base, 2
-    while title in used:
-        suffix = f"_{n}"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title)
-    return title
+def excel_sheets(sheets: list) -> tuple[list, int]:
+    """The sheets the Excel template can hold, in the workbook's order, and how many cannot.
 
-
-#: Column widths (characters of '0') of the workbook: 項目, 単位, then the year columns.
-LABEL_COLUMN_WIDTH = 16.0
-UNIT_COLUMN_WIDTH = 10.0
-YEAR_COLUMN_WIDTH = 11.0
-BODY_FONT_SIZE = 10.5
-
-
-def _bullet_height(text: str, total_width: float) -> float:
-    """A row height (points) for a wrapped bullet: its lines estimated from its length.
-
-    LibreOffice 7.4 puts about 1.45 column-width units per full-width
-    character at 10.5 pt (measured on its PDFs); half-width ones count half.
+    The bundled template holds ``excel.MAX_VALUE_ROWS`` value rows and
+    ``excel.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
+    sheet with more. A made book's sheets all fit (1 or 2 rows, 4 or 5 years).
     """
-    units = sum(2 if unicodedata.east_asian_width(char) in "FWA" else 1 for char in text)
-    lines = max(1, math.ceil(units / (total_width * 1.3)))
-    return lines * BODY_FONT_SIZE * 1.5 + 4
+    from kpidesk import excel
+    from kpidesk.model import sheet_sort_key
+
+    kept = [
+        sheet
+        for sheet in sheets
+        if len(sheet.rows) <= excel.MAX_VALUE_ROWS
+        and len(sheet.actual_years) <= excel.MAX_ACTUAL_YEARS
+    ]
+    return sorted(kept, key=sheet_sort_key), len(sheets) - len(kept)
 
 
 def write_workbook(sheets: list, path: Path) -> None:
-    """A plain .xlsx with one worksheet per sheet, for LibreOffice to print.
+    """KPI Desk's Excel export of ``sheets`` to one workbook at ``path`` (bundled template)."""
+    from kpidesk import excel
 
-    Each worksheet (title ``No{no}``): the title KPI分析シート, a row No /
-    担当課, a row KPI名 (merged, wrapped), the value table (header 項目, 単位
-    and the year columns of ``Sheet.column_labels()``, then one row per value
-    row, every value as its text, numbers right-aligned, thin borders), then
-    each of 取組状況, 課題等, 今後の方向性 as a filled heading row and one row
-    per bullet (``・`` + text, merged over the table's width, wrapped, with a
-    row height estimated from the text's length). Font BIZ UDGothic; A4
-    portrait, fit to one page wide and as many pages tall as needed.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    from kpidesk import values
-    from kpidesk.model import TEXT_SECTIONS
-
-    thin = Side(style="thin", color="222222")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    fill = PatternFill("solid", fgColor="EEF1F5")
-    plain = Font(name=WORKBOOK_FONT, size=BODY_FONT_SIZE)
-    bold = Font(name=WORKBOOK_FONT, size=BODY_FONT_SIZE, bold=True)
-    title_font = Font(name=WORKBOOK_FONT, size=15, bold=True)
-    small = Font(name=WORKBOOK_FONT, size=8.5)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    centered = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    right = Alignment(horizontal="right", vertical="center")
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    for sheet in sheets:
-        ws = workbook.create_sheet(_sheet_title(sheet.no, used))
-        columns = 2 + len(sheet.column_labels())
-        last = get_column_letter(columns)
-        widths = [LABEL_COLUMN_WIDTH, UNIT_COLUMN_WIDTH] + [YEAR_COLUMN_WIDTH] * (columns - 2)
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        total_width = sum(widths)
-
-        ws.append(["<別記様式2>"])
-        ws.merge_cells(f"A1:{last}1")
-        ws["A1"].alignment = Alignment(horizontal="right")
-        ws["A1"].font = small
-        ws.append(["KPI分析シート"])
-        ws.merge_cells(f"A2:{last}2")
-        ws["A2"].font = title_font
-        ws["A2"].alignment = Alignment(horizontal="center")
-        ws.append([sheet.section])
-        ws["A3"].font = small
-        ws.append(["No", sheet.no, "担当課", sheet.departments_text])
-        ws.merge_cells(f"D4:{last}4")
-        ws.append(["KPI名", sheet.title])
-        ws.merge_cells(f"B5:{last}5")
-        ws.row_dimensions[5].height = 30
-        for row in ws.iter_rows(min_row=4, max_row=5, max_col=columns):
-            for cell in row:
-                cell.border = border
-                cell.font = plain
-                cell.alignment = wrap
-        for ref in ("A4", "C4", "A5"):
-            ws[ref].font, ws[ref].fill, ws[ref].alignment = bold, fill, centered
-        ws["B5"].font = bold
-        ws.append([])
-
-        ws.append(["項目", "単位", *sheet.column_labels()])
-        header_row = ws.max_row
-        ws.row_dimensions[header_row].height = 30
-        for cell in ws[header_row]:
-            cell.font, cell.fill, cell.alignment, cell.border = bold, fill, centered, border
-        for value_row in sheet.rows:
-            texts = [value_row.baseline.text, *(c.text for c in value_row.actuals)]
-            texts.append(value_row.target.text)
-            ws.append([value_row.label, value_row.unit, *texts])
-            for cell in ws[ws.max_row]:
-                cell.font, cell.border = plain, border
-                is_number = cell.column > 2 and values.parse_value(str(cell.value or "")).is_number
-                cell.alignment = right if is_number else Alignment(vertical="center")
-
-        for attr, heading in TEXT_SECTIONS:
-            ws.append([])
-            ws.append([heading])
-            row = ws.max_row
-            ws.merge_cells(f"A{row}:{last}{row}")
-            ws[f"A{row}"].font, ws[f"A{row}"].fill = bold, fill
-            for bullet in sheet.text_section(attr):
-                text = "・" + bullet
-                ws.append([text])
-                row = ws.max_row
-                ws.merge_cells(f"A{row}:{last}{row}")
-                ws[f"A{row}"].font, ws[f"A{row}"].alignment = plain, wrap
-                ws.row_dimensions[row].height = _bullet_height(text, total_width)
-
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0  # as many pages tall as the content needs
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-    workbook.save(path)
+    with path.open("wb") as stream:
+        excel.export_workbook(sheets, stream)
 
 
 def tiny_workbook(path: Path) -> None:
@@ -598,19 +496,32 @@ def soffice_convert(
     return elapsed, cpu, pdf
 
 
-def time_libreoffice(
-    soffice: str, sheets: list, folder: Path, runs: int
-) -> tuple[list[Figure], Path]:
+@dataclass
+class LibreOfficeRun:
+    """What the LibreOffice comparison made: its figures, the PDF and the workbook's sheets."""
+
+    figures: list[Figure]
+    pdf: Path
+    sheets: list  # the sheets in the workbook, in its order (after 一覧)
+    left_out: int  # sheets of the book the template cannot hold
+
+
+def time_libreoffice(soffice: str, sheets: list, folder: Path, runs: int) -> LibreOfficeRun:
     profile = folder / "lo"
     tiny = folder / "tiny.xlsx"
     tiny_workbook(tiny)
     print("  LibreOffice: first start (makes its profile) ...", flush=True)
     startup, _, _ = soffice_convert(soffice, profile, tiny, folder / "lo-out-tiny")
     workbook = folder / "book.xlsx"
-    print(f"  writing {workbook.name} with openpyxl ...", flush=True)
-    started = time.perf_counter()
-    write_workbook(sheets, workbook)
-    build = Figure("  openpyxl: write the workbook (info)", [time.perf_counter() - started])
+    ordered, left_out = excel_sheets(sheets)
+    print(f"  writing {workbook.name} with kpidesk.excel.export_workbook ...", flush=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    write_workbook(ordered, workbook)
+    build = Figure(
+        "  KPI Desk: excel.export_workbook → book.xlsx (info)",
+        [time.perf_counter() - started],
+        cpu=[time.process_time() - cpu],
+    )
     build.size = workbook.stat().st_size
     warm_tiny, _, _ = soffice_convert(soffice, profile, tiny, folder / "lo-out-tiny")
     figure = Figure("LibreOffice: soffice --convert-to pdf book.xlsx (warm profile)")
@@ -623,7 +534,46 @@ def time_libreoffice(
     figure.pages, figure.size = count_pages(pdf), pdf.stat().st_size
     first = Figure("  LibreOffice: first start, 1-cell workbook (profile made, info)", [startup])
     tiny_figure = Figure("  LibreOffice: 1-cell workbook, warm (start-up floor, info)", [warm_tiny])
-    return [figure, first, tiny_figure, build], pdf
+    return LibreOfficeRun([figure, first, tiny_figure, build], pdf, ordered, left_out)
+
+
+#: Text on every page of 一覧 (its title row is repeated as a print title).
+SUMMARY_MARK = "KPI分析シート一覧"
+
+
+def summary_pages(pdf: Path) -> int:
+    """How many pages at the start of the PDF are 一覧 (they show its title)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        for index, page in enumerate(document.pages):
+            text = re.sub(r"\s+", "", page.extract_text() or "")
+            if SUMMARY_MARK not in text:
+                return index
+        return len(document.pages)
+
+
+def check_libreoffice_pdf(lo: LibreOfficeRun) -> list[str]:
+    """Where 一覧 ends, one page per sheet worksheet, and the first and last sheet's pages."""
+    pages = lo.figures[0].pages or 0
+    summary = summary_pages(lo.pdf)
+    sheets = len(lo.sheets)
+    lines = [
+        f"LibreOffice PDF: {pages:,} pages: 一覧 on pages 1–{summary} ({summary} pages), then "
+        + (
+            f"{pages - summary:,} pages for the {sheets:,} sheet worksheets (one each)"
+            if pages - summary == sheets
+            else f"{pages - summary:,} pages for {sheets:,} sheet worksheets: NOT one each"
+        )
+    ]
+    if lo.left_out:
+        lines.append(
+            f"LibreOffice workbook: {lo.left_out:,} sheets of the book left out (more value rows "
+            "or actual years than the template holds)"
+        )
+    lines.append(check_page("LibreOffice PDF", lo.pdf, lo.sheets[0], summary))
+    lines.append(check_page("LibreOffice PDF", lo.pdf, lo.sheets[-1], pages - 1))
+    return lines
 
 
 # --- profile --------------------------------------------------------------------
@@ -680,16 +630,14 @@ def append_results(section: str) -> None:
 
 
 WORKBOOK_NOTE = (
-    "a plain .xlsx written by this script with openpyxl (KPI Desk has no Excel export yet): "
-    "one worksheet per sheet, titled `No{no}`, in the book's order; on each: <別記様式2>, "
-    "KPI分析シート, the strategy section, a ruled row No / 担当課 and a row KPI名 (merged, "
-    "wrapped), the value table (header 項目, 単位 and the year columns of "
-    "`Sheet.column_labels()`, one row per value row, every value as its text, numbers "
-    "right-aligned, thin borders, header fill), then 取組状況, 課題等 and 今後の方向性 each as "
-    "a filled heading row and one merged, wrapped row per bullet (・ + text, row height "
-    "estimated from its length); font BIZ UDGothic (installed system-wide); A4 portrait, "
-    "fit to one page wide (fitToWidth 1, fitToHeight 0: as tall as needed), centred; no "
-    "print titles, images or formulas"
+    "the workbook written by KPI Desk's Excel export, `kpidesk.excel.export_workbook(sheets, "
+    "file)` with the bundled 別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
+    "same sheets (those the template can hold; all of a made book's) ordered by No: first 一覧 "
+    "(one line per value row, A4 landscape, fit to one page wide, title rows repeated on each "
+    "page), then one worksheet per sheet (`No1`, `No2`, …), each a copy of the template's "
+    "worksheet filled in (A4 portrait, fit to one page wide and one page tall, print area "
+    "set, font BIZ UDゴシック, installed system-wide); LibreOffice prints every worksheet, "
+    "一覧 included"
 )
 
 
@@ -717,8 +665,9 @@ def report(
     comparison = ""
     if lo is not None and lo.ms_per_page and per_page:
         comparison = (
-            f"LibreOffice ({lo_version}): {lo.ms_per_page:.2f} ms per page, "
-            f"{lo.ms_per_page / per_page:.1f} × KPI Desk's in-process time per page"
+            f"LibreOffice ({lo_version}): {lo.median:.2f} s for the workbook, "
+            f"{lo.ms_per_page:.2f} ms per page over its {lo.pages:,} pages (一覧 included), "
+            f"{lo.median / headline.median:.1f} × KPI Desk's in-process time"
         )
         if cli is not None and cli.ms_per_page:
             comparison += f" and {lo.median / cli.median:.1f} × `main.py export-pdf`'s"
@@ -863,16 +812,16 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 
     figures = [headline, *split, cold, child_imports, listing, cli]
     checks = [
-        check_first_page("KPI Desk PDF", own_pdf, sheets[0]),
-        check_first_page("export-pdf PDF", cli_pdf, sheets[0]),
+        check_page("KPI Desk PDF", own_pdf, sheets[0]),
+        check_page("export-pdf PDF", cli_pdf, sheets[0]),
     ]
     lo_version = "not run"
     if soffice is not None:
         lo_version = libreoffice_version(soffice)
         print(f"LibreOffice ({lo_version}) ...", flush=True)
-        lo_figures, lo_pdf = time_libreoffice(soffice, sheets, folder, args.lo_runs)
-        figures += lo_figures
-        checks.append(check_first_page("LibreOffice PDF", lo_pdf, sheets[0]))
+        lo = time_libreoffice(soffice, sheets, folder, args.lo_runs)
+        figures += lo.figures
+        checks += check_libreoffice_pdf(lo)
     if args.keep:
         print(f"PDFs kept in {folder}")
 
