@@ -47,11 +47,14 @@ class SheetPlan:
         sheet: the incoming sheet.
         status: new, changed or the same as the book's.
         changes: the differences (for a new sheet: every filled field).
+        book_revision: the book's revision of the sheet when compared (0: new),
+            so the import can refuse if it changed since.
     """
 
     sheet: Sheet
     status: Status
     changes: list[Change] = field(default_factory=list)
+    book_revision: int = 0
 
     @property
     def label(self) -> str:
@@ -76,8 +79,10 @@ def _header_fields(sheet: Sheet) -> list[tuple[str, str]]:
 def _row_fields(sheet: Sheet) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     labels = [label.replace(" ", "") for label in sheet.column_labels()]
+    labels_seen = [row.label for row in sheet.rows]
     for number, row in enumerate(sheet.rows, start=1):
-        name = row.label or f"{number}行目"
+        unique = row.label and labels_seen.count(row.label) == 1
+        name = row.label if unique else f"{number}行目{f'（{row.label}）' if row.label else ''}"
         fields.append((f"{number}行目 項目", row.label))
         fields.append((f"{name} 単位", row.unit))
         cells = [row.baseline, *row.actuals, row.target]
@@ -117,7 +122,8 @@ def compare_sheets(old: Sheet | None, new: Sheet) -> SheetPlan:
         ):
             if before != after:
                 changes.append(Change(f"{heading} {index}段落目", before, after))
-    return SheetPlan(new, Status.CHANGED if changes else Status.SAME, changes)
+    status = Status.CHANGED if changes else Status.SAME
+    return SheetPlan(new, status, changes, book_revision=old.revision)
 
 
 def plan_import(

@@ -36,7 +36,7 @@ import os
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -817,6 +817,7 @@ class Store:
         *,
         replace: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        expected_revisions: Mapping[tuple[int, str], int] | None = None,
     ) -> list[Sheet]:
         """Add many sheets in one transaction: all of them or none.
 
@@ -830,6 +831,9 @@ class Store:
                 Without it, any such clash refuses the whole import.
             progress: called with (done, total) after each sheet is written;
                 an exception it raises (a cancel) rolls the whole import back.
+            expected_revisions: the revision each key had when the user saw
+                what the import would change (0: not in the book yet); if any
+                sheet changed since, nothing is written.
 
         Returns:
             The saved sheets, in the order given, with id, revision and updated_at set.
@@ -856,6 +860,10 @@ class Store:
             clashes = [key for key in counts if key in existing]
             if clashes and not replace:
                 raise DuplicateSheetError(clashes)
+            for key, expected in (expected_revisions or {}).items():
+                sheet_id, actual = existing.get(key, (0, 0))
+                if actual != expected:
+                    raise StaleRevisionError(sheet_id, expected, actual)
             for done, (stored, data) in enumerate(prepared, start=1):
                 if stored.key in existing:
                     sheet_id, current = existing[stored.key]

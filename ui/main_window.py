@@ -434,11 +434,32 @@ class MainWindow(QMainWindow):
             plans = compare.plan_import(sheets, self.store.find_sheet)
             if not import_preview.confirm_import(self, plans, source.name):
                 return 0
-            replace = any(plan.status is not compare.Status.NEW for plan in plans)
+            # Only what the preview showed as new or changed is written, and only
+            # if none of those sheets changed in the book since the preview.
+            plans = [plan for plan in plans if plan.status is not compare.Status.SAME]
+            if not plans:
+                self.statusBar().showMessage(
+                    f"{source.name}: ブックと同じ内容のため、何も変わりませんでした",
+                    STATUS_TIMEOUT_MS,
+                )
+                return 0
+            sheets = [plan.sheet for plan in plans]
             with progress(self, f"{source.name} から{len(sheets)}件を取り込んでいます…") as report:
-                self.store.import_sheets(sheets, replace=replace, progress=report)
+                self.store.import_sheets(
+                    sheets,
+                    replace=any(plan.status is compare.Status.CHANGED for plan in plans),
+                    progress=report,
+                    expected_revisions={plan.sheet.key: plan.book_revision for plan in plans},
+                )
         except Cancelled:
             self.statusBar().showMessage("取り込みを取り消しました（何も変わっていません）")
+            return 0
+        except StaleRevisionError:
+            messages.show_error(
+                self,
+                "確認の後に、取り込むシートのどれかが別の場所で変更されました。"
+                "何も取り込んでいません。もう一度取り込んで、変更を確かめてください。",
+            )
             return 0
         except StoreError as error:
             messages.show_error(self, f"取り込めませんでした（何も変わっていません）。\n{error}")

@@ -65,3 +65,14 @@ def test_plan_import_and_summary() -> None:
     assert plans[0].status is Status.CHANGED and plans[14].status is Status.NEW
     assert compare.summary(plans) == "新規 1件、変更あり 1件、変更なし 13件"
     assert plans[0].label == "R2 No 9 変わった"
+
+
+def test_rows_with_the_same_label_are_told_apart() -> None:
+    old = samples.sample_sheets()[1]
+    old.rows[0].label = "県"  # both rows are now 県
+    new = copy.deepcopy(old)
+    new.rows[0].actuals[1] = Cell("7")
+    plan = compare.compare_sheets(old, new)
+    assert plan.status is Status.CHANGED
+    assert plan.changes == [Change("1行目（県） R3実績値", "", "7")]
+    assert plan.book_revision == old.revision

@@ -1151,3 +1151,19 @@ def test_import_reports_progress_and_a_cancel_rolls_everything_back(store: Store
     with pytest.raises(Cancelled):
         store.import_sheets(sheets[2:], progress=cancel_at_two)
     assert [sheet.no for sheet in store.list_sheets()] == ["1", "2"]
+
+
+def test_import_refuses_sheets_changed_since_they_were_compared(store: Store) -> None:
+    [saved] = store.import_sheets([make_sheet(no="1")])
+    changed = dataclasses.replace(saved, title="取り込む側")
+    with pytest.raises(StaleRevisionError):
+        store.import_sheets(
+            [changed, make_sheet(no="2")],
+            replace=True,
+            expected_revisions={(2020, "1"): saved.revision + 1, (2020, "2"): 0},
+        )
+    assert [sheet.no for sheet in store.list_sheets()] == ["1"]
+    with pytest.raises(StaleRevisionError):
+        store.import_sheets([make_sheet(no="1")], replace=True, expected_revisions={(2020, "1"): 0})
+    store.import_sheets([changed], replace=True, expected_revisions={(2020, "1"): saved.revision})
+    assert store.find_sheet(2020, "1").title == "取り込む側"

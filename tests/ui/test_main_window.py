@@ -350,7 +350,10 @@ def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path
     assert window.import_text(SEED_TEXT) == 0
     assert compare.summary(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
     answers.confirm_answer = True
-    assert window.import_text(SEED_TEXT) == 15
+    assert window.import_text(SEED_TEXT) == 0  # nothing differs: nothing is rewritten
+    assert "何も変わりませんでした" in window.statusBar().currentMessage()
+    revisions = {sheet.no: sheet.revision for sheet in window.store.list_sheets()}
+    assert set(revisions.values()) == {1}
     out = tmp_path / "out.json"
     window.list_panel.department_combo.setCurrentIndex(
         window.list_panel.department_combo.findData("港湾課")
@@ -739,7 +742,8 @@ def test_excel_export_and_import_through_the_window(window: MainWindow, answers,
         theirs.title = "別の人の変更"
         other.save_sheet(theirs)
     answers.confirm_answer = True
-    assert window.import_xlsx(target) == 15
+    assert window.import_xlsx(target) == 1  # only the changed sheet is written
+    assert window.store.find_sheet(2020, "10").revision == 1
     plans = answers.import_plans[-1]
     assert compare.summary(plans) == "新規 0件、変更あり 1件、変更なし 14件"
     changed = next(plan for plan in plans if plan.status is compare.Status.CHANGED)
@@ -787,3 +791,27 @@ def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
             if (match := re.search(r"&(\w)", action.text()))
         ]
         assert len(keys) == len(set(keys)), (menu.title(), keys)
+
+
+def test_import_refuses_when_a_sheet_changed_after_the_preview(
+    window: MainWindow, answers, monkeypatch, tmp_path
+) -> None:
+    from kpidesk import jsonio
+    from ui.dialogs import import_preview
+
+    sheets = window.store.list_sheets()
+    sheets[1].title = "取り込む側のKPI名"
+    source = tmp_path / "changed.json"
+    jsonio.write_file(sheets, source)
+
+    def colleague_saves_during_the_preview(parent, plans, name) -> bool:
+        with Store.open(window.store.path) as other:
+            theirs = other.find_sheet(2020, "10")
+            theirs.title = "同僚の変更"
+            other.save_sheet(theirs)
+        return True
+
+    monkeypatch.setattr(import_preview, "confirm_import", colleague_saves_during_the_preview)
+    assert window.import_json(source) == 0
+    assert "別の場所で変更されました" in answers.errors[-1]
+    assert window.store.find_sheet(2020, "10").title == "同僚の変更"
