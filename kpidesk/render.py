@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
@@ -456,18 +456,38 @@ def _value_align(text: str) -> str:
     return "right" if values.parse_value(text).is_number else "center"
 
 
+#: The most value columns (base, actuals, target) shown at full size; more shrink the table.
+FULL_SIZE_COLUMNS = 7
+MIN_TABLE_SIZE = 6.0
+
+
+def table_sizes(columns: int) -> tuple[float, float]:
+    """Header and value type sizes for a table of ``columns`` value columns.
+
+    Up to seven columns (a base year, five actual years and a target) use
+    the normal sizes; a wider table shrinks so that numbers such as
+    ``△1,417`` still fit their cell on one line.
+    """
+    factor = min(1.0, FULL_SIZE_COLUMNS / max(columns, 1))
+    return (
+        max(MIN_TABLE_SIZE, round(TABLE_HEADER_SIZE * factor * 2) / 2),
+        max(MIN_TABLE_SIZE, round(TABLE_VALUE_SIZE * factor * 2) / 2),
+    )
+
+
 def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
     """The header row of year columns and one line per value row."""
     columns = 2 + len(sheet.actual_years)  # base, actuals, target
     label_width = 70.0
     unit = (CONTENT_WIDTH - label_width) / (columns + 0.6)
     widths = [label_width, unit * 1.6, *([unit] * (columns - 1))]
+    header_size, value_size = table_sizes(columns)
     labels = table_header_labels(sheet)
     _grid_row(
         cursor,
         measure,
         [
-            (width, label, TABLE_HEADER_SIZE, True, "center", HEADER_FILL)
+            (width, label, header_size, True, "center", HEADER_FILL)
             for width, label in zip(widths, labels, strict=True)
         ],
         30.0,
@@ -479,9 +499,9 @@ def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
             row.target.text,
         ]
         aligns = [_value_align(row.baseline.text), *(_value_align(text) for text in texts[1:])]
-        cells = [(widths[0], row.label, TABLE_VALUE_SIZE, False, "left", None)]
+        cells = [(widths[0], row.label, value_size, False, "left", None)]
         cells += [
-            (width, text, TABLE_VALUE_SIZE, False, align, None)
+            (width, text, value_size, False, align, None)
             for width, text, align in zip(widths[1:], texts, aligns, strict=True)
         ]
         _grid_row(cursor, measure, cells, 22.0)
@@ -776,12 +796,23 @@ def paint_pages(
     *,
     painter: QPainter | None = None,
     progress: Callable[[int, int], None] | None = None,
+    only: Collection[int] | None = None,
 ) -> None:
     """Draw pages on a PDF writer or a printer, one page each.
 
-    The device's page must be A4 with its origin at the paper's corner
-    (``QPrinter.setFullPage(True)``). ``progress`` is called with (done,
-    total) after each page; an exception it raises stops the drawing.
+    The device's origin must be the paper's corner (``QPrinter.setFullPage(True)``).
+    On paper other than A4 portrait (Letter, landscape) the A4 page is scaled
+    down to fit and centred, so nothing is cut off.
+
+    Args:
+        device: the PDF writer or printer.
+        pages: the laid-out pages.
+        book_name: for the footer.
+        painter: an active painter on ``device`` (the preview gives one).
+        progress: called with (done, total) after each page; an exception it
+            raises stops the drawing and, on a printer, cancels the job.
+        only: page numbers (1-based) to draw, e.g. a print dialog's range;
+            the footer keeps each page's number in the whole document.
     """
     measure = QtMeasure(load_fonts())
     own = painter is None
@@ -793,18 +824,34 @@ def paint_pages(
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         dots_per_point_x = device.logicalDpiX() / 72.0
         dots_per_point_y = device.logicalDpiY() / 72.0
-        total = len(pages)
-        painter.scale(dots_per_point_x / QtMeasure.SCALE, dots_per_point_y / QtMeasure.SCALE)
+        paper = device.pageLayout().fullRectPoints()
+        fit = min(1.0, paper.width() / PAGE_WIDTH, paper.height() / PAGE_HEIGHT)
+        painter.translate(
+            (paper.width() - PAGE_WIDTH * fit) / 2 * dots_per_point_x,
+            (paper.height() - PAGE_HEIGHT * fit) / 2 * dots_per_point_y,
+        )
+        painter.scale(
+            fit * dots_per_point_x / QtMeasure.SCALE, fit * dots_per_point_y / QtMeasure.SCALE
+        )
         draw = _Painter(painter, measure)
-        for number, page in enumerate(pages, start=1):
-            if number > 1 and not device.newPage():
+        total = len(pages)
+        wanted = [number for number in range(1, total + 1) if only is None or number in only]
+        for done, number in enumerate(wanted, start=1):
+            if done > 1 and not device.newPage():
                 raise OSError("次のページを用意できません")
             # A new page may reset the painter's pen and font.
             draw.pen = None
             draw.font_key = None
+            page = pages[number - 1]
             _paint_page(draw, page, footer_texts(page, number, total, book_name))
             if progress is not None:
-                progress(number, total)
+                progress(done, len(wanted))
+    except BaseException:
+        # A printer must drop the job, not print the pages drawn so far.
+        abort = getattr(device, "abort", None)
+        if callable(abort):
+            abort()
+        raise
     finally:
         if own:
             painter.end()

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.document: SheetDocument | None = None
         self.undo_group = QUndoGroup(self)
+        self._last_scope: tuple[Scope, str] = (Scope.CURRENT, "")
 
         self.list_panel = SheetListPanel()
         self.form = SheetForm()
@@ -521,6 +522,7 @@ class MainWindow(QMainWindow):
         )
         if dialog.exec() != ScopeDialog.DialogCode.Accepted:
             return None
+        self._last_scope = (dialog.scope(), dialog.department())
         return self.sheets_in_scope(dialog.scope(), dialog.department())
 
     def sheets_in_scope(self, scope: Scope, department: str = "") -> list[Sheet]:
@@ -657,15 +659,40 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(
             self, "書き出すフォルダ", str(self._dialog_folder())
         )
-        if folder:
-            self.export_xlsx_by_department(sheets, Path(folder))
+        if not folder:
+            return
+        scope, department = self._last_scope
+        departments = {department} if scope is Scope.DEPARTMENT else None
+        self.export_xlsx_by_department(sheets, Path(folder), departments=departments)
 
-    def export_xlsx_by_department(self, sheets: list[Sheet], folder: Path) -> list[Path]:
-        """One workbook per department in ``folder``; return the files written."""
+    def export_xlsx_by_department(
+        self, sheets: list[Sheet], folder: Path, *, departments: set[str] | None = None
+    ) -> list[Path]:
+        """One workbook per department in ``folder``; return the files written.
+
+        With ``departments``, only those departments' workbooks are written (a
+        sheet shared with another department does not make that one's file).
+        Existing files are replaced only after the user agrees.
+        """
+        names = departments or {name for sheet in sheets for name in sheet.departments}
+        existing = sorted(
+            name for name in names if (folder / excel.department_file_name(name)).exists()
+        )
+        if existing and not messages.confirm(
+            self,
+            "担当課ごとにExcelに書き出し",
+            "次のファイルは既にあります。置き換えますか？\n"
+            + "\n".join(excel.department_file_name(name) for name in existing),
+        ):
+            return []
         try:
             with progress(self, "担当課ごとにExcelに書き出しています…") as report:
                 paths = excel.export_by_department(
-                    sheets, folder, template=self.excel_template(), progress=report
+                    sheets,
+                    folder,
+                    template=self.excel_template(),
+                    progress=report,
+                    departments=departments,
                 )
         except Cancelled:
             self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
@@ -707,28 +734,41 @@ class MainWindow(QMainWindow):
         sheets = self.choose_sheets("印刷")
         if not sheets:
             return
+        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
         printer = self._printer()
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("印刷")
+        dialog.setMinMax(1, len(pages))
+        dialog.setOption(QPrintDialog.PrintDialogOption.PrintPageRange, True)
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return
-        self.print_sheets(sheets, printer)
+        self.print_pages(pages, printer)
 
-    def print_sheets(self, sheets: list[Sheet], printer: QPrinter) -> int:
-        """Print with the PDF's renderer; return the number of pages."""
-        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+    def print_pages(self, pages: list[render.Page], printer: QPrinter) -> int:
+        """Print with the PDF's renderer, honouring the dialog's page range.
+
+        Returns:
+            The number of pages printed (0 when cancelled or failed).
+        """
+        only = _page_numbers(printer, len(pages))
         try:
-            with progress(self, f"{len(pages)}ページを印刷しています…") as report:
-                render.paint_pages(printer, pages, self.book_name(), progress=report)
+            with progress(self, f"{len(only)}ページを印刷しています…") as report:
+                render.paint_pages(printer, pages, self.book_name(), progress=report, only=only)
         except Cancelled:
-            printer.abort()
+            # A printer drops the job (render aborts it); "print to file" leaves
+            # a partial PDF, which is removed.
+            if (
+                printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
+                and printer.outputFileName()
+            ):
+                Path(printer.outputFileName()).unlink(missing_ok=True)
             self.statusBar().showMessage("印刷を取り消しました", STATUS_TIMEOUT_MS)
             return 0
         except OSError as error:
             messages.show_error(self, f"印刷できませんでした。\n{error}")
             return 0
-        self.statusBar().showMessage(f"{len(pages)}ページを印刷しました", STATUS_TIMEOUT_MS)
-        return len(pages)
+        self.statusBar().showMessage(f"{len(only)}ページを印刷しました", STATUS_TIMEOUT_MS)
+        return len(only)
 
     def on_action_print_preview(self) -> None:
         sheets = self.choose_sheets("印刷プレビュー")
@@ -929,6 +969,18 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store = None
         event.accept()
+
+
+def _page_numbers(printer: QPrinter, total: int) -> list[int]:
+    """The pages the print dialog asked for (all when it asked for no range)."""
+    if printer.printRange() == QPrinter.PrintRange.PageRange:
+        ranges = printer.pageRanges()
+        if not ranges.isEmpty():
+            return [number for number in range(1, total + 1) if ranges.contains(number)]
+        first, last = printer.fromPage(), printer.toPage()
+        if first > 0:
+            return list(range(first, min(last or total, total) + 1))
+    return list(range(1, total + 1))
 
 
 def _with_suffix(path: Path) -> Path:

@@ -295,3 +295,24 @@ def test_write_pdf_to_a_stream(tmp_path: Path, sample_sheets: list[Sheet]) -> No
     stream = io.BytesIO()
     assert render.write_pdf(sample_sheets[:2], stream, "x") == 2
     assert stream.getvalue().startswith(b"%PDF")
+
+
+def test_a_wide_table_shrinks_so_numbers_stay_whole(qapp_or_gui) -> None:
+    measure = render.QtMeasure(render.load_fonts())
+    years = list(range(2020, 2030))
+    sheet = Sheet(
+        report_year=2020,
+        no="1",
+        baseline_year=2019,
+        actual_years=years,
+        target_year=2029,
+        rows=[
+            ValueRow("単年", "件/年", Cell("6,498"), [Cell("△1,417")] * len(years), Cell("30,203"))
+        ],
+    )
+    assert render.table_sizes(7) == (render.TABLE_HEADER_SIZE, render.TABLE_VALUE_SIZE)
+    assert render.table_sizes(12)[1] < render.TABLE_VALUE_SIZE
+    [page] = render.layout_sheet(sheet, measure)
+    texts = page.texts()
+    assert texts.count("△1,417") == len(years)  # never broken inside a number
+    assert "30,203" in texts and "6,498 件/年" in texts

@@ -756,6 +756,14 @@ def test_excel_per_department_and_bad_workbooks(window: MainWindow, answers, tmp
 
     paths = window.export_xlsx_by_department(window.sheets_in_scope(Scope.BOOK), tmp_path / "課")
     assert "観光振興課.xlsx" in [path.name for path in paths]
+    # One department's sheets: its own file only, and existing files only after asking.
+    only = tmp_path / "一課"
+    tourism = window.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
+    paths = window.export_xlsx_by_department(tourism, only, departments={"観光振興課"})
+    assert [path.name for path in paths] == ["観光振興課.xlsx"]
+    answers.confirm_answer = False
+    assert window.export_xlsx_by_department(tourism, only, departments={"観光振興課"}) == []
+    assert "既にあります" in answers.asked[-1]
     bad = tmp_path / "bad.xlsx"
     bad.write_text("これはExcelではありません", encoding="utf-8")
     before = window.store.count_sheets()
@@ -815,3 +823,92 @@ def test_import_refuses_when_a_sheet_changed_after_the_preview(
     assert window.import_json(source) == 0
     assert "別の場所で変更されました" in answers.errors[-1]
     assert window.store.find_sheet(2020, "10").title == "同僚の変更"
+
+
+def pdf_printer(window: MainWindow, path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = window._printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    return printer
+
+
+def test_printing_honours_the_page_range(window: MainWindow, tmp_path) -> None:
+    import pdfplumber
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    from kpidesk import render
+    from ui.dialogs.scope import Scope
+
+    pages = render.layout_document(
+        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+    )
+    printer = pdf_printer(window, tmp_path / "printed.pdf")
+    printer.setPrintRange(QPrinter.PrintRange.PageRange)
+    printer.setFromTo(2, 3)
+    assert window.print_pages(pages, printer) == 2
+    with pdfplumber.open(tmp_path / "printed.pdf") as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    assert len(texts) == 2
+    assert "2 / 15" in texts[0] and "教育政策課" in texts[0]
+    assert "3 / 15" in texts[1] and "商工政策課" in texts[1]
+
+
+def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_path) -> None:
+    import contextlib
+
+    from kpidesk import render
+    from ui import main_window
+    from ui.dialogs.progress import Cancelled
+    from ui.dialogs.scope import Scope
+
+    @contextlib.contextmanager
+    def cancel_at_page_3(parent, label):
+        def report(done: int, total: int) -> None:
+            if done == 3:
+                raise Cancelled
+
+        yield report
+
+    monkeypatch.setattr(main_window, "progress", cancel_at_page_3)
+    pages = render.layout_document(
+        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+    )
+    target = tmp_path / "cancelled.pdf"
+    printer = pdf_printer(window, target)
+    aborted: list[bool] = []
+    monkeypatch.setattr(printer, "abort", lambda: aborted.append(True) or True)
+    assert window.print_pages(pages, printer) == 0
+    assert aborted == [True]  # a real printer drops the job
+    assert not target.exists()  # printing to a file leaves nothing
+    assert "取り消しました" in window.statusBar().currentMessage()
+
+
+def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> None:
+    import pdfplumber
+
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize
+
+    from kpidesk import render
+    from ui.dialogs.scope import Scope
+
+    printer = pdf_printer(window, tmp_path / "letter.pdf")
+    printer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.Letter), QPageLayout.Orientation.Portrait,
+            QMarginsF(0, 0, 0, 0),
+        )
+    )  # fmt: skip
+    pages = render.layout_document(
+        window.sheets_in_scope(Scope.CURRENT), render.QtMeasure(render.load_fonts())
+    )
+    assert window.print_pages(pages, printer) == 1
+    with pdfplumber.open(tmp_path / "letter.pdf") as pdf:
+        page = pdf.pages[0]
+        assert round(page.height) == 792
+        text = page.extract_text()
+        assert "1 / 1" in text  # the footer is on the paper
+        assert max(char["bottom"] for char in page.chars) < page.height
