@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, eras, jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
@@ -48,8 +48,31 @@ _ARGPARSE_MESSAGES = (
 )
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with a Japanese usage line."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that reports mistakes in one Japanese line."""
+    """An argument parser with Japanese help that reports mistakes in one Japanese line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help="この使い方を表示する"
+        )
 
     def error(self, message: str) -> NoReturn:
         for english, japanese in _ARGPARSE_MESSAGES:
@@ -72,8 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kpidesk",
         description="KPI Desk: KPI分析シート（別記様式2）の取り込みと書き出し",
     )
-    parser.add_argument("--version", action="version", version=f"KPI Desk {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"KPI Desk {__version__}",
+        help="バージョンを表示する",
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, help="コマンド"
+    )
     commands.required = True
 
     def db_argument(command: argparse.ArgumentParser, help_text: str) -> None:

@@ -18,8 +18,9 @@ number format that shows it exactly as typed (``6,498`` is 6498 with
 through that format; anything else is written as text, never as a formula.
 
 Only this module imports openpyxl. Untrusted files are checked before
-openpyxl reads them (size, zip bomb, old or encrypted formats), and
-openpyxl parses XML through defusedxml, which refuses entities.
+openpyxl reads them (size, unpacked size of each part, zip bomb, old or
+encrypted formats), and openpyxl parses XML through defusedxml, which
+refuses entities.
 """
 
 from __future__ import annotations
@@ -114,6 +115,14 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 #: Refuse zips with more parts than this.
 MAX_ZIP_MEMBERS = 10_000
+#: Refuse a worksheet part (``xl/worksheets/*.xml``) larger than this when
+#: unpacked: a sheet's worksheet is about 20 KB, and openpyxl needs some 20
+#: times a worksheet's size in memory to read it.
+MAX_WORKSHEET_BYTES = 4 * 1024 * 1024
+#: Refuse a shared-strings part (``xl/sharedStrings.xml``) larger than this
+#: when unpacked; other XML parts (where a crafted workbook could put a
+#: worksheet under another name) are held to the same limit.
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
 #: The most characters an Excel cell holds.
 MAX_CELL_CHARS = 32_767
 #: Excel's highest row (points).
@@ -137,6 +146,15 @@ class ExcelError(ValueError):
 
 class TemplateError(ExcelError):
     """The template cannot be used (message in Japanese)."""
+
+
+class ReportYearUnknownError(ExcelError):
+    """A workbook's report year cannot be settled: the caller may ask for it.
+
+    Raised by :func:`read_workbook` when a worksheet has no report year and
+    no ``report_year`` was given nor any actual value found; reading again
+    with ``report_year`` set succeeds.
+    """
 
 
 def default_template_path() -> Path:
@@ -210,12 +228,52 @@ def _check_package(data: bytes, what: str) -> None:
                 f"{what}は異常に高い圧縮率の部品（{info.filename}）を含むため読みません"
                 "（zip爆弾のおそれがあります）"
             )
+    for info in infos:
+        _check_part_size(info, what)
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise ExcelError(
             f"{what}はExcelのブック（.xlsx）ではありません"
             "（ブックの部品 xl/workbook.xml がありません）"
         )
+
+
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+_SHARED_STRINGS_PART = "xl/sharedstrings.xml"
+_XML_PART = re.compile(r".+\.(xml|rels)", re.IGNORECASE)
+
+
+def _check_part_size(info: zipfile.ZipInfo, what: str) -> None:
+    """Refuse an XML part whose unpacked size (from the zip directory) is too large.
+
+    The zip directory's size binds: Python's zipfile never unpacks more than it.
+
+    Raises:
+        ExcelError: naming the part, its size and the limits.
+    """
+    name = info.filename
+    if _WORKSHEET_PART.fullmatch(name):
+        kind, limit = "ワークシートの部品", MAX_WORKSHEET_BYTES
+    elif name.lower() == _SHARED_STRINGS_PART:
+        kind, limit = "共有文字列の部品", MAX_SHARED_STRINGS_BYTES
+    elif _XML_PART.fullmatch(name):
+        kind, limit = "部品", MAX_SHARED_STRINGS_BYTES
+    else:
+        return
+    if info.file_size > limit:
+        raise ExcelError(
+            f"{what}の{kind} {name} は展開すると {_size_text(info.file_size)} あり、"
+            "大きすぎるため読みません（上限: ワークシート1枚あたり "
+            f"{_size_text(MAX_WORKSHEET_BYTES)}、共有文字列・その他のXMLの部品 "
+            f"{_size_text(MAX_SHARED_STRINGS_BYTES)}）"
+        )
+
+
+def _size_text(size: int) -> str:
+    """``4 MB``, ``64.5 MB``, ``12 KB``: a size for a message."""
+    if size >= _MB:
+        return f"{size / _MB:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def _load_untrusted(source: Path | BinaryIO, what: str) -> Workbook:
@@ -1440,8 +1498,9 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             zip, an encrypted or .xls file, too large, a zip bomb, broken,
             XML with entities), has no sheet worksheets, a worksheet is not
             a sheet (the message names it and what is missing), two
-            worksheets hold the same sheet, or the report year cannot be
-            settled.
+            worksheets hold the same sheet, or a report year cannot be read.
+        ReportYearUnknownError: a worksheet has no report year, and neither
+            ``report_year`` nor any actual value settles it.
         OSError: a path cannot be read.
     """
     wb = _load_untrusted(source, "ファイル")
@@ -1468,9 +1527,10 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
         elif fallback is not None:
             year = fallback
         else:
-            raise ExcelError(
-                "報告年度を決められません（報告年度の欄も実績値もありません）。"
-                "年度を指定してください（--year）"
+            raise ReportYearUnknownError(
+                f"ワークシート「{read.worksheet}」の報告年度を決められません"
+                "（報告年度の欄も実績値もありません）。ワークシートの報告年度の欄"
+                "（KPI_REPORT_YEAR）に記入するか、コマンドでは --year で指定してください"
             )
         read.sheet.report_year = year
         if read.sheet.key in seen:

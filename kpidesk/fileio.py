@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,12 +35,28 @@ def describe_os_error(error: OSError, path: Path) -> str:
     return f"書き込めません: {path}（{error.strerror or error}）"
 
 
+def _output_mode(path: Path) -> int:
+    """The permission bits ``path`` should get: those of the file it replaces, if any,
+    else what ``open()`` gives a new file under the current umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o777
+    except OSError:
+        umask = os.umask(0)  # the only way to read it; put back at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path``; move it into place on success.
 
     On any exception the temporary file is removed and ``path`` is left as it
     was. OS errors are raised as ``OutputError`` with a Japanese message.
+
+    The temporary file is made owner-only; on POSIX it is given, before it is
+    moved into place, the mode of the file it replaces, or the mode a new file
+    gets under the umask (best effort: a file system that refuses chmod keeps
+    the file owner-only).
     """
     path = Path(path)
     try:
@@ -54,6 +71,9 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+            if os.name != "nt":
+                with contextlib.suppress(OSError):
+                    os.fchmod(stream.fileno(), _output_mode(path))
         os.replace(temp_path, path)
     except OSError as error:
         temp_path.unlink(missing_ok=True)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
 import os
+import re
+import stat
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kpidesk import cli, jsonio, textimport
+from kpidesk import cli, fileio, jsonio, textimport
 from tests.conftest import REPO, SEED_TEXT
 
 
@@ -191,10 +195,25 @@ def test_export_refusals(book: Path, tmp_path: Path) -> None:
     assert digest(not_a_book) == before
 
 
-def test_export_does_not_replace_a_file_when_it_fails(book: Path, tmp_path: Path) -> None:
+def test_export_does_not_replace_a_file_when_it_fails(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "keep.json"
     target.write_text("前の内容", encoding="utf-8")
-    assert run("export-json", "--db", book, "-o", target, "--no", "99")[0] == 1
+    written: list[Path] = []
+
+    def disk_full(fd: int) -> None:
+        # The failure comes while the temporary file is written, after the data went in.
+        temp = next(tmp_path.glob(".keep.json.*.tmp"))
+        assert temp.stat().st_size > 0
+        written.append(temp)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "fsync", disk_full)
+    code, out, err = run("export-json", "--db", book, "-o", target)
+    assert written, "the export never reached the temporary file"
+    assert (code, out) == (1, "")
+    assert err == f"エラー: ディスクの空きが足りないため書き込めません: {target}\n"
     assert target.read_text(encoding="utf-8") == "前の内容"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
@@ -444,3 +463,61 @@ def test_atomic_output_names_another_file_that_fails_inside(tmp_path: Path) -> N
     assert not isinstance(caught.value, OutputError)
     assert "missing-template.xlsx" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+@pytest.mark.usefixtures("umask_022")
+def test_a_new_output_file_gets_the_mode_open_gives_under_the_umask(tmp_path: Path) -> None:
+    reference = tmp_path / "reference.bin"
+    with reference.open("wb"):
+        pass
+    target = tmp_path / "new.bin"
+    fileio.write_bytes_atomic(target, b"data")
+    assert target.read_bytes() == b"data"
+    assert _mode(target) == _mode(reference) == 0o644
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o664])
+def test_an_overwritten_output_file_keeps_its_mode(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "old.bin"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    fileio.write_bytes_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert _mode(target) == mode
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["-h"], *([name, "--help"] for name in cli.SUBCOMMANDS)]
+)
+def test_help_is_in_japanese(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(args)
+    assert caught.value.code == 0
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    assert printed.out.startswith("使い方: kpidesk")
+    for english in (
+        "usage:",
+        "options:",
+        "positional arguments",
+        "show this help message",
+        "show program's",
+    ):
+        assert english not in printed.out, printed.out
+    assert "オプション:" in printed.out
+    assert re.search(r"^  -h, --help +この使い方を表示する$", printed.out, re.MULTILINE)

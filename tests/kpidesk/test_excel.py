@@ -776,6 +776,95 @@ def test_size_limits_are_checked_before_reading(
         excel.read_workbook(io.BytesIO(sample_book))
 
 
+_EMPTY_SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+
+
+def _padded(book: bytes, part: str, size: int) -> bytes:
+    """``book`` with ``part`` (added if missing) grown to ``size`` bytes by an XML
+    comment after its root element, stored uncompressed (no zip-bomb ratio)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        xml = source.read(part) if part in names else _EMPTY_SST
+        padded = xml + b"<!--" + b"x" * (size - len(xml) - 7) + b"-->"
+        assert len(padded) == size
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info, source.read(info))
+        target.writestr(part, padded, compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+def _no_parsing(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("openpyxl was asked to parse a refused workbook")
+
+
+@pytest.mark.parametrize(
+    ("part", "limit_name", "kind"),
+    [
+        ("xl/worksheets/sheet2.xml", "MAX_WORKSHEET_BYTES", "ワークシートの部品"),
+        ("xl/sharedStrings.xml", "MAX_SHARED_STRINGS_BYTES", "共有文字列の部品"),
+        ("xl/styles.xml", "MAX_SHARED_STRINGS_BYTES", "部品"),
+    ],
+)
+def test_an_oversized_part_is_refused_from_the_zip_directory(
+    monkeypatch: pytest.MonkeyPatch, small_book: bytes, part: str, limit_name: str, kind: str
+) -> None:
+    limit = 64 * 1024
+    monkeypatch.setattr(excel, limit_name, limit)
+    at_the_limit = _padded(small_book, part, limit)
+    assert [s.no for s in excel.read_workbook(io.BytesIO(at_the_limit))] == ["9", "10"]
+    over = _padded(small_book, part, limit + 1)
+    monkeypatch.setattr(excel.openpyxl, "load_workbook", _no_parsing)
+    with pytest.raises(excel.ExcelError) as caught:
+        excel.read_workbook(io.BytesIO(over))
+    text = str(caught.value)
+    assert f"ファイルの{kind} {part} は展開すると 64 KB あり、大きすぎるため読みません" in text
+    worksheet_limit = "64 KB" if limit_name == "MAX_WORKSHEET_BYTES" else "4 MB"
+    shared_limit = "64 KB" if limit_name == "MAX_SHARED_STRINGS_BYTES" else "16 MB"
+    assert text.endswith(
+        f"（上限: ワークシート1枚あたり {worksheet_limit}、"
+        f"共有文字列・その他のXMLの部品 {shared_limit}）"
+    ), text
+
+
+def test_a_worksheet_over_4_mb_is_refused_at_the_default_limit(
+    monkeypatch: pytest.MonkeyPatch, small_book: bytes
+) -> None:
+    assert excel.MAX_WORKSHEET_BYTES == 4 * 1024 * 1024
+    assert excel.MAX_SHARED_STRINGS_BYTES == 16 * 1024 * 1024
+    over = _padded(small_book, "xl/worksheets/sheet3.xml", excel.MAX_WORKSHEET_BYTES + 1)
+    assert len(over) < excel.MAX_FILE_BYTES
+    monkeypatch.setattr(excel.openpyxl, "load_workbook", _no_parsing)
+    with pytest.raises(excel.ExcelError, match=r"xl/worksheets/sheet3\.xml は展開すると 4 MB"):
+        excel.read_workbook(io.BytesIO(over))
+
+
+def _no_report_year(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets[1:]:
+        named_cell(ws, "KPI_REPORT_YEAR").value = None
+        for row in ws["D8:H13"]:
+            for cell in row:
+                cell.value = None
+
+
+def test_an_unknown_report_year_raises_its_own_error_that_the_window_can_answer(
+    small_book: bytes,
+) -> None:
+    data = _edited(small_book, _no_report_year)
+    with pytest.raises(excel.ReportYearUnknownError) as caught:
+        excel.read_workbook(io.BytesIO(data))
+    assert isinstance(caught.value, excel.ExcelError)
+    text = str(caught.value)
+    assert text == (
+        "ワークシート「No9」の報告年度を決められません（報告年度の欄も実績値もありません）。"
+        "ワークシートの報告年度の欄（KPI_REPORT_YEAR）に記入するか、"
+        "コマンドでは --year で指定してください"
+    )
+    sheets = excel.read_workbook(io.BytesIO(data), report_year=2021)
+    assert [(s.report_year, s.no) for s in sheets] == [(2021, "9"), (2021, "10")]
+
+
 # --- one workbook per department ------------------------------------------------------
 
 
