@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, eras, jsonio, textimport
+from kpidesk import __version__, backups, eras, jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
@@ -254,6 +254,9 @@ def _import(args: argparse.Namespace, sheets: list[Sheet], out: TextIO) -> int:
     created = not db_path.exists()
     try:
         with Store.open(db_path, create=True) as store:
+            clashes = any(store.find_sheet(*sheet.key) is not None for sheet in sheets)
+            if not created and (args.replace or not clashes):
+                backups.take_backup(store, "import")  # an import is undone by restoring this
             store.import_sheets(sheets, replace=args.replace)
     except BaseException as error:
         if created:

@@ -916,6 +916,27 @@ class Store:
             temp_path.unlink(missing_ok=True)
             raise StoreError(f"バックアップを書き込めません（{error}）") from error
 
+    @staticmethod
+    def peek_sheet_count(path: Path) -> int:
+        """How many sheets a book file holds, read without changing the file.
+
+        Used to describe backups; an older book is not migrated.
+
+        Raises:
+            StoreError: the file is not a readable KPI Desk book.
+        """
+        _check_existing_file(Path(path))
+        try:
+            connection = sqlite3.connect(_file_uri(Path(path), "ro", immutable=True), uri=True)
+        except sqlite3.Error as error:
+            raise _translate(error) from error
+        try:
+            return int(connection.execute("SELECT count(*) FROM sheets").fetchone()[0])
+        except sqlite3.Error as error:
+            raise _translate(error) from error
+        finally:
+            connection.close()
+
     # --- rows
 
     def _id_of(self, key: tuple[int, str]) -> int | None:

@@ -30,6 +30,7 @@ class Action(enum.Enum):
     EXPORT_XLSX_DEPARTMENTS = "export_xlsx_departments"
     IMPORT_XLSX = "import_xlsx"
     EXCEL_TEMPLATE = "excel_template"
+    RESTORE_BACKUP = "restore_backup"
     PRINT = "print"
     PRINT_PREVIEW = "print_preview"
     QUIT = "quit"
@@ -85,6 +86,9 @@ _SPECS: dict[Action, _Spec] = {
     Action.EXCEL_TEMPLATE: _Spec(
         "Excelのテンプレート(&M)…", "Excelに書き出すときのテンプレートを選びます",
     ),
+    Action.RESTORE_BACKUP: _Spec(
+        "バックアップから復元(&K)…", "自動で取ったバックアップからブックを復元します",
+    ),
     Action.PRINT: _Spec(
         "印刷(&P)…", "シートを印刷します", QKeySequence.StandardKey.Print,
     ),
@@ -119,7 +123,8 @@ _SPECS: dict[Action, _Spec] = {
 #: Menus in order: (title, actions; None is a separator).
 MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     ("ファイル(&F)", (
-        Action.NEW_BOOK, Action.OPEN_BOOK, Action.SAVE, Action.SAVE_BOOK_AS, None,
+        Action.NEW_BOOK, Action.OPEN_BOOK, Action.SAVE, Action.SAVE_BOOK_AS,
+        Action.RESTORE_BACKUP, None,
         Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX, None,
         Action.EXPORT_JSON, Action.EXPORT_PDF, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
         Action.EXCEL_TEMPLATE, None,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import APP_TITLE, compare, eras, excel, jsonio, render, textimport
+from kpidesk import APP_TITLE, backups, compare, eras, excel, jsonio, render, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -34,6 +34,7 @@ from ui import actions
 from ui.actions import Action
 from ui.dialogs import import_preview, messages
 from ui.dialogs.about import AboutDialog
+from ui.dialogs.backups import BackupDialog
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
 from ui.dialogs.progress import Cancelled, progress
@@ -160,6 +161,8 @@ class MainWindow(QMainWindow):
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
+        if store is not None:
+            self._backup(store, "open")
         self.list_panel.set_store(store)
         if store is not None and store.path is not None:
             self.book_label.setText(str(store.path))
@@ -171,6 +174,77 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if store is not None and self.list_panel.proxy.rowCount():
             self.open_sheet(self.list_panel.visible_sheet_ids()[0])
+
+    def _backup(self, store: Store, reason: str) -> None:
+        """Take a backup (once a day on opening; before every import); never blocks the work."""
+        if store.path is None:
+            return
+        try:
+            if reason == "open":
+                backups.backup_on_open(store, keep=self.settings.backups_keep)
+            else:
+                backups.take_backup(store, reason, keep=self.settings.backups_keep)
+        except StoreError as error:
+            self.statusBar().showMessage(f"バックアップを取れませんでした: {error}")
+
+    def on_action_restore_backup(self) -> None:
+        if self.store is None or self.store.path is None or not self.maybe_save():
+            return
+        dialog = BackupDialog(self.book_name(), backups.list_backups(self.store.path), self)
+        if dialog.exec() != BackupDialog.DialogCode.Accepted or dialog.chosen() is None:
+            return
+        backup = dialog.chosen()
+        assert backup is not None
+        if dialog.result_action == "copy":
+            name, _ = QFileDialog.getSaveFileName(
+                self,
+                "新しいファイルとして復元",
+                str(self._dialog_folder() / f"{self.store.path.stem}_復元{BOOK_SUFFIX}"),
+                BOOK_FILTER,
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if name:
+                self.restore_backup_as_copy(backup, _with_suffix(Path(name)))
+        elif dialog.result_action == "over":
+            self.restore_backup_over_book(backup)
+
+    def restore_backup_as_copy(self, backup: backups.Backup, target: Path) -> bool:
+        """Write a backup out as a new book and open it."""
+        try:
+            backups.restore_as_copy(backup.path, target)
+        except StoreError as error:
+            messages.show_error(self, f"復元できませんでした。\n{error}")
+            return False
+        return self.open_book(target)
+
+    def restore_backup_over_book(self, backup: backups.Backup) -> bool:
+        """Replace the open book by a backup, after confirmation and a backup of it."""
+        assert self.store is not None and self.store.path is not None
+        when = backup.taken_at.strftime("%Y-%m-%d %H:%M")
+        if not messages.confirm(
+            self,
+            "バックアップから復元",
+            f"ブック「{self.book_name()}」を {when} のバックアップ（{backup.reason}）で"
+            "置き換えますか？\n今の内容もバックアップに残ります。",
+        ):
+            return False
+        path = self.store.path
+        self._close_document()
+        self.store.close()
+        self.store = None
+        try:
+            backups.restore_over(backup.path, path, keep=self.settings.backups_keep)
+        except StoreError as error:
+            messages.show_error(self, f"復元できませんでした。\n{error}")
+        try:
+            store = Store.open(path, create=False)
+        except StoreError as error:
+            messages.show_error(self, f"ブックを開けません: {path}\n{error}")
+            self.set_store(None)
+            return False
+        self.set_store(store)
+        self.statusBar().showMessage(f"{when} のバックアップから復元しました", STATUS_TIMEOUT_MS)
+        return True
 
     def book_name(self) -> str:
         """The shown book's file name, or ""."""
@@ -445,6 +519,7 @@ class MainWindow(QMainWindow):
                 )
                 return 0
             sheets = [plan.sheet for plan in plans]
+            self._backup(self.store, "import")
             with progress(self, f"{source.name} から{len(sheets)}件を取り込んでいます…") as report:
                 self.store.import_sheets(
                     sheets,
@@ -939,7 +1014,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has_book = self.store is not None
         has_sheet = self.document is not None
-        for key in (Action.SAVE_BOOK_AS, Action.IMPORT_TEXT, Action.IMPORT_JSON,
+        for key in (Action.SAVE_BOOK_AS, Action.RESTORE_BACKUP, Action.IMPORT_TEXT,
+                    Action.IMPORT_JSON,
                     Action.EXPORT_JSON, Action.NEW_SHEET, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
                     Action.IMPORT_XLSX):  # fmt: skip

@@ -37,6 +37,11 @@ class _Option(Generic[T]):
             return [str(item) for item in value]  # type: ignore[return-value]
         if self.kind is QByteArray and not isinstance(value, QByteArray):
             return self.default
+        if self.kind is int:
+            try:
+                return int(value)  # type: ignore[return-value]
+            except (TypeError, ValueError):
+                return self.default
         return value  # type: ignore[no-any-return]
 
     def __set__(self, settings: Settings, value: T) -> None:
@@ -53,6 +58,7 @@ class Settings:
         window_state: the main window's toolbars and docks.
         splitter_state: the position of the list/form splitter.
         excel_template: the user's Excel template ("" for the bundled one).
+        backups_keep: how many backups of each book to keep.
     """
 
     last_book = _Option[str]("books/last", "", str)
@@ -61,6 +67,7 @@ class Settings:
     window_state = _Option[QByteArray]("window/state", QByteArray(), QByteArray)
     splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
     excel_template = _Option[str]("excel/template", "", str)
+    backups_keep = _Option[int]("backups/keep", 10, int)
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or user_data_dir() / "settings.ini"

@@ -912,3 +912,53 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
         text = page.extract_text()
         assert "1 / 1" in text  # the footer is on the paper
         assert max(char["bottom"] for char in page.chars) < page.height
+
+
+def test_backups_on_opening_and_importing_and_restoring(
+    window: MainWindow, answers, demo_book: Path, tmp_path
+) -> None:
+    from kpidesk import backups, jsonio
+
+    listed = backups.list_backups(demo_book)
+    assert [b.reason for b in listed] == ["開いたとき"]  # taken when the window opened the book
+
+    select_no(window, "9")
+    replace_text(window.form.edits["title"], "復元で消える変更")
+    window.save()
+    sheets = window.store.list_sheets()
+    sheets[1].title = "取り込みで変わる"
+    source = tmp_path / "in.json"
+    jsonio.write_file(sheets, source)
+    answers.confirm_answer = True
+    assert window.import_json(source) == 1
+    reasons = [b.reason for b in backups.list_backups(demo_book)]
+    assert reasons[0] == "取り込みの前"
+
+    # Restore the backup taken on opening, over the book, after confirmation.
+    opening = next(b for b in backups.list_backups(demo_book) if b.reason == "開いたとき")
+    answers.confirm_answer = False
+    assert not window.restore_backup_over_book(opening)
+    assert window.store.find_sheet(2020, "9").title == "復元で消える変更"
+    answers.confirm_answer = True
+    assert window.restore_backup_over_book(opening)
+    assert "置き換えますか" in answers.asked[-1]
+    assert window.store.find_sheet(2020, "9").title == "刑法犯認知件数"
+    assert window.store.find_sheet(2020, "10").title.startswith("学校情報化")
+    assert "復元の前" in [b.reason for b in backups.list_backups(demo_book)]
+    assert len(shown_nos(window)) == 15
+
+    copy = tmp_path / "復元したブック.kpidb"
+    assert window.restore_backup_as_copy(opening, copy)
+    assert window.store.path == copy
+
+
+def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, demo_book) -> None:
+    from kpidesk import backups
+    from ui.dialogs.backups import BackupDialog
+
+    dialog = BackupDialog(window.book_name(), backups.list_backups(demo_book))
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 1).text() == "開いたとき"
+    assert dialog.table.item(0, 2).text() == "15件"
+    assert dialog.chosen() is not None

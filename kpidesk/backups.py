@@ -1,0 +1,167 @@
+"""Backups of a book: taken on opening (once a day) and before imports, kept, restored.
+
+Backups are consistent copies made with SQLite's backup API into the folder
+``<book stem>_backups/`` beside the book (where the store also puts the copy
+taken before a migration). The newest ``keep`` backups are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.store import Store, StoreError
+
+DEFAULT_KEEP = 10
+
+#: Why a backup was taken, as shown to the user.
+REASONS = {
+    "open": "開いたとき",
+    "import": "取り込みの前",
+    "restore": "復元の前",
+    "manual": "手動",
+}
+_STAMP = re.compile(r"(\d{8}-\d{6})")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One backup file.
+
+    Attributes:
+        path: the file.
+        taken_at: when it was taken (from its name).
+        reason: why, in Japanese (開いたとき, 取り込みの前, 形式の更新の前 …).
+    """
+
+    path: Path
+    taken_at: datetime
+    reason: str
+
+    def sheet_count(self) -> int | None:
+        """How many sheets the backup holds (None when it cannot be read)."""
+        try:
+            return Store.peek_sheet_count(self.path)
+        except StoreError:
+            return None
+
+
+def backup_folder(book: Path) -> Path:
+    """The folder of a book's backups: ``<stem>_backups`` beside the book."""
+    return book.parent / f"{book.stem}_backups"
+
+
+def list_backups(book: Path) -> list[Backup]:
+    """The book's backups, newest first."""
+    folder = backup_folder(book)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"*{BOOK_SUFFIX}"):
+        match = _STAMP.search(path.stem)
+        if match is None:
+            continue
+        taken_at = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+        if "-before-v" in path.stem:
+            reason = "形式の更新の前"
+        else:
+            key = path.stem[match.end() :].lstrip("-").split("-")[0]
+            reason = REASONS.get(key, key or "—")
+        found.append(Backup(path, taken_at, reason))
+    # Two backups in one second (opening, then importing) keep their order by mtime.
+    return sorted(
+        found,
+        key=lambda backup: (backup.taken_at, backup.path.stat().st_mtime_ns, backup.path.name),
+        reverse=True,
+    )
+
+
+def take_backup(
+    store: Store, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+) -> Path:
+    """Copy the open book into its backup folder and keep only the newest ``keep``.
+
+    Raises:
+        StoreError: the book is in memory, or the copy cannot be written.
+    """
+    if store.path is None:
+        raise StoreError("メモリ上のブックはバックアップできません")
+    folder = backup_folder(store.path)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{store.path.stem}-{stamp}-{reason}{BOOK_SUFFIX}"
+    number = 2
+    while target.exists():
+        target = folder / f"{store.path.stem}-{stamp}-{reason}-{number}{BOOK_SUFFIX}"
+        number += 1
+    store.backup_to(target)
+    prune(store.path, keep)
+    return target
+
+
+def prune(book: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups; return what was deleted."""
+    removed = []
+    for backup in list_backups(book)[max(keep, 1) :]:
+        backup.path.unlink(missing_ok=True)
+        removed.append(backup.path)
+    return removed
+
+
+def backup_on_open(
+    store: Store, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+) -> Path | None:
+    """Take the day's backup of a book just opened; None when it has one today."""
+    if store.path is None:
+        return None
+    today = (now or datetime.now()).date()
+    if any(
+        b.taken_at.date() == today and b.reason == REASONS["open"] for b in list_backups(store.path)
+    ):
+        return None
+    return take_backup(store, "open", keep=keep, now=now)
+
+
+def restore_as_copy(backup: Path, target: Path) -> None:
+    """Write a backup out as a new book file (the original book is untouched).
+
+    Raises:
+        StoreError: the backup is not a book, or the target exists or cannot be written.
+    """
+    if target.exists():
+        raise StoreError(f"既にファイルがあります: {target}")
+    Store.peek_sheet_count(backup)
+    try:
+        shutil.copy2(backup, target)
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"復元できません: {target}（{error}）") from error
+
+
+def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
+    """Put a backup in place of the (closed) book, after backing the book up first.
+
+    Returns:
+        The backup of the book as it was just before the restore.
+
+    Raises:
+        StoreError: the backup is not a book, or the book cannot be written.
+    """
+    Store.peek_sheet_count(backup)
+    with Store.open(book, create=False) as store:
+        safety = take_backup(store, "restore", keep=keep + 1)
+    temp = book.with_name(f".{book.name}.restore.tmp")
+    try:
+        shutil.copy2(backup, temp)
+        temp.replace(book)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise StoreError(f"復元できません: {book}（{error}）") from error
+    return safety
