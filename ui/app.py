@@ -175,6 +175,7 @@ def run(argv: Sequence[str]) -> int:
     window.show()
     if initial.message:
         QTimer.singleShot(0, lambda: window.tell(initial.message, is_error=initial.is_error))
+    QTimer.singleShot(0, window.offer_drafts)
     return app.exec()
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
@@ -19,7 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import APP_TITLE, backups, compare, eras, excel, jsonio, render, textimport
+from kpidesk import (
+    APP_TITLE,
+    backups,
+    compare,
+    eras,
+    excel,
+    jsonio,
+    recovery,
+    render,
+    textimport,
+)
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -50,6 +60,8 @@ JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
 PDF_FILTER = "PDF (*.pdf);;すべてのファイル (*)"
 XLSX_FILTER = "Excelブック (*.xlsx);;すべてのファイル (*)"
 STATUS_TIMEOUT_MS = 8000
+#: A draft of the open sheet is written this long after the last change (issue: within 5 s).
+DRAFT_DELAY_MS = 1500
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +83,10 @@ class MainWindow(QMainWindow):
         self.document: SheetDocument | None = None
         self.undo_group = QUndoGroup(self)
         self._last_scope: tuple[Scope, str] = (Scope.CURRENT, "")
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.write_draft)
 
         self.list_panel = SheetListPanel()
         self.form = SheetForm()
@@ -281,6 +297,8 @@ class MainWindow(QMainWindow):
             return
         document = SheetDocument(sheet, self)
         document.modified_changed.connect(self._update_title)
+        document.changed.connect(lambda _part: self._draft_timer.start())
+        document.modified_changed.connect(self._on_document_modified_changed)
         self.undo_group.addStack(document.undo_stack)
         self.undo_group.setActiveStack(document.undo_stack)
         self.document = document
@@ -289,6 +307,84 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.list_panel.set_open_sheet(sheet_id)
         self.sheet_opened.emit(sheet_id)
+
+    # --- drafts (crash recovery)
+
+    def write_draft(self) -> None:
+        """Write the open sheet's unsaved state to the recovery folder."""
+        document = self.document
+        if document is None or self.store is None or self.store.path is None:
+            return
+        if not document.is_modified():
+            return
+        try:
+            recovery.write_draft(self.store.path, document.sheet)
+        except OSError as error:
+            self.statusBar().showMessage(f"編集中の内容の控えを書けませんでした: {error}")
+
+    @Slot(bool)
+    def _on_document_modified_changed(self, modified: bool) -> None:
+        if modified or self.document is None or self.store is None or self.store.path is None:
+            return
+        self._draft_timer.stop()
+        recovery.clear_draft(self.store.path, self.document.sheet)
+
+    def offer_drafts(self) -> int:
+        """Offer back the edits a crash left unsaved; return how many were restored."""
+        restored = 0
+        for draft in recovery.list_drafts():
+            sheet = draft.sheet
+            choice = messages.choose(
+                self,
+                "保存されていない編集",
+                f"前回、保存されないまま終わった編集があります。\n"
+                f"ブック: {draft.book}\nNo {sheet.no}「{sheet.title}」"
+                f"（{draft.written_at:%Y-%m-%d %H:%M:%S} の内容）",
+                ["復元する", "破棄する"],
+            )
+            if choice == 1:
+                recovery.discard(draft)
+            elif choice == 0 and self.restore_draft(draft):
+                restored += 1
+                break  # one sheet is open at a time; the rest are offered next start
+        return restored
+
+    def restore_draft(self, draft: recovery.Draft) -> bool:
+        """Open the draft's book and sheet and put the draft back as unsaved edits."""
+        if self.store is None or self.store.path != draft.book:
+            if not draft.book.exists():
+                messages.show_error(self, f"ブックが見つかりません: {draft.book}")
+                return False
+            if not self.open_book(draft.book):
+                return False
+        assert self.store is not None
+        incoming = draft.sheet
+        existing = self.store.find_sheet(incoming.report_year, incoming.no)
+        if incoming.id is not None:
+            try:
+                existing = self.store.get_sheet(incoming.id)
+            except StoreError:
+                existing = None
+        if existing is None:
+            saved = self.create_sheet(dataclasses.replace(incoming, id=None, revision=0))
+            recovery.discard(draft)
+            return saved is not None
+        self.open_sheet(existing.id)
+        if self.document is None:
+            return False
+
+        def put_back(sheet: Sheet) -> None:
+            for name in (field.name for field in dataclasses.fields(Sheet)):
+                if name not in {"id", "revision", "updated_at"}:
+                    setattr(sheet, name, getattr(incoming, name))
+
+        self.document.edit("前回の編集の復元", put_back)
+        recovery.discard(draft)
+        self.write_draft()
+        self.statusBar().showMessage(
+            "前回の編集を復元しました。確かめて上書き保存してください", STATUS_TIMEOUT_MS
+        )
+        return True
 
     def _close_document(self) -> None:
         if self.document is None:

@@ -962,3 +962,90 @@ def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, de
     assert dialog.table.item(0, 1).text() == "開いたとき"
     assert dialog.table.item(0, 2).text() == "15件"
     assert dialog.chosen() is not None
+
+
+def test_a_draft_is_written_within_five_seconds_and_cleared_on_save(
+    window: MainWindow, qtbot
+) -> None:
+    from kpidesk import recovery
+
+    select_no(window, "9")
+    type_text(window.form.edits["title"], "書きかけ")
+    qtbot.waitUntil(lambda: len(recovery.list_drafts()) == 1, timeout=5000)
+    [draft] = recovery.list_drafts()
+    assert draft.sheet.title == "書きかけ刑法犯認知件数"
+    assert draft.book == window.store.path.absolute()
+    window.save()
+    assert recovery.list_drafts() == []
+
+
+def test_drafts_left_by_a_killed_program_are_offered_back(
+    make_window, answers, demo_book: Path, tmp_path, private_data_dir
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from kpidesk import recovery
+    from tests.conftest import REPO
+
+    script = tmp_path / "edit_then_die.py"
+    script.write_text(
+        f"""
+import os, signal, sys, time
+sys.path.insert(0, {str(REPO)!r})
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from kpidesk import recovery
+from kpidesk.store import Store
+from ui.app import create_application
+from ui.main_window import MainWindow
+from ui.settings import Settings
+app = create_application()
+window = MainWindow(Settings(Path({str(tmp_path / "s.ini")!r})))
+window.set_store(Store.open(Path({str(demo_book)!r}), create=False))
+window.show()
+window.form.edits["title"].setText("停電で消えるはずだった題名")
+window.form.on_header_edited("title", "停電で消えるはずだった題名")
+deadline = time.monotonic() + 5
+while not recovery.list_drafts() and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.05)
+os.kill(os.getpid(), signal.SIGKILL)
+""",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "KPIDESK_DATA_DIR": str(private_data_dir)}
+    result = subprocess.run([sys.executable, str(script)], env=env, timeout=120, check=False)
+    assert result.returncode == -signal.SIGKILL
+    with Store.open(demo_book, create=False) as book:
+        assert book.find_sheet(2020, "9").title == "刑法犯認知件数"  # never saved
+    assert [d.sheet.title for d in recovery.list_drafts()] == ["停電で消えるはずだった題名"]
+
+    window = make_window(demo_book)
+    answers.choose_answer = 0  # 復元する
+    assert window.offer_drafts() == 1
+    assert "停電で消えるはずだった題名" in answers.asked[-1]
+    assert window.document.sheet.no == "9"
+    assert window.form.edits["title"].text() == "停電で消えるはずだった題名"
+    assert window.isWindowModified()
+    window.actions[Action.UNDO].trigger()  # the restore is one undo step
+    assert window.form.edits["title"].text() == "刑法犯認知件数"
+    window.actions[Action.REDO].trigger()
+    assert window.save()
+    assert window.store.find_sheet(2020, "9").title == "停電で消えるはずだった題名"
+    assert recovery.list_drafts() == []
+
+
+def test_discarded_drafts_are_gone(window: MainWindow, answers) -> None:
+    from kpidesk import recovery
+
+    sheet = window.store.find_sheet(2020, "10")
+    sheet.title = "要らない下書き"
+    recovery.write_draft(window.store.path, sheet)
+    answers.choose_answer = 1  # 破棄する
+    assert window.offer_drafts() == 0
+    assert recovery.list_drafts() == []
+    assert window.store.find_sheet(2020, "10").title != "要らない下書き"
