@@ -76,6 +76,9 @@ class GrowingTextEdit(QPlainTextEdit):
         self._fit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.isReadOnly():
+            super().keyPressEvent(event)
+            return
         key, modifiers = event.key(), event.modifiers()
         if (
             key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -163,6 +166,7 @@ class BulletSectionEditor(QFrame):
         self.setObjectName(f"section_{section}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._document: SheetDocument | None = None
+        self._read_only = False
         self._current = -1
         self.editors: list[GrowingTextEdit] = []
 
@@ -201,6 +205,18 @@ class BulletSectionEditor(QFrame):
         self.remove_button.clicked.connect(self.on_remove_button_clicked)
         self.up_button.clicked.connect(lambda: self.move_current(-1))
         self.down_button.clicked.connect(lambda: self.move_current(1))
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Allow or forbid changes to this section's paragraphs."""
+        self._read_only = read_only
+        self._apply_read_only()
+
+    def _apply_read_only(self) -> None:
+        for editor in self.editors:
+            editor.setReadOnly(self._read_only)
+        enabled = self._document is not None and not self._read_only
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            button.setEnabled(enabled)
 
     def set_document(self, document: SheetDocument | None) -> None:
         """Edit this section of ``document``."""
@@ -262,9 +278,7 @@ class BulletSectionEditor(QFrame):
             self.bullet_layout.addWidget(row)
             self.editors.append(editor)
         self.empty_label.setVisible(not self.editors)
-        enabled = self._document is not None
-        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            button.setEnabled(enabled)
+        self._apply_read_only()
         if self.editors:
             self._current = min(max(self._current, 0), len(self.editors) - 1)
             if had_focus:

@@ -133,6 +133,14 @@ class SheetForm(QScrollArea):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show the sheet without letting it be changed (a book opened read-only)."""
+        for edit in self.edits.values():
+            edit.setReadOnly(read_only)
+        self.value_table.set_read_only(read_only)
+        for section in self.sections.values():
+            section.set_read_only(read_only)
+
     def commit_pending_edit(self) -> None:
         """Finish any cell still being typed in (before a save or a question)."""
         self.value_table.commit_pending_edit()

@@ -176,6 +176,7 @@ class _ValueTableView(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
             event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and self.editTriggers() != QAbstractItemView.EditTrigger.NoEditTriggers
             and self.state() != QAbstractItemView.State.EditingState
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
@@ -228,11 +229,12 @@ class ValueTableEditor(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(
+        self._edit_triggers = (
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        self.table.setEditTriggers(self._edit_triggers)
         self.table.setWordWrap(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -352,6 +354,16 @@ class ValueTableEditor(QWidget):
             lambda s: editing.set_years(s, baseline, actual_years, target),
         )
         self._show_years()
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Allow or forbid changes to the table, its years and its rows."""
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers if read_only else self._edit_triggers
+        )
+        for widget in (self.baseline_year, self.first_year, self.last_year, self.target_year,
+                       self.add_row_button, self.remove_row_button, self.row_up_button,
+                       self.row_down_button):  # fmt: skip
+            widget.setEnabled(not read_only)
 
     def commit_pending_edit(self) -> None:
         """Finish a cell still being typed in, so that its text reaches the sheet."""
