@@ -170,9 +170,16 @@ def run(argv: Sequence[str]) -> int:
     initial = open_initial_book(args.file, args.demo, settings)
     window = MainWindow(settings)
     install_excepthook(window)
-    if initial.store is not None:
-        window.set_store(initial.store, remember=initial.remember)
     window.show()
+    store = initial.store
+    if store is not None and store.path is not None:
+        # Opened again through the window, so that its lock file is checked
+        # (someone else may have the book open) and made.
+        path = store.path
+        store.close()
+        window.open_book(path, remember=initial.remember)
+    elif store is not None:
+        window.set_store(store, remember=initial.remember)
     if initial.message:
         QTimer.singleShot(0, lambda: window.tell(initial.message, is_error=initial.is_error))
     QTimer.singleShot(0, window.offer_drafts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from kpidesk import (
     eras,
     excel,
     jsonio,
+    lock,
     recovery,
     render,
     textimport,
@@ -36,6 +38,7 @@ from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.store import (
     DuplicateSheetError,
     NotFoundError,
+    ReadOnlyFileError,
     StaleRevisionError,
     Store,
     StoreError,
@@ -83,6 +86,10 @@ class MainWindow(QMainWindow):
         self.document: SheetDocument | None = None
         self.undo_group = QUndoGroup(self)
         self._last_scope: tuple[Scope, str] = (Scope.CURRENT, "")
+        self._lock: lock.BookLock | None = None
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(60_000)
+        self._heartbeat.timeout.connect(self._beat)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -171,14 +178,32 @@ class MainWindow(QMainWindow):
 
     # --- the book
 
-    def set_store(self, store: Store | None, *, remember: bool = True) -> None:
-        """Show the book ``store`` (closing the one shown before)."""
+    def set_store(
+        self,
+        store: Store | None,
+        *,
+        remember: bool = True,
+        book_lock: lock.BookLock | None = None,
+    ) -> None:
+        """Show the book ``store`` (closing the one shown before).
+
+        Args:
+            store: the book, or None for no book.
+            remember: put it in the recent books and make it the last book.
+            book_lock: this program's lock on the book (released when another
+                book is shown or the window closes).
+        """
         self._close_document()
         if self.store is not None and self.store is not store:
             self.store.close()
+        self._release_lock()
+        self._lock = book_lock
+        if book_lock is not None:
+            self._heartbeat.start()
         self.store = store
-        if store is not None:
+        if store is not None and not store.read_only:
             self._backup(store, "open")
+        self.form.set_read_only(store is not None and store.read_only)
         self.list_panel.set_store(store)
         if store is not None and store.path is not None:
             self.book_label.setText(str(store.path))
@@ -268,18 +293,106 @@ class MainWindow(QMainWindow):
             return ""
         return self.store.path.name if self.store.path is not None else "（メモリ上のブック）"
 
-    def open_book(self, path: Path) -> bool:
-        """Open the book at ``path`` after the open sheet is saved or discarded."""
+    def open_book(self, path: Path, *, remember: bool = True) -> bool:
+        """Open the book at ``path`` after the open sheet is saved or discarded.
+
+        A book someone else has open (its lock file says who) is opened
+        read-only or as a copy, as the user chooses; a lock left by a
+        crashed program can be taken over.
+        """
         if not self.maybe_save():
             return False
+        opened = self._open_with_lock(path)
+        if opened is None:
+            return False
+        store, book_lock = opened
+        self.set_store(store, remember=remember, book_lock=book_lock)
+        suffix = "（読み取り専用）" if store.read_only else ""
+        self.statusBar().showMessage(f"開きました{suffix}: {store.path}", STATUS_TIMEOUT_MS)
+        return True
+
+    def _open_with_lock(self, path: Path) -> tuple[Store, lock.BookLock | None] | None:
+        left = lock.read_lock(path)
         try:
-            store = Store.open(path, create=False)
+            book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
+            if left is not None and lock.is_stale(left):
+                messages.show_info(
+                    self,
+                    f"このブックには、異常終了したときに残った印がありました（{left.describe()}）。"
+                    "引き継いで開きます。",
+                )
+        except lock.LockedError as error:
+            return self._open_locked(path, error.info)
+        except lock.LockError as error:
+            messages.show_info(self, f"{error}\nほかの人と重ならないよう、読み取り専用で開きます。")
+            return self._open_plain(path, read_only=True)
+        opened = self._open_plain(path)
+        if opened is None or opened[0].read_only:
+            book_lock.release()
+            return opened
+        return opened[0], book_lock
+
+    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Store, None] | None:
+        """Someone else has the book open: read-only, a copy, or nothing."""
+        choice = messages.choose(
+            self,
+            "ほかの人が開いています",
+            f"このブックは{info.describe()}。\n"
+            "同時に書き込むと変更が重なるため、読み取り専用で開くか、コピーを作って開いてください。",
+            ["読み取り専用で開く", "コピーを作って開く"],
+        )
+        if choice == 0:
+            return self._open_plain(path, read_only=True)
+        if choice == 1:
+            return self._open_copy(path)
+        return None
+
+    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Store, None] | None:
+        try:
+            return Store.open(path, create=False, read_only=read_only), None
+        except ReadOnlyFileError:
+            if messages.confirm(
+                self, "読み取り専用のファイル", f"このファイルは書き込みできません: {path}\n"
+                "読み取り専用で開きますか？",
+            ):  # fmt: skip
+                return self._open_plain(path, read_only=True)
+            return None
         except StoreError as error:
             messages.show_error(self, f"ブックを開けません: {path}\n{error}")
-            return False
-        self.set_store(store)
-        self.statusBar().showMessage(f"開きました: {path}", STATUS_TIMEOUT_MS)
-        return True
+            return None
+
+    def _open_copy(self, path: Path) -> tuple[Store, None] | None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "コピーを作って開く", str(Path.home() / f"{path.stem}_コピー{BOOK_SUFFIX}"),
+            BOOK_FILTER,
+        )  # fmt: skip
+        if not name:
+            return None
+        target = _with_suffix(Path(name))
+        try:
+            with Store.open(path, create=False, read_only=True) as source:
+                source.backup_to(target)
+        except StoreError as error:
+            messages.show_error(self, f"コピーを作れませんでした: {target}\n{error}")
+            return None
+        return self._open_plain(target)
+
+    def _release_lock(self) -> None:
+        self._heartbeat.stop()
+        if self._lock is not None:
+            with contextlib.suppress(lock.LockError):  # someone else's now: nothing to remove
+                self._lock.release()
+            self._lock = None
+
+    def _beat(self) -> None:
+        if self._lock is None:
+            return
+        try:
+            self._lock.heartbeat()
+        except lock.LockError as error:
+            self._heartbeat.stop()
+            self._lock = None
+            messages.show_error(self, str(error))
 
     # --- the open sheet
 
@@ -1104,20 +1217,24 @@ class MainWindow(QMainWindow):
     @Slot()
     def _update_title(self) -> None:
         name = self.book_name()
+        if name and self.store is not None and self.store.read_only:
+            name += "（読み取り専用）"
         self.setWindowTitle(f"{name}[*] - {APP_TITLE}" if name else APP_TITLE)
         self.setWindowModified(self.document is not None and self.document.is_modified())
 
     def _update_actions(self) -> None:
         has_book = self.store is not None
+        writable = has_book and not self.store.read_only  # type: ignore[union-attr]
         has_sheet = self.document is not None
-        for key in (Action.SAVE_BOOK_AS, Action.RESTORE_BACKUP, Action.IMPORT_TEXT,
-                    Action.IMPORT_JSON,
-                    Action.EXPORT_JSON, Action.NEW_SHEET, Action.EXPORT_PDF, Action.PRINT,
-                    Action.PRINT_PREVIEW, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
-                    Action.IMPORT_XLSX):  # fmt: skip
+        for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
+                    Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
+                    Action.EXPORT_XLSX_DEPARTMENTS):  # fmt: skip
             self.actions[key].setEnabled(has_book)
+        for key in (Action.RESTORE_BACKUP, Action.IMPORT_TEXT, Action.IMPORT_JSON,
+                    Action.IMPORT_XLSX, Action.NEW_SHEET):  # fmt: skip
+            self.actions[key].setEnabled(writable)
         for key in (Action.SAVE, Action.DUPLICATE_SHEET, Action.DELETE_SHEET):
-            self.actions[key].setEnabled(has_sheet)
+            self.actions[key].setEnabled(has_sheet and writable)
         self.actions[Action.UNDO].setEnabled(self.undo_group.canUndo())
         self.actions[Action.REDO].setEnabled(self.undo_group.canRedo())
 
@@ -1140,6 +1257,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.store.close()
             self.store = None
+        self._release_lock()
         event.accept()
 
 

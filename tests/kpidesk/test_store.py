@@ -6,9 +6,11 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +23,15 @@ from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summar
 from kpidesk.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
+    BusyError,
+    DiskFullError,
     DuplicateSheetError,
     HistoryEntry,
     NewerVersionError,
     NotABookError,
     NotFoundError,
+    ReadOnlyError,
+    ReadOnlyFileError,
     StaleRevisionError,
     Store,
     StoreError,
@@ -1167,3 +1173,416 @@ def test_import_refuses_sheets_changed_since_they_were_compared(store: Store) ->
         store.import_sheets([make_sheet(no="1")], replace=True, expected_revisions={(2020, "1"): 0})
     store.import_sheets([changed], replace=True, expected_revisions={(2020, "1"): saved.revision})
     assert store.find_sheet(2020, "1").title == "取り込む側"
+
+
+# --- read-only books ----------------------------------------------------------------
+
+
+def folder_state(path: Path) -> tuple[str, list[str]]:
+    """The book's hash and the names beside it."""
+    return sha256(path), sorted(p.name for p in path.parent.iterdir())
+
+
+def test_a_read_only_book_reads_and_refuses_every_write_untouched(book_path: Path) -> None:
+    before = folder_state(book_path)
+
+    with Store.open(book_path, read_only=True) as book:
+        assert book.read_only
+        assert "read-only" in repr(book)
+        assert book.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
+        assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
+        assert len(book.list_summaries()) == 3
+        sheet = book.find_sheet(2020, "9")
+        assert sheet is not None
+        statements: list[str] = []
+        book._db.conn.set_trace_callback(statements.append)
+
+        writes = [
+            lambda: book.save_sheet(dataclasses.replace(sheet, title="変更")),
+            lambda: book.save_sheet(make_sheet("99")),
+            lambda: book.save_sheet(make_sheet("")),  # refused as read-only before as invalid
+            lambda: book.import_sheets([make_sheet("50")]),
+            lambda: book.import_sheets([make_sheet("9")], replace=True),
+            lambda: book.delete_sheet(sheet.id or 0),
+        ]
+        for write in writes:
+            with pytest.raises(ReadOnlyError) as caught:
+                write()
+            assert "読み取り専用で開いているため保存できません" in str(caught.value)
+        assert statements == []  # SQLite was not asked to do anything
+        assert book.count_sheets() == 3
+
+    assert folder_state(book_path) == before
+    assert leftovers(book_path) == []
+    with Store.open(book_path) as book:
+        assert not book.read_only
+
+
+def test_a_read_only_book_can_be_copied(book_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "コピー.kpidb"
+    before = folder_state(book_path)
+
+    with Store.open(book_path, read_only=True) as book:
+        book.backup_to(target)
+
+    with Store.open(target, create=False) as copy:
+        assert copy.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
+        copy.save_sheet(make_sheet("11"))
+    assert sha256(book_path) == before[0]
+
+
+def test_a_read_only_book_is_read_while_someone_else_saves(book_path: Path) -> None:
+    with Store.open(book_path) as writer, Store.open(book_path, read_only=True) as reader:
+        sheet = writer.find_sheet(2020, "9")
+        assert sheet is not None
+        writer.save_sheet(dataclasses.replace(sheet, title="別の人の変更"))
+        assert reader.find_sheet(2020, "9").title == "別の人の変更"
+        with raw(book_path) as other:
+            other.execute("BEGIN IMMEDIATE")  # a save in progress does not stop reading
+            other.execute("UPDATE sheets SET title = 'まだ保存中' WHERE no = '9'")
+            assert reader.find_sheet(2020, "9").title == "別の人の変更"
+            other.execute("ROLLBACK")
+
+
+def test_read_only_never_creates_a_book(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path / "missing.kpidb", read_only=True)
+
+    assert "ありません" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_book_is_not_migrated_when_opened_read_only(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "old.kpidb"
+    make_old_book(path, make_sheet(), version=version)
+    before = folder_state(path)
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(path, read_only=True)
+
+    assert f"古い形式（形式 {version}）" in str(caught.value)
+    assert "一度開く" in str(caught.value)
+    assert folder_state(path) == before
+    assert pragma(path, "user_version") == version
+
+
+def test_an_empty_sqlite_file_is_not_initialised_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    with raw(path) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("DROP TABLE t")
+    before = folder_state(path)
+
+    with pytest.raises(StoreError, match="読み取り専用では開けません"):
+        Store.open(path, read_only=True)
+
+    assert folder_state(path) == before
+
+
+def test_read_only_refuses_what_a_normal_open_refuses(tmp_path: Path) -> None:
+    text = tmp_path / "notes.kpidb"
+    text.write_text("メモ", encoding="utf-8")
+    future = tmp_path / "future.kpidb"
+    with raw(future) as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.execute("CREATE TABLE sheets (id INTEGER PRIMARY KEY)")
+    before = {p.name: sha256(p) for p in tmp_path.iterdir()}
+
+    with pytest.raises(NotABookError):
+        Store.open(text, read_only=True)
+    with pytest.raises(NewerVersionError):
+        Store.open(future, read_only=True)
+
+    assert {p.name: sha256(p) for p in tmp_path.iterdir()} == before
+
+
+def test_a_wal_book_is_read_only_without_leaving_files(book_path: Path) -> None:
+    with raw(book_path) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+    before = folder_state(book_path)
+
+    with Store.open(book_path, read_only=True) as book:
+        assert book.count_sheets() == 3
+
+    assert folder_state(book_path) == before
+    assert pragma(book_path, "journal_mode") == "wal"  # not switched back: nothing written
+
+
+def crashed_copy(book_path: Path) -> Path:
+    """A copy of the book with a save cut off half-way (a hot journal beside it)."""
+    crashed = book_path.with_name("crashed.kpidb")
+    with raw(book_path) as connection:
+        connection.execute("PRAGMA cache_size = 2")
+        connection.execute("BEGIN")
+        connection.execute("UPDATE sheets SET title = 'half-written' || title")
+        connection.execute("UPDATE sheets SET data = data || data")
+        shutil.copyfile(book_path, crashed)
+        shutil.copyfile(f"{book_path}-journal", f"{crashed}-journal")
+        connection.execute("ROLLBACK")
+    return crashed
+
+
+def test_a_book_with_an_unfinished_save_is_not_opened_read_only(book_path: Path) -> None:
+    crashed = crashed_copy(book_path)
+    before = folder_state(crashed)
+    journal = sha256(Path(f"{crashed}-journal"))
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(crashed, read_only=True)
+
+    assert "途中で終わったまま" in str(caught.value)
+    assert folder_state(crashed) == before
+    assert sha256(Path(f"{crashed}-journal")) == journal
+
+
+# --- files that cannot be written ---------------------------------------------------
+
+
+def refuse_writing(monkeypatch: pytest.MonkeyPatch, *refused: Path) -> None:
+    """Make ``os.access(path, os.W_OK)`` false for these paths.
+
+    Tests run as root in CI, where ``chmod 0444`` does not stop writing.
+    """
+    real_access = os.access
+    names = {os.fspath(path.absolute()) for path in refused}
+
+    def access(path: str | os.PathLike[str], mode: int, **kwargs: object) -> bool:
+        if mode & os.W_OK and os.fspath(Path(path).absolute()) in names:
+            return False
+        return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.os, "access", access)
+
+
+def test_a_read_only_file_is_refused_with_the_offer_to_open_it_read_only(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse_writing(monkeypatch, book_path)
+
+    error = assert_refused_untouched(book_path, ReadOnlyFileError, "書き込みできません")
+
+    assert str(error) == (
+        "このファイルは書き込みできません（読み取り専用）。読み取り専用で開きますか"
+    )
+    assert isinstance(error, ReadOnlyFileError) and not error.folder
+    before = folder_state(book_path)
+    with Store.open(book_path, read_only=True) as book:
+        assert book.count_sheets() == 3
+    assert folder_state(book_path) == before
+
+
+def test_a_book_in_a_read_only_folder_is_refused(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse_writing(monkeypatch, book_path.parent)
+
+    error = assert_refused_untouched(book_path, ReadOnlyFileError, "フォルダに書き込みできません")
+
+    assert isinstance(error, ReadOnlyFileError) and error.folder
+    assert "読み取り専用で開きますか" in str(error)
+    with Store.open(book_path, read_only=True) as book:
+        assert book.count_sheets() == 3
+
+
+def test_a_new_book_in_a_read_only_folder_is_not_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse_writing(monkeypatch, tmp_path)
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path / "new.kpidb")
+
+    assert "保存先のフォルダに書き込みできません" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_read_only_file_says_it_is_damaged_first(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book_path.write_bytes(book_path.read_bytes()[:4096])
+    refuse_writing(monkeypatch, book_path)
+
+    assert_refused_untouched(book_path, NotABookError, "壊れて")
+
+
+# --- damaged pages (PRAGMA quick_check) --------------------------------------------
+
+PAGE_SIZE = 4096
+
+
+def a_leaf_page(path: Path, table: str) -> int:
+    """The number of the right-most leaf page of a table whose root is an interior page."""
+    with raw(path) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        [root] = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", [table]
+        ).fetchone()
+    page = path.read_bytes()[(root - 1) * PAGE_SIZE : root * PAGE_SIZE]
+    assert page[0] == 0x05  # an interior table page: its rows are on other pages
+    return int.from_bytes(page[8:12], "big")  # the right-most child
+
+
+@pytest.fixture
+def big_book(tmp_path: Path) -> Path:
+    """A closed book of 40 sheets, so that each table spans many pages."""
+    path = tmp_path / "big.kpidb"
+    with Store.open(path) as book:
+        book.import_sheets([make_sheet(str(number)) for number in range(1, 41)])
+    return path
+
+
+@pytest.mark.parametrize("table", ["sheets", "history"])
+@pytest.mark.parametrize(
+    ("offset", "junk"),
+    [(8, b"\xff" * 16), (0, b"\x00" * 512)],
+    ids=["cell-pointers", "torn-sector"],
+)
+def test_a_book_with_a_damaged_page_is_refused_unchanged(
+    big_book: Path, table: str, offset: int, junk: bytes
+) -> None:
+    leaf = a_leaf_page(big_book, table)
+    assert leaf > 2
+    data = bytearray(big_book.read_bytes())
+    start = (leaf - 1) * PAGE_SIZE + offset
+    data[start : start + len(junk)] = junk
+    big_book.write_bytes(bytes(data))
+    # The header is intact and the cheap checks pass: only quick_check notices.
+    assert pragma(big_book, "user_version") == SCHEMA_VERSION
+    assert pragma(big_book, "application_id") == APPLICATION_ID
+    with raw(big_book) as connection:
+        assert connection.execute("SELECT count(*) FROM sheets").fetchone()[0] == 40
+
+    assert_refused_untouched(big_book, NotABookError, "壊れて", "バックアップ")
+    before = folder_state(big_book)
+    with pytest.raises(NotABookError):
+        Store.open(big_book, read_only=True)
+    with pytest.raises(NotABookError):
+        Store.peek_sheet_count(big_book)
+    assert folder_state(big_book) == before
+
+
+def test_a_book_recovered_from_an_unfinished_save_is_checked_again(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed = crashed_copy(book_path)
+    checked: list[bool] = []
+    real_quick_check = store_module._quick_check
+
+    def spy(connection: sqlite3.Connection) -> None:
+        checked.append(connection.in_transaction)
+        real_quick_check(connection)
+
+    monkeypatch.setattr(store_module, "_quick_check", spy)
+
+    with Store.open(crashed) as book:
+        assert book.count_sheets() == 3
+
+    # The read-only check stopped at the hot journal; the read-write
+    # connection checked the book once it had rolled the save back.
+    assert checked == [False]
+    assert leftovers(crashed) == []
+
+
+# --- busy and full ------------------------------------------------------------------
+
+
+def test_a_save_while_someone_else_saves_waits_then_says_try_again(book_path: Path) -> None:
+    with Store.open(book_path, busy_timeout=0.2) as book, raw(book_path) as other:
+        sheet = book.find_sheet(2020, "9")
+        assert sheet is not None
+        other.execute("BEGIN IMMEDIATE")  # someone else's save holds the write lock
+        before = sha256(book_path)
+
+        started = time.monotonic()
+        with pytest.raises(BusyError) as caught:
+            book.save_sheet(dataclasses.replace(sheet, title="保存できない"))
+        waited = time.monotonic() - started
+
+        assert 0.15 <= waited < 5  # SQLite retried for the busy timeout, not 5 s
+        message = str(caught.value)
+        assert "ほかの人" in message and "保存中" in message
+        assert "しばらくしてからもう一度保存してください" in message
+        with pytest.raises(BusyError):
+            book.import_sheets([make_sheet("11")])
+        with pytest.raises(BusyError):
+            book.delete_sheet(sheet.id or 0)
+        assert sha256(book_path) == before
+        other.execute("ROLLBACK")
+
+        assert book.save_sheet(dataclasses.replace(sheet, title="保存できた")).revision == 2
+        assert book.count_sheets() == 3
+
+
+def test_a_read_while_someone_else_commits_says_try_again(book_path: Path) -> None:
+    with Store.open(book_path, busy_timeout=0.1) as book, raw(book_path) as other:
+        other.execute("BEGIN EXCLUSIVE")  # a commit in progress keeps readers out
+
+        with pytest.raises(BusyError) as caught:
+            book.count_sheets()
+
+        assert "読み込めませんでした" in str(caught.value)
+        other.execute("ROLLBACK")
+        assert book.count_sheets() == 3
+
+
+def test_the_busy_timeout_defaults_to_the_module_setting(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    with Store.open(book_path) as book, raw(book_path) as other:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(BusyError):
+            book.save_sheet(make_sheet("11"))
+        assert time.monotonic() - started < 3
+        other.execute("ROLLBACK")
+
+
+def big_sheet(no: str) -> Sheet:
+    """A sheet whose bullets need many new pages."""
+    return make_sheet(no, efforts=tuple(f"{n}: {FRAUD_BULLET * 20}" for n in range(40)))
+
+
+@contextlib.contextmanager
+def disk_full(book: Store) -> Iterator[None]:
+    """Let the book grow by no page (SQLite then fails as on a full disk)."""
+    conn = book._db.conn
+    page_count = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {page_count}")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA max_page_count = 4294967294")
+
+
+def test_a_save_on_a_full_disk_is_refused_and_the_book_is_unchanged(book_path: Path) -> None:
+    with Store.open(book_path) as book:
+        sheet = book.find_sheet(2020, "9")
+        assert sheet is not None
+        before_sheets = book.list_sheets()
+        before_hash = sha256(book_path)
+
+        with disk_full(book):
+            with pytest.raises(DiskFullError) as caught:
+                book.save_sheet(big_sheet("11"))
+            assert "ディスクの空きが足りないため保存できません" in str(caught.value)
+            with pytest.raises(DiskFullError):
+                book.save_sheet(dataclasses.replace(big_sheet("9"), id=sheet.id, revision=1))
+            with pytest.raises(DiskFullError):
+                book.import_sheets([big_sheet(str(n)) for n in range(40, 50)])
+
+            assert book.list_sheets() == before_sheets
+            assert [e.revision for e in book.history(sheet.id or 0)] == [1]
+            assert not book._db.conn.in_transaction
+        assert sha256(book_path) == before_hash
+        assert leftovers(book_path) == []
+
+        # With room again, the same save goes through.
+        saved = book.save_sheet(big_sheet("11"))
+        assert book.get_sheet(saved.id or 0) == big_sheet("11")
+
+    with Store.open(book_path) as book:
+        assert book.count_sheets() == 4
+        assert book.find_sheet(2020, "9") == make_sheet()

@@ -1049,3 +1049,52 @@ def test_discarded_drafts_are_gone(window: MainWindow, answers) -> None:
     assert window.offer_drafts() == 0
     assert recovery.list_drafts() == []
     assert window.store.find_sheet(2020, "10").title != "要らない下書き"
+
+
+def test_a_book_someone_else_has_open_opens_read_only(
+    make_window, answers, demo_book: Path, monkeypatch
+) -> None:
+    import json
+
+    from kpidesk import lock
+
+    holder = lock.BookLock.acquire(demo_book)
+    data = json.loads(lock.lock_path(demo_book).read_text(encoding="utf-8"))
+    data.update(user="yamada", computer="PC-ANOTHER")
+    lock.lock_path(demo_book).write_text(json.dumps(data), encoding="utf-8")
+    first = make_window(demo_book)  # the fixture opens without asking
+    first.set_store(None)
+    before = demo_book.read_bytes()
+
+    answers.choose_answer = 0  # 読み取り専用で開く
+    assert first.open_book(demo_book)
+    assert "yamada" in answers.asked[-1] and "PC-ANOTHER" in answers.asked[-1]
+    assert first.store.read_only
+    assert first.windowTitle().startswith("見本 ブック.kpidb（読み取り専用）")
+    assert not first.actions[Action.SAVE].isEnabled()
+    assert first.form.edits["title"].isReadOnly()
+    assert len(shown_nos(first)) == 15
+    first.set_store(None)
+    assert demo_book.read_bytes() == before
+    del holder
+
+
+def test_a_stale_lock_can_be_taken_over(window: MainWindow, answers, demo_book: Path) -> None:
+    import json
+
+    from kpidesk import lock
+
+    window.set_store(None)
+    lock.lock_path(demo_book).write_text(
+        json.dumps({
+            "user": "crashed", "computer": lock.this_computer(), "pid": 999999,
+            "since": "2026-01-01T09:00:00", "heartbeat": "2026-01-01T09:00:00",
+        }),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert window.open_book(demo_book)
+    assert "異常終了" in answers.infos[-1] and "crashed" in answers.infos[-1]
+    assert not window.store.read_only
+    assert lock.read_lock(demo_book).pid != 999999  # ours now
+    window.close()
+    assert lock.read_lock(demo_book) is None  # released on close
