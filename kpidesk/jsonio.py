@@ -180,6 +180,13 @@ def loads(text: str) -> list[Sheet]:
         ) from None
     except RecursionError:
         raise JsonFormatError("JSONの入れ子が深すぎて読めません") from None
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate escape ("\ud800") parses as JSON but is no character.
+        raise JsonFormatError(
+            "JSONに文字として使えないもの（対になっていないサロゲート）があります"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise JsonFormatError(f'KPI Desk のJSON（"format": "{FORMAT_NAME}"）ではありません')
     version = document.get("version")

@@ -200,6 +200,8 @@ def _newest_reported_year(drafts: list[_Draft]) -> int:
 
 
 def _build(draft: _Draft, report_year: int, problems: list[Problem]) -> Sheet | None:
+    if not draft.no:
+        return None  # its missing number is already reported
     if draft.columns is None:
         problems.append(
             Problem(

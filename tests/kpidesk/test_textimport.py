@@ -314,3 +314,14 @@ def test_wrapped_paragraph_lines_join_their_bullet() -> None:
 )
 def test_split_baseline(cell: str, expected: tuple[str, str]) -> None:
     assert textimport.split_baseline(cell) == expected
+
+
+def test_a_sheet_whose_no_never_comes_is_reported_not_returned() -> None:
+    text = (
+        "No\t観光振興課\n刑法犯認知件数\t\n\t戦略策定時 実績値 (R1)\tR2実績値\t目標値 (R5)\n"
+        "単年\t6,498 件/年\t5,081\t前年比減\n"
+        "No 2\t課\nKPI\n\t戦略策定時実績値 (R1)\tR2実績値\t目標値 (R5)\n単年\t1 件\t2\t3\n"
+    )
+    result = textimport.parse(text)
+    assert [sheet.no for sheet in result.sheets] == ["2"]
+    assert any("No の番号がありません" in problem.reason for problem in result.problems)
