@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 SEED_TEXT = REPO.parent / "shared" / "kpi_sheets_kumamoto_r2.txt"
 SAMPLE_TEXT = REPO / "resources" / "samples" / "kpi_sheets_kumamoto_r2.txt"
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace: PDF extraction breaks lines where the layout wrapped."""
+    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(autouse=True)

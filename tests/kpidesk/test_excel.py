@@ -23,13 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, excel, jsonio, samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from tests.conftest import REPO
+from tests.conftest import REPO, squash
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")

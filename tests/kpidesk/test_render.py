@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
 from pathlib import Path
 
 import pdfplumber
@@ -13,11 +12,7 @@ import pytest
 from kpidesk import render, samples
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.render import FlowLine
-
-
-def squash(text: str) -> str:
-    """Text without any whitespace: PDF extraction breaks lines where the layout wrapped."""
-    return re.sub(r"\s+", "", text)
+from tests.conftest import squash
 
 
 @pytest.fixture(scope="module")
