@@ -60,17 +60,23 @@ import platform
 import pstats
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
-import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import openpyxl
 
+from bench._common import (
+    append_section,
+    commit_with_changes,
+    cpu_model,
+    load_average,
+    markdown_table,
+    now_stamp,
+    text_table,
+)
 from bench.make_book import make_sheets
 from kpidesk import excel, jsonio
 from kpidesk.model import Sheet, sheet_sort_key
@@ -159,71 +165,11 @@ def table_rows(figures: list[Figure]) -> list[list[str]]:
     return rows
 
 
-def _width(text: str) -> int:
-    """Terminal columns of ``text`` (full-width characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "FW" else 1 for char in text)
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain table for the terminal."""
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        pairs = zip(cells, widths, strict=True)
-        return "  ".join(cell + " " * (width - _width(cell)) for cell, width in pairs).rstrip()
-
-    return "\n".join([line(header), line(["-" * width for width in widths]), *map(line, rows)])
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
 # --- the machine --------------------------------------------------------------
 
 
-def _git(*args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip()
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "?"
-
-
 def machine_facts() -> dict[str, str]:
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = [
-        line.split(None, 1)[-1]
-        for line in _git(
-            "status", "--porcelain", "--", "kpidesk", "resources", "main.py"
-        ).splitlines()
-        if line.strip()
-    ]
-    if dirty:
-        shown = ", ".join(dirty[:6]) + (", …" if len(dirty) > 6 else "")
-        commit += f" (with uncommitted changes: {shown})"
+    commit = commit_with_changes("kpidesk", "resources", "main.py")
     try:
         import lxml  # noqa: F401 - openpyxl writes and reads faster with it
 
@@ -235,7 +181,7 @@ def machine_facts() -> dict[str, str]:
         "python": platform.python_version(),
         "openpyxl": f"openpyxl {openpyxl.__version__} ({xml})",
         "cpus": str(os.cpu_count()),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "os": platform.platform(),
         "load": load_average(),
     }
@@ -460,8 +406,7 @@ Figures of the scripts in `bench/` (see `bench/README.md`), newest last.
 
 
 def append_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else RESULTS_INTRO
-    RESULTS.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    append_section(section, RESULTS_INTRO, RESULTS)
 
 
 def verdicts(results: list[SizeResult]) -> list[str]:
@@ -507,8 +452,7 @@ def report(
     command = " ".join([".venv/bin/python", "bench/bench_excel.py", *sys.argv[1:]])
     section = "\n".join(
         [
-            f"## {datetime.now().strftime('%Y-%m-%d %H:%M')} — Excel export and import — "
-            f"commit {facts['commit']}",
+            f"## {now_stamp()} — Excel export and import — commit {facts['commit']}",
             "",
             f"- Command: `{command}` (`bench/bench_excel.py`, see `bench/README.md`)",
             f"- Machine: {machine}",

@@ -73,9 +73,19 @@ import statistics
 import subprocess
 import tempfile
 import time
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+
+from bench._common import (
+    append_section,
+    cpu_model,
+    load_average,
+    markdown_table,
+    now_stamp,
+    qt_versions,
+    run_text,
+    short_commit,
+    text_table,
+)
 
 BENCH = REPO / "bench"
 MAKE_BOOK = BENCH / "make_book.py"
@@ -169,73 +179,25 @@ def table_rows(figures: list[Figure]) -> list[list[str]]:
     return rows
 
 
-def _width(text: str) -> int:
-    """Terminal columns of ``text`` (full-width characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "FW" else 1 for char in text)
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain table for the terminal."""
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        pairs = zip(cells, widths, strict=True)
-        return "  ".join(cell + " " * (width - _width(cell)) for cell, width in pairs).rstrip()
-
-    return "\n".join([line(header), line(["-" * width for width in widths]), *map(line, rows)])
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
 # --- the machine --------------------------------------------------------------
 
 
 def _run_text(command: list[str], cwd: Path = REPO) -> str:
-    try:
-        done = subprocess.run(
-            command, cwd=cwd, capture_output=True, text=True, check=True, timeout=60
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip()
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _load() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "?"
+    return run_text(command, cwd=cwd, timeout=60)
 
 
 def machine_facts() -> dict[str, str]:
-    import PySide6
-    from PySide6.QtCore import qVersion
-
-    commit = _run_text(["git", "rev-parse", "--short", "HEAD"]) or "unknown"
+    commit = short_commit(timeout=60)
     dirty = _run_text(["git", "status", "--porcelain", "--", "kpidesk", "main.py"])
     return {
         "commit": commit + (" (with uncommitted changes in kpidesk/ or main.py)" if dirty else ""),
         "python": platform.python_version(),
-        "qt": f"PySide6 {PySide6.__version__}, Qt {qVersion()}",
+        "qt": qt_versions(),
         "cpus": str(os.cpu_count()),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "os": platform.platform(),
         "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
-        "load": _load(),
+        "load": load_average(),
     }
 
 
@@ -625,8 +587,7 @@ Figures of the scripts in `bench/` (see `bench/README.md`), newest last.
 
 
 def append_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else RESULTS_INTRO
-    RESULTS.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    append_section(section, RESULTS_INTRO, RESULTS)
 
 
 WORKBOOK_NOTE = (
@@ -689,8 +650,7 @@ def report(
     command = " ".join([".venv/bin/python", "bench/bench_pdf.py", *sys.argv[1:]])
     section = "\n".join(
         [
-            f"## {datetime.now().strftime('%Y-%m-%d %H:%M')} — PDF export — commit "
-            f"{facts['commit']}",
+            f"## {now_stamp()} — PDF export — commit {facts['commit']}",
             "",
             f"- Command: `{command}` (`bench/bench_pdf.py`, see `bench/README.md`)",
             f"- Machine: {machine}",

@@ -68,17 +68,24 @@ import statistics
 import subprocess
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 
-import PySide6
-from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler, qVersion
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from bench._common import (
+    append_section,
+    cpu_model,
+    git,
+    markdown_table,
+    now_stamp,
+    qt_versions,
+    short_commit,
+    text_table,
+)
 from kpidesk import samples
 from kpidesk.store import Store
 from ui.dialogs import messages
@@ -159,60 +166,18 @@ def table_rows(figures: list[Figure]) -> list[list[str]]:
 TABLE_HEADER = ["figure", "runs", "median ms", "min ms", "max ms", "target ms", "result"]
 
 
-def _width(text: str) -> int:
-    """Terminal columns of ``text`` (full-width characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "FW" else 1 for char in text)
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain table for the terminal."""
-    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        pairs = zip(cells, widths, strict=True)
-        return "  ".join(cell + " " * (width - _width(cell)) for cell, width in pairs).rstrip()
-
-    return "\n".join([line(header), line(["-" * width for width in widths]), *map(line, rows)])
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
 # --- the machine --------------------------------------------------------------
 
 
-def _git(*args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip()
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_facts() -> dict[str, str]:
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = _git("status", "--porcelain", "--", "ui", "kpidesk", "main.py")
+    commit = short_commit()
+    dirty = git("status", "--porcelain", "--", "ui", "kpidesk", "main.py")
     return {
         "commit": commit + (" (with uncommitted changes in ui/ or kpidesk/)" if dirty else ""),
         "python": platform.python_version(),
-        "qt": f"PySide6 {PySide6.__version__}, Qt {qVersion()}",
+        "qt": qt_versions(),
         "cpus": str(os.cpu_count()),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "os": platform.platform(),
         "qpa": os.environ.get("QT_QPA_PLATFORM", ""),
     }
@@ -537,7 +502,7 @@ def report(
     command = " ".join([".venv/bin/python", "bench/bench_window.py", *sys.argv[1:]])
     section = "\n".join(
         [
-            f"## {datetime.now().strftime('%Y-%m-%d %H:%M')} — commit {facts['commit']}",
+            f"## {now_stamp()} — commit {facts['commit']}",
             "",
             f"- Command: `{command}`",
             f"- Machine: {machine}",
@@ -568,8 +533,7 @@ ms per keystroke, save ≤ 20 ms.
 
 
 def append_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else RESULTS_INTRO
-    RESULTS.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    append_section(section, RESULTS_INTRO, RESULTS)
 
 
 # --- main ---------------------------------------------------------------------

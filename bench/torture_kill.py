@@ -80,9 +80,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import quote
 
+from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
 from kpidesk import jsonio
 from kpidesk.model import Cell, Sheet
 from kpidesk.store import Store, StoreError
@@ -571,42 +571,13 @@ def run_torture(
 # --- the report --------------------------------------------------------------------
 
 
-def _git(*args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip()
-
-
 def _commit() -> str:
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = [
-        line.split(None, 1)[-1]
-        for line in _git("status", "--porcelain", "--", "kpidesk", "main.py").splitlines()
-        if line.strip()
-    ]
-    if dirty:
-        shown = ", ".join(dirty[:6]) + (", …" if len(dirty) > 6 else "")
-        commit += f" (with uncommitted changes: {shown})"
-    return commit
+    return commit_with_changes("kpidesk", "main.py")
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        load = "?"
+    cpu = cpu_model()
+    load = load_average()
     return (
         f"{cpu}, {os.cpu_count()} CPUs; {platform.platform()}; Python "
         f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}; load average "
@@ -689,7 +660,7 @@ def report(result: TortureResult, args: argparse.Namespace) -> tuple[str, str]:
     book = f"a copy of {args.book}" if args.book else "the 15 sample sheets"
     section = "\n".join(
         [
-            f"## {datetime.now().strftime('%Y-%m-%d %H:%M')} — kill loop — commit {commit}",
+            f"## {now_stamp()} — kill loop — commit {commit}",
             "",
             f"- Command: `{command}` (`bench/torture_kill.py`, see `bench/README.md`)",
             f"- Machine: {machine}",
@@ -721,8 +692,7 @@ def report(result: TortureResult, args: argparse.Namespace) -> tuple[str, str]:
 
 
 def append_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8")
-    RESULTS.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    append_section(section, path=RESULTS)
 
 
 # --- main ---------------------------------------------------------------------
