@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from kpidesk.fileio import unique_path
 from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.store import Store, StoreError
 
@@ -96,11 +97,7 @@ def take_backup(
     except OSError as error:
         raise StoreError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{store.path.stem}-{stamp}-{reason}{BOOK_SUFFIX}"
-    number = 2
-    while target.exists():
-        target = folder / f"{store.path.stem}-{stamp}-{reason}-{number}{BOOK_SUFFIX}"
-        number += 1
+    target = unique_path(folder, f"{store.path.stem}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
     prune(store.path, keep)
     return target

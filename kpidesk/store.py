@@ -54,6 +54,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from kpidesk import __version__, jsonio
+from kpidesk.fileio import unique_path
 from kpidesk.model import (
     Sheet,
     SheetSummary,
@@ -837,12 +838,7 @@ class Store:
         name = f"{self.path.stem}-before-v{SCHEMA_VERSION}-{stamp}"
         try:
             folder.mkdir(exist_ok=True)
-            target = folder / f"{name}{BOOK_SUFFIX}"
-            counter = 2
-            while target.exists():
-                target = folder / f"{name}-{counter}{BOOK_SUFFIX}"
-                counter += 1
-            self._copy_to(target)
+            self._copy_to(unique_path(folder, name, BOOK_SUFFIX))
         except (OSError, sqlite3.Error) as error:
             raise StoreError(
                 f"ブックを新しい形式（{version} → {SCHEMA_VERSION}）に移す前のバックアップを"
