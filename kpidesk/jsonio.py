@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kpidesk.model import Cell, Sheet, ValueRow, sheet_sort_key
+from kpidesk.model import ROW_KINDS, TARGET_DIRECTIONS, Cell, Sheet, ValueRow, sheet_sort_key
 
 FORMAT_NAME = "kpidesk-sheets"
 FORMAT_VERSION = 1
@@ -37,20 +37,28 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
         "baseline_year": sheet.baseline_year,
         "actual_years": list(sheet.actual_years),
         "target_year": sheet.target_year,
-        "rows": [
-            {
-                "label": row.label,
-                "unit": row.unit,
-                "baseline": row.baseline.text,
-                "actuals": [cell.text for cell in row.actuals],
-                "target": row.target.text,
-            }
-            for row in sheet.rows
-        ],
+        "rows": [_row_to_dict(row) for row in sheet.rows],
         "efforts": list(sheet.efforts),
         "issues": list(sheet.issues),
         "direction": list(sheet.direction),
     }
+
+
+def _row_to_dict(row: ValueRow) -> dict[str, Any]:
+    """One value row; the hand-set direction and kind only when set, so that
+    files without them read and write back byte for byte."""
+    data: dict[str, Any] = {
+        "label": row.label,
+        "unit": row.unit,
+        "baseline": row.baseline.text,
+        "actuals": [cell.text for cell in row.actuals],
+        "target": row.target.text,
+    }
+    if row.target_direction:
+        data["target_direction"] = row.target_direction
+    if row.kind:
+        data["kind"] = row.kind
+    return data
 
 
 class _Reader:
@@ -71,6 +79,13 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(key, "文字列")
         return value
+
+    def choice(self, data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+        value = data.get(key, "")
+        if value not in allowed:
+            shown = "、".join(f'"{item}"' for item in allowed if item)
+            raise self.fail(key, f"{shown} のいずれか")
+        return str(value)
 
     def year(self, data: dict[str, Any], key: str) -> int:
         value = data.get(key)
@@ -134,6 +149,8 @@ def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
                 baseline=Cell(row_read.text(raw_row, "baseline")),
                 actuals=[Cell(text) for text in actuals],
                 target=Cell(row_read.text(raw_row, "target")),
+                target_direction=row_read.choice(raw_row, "target_direction", TARGET_DIRECTIONS),
+                kind=row_read.choice(raw_row, "kind", ROW_KINDS),
             )
         )
     no = read.text(data, "no")

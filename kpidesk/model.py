@@ -17,6 +17,13 @@ from kpidesk import eras, values
 
 DEFAULT_BASELINE_LABEL = "戦略策定時実績値"
 
+#: A value row's target direction: "" follows from base and target (or
+#: from a word target such as 前年比減), "up" and "down" are set by hand.
+TARGET_DIRECTIONS: tuple[str, ...] = ("", "up", "down")
+#: A value row's kind: "" follows from its label (累計 in it means
+#: cumulative), "single" and "cumulative" are set by hand.
+ROW_KINDS: tuple[str, ...] = ("", "single", "cumulative")
+
 #: The three text sections of the form, in order: (attribute, heading).
 TEXT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("efforts", "取組状況"),
@@ -61,6 +68,10 @@ class ValueRow:
         baseline: the value when the strategy was made.
         actuals: one cell per actual year of the sheet, in year order.
         target: the target value.
+        target_direction: "" (follows from base and target), "up" or "down";
+            see :data:`TARGET_DIRECTIONS`.
+        kind: "" (follows from the label), "single" or "cumulative"; see
+            :data:`ROW_KINDS`.
     """
 
     label: str = ""
@@ -68,6 +79,8 @@ class ValueRow:
     baseline: Cell = field(default_factory=Cell)
     actuals: list[Cell] = field(default_factory=list)
     target: Cell = field(default_factory=Cell)
+    target_direction: str = ""
+    kind: str = ""
 
     def latest_actual(self, years: list[int]) -> tuple[int, Cell] | None:
         """The newest (year, cell) with something typed, or None."""
@@ -210,6 +223,12 @@ class SheetSummary(_SheetIdentity):
         unit: the unit of that row.
         updated_at: when the sheet was last saved.
         revision: the sheet's revision in the book.
+        achievement: the achievement rate (percent, unrounded) of the row
+            ``kpidesk.evaluation.list_evaluation`` picks, or None.
+        progress: that row's progress rate, or None.
+        word_target: whether that row's target is a word (前年比減), which
+            is always ranked by its achievement rate.
+        evaluation_note: why that row has no rate (or ""), with its label.
     """
 
     id: int
@@ -223,6 +242,10 @@ class SheetSummary(_SheetIdentity):
     unit: str
     updated_at: str
     revision: int
+    achievement: Decimal | None = None
+    progress: Decimal | None = None
+    word_target: bool = False
+    evaluation_note: str = ""
 
 
 def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:

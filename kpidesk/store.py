@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -53,8 +54,9 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from kpidesk import __version__, jsonio
+from kpidesk import __version__, eras, evaluation, jsonio
 from kpidesk.fileio import unique_path
+from kpidesk.lock import this_user
 from kpidesk.model import (
     Sheet,
     SheetSummary,
@@ -65,7 +67,7 @@ from kpidesk.model import (
 )
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 #: The suggested file suffix of a book (also used for backup copies).
@@ -93,6 +95,10 @@ _SUMMARY_COLUMNS = (
     "unit",
     "updated_at",
     "revision",
+    "eval_achievement",
+    "eval_progress",
+    "eval_word",
+    "eval_reason",
 )
 _SUMMARY_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in _SUMMARY_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
@@ -243,6 +249,21 @@ class DuplicateSheetError(StoreError):
         super().__init__(message)
 
 
+class YearLockedError(StoreError):
+    """The sheet's report year is locked (after a roll-over); unlock it to change it.
+
+    Attributes:
+        year: the locked report year.
+    """
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"{eras.kanji_label(year)}の報告はロックされているため変更できません。"
+            "変更するには、先に「年度のロックを解除」してください"
+        )
+
+
 def _describe_keys(keys: Sequence[tuple[int, str]]) -> str:
     """``2020年度 No 9、No 10、2021年度 No 3`` for sorted keys."""
     parts: list[str] = []
@@ -261,11 +282,13 @@ class HistoryEntry:
         revision: the revision this save gave the sheet.
         saved_at: when it was saved (ISO 8601 local time, seconds).
         sheet: the sheet as saved, with ``id``, ``revision`` and ``updated_at`` set.
+        saved_by: the login name of who saved it ("" before schema 4).
     """
 
     revision: int
     saved_at: str
     sheet: Sheet
+    saved_by: str = ""
 
 
 # --- schema -------------------------------------------------------------------
@@ -365,12 +388,49 @@ def _migrate_3(db: Database) -> None:
     )
 
 
+def _migrate_4(db: Database) -> None:
+    """Version 4: who saved each version, and each sheet's rates for the list.
+
+    The rates (``kpidesk.evaluation.list_evaluation``) are kept unrounded as
+    text, so that the list ranks thousands of sheets without reading their
+    JSON whatever thresholds and rounding the book is later given. Rows
+    whose JSON cannot be read keep the empty defaults, as in version 3.
+    """
+    for statement in (
+        "ALTER TABLE history ADD COLUMN saved_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN eval_achievement TEXT",
+        "ALTER TABLE sheets ADD COLUMN eval_progress TEXT",
+        "ALTER TABLE sheets ADD COLUMN eval_word INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sheets ADD COLUMN eval_reason TEXT NOT NULL DEFAULT ''",
+    ):
+        db.execute(statement)
+    updates: list[tuple[Any, ...]] = []
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        try:
+            sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+        except (ValueError, TypeError, RecursionError):
+            continue
+        columns = _evaluation_columns(sheet)
+        updates.append((*columns.values(), int(sheet_id)))
+    db.conn.executemany(
+        "UPDATE sheets SET eval_achievement = ?, eval_progress = ?, eval_word = ?,"
+        " eval_reason = ? WHERE id = ?",
+        updates,
+    )
+
+
 #: The schema changes in order; running 1..N on an empty file gives version N.
 _MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migrate_1,
     2: _migrate_2,
     3: _migrate_3,
+    4: _migrate_4,
 }
+
+#: Keys of the book's settings in the ``meta`` table.
+_META_EVALUATION = "evaluation"
+_META_PRINT_CHART = "print_chart"
+_META_LOCKED_YEARS = "locked_years"
 
 
 # --- opening ------------------------------------------------------------------
@@ -640,6 +700,8 @@ class Store:
         self._db = Database(connection, execute_plugins=False)
         self._closed = False
         self._read_only = read_only
+        #: Who saves: the login name written beside each version in the history.
+        self.user = this_user()
 
     @property
     def read_only(self) -> bool:
@@ -1031,14 +1093,93 @@ class Store:
         """
         with _sqlite_errors():
             rows = self._db.execute(
-                "SELECT revision, saved_at, data FROM history WHERE sheet_id = ?"
+                "SELECT revision, saved_at, data, saved_by FROM history WHERE sheet_id = ?"
                 " ORDER BY revision DESC",
                 [sheet_id],
             ).fetchall()
         return [
-            HistoryEntry(revision, saved_at, _load(sheet_id, revision, saved_at, data))
-            for revision, saved_at, data in rows
+            HistoryEntry(
+                revision, saved_at, _load(sheet_id, revision, saved_at, data), str(saved_by)
+            )
+            for revision, saved_at, data, saved_by in rows
         ]
+
+    # --- the book's settings
+
+    def evaluation_settings(self) -> evaluation.EvaluationSettings:
+        """The book's rank scheme (the default A/B/C/D one when never set or unreadable)."""
+        text = self._meta(_META_EVALUATION)
+        if text is None:
+            return evaluation.EvaluationSettings()
+        try:
+            return evaluation.EvaluationSettings.from_dict(json.loads(text))
+        except ValueError:
+            return evaluation.EvaluationSettings()
+
+    def set_evaluation_settings(self, settings: evaluation.EvaluationSettings) -> None:
+        """Keep a new rank scheme in the book (one transaction).
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(_META_EVALUATION, json.dumps(settings.to_dict(), ensure_ascii=False))
+
+    def print_chart(self) -> bool:
+        """Whether PDFs and prints of this book carry each sheet's trend chart."""
+        return self._meta(_META_PRINT_CHART) == "1"
+
+    def set_print_chart(self, on: bool) -> None:
+        """Turn the trend chart on printed pages on or off for this book.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(_META_PRINT_CHART, "1" if on else "0")
+
+    def locked_years(self) -> set[int]:
+        """The report years whose sheets cannot be changed until unlocked."""
+        text = self._meta(_META_LOCKED_YEARS)
+        try:
+            years = json.loads(text) if text else []
+        except ValueError:
+            return set()
+        return {int(year) for year in years if isinstance(year, int)}
+
+    def lock_year(self, year: int) -> None:
+        """Lock a report year: its sheets can no longer be saved, imported over or deleted.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(_META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {year})))
+
+    def unlock_year(self, year: int) -> None:
+        """Lift the lock of a report year on purpose.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(_META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() - {year})))
+
+    def _meta(self, key: str) -> str | None:
+        with _sqlite_errors():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._check_writable()
+        with _sqlite_errors(writing=True), self._transaction():
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def _check_unlocked(self, years: set[int]) -> None:
+        """Raise YearLockedError for the first locked year among ``years`` (in a transaction)."""
+        locked = sorted(years & self.locked_years())
+        if locked:
+            raise YearLockedError(locked[0])
 
     # --- writing
 
@@ -1066,6 +1207,7 @@ class Store:
         stored, data = _stored_form(sheet)
         now = _now()
         with _sqlite_errors(writing=True), self._transaction():
+            self._check_unlocked({sheet.report_year, *self._stored_years([sheet.id])})
             if sheet.id is None:
                 if self._id_of(sheet.key) is not None:
                     raise DuplicateSheetError([sheet.key])
@@ -1132,6 +1274,7 @@ class Store:
                     "SELECT id, report_year, no, revision FROM sheets"
                 )
             }
+            self._check_unlocked({year for year, _ in counts})
             clashes = [key for key in counts if key in existing]
             if clashes and not replace:
                 raise DuplicateSheetError(clashes)
@@ -1160,6 +1303,7 @@ class Store:
         """
         self._check_writable()
         with _sqlite_errors(writing=True), self._transaction():
+            self._check_unlocked(self._stored_years([sheet_id]))
             cursor = self._db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id])
             if cursor.rowcount == 0:
                 raise NotFoundError(sheet_id)
@@ -1225,6 +1369,19 @@ class Store:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def _stored_years(self, sheet_ids: Sequence[int | None]) -> set[int]:
+        """The report years the book holds for these ids (unknown ids and None ignored)."""
+        years = set()
+        for sheet_id in sheet_ids:
+            if sheet_id is None:
+                continue
+            row = self._db.execute(
+                "SELECT report_year FROM sheets WHERE id = ?", [sheet_id]
+            ).fetchone()
+            if row is not None:
+                years.add(int(row[0]))
+        return years
+
     def _revision_of(self, sheet_id: int) -> int | None:
         row = self._db.execute("SELECT revision FROM sheets WHERE id = ?", [sheet_id]).fetchone()
         return None if row is None else int(row[0])
@@ -1255,6 +1412,7 @@ class Store:
                 "no": sheet.no,
                 "data": data,
                 "saved_at": now,
+                "saved_by": self.user,
             }
         )
 
@@ -1298,7 +1456,34 @@ def _columns(sheet: Sheet, data: str) -> dict[str, Any]:
         "latest_year": latest_year,
         "target_text": target_text,
         "unit": unit,
+        **_evaluation_columns(sheet),
     }
+
+
+def _evaluation_columns(sheet: Sheet) -> dict[str, Any]:
+    """The rates of :func:`kpidesk.evaluation.list_evaluation`'s row, for the list."""
+    judged = evaluation.list_evaluation(sheet)
+    if judged is None:
+        return {"eval_achievement": None, "eval_progress": None, "eval_word": 0, "eval_reason": ""}
+    reason = judged.achievement_reason if judged.achievement is None else ""
+    if reason and len(sheet.rows) > 1 and judged.label.strip():
+        reason = f"{judged.label.strip()}: {reason}"
+    return {
+        "eval_achievement": None if judged.achievement is None else str(judged.achievement),
+        "eval_progress": None if judged.progress is None else str(judged.progress),
+        "eval_word": int(judged.word_target is not None),
+        "eval_reason": reason,
+    }
+
+
+def _decimal_or_none(text: Any) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        number = Decimal(str(text))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _with_bookkeeping(sheet: Sheet, sheet_id: int, revision: int, updated_at: str) -> Sheet:
@@ -1338,6 +1523,10 @@ def _summary(row: Sequence[Any]) -> SheetSummary:
         unit,
         updated_at,
         revision,
+        eval_achievement,
+        eval_progress,
+        eval_word,
+        eval_reason,
     ) = row
     try:
         departments = json.loads(departments_json)
@@ -1359,6 +1548,10 @@ def _summary(row: Sequence[Any]) -> SheetSummary:
         unit=str(unit),
         updated_at=str(updated_at),
         revision=int(revision),
+        achievement=_decimal_or_none(eval_achievement),
+        progress=_decimal_or_none(eval_progress),
+        word_target=bool(eval_word),
+        evaluation_note=str(eval_reason or ""),
     )
 
 

@@ -12,13 +12,14 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 import kpidesk.store as store_module
-from kpidesk import jsonio
+from kpidesk import evaluation, jsonio
 from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
 from kpidesk.store import (
     APPLICATION_ID,
@@ -504,6 +505,10 @@ def summary_of(sheet: Sheet) -> SheetSummary:
     """The summary of a sheet read from the book, built from the sheet itself."""
     latest_text, latest_year, target_text, unit = summarize(sheet)
     assert sheet.id is not None
+    judged = evaluation.list_evaluation(sheet)
+    reason = "" if judged is None or judged.achievement is not None else judged.achievement_reason
+    if reason and len(sheet.rows) > 1 and judged is not None and judged.label:
+        reason = f"{judged.label}: {reason}"
     return SheetSummary(
         id=sheet.id,
         report_year=sheet.report_year,
@@ -516,6 +521,10 @@ def summary_of(sheet: Sheet) -> SheetSummary:
         unit=unit,
         updated_at=sheet.updated_at,
         revision=sheet.revision,
+        achievement=None if judged is None else judged.achievement,
+        progress=None if judged is None else judged.progress,
+        word_target=judged is not None and judged.word_target is not None,
+        evaluation_note=reason,
     )
 
 
@@ -884,7 +893,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
     assert sorted(store_module._MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -946,15 +955,39 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             unit="人",
             updated_at="2021-04-01T09:00:00",
             revision=1,
+            # Migration 4 filled in the rates: 1,204 of 1,500, a cumulative
+            # row (counted from zero), so both rates are the same.
+            achievement=Decimal(1204) / Decimal(1500) * 100,
+            progress=Decimal(1204) / Decimal(1500) * 100,
         )
         assert book.list_summaries() == [summary]
         assert book.search_ids("移住") == {sheet_id}  # the v2 index still works
         assert book.get_sheet(sheet_id) == two_row_sheet()
 
-    assert pragma(path, "user_version") == 3
+    assert pragma(path, "user_version") == SCHEMA_VERSION
     backups = list((tmp_path / "v2_backups").iterdir())
     assert [pragma(backup, "user_version") for backup in backups] == [2]
-    assert backups[0].name.startswith("v2-before-v3-")
+    assert backups[0].name.startswith(f"v2-before-v{SCHEMA_VERSION}-")
+
+
+def test_a_version_3_book_gets_rates_and_an_empty_saved_by(tmp_path: Path) -> None:
+    path = tmp_path / "v3.kpidb"
+    make_old_book(path, two_row_sheet(), version=3)
+    with raw(path) as connection:
+        connection.execute(
+            "INSERT INTO history (sheet_id, revision, report_year, no, data, saved_at)"
+            " SELECT id, 1, report_year, no, data, updated_at FROM sheets"
+        )
+
+    with Store.open(path) as book:
+        [summary] = book.list_summaries()
+        assert summary.achievement is not None
+        assert evaluation.format_rate(summary.achievement, evaluation.Rounding.HALF_UP) == "80.3%"
+        [entry] = book.history(summary.id)
+        assert entry.saved_by == ""
+        book.user = "tanaka"
+        book.save_sheet(book.get_sheet(summary.id))
+        assert [entry.saved_by for entry in book.history(summary.id)] == ["tanaka", ""]
 
 
 def test_migration_3_leaves_a_damaged_sheets_summary_empty(tmp_path: Path) -> None:
