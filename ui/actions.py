@@ -40,6 +40,12 @@ class Action(enum.Enum):
     NEW_SHEET = "new_sheet"
     DUPLICATE_SHEET = "duplicate_sheet"
     DELETE_SHEET = "delete_sheet"
+    HISTORY = "history"
+    EXPORT_SUMMARY = "export_summary"
+    EVALUATION_SETTINGS = "evaluation_settings"
+    ROLLOVER = "rollover"
+    LOCK_YEAR = "lock_year"
+    UNLOCK_YEAR = "unlock_year"
     ABOUT = "about"
 
 
@@ -114,6 +120,25 @@ _SPECS: dict[Action, _Spec] = {
         "シートを削除(&L)…", "表示中のシートを削除します", None,
         QStyle.StandardPixmap.SP_TrashIcon,
     ),
+    Action.HISTORY: _Spec(
+        "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+H",
+    ),
+    Action.EXPORT_SUMMARY: _Spec(
+        "評価一覧をExcelに書き出し(&I)…",
+        "ブック全体の最新実績・目標値・達成率・評価の一覧をExcelに書き出します",
+    ),
+    Action.EVALUATION_SETTINGS: _Spec(
+        "評価の設定(&E)…", "評価の基準（達成率・進捗率）、しきい値、記号、端数処理を設定します",
+    ),
+    Action.ROLLOVER: _Spec(
+        "年度更新(&Y)…", "今年度のシートから次の報告年度のシートを作り、今年度をロックします",
+    ),
+    Action.LOCK_YEAR: _Spec(
+        "報告年度をロック(&L)…", "表示中の報告年度のシートを変更できないようにします",
+    ),
+    Action.UNLOCK_YEAR: _Spec(
+        "報告年度のロックを解除(&U)…", "ロックした報告年度のシートを再び変更できるようにします",
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -127,11 +152,17 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.RESTORE_BACKUP, None,
         Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX, None,
         Action.EXPORT_JSON, Action.EXPORT_PDF, Action.EXPORT_XLSX, Action.EXPORT_XLSX_DEPARTMENTS,
+        Action.EXPORT_SUMMARY,
         Action.EXCEL_TEMPLATE, None,
         Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
     ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
-    ("シート(&S)", (Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET)),
+    ("シート(&S)", (
+        Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
+    )),
+    ("ブック(&K)", (
+        Action.EVALUATION_SETTINGS, None, Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR,
+    )),
     ("ヘルプ(&H)", (Action.ABOUT,)),
 )  # fmt: skip
 

@@ -1175,6 +1175,26 @@ class MainWindow(QMainWindow):
         self.open_sheet(remaining[min(position, len(remaining) - 1)] if remaining else None)
         self.statusBar().showMessage(f"No {sheet.no} を削除しました", STATUS_TIMEOUT_MS)
 
+    # --- issue 8 (filled in by its parts; each replaces its own placeholder)
+
+    def on_action_history(self) -> None:  # history part
+        raise NotImplementedError
+
+    def on_action_export_summary(self) -> None:  # summary export part
+        raise NotImplementedError
+
+    def on_action_evaluation_settings(self) -> None:  # evaluation part
+        raise NotImplementedError
+
+    def on_action_rollover(self) -> None:  # roll-over part
+        raise NotImplementedError
+
+    def on_action_lock_year(self) -> None:  # roll-over part
+        raise NotImplementedError
+
+    def on_action_unlock_year(self) -> None:  # roll-over part
+        raise NotImplementedError
+
     def on_action_about(self) -> None:
         AboutDialog(self).exec()
 
