@@ -32,6 +32,7 @@ A row that cannot be judged gives None with the reason in Japanese.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 import re
@@ -55,6 +56,16 @@ DIRECTION_NAMES: dict[str, str] = {"up": "増やす", "down": "減らす"}
 
 #: What "not judged" looks like wherever a rate or rank is printed.
 NOT_JUDGED = "—"
+
+#: Colours of the ranks, best to worst, as (text, background) in #rrggbb:
+#: green, blue, orange, red. A scheme with another number of ranks spreads
+#: over them (:func:`rank_colours`); the list, the form and Excel all use these.
+RANK_COLOURS: tuple[tuple[str, str], ...] = (
+    ("#1b5e20", "#c8e6c9"),
+    ("#0d47a1", "#bbdefb"),
+    ("#8a4b00", "#ffe0b2"),
+    ("#b71c1c", "#ffcdd2"),
+)
 
 
 class Rounding(enum.Enum):
@@ -234,11 +245,33 @@ def rank_index(label: str | None, settings: EvaluationSettings) -> int | None:
     return settings.labels.index(label)
 
 
+def rank_colours(index: int, count: int) -> tuple[str, str]:
+    """(text, background) colour of rank ``index`` (0 is best) among ``count`` ranks."""
+    last = len(RANK_COLOURS) - 1
+    if count <= 1:
+        return RANK_COLOURS[0]
+    return RANK_COLOURS[round(min(max(index, 0), count - 1) * last / (count - 1))]
+
+
 def row_kind(row: ValueRow) -> str:
     """ "single" or "cumulative": as set on the row, else 累計 in the label means cumulative."""
-    if row.kind:
-        return row.kind
-    return "cumulative" if "累計" in values.normalize_width(row.label) else "single"
+    return row.kind or automatic_kind(row.label)
+
+
+def automatic_kind(label: str) -> str:
+    """The kind a row gets when none is set: cumulative when 累計 is in its label."""
+    return "cumulative" if "累計" in values.normalize_width(label) else "single"
+
+
+def automatic_direction(row: ValueRow) -> str | None:
+    """The direction a row gets when none is set, or None when it cannot be told."""
+    return _direction(dataclasses.replace(row, target_direction=""), row_kind(row), _word(row))[0]
+
+
+def _word(row: ValueRow) -> str | None:
+    """The row's word target (前年比減 / 前年比増), or None."""
+    word = row.target.parsed.word
+    return word if word in WORD_TARGETS else None
 
 
 def _describe_missing(cell: Cell, what: str, year: int | None = None) -> str:
@@ -322,8 +355,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     row = sheet.rows[index]
     kind = row_kind(row)
     cumulative = kind == "cumulative"
-    target_word = row.target.parsed.word
-    word = target_word if target_word in WORD_TARGETS else None
+    word = _word(row)
     direction, source, direction_reason = _direction(row, kind, word)
     latest_year, latest_cell, note = _latest(sheet, row)
     latest = latest_cell.number if latest_year is not None and latest_cell else None

@@ -32,6 +32,7 @@ from kpidesk import (
     render,
     textimport,
 )
+from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -48,6 +49,7 @@ from ui.actions import Action
 from ui.dialogs import import_preview, messages
 from ui.dialogs.about import AboutDialog
 from ui.dialogs.backups import BackupDialog
+from ui.dialogs.evaluation_settings import ask_evaluation_settings
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
 from ui.dialogs.progress import Cancelled, progress
@@ -204,6 +206,9 @@ class MainWindow(QMainWindow):
         if store is not None and not store.read_only:
             self._backup(store, "open")
         self.form.set_read_only(store is not None and store.read_only)
+        self.form.set_evaluation_settings(
+            store.evaluation_settings() if store is not None else EvaluationSettings()
+        )
         self.list_panel.set_store(store)
         if store is not None and store.path is not None:
             self.book_label.setText(str(store.path))
@@ -1183,8 +1188,28 @@ class MainWindow(QMainWindow):
     def on_action_export_summary(self) -> None:  # summary export part
         raise NotImplementedError
 
-    def on_action_evaluation_settings(self) -> None:  # evaluation part
-        raise NotImplementedError
+    def on_action_evaluation_settings(self) -> None:
+        if self.store is None:
+            return
+        answer = ask_evaluation_settings(
+            self, self.store.evaluation_settings(), self.store.print_chart()
+        )
+        if answer is not None:
+            self.apply_evaluation_settings(*answer)
+
+    def apply_evaluation_settings(self, settings: EvaluationSettings, print_chart: bool) -> bool:
+        """Keep a new rank scheme and chart setting in the book, and rank everything again."""
+        if self.store is None:
+            return False
+        try:
+            self.store.set_evaluation_settings(settings)
+            self.store.set_print_chart(print_chart)
+        except StoreError as error:
+            self.tell(f"評価の設定を保存できませんでした。\n{error}", is_error=True)
+            return False
+        self.list_panel.set_evaluation_settings(settings)
+        self.form.set_evaluation_settings(settings)
+        return True
 
     def on_action_rollover(self) -> None:  # roll-over part
         raise NotImplementedError

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras
+from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import TEXT_SECTIONS, split_departments
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor
 from ui.document import SheetDocument
+from ui.evaluation_panel import EvaluationPanel
 from ui.value_table import ValueTableEditor
 
 #: Header fields edited in line edits: (attribute, label, tooltip).
@@ -81,6 +83,8 @@ class SheetForm(QScrollArea):
         grid.addWidget(self.edits["section"], 2, 1, 1, 4)
 
         self.value_table = ValueTableEditor()
+        self.evaluation = EvaluationPanel()
+        self.evaluation.rebuilt.connect(self._set_tab_order)
         self.sections = {
             attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in TEXT_SECTIONS
         }
@@ -98,6 +102,7 @@ class SheetForm(QScrollArea):
         body_layout.addLayout(grid)
         body_layout.addWidget(_rule())
         body_layout.addWidget(self.value_table)
+        body_layout.addWidget(self.evaluation)
         for editor in self.sections.values():
             body_layout.addWidget(editor)
         body_layout.addStretch(1)
@@ -126,6 +131,7 @@ class SheetForm(QScrollArea):
             value_table.remove_row_button,
             value_table.row_up_button,
             value_table.row_down_button,
+            *self.evaluation.focus_chain(),
         ]
         for section in self.sections.values():
             chain.append(section.add_button)
@@ -138,8 +144,13 @@ class SheetForm(QScrollArea):
         for edit in self.edits.values():
             edit.setReadOnly(read_only)
         self.value_table.set_read_only(read_only)
+        self.evaluation.set_read_only(read_only)
         for section in self.sections.values():
             section.set_read_only(read_only)
+
+    def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
+        """Judge the open sheet by the book's rank scheme."""
+        self.evaluation.set_settings(settings)
 
     def commit_pending_edit(self) -> None:
         """Finish any cell still being typed in (before a save or a question)."""
@@ -160,6 +171,7 @@ class SheetForm(QScrollArea):
         self.placeholder.setVisible(document is None)
         self.body.setVisible(document is not None)
         self.value_table.set_document(document)
+        self.evaluation.set_document(document)
         for editor in self.sections.values():
             editor.set_document(document)
         self._show_header()

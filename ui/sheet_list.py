@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import eras, values
+from kpidesk import eras, evaluation, values
+from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import SheetSummary, summary_sort_key
 from kpidesk.store import Store, StoreError
 
@@ -48,7 +50,8 @@ class Col(enum.IntEnum):
     TITLE = 2
     LATEST = 3
     TARGET = 4
-    UPDATED = 5
+    RANK = 5
+    UPDATED = 6
 
 
 HEADERS = {
@@ -57,6 +60,7 @@ HEADERS = {
     Col.TITLE: "KPI名",
     Col.LATEST: "最新実績",
     Col.TARGET: "目標値",
+    Col.RANK: "評価",
     Col.UPDATED: "更新日時",
 }
 
@@ -73,8 +77,36 @@ def updated_display(summary: SheetSummary) -> str:
     return summary.updated_at.replace("T", " ")[:16]
 
 
-def _sort_key(column: Col) -> Callable[[SheetSummary], Any]:
+def summary_rank(summary: SheetSummary, settings: EvaluationSettings) -> str | None:
+    """The rank the list shows for a sheet, or None when it cannot be judged."""
+    return evaluation.summary_rank(
+        summary.achievement, summary.progress, summary.word_target, settings
+    )
+
+
+def rank_tooltip(summary: SheetSummary, settings: EvaluationSettings) -> str:
+    """What the 評価 cell says on hover: the rates, or why there is no rank."""
+    if summary.achievement is None and summary.progress is None:
+        return f"評価できません: {summary.evaluation_note}" if summary.evaluation_note else ""
+    rounding = settings.rounding
+    parts = [f"達成率 {evaluation.format_rate(summary.achievement, rounding)}"]
+    if not summary.word_target:
+        parts.append(f"進捗率 {evaluation.format_rate(summary.progress, rounding)}")
+    return f"{'、'.join(parts)}（{settings.basis.label}で評価）"
+
+
+def _sort_key(
+    column: Col, settings: EvaluationSettings | None = None
+) -> Callable[[SheetSummary], Any]:
     """How a column sorts: No as a number, the others by their text, then by No."""
+    if column == Col.RANK:
+        scheme = settings or EvaluationSettings()
+
+        def by_rank(summary: SheetSummary) -> Any:
+            index = evaluation.rank_index(summary_rank(summary, scheme), scheme)
+            return (len(scheme.labels) if index is None else index, summary_sort_key(summary))
+
+        return by_rank
     if column == Col.NO:
         return summary_sort_key
     if column == Col.UPDATED:
@@ -87,7 +119,10 @@ def _sort_key(column: Col) -> Callable[[SheetSummary], Any]:
         )
     if column == Col.TARGET:
         return lambda summary: (_number_or_text(summary.target_text), summary_sort_key(summary))
-    return lambda summary: (SheetListModel.display(summary, column), summary_sort_key(summary))
+    return lambda summary: (
+        SheetListModel.display(summary, column, scheme=settings),
+        summary_sort_key(summary),
+    )
 
 
 def _number_or_text(text: str) -> tuple[int, Decimal, str]:
@@ -112,11 +147,25 @@ class SheetListModel(QAbstractTableModel):
         self._rows_by_id: dict[int, int] = {}
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self.settings = EvaluationSettings()
 
     def set_store(self, store: Store | None) -> None:
         """Show the sheets of ``store`` (None: an empty list)."""
         self._store = store
+        self.settings = store.evaluation_settings() if store is not None else EvaluationSettings()
         self.reload()
+
+    def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
+        """The book's rank scheme changed: rank (and sort) every row again."""
+        self.settings = settings
+        self.sort(self._sort_column, self._sort_order)
+        if self._summaries:
+            self.dataChanged.emit(
+                self.index(0, Col.RANK), self.index(len(self._summaries) - 1, Col.RANK)
+            )
+
+    def _key(self) -> Callable[[SheetSummary], Any]:
+        return _sort_key(self._sort_column, self.settings)
 
     def reload(self) -> None:
         """Read the summaries again from the book."""
@@ -129,7 +178,7 @@ class SheetListModel(QAbstractTableModel):
     def _sorted(self, summaries: list[SheetSummary]) -> list[SheetSummary]:
         return sorted(
             summaries,
-            key=_sort_key(self._sort_column),
+            key=self._key(),
             reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
         )
 
@@ -170,9 +219,7 @@ class SheetListModel(QAbstractTableModel):
         summary = self._store.get_summary(sheet_id)
         row = self.row_of(sheet_id)
         old = None if row is None else self._summaries[row]
-        if old is not None and _sort_key(self._sort_column)(old) == _sort_key(self._sort_column)(
-            summary
-        ):
+        if old is not None and self._key()(old) == self._key()(summary):
             assert row is not None
             self._summaries[row] = summary
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
@@ -187,7 +234,7 @@ class SheetListModel(QAbstractTableModel):
         return old
 
     def _insert_position(self, summary: SheetSummary) -> int:
-        key = _sort_key(self._sort_column)
+        key = self._key()
         new_key = key(summary)
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
         for row, other in enumerate(self._summaries):
@@ -225,7 +272,9 @@ class SheetListModel(QAbstractTableModel):
         summary = self._summaries[index.row()]
         column = Col(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(summary, column)
+            return self.display(summary, column, scheme=self.settings)
+        if column == Col.RANK:
+            return self._rank_data(summary, role)
         if role == Qt.ItemDataRole.ToolTipRole and column in (Col.TITLE, Col.DEPARTMENTS):
             return self.display(summary, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Col.LATEST, Col.TARGET):
@@ -236,9 +285,30 @@ class SheetListModel(QAbstractTableModel):
             return summary
         return None
 
+    def _rank_data(self, summary: SheetSummary, role: int) -> Any:
+        """The 評価 cell: centred, coloured by rank, the rates on hover."""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return rank_tooltip(summary, self.settings)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+            index = evaluation.rank_index(summary_rank(summary, self.settings), self.settings)
+            if index is None:
+                return None
+            text, background = evaluation.rank_colours(index, len(self.settings.labels))
+            colour = text if role == Qt.ItemDataRole.ForegroundRole else background
+            return QBrush(QColor(colour))
+        if role == IdRole:
+            return summary.id
+        if role == SummaryRole:
+            return summary
+        return None
+
     @staticmethod
-    def display(summary: SheetSummary, column: Col) -> str:
-        """The text shown for ``summary`` in ``column``."""
+    def display(
+        summary: SheetSummary, column: Col, *, scheme: EvaluationSettings | None = None
+    ) -> str:
+        """The text shown for ``summary`` in ``column`` (ranks by ``scheme``, else A–D)."""
         if column == Col.NO:
             return summary.no
         if column == Col.DEPARTMENTS:
@@ -249,6 +319,9 @@ class SheetListModel(QAbstractTableModel):
             return latest_display(summary)
         if column == Col.TARGET:
             return summary.target_text
+        if column == Col.RANK:
+            rank = summary_rank(summary, scheme or EvaluationSettings())
+            return evaluation.NOT_JUDGED if rank is None else rank
         return updated_display(summary)
 
 
@@ -260,6 +333,7 @@ class SheetFilterProxy(QSortFilterProxyModel):
         self._report_year: int | None = None
         self._department: str | None = None
         self._matching_ids: set[int] | None = None
+        self._rank: str | None = None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Let the list model sort itself; the proxy keeps its order and only filters."""
@@ -273,12 +347,18 @@ class SheetFilterProxy(QSortFilterProxyModel):
         report_year: int | None,
         department: str | None,
         matching_ids: set[int] | None,
+        rank: str | None = None,
     ) -> None:
-        """Change all filters at once (None: no filter of that kind)."""
+        """Change all filters at once (None: no filter of that kind).
+
+        ``rank`` is a rank label, or :data:`kpidesk.evaluation.NOT_JUDGED`
+        for the sheets that cannot be judged.
+        """
         self.beginFilterChange()
         self._report_year = report_year
         self._department = department
         self._matching_ids = matching_ids
+        self._rank = rank
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
@@ -289,6 +369,10 @@ class SheetFilterProxy(QSortFilterProxyModel):
             return False
         if self._department is not None and self._department not in summary.departments:
             return False
+        if self._rank is not None:
+            shown = summary_rank(summary, model.settings) or evaluation.NOT_JUDGED
+            if shown != self._rank:
+                return False
         return self._matching_ids is None or summary.id in self._matching_ids
 
 
@@ -324,6 +408,9 @@ class SheetListPanel(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.department_combo.setMinimumContentsLength(8)
+        self.rank_combo = QComboBox()
+        self.rank_combo.setObjectName("rankFilter")
+        self.rank_combo.setToolTip("評価で絞り込みます（— は評価できないシート）")
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・本文）  Ctrl+F")
@@ -346,7 +433,7 @@ class SheetListPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Col.TITLE, QHeaderView.ResizeMode.Stretch)
         for column, width in ((Col.NO, 44), (Col.DEPARTMENTS, 104), (Col.LATEST, 96),
-                              (Col.TARGET, 70), (Col.UPDATED, 122)):  # fmt: skip
+                              (Col.TARGET, 70), (Col.RANK, 44), (Col.UPDATED, 122)):  # fmt: skip
             self.table.setColumnWidth(column, width)
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
@@ -356,6 +443,8 @@ class SheetListPanel(QWidget):
         filters.addWidget(self.year_combo)
         filters.addWidget(QLabel("担当課"))
         filters.addWidget(self.department_combo, 1)
+        filters.addWidget(QLabel("評価"))
+        filters.addWidget(self.rank_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 4)
         layout.addLayout(filters)
@@ -368,6 +457,7 @@ class SheetListPanel(QWidget):
     def _connect_signals(self) -> None:
         self.year_combo.currentIndexChanged.connect(self.on_year_combo_changed)
         self.department_combo.currentIndexChanged.connect(self.apply_filters)
+        self.rank_combo.currentIndexChanged.connect(self.apply_filters)
         self.search_edit.textChanged.connect(self.apply_filters)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
         # The count is updated once per change by the methods below, not per
@@ -380,7 +470,27 @@ class SheetListPanel(QWidget):
         with self._quietly():
             self.model.set_store(store)
         self.reload_filters()
+        self._reload_ranks()
         self.apply_filters()
+
+    def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
+        """The book's rank scheme changed: rank again and offer the new labels."""
+        with self._quietly():
+            self.model.set_evaluation_settings(settings)
+            self._reload_ranks()
+            self.apply_filters()
+
+    def _reload_ranks(self) -> None:
+        current = self.rank_combo.currentData()
+        self.rank_combo.blockSignals(True)
+        self.rank_combo.clear()
+        self.rank_combo.addItem(self.ALL, None)
+        for label in self.model.settings.labels:
+            self.rank_combo.addItem(label, label)
+        self.rank_combo.addItem(f"{evaluation.NOT_JUDGED}（評価なし）", evaluation.NOT_JUDGED)
+        index = self.rank_combo.findData(current) if current is not None else -1
+        self.rank_combo.setCurrentIndex(max(index, 0))
+        self.rank_combo.blockSignals(False)
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -443,6 +553,7 @@ class SheetListPanel(QWidget):
                 report_year=self.year_combo.currentData(),
                 department=self.department_combo.currentData(),
                 matching_ids=matching,
+                rank=self.rank_combo.currentData(),
             )
             self._show_open_sheet()
         self._update_count()
@@ -464,7 +575,7 @@ class SheetListPanel(QWidget):
             ):
                 self.reload_filters()
                 self.apply_filters()
-            elif self.search_edit.text().strip():
+            elif self.search_edit.text().strip() or self.rank_combo.currentData() is not None:
                 self.apply_filters()
             self._show_open_sheet()
         self._update_count()

@@ -288,3 +288,11 @@ def test_the_list_shows_the_first_row_with_a_rate(samples: dict[str, Sheet]) -> 
     shown = evaluation.list_evaluation(samples["13"])
     assert shown is not None and shown.label == "累計"
     assert printed(shown.achievement) == "18.0%"
+
+
+def test_rank_colours_run_from_green_to_red_whatever_the_number_of_ranks() -> None:
+    green, red = evaluation.RANK_COLOURS[0], evaluation.RANK_COLOURS[-1]
+    for count in (2, 3, 4, 6):
+        assert evaluation.rank_colours(0, count) == green
+        assert evaluation.rank_colours(count - 1, count) == red
+    assert [evaluation.rank_colours(i, 4) for i in range(4)] == list(evaluation.RANK_COLOURS)

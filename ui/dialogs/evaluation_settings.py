@@ -1,0 +1,216 @@
+"""The book's evaluation settings: which rate ranks, the ranks, rounding, the printed chart."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
+
+MAX_RANKS = 6
+MIN_RANKS = 2
+
+#: Ready-made schemes: (button text, labels best to worst, thresholds of all but the last).
+PRESETS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
+    ("A・B・C・D", ("A", "B", "C", "D"), (100, 80, 50)),
+    ("◎・○・△・×", ("◎", "○", "△", "×"), (100, 80, 50)),
+)
+
+
+class EvaluationSettingsDialog(QDialog):
+    """Edits an :class:`EvaluationSettings` and whether printed pages carry the chart."""
+
+    def __init__(
+        self,
+        settings: EvaluationSettings,
+        print_chart: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluationSettingsDialog")
+        self.setWindowTitle("評価の設定")
+
+        self.basis_buttons = QButtonGroup(self)
+        basis_box = QGroupBox("評価の基準")
+        basis_layout = QVBoxLayout(basis_box)
+        for basis, tip in (
+            (Basis.ACHIEVEMENT, "実績÷目標（減らす目標は 目標÷実績）"),
+            (Basis.PROGRESS, "（実績−基準値）÷（目標−基準値）"),
+        ):
+            button = QRadioButton(f"{basis.label}  {tip}")
+            button.setObjectName(f"basis_{basis.value}")
+            self.basis_buttons.addButton(button)
+            button.setProperty("value", basis.value)
+            basis_layout.addWidget(button)
+        note = QLabel("目標が「前年比減」「前年比増」の行は、いつも達成率で評価します。")
+        note.setEnabled(False)
+        note.setWordWrap(True)
+        basis_layout.addWidget(note)
+
+        ranks_box = QGroupBox("評価の段階（上から良い順）")
+        self.count_spin = QSpinBox()
+        self.count_spin.setObjectName("rankCount")
+        self.count_spin.setRange(MIN_RANKS, MAX_RANKS)
+        self.count_spin.setSuffix(" 段階")
+        self.label_edits: list[QLineEdit] = []
+        self.threshold_spins: list[QDoubleSpinBox] = []
+        self.rank_grid = QGridLayout()
+        self.rank_grid.addWidget(QLabel("記号"), 0, 0)
+        self.rank_grid.addWidget(QLabel("率がこの値以上"), 0, 1)
+        for index in range(MAX_RANKS):
+            edit = QLineEdit()
+            edit.setObjectName(f"rankLabel_{index}")
+            edit.setMaxLength(8)
+            edit.setMaximumWidth(80)
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"rankThreshold_{index}")
+            spin.setDecimals(1)
+            spin.setRange(-100000.0, 100000.0)
+            spin.setSuffix(" %")
+            self.label_edits.append(edit)
+            self.threshold_spins.append(spin)
+            self.rank_grid.addWidget(edit, index + 1, 0)
+            self.rank_grid.addWidget(spin, index + 1, 1)
+        presets = QHBoxLayout()
+        presets.addWidget(QLabel("段階の数"))
+        presets.addWidget(self.count_spin)
+        presets.addStretch(1)
+        for text, labels, thresholds in PRESETS:
+            button = QPushButton(text)
+            button.setAutoDefault(False)
+            button.clicked.connect(
+                lambda _=False, ls=labels, ts=thresholds: self._apply_preset(ls, ts)
+            )
+            presets.addWidget(button)
+        ranks_layout = QVBoxLayout(ranks_box)
+        ranks_layout.addLayout(presets)
+        ranks_layout.addLayout(self.rank_grid)
+        self.lowest_note = QLabel()
+        self.lowest_note.setEnabled(False)
+        ranks_layout.addWidget(self.lowest_note)
+
+        rounding_box = QGroupBox("率の端数（0.1%未満）")
+        rounding_layout = QHBoxLayout(rounding_box)
+        self.rounding_buttons = QButtonGroup(self)
+        for rounding in Rounding:
+            button = QRadioButton(rounding.label)
+            button.setObjectName(f"rounding_{rounding.value}")
+            button.setProperty("value", rounding.value)
+            self.rounding_buttons.addButton(button)
+            rounding_layout.addWidget(button)
+        rounding_layout.addStretch(1)
+
+        self.chart_check = QCheckBox("PDF・印刷のページに推移グラフを入れる")
+        self.chart_check.setObjectName("printChart")
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error")
+        self.error_label.setStyleSheet("color: #b71c1c;")
+        self.error_label.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(basis_box)
+        layout.addWidget(ranks_box)
+        layout.addWidget(rounding_box)
+        layout.addWidget(self.chart_check)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+        self.count_spin.valueChanged.connect(self._show_count)
+        self._show(settings, print_chart)
+
+    def _show(self, settings: EvaluationSettings, print_chart: bool) -> None:
+        for button in self.basis_buttons.buttons():
+            button.setChecked(button.property("value") == settings.basis.value)
+        for button in self.rounding_buttons.buttons():
+            button.setChecked(button.property("value") == settings.rounding.value)
+        self._apply_preset(
+            tuple(settings.labels), tuple(float(lv.threshold) for lv in settings.levels)
+        )
+        self.chart_check.setChecked(print_chart)
+
+    def _apply_preset(self, labels: tuple[str, ...], thresholds: tuple[float, ...]) -> None:
+        self.count_spin.setValue(len(labels))
+        for index, label in enumerate(labels):
+            self.label_edits[index].setText(label)
+        for index, threshold in enumerate(thresholds):
+            self.threshold_spins[index].setValue(float(threshold))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        count = self.count_spin.value()
+        for index in range(MAX_RANKS):
+            self.label_edits[index].setVisible(index < count)
+            # The last rank has no threshold: it takes every rate below the others.
+            self.threshold_spins[index].setVisible(index < count - 1)
+        self.lowest_note.setText("いちばん下の段階は、それより上のどれにも当たらない率です。")
+        self.adjustSize()
+
+    def settings(self) -> EvaluationSettings:
+        """The settings as filled in.
+
+        Raises:
+            ValueError: the ranks are not usable (message in Japanese).
+        """
+        count = self.count_spin.value()
+        labels = [edit.text().strip() for edit in self.label_edits[:count]]
+        levels = tuple(
+            RankLevel(labels[index], Decimal(str(round(self.threshold_spins[index].value(), 1))))
+            for index in range(count - 1)
+        )
+        checked_basis = self.basis_buttons.checkedButton()
+        checked_rounding = self.rounding_buttons.checkedButton()
+        return EvaluationSettings(
+            basis=Basis(checked_basis.property("value")) if checked_basis else Basis.ACHIEVEMENT,
+            levels=levels,
+            lowest_label=labels[-1],
+            rounding=Rounding(checked_rounding.property("value"))
+            if checked_rounding
+            else Rounding.HALF_UP,
+        )
+
+    def print_chart(self) -> bool:
+        """Whether printed pages should carry the trend chart."""
+        return self.chart_check.isChecked()
+
+    def accept(self) -> None:
+        """Close only with usable settings; otherwise say what is wrong and keep everything."""
+        try:
+            self.settings()
+        except ValueError as error:
+            self.error_label.setText(f"{error}。直してから OK を押してください。")
+            return
+        super().accept()
+
+
+def ask_evaluation_settings(
+    parent: QWidget, settings: EvaluationSettings, print_chart: bool
+) -> tuple[EvaluationSettings, bool] | None:
+    """Show the dialog; the new (settings, print_chart), or None when cancelled."""
+    dialog = EvaluationSettingsDialog(settings, print_chart, parent)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.settings(), dialog.print_chart()
