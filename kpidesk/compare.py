@@ -1,7 +1,8 @@
-"""What an import would change: sheet by sheet, field by field, side by side.
+"""Two states of a sheet field by field, side by side: for imports and the history.
 
-The window shows this before anything is written, so nobody overwrites a
-colleague's paragraph without seeing it first.
+The window shows what an import would change before anything is written, so
+nobody overwrites a colleague's paragraph without seeing it first; the
+history dialog shows two saved versions of a sheet the same way.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
 
 from kpidesk import eras
 from kpidesk.model import TEXT_SECTIONS, Sheet
@@ -25,18 +25,23 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Change:
-    """One difference, with both texts in full.
+    """One field of two sheets side by side, with both texts in full.
 
     Attributes:
-        where: what differs, in the form's words (``KPI名``, ``単年 R3実績値``,
+        where: the field, in the form's words (``KPI名``, ``単年 R3実績値``,
             ``取組状況 2段落目``).
-        before: the book's text ("" when the incoming sheet adds it).
-        after: the incoming text ("" when the incoming sheet removes it).
+        before: the old (or the book's) text; "" when the field is new.
+        after: the new (or the incoming) text; "" when the field is gone.
     """
 
     where: str
     before: str
     after: str
+
+    @property
+    def changed(self) -> bool:
+        """True when the two texts differ."""
+        return self.before != self.after
 
 
 @dataclass
@@ -62,68 +67,112 @@ class SheetPlan:
         return f"{eras.short_label(self.sheet.report_year)} No {self.sheet.no} {self.sheet.title}"
 
 
+@dataclass(frozen=True)
+class _Field:
+    """One field of one sheet: where it is, what a summary calls it, its text."""
+
+    where: str
+    part: str
+    text: str
+
+
 def _years_text(sheet: Sheet) -> str:
     return "、".join(label.replace(" ", "") for label in sheet.column_labels())
 
 
-def _header_fields(sheet: Sheet) -> list[tuple[str, str]]:
-    return [
+def _fields(sheet: Sheet) -> list[_Field]:
+    """Every field of a sheet in the form's order: header, value table, paragraphs."""
+    header = [
         ("No", sheet.no),
         ("担当課", sheet.departments_text),
         ("KPI名", sheet.title),
         ("施策", sheet.section),
         ("表の列", _years_text(sheet)),
     ]
-
-
-def _row_fields(sheet: Sheet) -> list[tuple[str, str]]:
-    fields: list[tuple[str, str]] = []
+    fields = [_Field(where, where, text) for where, text in header]
     labels = [label.replace(" ", "") for label in sheet.column_labels()]
     labels_seen = [row.label for row in sheet.rows]
     for number, row in enumerate(sheet.rows, start=1):
         unique = row.label and labels_seen.count(row.label) == 1
         name = row.label if unique else f"{number}行目{f'（{row.label}）' if row.label else ''}"
-        fields.append((f"{number}行目 項目", row.label))
-        fields.append((f"{name} 単位", row.unit))
+        fields.append(_Field(f"{number}行目 項目", "項目", row.label))
+        fields.append(_Field(f"{name} 単位", "単位", row.unit))
         cells = [row.baseline, *row.actuals, row.target]
         fields.extend(
-            (f"{name} {label}", cell.text) for label, cell in zip(labels, cells, strict=False)
+            _Field(f"{name} {label}", label, cell.text)
+            for label, cell in zip(labels, cells, strict=False)
+        )
+    for attr, heading in TEXT_SECTIONS:
+        fields.extend(
+            _Field(f"{heading} {index}段落目", heading, text)
+            for index, text in enumerate(sheet.text_section(attr), start=1)
         )
     return fields
+
+
+def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
+    """(part, change) for every field either sheet has, in the form's order.
+
+    A field only the new sheet has comes right after the field before it in
+    the new sheet (an added paragraph after the paragraph above it).
+    """
+    old_fields = {field.where: field for field in _fields(old)}
+    new_fields = {field.where: field for field in _fields(new)}
+    order = list(old_fields)
+    anchor = -1
+    for where in new_fields:
+        if where in old_fields:
+            anchor = order.index(where)
+        else:
+            anchor += 1
+            order.insert(anchor, where)
+    aligned: list[tuple[str, Change]] = []
+    for where in order:
+        before, after = old_fields.get(where), new_fields.get(where)
+        part = after.part if after is not None else old_fields[where].part
+        change = Change(where, before.text if before else "", after.text if after else "")
+        aligned.append((part, change))
+    return aligned
+
+
+def side_by_side(old: Sheet, new: Sheet) -> list[Change]:
+    """Every field of two states of a sheet, changed or not, in the form's order."""
+    return [change for _, change in _aligned(old, new)]
 
 
 def compare_sheets(old: Sheet | None, new: Sheet) -> SheetPlan:
     """What replacing ``old`` (None: nothing) by ``new`` changes."""
     if old is None:
-        changes = [Change(where, "", text) for where, text in _header_fields(new) if text]
-        changes += [Change(where, "", text) for where, text in _row_fields(new) if text]
-        for attr, heading in TEXT_SECTIONS:
-            changes += [
-                Change(f"{heading} {index}段落目", "", text)
-                for index, text in enumerate(new.text_section(attr), start=1)
-            ]
+        changes = [Change(field.where, "", field.text) for field in _fields(new) if field.text]
         return SheetPlan(new, Status.NEW, changes)
-
-    changes = [
-        Change(where, before, after)
-        for (where, before), (_, after) in zip(
-            _header_fields(old), _header_fields(new), strict=True
-        )
-        if before != after
-    ]
-    old_rows, new_rows = dict(_row_fields(old)), dict(_row_fields(new))
-    for where in [*old_rows, *(key for key in new_rows if key not in old_rows)]:
-        before, after = old_rows.get(where, ""), new_rows.get(where, "")
-        if before != after:
-            changes.append(Change(where, before, after))
-    for attr, heading in TEXT_SECTIONS:
-        for index, (before, after) in enumerate(
-            zip_longest(old.text_section(attr), new.text_section(attr), fillvalue=""), start=1
-        ):
-            if before != after:
-                changes.append(Change(f"{heading} {index}段落目", before, after))
+    changes = [change for change in side_by_side(old, new) if change.changed]
     status = Status.CHANGED if changes else Status.SAME
     return SheetPlan(new, status, changes, book_revision=old.revision)
+
+
+#: How many changed parts :func:`change_summary` names before ``ほかN件``.
+SUMMARY_PARTS = 4
+
+
+def change_summary(old: Sheet | None, new: Sheet) -> str:
+    """What changed from ``old`` to ``new`` in a few words: ``R3実績値、取組状況 2段落``.
+
+    Cells are named by their column, paragraphs counted per section, the
+    header fields named as on the form. ``old`` None is a new sheet (``新規作成``).
+    """
+    if old is None:
+        return "新規作成"
+    counts: dict[str, int] = {}
+    for part, change in _aligned(old, new):
+        if change.changed:
+            counts[part] = counts.get(part, 0) + 1
+    if not counts:
+        return "変更なし"
+    headings = {heading for _, heading in TEXT_SECTIONS}
+    parts = [f"{part} {count}段落" if part in headings else part for part, count in counts.items()]
+    shown = "、".join(parts[:SUMMARY_PARTS])
+    rest = len(parts) - SUMMARY_PARTS
+    return f"{shown} ほか{rest}件" if rest > 0 else shown
 
 
 def plan_import(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -55,6 +56,22 @@ class SheetDocument(QObject):
             return False
         self.undo_stack.push(SheetEditCommand(self, text, before, after, merge_key))
         return True
+
+    def replace_content(self, text: str, content: Sheet) -> bool:
+        """Put the content of ``content`` (a draft, an earlier version) in as one undoable step.
+
+        Everything but the book's bookkeeping (id, revision, updated_at) is taken.
+
+        Returns:
+            True if something changed.
+        """
+
+        def put(sheet: Sheet) -> None:
+            for field in dataclasses.fields(Sheet):
+                if field.compare:
+                    setattr(sheet, field.name, copy.deepcopy(getattr(content, field.name)))
+
+        return self.edit(text, put)
 
     def restore(self, sheet: Sheet) -> None:
         """Put a state of the sheet back (called by commands), keeping the book's bookkeeping."""

@@ -76,3 +76,65 @@ def test_rows_with_the_same_label_are_told_apart() -> None:
     assert plan.status is Status.CHANGED
     assert plan.changes == [Change("1行目（県） R3実績値", "", "7")]
     assert plan.book_revision == old.revision
+
+
+def test_side_by_side_shows_every_field_changed_or_not() -> None:
+    old = samples.sample_sheets()[0]  # No 9
+    new = copy.deepcopy(old)
+    new.rows[0].actuals[1] = Cell("4,321")
+    new.efforts[1] += "さらに追記。"
+    lines = compare.side_by_side(old, new)
+    wheres = [line.where for line in lines]
+    assert wheres[:5] == ["No", "担当課", "KPI名", "施策", "表の列"]
+    assert wheres[5:8] == ["1行目 項目", "単年 単位", "単年 戦略策定時実績値(R1)"]
+    assert wheres[-1] == f"今後の方向性 {len(old.direction)}段落目"
+    paragraphs = len(old.efforts) + len(old.issues) + len(old.direction)
+    assert len(lines) == 5 + 2 + len(old.all_cells()) + paragraphs
+    assert [line.where for line in lines if line.changed] == ["単年 R3実績値", "取組状況 2段落目"]
+    assert Change("単年 R2実績値", "5,081", "5,081") in lines
+    assert Change("単年 R3実績値", "", "4,321") in lines
+    # The import preview lists exactly the changed lines.
+    assert compare.compare_sheets(old, new).changes == [line for line in lines if line.changed]
+
+
+def test_side_by_side_puts_added_paragraphs_and_columns_in_place() -> None:
+    old = samples.sample_sheets()[0]
+    new = copy.deepcopy(old)
+    new.efforts.append("増えた段落")
+    new.actual_years.append(2024)
+    new.rows[0].actuals.append(Cell("4,000"))
+    wheres = [line.where for line in compare.side_by_side(old, new)]
+    last_effort = f"取組状況 {len(old.efforts)}段落目"
+    assert wheres[wheres.index(last_effort) + 1] == f"取組状況 {len(old.efforts) + 1}段落目"
+    assert (
+        wheres.index("単年 R5実績値")
+        < wheres.index("単年 R6実績値")
+        < wheres.index("課題等 1段落目")
+    )
+    # Removed: shown with an empty right side.
+    lines = compare.side_by_side(new, old)
+    assert Change(f"取組状況 {len(old.efforts) + 1}段落目", "増えた段落", "") in lines
+
+
+def test_change_summary_names_columns_and_counts_paragraphs() -> None:
+    old = samples.sample_sheets()[0]
+    new = copy.deepcopy(old)
+    assert compare.change_summary(None, old) == "新規作成"
+    assert compare.change_summary(old, new) == "変更なし"
+    new.rows[0].actuals[1] = Cell("4,321")
+    new.efforts[0] = "書き直した"
+    new.efforts[2] = "これも"
+    assert compare.change_summary(old, new) == "R3実績値、取組状況 2段落"
+    new.title = "新しい名前"
+    new.issues.append("増えた課題")
+    new.direction.pop()
+    new.rows[0].unit = "件"
+    assert compare.change_summary(old, new) == "KPI名、単位、R3実績値、取組状況 2段落 ほか2件"
+
+
+def test_change_summary_of_two_rows_names_each_column_once() -> None:
+    old = samples.sample_sheets()[1]  # No 10: two rows
+    new = copy.deepcopy(old)
+    new.rows[0].actuals[1] = Cell("8")
+    new.rows[1].actuals[1] = Cell("認定")
+    assert compare.change_summary(old, new) == "R3実績値"

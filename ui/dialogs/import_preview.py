@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from kpidesk.compare import SheetPlan, Status, summary
+from ui.side_by_side import CHANGED_COLOR, SideBySideTable
 
-STATUS_COLORS = {Status.NEW: "#e3f2e1", Status.CHANGED: "#fff4d6", Status.SAME: "#ffffff"}
+STATUS_COLORS = {Status.NEW: "#e3f2e1", Status.CHANGED: CHANGED_COLOR, Status.SAME: "#ffffff"}
 
 
 class ImportPreviewDialog(QDialog):
@@ -45,16 +42,8 @@ class ImportPreviewDialog(QDialog):
         self.show_same = QCheckBox("変更なしのシートも表示する")
         self.sheet_list = QListWidget()
         self.sheet_list.setObjectName("importSheets")
-        self.table = QTableWidget(0, 3)
+        self.table = SideBySideTable("ブックの内容（今）", "取り込む内容")
         self.table.setObjectName("importChanges")
-        self.table.setHorizontalHeaderLabels(["場所", "ブックの内容（今）", "取り込む内容"])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         splitter = QSplitter()
         splitter.addWidget(self.sheet_list)
         splitter.addWidget(self.table)
@@ -100,21 +89,12 @@ class ImportPreviewDialog(QDialog):
         if not 0 <= row < len(shown):
             self.table.setRowCount(0)
             return
-        changes = shown[row].changes
-        self.table.setRowCount(len(changes))
-        for number, change in enumerate(changes):
-            for column, text in enumerate((change.where, change.before, change.after)):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-                self.table.setItem(number, column, item)
-        self.table.resizeRowsToContents()
+        # Every line here is a change: no marks needed.
+        self.table.show_changes(shown[row].changes, mark=False)
 
     def shown_changes(self) -> list[tuple[str, str, str]]:
         """The rows of the change table as shown (for tests and accessibility)."""
-        return [
-            tuple(self.table.item(row, column).text() for column in range(3))  # type: ignore[misc]
-            for row in range(self.table.rowCount())
-        ]
+        return self.table.shown_rows()
 
 
 def confirm_import(parent: QWidget | None, plans: Sequence[SheetPlan], source: str) -> bool:
