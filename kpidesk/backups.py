@@ -1,4 +1,4 @@
-"""Backups of a book: taken on opening (once a day) and before imports, kept, restored.
+"""Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
 Backups are consistent copies made with SQLite's backup API into the folder
 ``<book stem>_backups/`` beside the book (where the store also puts the copy
@@ -24,6 +24,7 @@ REASONS = {
     "open": "開いたとき",
     "import": "取り込みの前",
     "restore": "復元の前",
+    "rollover": "年度更新の前",
     "manual": "手動",
 }
 _STAMP = re.compile(r"(\d{8}-\d{6})")

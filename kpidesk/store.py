@@ -65,6 +65,7 @@ from kpidesk.model import (
     summarize,
     summary_sort_key,
 )
+from kpidesk.rollover import rolled_over
 
 #: The newest schema this program knows (``PRAGMA user_version``).
 SCHEMA_VERSION = 4
@@ -1169,11 +1170,15 @@ class Store:
     def _set_meta(self, key: str, value: str) -> None:
         self._check_writable()
         with _sqlite_errors(writing=True), self._transaction():
-            self._db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
+            self._write_meta(key, value)
+
+    def _write_meta(self, key: str, value: str) -> None:
+        """Set a meta value inside the caller's transaction."""
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
 
     def _check_unlocked(self, years: set[int]) -> None:
         """Raise YearLockedError for the first locked year among ``years`` (in a transaction)."""
@@ -1292,6 +1297,70 @@ class Store:
                 if progress is not None:
                     progress(done, len(prepared))
         return saved
+
+    def rollover(
+        self,
+        from_year: int,
+        to_year: int | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Sheet]:
+        """The yearly roll-over (年度更新), in one transaction: all of it or nothing.
+
+        Every sheet of ``from_year`` is added to ``to_year`` as
+        :func:`kpidesk.rollover.rolled_over` makes it, and ``from_year`` is
+        locked (:meth:`lock_year`), so that last year's report stays as it
+        was submitted while the new one is written.
+
+        Args:
+            from_year: the report year to roll over from.
+            to_year: the new report year (default: the year after ``from_year``).
+            progress: called with (done, total) after each sheet is written;
+                an exception it raises (a cancel) rolls the whole roll-over back.
+
+        Returns:
+            The new sheets, in No order, with id, revision and updated_at set.
+
+        Raises:
+            StoreError: ``from_year`` has no sheets, ``to_year`` is not after
+                it, or the book cannot be written.
+            DuplicateSheetError: ``to_year`` already has sheets with some of
+                the same Nos (naming every one).
+            YearLockedError: ``to_year`` is locked.
+            ReadOnlyError: the book was opened read-only.
+            BusyError: someone else kept the book locked for the busy timeout.
+            DiskFullError: the disk is full (nothing was written).
+        """
+        self._check_writable()
+        to_year = from_year + 1 if to_year is None else to_year
+        if to_year <= from_year:
+            raise StoreError(
+                f"年度更新の先（{to_year}年度）は元の報告年度（{from_year}年度）より後にしてください"
+            )
+        now = _now()
+        made: list[Sheet] = []
+        with _sqlite_errors(writing=True), self._transaction():
+            sources = self.list_sheets(report_year=from_year)
+            if not sources:
+                raise StoreError(f"{from_year}年度のシートがないため、年度更新できません")
+            self._check_unlocked({to_year})
+            clashes = [
+                (to_year, sheet.no)
+                for sheet in sources
+                if self._id_of((to_year, sheet.no)) is not None
+            ]
+            if clashes:
+                raise DuplicateSheetError(clashes)
+            for done, source in enumerate(sources, start=1):
+                stored, data = _stored_form(rolled_over(source, to_year))
+                sheet_id = self._insert(stored, data, now)
+                made.append(_with_bookkeeping(stored, sheet_id, 1, now))
+                if progress is not None:
+                    progress(done, len(sources))
+            self._write_meta(
+                _META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {from_year}))
+            )
+        return made
 
     def delete_sheet(self, sheet_id: int) -> None:
         """Delete a sheet; its history stays in the book.

@@ -295,7 +295,7 @@ class BulletSectionEditor(QFrame):
         return self._current
 
     def on_editor_text_changed(self, index: int) -> None:
-        if self._document is None or index >= len(self.editors):
+        if self._document is None or self._read_only or index >= len(self.editors):
             return
         text = self.editors[index].toPlainText()
         self._document.edit(

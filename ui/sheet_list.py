@@ -504,12 +504,14 @@ class SheetListPanel(QWidget):
     def reload_filters(self) -> None:
         """Fill the year and department combos from the book, keeping the choices."""
         years = self._store.report_years() if self._store is not None else []
+        locked = self._store.locked_years() if self._store is not None else set()
         current_year = self.year_combo.currentData()
         self.year_combo.blockSignals(True)
         self.year_combo.clear()
         self.year_combo.addItem(self.ALL, None)
         for year in years:
-            self.year_combo.addItem(f"{eras.short_label(year)}（{year}）", year)
+            mark = " ロック中" if year in locked else ""
+            self.year_combo.addItem(f"{eras.short_label(year)}（{year}）{mark}", year)
         index = self.year_combo.findData(current_year) if current_year is not None else -1
         self.year_combo.setCurrentIndex(index if index >= 0 else (1 if years else 0))
         self.year_combo.blockSignals(False)
