@@ -1,7 +1,8 @@
 """The 別記様式2 page: one renderer for PDF files, the print preview and the printer.
 
 Layout and painting are apart. :func:`layout_sheet` turns a sheet into
-pages of plain drawing items (text lines, boxes, rules) in points on an A4
+pages of plain drawing items (text lines, boxes, rules and, when asked,
+each value row's trend chart from :mod:`kpidesk.chart`) in points on an A4
 page; the decisions in it (which type size, what goes on which page) are
 plain functions tested on their own. :func:`paint_pages` draws those items
 on any QPagedPaintDevice (a QPdfWriter, a QPrinter, the preview's printer),
@@ -37,6 +38,7 @@ from PySide6.QtGui import (
 )
 
 from kpidesk import __version__, eras, values
+from kpidesk.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.model import TEXT_SECTIONS, Sheet
 from kpidesk.resources import resource_path
 
@@ -109,6 +111,24 @@ class Box:
     ruled: bool = True
 
 
+@dataclass(frozen=True)
+class Chart:
+    """The trend chart of one value row (drawn by :func:`kpidesk.chart.paint_chart`).
+
+    Attributes:
+        x, y, width, height: the chart's rectangle (points).
+        sheet: the sheet whose row is drawn.
+        row_index: which value row.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+    sheet: Sheet = field(compare=False)
+    row_index: int = 0
+
+
 @dataclass
 class Page:
     """One page of drawing items.
@@ -118,12 +138,19 @@ class Page:
         continued: True on a sheet's second and later pages.
         body_size: the type size of the boxes' text.
         items: what to draw, in order.
+        report_year: the report year of the sheet on the page (for the
+            footer), or None.
     """
 
     sheet_no: str
     continued: bool = False
     body_size: float = BODY_SIZES[0]
-    items: list[Text | Box] = field(default_factory=list)
+    items: list[Text | Box | Chart] = field(default_factory=list)
+    report_year: int | None = None
+
+    def charts(self) -> list[Chart]:
+        """The trend charts drawn on the page."""
+        return [item for item in self.items if isinstance(item, Chart)]
 
     def texts(self) -> list[str]:
         """Every text drawn on the page, in drawing order."""
@@ -328,7 +355,7 @@ class _Cursor:
         self.page = page
         self.y = top
 
-    def add(self, item: Text | Box) -> None:
+    def add(self, item: Text | Box | Chart) -> None:
         self.page.items.append(item)
 
 
@@ -587,20 +614,111 @@ def _continuation_heading(cursor: _Cursor, measure: Measure, sheet: Sheet) -> No
     cursor.y += 4
 
 
-def layout_sheet(sheet: Sheet, measure: Measure) -> list[Page]:
+CHART_BOX_TITLE = "推移グラフ"
+#: The height of one row's trend chart on the page, and the space between charts.
+CHART_HEIGHT = 118.0
+CHART_GAP = 6.0
+#: Charts side by side in the box; a sheet of one row has one full-width chart.
+CHARTS_PER_LINE = 2
+#: The charts' type size (points).
+CHART_TEXT_SIZE = PRINT_TEXT_SIZE
+
+
+def chart_lines(row_count: int, per_line: int = CHARTS_PER_LINE) -> list[list[int]]:
+    """The value rows' indices in the lines of the chart box (``[[0, 1], [2]]``)."""
+    return [
+        list(range(start, min(start + per_line, row_count)))
+        for start in range(0, row_count, per_line)
+    ]
+
+
+def chart_box_height(lines: int) -> float:
+    """The height of a chart box holding ``lines`` lines of charts."""
+    return BOX_HEADING_HEIGHT + 2 * BOX_PADDING + lines * CHART_HEIGHT + (lines - 1) * CHART_GAP
+
+
+def _draw_chart_box(cursor: _Cursor, sheet: Sheet, lines: list[list[int]], continued: bool) -> None:
+    """The 推移グラフ box with the charts of ``lines``."""
+    height = chart_box_height(len(lines))
+    top = cursor.y
+    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, height))
+    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, BOX_HEADING_HEIGHT, fill=HEADER_FILL))
+    cursor.add(
+        Text(
+            CONTENT_LEFT + BOX_PADDING,
+            top + 2,
+            CONTENT_WIDTH - 2 * BOX_PADDING,
+            line_height(BOX_HEADING_SIZE),
+            CHART_BOX_TITLE + (CONTINUED if continued else ""),
+            BOX_HEADING_SIZE,
+            bold=True,
+        )
+    )
+    columns = min(CHARTS_PER_LINE, len(sheet.rows))
+    inner = CONTENT_WIDTH - 2 * BOX_PADDING
+    width = (inner - (columns - 1) * CHART_GAP) / columns
+    y = top + BOX_HEADING_HEIGHT + BOX_PADDING
+    for line in lines:
+        x = CONTENT_LEFT + BOX_PADDING
+        for index in line:
+            cursor.add(Chart(x, y, width, CHART_HEIGHT, sheet, index))
+            x += width + CHART_GAP
+        y += CHART_HEIGHT + CHART_GAP
+    cursor.y = top + height + BOX_GAP
+
+
+def _chart_boxes(pages: list[Page], cursor: _Cursor, measure: Measure, sheet: Sheet) -> _Cursor:
+    """Lay the chart box out from ``cursor`` on, continued on new pages as needed.
+
+    A line of charts is never cut; a box that does not fit goes on under its
+    heading marked (続き) on the next page. Returns the cursor below the box.
+    """
+    remaining = chart_lines(len(sheet.rows))
+    continued = False
+    fresh = False
+    while remaining:
+        free = CONTENT_BOTTOM - cursor.y - chart_box_height(1)
+        room = 0 if free < 0 else 1 + int(free // (CHART_HEIGHT + CHART_GAP))
+        if room < 1:
+            if not fresh:
+                page = Page(sheet.no, continued=True, report_year=sheet.report_year)
+                pages.append(page)
+                cursor = _Cursor(page, MARGIN_TOP)
+                _continuation_heading(cursor, measure, sheet)
+                fresh = True
+                continue
+            room = 1  # a page too small for one chart still takes one
+        taken, remaining = remaining[:room], remaining[room:]
+        _draw_chart_box(cursor, sheet, taken, continued)
+        continued = True
+        fresh = False
+    return cursor
+
+
+def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list[Page]:
     """Lay one sheet out on as many A4 pages as its text needs (usually one).
 
     The boxes' type shrinks step by step (:data:`BODY_SIZES`) until the sheet
     fits one page; at the smallest size the boxes continue on further
     pages marked (続き). No text is ever dropped.
+
+    Args:
+        sheet: the sheet.
+        measure: measures and wraps text.
+        chart: put a 推移グラフ box with each value row's trend chart
+            between the value table and the text boxes.
     """
-    first = Page(sheet.no)
+    first = Page(sheet.no, report_year=sheet.report_year)
+    pages = [first]
     cursor = _Cursor(first, MARGIN_TOP)
     _heading(cursor, measure, sheet, continued=False)
     _header_grid(cursor, measure, sheet)
     cursor.y += 8
     _value_table(cursor, measure, sheet)
     cursor.y += 10
+    if chart and sheet.rows:
+        cursor = _chart_boxes(pages, cursor, measure, sheet)
+    last = pages[-1]
     boxes_top = cursor.y
     space = CONTENT_BOTTOM - boxes_top
     flows: dict[float, list[tuple[str, list[FlowLine]]]] = {}
@@ -611,10 +729,10 @@ def layout_sheet(sheet: Sheet, measure: Measure) -> list[Page]:
 
     size = choose_body_size(fits)
     if size is not None:
-        first.body_size = size
+        last.body_size = size
         for name, lines in flows[size]:
             _draw_box(cursor, measure, name, lines, size, continued=False)
-        return [first]
+        return pages
 
     size = MIN_BODY_SIZE
     probe = _Cursor(Page(sheet.no), MARGIN_TOP)
@@ -627,32 +745,41 @@ def layout_sheet(sheet: Sheet, measure: Measure) -> list[Page]:
         line_advance=line_height(size),
         box_padding=2 * BOX_PADDING + BOX_GAP,
     )
-    pages = []
     started: set[str] = set()
     for number, boxes in enumerate(shares):
         if number == 0:
-            page = first
+            page = last
         else:
-            page = Page(sheet.no, continued=True)
+            page = Page(sheet.no, continued=True, report_year=sheet.report_year)
             cursor = _Cursor(page, MARGIN_TOP)
             _continuation_heading(cursor, measure, sheet)
+            pages.append(page)
         page.body_size = size
         for name, lines in boxes:
             _draw_box(cursor, measure, name, lines, size, continued=name in started)
             started.add(name)
-        pages.append(page)
     return pages
 
 
-def layout_document(sheets: Iterable[Sheet], measure: Measure) -> list[Page]:
-    """Every sheet's pages, one after the other."""
-    return [page for sheet in sheets for page in layout_sheet(sheet, measure)]
+def layout_document(
+    sheets: Iterable[Sheet], measure: Measure, *, chart: bool = False
+) -> list[Page]:
+    """Every sheet's pages, one after the other (with trend charts when ``chart``)."""
+    return [page for sheet in sheets for page in layout_sheet(sheet, measure, chart=chart)]
+
+
+def report_year_text(year: int) -> str:
+    """The report year as the footer prints it (``令和2年度報告``)."""
+    return f"{eras.kanji_label(year)}報告"
 
 
 def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[str, str]:
-    """The footer: the book's name on the left, the page number on the right."""
+    """The footer: the book's name, the report year and the No on the left, the page number
+    on the right."""
     mark = f"No {page.sheet_no}" + (CONTINUED if page.continued else "")
-    return f"{book_name}　{mark}".strip(), f"{number} / {total}"
+    year = report_year_text(page.report_year) if page.report_year is not None else ""
+    left = "　".join(part for part in (book_name, year, mark) if part)
+    return left, f"{number} / {total}"
 
 
 # --- painting ------------------------------------------------------------------
@@ -752,6 +879,24 @@ class _Painter:
             self.use_pen(self.rule)
             self.painter.drawRect(rect)
 
+    def chart(self, item: Chart) -> None:
+        painter = self.painter
+        painter.save()
+        try:
+            painter.scale(self.scale, self.scale)  # the chart is laid out in points
+            paint_chart(
+                painter,
+                QRectF(item.x, item.y, item.width, item.height),
+                item.sheet,
+                item.row_index,
+                font_family=self.measure.family,
+                text_size=CHART_TEXT_SIZE,
+            )
+        finally:
+            painter.restore()
+        self.pen = None
+        self.font_key = None
+
     def text(self, item: Text, pen: QPen | None = None) -> None:
         if not item.text:
             return
@@ -776,6 +921,8 @@ def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
     for item in page.items:
         if isinstance(item, Box):
             draw.box(item)
+        elif isinstance(item, Chart):
+            draw.chart(item)
         else:
             draw.text(item)
     left, right = footer
@@ -874,14 +1021,22 @@ def pdf_bytes(
     book_name: str = "",
     *,
     progress: Callable[[int, int], None] | None = None,
+    chart: bool = False,
 ) -> tuple[bytes, int]:
     """The PDF of ``sheets`` (one or more pages each) and its number of pages.
+
+    Args:
+        sheets: the sheets, in order.
+        book_name: for the footer and the PDF's title.
+        progress: called with (done, total) after each page.
+        chart: print each sheet's trend charts (the book's
+            :meth:`~kpidesk.store.Store.print_chart` setting).
 
     Raises:
         OSError: the PDF could not be drawn.
     """
     ensure_application()
-    pages = layout_document(sheets, QtMeasure(load_fonts()))
+    pages = layout_document(sheets, QtMeasure(load_fonts()), chart=chart)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -902,8 +1057,12 @@ def write_pdf(
     book_name: str = "",
     *,
     progress: Callable[[int, int], None] | None = None,
+    chart: bool = False,
 ) -> int:
-    """Write the PDF of ``sheets`` to ``stream``; return the number of pages."""
-    data, page_count = pdf_bytes(sheets, book_name, progress=progress)
+    """Write the PDF of ``sheets`` to ``stream``; return the number of pages.
+
+    ``chart`` prints each sheet's trend charts, as in :func:`pdf_bytes`.
+    """
+    data, page_count = pdf_bytes(sheets, book_name, progress=progress, chart=chart)
     stream.write(data)
     return page_count

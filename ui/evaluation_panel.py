@@ -178,7 +178,9 @@ class EvaluationPanel(QFrame):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
-                widget.setParent(None)  # gone from findChild() at once, not at deleteLater
+                widget.setObjectName("")  # not found by findChild() until deleteLater runs
+                for child in widget.findChildren(QWidget):
+                    child.setObjectName("")
                 widget.deleteLater()
         self._rows = []
 
@@ -245,9 +247,9 @@ class EvaluationPanel(QFrame):
         controls_layout.addWidget(kind)
         controls_layout.addWidget(insert)
         self.grid.addWidget(controls, grid_row + 1, 0, 1, len(FIGURES) + 1)
-        note.setVisible(bool(note.text()))
         note.setContentsMargins(0, 0, 0, 6)
         self.grid.addWidget(note, grid_row + 2, 0, 1, len(FIGURES) + 1)
+        note.setVisible(bool(note.text()))  # after it has a parent: never a window of its own
         widgets.update(direction=direction, kind=kind, insert=insert, note=note)
         self._rows.append(widgets)
 

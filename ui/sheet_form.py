@@ -22,6 +22,7 @@ from kpidesk.model import TEXT_SECTIONS, split_departments
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor
 from ui.document import SheetDocument
 from ui.evaluation_panel import EvaluationPanel
+from ui.trend_chart import TrendChart
 from ui.value_table import ValueTableEditor
 
 #: Header fields edited in line edits: (attribute, label, tooltip).
@@ -41,6 +42,7 @@ class SheetForm(QScrollArea):
         self.setObjectName("sheetForm")
         self.setWidgetResizable(True)
         self._document: SheetDocument | None = None
+        self._read_only = False
 
         page = QWidget()
         page.setObjectName("formPage")
@@ -85,6 +87,19 @@ class SheetForm(QScrollArea):
         self.value_table = ValueTableEditor()
         self.evaluation = EvaluationPanel()
         self.evaluation.rebuilt.connect(self._set_tab_order)
+        self.trend_chart = TrendChart()
+        self.trend_chart.setObjectName("trendChart")
+        chart_heading = QLabel("推移グラフ")
+        chart_heading.setObjectName("sectionHeading")
+        heading_font = chart_heading.font()
+        heading_font.setBold(True)
+        chart_heading.setFont(heading_font)
+        self.chart_box = QFrame()
+        self.chart_box.setObjectName("chartBox")
+        self.chart_box.setFrameShape(QFrame.Shape.StyledPanel)
+        chart_layout = QVBoxLayout(self.chart_box)
+        chart_layout.addWidget(chart_heading)
+        chart_layout.addWidget(self.trend_chart)
         self.sections = {
             attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in TEXT_SECTIONS
         }
@@ -103,6 +118,7 @@ class SheetForm(QScrollArea):
         body_layout.addWidget(_rule())
         body_layout.addWidget(self.value_table)
         body_layout.addWidget(self.evaluation)
+        body_layout.addWidget(self.chart_box)
         for editor in self.sections.values():
             body_layout.addWidget(editor)
         body_layout.addStretch(1)
@@ -141,6 +157,7 @@ class SheetForm(QScrollArea):
 
     def set_read_only(self, read_only: bool) -> None:
         """Show the sheet without letting it be changed (a book opened read-only)."""
+        self._read_only = read_only
         for edit in self.edits.values():
             edit.setReadOnly(read_only)
         self.value_table.set_read_only(read_only)
@@ -172,6 +189,7 @@ class SheetForm(QScrollArea):
         self.body.setVisible(document is not None)
         self.value_table.set_document(document)
         self.evaluation.set_document(document)
+        self.trend_chart.set_sheet(document.sheet if document is not None else None)
         for editor in self.sections.values():
             editor.set_document(document)
         self._show_header()
@@ -181,6 +199,9 @@ class SheetForm(QScrollArea):
     def on_document_changed(self, part: str) -> None:
         if part == "header":
             self._show_header()
+        elif part == "table" and self._document is not None:
+            # A restore swaps in a new Sheet object: hand the chart the current one.
+            self.trend_chart.set_sheet(self._document.sheet)
 
     def _show_header(self) -> None:
         if self._document is None:
@@ -209,7 +230,7 @@ class SheetForm(QScrollArea):
 
     def on_header_edited(self, attr: str, text: str) -> None:
         """A header field was typed in: record it as an undo step (keystrokes merge)."""
-        if self._document is None:
+        if self._document is None or self._read_only:
             return
         label = next(label for a, label, _ in HEADER_FIELDS if a == attr)
         value: object = split_departments(text) if attr == "departments" else text

@@ -265,6 +265,25 @@ def test_footer_marks_continued_pages() -> None:
     assert render.footer_texts(page, 2, 3, "book.kpidb") == ("book.kpidb　No 9（続き）", "2 / 3")
 
 
+def test_footer_shows_the_report_year() -> None:
+    page = render.Page("9", report_year=2020)
+    assert render.footer_texts(page, 1, 2, "book.kpidb") == (
+        "book.kpidb　令和2年度報告　No 9",
+        "1 / 2",
+    )
+    first = render.Page("9", continued=True, report_year=2019)
+    assert render.footer_texts(first, 2, 2, "") == ("令和元年度報告　No 9（続き）", "2 / 2")
+
+
+def test_every_page_footer_shows_its_sheets_report_year(sample_texts: list[str]) -> None:
+    sheet = dataclasses.replace(long_sheet(), report_year=2021)
+    data, pages = render.pdf_bytes([sheet], "長文.kpidb")
+    assert pages > 1
+    for text in page_texts(data):
+        assert text.splitlines()[-1].startswith("長文.kpidb 令和3年度報告 No 99")
+    assert "令和2年度報告 No 9" in sample_texts[0].splitlines()[-1]
+
+
 class FakeMeasure:
     """Every character is one em wide; wraps anywhere."""
 

@@ -1,0 +1,87 @@
+"""The form's trend charts: one small chart per value row, drawn by kpidesk.chart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QFontInfo, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from kpidesk import chart, render
+from kpidesk.model import Sheet
+
+#: The size of one row's chart (pixels); the widget stacks them top to bottom.
+CHART_WIDTH = 460
+CHART_HEIGHT = 180
+#: The space between two charts.
+CHART_SPACING = 8
+
+
+class TrendChart(QWidget):
+    """Each value row's actuals by year against its base value and target.
+
+    The charts are stacked one per row and are drawn by
+    :func:`kpidesk.chart.paint_chart`, the same function that prints them.
+    Call :meth:`set_sheet` again after the sheet's values change.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trendChart")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._sheet: Sheet | None = None
+        self.setToolTip("実績値の推移（基準値・目標値と比べて）")
+
+    def sheet(self) -> Sheet | None:
+        """The sheet shown, or None."""
+        return self._sheet
+
+    def set_sheet(self, sheet: Sheet | None) -> None:
+        """Show the charts of ``sheet``'s value rows (none for None or a sheet without rows)."""
+        self._sheet = sheet
+        self.updateGeometry()
+        self.update()
+
+    def row_count(self) -> int:
+        """How many charts are shown."""
+        return len(self._sheet.rows) if self._sheet is not None else 0
+
+    def sizeHint(self) -> QSize:
+        rows = self.row_count()
+        return QSize(CHART_WIDTH, rows * CHART_HEIGHT + max(rows - 1, 0) * CHART_SPACING)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        return QSize(320, hint.height())
+
+    def text_size(self) -> float:
+        """The charts' type size: a little smaller than the widget's own text (pixels)."""
+        return max(QFontInfo(self.font()).pixelSize() * 0.85, 8.0)
+
+    def chart_rects(self) -> list[QRectF]:
+        """Where each row's chart is drawn, top to bottom."""
+        width = max(self.width(), 1) - 1
+        return [
+            QRectF(0.5, 0.5 + index * (CHART_HEIGHT + CHART_SPACING), width, CHART_HEIGHT - 1)
+            for index in range(self.row_count())
+        ]
+
+    def geometries(self) -> list[chart.ChartGeometry]:
+        """The geometry of each row's chart at the widget's present size."""
+        if self._sheet is None:
+            return []
+        size = self.text_size()
+        return [
+            chart.chart_geometry(self._sheet, index, rect, text_size=size)
+            for index, rect in enumerate(self.chart_rects())
+        ]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._sheet is None:
+            return
+        painter = QPainter(self)
+        try:
+            family = render.load_fonts()
+            for geometry in self.geometries():
+                chart.paint_geometry(painter, geometry, font_family=family)
+        finally:
+            painter.end()
