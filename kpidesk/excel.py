@@ -6,9 +6,13 @@ every place the program writes is a defined name (:data:`REQUIRED_NAMES`,
 :data:`OPTIONAL_NAMES`; see ``docs/excel.md``), so an office can move cells
 or restyle the form in Excel and KPI Desk still fills it.
 
-An exported workbook has a first worksheet 一覧 (one line per value row)
-and then one worksheet per sheet, each a copy of the template worksheet
-with the names re-created on it (scoped to that worksheet). Reading takes
+An exported workbook has a first worksheet 一覧 (one line per value row,
+with its rates and rank) and then one worksheet per sheet, each
+a copy of the template worksheet with the names re-created on it (scoped to
+that worksheet). :func:`export_summary` writes the 評価一覧 workbook: one
+worksheet, the book's summary table of newest actuals, changes, rates and
+ranks (the lines come from :mod:`kpidesk.summary`, as in 一覧 and the
+command line). Reading takes
 every worksheet except 一覧, finds the cells by those names, and falls back
 to the default template's cell positions when the names were lost.
 
@@ -51,7 +55,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras
+from kpidesk import eras, evaluation, summary
+from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
 from kpidesk.model import Cell, Sheet, ValueRow, sheet_sort_key, split_departments
 from kpidesk.resources import resource_path
@@ -102,6 +107,10 @@ TEXT_BOXES: tuple[tuple[str, str, str], ...] = (
 )
 
 SUMMARY_TITLE = "一覧"
+EVALUATION_TITLE = "評価一覧"
+#: The number format of a rate cell: the value is stored already rounded to
+#: 0.1 % as the book says, so what Excel shows is the printed rate.
+RATE_FORMAT = "#,##0.0%"
 BULLET = "・"
 FONT_NAME = "BIZ UDゴシック"
 HEADER_FILL = "EDEDED"
@@ -786,6 +795,15 @@ def _check_sheet(sheet: Sheet) -> None:
             f"{_sheet_label(sheet)} の実績値の年度が{len(sheet.actual_years)}列あります。"
             f"テンプレートに入るのは{MAX_ACTUAL_YEARS}列までです"
         )
+    _check_sheet_text(sheet)
+
+
+def _check_sheet_text(sheet: Sheet) -> None:
+    """Refuse a sheet with a year without an era or text Excel cannot hold, naming it.
+
+    Raises:
+        ExcelError: naming the sheet and what is wrong.
+    """
     try:
         for year in (sheet.report_year, sheet.baseline_year, sheet.target_year):
             eras.short_label(year)
@@ -1044,7 +1062,43 @@ def _thin_border() -> Border:
     return Border(left=side, right=side, top=side, bottom=side)
 
 
-def _write_summary(ws: Worksheet, sheets: Sequence[Sheet], titles: Sequence[str]) -> None:
+def _set_rate(cell: Any, rounded: Decimal | None) -> None:
+    """A rate cell: the rate already rounded as printed, as a number shown as a percentage.
+
+    The number format only adds the % sign and thousands separators; the
+    rounding (half up or truncated) is done before, so Excel shows exactly
+    the printed rate (``127.9%``). No rate gives "—".
+    """
+    if rounded is None:
+        _set_text(cell, NOT_JUDGED)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        return
+    cell.value = float(rounded / 100) + 0.0  # + 0.0: no "-0.0%"
+    cell.number_format = RATE_FORMAT
+    cell.alignment = Alignment(horizontal="right", vertical="center", indent=1)
+
+
+def _hex(colour: str) -> str:
+    return colour.removeprefix("#").upper()
+
+
+def _set_rank(cell: Any, line: summary.SummaryLine, count: int) -> None:
+    """A rank cell: the label coloured as in the list (best green ... worst red), or "—"."""
+    _set_text(cell, line.rank_text)
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    if line.rank_index is None:
+        return
+    text, background = evaluation.rank_colours(line.rank_index, count)
+    cell.font = Font(name=FONT_NAME, size=cell.font.sz, bold=True, color=_hex(text), charset=128)
+    cell.fill = PatternFill("solid", fgColor=_hex(background))
+
+
+def _write_summary(
+    ws: Worksheet,
+    sheets: Sequence[Sheet],
+    titles: Sequence[str],
+    settings: EvaluationSettings,
+) -> None:
     """Fill 一覧: a title, a header row, one line per value row (one per sheet without rows)."""
     years = sorted({year for sheet in sheets for year in sheet.actual_years})
     report_years = sorted({sheet.report_year for sheet in sheets})
@@ -1059,6 +1113,9 @@ def _write_summary(ws: Worksheet, sheets: Sequence[Sheet], titles: Sequence[str]
         "戦略策定時\n実績値",
         *(f"{eras.short_label(year)}\n実績値" for year in years),
         "目標値",
+        "達成率",
+        "進捗率",
+        "評価",
     ]
     widths = [
         *([10.0] if with_year else []),
@@ -1070,8 +1127,12 @@ def _write_summary(ws: Worksheet, sheets: Sequence[Sheet], titles: Sequence[str]
         11.0,
         *([9.5] * len(years)),
         9.5,
+        9.0,
+        9.0,
+        6.0,
     ]
-    first_value = len(headers) - len(years) - 2
+    first_value = len(headers) - len(years) - 5
+    rate_column = len(headers) - 2  # 達成率, 進捗率, 評価: as in the 評価一覧
     font = Font(name=FONT_NAME, size=9, charset=128)
     bold = Font(name=FONT_NAME, size=9, bold=True, charset=128)
     fill = PatternFill("solid", fgColor=HEADER_FILL)
@@ -1096,7 +1157,8 @@ def _write_summary(ws: Worksheet, sheets: Sequence[Sheet], titles: Sequence[str]
     line = 3
     for sheet, worksheet_title in zip(sheets, titles, strict=True):
         rows = sheet.rows or [ValueRow()]
-        for value_row in rows:
+        judged = summary.summary_lines([sheet], settings)
+        for index, value_row in enumerate(rows):
             by_year = dict(zip(sheet.actual_years, value_row.actuals, strict=False))
             texts = [
                 *([eras.kanji_label(sheet.report_year)] if with_year else []),
@@ -1127,9 +1189,16 @@ def _write_summary(ws: Worksheet, sheets: Sequence[Sheet], titles: Sequence[str]
                             )
                     else:
                         _set_text(cell, text)
+            achievement, progress, rank = (ws.cell(line, rate_column + n) for n in range(3))
+            for cell in (achievement, progress, rank):
+                cell.font, cell.border = font, border
+            if index < len(judged):
+                _set_rate(achievement, judged[index].achievement_rounded)
+                _set_rate(progress, judged[index].progress_rounded)
+                _set_rank(rank, judged[index], len(settings.labels))
             lines = max(
                 estimate_lines(text, (width * _POINTS_PER_WIDTH_UNIT - 8) / 4.5)
-                for text, width in zip(texts, widths, strict=True)
+                for text, width in zip(texts, widths, strict=False)
                 if text
             )
             ws.row_dimensions[line].height = max(18.0, lines * 9 * _LINE_ADVANCE + 5)
@@ -1159,6 +1228,7 @@ def export_workbook(
     *,
     template: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    settings: EvaluationSettings | None = None,
 ) -> int:
     """Write sheets into one workbook: 一覧, then one worksheet per sheet.
 
@@ -1178,6 +1248,8 @@ def export_workbook(
             once more, with done == total, when the workbook is written; total
             is the number of sheets plus one. An exception it raises aborts
             the export.
+        settings: the book's rank scheme and rounding, for 一覧's 達成率 and
+            評価 columns; the default scheme when None.
 
     Returns:
         The number of sheet worksheets (not counting 一覧).
@@ -1201,7 +1273,7 @@ def export_workbook(
         if other is not source:
             wb.remove(other)
     source.title = "__kpidesk_template__"
-    summary = wb.create_sheet(SUMMARY_TITLE, 0)
+    summary_ws = wb.create_sheet(SUMMARY_TITLE, 0)
     titles = worksheet_titles(ordered)
     total = len(ordered) + 1
     for done, (sheet, title) in enumerate(zip(ordered, titles, strict=True), start=1):
@@ -1215,7 +1287,7 @@ def export_workbook(
     for name, defn in list(wb.defined_names.items()):
         if _destination(defn) is not None or "!" in (defn.value or ""):
             del wb.defined_names[name]  # pointed to the template or to a removed worksheet
-    _write_summary(summary, ordered, titles)
+    _write_summary(summary_ws, ordered, titles, settings or EvaluationSettings())
     wb.active = 0
     wb.properties.creator = "KPI Desk"
     wb.properties.lastModifiedBy = "KPI Desk"
@@ -1224,6 +1296,209 @@ def export_workbook(
     if progress is not None:
         progress(total, total)
     return len(ordered)
+
+
+# --- the evaluation summary (評価一覧) ----------------------------------------------
+
+#: The 評価一覧's columns: (header, width in Excel units, alignment).
+_EVALUATION_COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("No", 5.0, "center"),
+    ("担当課", 13.0, "left"),
+    ("KPI名", 30.0, "left"),
+    ("区分", 10.0, "left"),
+    ("単位", 9.0, "left"),
+    ("基準値", 12.5, "right"),
+    ("最新実績", 12.5, "right"),
+    ("前年比", 16.0, "right"),
+    ("目標値", 12.5, "right"),
+    ("達成率", 9.0, "right"),
+    ("進捗率", 9.0, "right"),
+    ("評価", 6.0, "center"),
+    ("備考", 36.0, "left"),
+)
+_YEAR_COLUMN = ("年度", 10.0, "left")
+
+
+def _evaluation_texts(line: summary.SummaryLine, with_year: bool) -> list[str]:
+    sheet, ev = line.sheet, line.evaluation
+    return [
+        *([eras.kanji_label(sheet.report_year)] if with_year else []),
+        sheet.no,
+        sheet.departments_text,
+        sheet.title,
+        ev.label,
+        ev.unit,
+        line.baseline,
+        line.latest,
+        line.change,
+        line.target,
+        line.achievement,
+        line.progress,
+        line.rank_text,
+        line.remarks,
+    ]
+
+
+def _write_evaluation(
+    ws: Worksheet,
+    lines: Sequence[summary.SummaryLine],
+    settings: EvaluationSettings,
+    title: str,
+) -> None:
+    """Fill the 評価一覧 worksheet: title, legend, header, one line per value row."""
+    with_year = len({line.sheet.report_year for line in lines}) > 1
+    columns = [*([_YEAR_COLUMN] if with_year else []), *_EVALUATION_COLUMNS]
+    headers = [header for header, _, _ in columns]
+    widths = [width for _, width, _ in columns]
+    last = len(columns)
+    last_letter = get_column_letter(last)
+    font = Font(name=FONT_NAME, size=9, charset=128)
+    bold = Font(name=FONT_NAME, size=9, bold=True, charset=128)
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    border = _thin_border()
+    header_row = 3
+
+    ws.sheet_view.showGridLines = False
+    ws.sheet_view.tabSelected = True
+    _set_text(ws.cell(1, 1), title)
+    ws.cell(1, 1).font = Font(name=FONT_NAME, size=12, bold=True, charset=128)
+    ws.row_dimensions[1].height = 24
+
+    legend = summary.legend(settings)
+    legend_cell = ws.cell(2, 1)
+    _set_text(legend_cell, legend)
+    legend_cell.font = Font(name=FONT_NAME, size=8, charset=128)
+    legend_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
+    legend_lines = estimate_lines(legend, (sum(widths) * _POINTS_PER_WIDTH_UNIT - 8) / 4.0)
+    ws.row_dimensions[2].height = legend_lines * 8 * _LINE_ADVANCE + 6
+
+    for column, (header, width, _) in enumerate(columns, start=1):
+        cell = ws.cell(header_row, column)
+        cell.value = header
+        cell.font, cell.fill, cell.border = bold, fill, border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.row_dimensions[header_row].height = 20
+
+    achievement_column = headers.index("達成率") + 1
+    progress_column = headers.index("進捗率") + 1
+    rank_column = headers.index("評価") + 1
+    no_column = headers.index("No") + 1
+    row = header_row
+    for row, line in enumerate(lines, start=header_row + 1):
+        texts = _evaluation_texts(line, with_year)
+        for column, (text, (_, _, align)) in enumerate(zip(texts, columns, strict=True), start=1):
+            cell = ws.cell(row, column)
+            cell.font, cell.border = font, border
+            horizontal = "center" if text == NOT_JUDGED else align
+            cell.alignment = Alignment(
+                horizontal=horizontal,
+                vertical="center",
+                wrap_text=align == "left",
+                indent=1 if horizontal == "right" else 0,
+            )
+            if column == no_column:
+                _set_no(cell, text)
+            elif column == achievement_column:
+                _set_rate(cell, line.achievement_rounded)
+            elif column == progress_column:
+                _set_rate(cell, line.progress_rounded)
+            elif column == rank_column:
+                _set_rank(cell, line, len(settings.labels))
+            else:
+                _set_text(cell, text)
+        height = max(
+            estimate_lines(text, (width * _POINTS_PER_WIDTH_UNIT - 8) / 4.5)
+            for text, width in zip(texts, widths, strict=True)
+        )
+        ws.row_dimensions[row].height = max(18.0, height * 9 * _LINE_ADVANCE + 5)
+
+    ws.freeze_panes = ws.cell(header_row + 1, 1).coordinate
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_area = f"A1:{last_letter}{row}"
+    ws.auto_filter.ref = f"A{header_row}:{last_letter}{row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "&P / &N"
+    ws.oddFooter.center.size = 8
+
+
+def evaluation_title(sheets: Sequence[Sheet], book_name: str = "") -> str:
+    """The 評価一覧's title: ``KPI評価一覧（令和2年度）　book.kpidb``."""
+    title = f"KPI評価一覧（{summary.report_years_label(sheets)}）"
+    return f"{title}　{book_name}" if book_name else title
+
+
+def export_summary(
+    sheets: Sequence[Sheet],
+    stream: BinaryIO,
+    *,
+    settings: EvaluationSettings | None = None,
+    book_name: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the 評価一覧 workbook: the book's summary table on one worksheet.
+
+    One line per value row (sheets ordered by No, then report year; a sheet
+    without value rows has none): No, 担当課, KPI名, 区分 (the row's label),
+    単位, 基準値 and 最新実績 with their years, 前年比, 目標値 with its year,
+    達成率, 進捗率, 評価 (coloured as in the list) and 備考 (why a rate is
+    "—", which year was judged). A 年度 column comes first when the sheets
+    are of several report years. The title names the report years and the
+    book, the legend under it the rank scheme. Rates are numbers already
+    rounded as the book says, shown with :data:`RATE_FORMAT`, so Excel
+    shows the printed rate. Printed on A4 landscape, fitted to the width,
+    with the header row repeated on every page.
+
+    Args:
+        sheets: the sheets, at least one.
+        stream: where the .xlsx is written (binary).
+        settings: the book's rank scheme and rounding; the default when None.
+        book_name: the book's file name for the title ("" leaves it out).
+        progress: called with (done, total) after each sheet and once more,
+            with done == total, when the workbook is written (total is the
+            number of sheets plus one); an exception it raises aborts.
+
+    Returns:
+        The number of value rows written.
+
+    Raises:
+        ExcelError: no sheets, or text Excel cannot hold (naming the sheet).
+    """
+    if not sheets:
+        raise ExcelError("書き出すシートがありません")
+    for sheet in sheets:
+        _check_sheet_text(sheet)
+    settings = settings or EvaluationSettings()
+    total = len(sheets) + 1
+
+    def report(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    lines = summary.summary_lines(sheets, settings, progress=report)
+    if not lines:
+        raise ExcelError("書き出すシートに値の行がありません")
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = EVALUATION_TITLE
+    _write_evaluation(ws, lines, settings, evaluation_title(sheets, book_name))
+    wb.properties.creator = "KPI Desk"
+    wb.properties.lastModifiedBy = "KPI Desk"
+    wb.properties.title = EVALUATION_TITLE
+    wb.save(stream)
+    if progress is not None:
+        progress(total, total)
+    return len(lines)
 
 
 def department_file_name(department: str) -> str:
@@ -1243,6 +1518,7 @@ def export_by_department(
     template: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     departments: Collection[str] | None = None,
+    settings: EvaluationSettings | None = None,
 ) -> list[Path]:
     """Write one workbook per department into a folder (created if missing).
 
@@ -1259,6 +1535,7 @@ def export_by_department(
         progress: called with (done, total) over all the workbooks, as in
             :func:`export_workbook`; an exception it raises aborts.
         departments: when given, only these departments' workbooks.
+        settings: the book's rank scheme, as in :func:`export_workbook`.
 
     Returns:
         The paths written, in order of department names.
@@ -1311,7 +1588,9 @@ def export_by_department(
                     progress(base + done, total)
 
             with atomic_output(path) as stream:
-                export_workbook(group, stream, template=template, progress=report)
+                export_workbook(
+                    group, stream, template=template, progress=report, settings=settings
+                )
             written.append(path)
             offset += len(group) + 1
     except BaseException:

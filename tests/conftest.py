@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,27 @@ SAMPLE_TEXT = REPO / "resources" / "samples" / "kpi_sheets_kumamoto_r2.txt"
 def squash(text: str) -> str:
     """Text without any whitespace: PDF extraction breaks lines where the layout wrapped."""
     return re.sub(r"\s+", "", text)
+
+
+def libreoffice_pdf(workbook: bytes, folder: Path, stem: str = "book") -> Path:
+    """Print a workbook to PDF with LibreOffice (skipped without it, failed under CI)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "LibreOffice (soffice) is required under CI: install libreoffice-calc-nogui"
+            )
+        pytest.skip("LibreOffice (soffice) is not installed")
+    book = folder / f"{stem}.xlsx"
+    book.write_bytes(workbook)
+    result = subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(folder), str(book)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    pdf = folder / f"{stem}.pdf"
+    assert result.returncode == 0 and pdf.exists(), result.stderr
+    return pdf
 
 
 @pytest.fixture(autouse=True)

@@ -5,10 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import io
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, excel, jsonio, samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from tests.conftest import REPO, squash
+from tests.conftest import REPO, libreoffice_pdf, squash
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -359,14 +356,17 @@ def test_the_list_has_one_line_per_value_row(sample_book: bytes, sample_sheets) 
     header = [cell.value for cell in ws[2]]
     assert header == ["No", "担当課", "KPI名", "項目", "単位", "戦略策定時\n実績値",
                       "R1\n実績値", "R2\n実績値", "R3\n実績値", "R4\n実績値", "R5\n実績値",
-                      "目標値"]  # fmt: skip
+                      "目標値", "達成率", "進捗率", "評価"]  # fmt: skip
     assert all(cell.font.bold and cell.fill.fgColor.rgb.endswith("EDEDED") for cell in ws[2])
     lines = [[cell.value for cell in row] for row in ws.iter_rows(min_row=3)]
     assert len(lines) == sum(len(sheet.rows) for sheet in sample_sheets)
     assert lines[0] == [9, "生活安全企画課", "刑法犯認知件数", "単年", "件/年", 6498, None, 5081,
-                        None, None, None, "前年比減"]  # fmt: skip
+                        None, None, None, "前年比減", 1.279, "—", "A"]  # fmt: skip
+    assert excel.format_cell_number(ws["M3"].value, ws["M3"].number_format) == "127.9%"
     no15 = next(line for line in lines if line[0] == 15)
-    assert no15[5:] == [28461, 28467, "集計中", None, None, None, 30203]
+    assert no15[5:] == [28461, 28467, "集計中", None, None, None, 30203, 0.943, 0.003, "B"]
+    no16 = next(line for line in lines if line[0] == 16)
+    assert no16[-3:] == ["—", "—", "—"]
     assert ws["A3"].hyperlink.location == "'No9'!A1"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows == "$1:$2" and ws.freeze_panes == "A3"
@@ -907,31 +907,14 @@ def test_export_by_department_into_a_file_is_refused(tmp_path: Path, sample_shee
 
 
 @pytest.fixture(scope="module")
-def libreoffice_pdf(sample_book: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "LibreOffice (soffice) is required under CI: install libreoffice-calc-nogui"
-            )
-        pytest.skip("LibreOffice (soffice) is not installed")
-    folder = tmp_path_factory.mktemp("lo")
-    book = folder / "book.xlsx"
-    book.write_bytes(sample_book)
-    result = subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(folder), str(book)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    pdf = folder / "book.pdf"
-    assert result.returncode == 0 and pdf.exists(), result.stderr
-    return pdf
+def sample_book_pdf(sample_book: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return libreoffice_pdf(sample_book, tmp_path_factory.mktemp("lo"))
 
 
 def test_libreoffice_prints_one_a4_page_per_worksheet_with_the_japanese_text(
-    libreoffice_pdf: Path, sample_sheets: list[Sheet]
+    sample_book_pdf: Path, sample_sheets: list[Sheet]
 ) -> None:
-    with pdfplumber.open(libreoffice_pdf) as pdf:
+    with pdfplumber.open(sample_book_pdf) as pdf:
         sizes = [(float(page.width), float(page.height)) for page in pdf.pages]
         texts = [squash(page.extract_text() or "") for page in pdf.pages]
     assert len(texts) == 16

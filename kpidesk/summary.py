@@ -1,0 +1,243 @@
+"""The book's evaluation summary: one printed line per value row.
+
+What the Excel 評価一覧, the 一覧 of the Excel export and ``main.py
+evaluate`` show of each value row is made here once, as text, so that they
+never disagree: the base value and the newest actual with their years
+(``6,498 (R1)``, ``5,081 (R2)``), the year-on-year change
+(``-1,417件(-21.8%)``), the rates rounded as the book says (``127.9%``),
+the rank, and a remark saying why a rate is "—" or which year was judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from kpidesk import eras, evaluation, values
+from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings, RowEvaluation
+from kpidesk.model import Sheet, sheet_sort_key
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One value row of the summary, as printed.
+
+    Attributes:
+        sheet: the sheet the row belongs to.
+        evaluation: the row's evaluation.
+        baseline: the base value with its year (``6,498 (R1)``), or "".
+        latest: the newest actual with its year (``5,081 (R2)``); when no
+            actual is a number, the newest text typed (``集計中 (R2)``); "".
+        change: the year-on-year change (``-1,417件(-21.8%)``) or "—".
+        target: the target with its year (``前年比減 (R5)``), or "".
+        achievement: the achievement rate as printed (``127.9%``) or "—".
+        progress: the progress rate as printed or "—".
+        achievement_rounded: the achievement rate rounded as printed (percent), or None.
+        progress_rounded: the progress rate rounded as printed (percent), or None.
+        rank: the rank label, or None when the row is not judged.
+        rank_index: 0 for the best rank, 1 for the next...; None when not judged.
+        rank_reason: why there is no rank, or "".
+        remarks: the note (which year was judged) and the reasons for each
+            "—", joined into sentences; "" when there is nothing to say.
+    """
+
+    sheet: Sheet
+    evaluation: RowEvaluation
+    baseline: str
+    latest: str
+    change: str
+    target: str
+    achievement: str
+    progress: str
+    achievement_rounded: Decimal | None
+    progress_rounded: Decimal | None
+    rank: str | None
+    rank_index: int | None
+    rank_reason: str
+    remarks: str
+
+    @property
+    def rank_text(self) -> str:
+        """The rank label, or "—"."""
+        return self.rank if self.rank is not None else NOT_JUDGED
+
+    def to_dict(self) -> dict[str, Any]:
+        """The line as JSON-ready data with stable English keys.
+
+        Numbers are JSON numbers (exact integers stay integers); rates come
+        both raw (``achievement``, unrounded percent) and as printed
+        (``achievement_text``, rounded as the book says).
+        """
+        sheet, ev = self.sheet, self.evaluation
+        row = sheet.rows[ev.index]
+        return {
+            "report_year": sheet.report_year,
+            "no": sheet.no,
+            "departments": list(sheet.departments),
+            "title": sheet.title,
+            "row": ev.index + 1,
+            "label": ev.label,
+            "unit": ev.unit,
+            "kind": ev.kind,
+            "direction": ev.direction,
+            "baseline_text": row.baseline.text,
+            "baseline_year": sheet.baseline_year,
+            "latest_text": ev.latest_text,
+            "latest_year": ev.latest_year,
+            "latest": json_number(ev.latest),
+            "previous_year": ev.previous_year,
+            "previous": json_number(ev.previous),
+            "change": json_number(ev.change),
+            "change_percent": json_number(ev.change_percent),
+            "change_text": self.change,
+            "change_reason": ev.change_reason,
+            "target_text": ev.target_text,
+            "target_year": sheet.target_year,
+            "target": json_number(ev.target),
+            "achievement": json_number(ev.achievement),
+            "achievement_text": self.achievement,
+            "achievement_reason": ev.achievement_reason,
+            "progress": json_number(ev.progress),
+            "progress_text": self.progress,
+            "progress_reason": ev.progress_reason,
+            "rank": self.rank,
+            "rank_reason": self.rank_reason,
+            "note": ev.note,
+            "remarks": self.remarks,
+        }
+
+
+def json_number(number: Decimal | None) -> int | float | None:
+    """A Decimal as a JSON number: an int when whole, else a float; None stays None."""
+    if number is None:
+        return None
+    if number == number.to_integral_value():
+        return int(number)
+    return float(number)
+
+
+def with_year(text: str, year: int | None) -> str:
+    """``6,498 (R1)``; the text alone without a year or for "—", "" without text."""
+    text = text.strip()
+    if not text:
+        return ""
+    if year is None or values.parse_value(text).word == NOT_JUDGED:
+        return text
+    return f"{text} ({eras.short_label(year)})"
+
+
+def _latest(sheet: Sheet, ev: RowEvaluation) -> str:
+    if ev.latest_year is not None:
+        return with_year(ev.latest_text, ev.latest_year)
+    typed = sheet.rows[ev.index].latest_actual(sheet.actual_years)
+    return "" if typed is None else with_year(typed[1].text, typed[0])
+
+
+def _remarks(ev: RowEvaluation, rank_reason: str) -> str:
+    """The note and every distinct reason for a "—", as sentences."""
+    parts: list[str] = []
+    for text in (
+        ev.note,
+        rank_reason,
+        ev.achievement_reason if ev.achievement is None else "",
+        ev.progress_reason if ev.progress is None else "",
+        ev.change_reason if ev.change is None else "",
+    ):
+        for sentence in text.split("。"):
+            sentence = sentence.strip()
+            if sentence and sentence not in parts:
+                parts.append(sentence)
+    return "".join(part + "。" for part in parts)
+
+
+def summary_line(sheet: Sheet, ev: RowEvaluation, settings: EvaluationSettings) -> SummaryLine:
+    """The printed line of one evaluated value row."""
+    row = sheet.rows[ev.index]
+    rounding = settings.rounding
+    rank = ev.rank(settings)
+    _, reason = ev.rank_rate(settings)
+
+    def rounded(rate: Decimal | None) -> Decimal | None:
+        return None if rate is None else evaluation.round_rate(rate, rounding)
+
+    return SummaryLine(
+        sheet=sheet,
+        evaluation=ev,
+        baseline=with_year(row.baseline.text, sheet.baseline_year),
+        latest=_latest(sheet, ev),
+        change=evaluation.change_text(ev, rounding) or NOT_JUDGED,
+        target=with_year(row.target.text, sheet.target_year),
+        achievement=evaluation.format_rate(ev.achievement, rounding),
+        progress=evaluation.format_rate(ev.progress, rounding),
+        achievement_rounded=rounded(ev.achievement),
+        progress_rounded=rounded(ev.progress),
+        rank=rank,
+        rank_index=evaluation.rank_index(rank, settings),
+        rank_reason="" if rank is not None else reason,
+        remarks=_remarks(ev, "" if rank is not None else reason),
+    )
+
+
+def summary_lines(
+    sheets: Sequence[Sheet],
+    settings: EvaluationSettings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SummaryLine]:
+    """Every value row of the sheets, judged and printed, sheets ordered by No then year.
+
+    Args:
+        sheets: the sheets; a sheet without value rows gives no line.
+        settings: the book's rank scheme and rounding.
+        progress: called with (done, total) after each sheet; an exception
+            it raises aborts.
+    """
+    ordered = sorted(sheets, key=sheet_sort_key)
+    lines: list[SummaryLine] = []
+    for done, sheet in enumerate(ordered, start=1):
+        lines += [summary_line(sheet, ev, settings) for ev in evaluation.evaluate_sheet(sheet)]
+        if progress is not None:
+            progress(done, len(ordered))
+    return lines
+
+
+def _percent(threshold: Decimal) -> str:
+    return values.format_number(threshold.normalize()) + "%"
+
+
+def legend(settings: EvaluationSettings) -> str:
+    """The rank scheme in one line.
+
+    ``評価（達成率）: A 100%以上　B 80%以上100%未満　C 50%以上80%未満　D 50%未満``,
+    then which rows are judged how and the rounding.
+    """
+    basis = settings.basis.label
+    parts: list[str] = []
+    upper: Decimal | None = None
+    for level in settings.levels:
+        bound = f"{_percent(level.threshold)}以上"
+        if upper is not None:
+            bound += f"{_percent(upper)}未満"
+        parts.append(f"{level.label} {bound}")
+        upper = level.threshold
+    if upper is not None:
+        parts.append(f"{settings.lowest_label} {_percent(upper)}未満")
+    else:
+        parts.append(settings.lowest_label)
+    words = "・".join(evaluation.WORD_TARGETS)
+    rule = f"評価（{basis}）: " + "　".join(parts)
+    notes = [
+        "達成率は実績÷目標（減らす目標は目標÷実績）",
+        "進捗率は（実績−基準値）÷（目標−基準値）",
+        f"目標が{words}の行は前年の実績を目標として達成率で評価",
+        f"率は0.1%未満を{settings.rounding.label}",
+        f"{NOT_JUDGED}は評価できない行（理由は備考）",
+    ]
+    return rule + "。" + "。".join(notes) + "。"
+
+
+def report_years_label(sheets: Sequence[Sheet]) -> str:
+    """``令和2年度``, or ``令和2年度・令和3年度`` for several report years."""
+    return "・".join(eras.kanji_label(year) for year in sorted({s.report_year for s in sheets}))
