@@ -8,6 +8,8 @@ python main.py import-xlsx SRC --db FILE
 python main.py export-json --db FILE -o OUT.json
 python main.py export-pdf  --db FILE -o OUT.pdf
 python main.py export-xlsx --db FILE -o OUT.xlsx
+python main.py evaluate --db FILE [--year Y] [--json]
+python main.py export-summary --db FILE -o OUT.xlsx
 python main.py --smoke-test            check that this build works (ui/smoke.py)
 """
 

@@ -8,13 +8,15 @@ all or nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, eras, jsonio, textimport
+from kpidesk import __version__, backups, eras, jsonio, summary, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
@@ -176,6 +178,66 @@ def build_parser() -> argparse.ArgumentParser:
         "--per-department", action="store_true", help="担当課ごとに1つずつファイルを書き出す"
     )
     xlsx_export.set_defaults(run=_export_xlsx)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="各シートの値の行の最新実績・前年比・達成率・進捗率・評価を表示する",
+        description="各シートの値の行ごとに、最新の実績値とその年度、前年比、達成率、進捗率、"
+        "評価（評価できない行は「—」と理由）を表で表示します。率の端数処理と評価の基準は"
+        "ブックの評価の設定に従います。",
+    )
+    db_argument(evaluate, "評価するブック")
+    _selection_arguments(evaluate)
+    evaluate.add_argument(
+        "--json",
+        action="store_true",
+        help="表ではなくJSONで出力する（率は丸めた文字列と丸める前の数値の両方）",
+    )
+    evaluate.set_defaults(run=_evaluate)
+
+    summary_export = commands.add_parser(
+        "export-summary", help="評価一覧（最新実績・率・評価の一覧表）をExcelに書き出す"
+    )
+    db_argument(summary_export, "書き出すブック")
+    summary_export.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="OUT.xlsx", help="書き出すファイル"
+    )
+    _selection_arguments(summary_export)
+    summary_export.set_defaults(run=_export_summary)
+
+    rollover = commands.add_parser(
+        "rollover",
+        help="年度更新: 報告年度のシートから次の報告年度のシートを作り、元の年度をロックする",
+    )
+    db_argument(rollover, "年度更新するブック")
+    rollover.add_argument(
+        "--from",
+        dest="from_year",
+        required=True,
+        type=_year,
+        metavar="Y",
+        help="元の報告年度（2020、R2 など）",
+    )
+    rollover.add_argument(
+        "--to",
+        dest="to_year",
+        type=_year,
+        metavar="Y2",
+        help="新しい報告年度（2021、R3 など）。既定: 元の年度の次の年度",
+    )
+    rollover.set_defaults(run=_rollover)
+
+    year_locks = (
+        ("lock-year", "報告年度をロックする（シートを変更できなくする）", _lock_year),
+        ("unlock-year", "報告年度のロックを解除する", _unlock_year),
+    )
+    for name, help_text, run in year_locks:
+        year_lock = commands.add_parser(name, help=help_text)
+        db_argument(year_lock, "ブック")
+        year_lock.add_argument(
+            "--year", required=True, type=_year, help="報告年度（2020、R2 など）"
+        )
+        year_lock.set_defaults(run=run)
     return parser
 
 
@@ -315,9 +377,10 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
 
     with _open_existing(args.db) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+        chart = store.print_chart()
     try:
         with atomic_output(args.output) as stream:
-            pages = render.write_pdf(sheets, stream, args.db.name)
+            pages = render.write_pdf(sheets, stream, args.db.name, chart=chart)
     except OutputError as error:
         raise CommandError(str(error)) from None
     print(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {args.output}", file=out)
@@ -334,11 +397,12 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
             raise CommandError(str(error)) from None
     with _open_existing(args.db) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+        settings = store.evaluation_settings()
     try:
         if args.per_department:
             only = None if args.department is None else {args.department}
             paths = excel.export_by_department(
-                sheets, args.output, template=args.template, departments=only
+                sheets, args.output, template=args.template, departments=only, settings=settings
             )
             print(
                 f"{len(sheets)}件のシートを担当課ごとに{len(paths)}個のExcelファイルに"
@@ -347,10 +411,189 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
             )
         else:
             with atomic_output(args.output) as stream:
-                count = excel.export_workbook(sheets, stream, template=args.template)
+                count = excel.export_workbook(
+                    sheets, stream, template=args.template, settings=settings
+                )
             print(f"{count}件のシートをExcelに書き出しました: {args.output}", file=out)
     except (excel.ExcelError, OutputError) as error:
         raise CommandError(str(error)) from None
+    return EXIT_OK
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide and full-width characters take 2.
+
+    Ambiguous characters (``—``, ``○``) count 1, as most terminals show them.
+    """
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(0, width - _display_width(text))
+    return gap + text if right else text + gap
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """An aligned text table; columns in ``right`` are right-aligned.
+
+    Widths count East Asian wide characters as 2 columns; the last column
+    is not padded. Lines end without trailing spaces.
+    """
+    widths = [
+        max(_display_width(line[column]) for line in (headers, *rows))
+        for column in range(len(headers))
+    ]
+    rule = ["-" * width for width in widths]
+    out: list[str] = []
+    for line in (headers, rule, *rows):
+        cells = [
+            _pad(text, width, right=column in right and line is not headers)
+            for column, (text, width) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+def _write(out: TextIO, text: str, *, fallback: str | None = None) -> None:
+    """Print ``text``, even to a stream whose encoding lacks ``—`` (cp932 when redirected).
+
+    On such a stream ``fallback`` is printed instead when given, else the
+    text with ``—`` as the ``―`` Shift_JIS has and anything else escaped.
+    """
+    try:
+        print(text, file=out)
+    except UnicodeEncodeError:
+        if fallback is None:
+            encoding = getattr(out, "encoding", None) or "ascii"
+            fallback = text.replace("\u2014", "\u2015")
+            fallback = fallback.encode(encoding, "backslashreplace").decode(encoding)
+        print(fallback, file=out)
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_existing(args.db) as store:
+        sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+        settings = store.evaluation_settings()
+    lines = summary.summary_lines(sheets, settings)
+    if args.json:
+        data = {
+            "book": args.db.name,
+            "report_years": sorted({sheet.report_year for sheet in sheets}),
+            "settings": settings.to_dict(),
+            "legend": summary.legend(settings),
+            "rows": [line.to_dict() for line in lines],
+        }
+        _write(
+            out,
+            json.dumps(data, ensure_ascii=False, indent=2),
+            fallback=json.dumps(data, ensure_ascii=True, indent=2),  # still the same JSON
+        )
+        return EXIT_OK
+    with_year = len({sheet.report_year for sheet in sheets}) > 1
+    headers = [
+        *(["年度"] if with_year else []),
+        "No",
+        "区分",
+        "最新実績",
+        "前年比",
+        "達成率",
+        "進捗率",
+        "評価",
+        "備考",
+    ]
+    rows = [
+        [
+            *([eras.short_label(line.sheet.report_year)] if with_year else []),
+            line.sheet.no,
+            line.evaluation.label.strip(),
+            line.latest,
+            line.change,
+            line.achievement,
+            line.progress,
+            line.rank_text,
+            line.remarks,
+        ]
+        for line in lines
+    ]
+    first = headers.index("最新実績")
+    right = set(range(first, first + 4))  # 最新実績, 前年比, 達成率, 進捗率
+    _write(out, f"評価一覧（{summary.report_years_label(sheets)}）: {args.db.name}")
+    _write(out, "")
+    _write(out, format_table(headers, rows, right))
+    _write(out, "")
+    _write(out, summary.legend(settings))
+    return EXIT_OK
+
+
+def _export_summary(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+
+    with _open_existing(args.db) as store:
+        sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
+        settings = store.evaluation_settings()
+    try:
+        with atomic_output(args.output) as stream:
+            count = excel.export_summary(sheets, stream, settings=settings, book_name=args.db.name)
+    except (excel.ExcelError, OutputError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"{len(sheets)}件のシート（{count}行）の評価一覧をExcelに書き出しました: {args.output}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _rollover(args: argparse.Namespace, out: TextIO) -> int:
+    from_year: int = args.from_year
+    to_year: int = from_year + 1 if args.to_year is None else args.to_year
+    with _open_existing(args.db) as store:
+        sources = store.list_summaries(report_year=from_year)
+        taken = {summary.no for summary in store.list_summaries(report_year=to_year)}
+        try:
+            if (
+                sources
+                and to_year > from_year
+                and to_year not in store.locked_years()
+                and not taken & {summary.no for summary in sources}
+            ):
+                backups.take_backup(store, "rollover")  # a roll-over is undone by restoring this
+            made = store.rollover(from_year, to_year)
+        except DuplicateSheetError as error:
+            raise CommandError(f"{error}。年度更新できません: {args.db}") from None
+        except StoreError as error:
+            raise CommandError(f"{error}: {args.db}") from None
+    print(
+        f"{from_year}年度の{len(made)}シートから{to_year}年度のシートを作り、"
+        f"{from_year}年度をロックしました: {args.db}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _lock_year(args: argparse.Namespace, out: TextIO) -> int:
+    return _set_year_lock(args, out, locked=True)
+
+
+def _unlock_year(args: argparse.Namespace, out: TextIO) -> int:
+    return _set_year_lock(args, out, locked=False)
+
+
+def _set_year_lock(args: argparse.Namespace, out: TextIO, *, locked: bool) -> int:
+    year: int = args.year
+    with _open_existing(args.db) as store:
+        if (year in store.locked_years()) == locked:
+            state = "ロックされています" if locked else "ロックされていません"
+            print(f"{year}年度は既に{state}（何も変えていません）: {args.db}", file=out)
+            return EXIT_OK
+        try:
+            if locked:
+                store.lock_year(year)
+            else:
+                store.unlock_year(year)
+        except StoreError as error:
+            raise CommandError(f"{error}: {args.db}") from None
+    done = "をロックしました" if locked else "のロックを解除しました"
+    print(f"{year}年度{done}: {args.db}", file=out)
     return EXIT_OK
 
 
@@ -361,6 +604,11 @@ SUBCOMMANDS = (
     "export-json",
     "export-pdf",
     "export-xlsx",
+    "evaluate",
+    "export-summary",
+    "rollover",
+    "lock-year",
+    "unlock-year",
 )
 
 

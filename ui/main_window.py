@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -38,11 +39,13 @@ from kpidesk.model import Sheet, split_departments
 from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.store import (
     DuplicateSheetError,
+    HistoryEntry,
     NotFoundError,
     ReadOnlyFileError,
     StaleRevisionError,
     Store,
     StoreError,
+    YearLockedError,
 )
 from ui import actions
 from ui.actions import Action
@@ -50,14 +53,17 @@ from ui.dialogs import import_preview, messages
 from ui.dialogs.about import AboutDialog
 from ui.dialogs.backups import BackupDialog
 from ui.dialogs.evaluation_settings import ask_evaluation_settings
+from ui.dialogs.history import HistoryDialog
 from ui.dialogs.messages import Choice
 from ui.dialogs.new_sheet import NewSheetDialog
 from ui.dialogs.progress import Cancelled, progress
+from ui.dialogs.rollover import RolloverDialog
 from ui.dialogs.scope import Scope, ScopeDialog
 from ui.document import SheetDocument
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
 from ui.sheet_list import SheetListPanel
+from ui.year_lock_bar import YearLockBar
 
 BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*)"
 TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
@@ -99,10 +105,19 @@ class MainWindow(QMainWindow):
 
         self.list_panel = SheetListPanel()
         self.form = SheetForm()
+        self.year_lock_bar = YearLockBar()
+        self._locked_years: set[int] = set()
+        form_pane = QWidget()
+        form_pane.setObjectName("formPane")
+        form_layout = QVBoxLayout(form_pane)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.setSpacing(2)
+        form_layout.addWidget(self.year_lock_bar)
+        form_layout.addWidget(self.form, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.list_panel)
-        self.splitter.addWidget(self.form)
+        self.splitter.addWidget(form_pane)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([620, 746])
@@ -155,6 +170,9 @@ class MainWindow(QMainWindow):
         self.list_panel.search_failed.connect(
             lambda message: messages.show_error(self, f"検索できませんでした。\n{message}")
         )
+        self.list_panel.year_combo.currentIndexChanged.connect(self._update_actions)
+        # The banner of a locked report year
+        self.year_lock_bar.unlock_requested.connect(self.on_year_lock_bar_unlock_requested)
         # Undo and redo follow the open sheet's stack
         self.undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)
         self.undo_group.canRedoChanged.connect(self.actions[Action.REDO].setEnabled)
@@ -205,7 +223,7 @@ class MainWindow(QMainWindow):
         self.store = store
         if store is not None and not store.read_only:
             self._backup(store, "open")
-        self.form.set_read_only(store is not None and store.read_only)
+        self._update_year_lock()
         self.form.set_evaluation_settings(
             store.evaluation_settings() if store is not None else EvaluationSettings()
         )
@@ -405,6 +423,7 @@ class MainWindow(QMainWindow):
         """Open the sheet with this id in the form (None: close the form)."""
         self._close_document()
         if sheet_id is None or self.store is None:
+            self._update_year_lock()
             self._update_title()
             self._update_actions()
             return
@@ -421,6 +440,7 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(document.undo_stack)
         self.document = document
         self.form.set_document(document)
+        self._update_year_lock()
         self._update_title()
         self._update_actions()
         self.list_panel.set_open_sheet(sheet_id)
@@ -491,12 +511,7 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return False
 
-        def put_back(sheet: Sheet) -> None:
-            for name in (field.name for field in dataclasses.fields(Sheet)):
-                if name not in {"id", "revision", "updated_at"}:
-                    setattr(sheet, name, getattr(incoming, name))
-
-        self.document.edit("前回の編集の復元", put_back)
+        self.document.replace_content("前回の編集の復元", incoming)
         recovery.discard(draft)
         self.write_draft()
         self.statusBar().showMessage(
@@ -542,6 +557,13 @@ class MainWindow(QMainWindow):
             saved = self.store.save_sheet(sheet)
         except StaleRevisionError as error:
             return self._resolve_conflict(error)
+        except YearLockedError as error:
+            # Locked elsewhere since the sheet was opened: the edits stay in the
+            # form (read-only now, under the banner) until the lock is lifted.
+            messages.show_error(self, f"保存できませんでした。\n{error}")
+            self._update_year_lock()
+            self._update_actions()
+            return False
         except (DuplicateSheetError, NotFoundError, StoreError) as error:
             messages.show_error(self, f"保存できませんでした。\n{error}")
             return False
@@ -856,7 +878,13 @@ class MainWindow(QMainWindow):
                 progress(self, f"{len(sheets)}件のシートをPDFに書き出しています…") as report,
                 atomic_output(path) as stream,
             ):
-                pages = render.write_pdf(sheets, stream, self.book_name(), progress=report)
+                pages = render.write_pdf(
+                    sheets,
+                    stream,
+                    self.book_name(),
+                    progress=report,
+                    chart=self._print_chart(),
+                )
         except Cancelled:
             self.statusBar().showMessage("PDFの書き出しを取り消しました", STATUS_TIMEOUT_MS)
             return 0
@@ -870,6 +898,9 @@ class MainWindow(QMainWindow):
         return pages
 
     # --- Excel
+
+    def _evaluation_settings(self) -> EvaluationSettings | None:
+        return self.store.evaluation_settings() if self.store is not None else None
 
     def excel_template(self) -> Path | None:
         """The user's chosen template, or None for the bundled one."""
@@ -928,7 +959,11 @@ class MainWindow(QMainWindow):
                 atomic_output(path) as stream,
             ):
                 count = excel.export_workbook(
-                    sheets, stream, template=self.excel_template(), progress=report
+                    sheets,
+                    stream,
+                    template=self.excel_template(),
+                    progress=report,
+                    settings=self._evaluation_settings(),
                 )
         except Cancelled:
             self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
@@ -982,6 +1017,7 @@ class MainWindow(QMainWindow):
                     template=self.excel_template(),
                     progress=report,
                     departments=departments,
+                    settings=self._evaluation_settings(),
                 )
         except Cancelled:
             self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
@@ -1023,7 +1059,9 @@ class MainWindow(QMainWindow):
         sheets = self.choose_sheets("印刷")
         if not sheets:
             return
-        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+        pages = render.layout_document(
+            sheets, render.QtMeasure(render.load_fonts()), chart=self._print_chart()
+        )
         printer = self._printer()
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("印刷")
@@ -1066,7 +1104,9 @@ class MainWindow(QMainWindow):
 
     def preview_dialog(self, sheets: list[Sheet]) -> QPrintPreviewDialog:
         """The print preview of ``sheets``, drawn by the same renderer as the PDF."""
-        pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+        pages = render.layout_document(
+            sheets, render.QtMeasure(render.load_fonts()), chart=self._print_chart()
+        )
         printer = self._printer()
         dialog = QPrintPreviewDialog(printer, self)
         dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
@@ -1182,11 +1222,147 @@ class MainWindow(QMainWindow):
 
     # --- issue 8 (filled in by its parts; each replaces its own placeholder)
 
-    def on_action_history(self) -> None:  # history part
-        raise NotImplementedError
+    def on_action_history(self) -> None:
+        if self.store is not None and self.document is not None:
+            self.history_dialog().exec()
 
-    def on_action_export_summary(self) -> None:  # summary export part
-        raise NotImplementedError
+    def history_dialog(self) -> HistoryDialog:
+        """The open sheet's saved versions; 「この版に戻す」 calls :meth:`restore_version`."""
+        assert self.store is not None and self.document is not None
+        self.form.commit_pending_edit()
+        sheet = self.document.sheet
+        assert sheet.id is not None
+        dialog = HistoryDialog(
+            self.store.history(sheet.id),
+            editing=sheet if self.document.is_modified() else None,
+            refusal=self._restore_refusal(),
+            parent=self,
+        )
+
+        def restore(entry: HistoryEntry) -> None:
+            if self.restore_version(entry):
+                dialog.accept()
+
+        dialog.restore_requested.connect(restore)
+        return dialog
+
+    def _restore_refusal(self) -> str:
+        """Why the open sheet cannot be put back to an earlier version ("" when it can)."""
+        assert self.store is not None and self.document is not None
+        if self.store.read_only:
+            return "読み取り専用のブックのため、以前の版に戻せません（見比べることはできます）。"
+        year = self.document.sheet.report_year
+        if year in self.store.locked_years():
+            return (
+                f"{eras.kanji_label(year)}の報告はロックされているため、以前の版に戻せません"
+                "（見比べることはできます）。戻すには、先に「ブック → 報告年度のロックを解除」"
+                "で解除してください。"
+            )
+        return ""
+
+    def restore_version(self, entry: HistoryEntry) -> bool:
+        """Save an earlier version's content as the open sheet's newest revision.
+
+        The content goes into the form as one undoable edit and is saved, so
+        the book gains a revision equal in content to ``entry`` (its history
+        keeps everything); 元に戻す afterwards brings the content from before
+        the restore back into the form, unsaved. The sheet keeps its id and
+        revision bookkeeping. Unsaved edits are thrown away only after the user
+        agrees. Returns True when the restored content was saved.
+        """
+        if self.store is None or self.document is None:
+            return False
+        self.form.commit_pending_edit()
+        sheet = self.document.sheet
+        refusal = self._restore_refusal()
+        if refusal:
+            messages.show_error(self, refusal)
+            return False
+        if self.document.is_modified():
+            if not messages.confirm(
+                self,
+                "以前の版に戻す",
+                f"No {sheet.no}「{sheet.title}」には保存していない変更があります。\n"
+                f"その変更を破棄して、版 {entry.revision} の内容に戻しますか？",
+            ):
+                return False
+            self.document.undo_stack.setClean()
+            self.open_sheet(sheet.id)
+        document = self.document
+        if document is None:
+            return False
+        if not document.replace_content(f"版 {entry.revision} に戻す", entry.sheet):
+            messages.show_info(
+                self, f"版 {entry.revision} は今の内容と同じです（戻すものはありません）。"
+            )
+            return False
+        saved = self.save()
+        if self.document is not document:  # a conflict, resolved by reloading or a copy
+            return saved
+        if not saved:
+            document.undo_stack.undo()  # nothing restored: the form shows what it showed
+            return False
+        self.statusBar().showMessage(
+            f"版 {entry.revision} の内容に戻し、版 {document.sheet.revision} として保存しました"
+            "（「元に戻す」で戻す前の内容に戻せます）",
+            STATUS_TIMEOUT_MS,
+        )
+        return True
+
+    def on_action_export_summary(self) -> None:
+        if self.store is None:
+            return
+        year = self.list_panel.report_year()
+        default = f"評価一覧_{eras.short_label(year)}.xlsx" if year is not None else "評価一覧.xlsx"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "評価一覧をExcelに書き出し", str(self._dialog_folder() / default), XLSX_FILTER
+        )
+        if name:
+            self.export_summary(Path(name), report_year=year)
+
+    def export_summary(self, path: Path, *, report_year: int | None) -> int:
+        """Write the 評価一覧 workbook to ``path``; return the value rows written (0: none).
+
+        The summary covers every sheet of ``report_year`` in the book, whatever
+        department the list shows (None: every report year, with a 年度 column);
+        the menu passes the list's report year. The open sheet is used as it
+        stands in the form, unsaved edits included, as in the other exports.
+        Ranks and rounding follow the book's evaluation settings. The file is
+        written under a temporary name and moved into place, so a cancel or a
+        failure leaves nothing behind.
+        """
+        assert self.store is not None
+        sheets = self.store.list_sheets(report_year=report_year)
+        if self.document is not None:
+            edited = self.document.sheet
+            sheets = [edited if sheet.id == edited.id else sheet for sheet in sheets]
+        if not sheets:
+            year = eras.kanji_label(report_year) if report_year is not None else "ブック"
+            messages.show_error(self, f"{year}のシートがないため、評価一覧を書き出せません。")
+            return 0
+        try:
+            with (
+                progress(self, f"{len(sheets)}件のシートの評価一覧を書き出しています…") as report,
+                atomic_output(path) as stream,
+            ):
+                count = excel.export_summary(
+                    sheets,
+                    stream,
+                    settings=self.store.evaluation_settings(),
+                    book_name=self.book_name(),
+                    progress=report,
+                )
+        except Cancelled:
+            self.statusBar().showMessage("評価一覧の書き出しを取り消しました", STATUS_TIMEOUT_MS)
+            return 0
+        except (excel.ExcelError, OSError) as error:
+            messages.show_error(self, f"評価一覧をExcelに書き出せませんでした。\n{error}")
+            return 0
+        self.statusBar().showMessage(
+            f"{len(sheets)}件のシート（{count}行）の評価一覧を書き出しました: {path}",
+            STATUS_TIMEOUT_MS,
+        )
+        return count
 
     def on_action_evaluation_settings(self) -> None:
         if self.store is None:
@@ -1211,14 +1387,181 @@ class MainWindow(QMainWindow):
         self.form.set_evaluation_settings(settings)
         return True
 
-    def on_action_rollover(self) -> None:  # roll-over part
-        raise NotImplementedError
+    # --- the yearly roll-over and the year locks
 
-    def on_action_lock_year(self) -> None:  # roll-over part
-        raise NotImplementedError
+    def on_action_rollover(self) -> None:
+        if self.store is None or not self.maybe_save():
+            return
+        nos_by_year: dict[int, list[str]] = {}
+        try:
+            for summary in self.store.list_summaries():
+                nos_by_year.setdefault(summary.report_year, []).append(summary.no)
+            locked = self.store.locked_years()
+        except StoreError as error:
+            messages.show_error(self, f"ブックを読めませんでした。\n{error}")
+            return
+        dialog = RolloverDialog(nos_by_year, locked=locked, parent=self)
+        if dialog.exec() != RolloverDialog.DialogCode.Accepted:
+            return
+        from_year, to_year = dialog.from_year(), dialog.to_year()
+        if from_year is not None and to_year is not None:
+            self.rollover(from_year, to_year)
 
-    def on_action_unlock_year(self) -> None:  # roll-over part
-        raise NotImplementedError
+    def rollover(self, from_year: int, to_year: int) -> int:
+        """Make ``to_year``'s sheets from ``from_year``'s and lock ``from_year``.
+
+        A backup is taken first. Afterwards the list shows ``to_year``, with
+        the new copy of the sheet that was open (or the first sheet) opened.
+
+        Returns:
+            How many sheets were made (0: nothing was written).
+        """
+        assert self.store is not None
+        if not self.maybe_save():
+            return 0
+        current = self.document.sheet.no if self.document is not None else None
+        old, new = eras.kanji_label(from_year), eras.kanji_label(to_year)
+        self._backup(self.store, "rollover")
+        try:
+            with progress(self, f"{old}のシートから{new}のシートを作っています…") as report:
+                made = self.store.rollover(from_year, to_year, progress=report)
+        except Cancelled:
+            self.statusBar().showMessage("年度更新を取り消しました（何も変わっていません）")
+            return 0
+        except StoreError as error:
+            messages.show_error(
+                self, f"年度更新できませんでした（何も変わっていません）。\n{error}"
+            )
+            return 0
+        self._close_document()
+        self.list_panel.set_store(self.store)
+        combo = self.list_panel.year_combo
+        combo.setCurrentIndex(max(combo.findData(to_year), 0))
+        opened = next((sheet for sheet in made if sheet.no == current), None)
+        visible = self.list_panel.visible_sheet_ids()
+        self.open_sheet(opened.id if opened is not None else (visible[0] if visible else None))
+        self.statusBar().showMessage(
+            f"{old}の{len(made)}シートから{new}のシートを作り、{old}をロックしました",
+            STATUS_TIMEOUT_MS,
+        )
+        return len(made)
+
+    def shown_year(self) -> int | None:
+        """The report year the window is about: the open sheet's, else the list's filter."""
+        if self.document is not None:
+            return self.document.sheet.report_year
+        return self.list_panel.report_year()
+
+    def on_action_lock_year(self) -> None:
+        year = self.shown_year()
+        if year is not None:
+            self.lock_year(year)
+
+    def lock_year(self, year: int) -> bool:
+        """Lock a report year after the user agrees; False when it was not locked."""
+        assert self.store is not None
+        label = eras.kanji_label(year)
+        if not messages.confirm(
+            self,
+            "報告年度をロック",
+            f"{label}の報告をロックしますか？\n"
+            f"ロックすると、{label}のシートは保存・削除・取り込みができなくなります"
+            "（ロックは後で解除できます）。",
+        ):
+            return False
+        if not self.maybe_save():
+            return False
+        try:
+            self.store.lock_year(year)
+        except StoreError as error:
+            messages.show_error(self, f"ロックできませんでした。\n{error}")
+            return False
+        self._update_year_lock()
+        self._update_actions()
+        self.list_panel.reload_filters()  # the year filter marks locked years
+        self.statusBar().showMessage(f"{label}の報告をロックしました", STATUS_TIMEOUT_MS)
+        return True
+
+    def on_action_unlock_year(self) -> None:
+        if self.store is None:
+            return
+        year = self.shown_year()
+        locked = sorted(self._locked_years, reverse=True)
+        if year not in locked:
+            if len(locked) != 1:
+                choice = messages.choose(
+                    self,
+                    "報告年度のロックを解除",
+                    "ロックを解除する報告年度を選んでください。",
+                    [eras.kanji_label(locked_year) for locked_year in locked],
+                )
+                if choice < 0:
+                    return
+                year = locked[choice]
+            else:
+                year = locked[0]
+        assert year is not None
+        self.unlock_year(year)
+
+    def unlock_year(self, year: int) -> bool:
+        """Lift a report year's lock after the user agrees; False when it stays locked."""
+        assert self.store is not None
+        label = eras.kanji_label(year)
+        if not messages.confirm(
+            self,
+            "報告年度のロックを解除",
+            f"{label}の報告のロックを解除しますか？\n"
+            f"解除すると、提出済みの{label}のシートを変更できるようになります。"
+            "変更が済んだら、もう一度ロックしてください。",
+        ):
+            return False
+        try:
+            self.store.unlock_year(year)
+        except StoreError as error:
+            messages.show_error(self, f"ロックを解除できませんでした。\n{error}")
+            return False
+        self._update_year_lock()
+        self._update_actions()
+        self.list_panel.reload_filters()  # the year filter marks locked years
+        self.statusBar().showMessage(f"{label}の報告のロックを解除しました", STATUS_TIMEOUT_MS)
+        return True
+
+    @Slot(int)
+    def on_year_lock_bar_unlock_requested(self, year: int) -> None:
+        self.unlock_year(year)
+
+    def _update_year_lock(self) -> None:
+        """Read the book's locked years; make the form read-only and show the banner to match.
+
+        The form is read-only when the book is, or when the open sheet's report
+        year is locked.
+        """
+        store = self.store
+        if store is None:
+            self._locked_years = set()
+        else:
+            with contextlib.suppress(StoreError):  # unreadable now: keep what was known
+                self._locked_years = store.locked_years()
+        year = self.document.sheet.report_year if self.document is not None else None
+        locked_year = year if year in self._locked_years else None
+        later = False
+        if locked_year is not None and store is not None:
+            with contextlib.suppress(StoreError):
+                later = any(other > locked_year for other in store.report_years())
+        self.year_lock_bar.show_lock(
+            locked_year,
+            rolled_over=later,
+            can_unlock=store is not None and not store.read_only,
+        )
+        read_only = store is not None and (store.read_only or locked_year is not None)
+        self.form.set_read_only(read_only)
+        if self.document is not None:
+            # Undo would change a sheet that cannot be saved: its stack rests until unlocked.
+            self.undo_group.setActiveStack(None if read_only else self.document.undo_stack)
+
+    def open_sheet_locked(self) -> bool:
+        """Whether the open sheet's report year is locked."""
+        return self.document is not None and self.document.sheet.report_year in self._locked_years
 
     def on_action_about(self) -> None:
         AboutDialog(self).exec()
@@ -1236,6 +1579,10 @@ class MainWindow(QMainWindow):
             if summary.no.isdigit()
         ]
         return str(max(numbers, default=0) + 1)
+
+    def _print_chart(self) -> bool:
+        """Whether the book's PDFs and prints carry each sheet's trend charts."""
+        return self.store is not None and self.store.print_chart()
 
     def _dialog_folder(self) -> Path:
         if self.store is not None and self.store.path is not None:
@@ -1273,13 +1620,22 @@ class MainWindow(QMainWindow):
         has_sheet = self.document is not None
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
-                    Action.EXPORT_XLSX_DEPARTMENTS):  # fmt: skip
+                    Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.RESTORE_BACKUP, Action.IMPORT_TEXT, Action.IMPORT_JSON,
                     Action.IMPORT_XLSX, Action.NEW_SHEET):  # fmt: skip
             self.actions[key].setEnabled(writable)
-        for key in (Action.SAVE, Action.DUPLICATE_SHEET, Action.DELETE_SHEET):
-            self.actions[key].setEnabled(has_sheet and writable)
+        self.actions[Action.DUPLICATE_SHEET].setEnabled(has_sheet and writable)
+        self.actions[Action.HISTORY].setEnabled(has_sheet)
+        sheet_locked = self.open_sheet_locked()
+        for key in (Action.SAVE, Action.DELETE_SHEET):
+            self.actions[key].setEnabled(has_sheet and writable and not sheet_locked)
+        shown_year = self.shown_year() if has_book else None
+        self.actions[Action.ROLLOVER].setEnabled(writable and self.list_panel.model.rowCount() > 0)
+        self.actions[Action.LOCK_YEAR].setEnabled(
+            writable and shown_year is not None and shown_year not in self._locked_years
+        )
+        self.actions[Action.UNLOCK_YEAR].setEnabled(writable and bool(self._locked_years))
         self.actions[Action.UNDO].setEnabled(self.undo_group.canUndo())
         self.actions[Action.REDO].setEnabled(self.undo_group.canRedo())
 
