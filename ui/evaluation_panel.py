@@ -146,27 +146,32 @@ class EvaluationPanel(QFrame):
         return evaluation.evaluate_sheet(self._document.sheet)
 
     def refresh(self) -> None:
-        """Build the blocks again from the open sheet."""
-        self._clear()
+        """Show the open sheet's rows; the blocks are rebuilt only when the row count changes."""
         settings = self._settings
         self.scheme_label.setText(
             f"{settings.basis.label}で評価（"
             + "、".join(f"{lv.label} {lv.threshold}%以上" for lv in settings.levels)
             + f"、{settings.lowest_label} それ未満／{settings.rounding.label}）"
         )
+        if self._document is None:
+            return  # the form hides the panel; its blocks wait for the next sheet
         judged_rows = self.evaluations()
         self.empty_label.setVisible(not judged_rows)
-        if not judged_rows:
-            self.rebuilt.emit()
-            return
-        for column, (_key, heading) in enumerate(FIGURES, start=1):
-            label = QLabel(heading)
-            label.setEnabled(False)
-            self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
+        rebuild = len(judged_rows) != len(self._rows)
+        if rebuild:
+            self._clear()
+            if judged_rows:
+                for column, (_key, heading) in enumerate(FIGURES, start=1):
+                    label = QLabel(heading)
+                    label.setEnabled(False)
+                    self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
+            for index in range(len(judged_rows)):
+                self._add_row(index)
         for index, judged in enumerate(judged_rows):
-            self._add_row(index, judged)
+            self._fill_row(index, judged)
         self.set_read_only(self._read_only)
-        self.rebuilt.emit()
+        if rebuild:
+            self.rebuilt.emit()
 
     def focus_chain(self) -> list[QWidget]:
         """The panel's controls in tab order."""
@@ -184,31 +189,26 @@ class EvaluationPanel(QFrame):
                 widget.deleteLater()
         self._rows = []
 
-    def _add_row(self, index: int, judged: RowEvaluation) -> None:
-        assert self._document is not None
-        sheet = self._document.sheet
-        settings = self._settings
+    def _add_row(self, index: int) -> None:
+        """Make the widgets of row ``index`` (filled in by :meth:`_fill_row`)."""
         grid_row = 1 + index * 3
-        name = QLabel(judged.label.strip() or f"{index + 1}行目")
+        widgets: dict[str, QWidget] = {}
+        name = QLabel()
         name.setObjectName(f"eval_{index}_label")
         self.grid.addWidget(name, grid_row, 0)
-        widgets: dict[str, QWidget] = {}
-        for column, (key, text) in enumerate(figure_texts(judged, settings).items(), start=1):
-            label = QLabel(text)
+        widgets["label"] = name
+        for column, (key, _heading) in enumerate(FIGURES, start=1):
+            label = QLabel()
             label.setObjectName(f"eval_{index}_{key}")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.grid.addWidget(label, grid_row, column, Qt.AlignmentFlag.AlignRight)
             widgets[key] = label
-        self._colour_rank(widgets["rank"], judged)
 
         direction = QComboBox()
         direction.setObjectName(f"eval_{index}_direction")
-        row = sheet.rows[index]
-        auto = evaluation.DIRECTION_NAMES.get(evaluation.automatic_direction(row) or "", "不明")
-        direction.addItem(f"目標の向き: 自動（{auto}）", "")
+        direction.addItem("", "")
         for value, text in evaluation.DIRECTION_NAMES.items():
             direction.addItem(f"目標の向き: {text}", value)
-        direction.setCurrentIndex(max(direction.findData(row.target_direction), 0))
         direction.setToolTip(
             "目標が増やす向きか減らす向きかを指定します（自動: 基準値と目標値から）"
         )
@@ -217,25 +217,16 @@ class EvaluationPanel(QFrame):
         )
         kind = QComboBox()
         kind.setObjectName(f"eval_{index}_kind")
-        automatic = evaluation.KIND_NAMES[evaluation.automatic_kind(row.label)]
-        kind.addItem(f"区分: 自動（{automatic}）", "")
+        kind.addItem("", "")
         for value, text in evaluation.KIND_NAMES.items():
             kind.addItem(f"区分: {text}", value)
-        kind.setCurrentIndex(max(kind.findData(row.kind), 0))
         kind.setToolTip("累計の行は0から数え、前年比はその年の増加分になります")
         kind.activated.connect(lambda _=0, i=index, c=kind: self._set_row(i, c, "kind"))
         insert = QPushButton("前年比の文を取組状況へ")
         insert.setObjectName(f"eval_{index}_insert")
         insert.setAutoDefault(False)
-        sentence = evaluation.change_sentence(sheet, judged, settings.rounding)
-        insert.setProperty("sentence", sentence or "")
-        insert.setToolTip(
-            f"取組状況の先頭に入れます:\n{sentence}"
-            if sentence
-            else "前年比を計算できないため使えません"
-        )
         insert.clicked.connect(lambda _=False, i=index: self.insert_sentence(i))
-        note = QLabel("／".join(notes(judged, settings)))
+        note = QLabel()
         note.setObjectName(f"eval_{index}_note")
         note.setWordWrap(True)
         note.setEnabled(False)
@@ -249,19 +240,55 @@ class EvaluationPanel(QFrame):
         self.grid.addWidget(controls, grid_row + 1, 0, 1, len(FIGURES) + 1)
         note.setContentsMargins(0, 0, 0, 6)
         self.grid.addWidget(note, grid_row + 2, 0, 1, len(FIGURES) + 1)
-        note.setVisible(bool(note.text()))  # after it has a parent: never a window of its own
         widgets.update(direction=direction, kind=kind, insert=insert, note=note)
         self._rows.append(widgets)
 
+    def _fill_row(self, index: int, judged: RowEvaluation) -> None:
+        """Show ``judged`` in the widgets of row ``index``."""
+        assert self._document is not None
+        sheet = self._document.sheet
+        row = sheet.rows[index]
+        settings = self._settings
+        widgets = self._rows[index]
+        _set_text(widgets["label"], judged.label.strip() or f"{index + 1}行目")
+        for key, text in figure_texts(judged, settings).items():
+            _set_text(widgets[key], text)
+        self._colour_rank(widgets["rank"], judged)
+
+        direction = widgets["direction"]
+        assert isinstance(direction, QComboBox)
+        auto = evaluation.DIRECTION_NAMES.get(evaluation.automatic_direction(row) or "", "不明")
+        direction.setItemText(0, f"目標の向き: 自動（{auto}）")
+        direction.setCurrentIndex(max(direction.findData(row.target_direction), 0))
+        kind = widgets["kind"]
+        assert isinstance(kind, QComboBox)
+        automatic = evaluation.KIND_NAMES[evaluation.automatic_kind(row.label)]
+        kind.setItemText(0, f"区分: 自動（{automatic}）")
+        kind.setCurrentIndex(max(kind.findData(row.kind), 0))
+
+        insert = widgets["insert"]
+        sentence = evaluation.change_sentence(sheet, judged, settings.rounding)
+        insert.setProperty("sentence", sentence or "")
+        insert.setToolTip(
+            f"取組状況の先頭に入れます:\n{sentence}"
+            if sentence
+            else "前年比を計算できないため使えません"
+        )
+        note = widgets["note"]
+        _set_text(note, "／".join(notes(judged, settings)))
+        note.setVisible(bool(note.text()))  # it has a parent: never a window of its own
+
     def _colour_rank(self, label: QWidget, judged: RowEvaluation) -> None:
         rank_index = evaluation.rank_index(judged.rank(self._settings), self._settings)
-        if rank_index is None:
-            return
-        text, background = evaluation.rank_colours(rank_index, len(self._settings.labels))
-        label.setStyleSheet(
-            f"color: {text}; background: {background}; font-weight: bold;"
-            " padding: 0 8px; border-radius: 3px;"
-        )
+        style = ""
+        if rank_index is not None:
+            text, background = evaluation.rank_colours(rank_index, len(self._settings.labels))
+            style = (
+                f"color: {text}; background: {background}; font-weight: bold;"
+                " padding: 0 8px; border-radius: 3px;"
+            )
+        if label.styleSheet() != style:
+            label.setStyleSheet(style)
 
     @staticmethod
     def _can_insert(widgets: dict[str, QWidget], key: str) -> bool:
@@ -309,3 +336,10 @@ class EvaluationPanel(QFrame):
         if changed:
             self.sentence_inserted.emit(index)
         return changed
+
+
+def _set_text(label: QWidget, text: str) -> None:
+    """Change a label's text only when it differs (no needless relayout)."""
+    assert isinstance(label, QLabel)
+    if label.text() != text:
+        label.setText(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,21 @@ class Col(enum.IntEnum):
     RANK = 5
     UPDATED = 6
 
+
+COLUMN_COUNT = len(Col)
+
+#: The roles the list answers; the view asks for many more on every repaint.
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        IdRole,
+        SummaryRole,
+    }
+)
 
 HEADERS = {
     Col.NO: "No",
@@ -257,7 +273,7 @@ class SheetListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._summaries)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Col)
+        return 0 if parent.isValid() else COLUMN_COUNT
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -267,10 +283,13 @@ class SheetListModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._summaries):
+        if role not in _ROLES or not index.isValid():
             return None
-        summary = self._summaries[index.row()]
-        column = Col(index.column())
+        row = index.row()
+        if not 0 <= row < len(self._summaries):
+            return None
+        summary = self._summaries[row]
+        column = _COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(summary, column, scheme=self.settings)
         if column == Col.RANK:
@@ -296,8 +315,7 @@ class SheetListModel(QAbstractTableModel):
             if index is None:
                 return None
             text, background = evaluation.rank_colours(index, len(self.settings.labels))
-            colour = text if role == Qt.ItemDataRole.ForegroundRole else background
-            return QBrush(QColor(colour))
+            return _brush(text if role == Qt.ItemDataRole.ForegroundRole else background)
         if role == IdRole:
             return summary.id
         if role == SummaryRole:
@@ -323,6 +341,14 @@ class SheetListModel(QAbstractTableModel):
             rank = summary_rank(summary, scheme or EvaluationSettings())
             return evaluation.NOT_JUDGED if rank is None else rank
         return updated_display(summary)
+
+
+_COLUMNS = tuple(Col)
+
+
+@functools.lru_cache(maxsize=32)
+def _brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
 
 
 class SheetFilterProxy(QSortFilterProxyModel):
