@@ -12,9 +12,11 @@ The rules, per value row:
   column that says 集計中 is named in the note (R2 is still being counted,
   so R1 is judged).
 * **Previous year**: the actual of the year before, or the base value when
-  the base is of that year. For a *cumulative* row the count starts at zero
-  with the strategy, so in the first year after the base the change is the
-  year's whole count and has no percentage.
+  the base is of that year. A *cumulative* row whose base is the total of an
+  earlier period (its unit says so: ``人/4年``) starts again from zero, so in
+  the first year after the base the change is the year's whole count and has
+  no percentage; a cumulative row with a plain unit (``市町村``) keeps
+  counting from its base.
 * **Direction**: set by hand per row, else from a word target (前年比減 goes
   down, 前年比増 up), else from the base and the target (a target above the
   base goes up); a cumulative row always goes up.
@@ -22,10 +24,15 @@ The rules, per value row:
   actual for one that goes down. A word target is judged against the
   previous year's actual, which then stands in for the target.
 * **Progress rate**: (actual − base) ÷ (target − base); a cumulative row
-  starts from zero, not from the base.
+  that starts again from zero uses zero as its base.
+* When the achievement rate has no meaning (a target of zero or below, or
+  an actual of zero or below for a target that goes down), the row is
+  ranked by its progress rate instead, and says so.
 * **Rank**: from the achievement rate (or the progress rate when the book
   says so; rows with a word target always use the achievement rate),
-  rounded as printed, against thresholds set per book.
+  rounded as printed, against thresholds set per book. A word target that
+  is not met (前年比減 with the same count as the year before) never gets the
+  best rank.
 
 A row that cannot be judged gives None with the reason in Japanese.
 """
@@ -204,14 +211,25 @@ class RowEvaluation:
 
     def rank_rate(self, settings: EvaluationSettings) -> tuple[Decimal | None, str]:
         """The rate the rank is read from, and the reason when there is none."""
-        if settings.basis is Basis.PROGRESS and self.word_target is None:
-            return self.progress, self.progress_reason
-        return self.achievement, self.achievement_reason
+        return _rank_rate(
+            self.achievement,
+            self.progress,
+            self.word_target is not None,
+            settings,
+            (self.achievement_reason, self.progress_reason),
+        )
+
+    def ranked_by_progress(self, settings: EvaluationSettings) -> bool:
+        """True when the rank comes from the progress rate (by setting or as a fallback)."""
+        return (
+            self.word_target is None
+            and self.progress is not None
+            and (settings.basis is Basis.PROGRESS or self.achievement is None)
+        )
 
     def rank(self, settings: EvaluationSettings) -> str | None:
         """The rank label, or None when the row cannot be judged."""
-        rate, _ = self.rank_rate(settings)
-        return rank_of(rate, settings)
+        return summary_rank(self.achievement, self.progress, self.word_target is not None, settings)
 
 
 def round_rate(rate: Decimal, rounding: Rounding) -> Decimal:
@@ -311,8 +329,18 @@ def _latest(sheet: Sheet, row: ValueRow) -> tuple[int | None, Cell | None, str]:
     return None, newest[1], _describe_missing(newest[1], "実績値", newest[0])
 
 
+_PERIOD_UNIT = re.compile(r"/\s*([0-9]+)\s*年(?:度)?\s*$")
+
+
+def restarts_from_zero(row: ValueRow) -> bool:
+    """Whether a cumulative row counts again from zero: its unit is a total over
+    several years (``人/4年``), so its base is an earlier period's total."""
+    match = _PERIOD_UNIT.search(values.normalize_width(row.unit).replace("／", "/"))
+    return match is not None and int(match.group(1)) >= 2
+
+
 def _previous(
-    sheet: Sheet, row: ValueRow, year: int, cumulative: bool
+    sheet: Sheet, row: ValueRow, year: int, from_zero: bool
 ) -> tuple[Decimal | None, str]:
     """The value of the year before ``year``: (number, reason when None)."""
     before = year - 1
@@ -322,7 +350,7 @@ def _previous(
             return cell.number, ""
         return None, _describe_missing(cell, "実績値", before)
     if sheet.baseline_year == before:
-        if cumulative:
+        if from_zero:
             return Decimal(0), ""
         if row.baseline.number is not None:
             return row.baseline.number, ""
@@ -355,6 +383,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     row = sheet.rows[index]
     kind = row_kind(row)
     cumulative = kind == "cumulative"
+    from_zero = cumulative and restarts_from_zero(row)
     word = _word(row)
     direction, source, direction_reason = _direction(row, kind, word)
     latest_year, latest_cell, note = _latest(sheet, row)
@@ -368,7 +397,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     if latest is None or latest_year is None:
         change_reason = note
     else:
-        previous, previous_reason = _previous(sheet, row, latest_year, cumulative)
+        previous, previous_reason = _previous(sheet, row, latest_year, from_zero)
         if previous is None:
             change_reason = previous_reason
         else:
@@ -376,7 +405,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
             if previous == 0:
                 change_reason = (
                     "累計の初年度のため前年比（%）はありません"
-                    if cumulative and sheet.baseline_year == latest_year - 1
+                    if from_zero and sheet.baseline_year == latest_year - 1
                     else "前年が0のため前年比（%）を計算できません"
                 )
             else:
@@ -411,7 +440,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
         achievement, achievement_reason = _achievement(latest, target, direction)
 
     progress: Decimal | None = None
-    base = Decimal(0) if cumulative else row.baseline.number
+    base = Decimal(0) if from_zero else row.baseline.number
     if word is not None:
         progress_reason = f"目標が「{word}」のため進捗率はありません"
     elif latest is None:
@@ -458,10 +487,13 @@ def _achievement(latest: Decimal, target: Decimal, direction: str) -> tuple[Deci
     """The achievement rate (percent) or the reason there is none."""
     if direction == "up":
         if target <= 0:
-            return None, "目標値が0以下のため達成率を計算できません"
+            return None, "目標値が0以下のため達成率はありません（進捗率で評価します）"
         return latest / target * HUNDRED, ""
-    if latest <= 0:
-        return None, "実績値が0以下のため達成率（目標÷実績）を計算できません"
+    if latest <= 0 or target <= 0:
+        return (
+            None,
+            "実績値か目標値が0以下のため達成率（目標÷実績）はありません（進捗率で評価します）",
+        )
     return target / latest * HUNDRED, ""
 
 
@@ -501,21 +533,51 @@ def summary_rank(
     word_target: bool,
     settings: EvaluationSettings,
 ) -> str | None:
-    """The rank of a list row from the rates a book keeps beside each sheet."""
-    if settings.basis is Basis.PROGRESS and not word_target:
-        return rank_of(progress, settings)
-    return rank_of(achievement, settings)
+    """The rank of a row from its rates (what a book keeps beside each sheet for its list).
+
+    The achievement rate, or the progress rate when the book says so; a row
+    whose achievement rate has no meaning falls back to its progress rate. A
+    word target is met only above 100 % (前年比減: fewer than the year
+    before), so an unmet one never gets the best rank.
+    """
+    rate, _ = _rank_rate(achievement, progress, word_target, settings, ("", ""))
+    rank = rank_of(rate, settings)
+    if (
+        word_target
+        and rate is not None
+        and rate <= HUNDRED
+        and rank == settings.labels[0]
+        and len(settings.labels) > 1
+    ):
+        return settings.labels[1]
+    return rank
+
+
+def _rank_rate(
+    achievement: Decimal | None,
+    progress: Decimal | None,
+    word_target: bool,
+    settings: EvaluationSettings,
+    reasons: tuple[str, str],
+) -> tuple[Decimal | None, str]:
+    """(rate, reason when None) a rank is read from; see :func:`summary_rank`."""
+    achievement_reason, progress_reason = reasons
+    if word_target:
+        return achievement, achievement_reason
+    if settings.basis is Basis.PROGRESS or (achievement is None and progress is not None):
+        return progress, progress_reason
+    return achievement, achievement_reason
 
 
 # --- wording ------------------------------------------------------------------
 
-_PERIOD_SUFFIX = re.compile(r"/[0-9０-９]*年$")
+_PERIOD_SUFFIX = re.compile(r"\s*/\s*[0-9]*\s*年(?:度)?$")
 
 
 def change_unit(unit: str) -> str:
     """The unit of a change: ``件/年`` -> ``件``, ``人/4年`` -> ``人``, ``%`` -> ``ポイント``."""
-    stripped = unit.strip()
-    if values.normalize_width(stripped) == "%":
+    stripped = values.normalize_width(unit.strip())
+    if stripped == "%":
         return "ポイント"
     return _PERIOD_SUFFIX.sub("", stripped)
 
@@ -525,13 +587,23 @@ def _signed(number: Decimal) -> str:
     return "+" + text if number > 0 else text
 
 
+def _signed_rate(rate: Decimal, rounding: Rounding) -> str:
+    """A change in percent with its sign kept even when it rounds to zero (``+0.0``)."""
+    text = values.format_number(round_rate(rate, rounding))
+    if rate > 0:
+        return "+" + text
+    if rate < 0 and not text.startswith("-"):
+        return "-" + text
+    return text
+
+
 def change_text(evaluation: RowEvaluation, rounding: Rounding) -> str | None:
     """``-1,417件(-21.8%)`` as the published sheets print it, or None without a change."""
     if evaluation.change is None:
         return None
     text = _signed(evaluation.change) + change_unit(evaluation.unit)
     if evaluation.change_percent is not None and change_unit(evaluation.unit) != "ポイント":
-        text += f"({_signed(round_rate(evaluation.change_percent, rounding))}%)"
+        text += f"({_signed_rate(evaluation.change_percent, rounding)}%)"
     return text
 
 
@@ -546,7 +618,7 @@ def change_sentence(sheet: Sheet, evaluation: RowEvaluation, rounding: Rounding)
     subject = sheet.title.strip() or f"No {sheet.no}"
     if len(sheet.rows) > 1 and evaluation.label.strip():
         subject += f"（{evaluation.label.strip()}）"
-    unit = _PERIOD_SUFFIX.sub("", evaluation.unit.strip())
+    unit = _PERIOD_SUFFIX.sub("", values.normalize_width(evaluation.unit.strip()))
     year = eras.kanji_label(evaluation.latest_year)
     latest = evaluation.latest_text.strip()
     return f"{year}の{subject}は、前年比：{change}の{latest}{unit}となった。"

@@ -229,6 +229,7 @@ class SheetSummary(_SheetIdentity):
         word_target: whether that row's target is a word (前年比減), which
             is always ranked by its achievement rate.
         evaluation_note: why that row has no rate (or ""), with its label.
+        evaluation_label: that row's label when the sheet has several rows, else "".
     """
 
     id: int
@@ -246,6 +247,7 @@ class SheetSummary(_SheetIdentity):
     progress: Decimal | None = None
     word_target: bool = False
     evaluation_note: str = ""
+    evaluation_label: str = ""
 
 
 def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:

@@ -100,6 +100,7 @@ _SUMMARY_COLUMNS = (
     "eval_progress",
     "eval_word",
     "eval_reason",
+    "eval_label",
 )
 _SUMMARY_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in _SUMMARY_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
@@ -403,6 +404,7 @@ def _migrate_4(db: Database) -> None:
         "ALTER TABLE sheets ADD COLUMN eval_progress TEXT",
         "ALTER TABLE sheets ADD COLUMN eval_word INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE sheets ADD COLUMN eval_reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN eval_label TEXT NOT NULL DEFAULT ''",
     ):
         db.execute(statement)
     updates: list[tuple[Any, ...]] = []
@@ -415,7 +417,7 @@ def _migrate_4(db: Database) -> None:
         updates.append((*columns.values(), int(sheet_id)))
     db.conn.executemany(
         "UPDATE sheets SET eval_achievement = ?, eval_progress = ?, eval_word = ?,"
-        " eval_reason = ? WHERE id = ?",
+        " eval_reason = ?, eval_label = ? WHERE id = ?",
         updates,
     )
 
@@ -1533,7 +1535,13 @@ def _evaluation_columns(sheet: Sheet) -> dict[str, Any]:
     """The rates of :func:`kpidesk.evaluation.list_evaluation`'s row, for the list."""
     judged = evaluation.list_evaluation(sheet)
     if judged is None:
-        return {"eval_achievement": None, "eval_progress": None, "eval_word": 0, "eval_reason": ""}
+        return {
+            "eval_achievement": None,
+            "eval_progress": None,
+            "eval_word": 0,
+            "eval_reason": "",
+            "eval_label": "",
+        }
     reason = judged.achievement_reason if judged.achievement is None else ""
     if reason and len(sheet.rows) > 1 and judged.label.strip():
         reason = f"{judged.label.strip()}: {reason}"
@@ -1542,6 +1550,7 @@ def _evaluation_columns(sheet: Sheet) -> dict[str, Any]:
         "eval_progress": None if judged.progress is None else str(judged.progress),
         "eval_word": int(judged.word_target is not None),
         "eval_reason": reason,
+        "eval_label": judged.label.strip() if len(sheet.rows) > 1 else "",
     }
 
 
@@ -1596,6 +1605,7 @@ def _summary(row: Sequence[Any]) -> SheetSummary:
         eval_progress,
         eval_word,
         eval_reason,
+        eval_label,
     ) = row
     try:
         departments = json.loads(departments_json)
@@ -1621,6 +1631,7 @@ def _summary(row: Sequence[Any]) -> SheetSummary:
         progress=_decimal_or_none(eval_progress),
         word_target=bool(eval_word),
         evaluation_note=str(eval_reason or ""),
+        evaluation_label=str(eval_label or ""),
     )
 
 

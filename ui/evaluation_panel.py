@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras, evaluation
-from kpidesk.evaluation import EvaluationSettings, RowEvaluation
+from kpidesk.evaluation import Basis, EvaluationSettings, RowEvaluation
 from kpidesk.model import Sheet
 from ui.document import SheetDocument
 
@@ -56,9 +56,11 @@ def notes(judged: RowEvaluation, settings: EvaluationSettings) -> list[str]:
     """The reasons and remarks shown under a row's figures, without repeats."""
     found: list[str] = []
     rate, reason = judged.rank_rate(settings)
+    fallback = judged.ranked_by_progress(settings) and settings.basis is Basis.ACHIEVEMENT
     for text in (
         judged.note,
         reason if rate is None else "",
+        judged.achievement_reason if fallback else "",
         judged.change_reason if judged.change is None or judged.change_percent is None else "",
         "" if judged.word_target else judged.progress_reason,
     ):

@@ -108,7 +108,11 @@ def rank_tooltip(summary: SheetSummary, settings: EvaluationSettings) -> str:
     parts = [f"達成率 {evaluation.format_rate(summary.achievement, rounding)}"]
     if not summary.word_target:
         parts.append(f"進捗率 {evaluation.format_rate(summary.progress, rounding)}")
-    return f"{'、'.join(parts)}（{settings.basis.label}で評価）"
+    basis = settings.basis.label
+    if not summary.word_target and summary.achievement is None:
+        basis = "進捗率"  # no achievement rate: ranked by progress
+    row = f"{summary.evaluation_label}の行: " if summary.evaluation_label else ""
+    return f"{row}{'、'.join(parts)}（{basis}で評価）"
 
 
 def _sort_key(

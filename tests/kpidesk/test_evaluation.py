@@ -296,3 +296,50 @@ def test_rank_colours_run_from_green_to_red_whatever_the_number_of_ranks() -> No
         assert evaluation.rank_colours(0, count) == green
         assert evaluation.rank_colours(count - 1, count) == red
     assert [evaluation.rank_colours(i, 4) for i in range(4)] == list(evaluation.RANK_COLOURS)
+
+
+def test_a_cumulative_running_total_keeps_counting_from_its_base(samples: dict[str, Sheet]) -> None:
+    # No 10: 3 municipalities in R1 and still 3 in R2, towards 44: nothing changed.
+    judged = evaluate_row(samples["10"], 0)
+    assert judged.kind == "cumulative"
+    assert judged.change == 0
+    assert printed(judged.progress) == "0.0%"
+    assert printed(judged.achievement) == "6.8%"
+
+
+def test_a_target_of_zero_going_down_is_ranked_by_progress() -> None:
+    reached = evaluate_row(make_sheet(row("10", ["0"], "0", unit="人")), 0)
+    assert reached.direction == "down" and reached.achieved is True
+    assert reached.achievement is None and "進捗率で評価" in reached.achievement_reason
+    assert printed(reached.progress) == "100.0%"
+    assert reached.rank(DEFAULT) == "A"
+    assert reached.ranked_by_progress(DEFAULT)
+    halfway = evaluate_row(make_sheet(row("10", ["5"], "0", unit="人")), 0)
+    assert halfway.rank(DEFAULT) == "C"  # 50 % of the way, not 0 %
+
+
+def test_a_target_below_zero_going_up_is_ranked_by_progress() -> None:
+    judged = evaluate_row(make_sheet(row("△1,200", ["△600"], "0", unit="人")), 0)
+    assert judged.direction == "up" and judged.achievement is None
+    assert printed(judged.progress) == "50.0%"
+    assert judged.rank(DEFAULT) == "C"
+
+
+def test_an_unmet_word_target_never_gets_the_best_rank() -> None:
+    same = evaluate_row(make_sheet(row("6,498", ["6,498"], "前年比減")), 0)
+    assert same.achieved is False
+    assert printed(same.achievement) == "100.0%"
+    assert same.rank(DEFAULT) == "B"
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [("件/年", "件"), ("件／年", "件"), ("回/年度", "回"), ("人／４年", "人"), ("%", "ポイント")],
+)
+def test_change_units_drop_the_period_in_any_width(unit: str, expected: str) -> None:
+    assert evaluation.change_unit(unit) == expected
+
+
+def test_a_change_that_rounds_to_zero_keeps_its_sign(samples: dict[str, Sheet]) -> None:
+    judged = evaluate_row(samples["15"], 0)  # 28,461 -> 28,467
+    assert change_text(judged, Rounding.HALF_UP) == "+6億円(+0.0%)"

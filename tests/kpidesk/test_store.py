@@ -525,6 +525,7 @@ def summary_of(sheet: Sheet) -> SheetSummary:
         progress=None if judged is None else judged.progress,
         word_target=judged is not None and judged.word_target is not None,
         evaluation_note=reason,
+        evaluation_label=judged.label if judged is not None and len(sheet.rows) > 1 else "",
     )
 
 
@@ -955,10 +956,11 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             unit="人",
             updated_at="2021-04-01T09:00:00",
             revision=1,
-            # Migration 4 filled in the rates: 1,204 of 1,500, a cumulative
-            # row (counted from zero), so both rates are the same.
+            # Migration 4 filled in the rates of the 累計 row: 1,204 of 1,500,
+            # counted on from its base of 300 (its unit names no period).
             achievement=Decimal(1204) / Decimal(1500) * 100,
-            progress=Decimal(1204) / Decimal(1500) * 100,
+            progress=Decimal(1204 - 300) / Decimal(1500 - 300) * 100,
+            evaluation_label="累計",
         )
         assert book.list_summaries() == [summary]
         assert book.search_ids("移住") == {sheet_id}  # the v2 index still works

@@ -54,6 +54,11 @@ def test_the_list_shows_a_rank_per_sheet(window: MainWindow) -> None:
     )
     green = model.index(row17, Col.RANK).data(Qt.ItemDataRole.BackgroundRole).color().name()
     assert green == "#c8e6c9"
+    # No 13's rank comes from its second row: the tooltip names it.
+    row13 = model.row_of(next(s.id for s in window.store.list_summaries() if s.no == "13"))
+    assert model.index(row13, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
+        "累計の行: 達成率 18.0%、進捗率 18.0%（達成率で評価）"
+    )
 
 
 def test_the_list_sorts_and_filters_by_rank(window: MainWindow) -> None:
