@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, eras, jsonio, summary, textimport
+from kpidesk import __version__, backups, compare, eras, jsonio, summary, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
-from kpidesk.store import DuplicateSheetError, Store, StoreError
+from kpidesk.store import DuplicateSheetError, ReadOnlyFileError, Store, StoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -280,7 +280,7 @@ def _import_text(args: argparse.Namespace, out: TextIO) -> int:
             f"何も取り込みませんでした: {args.source}",
             _problem_lines(result.problems),
         )
-    return _import(args, result.sheets, out)
+    return _import(args, result.sheets, out, keep_row_settings=True)
 
 
 def _import_json(args: argparse.Namespace, out: TextIO) -> int:
@@ -308,14 +308,27 @@ def _import_xlsx(args: argparse.Namespace, out: TextIO) -> int:
 
     sheets = _read_source(args.source, read)
     assert isinstance(sheets, list)
-    return _import(args, sheets, out)
+    return _import(args, sheets, out, keep_row_settings=True)
 
 
-def _import(args: argparse.Namespace, sheets: list[Sheet], out: TextIO) -> int:
+def _import(
+    args: argparse.Namespace,
+    sheets: list[Sheet],
+    out: TextIO,
+    *,
+    keep_row_settings: bool = False,
+) -> int:
+    """Import all sheets or none; ``keep_row_settings`` for text and Excel, which
+    cannot carry a row's hand-set direction and kind (the book's are kept)."""
     db_path: Path = args.db
     created = not db_path.exists()
     try:
         with Store.open(db_path, create=True) as store:
+            if keep_row_settings:
+                sheets = [
+                    compare.carry_row_settings(sheet, store.find_sheet(*sheet.key))
+                    for sheet in sheets
+                ]
             clashes = any(store.find_sheet(*sheet.key) is not None for sheet in sheets)
             if not created and (args.replace or not clashes):
                 backups.take_backup(store, "import")  # an import is undone by restoring this
@@ -325,6 +338,8 @@ def _import(args: argparse.Namespace, sheets: list[Sheet], out: TextIO) -> int:
             db_path.unlink(missing_ok=True)
         if isinstance(error, DuplicateSheetError):
             raise CommandError(f"{error}（上書きするには --replace を指定してください）") from None
+        if isinstance(error, ReadOnlyFileError):
+            raise CommandError(f"{_without_question(error)}。取り込めません: {db_path}") from None
         if isinstance(error, StoreError):
             raise CommandError(f"{error}: {db_path}") from None
         raise
@@ -333,9 +348,24 @@ def _import(args: argparse.Namespace, sheets: list[Sheet], out: TextIO) -> int:
     return EXIT_OK
 
 
-def _open_existing(db_path: Path) -> Store:
+def _without_question(error: ReadOnlyFileError) -> str:
+    """The window's message without its question (「読み取り専用で開きますか」)."""
+    return str(error).removesuffix("。読み取り専用で開きますか")
+
+
+def _open_existing(db_path: Path, *, reading: bool = False) -> Store:
+    """Open an existing book; a command that only ``reading`` also works on a
+    book that cannot be written (opened read-only then)."""
     try:
-        return Store.open(db_path, create=False)
+        try:
+            return Store.open(db_path, create=False)
+        except ReadOnlyFileError as error:
+            if reading:
+                return Store.open(db_path, read_only=True)
+            # The window's question has no place here: say what cannot be done.
+            raise CommandError(
+                f"{_without_question(error)}。変更するコマンドは使えません: {db_path}"
+            ) from None
     except StoreError as error:
         raise CommandError(f"{error}: {db_path}") from None
 
@@ -361,7 +391,7 @@ def select_sheets(
 
 
 def _export_json(args: argparse.Namespace, out: TextIO) -> int:
-    with _open_existing(args.db) as store:
+    with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
     data = jsonio.dumps(sheets).encode("utf-8")
     try:
@@ -375,7 +405,7 @@ def _export_json(args: argparse.Namespace, out: TextIO) -> int:
 def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
     from kpidesk import render  # Qt is loaded only for the commands that draw
 
-    with _open_existing(args.db) as store:
+    with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         chart = store.print_chart()
     try:
@@ -395,7 +425,7 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
             excel.check_template(args.template)
         except excel.ExcelError as error:
             raise CommandError(str(error)) from None
-    with _open_existing(args.db) as store:
+    with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
     try:
@@ -471,7 +501,7 @@ def _write(out: TextIO, text: str, *, fallback: str | None = None) -> None:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    with _open_existing(args.db) as store:
+    with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
     lines = summary.summary_lines(sheets, settings)
@@ -528,7 +558,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
 def _export_summary(args: argparse.Namespace, out: TextIO) -> int:
     from kpidesk import excel  # openpyxl is loaded only for the Excel commands
 
-    with _open_existing(args.db) as store:
+    with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
     try:

@@ -7,11 +7,14 @@ history dialog shows two saved versions of a sheet the same way.
 
 from __future__ import annotations
 
+import copy
+import difflib
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kpidesk import eras
+from kpidesk.evaluation import DIRECTION_NAMES, KIND_NAMES
 from kpidesk.model import TEXT_SECTIONS, Sheet
 
 
@@ -80,7 +83,7 @@ def _years_text(sheet: Sheet) -> str:
     return "、".join(label.replace(" ", "") for label in sheet.column_labels())
 
 
-def _fields(sheet: Sheet) -> list[_Field]:
+def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
     """Every field of a sheet in the form's order: header, value table, paragraphs."""
     header = [
         ("No", sheet.no),
@@ -97,17 +100,66 @@ def _fields(sheet: Sheet) -> list[_Field]:
         name = row.label if unique else f"{number}行目{f'（{row.label}）' if row.label else ''}"
         fields.append(_Field(f"{number}行目 項目", "項目", row.label))
         fields.append(_Field(f"{name} 単位", "単位", row.unit))
+        # Set by hand in the 評価 box; listed only when set, as "auto" is the rule.
+        if row.target_direction:
+            direction = DIRECTION_NAMES.get(row.target_direction, row.target_direction)
+            fields.append(_Field(f"{name} 目標の向き", "目標の向き", direction))
+        if row.kind:
+            fields.append(_Field(f"{name} 区分", "区分", KIND_NAMES.get(row.kind, row.kind)))
         cells = [row.baseline, *row.actuals, row.target]
         fields.extend(
             _Field(f"{name} {label}", label, cell.text)
             for label, cell in zip(labels, cells, strict=False)
         )
-    for attr, heading in TEXT_SECTIONS:
-        fields.extend(
-            _Field(f"{heading} {index}段落目", heading, text)
-            for index, text in enumerate(sheet.text_section(attr), start=1)
-        )
+    if paragraphs:
+        for attr, heading in TEXT_SECTIONS:
+            fields.extend(
+                _Field(f"{heading} {index}段落目", heading, text)
+                for index, text in enumerate(sheet.text_section(attr), start=1)
+            )
     return fields
+
+
+def _aligned_paragraphs(old: list[str], new: list[str], heading: str) -> list[Change]:
+    """Two states of a section's paragraphs, matched by content, not position.
+
+    A paragraph added at the top is one added paragraph, not every paragraph
+    changed: unchanged paragraphs pair up wherever they moved to, changed
+    ones pair up in place, and the rest are added or removed. Each is named
+    by its number in the new state (in the old one when removed).
+    """
+    changes: list[Change] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        olds, news = old[old_start:old_end], new[new_start:new_end]
+        paired = min(len(olds), len(news)) if tag == "replace" else 0
+        if tag == "equal":
+            paired = len(olds)
+        for offset in range(paired):
+            number = new_start + offset + 1
+            changes.append(Change(f"{heading} {number}段落目", olds[offset], news[offset]))
+        for offset in range(paired, len(news)):
+            changes.append(Change(f"{heading} {new_start + offset + 1}段落目", "", news[offset]))
+        for offset in range(paired, len(olds)):
+            number = old_start + offset + 1
+            changes.append(Change(f"{heading} {number}段落目", olds[offset], ""))
+    return changes
+
+
+def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
+    """``incoming`` with the hand-set direction and kind of ``existing``'s rows.
+
+    Published text and Excel workbooks cannot carry what the 評価 box sets
+    on a row; an import from them keeps the book's settings for every row
+    whose label is the same at the same position, instead of resetting them.
+    """
+    if existing is None:
+        return incoming
+    carried = copy.deepcopy(incoming)
+    for row, old in zip(carried.rows, existing.rows, strict=False):
+        if row.label == old.label and not row.target_direction and not row.kind:
+            row.target_direction, row.kind = old.target_direction, old.kind
+    return carried
 
 
 def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
@@ -116,8 +168,8 @@ def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
     A field only the new sheet has comes right after the field before it in
     the new sheet (an added paragraph after the paragraph above it).
     """
-    old_fields = {field.where: field for field in _fields(old)}
-    new_fields = {field.where: field for field in _fields(new)}
+    old_fields = {field.where: field for field in _fields(old, paragraphs=False)}
+    new_fields = {field.where: field for field in _fields(new, paragraphs=False)}
     order = list(old_fields)
     anchor = -1
     for where in new_fields:
@@ -132,6 +184,13 @@ def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
         part = after.part if after is not None else old_fields[where].part
         change = Change(where, before.text if before else "", after.text if after else "")
         aligned.append((part, change))
+    for attr, heading in TEXT_SECTIONS:
+        aligned.extend(
+            (heading, change)
+            for change in _aligned_paragraphs(
+                old.text_section(attr), new.text_section(attr), heading
+            )
+        )
     return aligned
 
 

@@ -713,7 +713,7 @@ class MainWindow(QMainWindow):
                 f"{path}\n\n{listed}{more}",
             )
             return 0
-        return self._import_sheets(result.sheets, path)
+        return self._import_sheets(result.sheets, path, keep_row_settings=True)
 
     def on_action_import_json(self) -> None:
         if self.store is None:
@@ -736,12 +736,21 @@ class MainWindow(QMainWindow):
             return 0
         return self._import_sheets(sheets, path)
 
-    def _import_sheets(self, sheets: list[Sheet], source: Path) -> int:
+    def _import_sheets(
+        self, sheets: list[Sheet], source: Path, *, keep_row_settings: bool = False
+    ) -> int:
+        """Preview and import; ``keep_row_settings`` for sources that cannot carry the
+        hand-set direction and kind of a row (text, Excel): the book's are kept."""
         assert self.store is not None
         if not self.maybe_save():
             return 0
         current = self.document.sheet.id if self.document is not None else None
         try:
+            if keep_row_settings:
+                sheets = [
+                    compare.carry_row_settings(sheet, self.store.find_sheet(*sheet.key))
+                    for sheet in sheets
+                ]
             plans = compare.plan_import(sheets, self.store.find_sheet)
             if not import_preview.confirm_import(self, plans, source.name):
                 return 0
@@ -1046,7 +1055,7 @@ class MainWindow(QMainWindow):
         except (excel.ExcelError, OSError) as error:
             messages.show_error(self, f"取り込めません: {path}\n{error}")
             return 0
-        return self._import_sheets(sheets, path)
+        return self._import_sheets(sheets, path, keep_row_settings=True)
 
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)

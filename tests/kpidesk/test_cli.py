@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kpidesk import cli, fileio, jsonio, textimport
+from kpidesk.store import Store
 from tests.conftest import REPO, SEED_TEXT
 
 
@@ -521,3 +522,37 @@ def test_help_is_in_japanese(args: list[str], capsys: pytest.CaptureFixture[str]
         assert english not in printed.out, printed.out
     assert "オプション:" in printed.out
     assert re.search(r"^  -h, --help +この使い方を表示する$", printed.out, re.MULTILINE)
+
+
+def test_excel_round_trip_keeps_the_books_row_settings(book: Path, tmp_path: Path) -> None:
+    with Store.open(book) as store:
+        sheet = store.find_sheet(2020, "27")
+        sheet.rows[0].target_direction = "down"
+        sheet.rows[0].kind = "cumulative"
+        store.save_sheet(sheet)
+    workbook = tmp_path / "27.xlsx"
+    assert run("export-xlsx", "--db", book, "-o", workbook, "--no", "27")[0] == 0
+    code, _, err = run("import-xlsx", workbook, "--db", book, "--replace")
+    assert code == 0, err
+    with Store.open(book, read_only=True) as store:
+        row = store.find_sheet(2020, "27").rows[0]
+    assert (row.target_direction, row.kind) == ("down", "cumulative")
+
+
+def test_reading_commands_work_on_a_book_that_cannot_be_written(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.kpidesk.test_store import refuse_writing
+
+    refuse_writing(monkeypatch, book)
+    code, out, err = run("evaluate", "--db", book, "--no", "27")
+    assert (code, err) == (0, "")
+    assert "59.1%" in out
+    code, _, err = run("export-summary", "--db", book, "-o", tmp_path / "s.xlsx")
+    assert (code, err) == (0, "")
+    # Commands that change the book say so, without the window's question.
+    code, _, err = run("rollover", "--db", book, "--from", "2020")
+    assert code == 1
+    assert "書き込みできません" in err and "開きますか" not in err
+    code, _, err = run("import-text", SEED_TEXT, "--db", book, "--replace")
+    assert code == 1 and "開きますか" not in err

@@ -138,3 +138,43 @@ def test_change_summary_of_two_rows_names_each_column_once() -> None:
     new.rows[0].actuals[1] = Cell("8")
     new.rows[1].actuals[1] = Cell("認定")
     assert compare.change_summary(old, new) == "R3実績値"
+
+
+def test_a_paragraph_added_at_the_top_is_one_change_not_all() -> None:
+    old = samples.sample_sheets()[0]  # No 9: four paragraphs of 取組状況
+    new = copy.deepcopy(old)
+    new.efforts.insert(0, "前年比の文")
+    changed = [change for change in compare.side_by_side(old, new) if change.changed]
+    assert changed == [Change("取組状況 1段落目", "", "前年比の文")]
+    assert compare.change_summary(old, new) == "取組状況 1段落"
+
+
+def test_hand_set_direction_and_kind_are_changes() -> None:
+    old = samples.sample_sheets()[0]
+    new = copy.deepcopy(old)
+    new.rows[0].target_direction = "up"
+    new.rows[0].kind = "cumulative"
+    assert [c for c in compare.side_by_side(old, new) if c.changed] == [
+        Change("単年 目標の向き", "", "増やす"),
+        Change("単年 区分", "", "累計"),
+    ]
+
+
+def test_imports_that_cannot_carry_row_settings_keep_the_books() -> None:
+    book = samples.sample_sheets()[1]  # No 10: 市町村(累計) and 県
+    book.rows[0].target_direction = "up"
+    book.rows[1].kind = "single"
+    incoming = samples.sample_sheets()[1]
+    incoming.rows[0].actuals[1] = Cell("5")
+    carried = compare.carry_row_settings(incoming, book)
+    assert [(row.target_direction, row.kind) for row in carried.rows] == [
+        ("up", ""),
+        ("", "single"),
+    ]
+    assert carried.rows[0].actuals[1].text == "5"
+    assert incoming.rows[0].target_direction == ""  # the incoming sheet is not changed
+    # A row whose label moved is not given another row's settings.
+    incoming.rows.reverse()
+    moved = compare.carry_row_settings(incoming, book)
+    assert [(row.target_direction, row.kind) for row in moved.rows] == [("", ""), ("", "")]
+    assert compare.carry_row_settings(incoming, None) is incoming
