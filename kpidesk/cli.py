@@ -8,6 +8,7 @@ all or nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -588,6 +589,7 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
             ):
                 backups.take_backup(store, "rollover")  # a roll-over is undone by restoring this
             made = store.rollover(from_year, to_year)
+            warnings = _rollover_warnings(made, from_year, to_year)
         except DuplicateSheetError as error:
             raise CommandError(f"{error}。年度更新できません: {args.db}") from None
         except StoreError as error:
@@ -597,7 +599,18 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
         f"{from_year}年度をロックしました: {args.db}",
         file=out,
     )
+    for warning in warnings:
+        print(f"注意: {warning}", file=out)
     return EXIT_OK
+
+
+def _rollover_warnings(made: Sequence[Sheet], from_year: int, to_year: int) -> list[str]:
+    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+    from kpidesk.rollover import rollover_warnings
+
+    # The made sheets already have their columns; warn from the sheets they came from.
+    sources = [dataclasses.replace(sheet, report_year=from_year) for sheet in made]
+    return rollover_warnings(sources, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
 
 
 def _lock_year(args: argparse.Namespace, out: TextIO) -> int:
@@ -611,9 +624,11 @@ def _unlock_year(args: argparse.Namespace, out: TextIO) -> int:
 def _set_year_lock(args: argparse.Namespace, out: TextIO, *, locked: bool) -> int:
     year: int = args.year
     with _open_existing(args.db) as store:
+        if locked and year not in store.report_years():
+            raise CommandError(f"{year}年度のシートがブックにありません: {args.db}")
         if (year in store.locked_years()) == locked:
-            state = "ロックされています" if locked else "ロックされていません"
-            print(f"{year}年度は既に{state}（何も変えていません）: {args.db}", file=out)
+            state = "既にロックされています" if locked else "ロックされていません"
+            print(f"{year}年度は{state}（何も変えていません）: {args.db}", file=out)
             return EXIT_OK
         try:
             if locked:

@@ -624,6 +624,30 @@ def change_sentence(sheet: Sheet, evaluation: RowEvaluation, rounding: Rounding)
     return f"{year}の{subject}は、前年比：{change}の{latest}{unit}となった。"
 
 
+_SENTENCE = re.compile(r"^\S+?年度の.+?は、前年比：")
+
+
+def place_sentence(paragraphs: Sequence[str], sentence: str) -> list[str]:
+    """取組状況 with the year-on-year ``sentence`` put in.
+
+    An earlier sentence about the same subject (now outdated) is replaced;
+    otherwise the sentence goes after the year-on-year sentences already at
+    the top, so that the rows' sentences stay in row order.
+    """
+    placed = list(paragraphs)
+    match = _SENTENCE.match(sentence)
+    prefix = match.group(0) if match else sentence
+    for position, paragraph in enumerate(placed):
+        if paragraph.startswith(prefix):
+            placed[position] = sentence
+            return placed
+    position = 0
+    while position < len(placed) and _SENTENCE.match(placed[position]):
+        position += 1
+    placed.insert(position, sentence)
+    return placed
+
+
 def describe_rate(rate: Decimal | None, reason: str, rounding: Rounding) -> str:
     """A rate as printed, or ``— （reason）``."""
     if rate is None:

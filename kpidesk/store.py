@@ -262,7 +262,7 @@ class YearLockedError(StoreError):
         self.year = year
         super().__init__(
             f"{eras.kanji_label(year)}の報告はロックされているため変更できません。"
-            "変更するには、先に「年度のロックを解除」してください"
+            "変更するには、先に「ブック」→「報告年度のロックを解除」でロックを外してください"
         )
 
 

@@ -186,7 +186,7 @@ def summary_lines(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[SummaryLine]:
-    """Every value row of the sheets, judged and printed, sheets ordered by No then year.
+    """Every value row of the sheets, judged and printed, by report year, then No.
 
     Args:
         sheets: the sheets; a sheet without value rows gives no line.
@@ -194,7 +194,7 @@ def summary_lines(
         progress: called with (done, total) after each sheet; an exception
             it raises aborts.
     """
-    ordered = sorted(sheets, key=sheet_sort_key)
+    ordered = sorted(sheets, key=lambda sheet: (sheet.report_year, sheet_sort_key(sheet)))
     lines: list[SummaryLine] = []
     for done, sheet in enumerate(ordered, start=1):
         lines += [summary_line(sheet, ev, settings) for ev in evaluation.evaluate_sheet(sheet)]

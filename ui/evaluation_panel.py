@@ -312,8 +312,8 @@ class EvaluationPanel(QFrame):
     def insert_sentence(self, index: int) -> bool:
         """Put row ``index``'s year-on-year sentence at the top of 取組状況.
 
-        A paragraph that already starts with the same sentence's subject (an
-        earlier insert, now outdated) is replaced instead of repeated.
+        See :func:`kpidesk.evaluation.place_sentence`: an outdated sentence
+        about the same row is replaced, and the rows' sentences keep their order.
 
         Returns:
             True if 取組状況 changed.
@@ -325,14 +325,9 @@ class EvaluationPanel(QFrame):
         sentence = evaluation.change_sentence(sheet, judged, self._settings.rounding)
         if sentence is None:
             return False
-        prefix = sentence.split("前年比：", 1)[0] + "前年比："
 
         def put(target: Sheet) -> None:
-            for position, paragraph in enumerate(target.efforts):
-                if paragraph.startswith(prefix):
-                    target.efforts[position] = sentence
-                    return
-            target.efforts.insert(0, sentence)
+            target.efforts = evaluation.place_sentence(target.efforts, sentence)
 
         changed = self._document.edit("前年比の文を取組状況に追加", put)
         if changed:

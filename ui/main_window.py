@@ -31,6 +31,7 @@ from kpidesk import (
     lock,
     recovery,
     render,
+    rollover,
     textimport,
 )
 from kpidesk.evaluation import EvaluationSettings
@@ -1409,12 +1410,24 @@ class MainWindow(QMainWindow):
         except StoreError as error:
             messages.show_error(self, f"ブックを読めませんでした。\n{error}")
             return
-        dialog = RolloverDialog(nos_by_year, locked=locked, parent=self)
+        dialog = RolloverDialog(
+            nos_by_year, locked=locked, warnings=self._rollover_warnings, parent=self
+        )
         if dialog.exec() != RolloverDialog.DialogCode.Accepted:
             return
         from_year, to_year = dialog.from_year(), dialog.to_year()
         if from_year is not None and to_year is not None:
             self.rollover(from_year, to_year)
+
+    def _rollover_warnings(self, from_year: int, to_year: int) -> list[str]:
+        """What the roll-over dialog should point out (sheets past their target year...)."""
+        if self.store is None:
+            return []
+        try:
+            sheets = self.store.list_sheets(report_year=from_year)
+        except StoreError:
+            return []
+        return rollover.rollover_warnings(sheets, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
 
     def rollover(self, from_year: int, to_year: int) -> int:
         """Make ``to_year``'s sheets from ``from_year``'s and lock ``from_year``.
@@ -1634,10 +1647,10 @@ class MainWindow(QMainWindow):
         for key in (Action.RESTORE_BACKUP, Action.IMPORT_TEXT, Action.IMPORT_JSON,
                     Action.IMPORT_XLSX, Action.NEW_SHEET):  # fmt: skip
             self.actions[key].setEnabled(writable)
-        self.actions[Action.DUPLICATE_SHEET].setEnabled(has_sheet and writable)
         self.actions[Action.HISTORY].setEnabled(has_sheet)
+        self.actions[Action.EVALUATION_SETTINGS].setEnabled(writable)
         sheet_locked = self.open_sheet_locked()
-        for key in (Action.SAVE, Action.DELETE_SHEET):
+        for key in (Action.SAVE, Action.DELETE_SHEET, Action.DUPLICATE_SHEET):
             self.actions[key].setEnabled(has_sheet and writable and not sheet_locked)
         shown_year = self.shown_year() if has_book else None
         self.actions[Action.ROLLOVER].setEnabled(writable and self.list_panel.model.rowCount() > 0)

@@ -343,3 +343,21 @@ def test_change_units_drop_the_period_in_any_width(unit: str, expected: str) -> 
 def test_a_change_that_rounds_to_zero_keeps_its_sign(samples: dict[str, Sheet]) -> None:
     judged = evaluate_row(samples["15"], 0)  # 28,461 -> 28,467
     assert change_text(judged, Rounding.HALF_UP) == "+6億円(+0.0%)"
+
+
+def test_sentences_of_several_rows_stay_in_row_order(samples: dict[str, Sheet]) -> None:
+    sheet = samples["13"]  # 単年 and 累計
+    sheet = dataclasses.replace(
+        sheet, rows=[row("50", ["72"], "100", label="単年", unit="人/年"), sheet.rows[1]]
+    )
+    first = change_sentence(sheet, evaluate_row(sheet, 0), Rounding.HALF_UP)
+    second = change_sentence(sheet, evaluate_row(sheet, 1), Rounding.HALF_UP)
+    assert first is not None and second is not None
+    assert first.startswith("令和2年度の熊本県UIJターン") and "（単年）は、前年比：+22人" in first
+    efforts = evaluation.place_sentence(sheet.efforts, first)
+    efforts = evaluation.place_sentence(efforts, second)
+    assert efforts[:2] == [first, second]
+    assert efforts[2:] == sheet.efforts
+    # An outdated sentence of the same row is replaced where it stands.
+    newer = first.replace("+22人", "+30人")
+    assert evaluation.place_sentence(efforts, newer)[:2] == [newer, second]

@@ -11,7 +11,7 @@ import pytest
 
 from kpidesk import backups, cli, samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.rollover import rolled_over
+from kpidesk.rollover import rolled_over, rollover_warnings
 from kpidesk.store import (
     DuplicateSheetError,
     ReadOnlyError,
@@ -334,7 +334,7 @@ def test_cli_unlock_and_lock_a_year(book: Path) -> None:
     with Store.open(book, create=False) as store:
         assert store.locked_years() == set()
     assert run("unlock-year", "--db", book, "--year", "2020")[1].startswith(
-        "2020年度は既にロックされていません（何も変えていません）"
+        "2020年度はロックされていません（何も変えていません）"
     )
     assert run("lock-year", "--db", book, "--year", "2020") == (
         0,
@@ -343,3 +343,40 @@ def test_cli_unlock_and_lock_a_year(book: Path) -> None:
     )
     with Store.open(book, create=False) as store:
         assert store.locked_years() == {2020}
+
+
+def sample(no: str) -> Sheet:
+    return next(sheet for sheet in samples.sample_sheets() if sheet.no == no)
+
+
+def test_rolling_past_the_last_column_adds_every_year_between() -> None:
+    sheet = sample("15")  # actuals R1-R5 (2019-2023), report 2020
+    later = rolled_over(sheet, 2025)
+    assert later.actual_years == [2019, 2020, 2021, 2022, 2023, 2024, 2025]
+    assert all(len(row.actuals) == 7 for row in later.rows)
+
+
+def test_warnings_name_sheets_past_their_target_or_too_wide_for_excel() -> None:
+    sheets = [sample("9"), sample("15")]  # target R5; actual columns 4 and 5
+    assert rollover_warnings(sheets, 2021, excel_years=5) == []
+    warnings = rollover_warnings(
+        [dataclasses.replace(s, report_year=2023) for s in sheets], 2024, excel_years=5
+    )
+    assert warnings == [
+        "No 9、No 15は目標年度を過ぎた年度の報告になります"
+        "（新しい戦略のシートは新しく作るのが普通です）",
+        "No 15は実績値の列が5列を超えるため、Excelには書き出せません（PDF・印刷はできます）",
+    ]
+
+
+def test_cli_rollover_warns_past_the_target_year(book: Path) -> None:
+    code, out, err = run("rollover", "--db", book, "--from", "2020", "--to", "2024")
+    assert (code, err) == (0, "")
+    assert "注意: No 9、No 10" in out and "目標年度を過ぎた" in out
+    assert "Excelには書き出せません" in out
+
+
+def test_cli_lock_year_refuses_a_year_without_sheets(book: Path) -> None:
+    code, _, err = run("lock-year", "--db", book, "--year", "2030")
+    assert code == 1
+    assert "2030年度のシートがブックにありません" in err

@@ -371,3 +371,13 @@ def test_the_year_filter_marks_locked_years(window: MainWindow, answers) -> None
     assert combo.currentText() == "R2（2020） ロック中"
     assert window.unlock_year(2020)
     assert combo.currentText() == "R2（2020）"
+
+
+def test_the_dialog_warns_before_rolling_past_the_target_year(window: MainWindow) -> None:
+    nos = {2020: [s.no for s in window.store.list_summaries(report_year=2020)]}
+    dialog = RolloverDialog(nos, warnings=window._rollover_warnings)
+    assert dialog.warning_label.isHidden()  # 2020 -> 2021: nothing unusual
+    dialog.to_combo.setCurrentIndex(dialog.to_combo.findData(2024))
+    assert not dialog.warning_label.isHidden()
+    assert "目標年度を過ぎた" in dialog.warning_label.text()
+    assert dialog.ok_button.isEnabled()  # a warning, not a refusal

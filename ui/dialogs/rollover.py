@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -39,9 +39,11 @@ class RolloverDialog(QDialog):
         *,
         locked: set[int] | frozenset[int] = frozenset(),
         from_year: int | None = None,
+        warnings: Callable[[int, int], list[str]] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._warnings = warnings
         self.setWindowTitle("年度更新")
         self._nos = {year: list(nos) for year, nos in nos_by_year.items() if nos}
         self._locked = set(locked)
@@ -61,6 +63,11 @@ class RolloverDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b00020;")
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("warning")
+        self.warning_label.setStyleSheet("color: #8a4b00;")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setMinimumWidth(420)
 
         form = QFormLayout()
         form.addRow("元の報告年度", self.from_combo)
@@ -78,6 +85,7 @@ class RolloverDialog(QDialog):
         layout.addSpacing(6)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.warning_label)
         layout.addSpacing(6)
         layout.addWidget(self.buttons)
 
@@ -126,6 +134,7 @@ class RolloverDialog(QDialog):
         if source is None or target is None:
             self.summary_label.setText("ブックにシートがないため、年度更新できません。")
             self.error_label.clear()
+            self.warning_label.hide()
             self.ok_button.setEnabled(False)
             return
         old, new = eras.kanji_label(source), eras.kanji_label(target)
@@ -149,3 +158,6 @@ class RolloverDialog(QDialog):
         self.error_label.setText(problem)
         self.error_label.setVisible(bool(problem))
         self.ok_button.setEnabled(not problem)
+        notes = self._warnings(source, target) if self._warnings is not None else []
+        self.warning_label.setText("\n".join(f"注意: {note}" for note in notes))
+        self.warning_label.setVisible(bool(notes))
