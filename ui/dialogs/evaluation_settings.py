@@ -60,9 +60,12 @@ class EvaluationSettingsDialog(QDialog):
             self.basis_buttons.addButton(button)
             button.setProperty("value", basis.value)
             basis_layout.addWidget(button)
-        note = QLabel("目標が「前年比減」「前年比増」の行は、いつも達成率で評価します。")
+        # Broken by hand: a word-wrapped label in a group box gets cut off.
+        note = QLabel(
+            "目標が「前年比減」「前年比増」の行は、いつも達成率で評価します。\n"
+            "達成率を計算できない行（目標値が0以下など）は進捗率で評価します。"
+        )
         note.setEnabled(False)
-        note.setWordWrap(True)
         basis_layout.addWidget(note)
 
         ranks_box = QGroupBox("評価の段階（上から良い順）")
