@@ -132,6 +132,10 @@ class EvaluationSettings:
         labels = self.labels
         if any(not label.strip() for label in labels):
             raise ValueError("評価の記号が空です")
+        if NOT_JUDGED in (label.strip() for label in labels):
+            raise ValueError(
+                f"「{NOT_JUDGED}」は評価できない行の印のため、評価の記号には使えません"
+            )
         if len(set(labels)) != len(labels):
             raise ValueError("評価の記号が重複しています")
         thresholds = [level.threshold for level in self.levels]
@@ -243,6 +247,13 @@ def format_rate(rate: Decimal | None, rounding: Rounding) -> str:
     if rate is None:
         return NOT_JUDGED
     return values.format_number(round_rate(rate, rounding)) + "%"
+
+
+def format_threshold(threshold: Decimal) -> str:
+    """A rank threshold as the legend prints it: ``100``, ``90.5`` (no trailing ``.0``)."""
+    if threshold == threshold.to_integral_value():
+        threshold = threshold.to_integral_value()
+    return values.format_number(threshold)
 
 
 def rank_of(rate: Decimal | None, settings: EvaluationSettings) -> str | None:
@@ -620,25 +631,27 @@ def change_sentence(sheet: Sheet, evaluation: RowEvaluation, rounding: Rounding)
         subject += f"（{evaluation.label.strip()}）"
     unit = _PERIOD_SUFFIX.sub("", values.normalize_width(evaluation.unit.strip()))
     year = eras.kanji_label(evaluation.latest_year)
-    latest = evaluation.latest_text.strip()
+    latest = values.normalize_width(evaluation.latest_text.strip())
     return f"{year}の{subject}は、前年比：{change}の{latest}{unit}となった。"
 
 
-_SENTENCE = re.compile(r"^\S+?年度の.+?は、前年比：")
+_SENTENCE = re.compile(r"^\S+?年度の(?P<subject>.+?)は、前年比：")
 
 
 def place_sentence(paragraphs: Sequence[str], sentence: str) -> list[str]:
     """取組状況 with the year-on-year ``sentence`` put in.
 
-    An earlier sentence about the same subject (now outdated) is replaced;
-    otherwise the sentence goes after the year-on-year sentences already at
-    the top, so that the rows' sentences stay in row order.
+    An earlier sentence about the same subject (now outdated, of this year or
+    of the year before, as a roll-over leaves it) is replaced; otherwise the
+    sentence goes after the year-on-year sentences already at the top, so that
+    the rows' sentences stay in row order.
     """
     placed = list(paragraphs)
     match = _SENTENCE.match(sentence)
-    prefix = match.group(0) if match else sentence
+    subject = match.group("subject") if match else None
     for position, paragraph in enumerate(placed):
-        if paragraph.startswith(prefix):
+        earlier = _SENTENCE.match(paragraph)
+        if earlier is not None and earlier.group("subject") == subject:
             placed[position] = sentence
             return placed
     position = 0

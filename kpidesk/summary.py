@@ -204,7 +204,7 @@ def summary_lines(
 
 
 def _percent(threshold: Decimal) -> str:
-    return values.format_number(threshold.normalize()) + "%"
+    return evaluation.format_threshold(threshold) + "%"
 
 
 def legend(settings: EvaluationSettings) -> str:

@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import eras, evaluation
+from kpidesk import eras, evaluation, values
 from kpidesk.evaluation import Basis, EvaluationSettings, RowEvaluation
 from kpidesk.model import Sheet
 from ui.document import SheetDocument
+from ui.value_table import NoWheelUnlessFocused
 
 #: The figures of a row, in column order: (key, heading).
 FIGURES: tuple[tuple[str, str], ...] = (
@@ -40,7 +41,8 @@ def figure_texts(judged: RowEvaluation, settings: EvaluationSettings) -> dict[st
     rounding = settings.rounding
     latest = evaluation.NOT_JUDGED
     if judged.latest_year is not None:
-        latest = f"{judged.latest_text.strip()}（{eras.short_label(judged.latest_year)}）"
+        text = values.normalize_width(judged.latest_text.strip())
+        latest = f"{text}（{eras.short_label(judged.latest_year)}）"
     change = evaluation.change_text(judged, rounding) or evaluation.NOT_JUDGED
     rank = judged.rank(settings)
     return {
@@ -76,10 +78,11 @@ class EvaluationPanel(QFrame):
     """The 評価 box of the form: one block of figures and settings per value row.
 
     Signals:
-        sentence_inserted(int): the year-on-year sentence of this row was put into 取組状況.
+        sentence_placed(str, bool): a year-on-year sentence was asked for: the
+            sentence, and whether 取組状況 changed (False: it was already there).
     """
 
-    sentence_inserted = Signal(int)
+    sentence_placed = Signal(str, bool)
     rebuilt = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -90,6 +93,7 @@ class EvaluationPanel(QFrame):
         self._settings = EvaluationSettings()
         self._read_only = False
         self._rows: list[dict[str, QWidget]] = []
+        self._wheel_filter = NoWheelUnlessFocused(self)
 
         title = QLabel("評価")
         title.setObjectName("sectionHeading")
@@ -152,7 +156,10 @@ class EvaluationPanel(QFrame):
         settings = self._settings
         self.scheme_label.setText(
             f"{settings.basis.label}で評価（"
-            + "、".join(f"{lv.label} {lv.threshold}%以上" for lv in settings.levels)
+            + "、".join(
+                f"{lv.label} {evaluation.format_threshold(lv.threshold)}%以上"
+                for lv in settings.levels
+            )
             + f"、{settings.lowest_label} それ未満／{settings.rounding.label}）"
         )
         if self._document is None:
@@ -206,8 +213,7 @@ class EvaluationPanel(QFrame):
             self.grid.addWidget(label, grid_row, column, Qt.AlignmentFlag.AlignRight)
             widgets[key] = label
 
-        direction = QComboBox()
-        direction.setObjectName(f"eval_{index}_direction")
+        direction = self._combo(f"eval_{index}_direction")
         direction.addItem("", "")
         for value, text in evaluation.DIRECTION_NAMES.items():
             direction.addItem(f"目標の向き: {text}", value)
@@ -217,12 +223,14 @@ class EvaluationPanel(QFrame):
         direction.activated.connect(
             lambda _=0, i=index, c=direction: self._set_row(i, c, "target_direction")
         )
-        kind = QComboBox()
-        kind.setObjectName(f"eval_{index}_kind")
+        kind = self._combo(f"eval_{index}_kind")
         kind.addItem("", "")
         for value, text in evaluation.KIND_NAMES.items():
             kind.addItem(f"区分: {text}", value)
-        kind.setToolTip("累計の行は0から数え、前年比はその年の増加分になります")
+        kind.setToolTip(
+            "累計の行: 前年比はその年の増加分です。単位が「人/4年」のように前の期間の合計の"
+            "ときは0から数え直します（自動: 項目名に「累計」があれば累計）"
+        )
         kind.activated.connect(lambda _=0, i=index, c=kind: self._set_row(i, c, "kind"))
         insert = QPushButton("前年比の文を取組状況へ")
         insert.setObjectName(f"eval_{index}_insert")
@@ -244,6 +252,14 @@ class EvaluationPanel(QFrame):
         self.grid.addWidget(note, grid_row + 2, 0, 1, len(FIGURES) + 1)
         widgets.update(direction=direction, kind=kind, insert=insert, note=note)
         self._rows.append(widgets)
+
+    def _combo(self, name: str) -> QComboBox:
+        """A chooser that the mouse wheel changes only once it has focus."""
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        combo.installEventFilter(self._wheel_filter)
+        return combo
 
     def _fill_row(self, index: int, judged: RowEvaluation) -> None:
         """Show ``judged`` in the widgets of row ``index``."""
@@ -330,8 +346,7 @@ class EvaluationPanel(QFrame):
             target.efforts = evaluation.place_sentence(target.efforts, sentence)
 
         changed = self._document.edit("前年比の文を取組状況に追加", put)
-        if changed:
-            self.sentence_inserted.emit(index)
+        self.sentence_placed.emit(sentence, changed)
         return changed
 
 

@@ -36,7 +36,7 @@ from kpidesk import (
 )
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
-from kpidesk.model import Sheet, split_departments
+from kpidesk.model import Sheet, sheet_sort_key, split_departments
 from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.store import (
     DuplicateSheetError,
@@ -166,6 +166,14 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _connect_signals(self) -> None:
+        self.form.evaluation.sentence_placed.connect(
+            lambda sentence, changed: self.statusBar().showMessage(
+                "前年比の文を取組状況に入れました"
+                if changed
+                else "前年比の文は既に取組状況に入っています",
+                STATUS_TIMEOUT_MS,
+            )
+        )
         # The list
         self.list_panel.current_sheet_changed.connect(self.on_list_current_sheet_changed)
         self.list_panel.search_failed.connect(
@@ -564,6 +572,7 @@ class MainWindow(QMainWindow):
             messages.show_error(self, f"保存できませんでした。\n{error}")
             self._update_year_lock()
             self._update_actions()
+            self.list_panel.reload_filters()  # the year filter marks locked years
             return False
         except (DuplicateSheetError, NotFoundError, StoreError) as error:
             messages.show_error(self, f"保存できませんでした。\n{error}")
@@ -753,6 +762,16 @@ class MainWindow(QMainWindow):
                     for sheet in sheets
                 ]
             plans = compare.plan_import(sheets, self.store.find_sheet)
+            locked = sorted(
+                {plan.sheet.report_year for plan in plans if plan.status is not compare.Status.SAME}
+                & self.store.locked_years()
+            )
+            if locked:  # said before the preview, not after the user has read it
+                messages.show_error(
+                    self,
+                    f"取り込めません: {source.name}\n{YearLockedError(locked[0])!s}",
+                )
+                return 0
             if not import_preview.confirm_import(self, plans, source.name):
                 return 0
             # Only what the preview showed as new or changed is written, and only
@@ -859,7 +878,10 @@ class MainWindow(QMainWindow):
                 report_year=self.list_panel.report_year(), department=department
             )
         else:
-            sheets = self.store.list_sheets()
+            # The whole book: one report year after another, each in No order.
+            sheets = sorted(
+                self.store.list_sheets(), key=lambda s: (s.report_year, sheet_sort_key(s))
+            )
         open_id = self.document.sheet.id if self.document is not None else None
         return [
             self.document.sheet if self.document is not None and sheet.id == open_id else sheet
@@ -1145,6 +1167,9 @@ class MainWindow(QMainWindow):
         if self.store is None or not self.maybe_save():
             return
         year = self.list_panel.report_year() or _latest(self.store.report_years())
+        if year in self._locked_years:  # a new sheet goes into a year that can be changed
+            open_years = [y for y in self.store.report_years() if y not in self._locked_years]
+            year = _latest(open_years) if open_years else max(self._locked_years) + 1
         dialog = NewSheetDialog(
             self._key_exists,
             no=self._next_no(year),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -87,6 +87,7 @@ class SheetForm(QScrollArea):
         self.value_table = ValueTableEditor()
         self.evaluation = EvaluationPanel()
         self.evaluation.rebuilt.connect(self._set_tab_order)
+        self.evaluation.sentence_placed.connect(self.on_evaluation_sentence_placed)
         self.trend_chart = TrendChart()
         self.trend_chart.setObjectName("trendChart")
         chart_heading = QLabel("推移グラフ")
@@ -164,6 +165,21 @@ class SheetForm(QScrollArea):
         self.evaluation.set_read_only(read_only)
         for section in self.sections.values():
             section.set_read_only(read_only)
+
+    @Slot(str, bool)
+    def on_evaluation_sentence_placed(self, sentence: str, changed: bool) -> None:
+        """Show the paragraph the 評価 box's button wrote (or found), scrolled into view."""
+        section = self.sections["efforts"]
+        texts = section.bullets()
+        if sentence not in texts:
+            return
+        index = texts.index(sentence)
+
+        def show() -> None:  # once the new paragraph editor has been laid out
+            if index < len(section.editors):
+                self.ensureWidgetVisible(section.editors[index], 0, 40)
+
+        QTimer.singleShot(0, show)
 
     def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
         """Judge the open sheet by the book's rank scheme."""

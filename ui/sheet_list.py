@@ -449,6 +449,9 @@ class SheetListPanel(QWidget):
         self.table = QTableView()
         self.table.setObjectName("sheetList")
         self.table.setModel(self.proxy)
+        # Tab leaves the list (arrow keys move between sheets): it must not walk
+        # the cells, opening sheet after sheet, and trap the keyboard there.
+        self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -188,8 +188,12 @@ class _ValueTableView(QTableView):
         super().keyPressEvent(event)
 
 
-class _NoWheelUnlessFocused(QObject):
-    """Scrolling the form over a year chooser must not change the sheet's years."""
+class NoWheelUnlessFocused(QObject):
+    """Scrolling the form over a chooser (a year, a row's direction) must not change the sheet.
+
+    Install it on a combo box with ``Qt.FocusPolicy.StrongFocus``: the wheel
+    then changes the combo only once the user has clicked or tabbed into it.
+    """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -209,7 +213,7 @@ class ValueTableEditor(QWidget):
         super().__init__(parent)
         self._document: SheetDocument | None = None
         self.model = ValueTableModel(parent=self)
-        self._wheel_filter = _NoWheelUnlessFocused(self)
+        self._wheel_filter = NoWheelUnlessFocused(self)
 
         self.baseline_year = self._year_combo("baselineYear", "戦略策定時実績値の年度")
         self.first_year = self._year_combo("firstActualYear", "最初の実績値の年度")

@@ -361,3 +361,23 @@ def test_sentences_of_several_rows_stay_in_row_order(samples: dict[str, Sheet]) 
     # An outdated sentence of the same row is replaced where it stands.
     newer = first.replace("+22人", "+30人")
     assert evaluation.place_sentence(efforts, newer)[:2] == [newer, second]
+
+
+def test_last_years_sentence_is_replaced_after_a_roll_over(samples: dict[str, Sheet]) -> None:
+    sheet = samples["27"]
+    old = "令和2年度の延べ宿泊者数は、前年比：-290万人(-38.0%)の473万人となった。"
+    new = "令和3年度の延べ宿泊者数は、前年比：+347万人(+73.4%)の820万人となった。"
+    assert evaluation.place_sentence([old, *sheet.efforts], new) == [new, *sheet.efforts]
+
+
+def test_full_width_digits_typed_with_the_ime_read_as_half_width(samples: dict[str, Sheet]) -> None:
+    sheet = dataclasses.replace(samples["27"], rows=[row("763", ["８２０"], "800", unit="万人/年")])
+    sentence = change_sentence(sheet, evaluate_row(sheet, 0), Rounding.HALF_UP)
+    assert sentence == "令和2年度の延べ宿泊者数は、前年比：+57万人(+7.5%)の820万人となった。"
+
+
+def test_the_not_judged_mark_cannot_be_a_rank() -> None:
+    with pytest.raises(ValueError, match="評価できない行の印"):
+        EvaluationSettings(lowest_label="—")
+    assert evaluation.format_threshold(Decimal("100.0")) == "100"
+    assert evaluation.format_threshold(Decimal("90.5")) == "90.5"

@@ -203,3 +203,33 @@ def test_the_settings_dialog_reads_and_refuses(app) -> None:
     dialog.threshold_spins[1].setValue(80.0)
     dialog.accept()
     assert "重複" in dialog.error_label.text()
+
+
+def test_the_sentence_button_shows_where_it_wrote(window: MainWindow, qtbot) -> None:
+    window.resize(1366, 768)
+    select_no(window, "13")
+    button = window.form.evaluation.findChild(QPushButton, "eval_1_insert")
+    button.click()
+    assert window.statusBar().currentMessage() == "前年比の文を取組状況に入れました"
+    editor = window.form.sections["efforts"].editors[0]
+    qtbot.waitUntil(lambda: editor.visibleRegion().boundingRect().height() > 0)
+    button.click()
+    assert window.statusBar().currentMessage() == "前年比の文は既に取組状況に入っています"
+
+
+def test_the_wheel_over_a_row_setting_does_not_change_it(window: MainWindow, qtbot) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    select_no(window, "13")
+    combo = window.form.evaluation.findChild(QComboBox, "eval_1_kind")
+    window.form.edits["title"].setFocus()
+    before = combo.currentIndex()
+    wheel = QWheelEvent(
+        QPointF(5, 5), QPointF(combo.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(combo, wheel)
+    assert combo.currentIndex() == before
+    assert not window.isWindowModified()

@@ -312,9 +312,14 @@ def test_delete_and_import_on_a_locked_year_are_refused(
     changed = dataclasses.replace(window.store.find_sheet(2020, "28"), title="取り込みで変更")
     source = tmp_path / "changed.json"
     source.write_text(jsonio.dumps([changed]), encoding="utf-8")
+    previews = len(answers.import_plans)
+    backups_before = len(backups.list_backups(window.store.path))
     assert window.import_json(source) == 0
-    assert "何も変わっていません" in answers.errors[-1] and LOCKED_2020 in answers.errors[-1]
+    assert "取り込めません" in answers.errors[-1] and LOCKED_2020 in answers.errors[-1]
     assert window.store.find_sheet(2020, "28").title == "クルーズ船寄港数"
+    # Refused before the preview, and before any backup is taken.
+    assert len(answers.import_plans) == previews
+    assert len(backups.list_backups(window.store.path)) == backups_before
 
 
 def test_a_read_only_book_shows_the_banner_without_the_button(
@@ -381,3 +386,27 @@ def test_the_dialog_warns_before_rolling_past_the_target_year(window: MainWindow
     assert not dialog.warning_label.isHidden()
     assert "目標年度を過ぎた" in dialog.warning_label.text()
     assert dialog.ok_button.isEnabled()  # a warning, not a refusal
+
+
+def test_a_new_sheet_goes_into_a_year_that_can_be_changed(
+    rolled: MainWindow, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.dialogs import new_sheet
+
+    monkeypatch.setattr(
+        new_sheet.NewSheetDialog, "exec", lambda self: self.on_buttons_accepted() or self.result()
+    )
+    show_year(rolled, 2020)  # the locked year is shown
+    rolled.actions[Action.NEW_SHEET].trigger()
+    assert rolled.document.sheet.report_year == 2021
+    assert rolled.store.find_sheet(2021, rolled.document.sheet.no) is not None
+    assert not answers.errors
+
+
+def test_the_whole_book_prints_one_year_after_another(rolled: MainWindow) -> None:
+    from ui.dialogs.scope import Scope
+
+    sheets = rolled.sheets_in_scope(Scope.BOOK)
+    years = [sheet.report_year for sheet in sheets]
+    assert years == sorted(years) and len(sheets) == 30
+    assert [sheet.no for sheet in sheets[:3]] == ["9", "10", "13"]

@@ -180,7 +180,7 @@ class EvaluationSettingsDialog(QDialog):
         count = self.count_spin.value()
         labels = [edit.text().strip() for edit in self.label_edits[:count]]
         levels = tuple(
-            RankLevel(labels[index], Decimal(str(round(self.threshold_spins[index].value(), 1))))
+            RankLevel(labels[index], _threshold(self.threshold_spins[index].value()))
             for index in range(count - 1)
         )
         checked_basis = self.basis_buttons.checkedButton()
@@ -206,6 +206,14 @@ class EvaluationSettingsDialog(QDialog):
             self.error_label.setText(f"{error}。直してから OK を押してください。")
             return
         super().accept()
+
+
+def _threshold(value: float) -> Decimal:
+    """A spin box's value as an exact threshold: ``100`` rather than ``100.0``."""
+    threshold = Decimal(str(round(value, 1)))
+    return (
+        threshold.to_integral_value() if threshold == threshold.to_integral_value() else threshold
+    )
 
 
 def ask_evaluation_settings(
