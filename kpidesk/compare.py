@@ -79,6 +79,11 @@ class _Field:
     text: str
 
 
+#: How a row setting left to the rules reads beside one set by hand.
+AUTOMATIC = "自動"
+_ROW_SETTINGS = ("目標の向き", "区分")
+
+
 def _years_text(sheet: Sheet) -> str:
     return "、".join(label.replace(" ", "") for label in sheet.column_labels())
 
@@ -182,7 +187,8 @@ def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
     for where in order:
         before, after = old_fields.get(where), new_fields.get(where)
         part = after.part if after is not None else old_fields[where].part
-        change = Change(where, before.text if before else "", after.text if after else "")
+        missing = AUTOMATIC if part in _ROW_SETTINGS else ""
+        change = Change(where, before.text if before else missing, after.text if after else missing)
         aligned.append((part, change))
     for attr, heading in TEXT_SECTIONS:
         aligned.extend(

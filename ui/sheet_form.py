@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QScrollArea,
     QVBoxLayout,
@@ -125,6 +126,9 @@ class SheetForm(QScrollArea):
         body_layout.addStretch(1)
 
         layout = QVBoxLayout(page)
+        # The page grows the moment its contents need it, not a few event-loop
+        # passes later when the scroll area notices (the chart was squeezed meanwhile).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.body)
         self.setWidget(page)
@@ -206,6 +210,7 @@ class SheetForm(QScrollArea):
         self.value_table.set_document(document)
         self.evaluation.set_document(document)
         self.trend_chart.set_sheet(document.sheet if document is not None else None)
+        self.chart_box.setVisible(document is not None and bool(document.sheet.rows))
         for editor in self.sections.values():
             editor.set_document(document)
         self._show_header()
@@ -218,6 +223,7 @@ class SheetForm(QScrollArea):
         elif part == "table" and self._document is not None:
             # A restore swaps in a new Sheet object: hand the chart the current one.
             self.trend_chart.set_sheet(self._document.sheet)
+            self.chart_box.setVisible(bool(self._document.sheet.rows))
 
     def _show_header(self) -> None:
         if self._document is None:

@@ -155,8 +155,8 @@ def test_hand_set_direction_and_kind_are_changes() -> None:
     new.rows[0].target_direction = "up"
     new.rows[0].kind = "cumulative"
     assert [c for c in compare.side_by_side(old, new) if c.changed] == [
-        Change("単年 目標の向き", "", "増やす"),
-        Change("単年 区分", "", "累計"),
+        Change("単年 目標の向き", "自動", "増やす"),
+        Change("単年 区分", "自動", "累計"),
     ]
 
 
