@@ -147,6 +147,16 @@ class GrowingTextEdit(QPlainTextEdit):
         return QSize(400, self.height())
 
 
+def section_heading(text: str) -> QLabel:
+    """The bold heading of a box of the form (取組状況, 評価, 推移グラフ)."""
+    title = QLabel(text)
+    title.setObjectName("sectionHeading")
+    font = title.font()
+    font.setBold(True)
+    title.setFont(font)
+    return title
+
+
 class BulletSectionEditor(QFrame):
     """The bullets of one text section, each edited in place.
 
@@ -170,11 +180,7 @@ class BulletSectionEditor(QFrame):
         self._current = -1
         self.editors: list[GrowingTextEdit] = []
 
-        title = QLabel(heading)
-        title.setObjectName("sectionHeading")
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
+        title = section_heading(heading)
         self.add_button = QPushButton("追加")
         self.add_button.setToolTip(f"{heading}に段落を追加します")
         self.remove_button = QPushButton("削除")

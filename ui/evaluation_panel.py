@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from kpidesk import eras, evaluation, values
 from kpidesk.evaluation import Basis, EvaluationSettings, RowEvaluation
 from kpidesk.model import Sheet
+from ui.bullets import section_heading
 from ui.document import SheetDocument
 from ui.value_table import NoWheelUnlessFocused
 
@@ -95,11 +96,7 @@ class EvaluationPanel(QFrame):
         self._rows: list[dict[str, QWidget]] = []
         self._wheel_filter = NoWheelUnlessFocused(self)
 
-        title = QLabel("評価")
-        title.setObjectName("sectionHeading")
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
+        title = section_heading("評価")
         self.scheme_label = QLabel()
         self.scheme_label.setObjectName("evaluationScheme")
         self.scheme_label.setEnabled(False)

@@ -1523,11 +1523,15 @@ class MainWindow(QMainWindow):
         except StoreError as error:
             messages.show_error(self, f"ロックできませんでした。\n{error}")
             return False
+        self._year_lock_changed(f"{label}の報告をロックしました")
+        return True
+
+    def _year_lock_changed(self, message: str) -> None:
+        """A year was locked or unlocked: the form, the actions and the year filter follow."""
         self._update_year_lock()
         self._update_actions()
         self.list_panel.reload_filters()  # the year filter marks locked years
-        self.statusBar().showMessage(f"{label}の報告をロックしました", STATUS_TIMEOUT_MS)
-        return True
+        self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
 
     def on_action_unlock_year(self) -> None:
         if self.store is None:
@@ -1567,10 +1571,7 @@ class MainWindow(QMainWindow):
         except StoreError as error:
             messages.show_error(self, f"ロックを解除できませんでした。\n{error}")
             return False
-        self._update_year_lock()
-        self._update_actions()
-        self.list_panel.reload_filters()  # the year filter marks locked years
-        self.statusBar().showMessage(f"{label}の報告のロックを解除しました", STATUS_TIMEOUT_MS)
+        self._year_lock_changed(f"{label}の報告のロックを解除しました")
         return True
 
     @Slot(int)

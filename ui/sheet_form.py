@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from kpidesk import eras
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import TEXT_SECTIONS, split_departments
-from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor
+from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_panel import EvaluationPanel
 from ui.trend_chart import TrendChart
@@ -91,11 +91,7 @@ class SheetForm(QScrollArea):
         self.evaluation.sentence_placed.connect(self.on_evaluation_sentence_placed)
         self.trend_chart = TrendChart()
         self.trend_chart.setObjectName("trendChart")
-        chart_heading = QLabel("推移グラフ")
-        chart_heading.setObjectName("sectionHeading")
-        heading_font = chart_heading.font()
-        heading_font.setBold(True)
-        chart_heading.setFont(heading_font)
+        chart_heading = section_heading("推移グラフ")
         self.chart_box = QFrame()
         self.chart_box.setObjectName("chartBox")
         self.chart_box.setFrameShape(QFrame.Shape.StyledPanel)
