@@ -30,7 +30,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
@@ -617,6 +626,7 @@ class _Canvas:
         self.painter = painter
         self.family = family
         self.fonts: dict[tuple[float, bool], QFont] = {}
+        self.metrics: dict[tuple[float, bool], QFontMetricsF] = {}
 
     def font(self, size: float, bold: bool) -> QFont:
         key = (size, bold)
@@ -655,15 +665,26 @@ class _Canvas:
             self.painter.fillRect(
                 self.rect(label.rect.adjusted(-margin, 0, margin, 0)), QColor("#ffffff")
             )
-        align = {
-            "left": Qt.AlignmentFlag.AlignLeft,
-            "center": Qt.AlignmentFlag.AlignHCenter,
-            "right": Qt.AlignmentFlag.AlignRight,
-        }[label.align]
+        key = (label.size, label.bold)
+        font = self.font(*key)
+        metrics = self.metrics.get(key)
+        if metrics is None:
+            metrics = self.metrics[key] = QFontMetricsF(font)
+        # Placed at its baseline by hand, as a rectangle with alignment flags
+        # would: laying a single line out through drawText(rect, flags) costs
+        # twice as much, and a PDF page may carry a dozen charts.
+        rect = self.rect(label.rect)
+        width = metrics.horizontalAdvance(label.text)
+        if label.align == "left":
+            x = rect.left()
+        elif label.align == "right":
+            x = rect.right() - width
+        else:
+            x = rect.center().x() - width / 2
+        y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
         self.painter.setPen(QPen(QColor(COLORS[label.role])))
-        self.painter.setFont(self.font(label.size, label.bold))
-        flags = int(align | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
-        self.painter.drawText(self.rect(label.rect), flags, label.text)
+        self.painter.setFont(font)
+        self.painter.drawText(QPointF(x, y), label.text)
 
     def dot(self, x: float, y: float, radius: float, role: str, filled: bool = True) -> None:
         self.painter.setPen(self.pen(role, radius * 0.45))
