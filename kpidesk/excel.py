@@ -1209,17 +1209,7 @@ def _write_summary(
     ws.print_title_rows = "1:2"
     ws.print_area = f"A1:{last_column}{line - 1}"
     ws.auto_filter.ref = f"A2:{last_column}{line - 1}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if sum(widths) > 100 else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "&P / &N"
-    ws.oddFooter.center.size = 8
+    _print_table(ws, landscape=sum(widths) > 100, side_margin=0.5)
 
 
 def export_workbook(
@@ -1418,23 +1408,28 @@ def _write_evaluation(
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.print_area = f"A1:{last_letter}{row}"
     ws.auto_filter.ref = f"A{header_row}:{last_letter}{row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "&P / &N"
-    ws.oddFooter.center.size = 8
+    _print_table(ws, landscape=True, side_margin=0.4)
 
 
 def evaluation_title(sheets: Sequence[Sheet], book_name: str = "") -> str:
     """The 評価一覧's title: ``KPI評価一覧（令和2年度）　book.kpidb``."""
     title = f"KPI評価一覧（{summary.report_years_label(sheets)}）"
     return f"{title}　{book_name}" if book_name else title
+
+
+def _print_table(ws: Worksheet, *, landscape: bool, side_margin: float) -> None:
+    """Print a table worksheet on A4, one page wide, centred, with page numbers."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = side_margin
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "&P / &N"
+    ws.oddFooter.center.size = 8
 
 
 def export_summary(

@@ -569,20 +569,7 @@ def _draw_box(
 ) -> None:
     heading = dict(TEXT_SECTIONS)[name] + (CONTINUED if continued else "")
     height = BOX_HEADING_HEIGHT + 2 * BOX_PADDING + max(len(lines), 1) * line_height(size)
-    top = cursor.y
-    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, height))
-    cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, BOX_HEADING_HEIGHT, fill=HEADER_FILL))
-    cursor.add(
-        Text(
-            CONTENT_LEFT + BOX_PADDING,
-            top + 2,
-            CONTENT_WIDTH - 2 * BOX_PADDING,
-            line_height(BOX_HEADING_SIZE),
-            heading,
-            BOX_HEADING_SIZE,
-            bold=True,
-        )
-    )
+    top = _box_frame(cursor, height, heading)
     indent = measure.width(BULLET, size)
     y = top + BOX_HEADING_HEIGHT + BOX_PADDING
     x = CONTENT_LEFT + BOX_PADDING
@@ -637,9 +624,8 @@ def chart_box_height(lines: int) -> float:
     return BOX_HEADING_HEIGHT + 2 * BOX_PADDING + lines * CHART_HEIGHT + (lines - 1) * CHART_GAP
 
 
-def _draw_chart_box(cursor: _Cursor, sheet: Sheet, lines: list[list[int]], continued: bool) -> None:
-    """The 推移グラフ box with the charts of ``lines``."""
-    height = chart_box_height(len(lines))
+def _box_frame(cursor: _Cursor, height: float, heading: str) -> float:
+    """A box of the page at the cursor with its shaded heading; returns its top."""
     top = cursor.y
     cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, height))
     cursor.add(Box(CONTENT_LEFT, top, CONTENT_WIDTH, BOX_HEADING_HEIGHT, fill=HEADER_FILL))
@@ -649,11 +635,18 @@ def _draw_chart_box(cursor: _Cursor, sheet: Sheet, lines: list[list[int]], conti
             top + 2,
             CONTENT_WIDTH - 2 * BOX_PADDING,
             line_height(BOX_HEADING_SIZE),
-            CHART_BOX_TITLE + (CONTINUED if continued else ""),
+            heading,
             BOX_HEADING_SIZE,
             bold=True,
         )
     )
+    return top
+
+
+def _draw_chart_box(cursor: _Cursor, sheet: Sheet, lines: list[list[int]], continued: bool) -> None:
+    """The 推移グラフ box with the charts of ``lines``."""
+    height = chart_box_height(len(lines))
+    top = _box_frame(cursor, height, CHART_BOX_TITLE + (CONTINUED if continued else ""))
     columns = min(CHARTS_PER_LINE, len(sheet.rows))
     inner = CONTENT_WIDTH - 2 * BOX_PADDING
     width = (inner - (columns - 1) * CHART_GAP) / columns
