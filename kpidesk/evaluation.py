@@ -521,12 +521,6 @@ def summary_row_index(sheet: Sheet) -> int | None:
     return 0 if sheet.rows else None
 
 
-def summary_evaluation(sheet: Sheet) -> RowEvaluation | None:
-    """The evaluation of :func:`summary_row_index`'s row, or None for a sheet without rows."""
-    index = summary_row_index(sheet)
-    return None if index is None else evaluate_row(sheet, index)
-
-
 def list_evaluation(sheet: Sheet) -> RowEvaluation | None:
     """The row evaluation a list shows for a sheet: the first row that has a
     rate, else the row :func:`summary_row_index` names; None without rows."""
@@ -666,8 +660,3 @@ def describe_rate(rate: Decimal | None, reason: str, rounding: Rounding) -> str:
     if rate is None:
         return f"{NOT_JUDGED}（{reason}）" if reason else NOT_JUDGED
     return format_rate(rate, rounding)
-
-
-def rows_for_report(sheets: Sequence[Sheet]) -> list[tuple[Sheet, RowEvaluation]]:
-    """Every (sheet, row evaluation) of the sheets, in their order."""
-    return [(sheet, evaluation) for sheet in sheets for evaluation in evaluate_sheet(sheet)]
