@@ -443,28 +443,15 @@ def chart_geometry(
         for year, text, value in actual_values
         if value is not None
     )
-    base = (
-        ChartPoint(
-            sheet.baseline_year,
-            base_value,
-            row.baseline.text.strip(),
-            x_of(sheet.baseline_year),
-            y_of(base_value),
-        )
-        if base_value is not None
-        else None
-    )
-    target = (
-        ChartPoint(
-            sheet.target_year,
-            target_value,
-            row.target.text.strip(),
-            x_of(sheet.target_year),
-            y_of(target_value),
-        )
-        if target_value is not None
-        else None
-    )
+
+    def marker(year: int, value: Decimal | None, text: str) -> ChartPoint | None:
+        """The base or target point, when it has a number."""
+        if value is None:
+            return None
+        return ChartPoint(year, value, text.strip(), x_of(year), y_of(value))
+
+    base = marker(sheet.baseline_year, base_value, row.baseline.text)
+    target = marker(sheet.target_year, target_value, row.target.text)
 
     x_ticks = tuple(
         Tick(
