@@ -13,7 +13,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_TEXT = REPO.parent / "shared" / "kpi_sheets_kumamoto_r2.txt"
 SAMPLE_TEXT = REPO / "resources" / "samples" / "kpi_sheets_kumamoto_r2.txt"
 
 

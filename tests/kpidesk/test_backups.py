@@ -87,10 +87,10 @@ def test_import_from_the_command_line_backs_the_book_up_first(book: Path, tmp_pa
     import io
 
     from kpidesk import cli
-    from tests.conftest import SEED_TEXT
+    from tests.conftest import SAMPLE_TEXT
 
     code = cli.main(
-        ["import-text", str(SEED_TEXT), "--db", str(book), "--replace"],
+        ["import-text", str(SAMPLE_TEXT), "--db", str(book), "--replace"],
         out=io.StringIO(),
         err=io.StringIO(),
     )

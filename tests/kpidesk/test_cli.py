@@ -19,7 +19,7 @@ import pytest
 
 from kpidesk import cli, fileio, jsonio, textimport
 from kpidesk.store import Store
-from tests.conftest import REPO, SEED_TEXT
+from tests.conftest import REPO, SAMPLE_TEXT
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -35,7 +35,7 @@ def digest(path: Path) -> str:
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     path = tmp_path / "b.kpidb"
-    code, out, err = run("import-text", SEED_TEXT, "--db", path)
+    code, out, err = run("import-text", SAMPLE_TEXT, "--db", path)
     assert (code, err) == (0, "")
     assert out == f"15件のシートを取り込みました（2020年度）: {path}\n"
     return path
@@ -47,7 +47,7 @@ def test_import_text_then_export_json_gives_the_text_exactly(book: Path, tmp_pat
     assert code == 0
     assert out == f"15件のシートを書き出しました: {out_json}\n"
     exported = jsonio.read_file(out_json)
-    expected = textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+    expected = textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
     assert exported == expected
     assert out_json.read_text(encoding="utf-8") == jsonio.dumps(expected)
 
@@ -73,21 +73,21 @@ def test_export_selection_by_no_department_and_year(book: Path, tmp_path: Path) 
 
 def test_import_with_given_year(tmp_path: Path) -> None:
     path, out_json = tmp_path / "y.kpidb", tmp_path / "y.json"
-    assert run("import-text", SEED_TEXT, "--db", path, "--year", "令和3年度")[0] == 0
+    assert run("import-text", SAMPLE_TEXT, "--db", path, "--year", "令和3年度")[0] == 0
     assert run("export-json", "--db", path, "-o", out_json)[0] == 0
     assert {s.report_year for s in jsonio.read_file(out_json)} == {2021}
 
 
 def test_clash_is_refused_naming_the_sheets_and_replace_overwrites(book: Path, tmp_path) -> None:
     before = digest(book)
-    code, out, err = run("import-text", SEED_TEXT, "--db", book)
+    code, out, err = run("import-text", SAMPLE_TEXT, "--db", book)
     assert code == 1 and out == ""
     assert err.startswith("エラー: ")
     assert "No 9" in err and "No 29" in err and "--replace" in err
     assert err.count("\n") == 1
     assert digest(book) == before
 
-    changed = SEED_TEXT.read_text(encoding="utf-8").replace("5,081", "5,082")
+    changed = SAMPLE_TEXT.read_text(encoding="utf-8").replace("5,081", "5,082")
     source = tmp_path / "changed.txt"
     source.write_text(changed, encoding="utf-8")
     assert run("import-text", source, "--db", book, "--replace")[0] == 0
@@ -108,7 +108,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str | Path], str]]:
     wrong_json = tmp_path / "wrong.json"
     wrong_json.write_text('{"format": "kpidesk-sheets", "version": 1, "sheets": [{}]}', "utf-8")
     unplaced = tmp_path / "unplaced.txt"
-    unplaced.write_text("前書き\n" + SEED_TEXT.read_text(encoding="utf-8"), encoding="utf-8")
+    unplaced.write_text("前書き\n" + SAMPLE_TEXT.read_text(encoding="utf-8"), encoding="utf-8")
     return {
         "missing text": (["import-text", tmp_path / "nothing.txt"], "見つかりません"),
         "folder as text": (["import-text", tmp_path], "フォルダ"),
@@ -119,7 +119,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str | Path], str]]:
         "missing json": (["import-json", tmp_path / "nothing.json"], "見つかりません"),
         "broken json": (["import-json", broken_json], "JSONとして読めません"),
         "json of the wrong shape": (["import-json", wrong_json], "sheets[0]"),
-        "text given as json": (["import-json", SEED_TEXT], "JSONとして読めません"),
+        "text given as json": (["import-json", SAMPLE_TEXT], "JSONとして読めません"),
     }
 
 
@@ -236,7 +236,7 @@ def _main_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_main_py_runs_the_documented_commands(tmp_path: Path) -> None:
-    result = _main_py("import-text", str(SEED_TEXT), "--db", "b.kpidb", cwd=tmp_path)
+    result = _main_py("import-text", str(SAMPLE_TEXT), "--db", "b.kpidb", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     result = _main_py("export-json", "--db", "b.kpidb", "-o", "out.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -445,7 +445,9 @@ def test_export_xlsx_refusals_leave_nothing_behind(book: Path, tmp_path: Path) -
 
 
 def test_main_py_runs_the_excel_commands(tmp_path: Path) -> None:
-    assert _main_py("import-text", str(SEED_TEXT), "--db", "b.kpidb", cwd=tmp_path).returncode == 0
+    assert (
+        _main_py("import-text", str(SAMPLE_TEXT), "--db", "b.kpidb", cwd=tmp_path).returncode == 0
+    )
     result = _main_py("export-xlsx", "--db", "b.kpidb", "-o", "out.xlsx", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "15件のシートをExcelに書き出しました: out.xlsx\n"
@@ -554,5 +556,5 @@ def test_reading_commands_work_on_a_book_that_cannot_be_written(
     code, _, err = run("rollover", "--db", book, "--from", "2020")
     assert code == 1
     assert "書き込みできません" in err and "開きますか" not in err
-    code, _, err = run("import-text", SEED_TEXT, "--db", book, "--replace")
+    code, _, err = run("import-text", SAMPLE_TEXT, "--db", book, "--replace")
     assert code == 1 and "開きますか" not in err

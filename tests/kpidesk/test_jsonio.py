@@ -8,12 +8,12 @@ import pytest
 
 from kpidesk import jsonio, textimport
 from kpidesk.model import Cell, Sheet, ValueRow
-from tests.conftest import SEED_TEXT
+from tests.conftest import SAMPLE_TEXT
 
 
 @pytest.fixture(scope="module")
 def seed_sheets() -> list[Sheet]:
-    return textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+    return textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
 
 
 def test_shape_of_no_9_is_the_design_example(seed_sheets: list[Sheet]) -> None:

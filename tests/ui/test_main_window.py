@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from kpidesk import compare, textimport
 from kpidesk.model import Cell
 from kpidesk.store import Store
-from tests.conftest import SEED_TEXT
+from tests.conftest import SAMPLE_TEXT
 from tests.ui.helpers import replace_text, type_text
 from ui.actions import Action
 from ui.dialogs.messages import Choice
@@ -81,7 +81,7 @@ def test_filter_by_department_and_search(window: MainWindow) -> None:
     replace_text(panel.search_edit, "新型コロナウイルス")
     expected = [
         sheet.no
-        for sheet in textimport.parse(SEED_TEXT.read_text(encoding="utf-8")).sheets
+        for sheet in textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
         if any(
             "新型コロナウイルス" in text
             for text in (*sheet.efforts, *sheet.issues, *sheet.direction)
@@ -347,10 +347,10 @@ def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path
     from kpidesk import jsonio
 
     answers.confirm_answer = False
-    assert window.import_text(SEED_TEXT) == 0
+    assert window.import_text(SAMPLE_TEXT) == 0
     assert compare.summary(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
     answers.confirm_answer = True
-    assert window.import_text(SEED_TEXT) == 0  # nothing differs: nothing is rewritten
+    assert window.import_text(SAMPLE_TEXT) == 0  # nothing differs: nothing is rewritten
     assert "何も変わりませんでした" in window.statusBar().currentMessage()
     revisions = {sheet.no: sheet.revision for sheet in window.store.list_sheets()}
     assert set(revisions.values()) == {1}
@@ -425,7 +425,7 @@ def test_cancelled_import_changes_nothing(
     from ui import main_window
     from ui.dialogs.progress import Cancelled
 
-    sheets = textimport.parse(SEED_TEXT.read_text(encoding="utf-8"), report_year=2021).sheets
+    sheets = textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8"), report_year=2021).sheets
     source = tmp_path / "r3.json"
     jsonio.write_file(sheets, source)
     calls: list[int] = []
