@@ -58,7 +58,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpidesk import eras, evaluation, summary
 from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
-from kpidesk.model import Cell, Sheet, ValueRow, sheet_sort_key, split_departments
+from kpidesk.model import (
+    ITEM_HEADING,
+    TEXT_SECTIONS,
+    UNIT_HEADING,
+    Cell,
+    Sheet,
+    ValueRow,
+    sheet_sort_key,
+    split_departments,
+    value_column_headings,
+)
 from kpidesk.resources import resource_path
 
 # --- the template's contract ---------------------------------------------------
@@ -99,11 +109,9 @@ DEFAULT_POSITIONS: dict[str, str] = {
     "KPI_DIRECTION": "A22",
 }
 
-#: The text boxes: (sheet attribute, name, heading).
-TEXT_BOXES: tuple[tuple[str, str, str], ...] = (
-    ("efforts", "KPI_EFFORTS", "取組状況"),
-    ("issues", "KPI_ISSUES", "課題等"),
-    ("direction", "KPI_DIRECTION", "今後の方向性"),
+#: The text boxes: (sheet attribute, name, heading), in the form's order.
+TEXT_BOXES: tuple[tuple[str, str, str], ...] = tuple(
+    (attribute, f"KPI_{attribute.upper()}", heading) for attribute, heading in TEXT_SECTIONS
 )
 
 SUMMARY_TITLE = "一覧"
@@ -857,17 +865,8 @@ def _set_no(cell: Any, no: str) -> None:
 
 
 def header_labels(sheet: Sheet) -> list[str]:
-    """The value table's header row as written: 項目, 単位, then the value columns.
-
-    ``戦略策定時実績値\\n(R1)``, ``R2\\n実績値`` ... ``目標値\\n(R5)``.
-    """
-    return [
-        "項目",
-        "単位",
-        f"{sheet.baseline_label}\n({eras.short_label(sheet.baseline_year)})",
-        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
-        f"目標値\n({eras.short_label(sheet.target_year)})",
-    ]
+    """The value table's header row as written: 項目, 単位, then the value columns."""
+    return [ITEM_HEADING, UNIT_HEADING, *value_column_headings(sheet, break_baseline=False)]
 
 
 def _column_width(ws: Worksheet, column: int) -> float:

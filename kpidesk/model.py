@@ -149,11 +149,10 @@ class Sheet(_SheetIdentity):
     updated_at: str = field(default="", compare=False)
 
     def column_labels(self) -> list[str]:
-        """The value table's header row, in era form, as on the form."""
+        """The value columns' headings on one line each: ``戦略策定時実績値 (R1)``, ``R2実績値``."""
         return [
-            f"{self.baseline_label} ({eras.short_label(self.baseline_year)})",
-            *(f"{eras.short_label(year)}実績値" for year in self.actual_years),
-            f"目標値 ({eras.short_label(self.target_year)})",
+            label.replace("\n(", " (").replace("\n", "")
+            for label in value_column_headings(self, break_baseline=False)
         ]
 
     def latest_actual(self) -> tuple[int, Cell] | None:
@@ -270,3 +269,25 @@ def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:
 def summary_sort_key(summary: SheetSummary) -> tuple[tuple[int, int, str], int]:
     """The order of :func:`sheet_sort_key` for summaries: No as a number, then report year."""
     return no_sort_key(summary.no), summary.report_year
+
+
+#: The headings of the value table's two leading columns.
+ITEM_HEADING = "項目"
+UNIT_HEADING = "単位"
+
+
+def value_column_headings(sheet: Sheet, *, break_baseline: bool = True) -> list[str]:
+    """The headings of the value columns, broken into lines as on the paper form.
+
+    ``戦略策定時\n実績値\n(R1)``, ``R2\n実績値`` ... ``目標値\n(R5)``. The form,
+    the PDF and the Excel workbook all print these; only the Excel template's
+    base column keeps its label on one line (``break_baseline=False``).
+    """
+    baseline = sheet.baseline_label
+    if break_baseline and baseline.endswith("実績値") and len(baseline) > len("実績値"):
+        baseline = baseline.removesuffix("実績値") + "\n実績値"
+    return [
+        f"{baseline}\n({eras.short_label(sheet.baseline_year)})",
+        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
+        f"目標値\n({eras.short_label(sheet.target_year)})",
+    ]

@@ -39,7 +39,7 @@ from PySide6.QtGui import (
 
 from kpidesk import __version__, eras, values
 from kpidesk.chart import PRINT_TEXT_SIZE, paint_chart
-from kpidesk.model import TEXT_SECTIONS, Sheet
+from kpidesk.model import TEXT_SECTIONS, Sheet, value_column_headings
 from kpidesk.resources import resource_path
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
@@ -337,15 +337,7 @@ def cell_display(text: str, unit: str = "") -> str:
 
 def table_header_labels(sheet: Sheet) -> list[str]:
     """The value table's header, broken into lines as on the paper form."""
-    baseline = sheet.baseline_label
-    if baseline.endswith("実績値") and len(baseline) > len("実績値"):
-        baseline = baseline.removesuffix("実績値") + "\n実績値"
-    return [
-        "",
-        f"{baseline}\n({eras.short_label(sheet.baseline_year)})",
-        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
-        f"目標値\n({eras.short_label(sheet.target_year)})",
-    ]
+    return ["", *value_column_headings(sheet)]
 
 
 class _Cursor:

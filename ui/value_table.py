@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import editing, eras, values
-from kpidesk.model import Sheet
+from kpidesk.model import ITEM_HEADING, UNIT_HEADING, Sheet, value_column_headings
 from ui.document import SheetDocument
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -50,16 +50,7 @@ def year_text(year: int) -> str:
 
 def header_labels(sheet: Sheet) -> list[str]:
     """The table's header row as on the form, in era form."""
-    baseline = sheet.baseline_label
-    if baseline.endswith("実績値") and len(baseline) > len("実績値"):
-        baseline = baseline.removesuffix("実績値") + "\n実績値"
-    return [
-        "項目",
-        "単位",
-        f"{baseline}\n({eras.short_label(sheet.baseline_year)})",
-        *(f"{eras.short_label(year)}\n実績値" for year in sheet.actual_years),
-        f"目標値\n({eras.short_label(sheet.target_year)})",
-    ]
+    return [ITEM_HEADING, UNIT_HEADING, *value_column_headings(sheet)]
 
 
 class ValueTableModel(QAbstractTableModel):
