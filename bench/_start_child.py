@@ -38,9 +38,9 @@ def _ready(window, id_role: int) -> bool:  # window: a MainWindow, imported insi
     if not window.isVisible() or handle is None or not handle.isExposed():
         return False
     proxy = window.list_panel.proxy
-    if proxy.rowCount() == 0 or window.document is None:
+    if proxy.rowCount() == 0 or window.session.document is None:
         return False
-    sheet = window.document.sheet
+    sheet = window.session.document.sheet
     return (
         sheet.id == proxy.index(0, 0).data(id_role)
         and window.form.edits["title"].text() == sheet.title
@@ -65,12 +65,12 @@ def run(book: str) -> dict[str, float]:
     marks["application"] = time.perf_counter()
     settings = Settings()
     initial = ui_app.open_initial_book(args.file, args.demo, settings)
-    if initial.store is None:
+    if initial.book is None:
         raise SystemExit(f"cannot open {book}: {initial.message}")
     marks["book_opened"] = time.perf_counter()
     window = MainWindow(settings)
     marks["window_built"] = time.perf_counter()
-    window.set_store(initial.store, remember=initial.remember)
+    window.session.set_book(initial.book, remember=initial.remember)
     marks["store_set"] = time.perf_counter()
     window.show()
     deadline = time.perf_counter() + DEADLINE_SECONDS

@@ -33,7 +33,7 @@ search
 save
     One cell of the open sheet is changed (``ValueTableModel.setData`` on
     its first actual column, a new value each time), then
-    ``window.save()`` is timed until it returns.
+    ``window.session.save()`` is timed until it returns.
 
 Everything runs with ``QT_QPA_PLATFORM=offscreen``. A figure passes when
 its median is within its target. ``--write`` appends a dated section to
@@ -305,13 +305,13 @@ def process_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 def open_window(book: Path, data_dir: Path) -> MainWindow:
     """The main window on ``book``, shown and with its first sheet open."""
     window = MainWindow(Settings(data_dir / "settings.ini"))
-    window.set_store(Store.open(book, create=False))
+    window.session.set_book(Store.open(book, create=False))
     window.resize(*WINDOW_SIZE)
     window.show()
 
     def ready() -> bool:
         handle = window.windowHandle()
-        return handle is not None and handle.isExposed() and window.document is not None
+        return handle is not None and handle.isExposed() and window.session.document is not None
 
     process_until(ready)
     QApplication.processEvents()
@@ -367,7 +367,7 @@ def time_select(window: MainWindow, runs: int, timer: Timer) -> Figure:
             QApplication.processEvents()
             if title_edit.text() != title:  # not yet: keep going, and count it
                 process_until(lambda t=title: title_edit.text() == t)
-        assert window.document is not None and window.document.sheet.id == sheet_id
+        assert window.session.document is not None and window.session.document.sheet.id == sheet_id
         QApplication.processEvents()
     return figure
 
@@ -375,7 +375,7 @@ def time_select(window: MainWindow, runs: int, timer: Timer) -> Figure:
 def expected_counts(window: MainWindow, words: list[str]) -> dict[str, int]:
     """How many rows the list must show for every prefix of every word (and for "")."""
     panel = window.list_panel
-    store = window.store
+    store = window.session.book
     assert store is not None
     year = panel.report_year()
     years = {
@@ -400,11 +400,11 @@ def time_search(
     panel = window.list_panel
     edit = panel.search_edit
     words = list(SEARCH_WORDS)
-    assert window.store is not None
-    if SEARCH_DEPARTMENT in window.store.departments():
+    assert window.session.book is not None
+    if SEARCH_DEPARTMENT in window.session.book.departments():
         words.append(SEARCH_DEPARTMENT)
     else:
-        words.append(window.store.departments()[0])
+        words.append(window.session.book.departments()[0])
     counts = expected_counts(window, words)
     by_prefix = {
         prefix: Figure(f"  「{prefix}」 ({count} rows)")
@@ -432,12 +432,12 @@ def time_search(
 
 def time_save(window: MainWindow, runs: int, timer: Timer) -> Figure:
     figure = Figure("save", target=TARGETS_MS["save"])
-    assert window.document is not None and window.store is not None
+    assert window.session.document is not None and window.session.book is not None
     model = window.form.value_table.model
-    labels = [label.replace("\n", "") for label in header_labels(window.document.sheet)]
+    labels = [label.replace("\n", "") for label in header_labels(window.session.document.sheet)]
     column = next(i for i, label in enumerate(labels) if label.endswith("実績値"))
     actual = column - 3  # 項目, 単位, baseline, then the actuals
-    sheet_id = window.document.sheet.id
+    sheet_id = window.session.document.sheet.id
     assert sheet_id is not None
     for run in range(runs):
         value = f"{12_345 + 7 * run:,}"
@@ -445,9 +445,9 @@ def time_save(window: MainWindow, runs: int, timer: Timer) -> Figure:
         QApplication.processEvents()
         assert window.isWindowModified()
         with timer.measure(figure):
-            saved = window.save()
+            saved = window.session.save()
         assert saved and not window.isWindowModified()
-        assert window.store.get_sheet(sheet_id).rows[0].actuals[actual].text == value
+        assert window.session.book.get_sheet(sheet_id).rows[0].actuals[actual].text == value
         QApplication.processEvents()
     return figure
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, compare, eras, jsonio, summary, textimport
+from kpidesk import __version__, eras, jsonio, operations, summary, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
@@ -324,16 +324,9 @@ def _import(
     db_path: Path = args.db
     created = not db_path.exists()
     try:
-        with Store.open(db_path, create=True) as store:
-            if keep_row_settings:
-                sheets = [
-                    compare.carry_row_settings(sheet, store.find_sheet(*sheet.key))
-                    for sheet in sheets
-                ]
-            clashes = any(store.find_sheet(*sheet.key) is not None for sheet in sheets)
-            if not created and (args.replace or not clashes):
-                backups.take_backup(store, "import")  # an import is undone by restoring this
-            store.import_sheets(sheets, replace=args.replace)
+        with Store.open(db_path, create=True) as book:
+            plans = operations.plan_import(book, sheets, keep_row_settings=keep_row_settings)
+            operations.import_sheets(book, plans, only_changed=False, replace=args.replace)
     except BaseException as error:
         if created:
             db_path.unlink(missing_ok=True)
@@ -577,18 +570,9 @@ def _export_summary(args: argparse.Namespace, out: TextIO) -> int:
 def _rollover(args: argparse.Namespace, out: TextIO) -> int:
     from_year: int = args.from_year
     to_year: int = from_year + 1 if args.to_year is None else args.to_year
-    with _open_existing(args.db) as store:
-        sources = store.list_summaries(report_year=from_year)
-        taken = {summary.no for summary in store.list_summaries(report_year=to_year)}
+    with _open_existing(args.db) as book:
         try:
-            if (
-                sources
-                and to_year > from_year
-                and to_year not in store.locked_years()
-                and not taken & {summary.no for summary in sources}
-            ):
-                backups.take_backup(store, "rollover")  # a roll-over is undone by restoring this
-            made = store.rollover(from_year, to_year)
+            made = operations.roll_over(book, from_year, to_year)
             warnings = _rollover_warnings(made, from_year, to_year)
         except DuplicateSheetError as error:
             raise CommandError(f"{error}。年度更新できません: {args.db}") from None

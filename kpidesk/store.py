@@ -1335,24 +1335,11 @@ class Store:
         """
         self._check_writable()
         to_year = from_year + 1 if to_year is None else to_year
-        if to_year <= from_year:
-            raise StoreError(
-                f"年度更新の先（{to_year}年度）は元の報告年度（{from_year}年度）より後にしてください"
-            )
         now = _now()
         made: list[Sheet] = []
         with _sqlite_errors(writing=True), self._transaction():
+            self.check_rollover(from_year, to_year)
             sources = self.list_sheets(report_year=from_year)
-            if not sources:
-                raise StoreError(f"{from_year}年度のシートがないため、年度更新できません")
-            self._check_unlocked({to_year})
-            clashes = [
-                (to_year, sheet.no)
-                for sheet in sources
-                if self._id_of((to_year, sheet.no)) is not None
-            ]
-            if clashes:
-                raise DuplicateSheetError(clashes)
             for done, source in enumerate(sources, start=1):
                 stored, data = _stored_form(rolled_over(source, to_year))
                 sheet_id = self._insert(stored, data, now)
@@ -1363,6 +1350,31 @@ class Store:
                 _META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {from_year}))
             )
         return made
+
+    def check_rollover(self, from_year: int, to_year: int) -> None:
+        """Refuse a roll-over from ``from_year`` to ``to_year`` that could not be done.
+
+        :meth:`rollover` checks the same inside its transaction; called
+        before it, this refuses without writing anything (no backup either).
+
+        Raises:
+            StoreError: ``from_year`` has no sheets, or ``to_year`` is not after it.
+            DuplicateSheetError: ``to_year`` already has sheets with some of
+                the same Nos (naming every one).
+            YearLockedError: ``to_year`` is locked.
+        """
+        if to_year <= from_year:
+            raise StoreError(
+                f"年度更新の先（{to_year}年度）は元の報告年度（{from_year}年度）より後にしてください"
+            )
+        with _sqlite_errors():
+            nos = [entry.no for entry in self.list_summaries(report_year=from_year)]
+            if not nos:
+                raise StoreError(f"{from_year}年度のシートがないため、年度更新できません")
+            self._check_unlocked({to_year})
+            clashes = [(to_year, no) for no in nos if self._id_of((to_year, no)) is not None]
+        if clashes:
+            raise DuplicateSheetError(clashes)
 
     def delete_sheet(self, sheet_id: int) -> None:
         """Delete a sheet; its history stays in the book.

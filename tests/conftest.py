@@ -32,10 +32,22 @@ def libreoffice_pdf(workbook: bytes, folder: Path, stem: str = "book") -> Path:
         pytest.skip("LibreOffice (soffice) is not installed")
     book = folder / f"{stem}.xlsx"
     book.write_bytes(workbook)
+    # The workbook asks for BIZ UDゴシック, which every Windows 10/11 PC has;
+    # LibreOffice is shown the bundled copy, as a machine without it would
+    # otherwise print the text in whatever font it finds.
+    fonts_conf = folder / "fonts.conf"
+    fonts_conf.write_text(
+        '<?xml version="1.0"?><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{REPO / 'resources' / 'fonts'}</dir>"
+        f"<cachedir>{folder / 'fontcache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
     result = subprocess.run(
         [soffice, "--headless", f"-env:UserInstallation={(folder / 'profile').as_uri()}",
          "--convert-to", "pdf", "--outdir", str(folder), str(book)],
         capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "FONTCONFIG_FILE": str(fonts_conf)},
     )  # fmt: skip
     pdf = folder / f"{stem}.pdf"
     assert result.returncode == 0 and pdf.exists(), result.stderr

@@ -1,8 +1,8 @@
 """Every action of the main window, declared once and keyed by an enum.
 
 A factory per action sets its text, shortcut, tip and icon; the window
-connects it to its slot by name (``on_action_<name>``) and builds the menus
-and the toolbar from the enum.
+connects each to its handler in one table (``MainWindow._action_handlers``)
+and builds the menus and the toolbar from the enum.
 """
 
 from __future__ import annotations

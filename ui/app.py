@@ -79,13 +79,13 @@ class InitialBook:
     """The book the window starts with, and what to tell the user about it.
 
     Attributes:
-        store: the open book, or None when none could be opened.
+        book: the open book, or None when none could be opened.
         message: a sentence for the user ("" when there is nothing to say).
         is_error: True when ``message`` reports a failure.
         remember: True when the book should become the last book used.
     """
 
-    store: Store | None
+    book: Store | None
     message: str = ""
     is_error: bool = False
     remember: bool = True
@@ -95,8 +95,8 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
     """Choose and open the first book: FILE, the demo copy, the last book or a new one."""
     if demo:
         folder = Path(tempfile.mkdtemp(prefix="kpidesk-demo-"))
-        store = samples.create_sample_book(folder / "デモ.kpidb")
-        return InitialBook(store, remember=False)
+        book = samples.create_sample_book(folder / "デモ.kpidb")
+        return InitialBook(book, remember=False)
     if file is not None:
         try:
             return InitialBook(Store.open(file, create=False))
@@ -116,11 +116,11 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
             return InitialBook(None, f"ブックを開けません: {path}\n{error}", is_error=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        store = samples.create_sample_book(path)
+        book = samples.create_sample_book(path)
     except (OSError, StoreError) as error:
         return InitialBook(None, f"ブックを作れません: {path}\n{error}", is_error=True)
     return InitialBook(
-        store,
+        book,
         "初めての起動のため、見本のシート（熊本県 令和2年度の15件）で"
         f"新しいブックを作りました:\n{path}",
     )
@@ -171,18 +171,18 @@ def run(argv: Sequence[str]) -> int:
     window = MainWindow(settings)
     install_excepthook(window)
     window.show()
-    store = initial.store
-    if store is not None and store.path is not None:
+    book = initial.book
+    if book is not None and book.path is not None:
         # Opened again through the window, so that its lock file is checked
         # (someone else may have the book open) and made.
-        path = store.path
-        store.close()
-        window.open_book(path, remember=initial.remember)
-    elif store is not None:
-        window.set_store(store, remember=initial.remember)
+        path = book.path
+        book.close()
+        window.session.open_book(path, remember=initial.remember)
+    elif book is not None:
+        window.session.set_book(book, remember=initial.remember)
     if initial.message:
         QTimer.singleShot(0, lambda: window.tell(initial.message, is_error=initial.is_error))
-    QTimer.singleShot(0, window.offer_drafts)
+    QTimer.singleShot(0, window.drafts.offer_drafts)
     return app.exec()
 
 

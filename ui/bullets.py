@@ -296,10 +296,6 @@ class BulletSectionEditor(QFrame):
     def _set_current(self, index: int) -> None:
         self._current = index
 
-    def current_index(self) -> int:
-        """The bullet last focused (-1: none)."""
-        return self._current
-
     def on_editor_text_changed(self, index: int) -> None:
         if self._document is None or self._read_only or index >= len(self.editors):
             return

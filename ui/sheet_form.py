@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -36,7 +36,14 @@ HEADER_FIELDS = (
 
 
 class SheetForm(QScrollArea):
-    """Edits one open sheet; every change goes through the sheet's undo stack."""
+    """Edits one open sheet; every change goes through the sheet's undo stack.
+
+    Signals:
+        sentence_placed(bool): the 評価 box's 前年比 sentence is in 取組状況
+            (True: it was written now; False: it was there already).
+    """
+
+    sentence_placed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +176,7 @@ class SheetForm(QScrollArea):
     @Slot(str, bool)
     def on_evaluation_sentence_placed(self, sentence: str, changed: bool) -> None:
         """Show the paragraph the 評価 box's button wrote (or found), scrolled into view."""
+        self.sentence_placed.emit(changed)
         section = self.sections["efforts"]
         texts = section.bullets()
         if sentence not in texts:

@@ -412,10 +412,12 @@ class SheetListPanel(QWidget):
     Signals:
         current_sheet_changed(int): the user chose the sheet with this id.
         search_failed(str): the book could not be searched (the message).
+        report_year_changed(): another report year was chosen in the filter.
     """
 
     current_sheet_changed = Signal(int)
     search_failed = Signal(str)
+    report_year_changed = Signal()
 
     ALL = "（すべて）"
 
@@ -567,6 +569,7 @@ class SheetListPanel(QWidget):
     def on_year_combo_changed(self) -> None:
         self._reload_departments()
         self.apply_filters()
+        self.report_year_changed.emit()
 
     @Slot()
     def apply_filters(self) -> None:
@@ -631,6 +634,19 @@ class SheetListPanel(QWidget):
     def report_year(self) -> int | None:
         """The report year chosen in the filter (None: all)."""
         return self.year_combo.currentData()
+
+    def show_report_year(self, year: int) -> None:
+        """Filter the list to ``year`` (to every year when the book has none of it)."""
+        self.year_combo.setCurrentIndex(max(self.year_combo.findData(year), 0))
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box with its text selected, ready to type over."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def sheet_count(self) -> int:
+        """How many sheets the book has (whatever the filters show)."""
+        return self.model.rowCount()
 
     def department(self) -> str | None:
         """The department chosen in the filter (None: all)."""

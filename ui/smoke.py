@@ -68,11 +68,6 @@ class SmokeFailure(Exception):
     """A check failed; the message says which and why."""
 
 
-def is_requested(argv: Sequence[str]) -> bool:
-    """Whether the command line asks for the smoke test (its first argument)."""
-    return bool(argv) and argv[0] == FLAG
-
-
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"{APP_NAME} {FLAG}", add_help=True)
     parser.add_argument(FLAG, dest="smoke", action="store_true", required=True)
@@ -221,7 +216,7 @@ def _open_window(store: Any) -> tuple[Any, Any, list[str]]:
         setattr(messages, name, _refuse_dialog)
     app = ui_app.create_application()
     window = MainWindow(Settings())
-    window.set_store(store, remember=False)
+    window.session.set_book(store, remember=False)
     window.resize(1366, 768)
     window.show()
     return app, window, errors
@@ -235,9 +230,9 @@ def _window_ready(window: Any) -> bool:
     if not window.isVisible() or handle is None or not handle.isExposed():
         return False
     proxy = window.list_panel.proxy
-    if proxy.rowCount() == 0 or window.document is None:
+    if proxy.rowCount() == 0 or window.session.document is None:
         return False
-    return window.document.sheet.id == proxy.index(0, 0).data(IdRole)
+    return window.session.document.sheet.id == proxy.index(0, 0).data(IdRole)
 
 
 def _wait_until_ready(app: Any, window: Any, errors: list[str]) -> float:
@@ -274,7 +269,7 @@ def _save_screenshot(window: Any, path: Path) -> None:
 
 def _check_pdf(window: Any, sheets: list[Any], expected: Sequence[Any], path: Path) -> int:
     """Export as the menu does; check the file is a PDF of the sample in the bundled font."""
-    pages = window.export_pdf(sheets, path)
+    pages = window.printing.export_pdf(sheets, path)
     _check(path.is_file(), f"no PDF was written at {path}")
     data = path.read_bytes()
     _check(data.startswith(b"%PDF-"), "the PDF file does not start with %PDF-")
@@ -362,8 +357,8 @@ def _check_json(book: Path, expected: Sequence[Any], path: Path) -> None:
 
 
 def _close_window(app: Any, window: Any) -> None:
-    if window.document is not None:
-        window.document.undo_stack.setClean()
+    if window.session.document is not None:
+        window.session.document.undo_stack.setClean()
     window.close()
     app.processEvents()
 
@@ -385,10 +380,10 @@ def _startup_probe(book: Path, work: Path) -> NoReturn:
     application = ui_app.create_application()
     settings = Settings()
     initial = ui_app.open_initial_book(book, False, settings)
-    if initial.store is None:
+    if initial.book is None:
         raise SmokeFailure(initial.message)
     window = MainWindow(settings)
-    window.set_store(initial.store, remember=initial.remember)
+    window.session.set_book(initial.book, remember=initial.remember)
     window.show()
     deadline = time.perf_counter() + READY_SECONDS
     while not _window_ready(window):
@@ -397,6 +392,6 @@ def _startup_probe(book: Path, work: Path) -> NoReturn:
     rows = window.list_panel.proxy.rowCount()
     elapsed = _elapsed_ms()
     _say(f"smoke test OK: window ready with {rows} sheets, {elapsed:.0f} ms after Python started")
-    initial.store.close()
+    initial.book.close()
     shutil.rmtree(work, ignore_errors=True)
     os._exit(EXIT_OK)

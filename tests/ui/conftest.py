@@ -86,7 +86,7 @@ def make_window(qtbot, app, settings: Settings, answers: Answers) -> Iterator:
     def make(path: Path) -> MainWindow:
         window = MainWindow(settings)
         qtbot.addWidget(window)
-        window.set_store(Store.open(path, create=False))
+        window.session.set_book(Store.open(path, create=False))
         window.resize(1366, 768)
         window.show()
         qtbot.waitExposed(window)
@@ -95,8 +95,8 @@ def make_window(qtbot, app, settings: Settings, answers: Answers) -> Iterator:
 
     yield make
     for window in windows:
-        if window.document is not None:
-            window.document.undo_stack.setClean()
+        if window.session.document is not None:
+            window.session.document.undo_stack.setClean()
         window.close()
 
 

@@ -19,11 +19,11 @@ def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_first_use_makes_the_sample_book_and_says_so(settings: Settings, documents: Path) -> None:
     initial = app_module.open_initial_book(None, False, settings)
-    assert initial.store is not None and initial.store.path == documents
-    assert initial.store.count_sheets() == 15
+    assert initial.book is not None and initial.book.path == documents
+    assert initial.book.count_sheets() == 15
     assert "初めての起動" in initial.message and str(documents) in initial.message
     assert not initial.is_error and initial.remember
-    initial.store.close()
+    initial.book.close()
 
 
 def test_next_start_opens_the_last_book_quietly(
@@ -31,16 +31,16 @@ def test_next_start_opens_the_last_book_quietly(
 ) -> None:
     settings.add_recent_book(demo_book)
     initial = app_module.open_initial_book(None, False, settings)
-    assert initial.store is not None and initial.store.path == demo_book
+    assert initial.book is not None and initial.book.path == demo_book
     assert initial.message == ""
     assert not documents.exists()
-    initial.store.close()
+    initial.book.close()
 
 
 def test_file_argument_opens_that_file(settings: Settings, documents: Path, demo_book) -> None:
     initial = app_module.open_initial_book(demo_book, False, settings)
-    assert initial.store is not None and initial.store.path == demo_book
-    initial.store.close()
+    assert initial.book is not None and initial.book.path == demo_book
+    initial.book.close()
 
 
 def test_bad_file_argument_is_reported_and_left_alone(
@@ -49,7 +49,7 @@ def test_bad_file_argument_is_reported_and_left_alone(
     bad = tmp_path / "メモ.kpidb"
     bad.write_bytes(b"not a book")
     initial = app_module.open_initial_book(bad, False, settings)
-    assert initial.store is None and initial.is_error
+    assert initial.book is None and initial.is_error
     assert "ブックを開けません" in initial.message
     assert bad.read_bytes() == b"not a book"
 
@@ -57,13 +57,13 @@ def test_bad_file_argument_is_reported_and_left_alone(
 def test_demo_is_a_fresh_temporary_copy(settings: Settings, documents: Path) -> None:
     first = app_module.open_initial_book(None, True, settings)
     second = app_module.open_initial_book(None, True, settings)
-    assert first.store is not None and second.store is not None
-    assert first.store.path != second.store.path
-    assert first.store.count_sheets() == 15
+    assert first.book is not None and second.book is not None
+    assert first.book.path != second.book.path
+    assert first.book.count_sheets() == 15
     assert not first.remember
     assert not documents.exists()
-    first.store.close()
-    second.store.close()
+    first.book.close()
+    second.book.close()
 
 
 def test_gui_arguments() -> None:

@@ -45,17 +45,17 @@ def test_the_list_shows_a_rank_per_sheet(window: MainWindow) -> None:
     assert shown["16"] == "—" and shown["26"] == "—"
     assert shown["13"] == "D"  # its cumulative row: 72 of 400
     model = window.list_panel.model
-    row16 = model.row_of(next(s.id for s in window.store.list_summaries() if s.no == "16"))
+    row16 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "16"))
     tip = model.index(row16, Col.RANK).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "評価できません: R2の実績値が集計中です"
-    row17 = model.row_of(next(s.id for s in window.store.list_summaries() if s.no == "17"))
+    row17 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "17"))
     assert model.index(row17, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
         "達成率 117.1%、進捗率 700.0%（達成率で評価）"
     )
     green = model.index(row17, Col.RANK).data(Qt.ItemDataRole.BackgroundRole).color().name()
     assert green == "#c8e6c9"
     # No 13's rank comes from its second row: the tooltip names it.
-    row13 = model.row_of(next(s.id for s in window.store.list_summaries() if s.no == "13"))
+    row13 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "13"))
     assert model.index(row13, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
         "累計の行: 達成率 18.0%、進捗率 18.0%（達成率で評価）"
     )
@@ -164,18 +164,18 @@ def test_new_settings_rank_again_everywhere_and_stay_with_the_book(
     window: MainWindow, make_window, demo_book: Path
 ) -> None:
     select_no(window, "27")
-    assert window.apply_evaluation_settings(MARKS, True)
+    assert window.years.apply_evaluation_settings(MARKS, True)
     assert ranks(window)["9"] == "◎" and ranks(window)["27"] == "△"
     assert figure(window, 0, "rank") == "△"
     combo = window.list_panel.rank_combo
     assert combo.itemText(1) == "◎"
     progress = EvaluationSettings(basis=Basis.PROGRESS, rounding=Rounding.TRUNCATE)
-    assert window.apply_evaluation_settings(progress, False)
+    assert window.years.apply_evaluation_settings(progress, False)
     assert ranks(window)["27"] == "D"  # progress -783.8 %
     assert ranks(window)["9"] == "A"  # word targets keep the achievement rate
     window.close()
     again = make_window(demo_book)
-    assert again.store.evaluation_settings() == progress
+    assert again.session.book.evaluation_settings() == progress
     assert ranks(again)["27"] == "D"
 
 

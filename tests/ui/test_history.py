@@ -61,15 +61,15 @@ def shown(dialog: HistoryDialog, where: str) -> tuple[str, str, str]:
 
 def test_history_lists_compares_and_restores(window: MainWindow, qtbot) -> None:
     r3, paragraph = edit_no_9_twice(window)
-    sheet_id = window.document.sheet.id
-    dialog = window.history_dialog()
+    sheet_id = window.session.document.sheet.id
+    dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
     dialog.show()
 
     # Three versions, newest first, with date, user and what changed.
     rows = version_rows(dialog)
     assert [row[0] for row in rows] == ["3（最新）", "2", "1"]
-    assert {row[2] for row in rows} == {window.store.user}
+    assert {row[2] for row in rows} == {window.session.book.user}
     assert all(len(row[1]) == len("2026/11/29 22:15") and row[1][4] == "/" for row in rows)
     assert [row[3] for row in rows] == ["取組状況 1段落", "R3実績値", "新規作成"]
 
@@ -109,11 +109,11 @@ def test_history_lists_compares_and_restores(window: MainWindow, qtbot) -> None:
     assert cell(window, 0, r3) == ""
     assert window.form.sections["efforts"].editors[1].toPlainText() == paragraph
     assert not window.isWindowModified()
-    history = window.store.history(sheet_id)
+    history = window.session.book.history(sheet_id)
     assert [entry.revision for entry in history] == [4, 3, 2, 1]
     assert history[0].sheet == history[-1].sheet
-    assert window.store.get_sheet(sheet_id).revision == 4
-    assert window.document.sheet.revision == 4
+    assert window.session.book.get_sheet(sheet_id).revision == 4
+    assert window.session.document.sheet.revision == 4
 
     # Ctrl+Z brings back what the form showed before the restore, unsaved.
     with qtbot.waitActive(window):  # as when the modal dialog closes
@@ -122,13 +122,13 @@ def test_history_lists_compares_and_restores(window: MainWindow, qtbot) -> None:
     assert cell(window, 0, r3) == "4,321"
     assert window.form.sections["efforts"].editors[1].toPlainText() == paragraph + ADDED
     assert window.isWindowModified()
-    assert window.store.get_sheet(sheet_id).rows[0].actuals[1].text == ""
-    assert window.save()
-    history = window.store.history(sheet_id)
+    assert window.session.book.get_sheet(sheet_id).rows[0].actuals[1].text == ""
+    assert window.session.save()
+    history = window.session.book.history(sheet_id)
     assert len(history) == 5 and history[0].sheet == history[2].sheet
 
     # The list of the reopened dialog tells what each restore changed.
-    again = window.history_dialog()
+    again = window.sheets.history_dialog()
     qtbot.addWidget(again)
     assert [row[3] for row in version_rows(again)][:2] == [
         "R3実績値、取組状況 1段落",
@@ -145,16 +145,16 @@ def test_ctrl_h_opens_the_history(window: MainWindow, qtbot, monkeypatch) -> Non
     qtbot.keySequence(window.form.edits["title"], QKeySequence("Ctrl+H"))
     assert len(opened) == 1
     dialog = opened[0]
-    assert dialog.windowTitle() == f"履歴 - No 17「{window.document.sheet.title}」"
+    assert dialog.windowTitle() == f"履歴 - No 17「{window.session.document.sheet.title}」"
     saved_at = dialog.versions[0].entry.saved_at  # 2026-11-29T22:15:03
     assert saved_at_text(saved_at) == f"{saved_at[:10].replace('-', '/')} {saved_at[11:16]}"
     assert version_rows(dialog) == [
-        ["1（最新）", saved_at_text(saved_at), window.store.user, "新規作成"]
+        ["1（最新）", saved_at_text(saved_at), window.session.book.user, "新規作成"]
     ]
     assert dialog_restore_disabled(dialog)
     assert dialog.table.horizontalHeaderItem(1).text() == "（前の版なし）"
     assert dialog.table.marked_places() == []
-    window.open_sheet(None)
+    window.session.open_sheet(None)
     assert not window.actions[Action.HISTORY].isEnabled()
 
 
@@ -169,7 +169,7 @@ def test_unsaved_edits_are_compared_and_a_restore_asks_first(
     title = window.form.edits["title"]
     title.setCursorPosition(len(title.text()))
     type_text(title, "（改）")
-    dialog = window.history_dialog()
+    dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
 
     # The unsaved state heads the list and is compared with the newest version.
@@ -184,13 +184,13 @@ def test_unsaved_edits_are_compared_and_a_restore_asks_first(
     dialog.restore_button.click()
     assert "保存していない変更" in answers.asked[-1]
     assert title.text() == "刑法犯認知件数（改）"
-    assert window.store.get_sheet(window.document.sheet.id).revision == 3
+    assert window.session.book.get_sheet(window.session.document.sheet.id).revision == 3
 
     answers.confirm_answer = True
     dialog.restore_button.click()
     assert title.text() == "刑法犯認知件数"
     assert cell(window, 0, r3) == ""
-    assert window.store.get_sheet(window.document.sheet.id).revision == 4
+    assert window.session.book.get_sheet(window.session.document.sheet.id).revision == 4
     assert not window.isWindowModified()
     window.actions[Action.UNDO].trigger()  # back to version 3, not to the dropped edits
     assert cell(window, 0, r3) == "4,321"
@@ -206,61 +206,63 @@ def test_no_restore_in_a_read_only_book_or_a_locked_year(
         book.save_sheet(sheet)
 
     window = make_window(demo_book)
-    window.set_store(Store.open(demo_book, create=False, read_only=True), remember=False)
+    window.session.set_book(Store.open(demo_book, create=False, read_only=True), remember=False)
     select_no(window, "9")
-    dialog = window.history_dialog()
+    dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
     select_rows(dialog, 0, 1)
     assert dialog.table.marked_places() == ["KPI名"]  # comparing still works
     assert dialog_restore_disabled(dialog)
     assert "読み取り専用" in dialog.restore_button.toolTip()
     assert dialog.refusal_label.text() == dialog.restore_button.toolTip()
-    assert not window.restore_version(dialog.versions[1].entry)
+    assert not window.sheets.restore_version(dialog.versions[1].entry)
     assert "読み取り専用" in answers.errors[-1]
 
-    window.set_store(None)
+    window.session.set_book(None)
     with Store.open(demo_book, create=False) as book:
         book.lock_year(2020)
-    window.set_store(Store.open(demo_book, create=False), remember=False)
+    window.session.set_book(Store.open(demo_book, create=False), remember=False)
     select_no(window, "9")
-    dialog = window.history_dialog()
+    dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
     select_rows(dialog, 0, 1)
     assert dialog_restore_disabled(dialog)
     assert "ロック" in dialog.restore_button.toolTip()
-    assert not window.restore_version(dialog.versions[1].entry)
+    assert not window.sheets.restore_version(dialog.versions[1].entry)
     assert window.form.edits["title"].text() == "変えた題名"
-    assert len(window.store.history(window.document.sheet.id)) == 2
+    assert len(window.session.book.history(window.session.document.sheet.id)) == 2
 
 
 def test_a_failed_save_leaves_the_form_as_it_was(
     window: MainWindow, answers, qtbot, monkeypatch
 ) -> None:
     r3, _ = edit_no_9_twice(window)
-    dialog = window.history_dialog()
+    dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
     select_rows(dialog, 2)
 
     def disk_full(sheet: object) -> None:
         raise DiskFullError("ディスクがいっぱいです")
 
-    monkeypatch.setattr(window.store, "save_sheet", disk_full)
+    monkeypatch.setattr(window.session.book, "save_sheet", disk_full)
     dialog.restore_button.click()
     assert answers.errors[-1] == "保存できませんでした。\nディスクがいっぱいです"
     assert not dialog.result()  # not accepted: the dialog stays for another try
     assert cell(window, 0, r3) == "4,321"
     assert not window.isWindowModified()
     monkeypatch.undo()
-    assert len(window.store.history(window.document.sheet.id)) == 3
+    assert len(window.session.book.history(window.session.document.sheet.id)) == 3
 
 
 def test_the_import_preview_shares_the_side_by_side_table(window: MainWindow, qtbot) -> None:
     from ui.dialogs.import_preview import ImportPreviewDialog
     from ui.side_by_side import SideBySideTable
 
-    sheets = window.store.list_sheets()
+    sheets = window.session.book.list_sheets()
     sheets[0].title = "取り込む題名"
-    dialog = ImportPreviewDialog(compare.plan_import(sheets, window.store.find_sheet), "x.json")
+    dialog = ImportPreviewDialog(
+        compare.plan_import(sheets, window.session.book.find_sheet), "x.json"
+    )
     qtbot.addWidget(dialog)
     assert isinstance(dialog.table, SideBySideTable)
     # Every line of an import preview is a change: none carries a mark.

@@ -28,7 +28,7 @@ def shown_nos(window: MainWindow) -> list[str]:
 
 
 def select_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.store.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.session.book.list_summaries() if s.no == no)
     index = window.list_panel.proxy.mapFromSource(
         window.list_panel.model.index(window.list_panel.model.row_of(sheet_id), 0)
     )
@@ -144,9 +144,9 @@ def test_typed_japanese_title_is_saved(window: MainWindow) -> None:
     title = window.form.edits["title"]
     title.setCursorPosition(len(title.text()))
     type_text(title, "（暫定）")
-    assert window.document.sheet.title == "刑法犯認知件数（暫定）"
-    assert window.save()
-    assert window.store.find_sheet(2020, "9").title == "刑法犯認知件数（暫定）"
+    assert window.session.document.sheet.title == "刑法犯認知件数（暫定）"
+    assert window.session.save()
+    assert window.session.book.find_sheet(2020, "9").title == "刑法犯認知件数（暫定）"
     assert window.list_panel.proxy.index(0, Col.TITLE).data() == "刑法犯認知件数（暫定）"
 
 
@@ -159,8 +159,8 @@ def test_invalid_cell_is_marked_but_kept(window: MainWindow) -> None:
     assert index.data(Qt.ItemDataRole.BackgroundRole) is not None
     assert "単位は単位欄" in index.data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 3).data(Qt.ItemDataRole.BackgroundRole) is None
-    window.save()
-    assert window.store.find_sheet(2020, "9").rows[0].actuals[1].text == "5千件"
+    window.session.save()
+    assert window.session.book.find_sheet(2020, "9").rows[0].actuals[1].text == "5千件"
 
 
 def test_undo_and_redo_a_bullet_edit(window: MainWindow) -> None:
@@ -170,10 +170,10 @@ def test_undo_and_redo_a_bullet_edit(window: MainWindow) -> None:
     editor.moveCursor(editor.textCursor().MoveOperation.End)
     type_text(editor, "（追記）")
     type_text(editor, "さらに")
-    assert window.document.sheet.issues[0] == original + "（追記）さらに"
+    assert window.session.document.sheet.issues[0] == original + "（追記）さらに"
     # Keystrokes in one paragraph are one step, as in Office.
     window.actions[Action.UNDO].trigger()
-    assert window.document.sheet.issues[0] == original
+    assert window.session.document.sheet.issues[0] == original
     assert window.form.sections["issues"].editors[0].toPlainText() == original
     assert not window.isWindowModified()
     window.actions[Action.REDO].trigger()
@@ -200,13 +200,15 @@ def test_add_move_and_remove_bullets(window: MainWindow) -> None:
     section.add_button.click()
     assert len(section.editors) == 2
     type_text(section.editors[1], "新しい段落")
-    assert window.document.sheet.efforts[1] == "新しい段落"
+    assert window.session.document.sheet.efforts[1] == "新しい段落"
     section.up_button.click()
-    assert window.document.sheet.efforts[0] == "新しい段落"
+    assert window.session.document.sheet.efforts[0] == "新しい段落"
     section.remove_button.click()
-    assert window.document.sheet.efforts == [window.store.find_sheet(2020, "13").efforts[0]]
+    assert window.session.document.sheet.efforts == [
+        window.session.book.find_sheet(2020, "13").efforts[0]
+    ]
     window.actions[Action.UNDO].trigger()
-    assert window.document.sheet.efforts[0] == "新しい段落"
+    assert window.session.document.sheet.efforts[0] == "新しい段落"
 
 
 def test_add_a_value_row(window: MainWindow) -> None:
@@ -219,8 +221,8 @@ def test_add_a_value_row(window: MainWindow) -> None:
     model.setData(model.index(1, 0), "累計")
     model.setData(model.index(1, 1), "件/4年")
     model.setData(model.index(1, 2), "25,000")
-    window.save()
-    saved = window.store.find_sheet(2020, "9")
+    window.session.save()
+    saved = window.session.book.find_sheet(2020, "9")
     assert [(r.label, r.unit, r.baseline.text) for r in saved.rows] == [
         ("単年", "件/年", "6,498"),
         ("累計", "件/4年", "25,000"),
@@ -228,9 +230,9 @@ def test_add_a_value_row(window: MainWindow) -> None:
     assert len(saved.rows[1].actuals) == 4
     editor.table.setCurrentIndex(model.index(1, 0))
     editor.row_up_button.click()
-    assert window.document.sheet.rows[0].label == "累計"
+    assert window.session.document.sheet.rows[0].label == "累計"
     editor.remove_row_button.click()
-    assert [r.label for r in window.document.sheet.rows] == ["単年"]
+    assert [r.label for r in window.session.document.sheet.rows] == ["単年"]
 
 
 def test_changing_the_years_keeps_values_under_their_year(window: MainWindow) -> None:
@@ -252,19 +254,19 @@ def test_switching_with_unsaved_changes_asks(window: MainWindow, answers) -> Non
     answers.save_choice = Choice.CANCEL
     select_no(window, "10")
     assert answers.asked == ["No 9「変更刑法犯認知件数」への変更を保存しますか？"]
-    assert window.document.sheet.no == "9"
-    assert window.list_panel.current_sheet_id() == window.document.sheet.id
+    assert window.session.document.sheet.no == "9"
+    assert window.list_panel.current_sheet_id() == window.session.document.sheet.id
 
     answers.save_choice = Choice.DISCARD
     select_no(window, "10")
-    assert window.document.sheet.no == "10"
-    assert "変更" not in window.store.find_sheet(2020, "9").title
+    assert window.session.document.sheet.no == "10"
+    assert "変更" not in window.session.book.find_sheet(2020, "9").title
 
     type_text(window.form.edits["title"], "保存する")
     answers.save_choice = Choice.SAVE
     select_no(window, "13")
-    assert window.document.sheet.no == "13"
-    assert window.store.find_sheet(2020, "10").title.startswith("保存する")
+    assert window.session.document.sheet.no == "13"
+    assert window.session.book.find_sheet(2020, "10").title.startswith("保存する")
 
 
 def test_delete_asks_and_removes(window: MainWindow, answers) -> None:
@@ -272,13 +274,13 @@ def test_delete_asks_and_removes(window: MainWindow, answers) -> None:
     answers.confirm_answer = False
     window.actions[Action.DELETE_SHEET].trigger()
     assert "No 28「クルーズ船寄港数」を削除しますか" in answers.asked[-1]
-    assert window.store.find_sheet(2020, "28") is not None
+    assert window.session.book.find_sheet(2020, "28") is not None
     answers.confirm_answer = True
     window.actions[Action.DELETE_SHEET].trigger()
-    assert window.store.find_sheet(2020, "28") is None
+    assert window.session.book.find_sheet(2020, "28") is None
     assert "28" not in shown_nos(window)
     assert window.list_panel.count_label.text() == "14 / 14 件"
-    assert window.document.sheet.no == "29"
+    assert window.session.document.sheet.no == "29"
 
 
 def test_new_and_duplicate_sheet(window: MainWindow, monkeypatch) -> None:
@@ -288,15 +290,15 @@ def test_new_and_duplicate_sheet(window: MainWindow, monkeypatch) -> None:
         new_sheet.NewSheetDialog, "exec", lambda self: self.on_buttons_accepted() or self.result()
     )
     window.actions[Action.NEW_SHEET].trigger()
-    assert window.document.sheet.no == "30"
-    assert window.document.sheet.actual_years == [2020, 2021, 2022, 2023]
+    assert window.session.document.sheet.no == "30"
+    assert window.session.document.sheet.actual_years == [2020, 2021, 2022, 2023]
     assert "30" in shown_nos(window)
 
     select_no(window, "9")
     window.actions[Action.DUPLICATE_SHEET].trigger()
-    assert window.document.sheet.no == "9（コピー）"
-    assert window.document.sheet.title == "刑法犯認知件数"
-    assert window.store.find_sheet(2020, "9（コピー）") is not None
+    assert window.session.document.sheet.no == "9（コピー）"
+    assert window.session.document.sheet.title == "刑法犯認知件数"
+    assert window.session.book.find_sheet(2020, "9（コピー）") is not None
 
 
 def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) -> None:
@@ -307,11 +309,11 @@ def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) 
         other.save_sheet(theirs)
     type_text(window.form.edits["title"], "自分の変更")
     answers.choose_answer = -1
-    assert not window.save()
+    assert not window.session.save()
     assert "別の場所で変更されています" in answers.asked[-1]
-    assert window.store.find_sheet(2020, "9").title == "相手の変更"
+    assert window.session.book.find_sheet(2020, "9").title == "相手の変更"
     answers.choose_answer = 0
-    assert window.save()
+    assert window.session.save()
     assert window.form.edits["title"].text() == "相手の変更"
 
 
@@ -323,9 +325,9 @@ def test_stale_save_can_keep_mine_as_a_copy(window: MainWindow, answers, demo_bo
         other.save_sheet(theirs)
     replace_text(window.form.edits["title"], "自分の変更")
     answers.choose_answer = 1
-    assert window.save()
-    assert window.store.find_sheet(2020, "9").title == "相手の変更"
-    assert window.store.find_sheet(2020, "9（コピー）").title == "自分の変更"
+    assert window.session.save()
+    assert window.session.book.find_sheet(2020, "9").title == "相手の変更"
+    assert window.session.book.find_sheet(2020, "9（コピー）").title == "自分の変更"
 
 
 def test_find_focuses_the_search_box(window: MainWindow, qtbot) -> None:
@@ -347,39 +349,39 @@ def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path
     from kpidesk import jsonio
 
     answers.confirm_answer = False
-    assert window.import_text(SAMPLE_TEXT) == 0
+    assert window.exchange.import_text(SAMPLE_TEXT) == 0
     assert compare.summary(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
     answers.confirm_answer = True
-    assert window.import_text(SAMPLE_TEXT) == 0  # nothing differs: nothing is rewritten
+    assert window.exchange.import_text(SAMPLE_TEXT) == 0  # nothing differs: nothing is rewritten
     assert "何も変わりませんでした" in window.statusBar().currentMessage()
-    revisions = {sheet.no: sheet.revision for sheet in window.store.list_sheets()}
+    revisions = {sheet.no: sheet.revision for sheet in window.session.book.list_sheets()}
     assert set(revisions.values()) == {1}
     out = tmp_path / "out.json"
     window.list_panel.department_combo.setCurrentIndex(
         window.list_panel.department_combo.findData("港湾課")
     )
-    assert window.export_json(out) == 1
+    assert window.exchange.export_json(out) == 1
     assert [sheet.no for sheet in jsonio.read_file(out)] == ["28"]
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    assert window.import_json(bad) == 0
+    assert window.exchange.import_json(bad) == 0
     assert "JSONとして読めません" in answers.errors[-1]
 
 
 def test_save_book_as_continues_in_the_copy(window: MainWindow, tmp_path: Path, demo_book) -> None:
     select_no(window, "10")
     target = tmp_path / "コピー.kpidb"
-    assert window.save_book_as(target)
-    assert window.store.path == target
+    assert window.files.save_book_as(target)
+    assert window.session.book.path == target
     assert window.windowTitle() == "コピー.kpidb[*] - KPI Desk"
-    assert window.document.sheet.no == "10"
+    assert window.session.document.sheet.no == "10"
     assert window.settings.recent_books[0] == str(target)
 
 
 def test_opening_a_bad_file_keeps_the_current_book(window: MainWindow, answers, tmp_path) -> None:
     bad = tmp_path / "bad.kpidb"
     bad.write_text("not a book", encoding="utf-8")
-    assert not window.open_book(bad)
+    assert not window.session.open_book(bad)
     assert "KPI Desk のブックではありません" in answers.errors[-1]
     assert len(shown_nos(window)) == 15
 
@@ -422,7 +424,7 @@ def test_cancelled_import_changes_nothing(
     import contextlib
 
     from kpidesk import jsonio
-    from ui import main_window
+    from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
 
     sheets = textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8"), report_year=2021).sheets
@@ -440,15 +442,15 @@ def test_cancelled_import_changes_nothing(
         yield report
 
     answers.confirm_answer = True
-    real_progress = main_window.progress
-    monkeypatch.setattr(main_window, "progress", cancel_after_three)
-    assert window.import_json(source) == 0
+    real_progress = progress_dialog.progress
+    monkeypatch.setattr(progress_dialog, "progress", cancel_after_three)
+    assert window.exchange.import_json(source) == 0
     assert calls == [1, 2, 3]
-    assert window.store.report_years() == [2020]
+    assert window.session.book.report_years() == [2020]
     assert "取り消しました" in window.statusBar().currentMessage()
-    monkeypatch.setattr(main_window, "progress", real_progress)
-    assert window.import_json(source) == 15
-    assert window.store.report_years() == [2021, 2020]
+    monkeypatch.setattr(progress_dialog, "progress", real_progress)
+    assert window.exchange.import_json(source) == 15
+    assert window.session.book.report_years() == [2021, 2020]
 
 
 def test_a_value_typed_in_a_cell_is_saved_without_leaving_the_cell(window: MainWindow) -> None:
@@ -461,7 +463,7 @@ def test_a_value_typed_in_a_cell_is_saved_without_leaving_the_cell(window: MainW
     assert editor is not table and table.viewport().isAncestorOf(editor)
     type_text(editor, "4,321")
     window.actions[Action.SAVE].trigger()  # Ctrl+S, focus still in the cell
-    assert window.store.find_sheet(2020, "9").rows[0].actuals[1].text == "4,321"
+    assert window.session.book.find_sheet(2020, "9").rows[0].actuals[1].text == "4,321"
     assert not window.isWindowModified()
 
 
@@ -475,7 +477,7 @@ def test_closing_with_a_cell_being_typed_asks_to_save(window: MainWindow, answer
     answers.save_choice = Choice.CANCEL
     assert not window.close()
     assert answers.asked and window.isVisible()
-    assert window.document.sheet.rows[0].actuals[1].text == "999"
+    assert window.session.document.sheet.rows[0].actuals[1].text == "999"
     answers.save_choice = Choice.SAVE
     assert window.close()
     with Store.open(window.settings.last_book) as book:
@@ -491,7 +493,7 @@ def test_discard_really_throws_the_changes_away(window: MainWindow, answers, mon
     monkeypatch.setattr(new_sheet.NewSheetDialog, "exec", lambda self: 0)  # then cancelled
     window.actions[Action.NEW_SHEET].trigger()
     assert window.form.edits["title"].text() == "刑法犯認知件数"
-    assert window.document.sheet.title == "刑法犯認知件数"
+    assert window.session.document.sheet.title == "刑法犯認知件数"
     assert not window.isWindowModified()
 
 
@@ -502,9 +504,9 @@ def test_ctrl_z_in_a_paragraph_added_later_undoes_the_sheet(window: MainWindow, 
     editor = section.editors[1]
     type_text(editor, "あいう")
     qtbot.keySequence(editor, QKeySequence("Ctrl+Z"))
-    assert window.document.sheet.efforts[1] == ""
+    assert window.session.document.sheet.efforts[1] == ""
     qtbot.keySequence(section.editors[1], QKeySequence("Ctrl+Z"))
-    assert len(window.document.sheet.efforts) == 1
+    assert len(window.session.document.sheet.efforts) == 1
     assert not window.isWindowModified()
 
 
@@ -514,14 +516,14 @@ def test_paragraph_keyboard_shortcuts(window: MainWindow, qtbot) -> None:
     first = section.editors[0]
     first.setFocus()
     qtbot.keyClick(first, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert len(window.document.sheet.direction) == 4
+    assert len(window.session.document.sheet.direction) == 4
     assert QApplication.focusWidget() is section.editors[1]
     type_text(section.editors[1], "追加した段落")
     qtbot.keyClick(section.editors[1], Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
-    assert window.document.sheet.direction[0] == "追加した段落"
+    assert window.session.document.sheet.direction[0] == "追加した段落"
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete, Qt.KeyboardModifier.AltModifier)
-    assert "追加した段落" not in window.document.sheet.direction
-    assert len(window.document.sheet.direction) == 3
+    assert "追加した段落" not in window.session.document.sheet.direction
+    assert len(window.session.document.sheet.direction) == 3
 
 
 def test_tab_runs_down_the_form(window: MainWindow, qtbot) -> None:
@@ -551,14 +553,14 @@ def test_filtering_never_switches_the_open_sheet(window: MainWindow, answers) ->
     type_text(window.list_panel.search_edit, "港湾課")
     assert shown_nos(window) == ["28"]
     assert answers.asked == []
-    assert window.document.sheet.no == "9"
+    assert window.session.document.sheet.no == "9"
     assert window.list_panel.current_sheet_id() is None
     window.list_panel.search_edit.clear()
-    assert window.list_panel.current_sheet_id() == window.document.sheet.id
+    assert window.list_panel.current_sheet_id() == window.session.document.sheet.id
     # Choosing another sheet afterwards still asks.
     answers.save_choice = Choice.CANCEL
     select_no(window, "10")
-    assert len(answers.asked) == 1 and window.document.sheet.no == "9"
+    assert len(answers.asked) == 1 and window.session.document.sheet.no == "9"
 
 
 def test_saving_a_sheet_the_filter_hides_keeps_it_open(window: MainWindow) -> None:
@@ -566,10 +568,10 @@ def test_saving_a_sheet_the_filter_hides_keeps_it_open(window: MainWindow) -> No
     panel.department_combo.setCurrentIndex(panel.department_combo.findData("産業支援課"))
     select_no(window, "15")
     replace_text(window.form.edits["departments"], "企業立地課")
-    assert window.save()
-    assert window.document.sheet.no == "15"
+    assert window.session.save()
+    assert window.session.document.sheet.no == "15"
     assert "15" not in shown_nos(window)
-    assert window.store.find_sheet(2020, "15").departments == ["企業立地課"]
+    assert window.session.book.find_sheet(2020, "15").departments == ["企業立地課"]
 
 
 def test_mouse_wheel_over_a_year_chooser_does_not_change_years(window: MainWindow) -> None:
@@ -586,7 +588,7 @@ def test_mouse_wheel_over_a_year_chooser_does_not_change_years(window: MainWindo
     )  # fmt: skip
     QApplication.sendEvent(combo, event)
     assert combo.currentData() == 2023
-    assert window.document.sheet.actual_years == [2020, 2021, 2022, 2023]
+    assert window.session.document.sheet.actual_years == [2020, 2021, 2022, 2023]
     assert not window.isWindowModified()
 
 
@@ -596,9 +598,9 @@ def test_delete_key_clears_a_value_cell(window: MainWindow, qtbot) -> None:
     table.setFocus()
     table.setCurrentIndex(table.model().index(0, 3))
     qtbot.keyClick(table, Qt.Key.Key_Delete)
-    assert window.document.sheet.rows[0].actuals[0].text == ""
+    assert window.session.document.sheet.rows[0].actuals[0].text == ""
     window.actions[Action.UNDO].trigger()
-    assert window.document.sheet.rows[0].actuals[0].text == "5,081"
+    assert window.session.document.sheet.rows[0].actuals[0].text == "5,081"
 
 
 def test_unexpected_errors_are_logged_and_shown(
@@ -620,7 +622,7 @@ def test_unexpected_errors_are_logged_and_shown(
     assert "予期しないエラー" in answers.errors[-1] and "テスト用の失敗" in answers.errors[-1]
     log = (private_data_dir / "kpidesk.log").read_text(encoding="utf-8")
     assert "ValueError: テスト用の失敗" in log
-    assert window.document is not None
+    assert window.session.document is not None
 
 
 def test_print_preview_shows_the_same_pages_as_the_pdf(window: MainWindow, qtbot) -> None:
@@ -629,9 +631,9 @@ def test_print_preview_shows_the_same_pages_as_the_pdf(window: MainWindow, qtbot
     from kpidesk import render
     from ui.dialogs.scope import Scope
 
-    sheets = window.sheets_in_scope(Scope.BOOK)
-    _, pdf_pages = render.pdf_bytes(sheets, window.book_name())
-    dialog = window.preview_dialog(sheets)
+    sheets = window.printing.sheets_in_scope(Scope.BOOK)
+    _, pdf_pages = render.pdf_bytes(sheets, window.session.book_name())
+    dialog = window.printing.preview_dialog(sheets)
     qtbot.addWidget(dialog)
     dialog.show()
     preview = dialog.findChild(QPrintPreviewWidget)
@@ -648,7 +650,7 @@ def test_export_pdf_of_the_open_sheet_with_unsaved_edits(window: MainWindow, tmp
     select_no(window, "9")
     replace_text(window.form.edits["title"], "未保存のKPI名")
     target = tmp_path / "no9.pdf"
-    assert window.export_pdf(window.sheets_in_scope(Scope.CURRENT), target) == 1
+    assert window.printing.export_pdf(window.printing.sheets_in_scope(Scope.CURRENT), target) == 1
     with pdfplumber.open(target) as pdf:
         assert "未保存のKPI名" in pdf.pages[0].extract_text()
 
@@ -656,7 +658,7 @@ def test_export_pdf_of_the_open_sheet_with_unsaved_edits(window: MainWindow, tmp
 def test_cancelled_pdf_export_leaves_no_file(window: MainWindow, monkeypatch, tmp_path) -> None:
     import contextlib
 
-    from ui import main_window
+    from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
     from ui.dialogs.scope import Scope
 
@@ -668,10 +670,13 @@ def test_cancelled_pdf_export_leaves_no_file(window: MainWindow, monkeypatch, tm
 
         yield report
 
-    monkeypatch.setattr(main_window, "progress", cancel_at_page_5)
+    monkeypatch.setattr(progress_dialog, "progress", cancel_at_page_5)
     out = tmp_path / "out"
     out.mkdir()
-    assert window.export_pdf(window.sheets_in_scope(Scope.BOOK), out / "all.pdf") == 0
+    assert (
+        window.printing.export_pdf(window.printing.sheets_in_scope(Scope.BOOK), out / "all.pdf")
+        == 0
+    )
     assert list(out.iterdir()) == []
     assert "取り消しました" in window.statusBar().currentMessage()
 
@@ -681,7 +686,10 @@ def test_pdf_export_to_an_unwritable_place_says_so(window: MainWindow, answers, 
 
     out = tmp_path / "out"
     (out / "busy.pdf").mkdir(parents=True)  # like a file another program holds
-    assert window.export_pdf(window.sheets_in_scope(Scope.CURRENT), out / "busy.pdf") == 0
+    assert (
+        window.printing.export_pdf(window.printing.sheets_in_scope(Scope.CURRENT), out / "busy.pdf")
+        == 0
+    )
     assert "PDFを書き出せませんでした" in answers.errors[-1]
     assert [p.name for p in out.iterdir()] == ["busy.pdf"]
 
@@ -691,19 +699,19 @@ def test_scope_dialog_offers_the_right_sheets(window: MainWindow) -> None:
 
     panel = window.list_panel
     panel.table.selectAll()
-    assert len(window.sheets_in_scope(Scope.SELECTED)) == 15
-    departments = window.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
+    assert len(window.printing.sheets_in_scope(Scope.SELECTED)) == 15
+    departments = window.printing.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
     assert [sheet.no for sheet in departments] == ["28", "29"]
-    assert len(window.sheets_in_scope(Scope.BOOK)) == 15
+    assert len(window.printing.sheets_in_scope(Scope.BOOK)) == 15
 
 
 def test_import_preview_shows_changes_side_by_side(window: MainWindow, qtbot, tmp_path) -> None:
     from ui.dialogs.import_preview import ImportPreviewDialog
 
-    sheets = window.store.list_sheets()
+    sheets = window.session.book.list_sheets()
     sheets[0].efforts[0] = "取り込む側で書き直した段落"
     sheets[1].rows[0].actuals[1] = Cell("5")
-    plans = compare.plan_import(sheets, window.store.find_sheet)
+    plans = compare.plan_import(sheets, window.session.book.find_sheet)
     dialog = ImportPreviewDialog(plans, "changed.json")
     qtbot.addWidget(dialog)
     items = [dialog.sheet_list.item(i).text() for i in range(dialog.sheet_list.count())]
@@ -712,7 +720,7 @@ def test_import_preview_shows_changes_side_by_side(window: MainWindow, qtbot, tm
         "［変更あり］R2 No 10 学校情報化認定制度で「先進地域」の認定を受けた自治体数",
     ]
     assert dialog.shown_changes() == [
-        ("取組状況 1段落目", window.store.find_sheet(2020, "9").efforts[0],
+        ("取組状況 1段落目", window.session.book.find_sheet(2020, "9").efforts[0],
          "取り込む側で書き直した段落"),
     ]  # fmt: skip
     dialog.sheet_list.setCurrentRow(1)
@@ -729,47 +737,51 @@ def test_excel_export_and_import_through_the_window(window: MainWindow, answers,
     select_no(window, "9")
     replace_text(window.form.edits["title"], "Excelで確かめるKPI名")
     target = tmp_path / "book.xlsx"
-    assert window.export_xlsx(window.sheets_in_scope(Scope.BOOK), target) == 15
+    assert window.exchange.export_xlsx(window.printing.sheets_in_scope(Scope.BOOK), target) == 15
     workbook = openpyxl.load_workbook(target)
     assert workbook.sheetnames[:2] == ["一覧", "No9"]
     assert "Excelで確かめるKPI名" in [
         cell.value for row in workbook["No9"].iter_rows() for cell in row
     ]
-    window.save()
+    window.session.save()
 
-    with Store.open(window.store.path) as other:  # someone else changes No 9
+    with Store.open(window.session.book.path) as other:  # someone else changes No 9
         theirs = other.find_sheet(2020, "9")
         theirs.title = "別の人の変更"
         other.save_sheet(theirs)
     answers.confirm_answer = True
-    assert window.import_xlsx(target) == 1  # only the changed sheet is written
-    assert window.store.find_sheet(2020, "10").revision == 1
+    assert window.exchange.import_xlsx(target) == 1  # only the changed sheet is written
+    assert window.session.book.find_sheet(2020, "10").revision == 1
     plans = answers.import_plans[-1]
     assert compare.summary(plans) == "新規 0件、変更あり 1件、変更なし 14件"
     changed = next(plan for plan in plans if plan.status is compare.Status.CHANGED)
     assert compare.Change("KPI名", "別の人の変更", "Excelで確かめるKPI名") in changed.changes
-    assert window.store.find_sheet(2020, "9").title == "Excelで確かめるKPI名"
+    assert window.session.book.find_sheet(2020, "9").title == "Excelで確かめるKPI名"
 
 
 def test_excel_per_department_and_bad_workbooks(window: MainWindow, answers, tmp_path) -> None:
     from ui.dialogs.scope import Scope
 
-    paths = window.export_xlsx_by_department(window.sheets_in_scope(Scope.BOOK), tmp_path / "課")
+    paths = window.exchange.export_xlsx_by_department(
+        window.printing.sheets_in_scope(Scope.BOOK), tmp_path / "課"
+    )
     assert "観光振興課.xlsx" in [path.name for path in paths]
     # One department's sheets: its own file only, and existing files only after asking.
     only = tmp_path / "一課"
-    tourism = window.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
-    paths = window.export_xlsx_by_department(tourism, only, departments={"観光振興課"})
+    tourism = window.printing.sheets_in_scope(Scope.DEPARTMENT, "観光振興課")
+    paths = window.exchange.export_xlsx_by_department(tourism, only, departments={"観光振興課"})
     assert [path.name for path in paths] == ["観光振興課.xlsx"]
     answers.confirm_answer = False
-    assert window.export_xlsx_by_department(tourism, only, departments={"観光振興課"}) == []
+    assert (
+        window.exchange.export_xlsx_by_department(tourism, only, departments={"観光振興課"}) == []
+    )
     assert "既にあります" in answers.asked[-1]
     bad = tmp_path / "bad.xlsx"
     bad.write_text("これはExcelではありません", encoding="utf-8")
-    before = window.store.count_sheets()
-    assert window.import_xlsx(bad) == 0
+    before = window.session.book.count_sheets()
+    assert window.exchange.import_xlsx(bad) == 0
     assert "取り込めません" in answers.errors[-1]
-    assert window.store.count_sheets() == before
+    assert window.session.book.count_sheets() == before
 
 
 def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, settings) -> None:
@@ -781,11 +793,11 @@ def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, setti
     workbook = openpyxl.load_workbook(excel.default_template_path())
     del workbook.defined_names["KPI_TITLE"]
     workbook.save(broken)
-    assert not window.set_excel_template(broken)
+    assert not window.exchange.set_excel_template(broken)
     assert "KPI_TITLE" in answers.errors[-1]
     assert settings.excel_template == ""
-    assert window.set_excel_template(excel.default_template_path())
-    assert window.excel_template() == excel.default_template_path()
+    assert window.exchange.set_excel_template(excel.default_template_path())
+    assert window.exchange.excel_template() == excel.default_template_path()
 
 
 def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
@@ -807,28 +819,28 @@ def test_import_refuses_when_a_sheet_changed_after_the_preview(
     from kpidesk import jsonio
     from ui.dialogs import import_preview
 
-    sheets = window.store.list_sheets()
+    sheets = window.session.book.list_sheets()
     sheets[1].title = "取り込む側のKPI名"
     source = tmp_path / "changed.json"
     jsonio.write_file(sheets, source)
 
     def colleague_saves_during_the_preview(parent, plans, name) -> bool:
-        with Store.open(window.store.path) as other:
+        with Store.open(window.session.book.path) as other:
             theirs = other.find_sheet(2020, "10")
             theirs.title = "同僚の変更"
             other.save_sheet(theirs)
         return True
 
     monkeypatch.setattr(import_preview, "confirm_import", colleague_saves_during_the_preview)
-    assert window.import_json(source) == 0
+    assert window.exchange.import_json(source) == 0
     assert "別の場所で変更されました" in answers.errors[-1]
-    assert window.store.find_sheet(2020, "10").title == "同僚の変更"
+    assert window.session.book.find_sheet(2020, "10").title == "同僚の変更"
 
 
 def pdf_printer(window: MainWindow, path):
     from PySide6.QtPrintSupport import QPrinter
 
-    printer = window._printer()
+    printer = window.printing._printer()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
     return printer
@@ -843,12 +855,12 @@ def test_printing_honours_the_page_range(window: MainWindow, tmp_path) -> None:
     from ui.dialogs.scope import Scope
 
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+        window.printing.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
     )
     printer = pdf_printer(window, tmp_path / "printed.pdf")
     printer.setPrintRange(QPrinter.PrintRange.PageRange)
     printer.setFromTo(2, 3)
-    assert window.print_pages(pages, printer) == 2
+    assert window.printing.print_pages(pages, printer) == 2
     with pdfplumber.open(tmp_path / "printed.pdf") as pdf:
         texts = [page.extract_text() for page in pdf.pages]
     assert len(texts) == 2
@@ -860,7 +872,7 @@ def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_p
     import contextlib
 
     from kpidesk import render
-    from ui import main_window
+    from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
     from ui.dialogs.scope import Scope
 
@@ -872,15 +884,15 @@ def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_p
 
         yield report
 
-    monkeypatch.setattr(main_window, "progress", cancel_at_page_3)
+    monkeypatch.setattr(progress_dialog, "progress", cancel_at_page_3)
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+        window.printing.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
     )
     target = tmp_path / "cancelled.pdf"
     printer = pdf_printer(window, target)
     aborted: list[bool] = []
     monkeypatch.setattr(printer, "abort", lambda: aborted.append(True) or True)
-    assert window.print_pages(pages, printer) == 0
+    assert window.printing.print_pages(pages, printer) == 0
     assert aborted == [True]  # a real printer drops the job
     assert not target.exists()  # printing to a file leaves nothing
     assert "取り消しました" in window.statusBar().currentMessage()
@@ -903,9 +915,9 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
         )
     )  # fmt: skip
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.CURRENT), render.QtMeasure(render.load_fonts())
+        window.printing.sheets_in_scope(Scope.CURRENT), render.QtMeasure(render.load_fonts())
     )
-    assert window.print_pages(pages, printer) == 1
+    assert window.printing.print_pages(pages, printer) == 1
     with pdfplumber.open(tmp_path / "letter.pdf") as pdf:
         page = pdf.pages[0]
         assert round(page.height) == 792
@@ -924,39 +936,39 @@ def test_backups_on_opening_and_importing_and_restoring(
 
     select_no(window, "9")
     replace_text(window.form.edits["title"], "復元で消える変更")
-    window.save()
-    sheets = window.store.list_sheets()
+    window.session.save()
+    sheets = window.session.book.list_sheets()
     sheets[1].title = "取り込みで変わる"
     source = tmp_path / "in.json"
     jsonio.write_file(sheets, source)
     answers.confirm_answer = True
-    assert window.import_json(source) == 1
+    assert window.exchange.import_json(source) == 1
     reasons = [b.reason for b in backups.list_backups(demo_book)]
     assert reasons[0] == "取り込みの前"
 
     # Restore the backup taken on opening, over the book, after confirmation.
     opening = next(b for b in backups.list_backups(demo_book) if b.reason == "開いたとき")
     answers.confirm_answer = False
-    assert not window.restore_backup_over_book(opening)
-    assert window.store.find_sheet(2020, "9").title == "復元で消える変更"
+    assert not window.files.restore_backup_over_book(opening)
+    assert window.session.book.find_sheet(2020, "9").title == "復元で消える変更"
     answers.confirm_answer = True
-    assert window.restore_backup_over_book(opening)
+    assert window.files.restore_backup_over_book(opening)
     assert "置き換えますか" in answers.asked[-1]
-    assert window.store.find_sheet(2020, "9").title == "刑法犯認知件数"
-    assert window.store.find_sheet(2020, "10").title.startswith("学校情報化")
+    assert window.session.book.find_sheet(2020, "9").title == "刑法犯認知件数"
+    assert window.session.book.find_sheet(2020, "10").title.startswith("学校情報化")
     assert "復元の前" in [b.reason for b in backups.list_backups(demo_book)]
     assert len(shown_nos(window)) == 15
 
     copy = tmp_path / "復元したブック.kpidb"
-    assert window.restore_backup_as_copy(opening, copy)
-    assert window.store.path == copy
+    assert window.files.restore_backup_as_copy(opening, copy)
+    assert window.session.book.path == copy
 
 
 def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, demo_book) -> None:
     from kpidesk import backups
     from ui.dialogs.backups import BackupDialog
 
-    dialog = BackupDialog(window.book_name(), backups.list_backups(demo_book))
+    dialog = BackupDialog(window.session.book_name(), backups.list_backups(demo_book))
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 1
     assert dialog.table.item(0, 1).text() == "開いたとき"
@@ -974,8 +986,8 @@ def test_a_draft_is_written_within_five_seconds_and_cleared_on_save(
     qtbot.waitUntil(lambda: len(recovery.list_drafts()) == 1, timeout=5000)
     [draft] = recovery.list_drafts()
     assert draft.sheet.title == "書きかけ刑法犯認知件数"
-    assert draft.book == window.store.path.absolute()
-    window.save()
+    assert draft.book == window.session.book.path.absolute()
+    window.session.save()
     assert recovery.list_drafts() == []
 
 
@@ -1005,7 +1017,7 @@ from ui.main_window import MainWindow
 from ui.settings import Settings
 app = create_application()
 window = MainWindow(Settings(Path({str(tmp_path / "s.ini")!r})))
-window.set_store(Store.open(Path({str(demo_book)!r}), create=False))
+window.session.set_book(Store.open(Path({str(demo_book)!r}), create=False))
 window.show()
 window.form.edits["title"].setText("停電で消えるはずだった題名")
 window.form.on_header_edited("title", "停電で消えるはずだった題名")
@@ -1026,29 +1038,29 @@ os.kill(os.getpid(), signal.SIGKILL)
 
     window = make_window(demo_book)
     answers.choose_answer = 0  # 復元する
-    assert window.offer_drafts() == 1
+    assert window.drafts.offer_drafts() == 1
     assert "停電で消えるはずだった題名" in answers.asked[-1]
-    assert window.document.sheet.no == "9"
+    assert window.session.document.sheet.no == "9"
     assert window.form.edits["title"].text() == "停電で消えるはずだった題名"
     assert window.isWindowModified()
     window.actions[Action.UNDO].trigger()  # the restore is one undo step
     assert window.form.edits["title"].text() == "刑法犯認知件数"
     window.actions[Action.REDO].trigger()
-    assert window.save()
-    assert window.store.find_sheet(2020, "9").title == "停電で消えるはずだった題名"
+    assert window.session.save()
+    assert window.session.book.find_sheet(2020, "9").title == "停電で消えるはずだった題名"
     assert recovery.list_drafts() == []
 
 
 def test_discarded_drafts_are_gone(window: MainWindow, answers) -> None:
     from kpidesk import recovery
 
-    sheet = window.store.find_sheet(2020, "10")
+    sheet = window.session.book.find_sheet(2020, "10")
     sheet.title = "要らない下書き"
-    recovery.write_draft(window.store.path, sheet)
+    recovery.write_draft(window.session.book.path, sheet)
     answers.choose_answer = 1  # 破棄する
-    assert window.offer_drafts() == 0
+    assert window.drafts.offer_drafts() == 0
     assert recovery.list_drafts() == []
-    assert window.store.find_sheet(2020, "10").title != "要らない下書き"
+    assert window.session.book.find_sheet(2020, "10").title != "要らない下書き"
 
 
 def test_a_book_someone_else_has_open_opens_read_only(
@@ -1063,18 +1075,18 @@ def test_a_book_someone_else_has_open_opens_read_only(
     data.update(user="yamada", computer="PC-ANOTHER")
     lock.lock_path(demo_book).write_text(json.dumps(data), encoding="utf-8")
     first = make_window(demo_book)  # the fixture opens without asking
-    first.set_store(None)
+    first.session.set_book(None)
     before = demo_book.read_bytes()
 
     answers.choose_answer = 0  # 読み取り専用で開く
-    assert first.open_book(demo_book)
+    assert first.session.open_book(demo_book)
     assert "yamada" in answers.asked[-1] and "PC-ANOTHER" in answers.asked[-1]
-    assert first.store.read_only
+    assert first.session.book.read_only
     assert first.windowTitle().startswith("見本 ブック.kpidb（読み取り専用）")
     assert not first.actions[Action.SAVE].isEnabled()
     assert first.form.edits["title"].isReadOnly()
     assert len(shown_nos(first)) == 15
-    first.set_store(None)
+    first.session.set_book(None)
     assert demo_book.read_bytes() == before
     del holder
 
@@ -1084,7 +1096,7 @@ def test_a_stale_lock_can_be_taken_over(window: MainWindow, answers, demo_book: 
 
     from kpidesk import lock
 
-    window.set_store(None)
+    window.session.set_book(None)
     lock.lock_path(demo_book).write_text(
         json.dumps({
             "user": "crashed", "computer": lock.this_computer(), "pid": 999999,
@@ -1092,9 +1104,9 @@ def test_a_stale_lock_can_be_taken_over(window: MainWindow, answers, demo_book: 
         }),
         encoding="utf-8",
     )  # fmt: skip
-    assert window.open_book(demo_book)
+    assert window.session.open_book(demo_book)
     assert "異常終了" in answers.infos[-1] and "crashed" in answers.infos[-1]
-    assert not window.store.read_only
+    assert not window.session.book.read_only
     assert lock.read_lock(demo_book).pid != 999999  # ours now
     window.close()
     assert lock.read_lock(demo_book) is None  # released on close

@@ -51,10 +51,10 @@ def open_sheet(window: MainWindow, year: int, no: str) -> None:
 
 
 def select_no_of_year(window: MainWindow, year: int, no: str) -> None:
-    sheet_id = window.store.find_sheet(year, no).id
+    sheet_id = window.session.book.find_sheet(year, no).id
     assert window.list_panel.select_sheet(sheet_id)
     QApplication.processEvents()
-    assert window.document.sheet.key == (year, no)
+    assert window.session.document.sheet.key == (year, no)
 
 
 class Dialogs:
@@ -95,7 +95,7 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
 @pytest.fixture
 def rolled(window: MainWindow) -> MainWindow:
     """The sample book rolled over from 2020 to 2021 in the window."""
-    assert window.rollover(2020, 2021) == 15
+    assert window.years.rollover(2020, 2021) == 15
     return window
 
 
@@ -118,10 +118,10 @@ def test_rollover_from_the_window_shows_the_new_year(
     assert shown_nos(window) == SAMPLE_NOS
     assert window.list_panel.count_label.text() == "15 / 30 件"
     # The sheet that was open is open again, as the new year's copy, and can be edited.
-    assert window.document.sheet.key == (2021, "17")
+    assert window.session.document.sheet.key == (2021, "17")
     assert not window.year_lock_bar.isVisible()
     assert not window.form.edits["title"].isReadOnly()
-    assert window.store.locked_years() == {2020}
+    assert window.session.book.locked_years() == {2020}
     assert "令和2年度の15シートから令和3年度のシートを作り" in window.statusBar().currentMessage()
     assert [backup.reason for backup in backups.list_backups(demo_book)] == [
         "年度更新の前",
@@ -137,7 +137,7 @@ def test_rollover_from_the_window_shows_the_new_year(
     assert dialog.error_label.text().endswith(
         "できません。\nNo 9、No 10、No 13、No 14、No 15、No 16、No 17、No 18、No 19、No 20 ほか5件"
     )
-    assert window.store.report_years() == [2021, 2020]
+    assert window.session.book.report_years() == [2021, 2020]
 
 
 def test_rollover_to_a_later_year_chosen_in_the_dialog(
@@ -147,8 +147,8 @@ def test_rollover_to_a_later_year_chosen_in_the_dialog(
     window.actions[Action.ROLLOVER].trigger()
     assert window.list_panel.report_year() == 2024
     assert len(shown_nos(window)) == 15
-    assert window.document.sheet.key == (2024, "9")
-    assert window.document.sheet.actual_years[-1] == 2024
+    assert window.session.document.sheet.key == (2024, "9")
+    assert window.session.document.sheet.actual_years[-1] == 2024
     assert (
         window.form.value_table.model.headerData(
             window.form.value_table.model.columnCount() - 2, Qt.Orientation.Horizontal
@@ -189,8 +189,8 @@ def test_a_locked_year_opens_read_only_under_a_banner(rolled: MainWindow, qtbot)
     qtbot.keyClick(table, Qt.Key.Key_Return)
     qtbot.keyClick(table, Qt.Key.Key_F2)
     assert table.state() != table.State.EditingState
-    assert window.document.sheet == window.store.find_sheet(2020, "9")
-    assert not window.document.is_modified()
+    assert window.session.document.sheet == window.session.book.find_sheet(2020, "9")
+    assert not window.session.document.is_modified()
     assert not window.form.sections["efforts"].add_button.isEnabled()
     assert not window.form.value_table.add_row_button.isEnabled()
     # Nothing that would change it is offered.
@@ -217,17 +217,17 @@ def test_unlocking_from_the_banner_makes_the_form_editable(
     qtbot.mouseClick(bar.unlock_button, Qt.MouseButton.LeftButton)
     assert "令和2年度の報告のロックを解除しますか" in answers.asked[-1]
     assert bar.isVisible() and window.form.edits["title"].isReadOnly()
-    assert window.store.locked_years() == {2020}
+    assert window.session.book.locked_years() == {2020}
 
     answers.confirm_answer = True
     qtbot.mouseClick(bar.unlock_button, Qt.MouseButton.LeftButton)
     assert not bar.isVisible()
     title = window.form.edits["title"]
     assert not title.isReadOnly()
-    assert window.store.locked_years() == set()
+    assert window.session.book.locked_years() == set()
     title.end(False)
     type_text(title, "（改）")
-    assert window.document.sheet.title == "刑法犯認知件数（改）"
+    assert window.session.document.sheet.title == "刑法犯認知件数（改）"
     assert window.actions[Action.SAVE].isEnabled()
     window.actions[Action.SAVE].trigger()
     assert not window.isWindowModified()
@@ -243,12 +243,12 @@ def test_lock_year_asks_and_locks_the_shown_year(window: MainWindow, answers) ->
     answers.confirm_answer = False
     window.actions[Action.LOCK_YEAR].trigger()
     assert "令和2年度の報告をロックしますか" in answers.asked[-1]
-    assert window.store.locked_years() == set()
+    assert window.session.book.locked_years() == set()
     assert not window.year_lock_bar.isVisible()
 
     answers.confirm_answer = True
     window.actions[Action.LOCK_YEAR].trigger()
-    assert window.store.locked_years() == {2020}
+    assert window.session.book.locked_years() == {2020}
     assert window.year_lock_bar.isVisible()
     assert window.year_lock_bar.label.text() == "令和2年度の報告はロックされています。"
     assert window.form.edits["title"].isReadOnly()
@@ -257,7 +257,7 @@ def test_lock_year_asks_and_locks_the_shown_year(window: MainWindow, answers) ->
 
     window.actions[Action.UNLOCK_YEAR].trigger()  # the menu's way, for the shown year
     assert "令和2年度の報告のロックを解除しますか" in answers.asked[-1]
-    assert window.store.locked_years() == set()
+    assert window.session.book.locked_years() == set()
     assert not window.form.edits["title"].isReadOnly()
 
 
@@ -265,14 +265,14 @@ def test_unlock_asks_which_year_when_the_shown_one_is_not_locked(
     rolled: MainWindow, answers
 ) -> None:
     window = rolled
-    window.store.lock_year(2015)
-    window.open_sheet(window.store.find_sheet(2021, "9").id)
+    window.session.book.lock_year(2015)
+    window.session.open_sheet(window.session.book.find_sheet(2021, "9").id)
     answers.choose_answer = 1
     answers.confirm_answer = True
     window.actions[Action.UNLOCK_YEAR].trigger()
     assert answers.asked[-2] == "ロックを解除する報告年度を選んでください。"
     assert "平成27年度の報告のロックを解除しますか" in answers.asked[-1]
-    assert window.store.locked_years() == {2020}
+    assert window.session.book.locked_years() == {2020}
 
 
 def test_unsaved_edits_survive_a_lock_made_elsewhere(
@@ -285,7 +285,7 @@ def test_unsaved_edits_survive_a_lock_made_elsewhere(
         other.lock_year(2020)
     window.actions[Action.SAVE].trigger()
     assert LOCKED_2020 in answers.errors[-1]
-    assert window.document.sheet.title == "刑法犯認知件数（編集中）"
+    assert window.session.document.sheet.title == "刑法犯認知件数（編集中）"
     assert window.isWindowModified()
     assert window.year_lock_bar.isVisible()
     assert window.form.edits["title"].isReadOnly()
@@ -295,7 +295,7 @@ def test_unsaved_edits_survive_a_lock_made_elsewhere(
     window.year_lock_bar.unlock_button.click()
     assert window.actions[Action.SAVE].isEnabled()
     window.actions[Action.SAVE].trigger()
-    assert window.store.find_sheet(2020, "9").title == "刑法犯認知件数（編集中）"
+    assert window.session.book.find_sheet(2020, "9").title == "刑法犯認知件数（編集中）"
 
 
 def test_delete_and_import_on_a_locked_year_are_refused(
@@ -304,29 +304,31 @@ def test_delete_and_import_on_a_locked_year_are_refused(
     window = rolled
     open_sheet(window, 2020, "28")
     answers.confirm_answer = True
-    window.on_action_delete_sheet()  # the action is off; the book refuses it too
+    window.sheets.delete_sheet()  # the action is off; the book refuses it too
     assert LOCKED_2020 in answers.errors[-1]
-    assert window.store.find_sheet(2020, "28") is not None
-    assert window.document.sheet.key == (2020, "28")
+    assert window.session.book.find_sheet(2020, "28") is not None
+    assert window.session.document.sheet.key == (2020, "28")
 
-    changed = dataclasses.replace(window.store.find_sheet(2020, "28"), title="取り込みで変更")
+    changed = dataclasses.replace(
+        window.session.book.find_sheet(2020, "28"), title="取り込みで変更"
+    )
     source = tmp_path / "changed.json"
     source.write_text(jsonio.dumps([changed]), encoding="utf-8")
     previews = len(answers.import_plans)
-    backups_before = len(backups.list_backups(window.store.path))
-    assert window.import_json(source) == 0
+    backups_before = len(backups.list_backups(window.session.book.path))
+    assert window.exchange.import_json(source) == 0
     assert "取り込めません" in answers.errors[-1] and LOCKED_2020 in answers.errors[-1]
-    assert window.store.find_sheet(2020, "28").title == "クルーズ船寄港数"
+    assert window.session.book.find_sheet(2020, "28").title == "クルーズ船寄港数"
     # Refused before the preview, and before any backup is taken.
     assert len(answers.import_plans) == previews
-    assert len(backups.list_backups(window.store.path)) == backups_before
+    assert len(backups.list_backups(window.session.book.path)) == backups_before
 
 
 def test_a_read_only_book_shows_the_banner_without_the_button(
     rolled: MainWindow, demo_book: Path
 ) -> None:
     window = rolled
-    window.set_store(Store.open(demo_book, create=False, read_only=True))
+    window.session.set_book(Store.open(demo_book, create=False, read_only=True))
     open_sheet(window, 2020, "9")
     assert window.year_lock_bar.isVisible()
     assert not window.year_lock_bar.unlock_button.isVisible()
@@ -372,15 +374,15 @@ def test_the_year_filter_marks_locked_years(window: MainWindow, answers) -> None
     answers.confirm_answer = True
     combo = window.list_panel.year_combo
     assert combo.currentText() == "R2（2020）"
-    assert window.lock_year(2020)
+    assert window.years.lock_year(2020)
     assert combo.currentText() == "R2（2020） ロック中"
-    assert window.unlock_year(2020)
+    assert window.years.unlock_year(2020)
     assert combo.currentText() == "R2（2020）"
 
 
 def test_the_dialog_warns_before_rolling_past_the_target_year(window: MainWindow) -> None:
-    nos = {2020: [s.no for s in window.store.list_summaries(report_year=2020)]}
-    dialog = RolloverDialog(nos, warnings=window._rollover_warnings)
+    nos = {2020: [s.no for s in window.session.book.list_summaries(report_year=2020)]}
+    dialog = RolloverDialog(nos, warnings=window.years.rollover_warnings)
     assert dialog.warning_label.isHidden()  # 2020 -> 2021: nothing unusual
     dialog.to_combo.setCurrentIndex(dialog.to_combo.findData(2024))
     assert not dialog.warning_label.isHidden()
@@ -398,15 +400,15 @@ def test_a_new_sheet_goes_into_a_year_that_can_be_changed(
     )
     show_year(rolled, 2020)  # the locked year is shown
     rolled.actions[Action.NEW_SHEET].trigger()
-    assert rolled.document.sheet.report_year == 2021
-    assert rolled.store.find_sheet(2021, rolled.document.sheet.no) is not None
+    assert rolled.session.document.sheet.report_year == 2021
+    assert rolled.session.book.find_sheet(2021, rolled.session.document.sheet.no) is not None
     assert not answers.errors
 
 
 def test_the_whole_book_prints_one_year_after_another(rolled: MainWindow) -> None:
     from ui.dialogs.scope import Scope
 
-    sheets = rolled.sheets_in_scope(Scope.BOOK)
+    sheets = rolled.printing.sheets_in_scope(Scope.BOOK)
     years = [sheet.report_year for sheet in sheets]
     assert years == sorted(years) and len(sheets) == 30
     assert [sheet.no for sheet in sheets[:3]] == ["9", "10", "13"]

@@ -40,10 +40,10 @@ def show_year(window: MainWindow, year: int | None) -> None:
 
 
 def open_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.store.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.session.book.list_summaries() if s.no == no)
     assert window.list_panel.select_sheet(sheet_id)
     QApplication.processEvents()
-    assert window.document is not None and window.document.sheet.no == no
+    assert window.session.document is not None and window.session.document.sheet.no == no
 
 
 def test_the_menu_writes_the_list_years_summary(
@@ -81,7 +81,7 @@ def test_the_menu_writes_the_list_years_summary(
 def test_the_open_sheets_unsaved_edits_and_the_books_rounding_are_used(
     window: MainWindow, tmp_path: Path
 ) -> None:
-    window.store.set_evaluation_settings(EvaluationSettings(rounding=Rounding.TRUNCATE))
+    window.session.book.set_evaluation_settings(EvaluationSettings(rounding=Rounding.TRUNCATE))
     open_no(window, "27")
     model = window.form.value_table.model
     headers = [
@@ -91,13 +91,13 @@ def test_the_open_sheets_unsaved_edits_and_the_books_rounding_are_used(
     assert model.setData(model.index(0, headers.index("R2実績値")), "799")
     assert window.isWindowModified()
     target = tmp_path / "edited.xlsx"
-    assert window.export_summary(target, report_year=2020) == 18
+    assert window.exchange.export_summary(target, report_year=2020) == 18
     _, lines = summary_lines(target)
     no27 = lines[("", "27", "単年")]
     assert (no27["最新実績"], no27["達成率"], no27["評価"]) == ("799 (R2)", "99.8%", "B")
     assert no27["進捗率"] == "97.2%"  # (799 - 763) / (800 - 763) = 97.29...%, truncated
     assert lines[("", "9", "単年")]["達成率"] == "127.8%"  # 127.88...%, truncated
-    stored = window.store.find_sheet(2020, "27")
+    stored = window.session.book.find_sheet(2020, "27")
     assert stored.rows[0].actuals[stored.actual_years.index(2020)].text == "473"  # not saved
 
 
@@ -134,22 +134,22 @@ def test_failures_say_why_in_japanese_and_leave_nothing(
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     missing = tmp_path / "ない" / "評価一覧.xlsx"
-    assert window.export_summary(missing, report_year=2020) == 0
+    assert window.exchange.export_summary(missing, report_year=2020) == 0
     assert "評価一覧をExcelに書き出せませんでした" in answers.errors[-1]
     assert "保存先のフォルダがありません" in answers.errors[-1]
     assert not missing.parent.exists()
 
     target = tmp_path / "評価一覧.xlsx"
     target.write_bytes(b"old")
-    sheet = window.store.find_sheet(2020, "28")  # not the open sheet
+    sheet = window.session.book.find_sheet(2020, "28")  # not the open sheet
     sheet.title = "制御\x01文字"
-    window.store.save_sheet(sheet)
-    assert window.export_summary(target, report_year=2020) == 0
+    window.session.book.save_sheet(sheet)
+    assert window.exchange.export_summary(target, report_year=2020) == 0
     assert "制御文字" in answers.errors[-1]
     assert target.read_bytes() == b"old"  # the old file is left as it was
     assert sorted(path.name for path in tmp_path.iterdir()) == ["評価一覧.xlsx"]
 
-    assert window.export_summary(tmp_path / "r5.xlsx", report_year=2023) == 0
+    assert window.exchange.export_summary(tmp_path / "r5.xlsx", report_year=2023) == 0
     assert answers.errors[-1] == "令和5年度のシートがないため、評価一覧を書き出せません。"
     assert not (tmp_path / "r5.xlsx").exists()
 
@@ -160,7 +160,7 @@ def test_a_cancel_leaves_no_file(
     import contextlib
     from collections.abc import Iterator
 
-    from ui import main_window
+    from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
 
     @contextlib.contextmanager
@@ -173,9 +173,9 @@ def test_a_cancel_leaves_no_file(
 
         yield report
 
-    monkeypatch.setattr(main_window, "progress", cancelled_at_the_third)
+    monkeypatch.setattr(progress_dialog, "progress", cancelled_at_the_third)
     out = tmp_path / "out"
     out.mkdir()
-    assert window.export_summary(out / "評価一覧.xlsx", report_year=2020) == 0
+    assert window.exchange.export_summary(out / "評価一覧.xlsx", report_year=2020) == 0
     assert list(out.iterdir()) == []
     assert window.statusBar().currentMessage() == "評価一覧の書き出しを取り消しました"

@@ -77,12 +77,12 @@ def test_window_pdf_carries_the_charts_when_the_book_says_so(
     from ui.dialogs.scope import Scope
 
     target = tmp_path / "book.pdf"
-    sheets = window.sheets_in_scope(Scope.BOOK)[:2]
-    assert window.export_pdf(sheets, target) == 2
+    sheets = window.printing.sheets_in_scope(Scope.BOOK)[:2]
+    assert window.printing.export_pdf(sheets, target) == 2
     with pdfplumber.open(target) as pdf:
         assert all("推移グラフ" not in page.extract_text() for page in pdf.pages)
-    window.store.set_print_chart(True)
-    assert window.export_pdf(sheets, target) == 2
+    window.session.book.set_print_chart(True)
+    assert window.printing.export_pdf(sheets, target) == 2
     with pdfplumber.open(target) as pdf:
         texts = [page.extract_text() for page in pdf.pages]
     assert all("推移グラフ" in text for text in texts)
@@ -94,9 +94,9 @@ def test_print_preview_draws_the_charts(window: MainWindow, qtbot) -> None:
 
     from ui.dialogs.scope import Scope
 
-    window.store.set_print_chart(True)
-    sheets = window.sheets_in_scope(Scope.BOOK)[:3]
-    dialog = window.preview_dialog(sheets)
+    window.session.book.set_print_chart(True)
+    sheets = window.printing.sheets_in_scope(Scope.BOOK)[:3]
+    dialog = window.printing.preview_dialog(sheets)
     qtbot.addWidget(dialog)
     dialog.show()
     preview = dialog.findChild(QPrintPreviewWidget)

@@ -1,0 +1,126 @@
+"""The operations that change many sheets of a book, shared by the window and the command line.
+
+Each runs in the same order, so that the two can never follow different
+policies: first everything that would refuse the operation is checked (a
+locked report year, sheets the book already has), then the book is backed
+up (an operation is undone by restoring that backup), then everything is
+written in one transaction — all of it or nothing. A refused operation takes
+no backup and changes nothing. A backup that cannot be taken refuses the
+operation too: nothing is written that could not be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from kpidesk import backups, compare
+from kpidesk.compare import SheetPlan, Status
+from kpidesk.model import Sheet
+from kpidesk.store import DuplicateSheetError, Store, YearLockedError
+
+Progress = Callable[[int, int], None]
+
+
+def plan_import(
+    book: Store, sheets: Sequence[Sheet], *, keep_row_settings: bool = False
+) -> list[SheetPlan]:
+    """What importing ``sheets`` would change in ``book``, sheet by sheet.
+
+    Args:
+        book: the book to import into.
+        sheets: the incoming sheets.
+        keep_row_settings: for sources that cannot carry a row's hand-set
+            target direction and kind (published text, Excel): the book's
+            settings of those rows are kept.
+    """
+    if keep_row_settings:
+        sheets = [
+            compare.carry_row_settings(sheet, book.find_sheet(*sheet.key)) for sheet in sheets
+        ]
+    return compare.plan_import(sheets, book.find_sheet)
+
+
+def locked_year_of(book: Store, plans: Sequence[SheetPlan]) -> int | None:
+    """The first locked report year the plans would write into, or None."""
+    locked = sorted(
+        {plan.sheet.report_year for plan in plans if plan.status is not Status.SAME}
+        & book.locked_years()
+    )
+    return locked[0] if locked else None
+
+
+def import_sheets(
+    book: Store,
+    plans: Sequence[SheetPlan],
+    *,
+    only_changed: bool,
+    replace: bool,
+    progress: Progress | None = None,
+    keep_backups: int = backups.DEFAULT_KEEP,
+) -> list[Sheet]:
+    """Check, back up and write an import planned by :func:`plan_import`.
+
+    Args:
+        book: the book (opened for writing).
+        plans: the plan, as shown to the user.
+        only_changed: write only the sheets that differ from the book (the
+            window, after its preview); otherwise every planned sheet.
+        replace: overwrite sheets the book already has (keeping their id and
+            history); without it, any such sheet refuses the whole import.
+        progress: called with (done, total) per sheet written; an exception it
+            raises (a cancel) rolls everything back.
+        keep_backups: how many backups of the book to keep.
+
+    Returns:
+        The sheets written (none when nothing differs).
+
+    Raises:
+        YearLockedError: a sheet would go into a locked report year.
+        DuplicateSheetError: without ``replace``, naming every sheet the book has.
+        StaleRevisionError: a sheet changed in the book since it was planned.
+        StoreError: the backup or the write failed (the book is as it was).
+    """
+    chosen = [plan for plan in plans if plan.status is not Status.SAME or not only_changed]
+    if not chosen:
+        return []
+    locked = sorted({plan.sheet.report_year for plan in chosen} & book.locked_years())
+    if locked:
+        raise YearLockedError(locked[0])
+    clashes = [plan.sheet.key for plan in chosen if plan.status is not Status.NEW]
+    if clashes and not replace:
+        raise DuplicateSheetError(clashes)
+    _backup(book, "import", keep_backups)
+    return book.import_sheets(
+        [plan.sheet for plan in chosen],
+        replace=replace,
+        progress=progress,
+        expected_revisions={plan.sheet.key: plan.book_revision for plan in chosen},
+    )
+
+
+def roll_over(
+    book: Store,
+    from_year: int,
+    to_year: int,
+    *,
+    progress: Progress | None = None,
+    keep_backups: int = backups.DEFAULT_KEEP,
+) -> list[Sheet]:
+    """The yearly roll-over: check, back up, then make ``to_year``'s sheets and lock ``from_year``.
+
+    Returns:
+        The new sheets, in No order.
+
+    Raises:
+        StoreError, DuplicateSheetError, YearLockedError: as
+        :meth:`Store.rollover` says, before any backup is taken.
+    """
+    book.check_rollover(from_year, to_year)
+    _backup(book, "rollover", keep_backups)
+    return book.rollover(from_year, to_year, progress=progress)
+
+
+def _backup(book: Store, reason: str, keep: int) -> None:
+    """Back up a book that has anything to lose (a new, empty book has not)."""
+    if book.path is not None and book.count_sheets() > 0:
+        backups.take_backup(book, reason, keep=keep)

@@ -1,0 +1,57 @@
+"""What every controller of the main window shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from kpidesk.paths import BOOK_SUFFIX
+
+if TYPE_CHECKING:
+    from ui.controllers.session import BookSession
+    from ui.main_window import MainWindow
+
+#: How long a status-bar message stays (ms).
+STATUS_TIMEOUT_MS = 8000
+
+BOOK_FILTER = f"KPI Desk ブック (*{BOOK_SUFFIX});;すべてのファイル (*)"
+TEXT_FILTER = "テキスト (*.txt);;すべてのファイル (*)"
+JSON_FILTER = "JSON (*.json);;すべてのファイル (*)"
+PDF_FILTER = "PDF (*.pdf);;すべてのファイル (*)"
+XLSX_FILTER = "Excelブック (*.xlsx);;すべてのファイル (*)"
+
+
+class Controller(QObject):
+    """One part of the window's work. It owns no widgets: it uses the window's
+    panels through their public methods and the book through the session.
+
+    Attributes:
+        window: the main window (the parent of every dialog the controller shows).
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    @property
+    def session(self) -> BookSession:
+        """The open book and sheet."""
+        return self.window.session
+
+    def status(self, text: str, timeout: int = STATUS_TIMEOUT_MS) -> None:
+        """Say something quietly in the status bar (0: until the next message)."""
+        self.window.statusBar().showMessage(text, timeout)
+
+    def dialog_folder(self) -> Path:
+        """Where file dialogs start: the book's folder, else the home folder."""
+        book = self.window.session.book
+        if book is not None and book.path is not None:
+            return book.path.parent
+        return Path.home()
+
+
+def with_book_suffix(path: Path) -> Path:
+    """A file name typed without a suffix gets the book's."""
+    return path if path.suffix else path.with_suffix(BOOK_SUFFIX)

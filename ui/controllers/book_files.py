@@ -1,0 +1,179 @@
+"""Book files: new, open, save as, the recent books and restoring a backup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFileDialog
+
+from kpidesk import backups
+from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.store import Store, StoreError
+from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
+from ui.dialogs import messages
+from ui.dialogs.backups import BackupDialog
+
+
+class BookFiles(Controller):
+    """The ファイル menu's work on whole books."""
+
+    @Slot()
+    def new_book(self) -> None:
+        """Ask for a file name and start a new, empty book there."""
+        if not self.session.maybe_save():
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self.window, "新規ブック", str(self.dialog_folder() / f"新しいブック{BOOK_SUFFIX}"),
+            BOOK_FILTER, options=QFileDialog.Option.DontConfirmOverwrite,
+        )  # fmt: skip
+        if not name:
+            return
+        path = with_book_suffix(Path(name))
+        if path.exists():
+            messages.show_error(
+                self.window, f"既にファイルがあります。別の名前を指定してください: {path}"
+            )
+            return
+        try:
+            book = Store.open(path, create=True)
+        except StoreError as error:
+            messages.show_error(self.window, f"ブックを作れません: {path}\n{error}")
+            return
+        self.session.set_book(book)
+        self.status(f"新しいブックを作りました: {path}")
+
+    @Slot()
+    def open_book(self) -> None:
+        """Ask for a book and open it."""
+        name, _ = QFileDialog.getOpenFileName(
+            self.window, "ブックを開く", str(self.dialog_folder()), BOOK_FILTER
+        )
+        if name:
+            self.session.open_book(Path(name))
+
+    @Slot()
+    def ask_save_book_as(self) -> None:
+        """Ask for a new name and continue in a copy of the book there."""
+        if self.session.book is None or not self.session.maybe_save():
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "名前を付けて保存",
+            str(self.dialog_folder() / self.session.book_name()),
+            BOOK_FILTER,
+        )
+        if name:
+            self.save_book_as(with_book_suffix(Path(name)))
+
+    def save_book_as(self, path: Path) -> bool:
+        """Copy the book to ``path`` and continue in the copy."""
+        session = self.session
+        assert session.book is not None
+        if session.book.path is not None and path.resolve() == session.book.path.resolve():
+            return True
+        current = session.document.sheet.id if session.document is not None else None
+        try:
+            session.book.backup_to(path)
+            book = Store.open(path, create=False)
+        except (StoreError, OSError) as error:
+            messages.show_error(self.window, f"保存できませんでした: {path}\n{error}")
+            return False
+        session.set_book(book)
+        if current is not None:
+            session.open_sheet(current)
+        self.status(f"名前を付けて保存しました: {path}")
+        return True
+
+    # --- backups
+
+    @Slot()
+    def ask_restore_backup(self) -> None:
+        """Show the book's backups and restore the chosen one as a copy or over the book."""
+        session = self.session
+        book = session.book
+        if book is None or book.path is None or not session.maybe_save():
+            return
+        dialog = BackupDialog(session.book_name(), backups.list_backups(book.path), self.window)
+        backup = dialog.chosen() if dialog.exec() == BackupDialog.DialogCode.Accepted else None
+        if backup is None:
+            return
+        if dialog.result_action == "copy":
+            name, _ = QFileDialog.getSaveFileName(
+                self.window,
+                "新しいファイルとして復元",
+                str(self.dialog_folder() / f"{book.path.stem}_復元{BOOK_SUFFIX}"),
+                BOOK_FILTER,
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if name:
+                self.restore_backup_as_copy(backup, with_book_suffix(Path(name)))
+        elif dialog.result_action == "over":
+            self.restore_backup_over_book(backup)
+
+    def restore_backup_as_copy(self, backup: backups.Backup, target: Path) -> bool:
+        """Write a backup out as a new book and open it."""
+        try:
+            backups.restore_as_copy(backup.path, target)
+        except StoreError as error:
+            messages.show_error(self.window, f"復元できませんでした。\n{error}")
+            return False
+        return self.session.open_book(target)
+
+    def restore_backup_over_book(self, backup: backups.Backup) -> bool:
+        """Replace the open book by a backup, after confirmation and a backup of it."""
+        session = self.session
+        assert session.book is not None and session.book.path is not None
+        when = backup.taken_at.strftime("%Y-%m-%d %H:%M")
+        if not messages.confirm(
+            self.window,
+            "バックアップから復元",
+            f"ブック「{session.book_name()}」を {when} のバックアップ（{backup.reason}）で"
+            "置き換えますか？\n今の内容もバックアップに残ります。",
+        ):
+            return False
+        path = session.book.path
+        session.close_document()
+        session.book.close()
+        session.book = None
+        try:
+            backups.restore_over(backup.path, path, keep=self.window.settings.backups_keep)
+        except StoreError as error:
+            messages.show_error(self.window, f"復元できませんでした。\n{error}")
+        try:
+            book = Store.open(path, create=False)
+        except StoreError as error:
+            messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
+            session.set_book(None)
+            return False
+        session.set_book(book)
+        self.status(f"{when} のバックアップから復元しました")
+        return True
+
+    # --- recent books
+
+    @Slot()
+    def fill_recent_menu(self) -> None:
+        """List the recent books in the menu about to show."""
+        menu = self.window.recent_menu
+        menu.clear()
+        recent = self.window.settings.recent_books
+        if not recent:
+            menu.addAction("（なし）").setEnabled(False)
+            return
+        for number, text in enumerate(recent, start=1):
+            action = menu.addAction(f"&{number} {text}")
+            action.triggered.connect(_bind(self.open_recent, Path(text)))
+
+    def open_recent(self, path: Path) -> None:
+        """Open a recent book; one that is gone is taken off the list."""
+        if not path.exists():
+            messages.show_error(self.window, f"ブックが見つかりません（一覧から外します）: {path}")
+            self.window.settings.remove_recent_book(path)
+            return
+        self.session.open_book(path)
+
+
+def _bind(function: Callable[[Path], None], path: Path) -> Callable[[], None]:
+    return lambda: function(path)

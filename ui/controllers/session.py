@@ -1,0 +1,420 @@
+"""The book session: the open book, its lock, the open sheet, saving, conflicts, year locks."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QUndoGroup
+from PySide6.QtWidgets import QFileDialog
+
+from kpidesk import backups, lock
+from kpidesk.evaluation import EvaluationSettings
+from kpidesk.model import Sheet
+from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.store import (
+    DuplicateSheetError,
+    NotFoundError,
+    ReadOnlyFileError,
+    StaleRevisionError,
+    Store,
+    StoreError,
+    YearLockedError,
+)
+from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
+from ui.dialogs import messages
+from ui.dialogs.messages import Choice
+from ui.document import SheetDocument
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+#: How often this program renews its lock on the open book (ms).
+HEARTBEAT_MS = 60_000
+
+
+class BookSession(Controller):
+    """The book the window shows and the sheet open in its form.
+
+    Every path that opens a book for writing goes through :meth:`open_book`
+    or :meth:`set_book`; every save of the open sheet through :meth:`save`.
+
+    Signals:
+        book_changed(): another book (or none) is shown.
+        document_changed(): another sheet (or none) is open in the form.
+        state_changed(): something the title or the actions' enablement
+            depend on changed (modified, year locks, read-only).
+
+    Attributes:
+        book: the open book, or None.
+        document: the open sheet with its undo stack, or None.
+        undo_group: the undo stacks of the open sheet (one at a time).
+        locked_years: the book's locked report years, as last read.
+    """
+
+    book_changed = Signal()
+    document_changed = Signal()
+    state_changed = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.book: Store | None = None
+        self.document: SheetDocument | None = None
+        self.undo_group = QUndoGroup(self)
+        self.locked_years: set[int] = set()
+        self._lock: lock.BookLock | None = None
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(HEARTBEAT_MS)
+        self._heartbeat.timeout.connect(self._beat)
+
+    # --- the book
+
+    def set_book(
+        self,
+        book: Store | None,
+        *,
+        remember: bool = True,
+        book_lock: lock.BookLock | None = None,
+    ) -> None:
+        """Show ``book`` (closing the one shown before).
+
+        Args:
+            book: the book, or None for no book.
+            remember: put it in the recent books and make it the last book.
+            book_lock: this program's lock on the book (released when another
+                book is shown or the window closes).
+        """
+        window = self.window
+        self.close_document()
+        if self.book is not None and self.book is not book:
+            self.book.close()
+        self._release_lock()
+        self._lock = book_lock
+        if book_lock is not None:
+            self._heartbeat.start()
+        self.book = book
+        if book is not None and not book.read_only:
+            self._backup_on_open()
+        self.update_year_lock()
+        window.form.set_evaluation_settings(
+            book.evaluation_settings() if book is not None else EvaluationSettings()
+        )
+        window.list_panel.set_store(book)
+        if book is not None and book.path is not None and remember:
+            window.settings.add_recent_book(book.path)
+        self.book_changed.emit()
+        self.state_changed.emit()
+        visible = window.list_panel.visible_sheet_ids() if book is not None else []
+        if visible:
+            self.open_sheet(visible[0])
+
+    def _backup_on_open(self) -> None:
+        """Take the day's backup of the book just shown; never blocks the work."""
+        book = self.book
+        if book is None or book.path is None:
+            return
+        try:
+            backups.backup_on_open(book, keep=self.window.settings.backups_keep)
+        except StoreError as error:
+            self.status(f"バックアップを取れませんでした: {error}", 0)
+
+    def book_name(self) -> str:
+        """The shown book's file name, or ""."""
+        if self.book is None:
+            return ""
+        return self.book.path.name if self.book.path is not None else "（メモリ上のブック）"
+
+    def print_chart(self) -> bool:
+        """Whether the book's PDFs and prints carry each sheet's trend charts."""
+        return self.book is not None and self.book.print_chart()
+
+    def open_book(self, path: Path, *, remember: bool = True) -> bool:
+        """Open the book at ``path`` after the open sheet is saved or discarded.
+
+        A book someone else has open (its lock file says who) is opened
+        read-only or as a copy, as the user chooses; a lock left by a
+        crashed program can be taken over.
+        """
+        if not self.maybe_save():
+            return False
+        opened = self._open_with_lock(path)
+        if opened is None:
+            return False
+        book, book_lock = opened
+        self.set_book(book, remember=remember, book_lock=book_lock)
+        suffix = "（読み取り専用）" if book.read_only else ""
+        self.status(f"開きました{suffix}: {book.path}")
+        return True
+
+    def _open_with_lock(self, path: Path) -> tuple[Store, lock.BookLock | None] | None:
+        left = lock.read_lock(path)
+        try:
+            book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
+            if left is not None and lock.is_stale(left):
+                messages.show_info(
+                    self.window,
+                    f"このブックには、異常終了したときに残った印がありました（{left.describe()}）。"
+                    "引き継いで開きます。",
+                )
+        except lock.LockedError as error:
+            return self._open_locked(path, error.info)
+        except lock.LockError as error:
+            messages.show_info(
+                self.window, f"{error}\nほかの人と重ならないよう、読み取り専用で開きます。"
+            )
+            return self._open_plain(path, read_only=True)
+        opened = self._open_plain(path)
+        if opened is None or opened[0].read_only:
+            book_lock.release()
+            return opened
+        return opened[0], book_lock
+
+    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Store, None] | None:
+        """Someone else has the book open: read-only, a copy, or nothing."""
+        choice = messages.choose(
+            self.window,
+            "ほかの人が開いています",
+            f"このブックは{info.describe()}。\n"
+            "同時に書き込むと変更が重なるため、読み取り専用で開くか、コピーを作って開いてください。",
+            ["読み取り専用で開く", "コピーを作って開く"],
+        )
+        if choice == 0:
+            return self._open_plain(path, read_only=True)
+        if choice == 1:
+            return self._open_copy(path)
+        return None
+
+    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Store, None] | None:
+        try:
+            return Store.open(path, create=False, read_only=read_only), None
+        except ReadOnlyFileError:
+            if messages.confirm(
+                self.window, "読み取り専用のファイル", f"このファイルは書き込みできません: {path}\n"
+                "読み取り専用で開きますか？",
+            ):  # fmt: skip
+                return self._open_plain(path, read_only=True)
+            return None
+        except StoreError as error:
+            messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
+            return None
+
+    def _open_copy(self, path: Path) -> tuple[Store, None] | None:
+        name, _ = QFileDialog.getSaveFileName(
+            self.window, "コピーを作って開く",
+            str(Path.home() / f"{path.stem}_コピー{BOOK_SUFFIX}"), BOOK_FILTER,
+        )  # fmt: skip
+        if not name:
+            return None
+        target = with_book_suffix(Path(name))
+        try:
+            with Store.open(path, create=False, read_only=True) as source:
+                source.backup_to(target)
+        except StoreError as error:
+            messages.show_error(self.window, f"コピーを作れませんでした: {target}\n{error}")
+            return None
+        return self._open_plain(target)
+
+    def close_book(self) -> None:
+        """Close the open sheet and the book and give up the lock (the window closes)."""
+        self.close_document()
+        if self.book is not None:
+            self.book.close()
+            self.book = None
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        self._heartbeat.stop()
+        if self._lock is not None:
+            with contextlib.suppress(lock.LockError):  # someone else's now: nothing to remove
+                self._lock.release()
+            self._lock = None
+
+    @Slot()
+    def _beat(self) -> None:
+        if self._lock is None:
+            return
+        try:
+            self._lock.heartbeat()
+        except lock.LockError as error:
+            self._heartbeat.stop()
+            self._lock = None
+            messages.show_error(self.window, str(error))
+
+    # --- the open sheet
+
+    def open_sheet(self, sheet_id: int | None) -> None:
+        """Open the sheet with this id in the form (None: close the form)."""
+        self.close_document()
+        if sheet_id is None or self.book is None:
+            self.update_year_lock()
+            self.state_changed.emit()
+            return
+        try:
+            sheet = self.book.get_sheet(sheet_id)
+        except StoreError as error:
+            messages.show_error(self.window, f"シートを開けません。\n{error}")
+            return
+        document = SheetDocument(sheet, self)
+        document.modified_changed.connect(self.state_changed)
+        self.undo_group.addStack(document.undo_stack)
+        self.undo_group.setActiveStack(document.undo_stack)
+        self.document = document
+        self.window.form.set_document(document)
+        self.update_year_lock()
+        self.window.list_panel.set_open_sheet(sheet_id)
+        self.document_changed.emit()
+        self.state_changed.emit()
+
+    def close_document(self) -> None:
+        """Take the open sheet out of the form (its unsaved edits are dropped)."""
+        if self.document is None:
+            return
+        self.window.form.set_document(None)
+        self.undo_group.removeStack(self.document.undo_stack)
+        self.document.deleteLater()
+        self.document = None
+        self.document_changed.emit()
+
+    def reload_list(self) -> None:
+        """Many sheets changed at once: list the book again and reopen the open sheet."""
+        current = self.document.sheet.id if self.document is not None else None
+        self.close_document()
+        self.window.list_panel.set_store(self.book)
+        if current is not None:
+            self.open_sheet(current)
+
+    def maybe_save(self) -> bool:
+        """Ask to save the open sheet's changes; False when the user cancels.
+
+        破棄 really throws the changes away: the sheet is read again from the book.
+        """
+        self.window.form.commit_pending_edit()
+        if self.document is None or not self.document.is_modified():
+            return True
+        sheet = self.document.sheet
+        choice = messages.ask_save_changes(
+            self.window, f"No {sheet.no}「{sheet.title}」への変更を保存しますか？"
+        )
+        if choice is Choice.SAVE:
+            return self.save()
+        if choice is Choice.DISCARD:
+            self.document.undo_stack.setClean()
+            self.open_sheet(sheet.id)
+            return True
+        return False
+
+    def save(self) -> bool:
+        """Save the open sheet in one transaction; False when it was not saved."""
+        if self.document is None or self.book is None:
+            return False
+        self.window.form.commit_pending_edit()
+        sheet = self.document.sheet
+        try:
+            saved = self.book.save_sheet(sheet)
+        except StaleRevisionError as error:
+            return self._resolve_conflict(error)
+        except YearLockedError as error:
+            # Locked elsewhere since the sheet was opened: the edits stay in the
+            # form (read-only now, under the banner) until the lock is lifted.
+            messages.show_error(self.window, f"保存できませんでした。\n{error}")
+            self.year_lock_changed("")
+            return False
+        except (DuplicateSheetError, NotFoundError, StoreError) as error:
+            messages.show_error(self.window, f"保存できませんでした。\n{error}")
+            return False
+        assert saved.id is not None
+        self.document.mark_saved(saved)
+        self.window.list_panel.refresh_sheet(saved.id)
+        self.status(f"保存しました: No {saved.no}（版 {saved.revision}）")
+        return True
+
+    def _resolve_conflict(self, error: StaleRevisionError) -> bool:
+        assert self.document is not None and self.book is not None
+        sheet = self.document.sheet
+        choice = messages.choose(
+            self.window,
+            "保存できません",
+            f"No {sheet.no}「{sheet.title}」は、開いた後に別の場所で変更されています"
+            f"（開いた版 {error.expected}、今の版 {error.actual}）。\n"
+            "上書きすると相手の変更が失われるため、保存しませんでした。",
+            ["相手の変更を読み込む（自分の変更は破棄）", "自分の変更を別の No で保存"],
+        )
+        if choice == 0:
+            self.document.undo_stack.setClean()
+            self.open_sheet(sheet.id)
+            return True
+        if choice == 1:
+            copy = dataclasses.replace(sheet, id=None, revision=0, no=self.free_no(sheet))
+            try:
+                saved = self.book.save_sheet(copy)
+            except StoreError as store_error:
+                messages.show_error(self.window, f"保存できませんでした。\n{store_error}")
+                return False
+            self.document.undo_stack.setClean()
+            self.window.list_panel.refresh_sheet(saved.id or 0)
+            self.open_sheet(saved.id)
+            self.status(f"No {saved.no} として保存しました")
+            return True
+        return False
+
+    def free_no(self, sheet: Sheet) -> str:
+        """A No for a copy of ``sheet`` that its report year does not have yet."""
+        assert self.book is not None
+        candidate = f"{sheet.no}（コピー）"
+        number = 2
+        while self.book.find_sheet(sheet.report_year, candidate) is not None:
+            candidate = f"{sheet.no}（コピー{number}）"
+            number += 1
+        return candidate
+
+    # --- year locks
+
+    def shown_year(self) -> int | None:
+        """The report year the window is about: the open sheet's, else the list's filter."""
+        if self.document is not None:
+            return self.document.sheet.report_year
+        return self.window.list_panel.report_year()
+
+    def open_sheet_locked(self) -> bool:
+        """Whether the open sheet's report year is locked."""
+        return self.document is not None and self.document.sheet.report_year in self.locked_years
+
+    def year_lock_changed(self, message: str) -> None:
+        """A year was locked or unlocked: the form, the actions and the year filter follow."""
+        self.update_year_lock()
+        self.window.list_panel.reload_filters()  # the year filter marks locked years
+        self.state_changed.emit()
+        if message:
+            self.status(message)
+
+    def update_year_lock(self) -> None:
+        """Read the book's locked years; make the form read-only and show the banner to match.
+
+        The form is read-only when the book is, or when the open sheet's report
+        year is locked.
+        """
+        book = self.book
+        if book is None:
+            self.locked_years = set()
+        else:
+            with contextlib.suppress(StoreError):  # unreadable now: keep what was known
+                self.locked_years = book.locked_years()
+        year = self.document.sheet.report_year if self.document is not None else None
+        locked_year = year if year in self.locked_years else None
+        later = False
+        if locked_year is not None and book is not None:
+            with contextlib.suppress(StoreError):
+                later = any(other > locked_year for other in book.report_years())
+        self.window.year_lock_bar.show_lock(
+            locked_year,
+            rolled_over=later,
+            can_unlock=book is not None and not book.read_only,
+        )
+        read_only = book is not None and (book.read_only or locked_year is not None)
+        self.window.form.set_read_only(read_only)
+        if self.document is not None:
+            # Undo would change a sheet that cannot be saved: its stack rests until unlocked.
+            self.undo_group.setActiveStack(None if read_only else self.document.undo_stack)
