@@ -341,7 +341,7 @@ def cold_child(book: Path) -> None:
     """Run in a fresh process: one cold ``pdf_bytes`` of the whole book; print JSON."""
     started = time.perf_counter()
     from kpidesk import render
-    from kpidesk.store import Store
+    from kpidesk.book.store import Store
 
     imported = time.perf_counter()
     with Store.open(book, create=False) as store:
@@ -735,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, folder: Path) -> int:
     from kpidesk import render
-    from kpidesk.store import Store
+    from kpidesk.book.store import Store
 
     soffice = None if args.no_libreoffice else shutil.which("soffice")
     if not args.no_libreoffice and soffice is None and not args.profile:

@@ -87,7 +87,7 @@ from bench._common import (
     text_table,
 )
 from kpidesk import samples
-from kpidesk.store import Store
+from kpidesk.book.store import Store
 from ui.dialogs import messages
 from ui.main_window import MainWindow
 from ui.settings import Settings

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from kpidesk.book.store import Store, StoreError
 from kpidesk.model import DEFAULT_BASELINE_LABEL, Cell, Sheet, ValueRow
 from kpidesk.samples import sample_sheets
-from kpidesk.store import Store, StoreError
 
 #: The report year of the first (or only) report in the book (令和2年度).
 FIRST_REPORT_YEAR = 2020

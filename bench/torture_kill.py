@@ -84,8 +84,8 @@ from urllib.parse import quote
 
 from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
 from kpidesk import jsonio
+from kpidesk.book.store import Store, StoreError
 from kpidesk.model import Cell, Sheet
-from kpidesk.store import Store, StoreError
 
 RESULTS = REPO / "bench" / "RESULTS.md"
 BOOK_NAME = "torture.kpidb"

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, compare, eras, jsonio, summary, textimport
+from kpidesk import __version__, compare, eras, jsonio, summary, textimport
+from kpidesk.book import backups
+from kpidesk.book.store import DuplicateSheetError, ReadOnlyFileError, Store, StoreError
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
-from kpidesk.store import DuplicateSheetError, ReadOnlyFileError, Store, StoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpidesk import textimport
+from kpidesk.book.store import Store
 from kpidesk.model import Sheet
 from kpidesk.resources import resource_path
-from kpidesk.store import Store
 
 SAMPLE_TEXT = ("samples", "kpi_sheets_kumamoto_r2.txt")
 

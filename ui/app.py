@@ -17,9 +17,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
+from kpidesk.book.store import Store, StoreError
 from kpidesk.paths import BOOK_SUFFIX, log_file
 from kpidesk.resources import resource_path
-from kpidesk.store import Store, StoreError
 from ui.settings import Settings
 
 APP_FONT_POINT_SIZE = 10

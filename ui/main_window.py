@@ -23,22 +23,16 @@ from PySide6.QtWidgets import (
 
 from kpidesk import (
     APP_TITLE,
-    backups,
     compare,
     eras,
     excel,
     jsonio,
-    lock,
-    recovery,
     render,
     rollover,
     textimport,
 )
-from kpidesk.evaluation import EvaluationSettings
-from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
-from kpidesk.model import Sheet, sheet_sort_key, split_departments
-from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.store import (
+from kpidesk.book import backups, lock, recovery
+from kpidesk.book.store import (
     DuplicateSheetError,
     HistoryEntry,
     NotFoundError,
@@ -48,6 +42,10 @@ from kpidesk.store import (
     StoreError,
     YearLockedError,
 )
+from kpidesk.evaluation import EvaluationSettings
+from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
+from kpidesk.model import Sheet, sheet_sort_key, split_departments
+from kpidesk.paths import BOOK_SUFFIX
 from ui import actions
 from ui.actions import Action
 from ui.dialogs import import_preview, messages

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras, evaluation, values
+from kpidesk.book.store import Store, StoreError
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import SheetSummary, summary_sort_key
-from kpidesk.store import Store, StoreError
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 SummaryRole = Qt.ItemDataRole.UserRole + 2

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import backups, samples
-from kpidesk.store import Store, StoreError
+from kpidesk import samples
+from kpidesk.book import backups
+from kpidesk.book.store import Store, StoreError
 
 
 @pytest.fixture

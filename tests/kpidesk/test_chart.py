@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from kpidesk import chart, cli, render, samples
+from kpidesk.book.store import Store
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.store import Store
 from tests.conftest import squash
 
 RECT = QRectF(0, 0, 500, 118)  # the full-width chart on the printed page (points)

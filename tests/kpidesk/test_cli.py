@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kpidesk import cli, fileio, jsonio, textimport
-from kpidesk.store import Store
+from kpidesk.book.store import Store
 from tests.conftest import REPO, SAMPLE_TEXT
 
 

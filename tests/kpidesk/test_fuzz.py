@@ -38,8 +38,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from kpidesk import excel, jsonio, samples, textimport
+from kpidesk.book.store import Store, StoreError
 from kpidesk.model import Sheet
-from kpidesk.store import Store, StoreError
 from tests.conftest import SAMPLE_TEXT
 
 #: Examples per fuzzing function (the Excel ones are slower: openpyxl), times

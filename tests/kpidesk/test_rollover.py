@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import backups, cli, samples
-from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.rollover import rolled_over, rollover_warnings
-from kpidesk.store import (
+from kpidesk import cli, samples
+from kpidesk.book import backups
+from kpidesk.book.store import (
     DuplicateSheetError,
     ReadOnlyError,
     Store,
     StoreError,
     YearLockedError,
 )
+from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.rollover import rolled_over, rollover_warnings
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:

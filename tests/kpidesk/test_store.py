@@ -1,4 +1,4 @@
-"""Tests for kpidesk.store: the book of sheets in one SQLite file."""
+"""Tests for kpidesk.book.store: the book of sheets in one SQLite file."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-import kpidesk.store as store_module
+import kpidesk.book.store as store_module
 from kpidesk import evaluation, jsonio
-from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
-from kpidesk.store import (
+from kpidesk.book.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     BusyError,
@@ -37,6 +36,7 @@ from kpidesk.store import (
     Store,
     StoreError,
 )
+from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")

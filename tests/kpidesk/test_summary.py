@@ -20,9 +20,9 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import cli, evaluation, excel, samples, summary
+from kpidesk.book.store import Store
 from kpidesk.evaluation import EvaluationSettings, RankLevel, Rounding
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.store import Store
 from tests.conftest import REPO, libreoffice_pdf, squash
 
 TRUNCATE = EvaluationSettings(rounding=Rounding.TRUNCATE)

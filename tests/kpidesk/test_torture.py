@@ -22,7 +22,7 @@ from bench.torture_kill import (
     run_torture,
     token,
 )
-from kpidesk.store import Store
+from kpidesk.book.store import Store
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 

@@ -79,7 +79,7 @@ def demo_book(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot, app, settings: Settings, answers: Answers) -> Iterator:
     """Open windows on books; each is closed after the test."""
-    from kpidesk.store import Store
+    from kpidesk.book.store import Store
 
     windows: list[MainWindow] = []
 

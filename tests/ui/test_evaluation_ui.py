@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
+from kpidesk.book.store import Store
 from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
-from kpidesk.store import Store
 from tests.ui.test_main_window import header, select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog

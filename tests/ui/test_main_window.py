@@ -11,8 +11,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import compare, textimport
+from kpidesk.book.store import Store
 from kpidesk.model import Cell
-from kpidesk.store import Store
 from tests.conftest import SAMPLE_TEXT
 from tests.ui.helpers import replace_text, type_text
 from ui.actions import Action
@@ -917,7 +917,8 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
 def test_backups_on_opening_and_importing_and_restoring(
     window: MainWindow, answers, demo_book: Path, tmp_path
 ) -> None:
-    from kpidesk import backups, jsonio
+    from kpidesk import jsonio
+    from kpidesk.book import backups
 
     listed = backups.list_backups(demo_book)
     assert [b.reason for b in listed] == ["開いたとき"]  # taken when the window opened the book
@@ -953,7 +954,7 @@ def test_backups_on_opening_and_importing_and_restoring(
 
 
 def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, demo_book) -> None:
-    from kpidesk import backups
+    from kpidesk.book import backups
     from ui.dialogs.backups import BackupDialog
 
     dialog = BackupDialog(window.book_name(), backups.list_backups(demo_book))
@@ -967,7 +968,7 @@ def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, de
 def test_a_draft_is_written_within_five_seconds_and_cleared_on_save(
     window: MainWindow, qtbot
 ) -> None:
-    from kpidesk import recovery
+    from kpidesk.book import recovery
 
     select_no(window, "9")
     type_text(window.form.edits["title"], "書きかけ")
@@ -987,7 +988,7 @@ def test_drafts_left_by_a_killed_program_are_offered_back(
     import subprocess
     import sys
 
-    from kpidesk import recovery
+    from kpidesk.book import recovery
     from tests.conftest import REPO
 
     script = tmp_path / "edit_then_die.py"
@@ -998,8 +999,8 @@ sys.path.insert(0, {str(REPO)!r})
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from kpidesk import recovery
-from kpidesk.store import Store
+from kpidesk.book import recovery
+from kpidesk.book.store import Store
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.settings import Settings
@@ -1040,7 +1041,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_discarded_drafts_are_gone(window: MainWindow, answers) -> None:
-    from kpidesk import recovery
+    from kpidesk.book import recovery
 
     sheet = window.store.find_sheet(2020, "10")
     sheet.title = "要らない下書き"
@@ -1056,7 +1057,7 @@ def test_a_book_someone_else_has_open_opens_read_only(
 ) -> None:
     import json
 
-    from kpidesk import lock
+    from kpidesk.book import lock
 
     holder = lock.BookLock.acquire(demo_book)
     data = json.loads(lock.lock_path(demo_book).read_text(encoding="utf-8"))
@@ -1082,7 +1083,7 @@ def test_a_book_someone_else_has_open_opens_read_only(
 def test_a_stale_lock_can_be_taken_over(window: MainWindow, answers, demo_book: Path) -> None:
     import json
 
-    from kpidesk import lock
+    from kpidesk.book import lock
 
     window.set_store(None)
     lock.lock_path(demo_book).write_text(

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from kpidesk import excel
+from kpidesk.book.store import Store
 from kpidesk.evaluation import EvaluationSettings, Rounding
-from kpidesk.store import Store
 from ui.actions import Action
 from ui.main_window import MainWindow
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import compare
+from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet
-from kpidesk.store import HistoryEntry
 from ui.side_by_side import CHANGED_MARK, SideBySideTable
 
 #: Shown for a version saved by nobody known (before schema 4).

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from kpidesk.book.store import Store, StoreError
 from kpidesk.fileio import unique_path
 from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.store import Store, StoreError
 
 DEFAULT_KEEP = 10
 

@@ -55,8 +55,8 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from kpidesk import __version__, eras, evaluation, jsonio
+from kpidesk.book.lock import this_user
 from kpidesk.fileio import unique_path
-from kpidesk.lock import this_user
 from kpidesk.model import (
     Sheet,
     SheetSummary,
