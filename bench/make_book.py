@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 from kpidesk.model import DEFAULT_BASELINE_LABEL, Cell, Sheet, ValueRow
 from kpidesk.samples import sample_sheets
 

@@ -84,7 +84,8 @@ from urllib.parse import quote
 
 from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
 from kpidesk import jsonio
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 from kpidesk.model import Cell, Sheet
 
 RESULTS = REPO / "bench" / "RESULTS.md"

@@ -19,7 +19,8 @@ from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, compare, eras, jsonio, summary, textimport
 from kpidesk.book import backups
-from kpidesk.book.store import DuplicateSheetError, ReadOnlyFileError, Store, StoreError
+from kpidesk.book.errors import DuplicateSheetError, ReadOnlyFileError, StoreError
+from kpidesk.book.store import Store
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file

@@ -17,7 +17,8 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 from kpidesk.paths import BOOK_SUFFIX, log_file
 from kpidesk.resources import resource_path
 from ui.settings import Settings

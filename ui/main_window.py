@@ -32,16 +32,15 @@ from kpidesk import (
     textimport,
 )
 from kpidesk.book import backups, lock, recovery
-from kpidesk.book.store import (
+from kpidesk.book.errors import (
     DuplicateSheetError,
-    HistoryEntry,
     NotFoundError,
     ReadOnlyFileError,
     StaleRevisionError,
-    Store,
     StoreError,
     YearLockedError,
 )
+from kpidesk.book.store import HistoryEntry, Store
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras, evaluation, values
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import SheetSummary, summary_sort_key
 

@@ -9,7 +9,8 @@ import pytest
 
 from kpidesk import samples
 from kpidesk.book import backups
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from kpidesk import excel, jsonio, samples, textimport
-from kpidesk.book.store import Store, StoreError
+from kpidesk.book.errors import StoreError
+from kpidesk.book.store import Store
 from kpidesk.model import Sheet
 from tests.conftest import SAMPLE_TEXT
 

@@ -11,13 +11,8 @@ import pytest
 
 from kpidesk import cli, samples
 from kpidesk.book import backups
-from kpidesk.book.store import (
-    DuplicateSheetError,
-    ReadOnlyError,
-    Store,
-    StoreError,
-    YearLockedError,
-)
+from kpidesk.book.errors import DuplicateSheetError, ReadOnlyError, StoreError, YearLockedError
+from kpidesk.book.store import Store
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.rollover import rolled_over, rollover_warnings
 

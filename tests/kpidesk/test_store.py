@@ -18,24 +18,23 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-import kpidesk.book.store as store_module
+import kpidesk.book.schema as schema_module
+import kpidesk.book.sqlitefile as sqlitefile_module
 from kpidesk import evaluation, jsonio
-from kpidesk.book.store import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
+from kpidesk.book.errors import (
     BusyError,
     DiskFullError,
     DuplicateSheetError,
-    HistoryEntry,
     NewerVersionError,
     NotABookError,
     NotFoundError,
     ReadOnlyError,
     ReadOnlyFileError,
     StaleRevisionError,
-    Store,
     StoreError,
 )
+from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
+from kpidesk.book.store import HistoryEntry, Store
 from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
@@ -869,7 +868,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
         db = Database(connection)
         with db.atomic():
             for number in range(1, version + 1):
-                store_module._MIGRATIONS[number](db)
+                schema_module.MIGRATIONS[number](db)
             connection.execute(f"PRAGMA user_version = {version}")
         connection.execute(
             "INSERT INTO sheets (report_year, no, departments, departments_json, title,"
@@ -895,7 +894,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
     assert SCHEMA_VERSION == 4
-    assert sorted(store_module._MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
+    assert sorted(schema_module.MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
@@ -1124,7 +1123,7 @@ def test_a_save_cut_off_by_a_crash_is_rolled_back_on_open(book_path: Path) -> No
 def test_a_locked_book_gives_a_clear_message(
     book_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(sqlitefile_module, "BUSY_TIMEOUT_SECONDS", 0.05)
     with Store.open(book_path) as book, raw(book_path) as other:
         other.execute("BEGIN IMMEDIATE")
         sheet = book.find_sheet(2020, "9")
@@ -1388,7 +1387,7 @@ def refuse_writing(monkeypatch: pytest.MonkeyPatch, *refused: Path) -> None:
             return False
         return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store_module.os, "access", access)
+    monkeypatch.setattr(sqlitefile_module.os, "access", access)
 
 
 def test_a_read_only_file_is_refused_with_the_offer_to_open_it_read_only(
@@ -1503,13 +1502,13 @@ def test_a_book_recovered_from_an_unfinished_save_is_checked_again(
 ) -> None:
     crashed = crashed_copy(book_path)
     checked: list[bool] = []
-    real_quick_check = store_module._quick_check
+    real_quick_check = sqlitefile_module.quick_check
 
     def spy(connection: sqlite3.Connection) -> None:
         checked.append(connection.in_transaction)
         real_quick_check(connection)
 
-    monkeypatch.setattr(store_module, "_quick_check", spy)
+    monkeypatch.setattr(sqlitefile_module, "quick_check", spy)
 
     with Store.open(crashed) as book:
         assert book.count_sheets() == 3
@@ -1565,7 +1564,7 @@ def test_a_read_while_someone_else_commits_says_try_again(book_path: Path) -> No
 def test_the_busy_timeout_defaults_to_the_module_setting(
     book_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(sqlitefile_module, "BUSY_TIMEOUT_SECONDS", 0.1)
     with Store.open(book_path) as book, raw(book_path) as other:
         other.execute("BEGIN IMMEDIATE")
         started = time.monotonic()

@@ -8,7 +8,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QKeySequence
 
 from kpidesk import compare
-from kpidesk.book.store import DiskFullError, Store
+from kpidesk.book.errors import DiskFullError
+from kpidesk.book.store import Store
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import cell, header, select_no
 from ui.actions import Action
