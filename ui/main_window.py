@@ -33,14 +33,14 @@ from kpidesk import (
 )
 from kpidesk.book import backups, lock, recovery
 from kpidesk.book.errors import (
+    BookError,
     DuplicateSheetError,
     NotFoundError,
     ReadOnlyFileError,
     StaleRevisionError,
-    StoreError,
     YearLockedError,
 )
-from kpidesk.book.store import HistoryEntry, Store
+from kpidesk.book.store import Book, HistoryEntry
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments
@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.settings = settings
-        self.store: Store | None = None
+        self.store: Book | None = None
         self.document: SheetDocument | None = None
         self.undo_group = QUndoGroup(self)
         self._last_scope: tuple[Scope, str] = (Scope.CURRENT, "")
@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
 
     def set_store(
         self,
-        store: Store | None,
+        store: Book | None,
         *,
         remember: bool = True,
         book_lock: lock.BookLock | None = None,
@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         if store is not None and self.list_panel.proxy.rowCount():
             self.open_sheet(self.list_panel.visible_sheet_ids()[0])
 
-    def _backup(self, store: Store, reason: str) -> None:
+    def _backup(self, store: Book, reason: str) -> None:
         """Take a backup (once a day on opening; before every import); never blocks the work."""
         if store.path is None:
             return
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
                 backups.backup_on_open(store, keep=self.settings.backups_keep)
             else:
                 backups.take_backup(store, reason, keep=self.settings.backups_keep)
-        except StoreError as error:
+        except BookError as error:
             self.statusBar().showMessage(f"バックアップを取れませんでした: {error}")
 
     def on_action_restore_backup(self) -> None:
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         """Write a backup out as a new book and open it."""
         try:
             backups.restore_as_copy(backup.path, target)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"復元できませんでした。\n{error}")
             return False
         return self.open_book(target)
@@ -304,11 +304,11 @@ class MainWindow(QMainWindow):
         self.store = None
         try:
             backups.restore_over(backup.path, path, keep=self.settings.backups_keep)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"復元できませんでした。\n{error}")
         try:
-            store = Store.open(path, create=False)
-        except StoreError as error:
+            store = Book.open(path, create=False)
+        except BookError as error:
             messages.show_error(self, f"ブックを開けません: {path}\n{error}")
             self.set_store(None)
             return False
@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"開きました{suffix}: {store.path}", STATUS_TIMEOUT_MS)
         return True
 
-    def _open_with_lock(self, path: Path) -> tuple[Store, lock.BookLock | None] | None:
+    def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
         left = lock.read_lock(path)
         try:
             book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
             return opened
         return opened[0], book_lock
 
-    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Store, None] | None:
+    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Book, None] | None:
         """Someone else has the book open: read-only, a copy, or nothing."""
         choice = messages.choose(
             self,
@@ -376,9 +376,9 @@ class MainWindow(QMainWindow):
             return self._open_copy(path)
         return None
 
-    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Store, None] | None:
+    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
         try:
-            return Store.open(path, create=False, read_only=read_only), None
+            return Book.open(path, create=False, read_only=read_only), None
         except ReadOnlyFileError:
             if messages.confirm(
                 self, "読み取り専用のファイル", f"このファイルは書き込みできません: {path}\n"
@@ -386,11 +386,11 @@ class MainWindow(QMainWindow):
             ):  # fmt: skip
                 return self._open_plain(path, read_only=True)
             return None
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"ブックを開けません: {path}\n{error}")
             return None
 
-    def _open_copy(self, path: Path) -> tuple[Store, None] | None:
+    def _open_copy(self, path: Path) -> tuple[Book, None] | None:
         name, _ = QFileDialog.getSaveFileName(
             self, "コピーを作って開く", str(Path.home() / f"{path.stem}_コピー{BOOK_SUFFIX}"),
             BOOK_FILTER,
@@ -399,9 +399,9 @@ class MainWindow(QMainWindow):
             return None
         target = _with_suffix(Path(name))
         try:
-            with Store.open(path, create=False, read_only=True) as source:
+            with Book.open(path, create=False, read_only=True) as source:
                 source.backup_to(target)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"コピーを作れませんでした: {target}\n{error}")
             return None
         return self._open_plain(target)
@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
             return
         try:
             sheet = self.store.get_sheet(sheet_id)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"シートを開けません。\n{error}")
             return
         document = SheetDocument(sheet, self)
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
         if incoming.id is not None:
             try:
                 existing = self.store.get_sheet(incoming.id)
-            except StoreError:
+            except BookError:
                 existing = None
         if existing is None:
             saved = self.create_sheet(dataclasses.replace(incoming, id=None, revision=0))
@@ -571,7 +571,7 @@ class MainWindow(QMainWindow):
             self._update_actions()
             self.list_panel.reload_filters()  # the year filter marks locked years
             return False
-        except (DuplicateSheetError, NotFoundError, StoreError) as error:
+        except (DuplicateSheetError, NotFoundError, BookError) as error:
             messages.show_error(self, f"保存できませんでした。\n{error}")
             return False
         self._after_save(saved)
@@ -605,7 +605,7 @@ class MainWindow(QMainWindow):
             copy = dataclasses.replace(sheet, id=None, revision=0, no=self._free_no(sheet))
             try:
                 saved = self.store.save_sheet(copy)
-            except StoreError as store_error:
+            except BookError as store_error:
                 messages.show_error(self, f"保存できませんでした。\n{store_error}")
                 return False
             self.document.undo_stack.setClean()
@@ -650,8 +650,8 @@ class MainWindow(QMainWindow):
             messages.show_error(self, f"既にファイルがあります。別の名前を指定してください: {path}")
             return
         try:
-            store = Store.open(path, create=True)
-        except StoreError as error:
+            store = Book.open(path, create=True)
+        except BookError as error:
             messages.show_error(self, f"ブックを作れません: {path}\n{error}")
             return
         self.set_store(store)
@@ -682,8 +682,8 @@ class MainWindow(QMainWindow):
         current = self.document.sheet.id if self.document is not None else None
         try:
             self.store.backup_to(path)
-            store = Store.open(path, create=False)
-        except (StoreError, OSError) as error:
+            store = Book.open(path, create=False)
+        except (BookError, OSError) as error:
             messages.show_error(self, f"保存できませんでした: {path}\n{error}")
             return False
         self.set_store(store)
@@ -799,7 +799,7 @@ class MainWindow(QMainWindow):
                 "何も取り込んでいません。もう一度取り込んで、変更を確かめてください。",
             )
             return 0
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"取り込めませんでした（何も変わっていません）。\n{error}")
             return 0
         self._close_document()
@@ -1216,7 +1216,7 @@ class MainWindow(QMainWindow):
         assert self.store is not None
         try:
             saved = self.store.save_sheet(sheet)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"シートを作れませんでした。\n{error}")
             return None
         assert saved.id is not None
@@ -1242,7 +1242,7 @@ class MainWindow(QMainWindow):
         position = visible.index(sheet.id) if sheet.id in visible else 0
         try:
             self.store.delete_sheet(sheet.id)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"削除できませんでした。\n{error}")
             return
         self.document.undo_stack.setClean()
@@ -1412,7 +1412,7 @@ class MainWindow(QMainWindow):
         try:
             self.store.set_evaluation_settings(settings)
             self.store.set_print_chart(print_chart)
-        except StoreError as error:
+        except BookError as error:
             self.tell(f"評価の設定を保存できませんでした。\n{error}", is_error=True)
             return False
         self.list_panel.set_evaluation_settings(settings)
@@ -1429,7 +1429,7 @@ class MainWindow(QMainWindow):
             for summary in self.store.list_summaries():
                 nos_by_year.setdefault(summary.report_year, []).append(summary.no)
             locked = self.store.locked_years()
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"ブックを読めませんでした。\n{error}")
             return
         dialog = RolloverDialog(
@@ -1447,7 +1447,7 @@ class MainWindow(QMainWindow):
             return []
         try:
             sheets = self.store.list_sheets(report_year=from_year)
-        except StoreError:
+        except BookError:
             return []
         return rollover.rollover_warnings(sheets, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
 
@@ -1472,7 +1472,7 @@ class MainWindow(QMainWindow):
         except Cancelled:
             self.statusBar().showMessage("年度更新を取り消しました（何も変わっていません）")
             return 0
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(
                 self, f"年度更新できませんでした（何も変わっていません）。\n{error}"
             )
@@ -1517,7 +1517,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             self.store.lock_year(year)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"ロックできませんでした。\n{error}")
             return False
         self._year_lock_changed(f"{label}の報告をロックしました")
@@ -1565,7 +1565,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             self.store.unlock_year(year)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self, f"ロックを解除できませんでした。\n{error}")
             return False
         self._year_lock_changed(f"{label}の報告のロックを解除しました")
@@ -1585,13 +1585,13 @@ class MainWindow(QMainWindow):
         if store is None:
             self._locked_years = set()
         else:
-            with contextlib.suppress(StoreError):  # unreadable now: keep what was known
+            with contextlib.suppress(BookError):  # unreadable now: keep what was known
                 self._locked_years = store.locked_years()
         year = self.document.sheet.report_year if self.document is not None else None
         locked_year = year if year in self._locked_years else None
         later = False
         if locked_year is not None and store is not None:
-            with contextlib.suppress(StoreError):
+            with contextlib.suppress(BookError):
                 later = any(other > locked_year for other in store.report_years())
         self.year_lock_bar.show_lock(
             locked_year,

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras, evaluation, values
-from kpidesk.book.errors import StoreError
-from kpidesk.book.store import Store
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import SheetSummary, summary_sort_key
 
@@ -163,14 +163,14 @@ class SheetListModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._store: Store | None = None
+        self._store: Book | None = None
         self._summaries: list[SheetSummary] = []
         self._rows_by_id: dict[int, int] = {}
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
 
-    def set_store(self, store: Store | None) -> None:
+    def set_store(self, store: Book | None) -> None:
         """Show the sheets of ``store`` (None: an empty list)."""
         self._store = store
         self.settings = store.evaluation_settings() if store is not None else EvaluationSettings()
@@ -422,7 +422,7 @@ class SheetListPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._store: Store | None = None
+        self._store: Book | None = None
         self._open_id: int | None = None
         self._quiet = 0
         self.model = SheetListModel(self)
@@ -497,7 +497,7 @@ class SheetListPanel(QWidget):
         # The count is updated once per change by the methods below, not per
         # row signal: narrowing a long list removes rows one range at a time.
 
-    def set_store(self, store: Store | None) -> None:
+    def set_store(self, store: Book | None) -> None:
         """List the sheets of ``store``."""
         self._store = store
         self._open_id = None
@@ -581,7 +581,7 @@ class SheetListPanel(QWidget):
         if query.strip() and self._store is not None:
             try:
                 matching = self._store.search_ids(query)
-            except StoreError as error:
+            except BookError as error:
                 self.search_failed.emit(str(error))
                 return
         with self._quietly():

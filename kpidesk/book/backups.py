@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kpidesk.book.errors import StoreError
-from kpidesk.book.store import Store
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.fileio import unique_path
 from kpidesk.paths import BOOK_SUFFIX
 
@@ -48,8 +48,8 @@ class Backup:
     def sheet_count(self) -> int | None:
         """How many sheets the backup holds (None when it cannot be read)."""
         try:
-            return Store.peek_sheet_count(self.path)
-        except StoreError:
+            return Book.peek_sheet_count(self.path)
+        except BookError:
             return None
 
 
@@ -84,20 +84,20 @@ def list_backups(book: Path) -> list[Backup]:
 
 
 def take_backup(
-    store: Store, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path:
     """Copy the open book into its backup folder and keep only the newest ``keep``.
 
     Raises:
-        StoreError: the book is in memory, or the copy cannot be written.
+        BookError: the book is in memory, or the copy cannot be written.
     """
     if store.path is None:
-        raise StoreError("メモリ上のブックはバックアップできません")
+        raise BookError("メモリ上のブックはバックアップできません")
     folder = backup_folder(store.path)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as error:
-        raise StoreError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
+        raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     target = unique_path(folder, f"{store.path.stem}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
@@ -115,7 +115,7 @@ def prune(book: Path, keep: int) -> list[Path]:
 
 
 def backup_on_open(
-    store: Store, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path | None:
     """Take the day's backup of a book just opened; None when it has one today."""
     if store.path is None:
@@ -132,16 +132,16 @@ def restore_as_copy(backup: Path, target: Path) -> None:
     """Write a backup out as a new book file (the original book is untouched).
 
     Raises:
-        StoreError: the backup is not a book, or the target exists or cannot be written.
+        BookError: the backup is not a book, or the target exists or cannot be written.
     """
     if target.exists():
-        raise StoreError(f"既にファイルがあります: {target}")
-    Store.peek_sheet_count(backup)
+        raise BookError(f"既にファイルがあります: {target}")
+    Book.peek_sheet_count(backup)
     try:
         shutil.copy2(backup, target)
     except OSError as error:
         target.unlink(missing_ok=True)
-        raise StoreError(f"復元できません: {target}（{error}）") from error
+        raise BookError(f"復元できません: {target}（{error}）") from error
 
 
 def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
@@ -151,10 +151,10 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
         The backup of the book as it was just before the restore.
 
     Raises:
-        StoreError: the backup is not a book, or the book cannot be written.
+        BookError: the backup is not a book, or the book cannot be written.
     """
-    Store.peek_sheet_count(backup)
-    with Store.open(book, create=False) as store:
+    Book.peek_sheet_count(backup)
+    with Book.open(book, create=False) as store:
         safety = take_backup(store, "restore", keep=keep + 1)
     temp = book.with_name(f".{book.name}.restore.tmp")
     try:
@@ -162,5 +162,5 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
         temp.replace(book)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise StoreError(f"復元できません: {book}（{error}）") from error
+        raise BookError(f"復元できません: {book}（{error}）") from error
     return safety

@@ -1,6 +1,6 @@
 """What can go wrong with a book, each with a Japanese message for the user.
 
-:class:`StoreError` is the base; ``str(error)`` is a sentence meant to be shown
+:class:`BookError` is the base; ``str(error)`` is a sentence meant to be shown
 as it is. The module-level messages are those of errors found while opening
 or reading a file, shared by the modules that find them.
 """
@@ -41,15 +41,15 @@ FULL_WRITING = (
 FULL_READING = "ディスクの空きが足りないため、ブックを読み込めませんでした"
 
 
-class StoreError(Exception):
+class BookError(Exception):
     """A book cannot be opened, read or written; ``str(error)`` says why in Japanese."""
 
 
-class NotABookError(StoreError):
+class NotABookError(BookError):
     """The file is not a KPI Desk book: not SQLite, another program's, empty or damaged."""
 
 
-class NewerVersionError(StoreError):
+class NewerVersionError(BookError):
     """The book was made by a newer KPI Desk; this program must not change it.
 
     Attributes:
@@ -67,7 +67,7 @@ class NewerVersionError(StoreError):
         )
 
 
-class ReadOnlyError(StoreError):
+class ReadOnlyError(BookError):
     """A write was asked of a book opened read-only; nothing was written."""
 
     def __init__(self) -> None:
@@ -77,10 +77,10 @@ class ReadOnlyError(StoreError):
         )
 
 
-class ReadOnlyFileError(StoreError):
+class ReadOnlyFileError(BookError):
     """The book's file (or its folder) cannot be written; it may be opened read-only.
 
-    ``Store.open(path, read_only=True)`` opens it.
+    ``Book.open(path, read_only=True)`` opens it.
 
     Attributes:
         folder: the folder is what cannot be written (SQLite writes its
@@ -98,15 +98,15 @@ class ReadOnlyFileError(StoreError):
         super().__init__(f"{what}。読み取り専用で開きますか")
 
 
-class BusyError(StoreError):
+class BusyError(BookError):
     """Someone else kept the book locked for longer than the busy timeout; try again later."""
 
 
-class DiskFullError(StoreError):
+class DiskFullError(BookError):
     """The disk is full; the save was rolled back and the book is as it was."""
 
 
-class NotFoundError(StoreError):
+class NotFoundError(BookError):
     """No sheet has the id (it may have been deleted elsewhere).
 
     Attributes:
@@ -120,7 +120,7 @@ class NotFoundError(StoreError):
         )
 
 
-class StaleRevisionError(StoreError):
+class StaleRevisionError(BookError):
     """The sheet was saved elsewhere since it was loaded; the save was refused.
 
     Attributes:
@@ -140,7 +140,7 @@ class StaleRevisionError(StoreError):
         )
 
 
-class DuplicateSheetError(StoreError):
+class DuplicateSheetError(BookError):
     """Sheets with these (report year, No) already exist, or are given twice.
 
     Attributes:
@@ -159,7 +159,7 @@ class DuplicateSheetError(StoreError):
         super().__init__(message)
 
 
-class YearLockedError(StoreError):
+class YearLockedError(BookError):
     """The sheet's report year is locked (after a roll-over); unlock it to change it.
 
     Attributes:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kpidesk import evaluation, jsonio
-from kpidesk.book.errors import StoreError
+from kpidesk.book.errors import BookError
 from kpidesk.model import Sheet, SheetSummary, summarize
 
 #: The columns of a sheets row that make a SheetSummary, in its field order.
@@ -51,13 +51,13 @@ def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
     number of actuals) is refused now, not found broken later.
 
     Raises:
-        StoreError: the sheet's content is invalid.
+        BookError: the sheet's content is invalid.
     """
     data = jsonio.sheet_to_dict(sheet)
     try:
         stored = jsonio.sheet_from_dict(data, f"{sheet.report_year}年度 No {sheet.no}")
     except jsonio.JsonFormatError as error:
-        raise StoreError(f"シートの内容が正しくないため保存できません（{error}）") from error
+        raise BookError(f"シートの内容が正しくないため保存できません（{error}）") from error
     return stored, json.dumps(data, ensure_ascii=False)
 
 
@@ -124,12 +124,12 @@ def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Shee
     """A sheet from its stored JSON and bookkeeping.
 
     Raises:
-        StoreError: the stored JSON cannot be read (the book is damaged).
+        BookError: the stored JSON cannot be read (the book is damaged).
     """
     try:
         sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
     except (ValueError, RecursionError) as error:  # JsonFormatError is a ValueError
-        raise StoreError(
+        raise BookError(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
         ) from error
     return with_bookkeeping(sheet, int(sheet_id), int(revision), str(updated_at))
@@ -139,7 +139,7 @@ def summary_from_row(row: Sequence[Any]) -> SheetSummary:
     """A SheetSummary from a row of :data:`SUMMARY_COLUMNS`.
 
     Raises:
-        StoreError: the stored departments cannot be read (the book is damaged).
+        BookError: the stored departments cannot be read (the book is damaged).
     """
     (
         sheet_id,
@@ -162,11 +162,11 @@ def summary_from_row(row: Sequence[Any]) -> SheetSummary:
     try:
         departments = json.loads(departments_json)
     except (ValueError, TypeError) as error:
-        raise StoreError(
+        raise BookError(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
         ) from error
     if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
-        raise StoreError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
+        raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
     return SheetSummary(
         id=int(sheet_id),
         report_year=int(report_year),

@@ -3,7 +3,7 @@
 A file is checked from its header bytes and through a read-only connection
 (``PRAGMA quick_check`` included) before it is opened for writing, so that
 a file that is refused (another program's, a newer version's, a damaged
-one) is never changed. SQLite's errors are turned into :class:`StoreError`
+one) is never changed. SQLite's errors are turned into :class:`BookError`
 with a Japanese message here.
 
 ``quick_check`` reads the whole file: for a 5,000-sheet, 48 MB book about
@@ -31,16 +31,16 @@ from kpidesk.book.errors import (
     NOT_SQLITE,
     OTHER_PROGRAM,
     UNFINISHED_FOREIGN,
+    BookError,
     BusyError,
     DiskFullError,
     NewerVersionError,
     NotABookError,
-    StoreError,
 )
 from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
 
 #: How long a write waits for another program (or PC) to finish its own.
-#: Read when a book is opened, unless ``Store.open(busy_timeout=...)`` is given.
+#: Read when a book is opened, unless ``Book.open(busy_timeout=...)`` is given.
 BUSY_TIMEOUT_SECONDS = 5.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -66,8 +66,8 @@ def primary_code(error: sqlite3.Error) -> int:
     return int(getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
 
 
-def translate(error: sqlite3.Error, *, writing: bool = False) -> StoreError:
-    """A user-facing StoreError for an error SQLite raised on an open book.
+def translate(error: sqlite3.Error, *, writing: bool = False) -> BookError:
+    """A user-facing BookError for an error SQLite raised on an open book.
 
     Args:
         error: what SQLite raised.
@@ -91,12 +91,12 @@ def translate(error: sqlite3.Error, *, writing: bool = False) -> StoreError:
         message = DAMAGED
     else:
         message = f"ブックを読み書きできませんでした（{error}）"
-    return StoreError(message)
+    return BookError(message)
 
 
 @contextlib.contextmanager
 def sqlite_errors(*, writing: bool = False) -> Iterator[None]:
-    """Turn SQLite's operational errors into StoreError with a Japanese message.
+    """Turn SQLite's operational errors into BookError with a Japanese message.
 
     Programming errors (``ProgrammingError``, ``InterfaceError``) and
     constraint violations pass through: they are bugs, not user situations.
@@ -163,7 +163,7 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     because a read-only connection would otherwise leave ``-wal`` and
     ``-shm`` files beside it. A book with a hot journal (left by a crash
     during a save) passes on its header alone: only a read-write
-    connection can roll the unfinished save back, and ``Store._prepare``
+    connection can roll the unfinished save back, and ``Book._prepare``
     checks the book again once it has.
 
     Args:
@@ -172,7 +172,7 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
             (:data:`BUSY_TIMEOUT_SECONDS` when None).
 
     Raises:
-        StoreError: the file cannot be read (or one of the subclasses below).
+        BookError: the file cannot be read (or one of the subclasses below).
         NotABookError: not a KPI Desk book, or damaged.
         NewerVersionError: made by a newer KPI Desk.
     """
@@ -180,9 +180,9 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         with path.open("rb") as stream:
             header = stream.read(_HEADER_SIZE)
     except PermissionError as error:
-        raise StoreError("ファイルを読めません（アクセスが許可されていません）") from error
+        raise BookError("ファイルを読めません（アクセスが許可されていません）") from error
     except OSError as error:
-        raise StoreError(f"ファイルを読めません（{error.strerror or error}）") from error
+        raise BookError(f"ファイルを読めません（{error.strerror or error}）") from error
     if not header:
         raise NotABookError(EMPTY_FILE)
     if not header.startswith(_SQLITE_MAGIC):

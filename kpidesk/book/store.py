@@ -1,6 +1,6 @@
 """The book: one SQLite file of sheets, identified by (report year, No).
 
-:class:`Store` opens, reads and writes a book; everything outside
+:class:`Book` opens, reads and writes a book; everything outside
 ``kpidesk.book`` speaks :class:`~kpidesk.model.Sheet`, never SQL.
 
 * An existing file is checked (``kpidesk.book.sqlitefile``) before it is
@@ -36,12 +36,12 @@ from kpidesk import evaluation
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
     UNFINISHED_READ_ONLY,
+    BookError,
     DuplicateSheetError,
     NotFoundError,
     ReadOnlyError,
     ReadOnlyFileError,
     StaleRevisionError,
-    StoreError,
     YearLockedError,
     older_for_read_only,
 )
@@ -90,7 +90,7 @@ class HistoryEntry:
     saved_by: str = ""
 
 
-class Store:
+class Book:
     """A book of sheets in one SQLite file (or in memory, for tests).
 
     Create one with :meth:`open` or :meth:`memory`; close it with
@@ -126,7 +126,7 @@ class Store:
         create: bool = True,
         read_only: bool = False,
         busy_timeout: float | None = None,
-    ) -> Store:
+    ) -> Book:
         """Open the book at ``path``, creating it when missing and ``create`` is true.
 
         An existing file is checked (``PRAGMA quick_check`` included) before
@@ -146,7 +146,7 @@ class Store:
                 when None).
 
         Raises:
-            StoreError: the file is missing (and ``create`` is false, or
+            BookError: the file is missing (and ``create`` is false, or
                 ``read_only`` is true), is a folder, or cannot be read or
                 written; read-only, the book is of an older schema or has a
                 save cut off by a crash.
@@ -158,14 +158,14 @@ class Store:
         path = Path(path)
         timeout = sqlitefile.BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         if path.is_dir():
-            raise StoreError("フォルダが指定されています。ブックのファイルを指定してください")
+            raise BookError("フォルダが指定されています。ブックのファイルを指定してください")
         if not path.exists():
             if read_only or not create:
-                raise StoreError("ブックのファイルがありません")
+                raise BookError("ブックのファイルがありません")
             if not path.parent.is_dir():
-                raise StoreError("保存先のフォルダがありません")
+                raise BookError("保存先のフォルダがありません")
             if not sqlitefile.writable(path.parent):
-                raise StoreError(
+                raise BookError(
                     "保存先のフォルダに書き込みできません（読み取り専用か、権限がありません）"
                 )
             return cls._connect_and_prepare(path, "rwc", existing_version=0, timeout=timeout)
@@ -195,7 +195,7 @@ class Store:
         existing_version: int,
         timeout: float,
         recheck: bool = False,
-    ) -> Store:
+    ) -> Book:
         """Open ``path`` read-write and bring its schema up to date.
 
         Args:
@@ -218,7 +218,7 @@ class Store:
         return store
 
     @classmethod
-    def _open_read_only(cls, path: Path, check: sqlitefile.FileCheck, *, timeout: float) -> Store:
+    def _open_read_only(cls, path: Path, check: sqlitefile.FileCheck, *, timeout: float) -> Book:
         """Open a checked book with a read-only connection that never writes.
 
         A book in WAL mode (switched by another tool: KPI Desk never uses
@@ -226,9 +226,9 @@ class Store:
         ``-wal`` or ``-shm`` file is made beside it.
         """
         if check.unfinished:
-            raise StoreError(UNFINISHED_READ_ONLY)
+            raise BookError(UNFINISHED_READ_ONLY)
         if check.version < SCHEMA_VERSION:
-            raise StoreError(older_for_read_only(check.version))
+            raise BookError(older_for_read_only(check.version))
         try:
             connection = sqlitefile.connect(
                 sqlitefile.file_uri(path, "ro", immutable=check.wal), uri=True, timeout=timeout
@@ -245,14 +245,14 @@ class Store:
                     connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0,
                 )
             if version < SCHEMA_VERSION:
-                raise StoreError(older_for_read_only(version))
+                raise BookError(older_for_read_only(version))
         except BaseException:
             store.close()
             raise
         return store
 
     @classmethod
-    def memory(cls) -> Store:
+    def memory(cls) -> Book:
         """A new, empty book in memory (for tests and scratch work)."""
         store = cls(sqlitefile.connect(":memory:", uri=False), None)
         store._prepare(backup_allowed=False)
@@ -312,7 +312,7 @@ class Store:
             folder.mkdir(exist_ok=True)
             self._copy_to(unique_path(folder, name, BOOK_SUFFIX))
         except (OSError, sqlite3.Error) as error:
-            raise StoreError(
+            raise BookError(
                 f"ブックを新しい形式（{version} → {SCHEMA_VERSION}）に移す前のバックアップを"
                 f"作れませんでした（{error}）。ブックは変更していません"
             ) from error
@@ -344,7 +344,7 @@ class Store:
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else ":memory:"
-        return f"Store({where}, read-only)" if self._read_only else f"Store({where})"
+        return f"Book({where}, read-only)" if self._read_only else f"Book({where})"
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -615,7 +615,7 @@ class Store:
             ReadOnlyError: the book was opened read-only.
             BusyError: someone else kept the book locked for the busy timeout.
             DiskFullError: the disk is full (nothing was written).
-            StoreError: the sheet's content is invalid, or the book cannot be written.
+            BookError: the sheet's content is invalid, or the book cannot be written.
         """
         self._check_writable()
         stored, data = stored_form(sheet)
@@ -671,7 +671,7 @@ class Store:
             ReadOnlyError: the book was opened read-only.
             BusyError: someone else kept the book locked for the busy timeout.
             DiskFullError: the disk is full (nothing was written).
-            StoreError: a sheet's content is invalid, or the book cannot be written.
+            BookError: a sheet's content is invalid, or the book cannot be written.
         """
         self._check_writable()
         counts = Counter(sheet.key for sheet in sheets)
@@ -733,7 +733,7 @@ class Store:
             The new sheets, in No order, with id, revision and updated_at set.
 
         Raises:
-            StoreError: ``from_year`` has no sheets, ``to_year`` is not after
+            BookError: ``from_year`` has no sheets, ``to_year`` is not after
                 it, or the book cannot be written.
             DuplicateSheetError: ``to_year`` already has sheets with some of
                 the same Nos (naming every one).
@@ -745,7 +745,7 @@ class Store:
         self._check_writable()
         to_year = from_year + 1 if to_year is None else to_year
         if to_year <= from_year:
-            raise StoreError(
+            raise BookError(
                 f"年度更新の先（{to_year}年度）は元の報告年度（{from_year}年度）より後にしてください"
             )
         now = iso_now()
@@ -753,7 +753,7 @@ class Store:
         with sqlitefile.sqlite_errors(writing=True), self._transaction():
             sources = self.list_sheets(report_year=from_year)
             if not sources:
-                raise StoreError(f"{from_year}年度のシートがないため、年度更新できません")
+                raise BookError(f"{from_year}年度のシートがないため、年度更新できません")
             self._check_unlocked({to_year})
             clashes = [
                 (to_year, sheet.no)
@@ -779,7 +779,7 @@ class Store:
         Raises:
             NotFoundError: there is no such sheet.
             ReadOnlyError: the book was opened read-only.
-            StoreError: the book cannot be written.
+            BookError: the book cannot be written.
         """
         self._check_writable()
         with sqlitefile.sqlite_errors(writing=True), self._transaction():
@@ -796,19 +796,17 @@ class Store:
         never leaves half a book; an existing ``target`` is replaced.
 
         Raises:
-            StoreError: ``target`` is this book itself, or cannot be written.
+            BookError: ``target`` is this book itself, or cannot be written.
         """
         target = Path(target)
         if self.path is not None and target.absolute() == self.path.absolute():
-            raise StoreError("開いているブック自身にはバックアップを書き込めません")
+            raise BookError("開いているブック自身にはバックアップを書き込めません")
         try:
             handle, temp_name = tempfile.mkstemp(
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
             )
         except OSError as error:
-            raise StoreError(
-                f"バックアップを書き込めません（{error.strerror or error}）"
-            ) from error
+            raise BookError(f"バックアップを書き込めません（{error.strerror or error}）") from error
         os.close(handle)
         temp_path = Path(temp_name)
         try:
@@ -816,7 +814,7 @@ class Store:
             os.replace(temp_path, target)
         except (OSError, sqlite3.Error) as error:
             temp_path.unlink(missing_ok=True)
-            raise StoreError(f"バックアップを書き込めません（{error}）") from error
+            raise BookError(f"バックアップを書き込めません（{error}）") from error
 
     @staticmethod
     def peek_sheet_count(path: Path) -> int:
@@ -827,7 +825,7 @@ class Store:
         included), so a damaged backup is refused here.
 
         Raises:
-            StoreError: the file is not a readable KPI Desk book.
+            BookError: the file is not a readable KPI Desk book.
         """
         sqlitefile.check_file(Path(path))
         try:

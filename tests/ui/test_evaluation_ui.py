@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
-from kpidesk.book.store import Store
+from kpidesk.book.store import Book
 from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
 from tests.ui.test_main_window import header, select_no, shown_nos
 from ui.actions import Action
@@ -145,7 +145,7 @@ def test_setting_the_direction_on_a_row_rejudges_and_is_saved(
     assert figure(window, 0, "achievement") == "85.4%"  # 35 ÷ 41
     assert figure(window, 0, "rank") == "B"
     window.actions[Action.SAVE].trigger()
-    with Store.open(demo_book, read_only=True) as book:
+    with Book.open(demo_book, read_only=True) as book:
         assert book.find_sheet(2020, "17").rows[0].target_direction == "down"
     assert ranks(window)["17"] == "B"
     window.actions[Action.UNDO].trigger()

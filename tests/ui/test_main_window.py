@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import compare, textimport
-from kpidesk.book.store import Store
+from kpidesk.book.store import Book
 from kpidesk.model import Cell
 from tests.conftest import SAMPLE_TEXT
 from tests.ui.helpers import replace_text, type_text
@@ -301,7 +301,7 @@ def test_new_and_duplicate_sheet(window: MainWindow, monkeypatch) -> None:
 
 def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) -> None:
     select_no(window, "9")
-    with Store.open(demo_book) as other:
+    with Book.open(demo_book) as other:
         theirs = other.find_sheet(2020, "9")
         theirs.title = "相手の変更"
         other.save_sheet(theirs)
@@ -317,7 +317,7 @@ def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) 
 
 def test_stale_save_can_keep_mine_as_a_copy(window: MainWindow, answers, demo_book: Path) -> None:
     select_no(window, "9")
-    with Store.open(demo_book) as other:
+    with Book.open(demo_book) as other:
         theirs = other.find_sheet(2020, "9")
         theirs.title = "相手の変更"
         other.save_sheet(theirs)
@@ -478,7 +478,7 @@ def test_closing_with_a_cell_being_typed_asks_to_save(window: MainWindow, answer
     assert window.document.sheet.rows[0].actuals[1].text == "999"
     answers.save_choice = Choice.SAVE
     assert window.close()
-    with Store.open(window.settings.last_book) as book:
+    with Book.open(window.settings.last_book) as book:
         assert book.find_sheet(2020, "9").rows[0].actuals[1].text == "999"
 
 
@@ -737,7 +737,7 @@ def test_excel_export_and_import_through_the_window(window: MainWindow, answers,
     ]
     window.save()
 
-    with Store.open(window.store.path) as other:  # someone else changes No 9
+    with Book.open(window.store.path) as other:  # someone else changes No 9
         theirs = other.find_sheet(2020, "9")
         theirs.title = "別の人の変更"
         other.save_sheet(theirs)
@@ -813,7 +813,7 @@ def test_import_refuses_when_a_sheet_changed_after_the_preview(
     jsonio.write_file(sheets, source)
 
     def colleague_saves_during_the_preview(parent, plans, name) -> bool:
-        with Store.open(window.store.path) as other:
+        with Book.open(window.store.path) as other:
             theirs = other.find_sheet(2020, "10")
             theirs.title = "同僚の変更"
             other.save_sheet(theirs)
@@ -1000,13 +1000,13 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from kpidesk.book import recovery
-from kpidesk.book.store import Store
+from kpidesk.book.store import Book
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.settings import Settings
 app = create_application()
 window = MainWindow(Settings(Path({str(tmp_path / "s.ini")!r})))
-window.set_store(Store.open(Path({str(demo_book)!r}), create=False))
+window.set_store(Book.open(Path({str(demo_book)!r}), create=False))
 window.show()
 window.form.edits["title"].setText("停電で消えるはずだった題名")
 window.form.on_header_edited("title", "停電で消えるはずだった題名")
@@ -1021,7 +1021,7 @@ os.kill(os.getpid(), signal.SIGKILL)
     env = {**os.environ, "KPIDESK_DATA_DIR": str(private_data_dir)}
     result = subprocess.run([sys.executable, str(script)], env=env, timeout=120, check=False)
     assert result.returncode == -signal.SIGKILL
-    with Store.open(demo_book, create=False) as book:
+    with Book.open(demo_book, create=False) as book:
         assert book.find_sheet(2020, "9").title == "刑法犯認知件数"  # never saved
     assert [d.sheet.title for d in recovery.list_drafts()] == ["停電で消えるはずだった題名"]
 

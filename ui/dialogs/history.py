@@ -70,7 +70,7 @@ class HistoryDialog(QDialog):
     changes, they head the list as 編集中 and can be compared too.
 
     Args:
-        entries: the sheet's saved versions, newest first (``Store.history``).
+        entries: the sheet's saved versions, newest first (``Book.history``).
         editing: the form's sheet when it has unsaved changes, else None.
         refusal: why no version can be restored here ("" when one can), shown
             under the comparison and as the restore button's tooltip.
