@@ -197,7 +197,7 @@ def worker(book: Path, log: Path, seed: int, generation: int) -> None:
     parent = os.getppid()
     print("OPENING", flush=True)
     store = Book.open(book, create=False)
-    keys = [summary.key for summary in store.list_summaries()]
+    keys = [summary.key for summary in store.list_entries()]
     if len(keys) < 2:
         raise SystemExit("the book needs at least 2 sheets")
     print("READY", flush=True)

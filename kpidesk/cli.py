@@ -580,8 +580,8 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
     from_year: int = args.from_year
     to_year: int = from_year + 1 if args.to_year is None else args.to_year
     with _open_existing(args.db) as store:
-        sources = store.list_summaries(report_year=from_year)
-        taken = {summary.no for summary in store.list_summaries(report_year=to_year)}
+        sources = store.list_entries(report_year=from_year)
+        taken = {summary.no for summary in store.list_entries(report_year=to_year)}
         try:
             if (
                 sources

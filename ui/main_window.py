@@ -1426,7 +1426,7 @@ class MainWindow(QMainWindow):
             return
         nos_by_year: dict[int, list[str]] = {}
         try:
-            for summary in self.store.list_summaries():
+            for summary in self.store.list_entries():
                 nos_by_year.setdefault(summary.report_year, []).append(summary.no)
             locked = self.store.locked_years()
         except BookError as error:
@@ -1620,7 +1620,7 @@ class MainWindow(QMainWindow):
         assert self.store is not None
         numbers = [
             int(summary.no)
-            for summary in self.store.list_summaries(report_year=report_year)
+            for summary in self.store.list_entries(report_year=report_year)
             if summary.no.isdigit()
         ]
         return str(max(numbers, default=0) + 1)

@@ -1,7 +1,7 @@
 """Sheets to rows of the ``sheets`` and ``history`` tables and back.
 
 Beside its JSON, each row keeps the columns a list of sheets shows
-(:class:`~kpidesk.model.SheetSummary`), written on every save, so that a
+(:class:`~kpidesk.model.ListEntry`), written on every save, so that a
 list of thousands of sheets is read without loading any sheet in full.
 """
 
@@ -17,10 +17,10 @@ from sqlite_utils import Database
 
 from kpidesk import evaluation, jsonio
 from kpidesk.book.errors import BookError
-from kpidesk.model import Sheet, SheetSummary, summarize
+from kpidesk.model import ListEntry, Sheet, latest_and_target
 
-#: The columns of a sheets row that make a SheetSummary, in its field order.
-SUMMARY_COLUMNS = (
+#: The columns of a sheets row that make a ListEntry, in its field order.
+LIST_COLUMNS = (
     "id",
     "report_year",
     "no",
@@ -38,7 +38,7 @@ SUMMARY_COLUMNS = (
     "eval_reason",
     "eval_label",
 )
-SUMMARY_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in SUMMARY_COLUMNS) + " FROM sheets AS s"
+LIST_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in LIST_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
 _BULLET_SEPARATOR = "\n"
 
@@ -62,8 +62,8 @@ def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
 
 
 def row_columns(sheet: Sheet, data: str) -> dict[str, Any]:
-    """The columns of a sheets row other than the bookkeeping ones (summary included)."""
-    latest_text, latest_year, target_text, unit = summarize(sheet)
+    """The columns of a sheets row other than the bookkeeping ones (list columns included)."""
+    latest_text, latest_year, target_text, unit = latest_and_target(sheet)
     return {
         "report_year": sheet.report_year,
         "no": sheet.no,
@@ -135,8 +135,8 @@ def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Shee
     return with_bookkeeping(sheet, int(sheet_id), int(revision), str(updated_at))
 
 
-def summary_from_row(row: Sequence[Any]) -> SheetSummary:
-    """A SheetSummary from a row of :data:`SUMMARY_COLUMNS`.
+def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
+    """A ListEntry from a row of :data:`LIST_COLUMNS`.
 
     Raises:
         BookError: the stored departments cannot be read (the book is damaged).
@@ -167,7 +167,7 @@ def summary_from_row(row: Sequence[Any]) -> SheetSummary:
         ) from error
     if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
-    return SheetSummary(
+    return ListEntry(
         id=int(sheet_id),
         report_year=int(report_year),
         no=str(no),

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from kpidesk import __version__, jsonio
 from kpidesk.book.rows import evaluation_columns
-from kpidesk.model import summarize
+from kpidesk.model import latest_and_target
 
 #: The newest schema this program knows (``PRAGMA user_version``).
 SCHEMA_VERSION = 4
@@ -103,12 +103,12 @@ def _migrate_2(db: Database) -> None:
 
 
 def _migrate_3(db: Database) -> None:
-    """Version 3: the columns a list of sheets shows (``kpidesk.model.summarize``).
+    """Version 3: the columns a list of sheets shows (``kpidesk.model.latest_and_target``).
 
     The rows already there are filled in from their JSON. A row whose JSON
     cannot be read keeps the empty defaults, so that one damaged sheet does
     not keep the whole book from opening; opening that sheet still says it
-    is damaged, and saving it again writes its summary.
+    is damaged, and saving it again writes its list columns.
     """
     for statement in (
         "ALTER TABLE sheets ADD COLUMN latest_text TEXT NOT NULL DEFAULT ''",
@@ -123,7 +123,7 @@ def _migrate_3(db: Database) -> None:
             sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
         except (ValueError, TypeError, RecursionError):
             continue
-        updates.append((*summarize(sheet), int(sheet_id)))
+        updates.append((*latest_and_target(sheet), int(sheet_id)))
     db.conn.executemany(
         "UPDATE sheets SET latest_text = ?, latest_year = ?, target_text = ?, unit = ?"
         " WHERE id = ?",

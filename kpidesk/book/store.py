@@ -47,14 +47,14 @@ from kpidesk.book.errors import (
 )
 from kpidesk.book.lock import this_user
 from kpidesk.book.rows import (
-    SUMMARY_SELECT,
+    LIST_SELECT,
     id_of,
     insert_sheet,
+    list_entry_from_row,
     load_sheet,
     revision_of,
     stored_form,
     stored_years,
-    summary_from_row,
     update_sheet,
     with_bookkeeping,
 )
@@ -68,7 +68,7 @@ from kpidesk.book.schema import (
 )
 from kpidesk.book.search import where_clause
 from kpidesk.fileio import unique_path
-from kpidesk.model import Sheet, SheetSummary, sheet_sort_key, summary_sort_key
+from kpidesk.model import ListEntry, Sheet, list_sort_key, sheet_sort_key
 from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.rollover import rolled_over
 
@@ -435,36 +435,36 @@ class Book:
             rows = self._db.execute(sql, params).fetchall()
         return sorted((load_sheet(*row) for row in rows), key=sheet_sort_key)
 
-    def list_summaries(
+    def list_entries(
         self, *, report_year: int | None = None, department: str | None = None
-    ) -> list[SheetSummary]:
+    ) -> list[ListEntry]:
         """What a list shows of the sheets that match every given condition, in No order.
 
-        Only the summary columns are read, never a sheet's JSON, so this
+        Only the list columns are read, never a sheet's JSON, so this
         stays quick for thousands of sheets. The conditions mean what they
-        mean for :meth:`list_sheets`; to search as well, keep the summaries
+        mean for :meth:`list_sheets`; to search as well, keep the entries
         whose id is in :meth:`search_ids`.
 
         Returns:
-            The summaries sorted with :func:`kpidesk.model.summary_sort_key`,
+            The entries sorted with :func:`kpidesk.model.list_sort_key`,
             in the same order :meth:`list_sheets` gives the sheets.
         """
         where, params = where_clause(report_year=report_year, department=department, query=None)
         with sqlitefile.sqlite_errors():
-            rows = self._db.execute(f"{SUMMARY_SELECT}{where} ORDER BY s.id", params).fetchall()
-        return sorted((summary_from_row(row) for row in rows), key=summary_sort_key)
+            rows = self._db.execute(f"{LIST_SELECT}{where} ORDER BY s.id", params).fetchall()
+        return sorted((list_entry_from_row(row) for row in rows), key=list_sort_key)
 
-    def get_summary(self, sheet_id: int) -> SheetSummary:
+    def get_list_entry(self, sheet_id: int) -> ListEntry:
         """What a list shows of the sheet with this id (its JSON is not read).
 
         Raises:
             NotFoundError: there is no such sheet.
         """
         with sqlitefile.sqlite_errors():
-            row = self._db.execute(f"{SUMMARY_SELECT} WHERE s.id = ?", [sheet_id]).fetchone()
+            row = self._db.execute(f"{LIST_SELECT} WHERE s.id = ?", [sheet_id]).fetchone()
         if row is None:
             raise NotFoundError(sheet_id)
-        return summary_from_row(row)
+        return list_entry_from_row(row)
 
     def search_ids(self, query: str) -> set[int]:
         """The ids of the sheets a search finds, as :meth:`list_sheets` ``query=`` finds them.

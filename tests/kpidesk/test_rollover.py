@@ -185,7 +185,7 @@ def test_rolling_over_onto_existing_nos_writes_nothing(store: Book) -> None:
         store.rollover(2020)
     assert caught.value.keys == [(2021, "9"), (2021, "17")]
     assert str(caught.value) == "2021年度 No 9、No 17 は既にあります"
-    assert len(store.list_summaries(report_year=2021)) == 2
+    assert len(store.list_entries(report_year=2021)) == 2
     assert store.find_sheet(2021, "17").title == "先に作った"
     assert store.locked_years() == set()
 

@@ -35,7 +35,7 @@ from kpidesk.book.errors import (
 )
 from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
 from kpidesk.book.store import Book, HistoryEntry
-from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
+from kpidesk.model import Cell, ListEntry, Sheet, ValueRow, latest_and_target, list_sort_key
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -500,15 +500,15 @@ def no_rows_sheet() -> Sheet:
     return sheet
 
 
-def summary_of(sheet: Sheet) -> SheetSummary:
+def summary_of(sheet: Sheet) -> ListEntry:
     """The summary of a sheet read from the book, built from the sheet itself."""
-    latest_text, latest_year, target_text, unit = summarize(sheet)
+    latest_text, latest_year, target_text, unit = latest_and_target(sheet)
     assert sheet.id is not None
     judged = evaluation.list_evaluation(sheet)
     reason = "" if judged is None or judged.achievement is not None else judged.achievement_reason
     if reason and len(sheet.rows) > 1 and judged is not None and judged.label:
         reason = f"{judged.label}: {reason}"
-    return SheetSummary(
+    return ListEntry(
         id=sheet.id,
         report_year=sheet.report_year,
         no=sheet.no,
@@ -538,10 +538,10 @@ def summary_of(sheet: Sheet) -> SheetSummary:
     ],
 )
 def test_summarize(store: Book, sheet: Sheet, expected: tuple[str, int | None, str, str]) -> None:
-    assert summarize(sheet) == expected
+    assert latest_and_target(sheet) == expected
 
     saved = store.save_sheet(sheet)
-    summary = store.get_summary(saved.id or 0)
+    summary = store.get_list_entry(saved.id or 0)
 
     assert (summary.latest_text, summary.latest_year, summary.target_text, summary.unit) == (
         expected
@@ -559,19 +559,19 @@ def test_summary_departments_text_and_sort_key(store: Book) -> None:
     store.import_sheets([two_row_sheet(), make_sheet("10-2"), make_sheet("9", report_year=2021)])
     store.save_sheet(make_sheet("9"))
 
-    summaries = store.list_summaries()
+    summaries = store.list_entries()
 
     assert [s.key for s in summaries] == [(2020, "9"), (2021, "9"), (2020, "10-2"), (2020, "31")]
     assert summaries[-1].departments_text == "地域振興課、移住定住促進課"
     assert summaries[0].departments_text == "生活安全企画課"
-    assert sorted(reversed(summaries), key=summary_sort_key) == summaries
+    assert sorted(reversed(summaries), key=list_sort_key) == summaries
     with pytest.raises(dataclasses.FrozenInstanceError):
         summaries[0].title = "変更"  # type: ignore[misc]
 
 
-def test_get_summary_of_an_unknown_id_raises_not_found(filled: Book) -> None:
+def test_get_list_entry_of_an_unknown_id_raises_not_found(filled: Book) -> None:
     with pytest.raises(NotFoundError):
-        filled.get_summary(999)
+        filled.get_list_entry(999)
 
 
 @pytest.mark.parametrize(
@@ -587,7 +587,7 @@ def test_get_summary_of_an_unknown_id_raises_not_found(filled: Book) -> None:
         (2020, "生活安全企画課"),
     ],
 )
-def test_list_summaries_matches_list_sheets(
+def test_list_entries_matches_list_sheets(
     filled: Book, report_year: int | None, department: str | None
 ) -> None:
     filled.import_sheets([two_row_sheet(), no_actuals_sheet(), no_rows_sheet()])
@@ -595,7 +595,7 @@ def test_list_summaries_matches_list_sheets(
     filled.save_sheet(make_sheet("９", title="全角の番号"))
 
     sheets = filled.list_sheets(report_year=report_year, department=department)
-    summaries = filled.list_summaries(report_year=report_year, department=department)
+    summaries = filled.list_entries(report_year=report_year, department=department)
 
     assert summaries == [summary_of(sheet) for sheet in sheets]
 
@@ -619,7 +619,7 @@ def test_summaries_follow_saves_imports_and_deletes(filled: Book) -> None:
 
     saved = filled.save_sheet(changed)
 
-    summary = filled.get_summary(sheet.id or 0)
+    summary = filled.get_list_entry(sheet.id or 0)
     assert summary == summary_of(saved)
     assert (summary.latest_text, summary.latest_year) == ("4,500", 2023)
     assert (summary.target_text, summary.unit, summary.revision) == ("4,000", "件", 2)
@@ -630,17 +630,17 @@ def test_summaries_follow_saves_imports_and_deletes(filled: Book) -> None:
     )
 
     assert replaced.id == sheet.id
-    summary = filled.get_summary(sheet.id or 0)
+    summary = filled.get_list_entry(sheet.id or 0)
     assert summary == summary_of(replaced)
     assert (summary.title, summary.latest_text, summary.latest_year) == ("移住者数", "1,204", 2021)
     assert (summary.target_text, summary.unit, summary.revision) == ("1,500", "人", 3)
-    assert filled.get_summary(added.id or 0).latest_text == ""
-    assert filled.list_summaries() == [summary_of(s) for s in filled.list_sheets()]
+    assert filled.get_list_entry(added.id or 0).latest_text == ""
+    assert filled.list_entries() == [summary_of(s) for s in filled.list_sheets()]
 
     filled.delete_sheet(sheet.id or 0)
     with pytest.raises(NotFoundError):
-        filled.get_summary(sheet.id or 0)
-    assert sheet.id not in {s.id for s in filled.list_summaries()}
+        filled.get_list_entry(sheet.id or 0)
+    assert sheet.id not in {s.id for s in filled.list_entries()}
 
 
 @contextlib.contextmanager
@@ -661,16 +661,16 @@ def column_reads(store: Book) -> Iterator[set[tuple[str, str]]]:
         connection.set_authorizer(None)
 
 
-def test_list_summaries_never_reads_the_sheets_json(filled: Book) -> None:
+def test_list_entries_never_reads_the_sheets_json(filled: Book) -> None:
     # Prepared once before the authorizer is set, to show a cached statement
     # is checked again.
-    filled.list_summaries()
+    filled.list_entries()
     filled.list_sheets()
 
     with column_reads(filled) as reads:
-        summaries = filled.list_summaries()
-        filled.list_summaries(report_year=2020, department="港湾課")
-        filled.get_summary(summaries[0].id)
+        summaries = filled.list_entries()
+        filled.list_entries(report_year=2020, department="港湾課")
+        filled.get_list_entry(summaries[0].id)
 
     assert len(summaries) == 4
     assert ("sheets", "data") not in reads
@@ -909,7 +909,7 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
         assert (found[0].revision, found[0].updated_at) == (1, "2021-04-01T09:00:00")
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
         # Migration 3 filled in the summary from the sheet's JSON.
-        assert book.get_summary(found[0].id or 0).latest_text == "集計中"
+        assert book.get_list_entry(found[0].id or 0).latest_text == "集計中"
         saved = book.save_sheet(found[0])
         assert saved.revision == 2
 
@@ -942,8 +942,8 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
 
     with Book.open(path) as book:
         [sheet_id] = book.search_ids("")
-        summary = book.get_summary(sheet_id)
-        assert summary == SheetSummary(
+        summary = book.get_list_entry(sheet_id)
+        assert summary == ListEntry(
             id=sheet_id,
             report_year=2020,
             no="31",
@@ -961,7 +961,7 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             progress=Decimal(1204 - 300) / Decimal(1500 - 300) * 100,
             evaluation_label="累計",
         )
-        assert book.list_summaries() == [summary]
+        assert book.list_entries() == [summary]
         assert book.search_ids("移住") == {sheet_id}  # the v2 index still works
         assert book.get_sheet(sheet_id) == two_row_sheet()
 
@@ -981,7 +981,7 @@ def test_a_version_3_book_gets_rates_and_an_empty_saved_by(tmp_path: Path) -> No
         )
 
     with Book.open(path) as book:
-        [summary] = book.list_summaries()
+        [summary] = book.list_entries()
         assert summary.achievement is not None
         assert evaluation.format_rate(summary.achievement, evaluation.Rounding.HALF_UP) == "80.3%"
         [entry] = book.history(summary.id)
@@ -1001,7 +1001,7 @@ def test_migration_3_leaves_a_damaged_sheets_summary_empty(tmp_path: Path) -> No
         )
 
     with Book.open(path) as book:
-        good, damaged = book.list_summaries()
+        good, damaged = book.list_entries()
         assert (good.no, good.latest_text, good.latest_year) == ("9", "集計中", 2022)
         assert (damaged.no, damaged.latest_text, damaged.latest_year) == ("10", "", None)
         assert (damaged.target_text, damaged.unit, damaged.departments) == ("", "", ())
@@ -1225,7 +1225,7 @@ def test_a_read_only_book_reads_and_refuses_every_write_untouched(book_path: Pat
         assert "read-only" in repr(book)
         assert book.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
-        assert len(book.list_summaries()) == 3
+        assert len(book.list_entries()) == 3
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
         statements: list[str] = []

@@ -28,7 +28,7 @@ def shown_nos(window: MainWindow) -> list[str]:
 
 
 def select_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.store.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.store.list_entries() if s.no == no)
     index = window.list_panel.proxy.mapFromSource(
         window.list_panel.model.index(window.list_panel.model.row_of(sheet_id), 0)
     )

@@ -380,7 +380,7 @@ def test_the_year_filter_marks_locked_years(window: MainWindow, answers) -> None
 
 
 def test_the_dialog_warns_before_rolling_past_the_target_year(window: MainWindow) -> None:
-    nos = {2020: [s.no for s in window.store.list_summaries(report_year=2020)]}
+    nos = {2020: [s.no for s in window.store.list_entries(report_year=2020)]}
     dialog = RolloverDialog(nos, warnings=window._rollover_warnings)
     assert dialog.warning_label.isHidden()  # 2020 -> 2021: nothing unusual
     dialog.to_combo.setCurrentIndex(dialog.to_combo.findData(2024))

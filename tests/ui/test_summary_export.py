@@ -40,7 +40,7 @@ def show_year(window: MainWindow, year: int | None) -> None:
 
 
 def open_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.store.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.store.list_entries() if s.no == no)
     assert window.list_panel.select_sheet(sheet_id)
     QApplication.processEvents()
     assert window.document is not None and window.document.sheet.no == no
