@@ -1,8 +1,10 @@
 """Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
-Backups are consistent copies made with SQLite's backup API into the folder
-``<book stem>_backups/`` beside the book (where the store also puts the copy
-taken before a migration). The newest ``keep`` backups are kept.
+Backups are consistent copies of the book in the folder ``<book stem>_backups/``
+beside it, named ``<book stem>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``; the copy the
+book takes of itself before a migration goes there too, named
+``<book stem>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. This module is the
+one place that knows these names. The newest ``keep`` backups are kept.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ REASONS = {
     "manual": "手動",
 }
 _STAMP = re.compile(r"(\d{8}-\d{6})")
+#: How a backup's name says when it was taken (matches ``_STAMP``).
+_STAMP_FORMAT = "%Y%m%d-%H%M%S"
+#: What follows the book's stem in the name of the copy taken before a migration.
+_BEFORE_MIGRATION = "-before-v"
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,25 @@ def backup_folder(book: Path) -> Path:
     return book.parent / f"{book.stem}_backups"
 
 
+def migration_backup_path(book: Path, version: int, *, now: datetime | None = None) -> Path:
+    """A new file in the book's backup folder for the copy taken before migrating it.
+
+    The folder is made when missing.
+
+    Args:
+        book: the book's file.
+        version: the schema version the book is about to be migrated to.
+        now: the time the name gives (default: now).
+
+    Raises:
+        OSError: the folder cannot be made.
+    """
+    folder = backup_folder(book)
+    folder.mkdir(exist_ok=True)
+    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
+    return unique_path(folder, f"{book.stem}{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
+
+
 def list_backups(book: Path) -> list[Backup]:
     """The book's backups, newest first."""
     folder = backup_folder(book)
@@ -68,8 +93,8 @@ def list_backups(book: Path) -> list[Backup]:
         match = _STAMP.search(path.stem)
         if match is None:
             continue
-        taken_at = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
-        if "-before-v" in path.stem:
+        taken_at = datetime.strptime(match.group(1), _STAMP_FORMAT)
+        if _BEFORE_MIGRATION in path.stem:
             reason = "形式の更新の前"
         else:
             key = path.stem[match.end() :].lstrip("-").split("-")[0]
@@ -98,7 +123,7 @@ def take_backup(
         folder.mkdir(exist_ok=True)
     except OSError as error:
         raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
     target = unique_path(folder, f"{store.path.stem}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
     prune(store.path, keep)

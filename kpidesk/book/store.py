@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -67,9 +64,8 @@ from kpidesk.book.schema import (
     iso_now,
 )
 from kpidesk.book.search import where_clause
-from kpidesk.fileio import unique_path
+from kpidesk.fileio import write_bytes_atomic
 from kpidesk.model import ListEntry, Sheet, list_sort_key, sheet_sort_key
-from kpidesk.paths import BOOK_SUFFIX
 from kpidesk.rollover import rolled_over
 
 
@@ -131,7 +127,7 @@ class Book:
 
         An existing file is checked (``PRAGMA quick_check`` included) before
         it is opened for writing; a file that is refused is left byte for
-        byte as it was. An older book is copied into ``<stem>_backups/`` and
+        byte as it was. An older book is copied into its backup folder and
         then migrated to the current schema.
 
         Args:
@@ -303,14 +299,13 @@ class Book:
         return int(self._db.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def _backup_before_migrating(self, version: int) -> None:
-        """Copy the book into ``<stem>_backups/`` before migrating it from ``version``."""
+        """Copy the book into its backup folder before migrating it from ``version``."""
+        # Imported here: backups opens books (this module) to back them up.
+        from kpidesk.book.backups import migration_backup_path
+
         assert self.path is not None
-        folder = self.path.parent / f"{self.path.stem}_backups"
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"{self.path.stem}-before-v{SCHEMA_VERSION}-{stamp}"
         try:
-            folder.mkdir(exist_ok=True)
-            self._copy_to(unique_path(folder, name, BOOK_SUFFIX))
+            self._copy_to(migration_backup_path(self.path, SCHEMA_VERSION))
         except (OSError, sqlite3.Error) as error:
             raise BookError(
                 f"ブックを新しい形式（{version} → {SCHEMA_VERSION}）に移す前のバックアップを"
@@ -318,12 +313,13 @@ class Book:
             ) from error
 
     def _copy_to(self, target: Path) -> None:
-        """Copy the whole book into a new SQLite file at ``target`` (backup API)."""
-        copy = sqlite3.connect(os.fspath(target))
-        try:
-            self._db.conn.backup(copy)
-        finally:
-            copy.close()
+        """Write a consistent copy of the whole book to ``target``, replacing it atomically.
+
+        The copy is the database image SQLite serializes inside one read
+        transaction; it goes through a temporary file beside ``target``, so
+        a failure never leaves half a book.
+        """
+        write_bytes_atomic(target, self._db.conn.serialize())
 
     def close(self) -> None:
         """Close the book; closing twice does nothing."""
@@ -791,9 +787,7 @@ class Book:
     def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the whole book to ``target``.
 
-        The copy is made with SQLite's backup API into a temporary file
-        beside ``target`` and moved into place when complete, so a failure
-        never leaves half a book; an existing ``target`` is replaced.
+        A failure never leaves half a book; an existing ``target`` is replaced.
 
         Raises:
             BookError: ``target`` is this book itself, or cannot be written.
@@ -802,18 +796,8 @@ class Book:
         if self.path is not None and target.absolute() == self.path.absolute():
             raise BookError("開いているブック自身にはバックアップを書き込めません")
         try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-            )
-        except OSError as error:
-            raise BookError(f"バックアップを書き込めません（{error.strerror or error}）") from error
-        os.close(handle)
-        temp_path = Path(temp_name)
-        try:
-            self._copy_to(temp_path)
-            os.replace(temp_path, target)
+            self._copy_to(target)
         except (OSError, sqlite3.Error) as error:
-            temp_path.unlink(missing_ok=True)
             raise BookError(f"バックアップを書き込めません（{error}）") from error
 
     @staticmethod
