@@ -11,7 +11,7 @@ given book is read only. Every sheet of the book goes into one PDF. Figures:
 
 KPI Desk, in process
     ``kpidesk.render.pdf_bytes(sheets, book_name)`` on the sheets already
-    read with ``Store.list_sheets()``, ``--runs`` times after one warm-up
+    read with ``Book.list_sheets()``, ``--runs`` times after one warm-up
     run on 5 sheets (so creating the QGuiApplication and loading the fonts
     are not counted). The same number of runs again split in two, mirroring
     ``pdf_bytes``: ``render.layout_document`` (measuring and wrapping with
@@ -341,10 +341,10 @@ def cold_child(book: Path) -> None:
     """Run in a fresh process: one cold ``pdf_bytes`` of the whole book; print JSON."""
     started = time.perf_counter()
     from kpidesk import render
-    from kpidesk.store import Store
+    from kpidesk.book.store import Book
 
     imported = time.perf_counter()
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         sheets = store.list_sheets()
     listed, cpu = time.perf_counter(), time.process_time()
     data, pages = render.pdf_bytes(sheets, book.name)
@@ -383,7 +383,7 @@ def time_cold(book: Path, env: dict[str, str]) -> tuple[Figure, Figure, Figure]:
         cpu=[facts["pdf_bytes_cpu"]],
     )
     imports = Figure("  child: import kpidesk.render + store (info)", [facts["imports"]])
-    listing = Figure("  child: Store.list_sheets() (info)", [facts["list_sheets"]])
+    listing = Figure("  child: Book.list_sheets() (info)", [facts["list_sheets"]])
     return cold, imports, listing
 
 
@@ -735,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, folder: Path) -> int:
     from kpidesk import render
-    from kpidesk.store import Store
+    from kpidesk.book.store import Book
 
     soffice = None if args.no_libreoffice else shutil.which("soffice")
     if not args.no_libreoffice and soffice is None and not args.profile:
@@ -753,10 +753,10 @@ def run(args: argparse.Namespace, folder: Path) -> int:
             f"{args.sheets:,} sheets made by `bench/make_book.py --sheets {args.sheets}`"
             f" (seed 1) in {folder}"
         )
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         started = time.perf_counter()
         sheets = store.list_sheets()
-        listing = Figure("Store.list_sheets() of the book (info)", [time.perf_counter() - started])
+        listing = Figure("Book.list_sheets() of the book (info)", [time.perf_counter() - started])
     book_note += f", {len(sheets):,} sheets, {book.stat().st_size / 1e6:.1f} MB"
     book_name = book.name
 

@@ -87,7 +87,7 @@ from bench._common import (
     text_table,
 )
 from kpidesk import samples
-from kpidesk.store import Store
+from kpidesk.book.store import Book
 from ui.dialogs import messages
 from ui.main_window import MainWindow
 from ui.settings import Settings
@@ -305,7 +305,7 @@ def process_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 def open_window(book: Path, data_dir: Path) -> MainWindow:
     """The main window on ``book``, shown and with its first sheet open."""
     window = MainWindow(Settings(data_dir / "settings.ini"))
-    window.session.set_book(Store.open(book, create=False))
+    window.session.set_book(Book.open(book, create=False))
     window.resize(*WINDOW_SIZE)
     window.show()
 
@@ -581,7 +581,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     facts = machine_facts()
     if args.book is not None:
         big = copy_book(args.book, folder, "bench.kpidb")
-        with Store.open(big, create=False) as store:
+        with Book.open(big, create=False) as store:
             book_note = f"{args.book} ({store.count_sheets():,} sheets), copied to {folder}"
     else:
         big = make_big_book(folder, args.sheets)

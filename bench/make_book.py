@@ -30,15 +30,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.model import DEFAULT_BASELINE_LABEL, Cell, Sheet, ValueRow
 from kpidesk.samples import sample_sheets
-from kpidesk.store import Store, StoreError
 
 #: The report year of the first (or only) report in the book (令和2年度).
 FIRST_REPORT_YEAR = 2020
 #: The strategy's target year (R5); the last actual column is this year.
 TARGET_YEAR = 2023
-#: Sheets written per ``Store.import_sheets`` call (one transaction each).
+#: Sheets written per ``Book.import_sheets`` call (one transaction each).
 BATCH_SIZE = 500
 #: Bullet lengths kept within this range (the sample's are 34 to 171).
 MIN_BULLET, MAX_BULLET = 30, 200
@@ -540,13 +541,13 @@ def make_book(
 
     Raises:
         FileExistsError: something is already at ``path``.
-        StoreError: the book cannot be written.
+        BookError: the book cannot be written.
     """
     path = Path(path)
     if path.exists():
         raise FileExistsError(path)
     written = 0
-    store = Store.open(path)
+    store = Book.open(path)
     try:
         for batch in batched(make_sheets(count, seed, years), batch_size):
             store.import_sheets(batch)
@@ -589,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileExistsError:
         print(f"エラー: 既にファイルがあります（上書きしません）: {args.out}", file=sys.stderr)
         return 1
-    except StoreError as error:
+    except BookError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started

@@ -12,9 +12,9 @@ times:
 
 1. A worker is started in a child process, ``python bench/torture_kill.py
    --worker BOOK LOG --seed S --generation N``. It prints ``OPENING``, opens
-   the book with ``Store.open``, prints ``READY`` and saves in a loop,
-   alternately ``Store.save_sheet`` of a random sheet with one cell or one
-   bullet changed, and ``Store.import_sheets(..., replace=True)`` of a batch
+   the book with ``Book.open``, prints ``READY`` and saves in a loop,
+   alternately ``Book.save_sheet`` of a random sheet with one cell or one
+   bullet changed, and ``Book.import_sheets(..., replace=True)`` of a batch
    of 2 to 4 changed sheets (now and then with a new sheet). After each save
    that returned, it appends one JSON line to LOG (one ``os.write``) and
    fsyncs it: what was reported as done, each saved sheet's key, the
@@ -22,12 +22,12 @@ times:
    interchange JSON as saved).
 2. The parent kills it with SIGKILL: most times (``save``) a random 5-200 ms
    after ``READY``; in a share of the runs (``open``) 0-4 ms after
-   ``OPENING``, while ``Store.open`` may be rolling back the journal a kill
+   ``OPENING``, while ``Book.open`` may be rolling back the journal a kill
    left behind. The delays come from ``random.Random(seed)``.
 3. A torn last line of LOG (a kill during its write; never seen in practice)
    is cut off: it was never reported.
 4. A copy of the book as the kill left it (with its ``-journal``, when there
-   is one) is opened with ``Store.open`` (which rolls a hot journal back),
+   is one) is opened with ``Book.open`` (which rolls a hot journal back),
    checked against the log (below) and with ``PRAGMA integrity_check``
    through a plain read-only ``sqlite3`` connection. The next worker starts
    on the book itself, hot journal and all.
@@ -39,7 +39,7 @@ token equals the logged one (a higher revision is a later save that was not
 reported before the kill, which is fine); and the sheet's history holds the
 logged revision with the logged token (each save writes its history row in
 the same transaction). Otherwise the save is *lost*. A book is *corrupt*
-when ``Store.open`` refuses it or ``integrity_check`` says anything but
+when ``Book.open`` refuses it or ``integrity_check`` says anything but
 ``ok``. Expected: 0 corrupt, 0 lost, 0 worker errors.
 
 A SIGKILL tests what a crash of the program does, not a power cut: what the
@@ -84,15 +84,16 @@ from urllib.parse import quote
 
 from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
 from kpidesk import jsonio
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet
-from kpidesk.store import Store, StoreError
 
 RESULTS = REPO / "bench" / "RESULTS.md"
 BOOK_NAME = "torture.kpidb"
 LOG_NAME = "saves.log"
 STDERR_NAME = "worker-stderr.txt"
 
-#: The share of kills aimed at ``Store.open`` rather than at the saving loop.
+#: The share of kills aimed at ``Book.open`` rather than at the saving loop.
 OPEN_SHARE = 0.15
 #: Kill delays in seconds: after ``OPENING`` and after ``READY``.
 OPEN_DELAY = (0.0, 0.004)
@@ -159,7 +160,7 @@ def _logged(op: str, saved: Iterable[Sheet]) -> tuple[str, list[list[object]]]:
 
 
 def save_one(
-    store: Store, keys: list[tuple[int, str]], rng: random.Random, tag: str
+    store: Book, keys: list[tuple[int, str]], rng: random.Random, tag: str
 ) -> tuple[str, list[list[object]]]:
     """``save_sheet`` of a random sheet with a cell or a bullet changed; (op, sheets) to log."""
     sheet = store.find_sheet(*rng.choice(keys))
@@ -173,7 +174,7 @@ def save_one(
 
 
 def import_batch(
-    store: Store, keys: list[tuple[int, str]], rng: random.Random, tag: str, new_no: str
+    store: Book, keys: list[tuple[int, str]], rng: random.Random, tag: str, new_no: str
 ) -> tuple[str, list[list[object]]]:
     """``import_sheets(replace=True)`` of 2-4 changed sheets, now and then with a new one."""
     batch = []
@@ -195,8 +196,8 @@ def worker(book: Path, log: Path, seed: int, generation: int) -> None:
     rng = random.Random(f"{seed}:{generation}")
     parent = os.getppid()
     print("OPENING", flush=True)
-    store = Store.open(book, create=False)
-    keys = [summary.key for summary in store.list_summaries()]
+    store = Book.open(book, create=False)
+    keys = [summary.key for summary in store.list_entries()]
     if len(keys) < 2:
         raise SystemExit("the book needs at least 2 sheets")
     print("READY", flush=True)
@@ -259,7 +260,7 @@ def read_log(log: Path, offset: int = 0) -> tuple[list[list[Entry]], int, int]:
 def integrity_check(book: Path) -> str:
     """``PRAGMA integrity_check`` through a plain read-only connection (``ok`` when sound).
 
-    The book must have no hot journal left (open it with ``Store.open`` first).
+    The book must have no hot journal left (open it with ``Book.open`` first).
     """
     uri = f"file:{quote(os.fspath(book.absolute()))}?mode=ro"
     try:
@@ -275,7 +276,7 @@ def integrity_check(book: Path) -> str:
     return "; ".join(str(row[0]) for row in rows)
 
 
-def verify(store: Store, entries: Iterable[Entry], *, history: bool = True) -> dict[Entry, str]:
+def verify(store: Book, entries: Iterable[Entry], *, history: bool = True) -> dict[Entry, str]:
     """Check that every logged save is in the book.
 
     Returns:
@@ -329,16 +330,16 @@ class BookCheck:
 def check_book(
     book: Path, entries: Iterable[Entry], latest: Iterable[Entry] = (), *, history: bool = True
 ) -> BookCheck:
-    """Open ``book`` with ``Store.open`` and verify the logged saves, then ``integrity_check``.
+    """Open ``book`` with ``Book.open`` and verify the logged saves, then ``integrity_check``.
 
     ``entries`` are checked against the history too; ``latest`` (the last
     logged save of each sheet) only against the sheets as they are.
     """
     result = BookCheck()
     try:
-        store = Store.open(book, create=False)
-    except StoreError as error:
-        result.open_error = f"Store.open: {type(error).__name__}: {error}"
+        store = Book.open(book, create=False)
+    except BookError as error:
+        result.open_error = f"Book.open: {type(error).__name__}: {error}"
         return result
     result.opened = True
     try:
@@ -456,7 +457,7 @@ def make_start_book(book: Path, source: Path | None) -> None:
         samples.create_sample_book(book).close()
         return
     shutil.copyfile(source, book)
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         if store.count_sheets() < 2:
             raise SystemExit(f"{source} has fewer than 2 sheets")
 
@@ -590,10 +591,10 @@ def figure_rows(result: TortureResult) -> list[tuple[str, str, str]]:
     ops = ", ".join(f"{op} {count:,}" for op, count in sorted(result.saves_by_op.items()))
     return [
         ("kills (SIGKILL)", f"{result.kills:,}", ""),
-        ("of which aimed at Store.open (0-4 ms after OPENING)", f"{result.open_kills:,}", ""),
+        ("of which aimed at Book.open (0-4 ms after OPENING)", f"{result.open_kills:,}", ""),
         ("of which in the saving loop (5-200 ms after READY)", f"{result.save_kills:,}", ""),
         ("kills that left a -journal file", f"{result.journals_left:,}", ""),
-        ("of which hot (to be rolled back by the next Store.open)", f"{result.hot_journals:,}", ""),
+        ("of which hot (to be rolled back by the next Book.open)", f"{result.hot_journals:,}", ""),
         ("saves reported (log lines)", f"{result.saves_reported:,}", ""),
         ("by call", ops, ""),
         ("saves verified", f"{result.saves_verified:,}", "all"),
@@ -604,7 +605,7 @@ def figure_rows(result: TortureResult) -> list[tuple[str, str, str]]:
         ),
         ("books checked (a copy after each kill, the book at the end)", f"{result.checks:,}", ""),
         (
-            "corrupt books (Store.open refused or integrity_check not ok)",
+            "corrupt books (Book.open refused or integrity_check not ok)",
             f"{len(result.corrupt):,}",
             "0",
         ),
@@ -667,15 +668,15 @@ def report(result: TortureResult, args: argparse.Namespace) -> tuple[str, str]:
             f"- Book: {book}, in a temporary folder on "
             f"{'the folder ' + str(args.folder) if args.folder else 'the local disk'}; "
             f"seed {args.seed}",
-            "- Each kill: a worker process opens the book with `Store.open` and saves in a loop "
+            "- Each kill: a worker process opens the book with `Book.open` and saves in a loop "
             "(`save_sheet` of a random sheet with a cell or a bullet changed, then "
             "`import_sheets(replace=True)` of 2-4 changed sheets, a quarter of them with a new "
             "sheet), logging each save that returned (fsynced); SIGKILL "
             f"{SAVE_DELAY[0] * 1000:.0f}-{SAVE_DELAY[1] * 1000:.0f} ms after `READY`, or, "
             f"in {OPEN_SHARE:.0%} of the kills, {OPEN_DELAY[0] * 1000:.0f}-"
-            f"{OPEN_DELAY[1] * 1000:.0f} ms into `Store.open`; the next worker starts on the "
+            f"{OPEN_DELAY[1] * 1000:.0f} ms into `Book.open`; the next worker starts on the "
             "book as left. After each kill a copy of the book (with its journal) is opened "
-            "with `Store.open`, its new logged saves checked (the sheet's revision, content "
+            "with `Book.open`, its new logged saves checked (the sheet's revision, content "
             "token and history row) and `PRAGMA integrity_check` run read-only; at the end the "
             "book itself, against the whole log.",
             "",

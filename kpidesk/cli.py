@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, eras, jsonio, operations, summary, textimport
+from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
+from kpidesk.book.store import Book
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
-from kpidesk.store import DuplicateSheetError, ReadOnlyFileError, Store, StoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -324,7 +325,7 @@ def _import(
     db_path: Path = args.db
     created = not db_path.exists()
     try:
-        with Store.open(db_path, create=True) as book:
+        with Book.open(db_path, create=True) as book:
             plans = operations.plan_import(book, sheets, keep_row_settings=keep_row_settings)
             operations.import_sheets(book, plans, only_changed=False, replace=args.replace)
     except BaseException as error:
@@ -334,7 +335,7 @@ def _import(
             raise CommandError(f"{error}（上書きするには --replace を指定してください）") from None
         if isinstance(error, ReadOnlyFileError):
             raise CommandError(f"{_without_question(error)}。取り込めません: {db_path}") from None
-        if isinstance(error, StoreError):
+        if isinstance(error, BookError):
             raise CommandError(f"{error}: {db_path}") from None
         raise
     years = "、".join(f"{year}年度" for year in sorted({sheet.report_year for sheet in sheets}))
@@ -347,25 +348,25 @@ def _without_question(error: ReadOnlyFileError) -> str:
     return str(error).removesuffix("。読み取り専用で開きますか")
 
 
-def _open_existing(db_path: Path, *, reading: bool = False) -> Store:
+def _open_existing(db_path: Path, *, reading: bool = False) -> Book:
     """Open an existing book; a command that only ``reading`` also works on a
     book that cannot be written (opened read-only then)."""
     try:
         try:
-            return Store.open(db_path, create=False)
+            return Book.open(db_path, create=False)
         except ReadOnlyFileError as error:
             if reading:
-                return Store.open(db_path, read_only=True)
+                return Book.open(db_path, read_only=True)
             # The window's question has no place here: say what cannot be done.
             raise CommandError(
                 f"{_without_question(error)}。変更するコマンドは使えません: {db_path}"
             ) from None
-    except StoreError as error:
+    except BookError as error:
         raise CommandError(f"{error}: {db_path}") from None
 
 
 def select_sheets(
-    store: Store, *, numbers: Sequence[str], department: str | None, year: int | None
+    store: Book, *, numbers: Sequence[str], department: str | None, year: int | None
 ) -> list[Sheet]:
     """The sheets a subcommand's --no/--department/--year options pick.
 
@@ -576,7 +577,7 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
             warnings = _rollover_warnings(made, from_year, to_year)
         except DuplicateSheetError as error:
             raise CommandError(f"{error}。年度更新できません: {args.db}") from None
-        except StoreError as error:
+        except BookError as error:
             raise CommandError(f"{error}: {args.db}") from None
     print(
         f"{from_year}年度の{len(made)}シートから{to_year}年度のシートを作り、"
@@ -619,7 +620,7 @@ def _set_year_lock(args: argparse.Namespace, out: TextIO, *, locked: bool) -> in
                 store.lock_year(year)
             else:
                 store.unlock_year(year)
-        except StoreError as error:
+        except BookError as error:
             raise CommandError(f"{error}: {args.db}") from None
     done = "をロックしました" if locked else "のロックを解除しました"
     print(f"{year}年度{done}: {args.db}", file=out)

@@ -91,7 +91,7 @@ class ValueRow:
 
 
 class _SheetIdentity:
-    """What a sheet and its summary share: the key and the departments as printed."""
+    """What a sheet and its list entry share: the key and the departments as printed."""
 
     report_year: int
     no: str
@@ -202,7 +202,7 @@ def sheet_sort_key(sheet: Sheet) -> tuple[tuple[int, int, str], int]:
 
 
 @dataclass(frozen=True)
-class SheetSummary(_SheetIdentity):
+class ListEntry(_SheetIdentity):
     """What a list of sheets shows of one sheet, without its value table or text.
 
     A book keeps these columns beside each sheet's JSON, so that a list of
@@ -249,8 +249,8 @@ class SheetSummary(_SheetIdentity):
     evaluation_label: str = ""
 
 
-def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:
-    """(latest_text, latest_year, target_text, unit) of a sheet, as in :class:`SheetSummary`.
+def latest_and_target(sheet: Sheet) -> tuple[str, int | None, str, str]:
+    """(latest_text, latest_year, target_text, unit) of a sheet, as in :class:`ListEntry`.
 
     The row used is the first row with an actual typed (the row
     :meth:`Sheet.latest_actual` finds), or the first row when none has one.
@@ -266,9 +266,9 @@ def summarize(sheet: Sheet) -> tuple[str, int | None, str, str]:
     return "", None, "", ""
 
 
-def summary_sort_key(summary: SheetSummary) -> tuple[tuple[int, int, str], int]:
-    """The order of :func:`sheet_sort_key` for summaries: No as a number, then report year."""
-    return no_sort_key(summary.no), summary.report_year
+def list_sort_key(entry: ListEntry) -> tuple[tuple[int, int, str], int]:
+    """The order of :func:`sheet_sort_key` for list entries: No as a number, then report year."""
+    return no_sort_key(entry.no), entry.report_year
 
 
 #: The headings of the value table's two leading columns.

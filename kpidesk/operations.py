@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kpidesk import backups, compare
+from kpidesk import compare
+from kpidesk.book import backups
+from kpidesk.book.errors import DuplicateSheetError, YearLockedError
+from kpidesk.book.store import Book
 from kpidesk.compare import SheetPlan, Status
 from kpidesk.model import Sheet
-from kpidesk.store import DuplicateSheetError, Store, YearLockedError
 
 Progress = Callable[[int, int], None]
 
 
 def plan_import(
-    book: Store, sheets: Sequence[Sheet], *, keep_row_settings: bool = False
+    book: Book, sheets: Sequence[Sheet], *, keep_row_settings: bool = False
 ) -> list[SheetPlan]:
     """What importing ``sheets`` would change in ``book``, sheet by sheet.
 
@@ -40,7 +42,7 @@ def plan_import(
     return compare.plan_import(sheets, book.find_sheet)
 
 
-def locked_year_of(book: Store, plans: Sequence[SheetPlan]) -> int | None:
+def locked_year_of(book: Book, plans: Sequence[SheetPlan]) -> int | None:
     """The first locked report year the plans would write into, or None."""
     locked = sorted(
         {plan.sheet.report_year for plan in plans if plan.status is not Status.SAME}
@@ -50,7 +52,7 @@ def locked_year_of(book: Store, plans: Sequence[SheetPlan]) -> int | None:
 
 
 def import_sheets(
-    book: Store,
+    book: Book,
     plans: Sequence[SheetPlan],
     *,
     only_changed: bool,
@@ -78,7 +80,7 @@ def import_sheets(
         YearLockedError: a sheet would go into a locked report year.
         DuplicateSheetError: without ``replace``, naming every sheet the book has.
         StaleRevisionError: a sheet changed in the book since it was planned.
-        StoreError: the backup or the write failed (the book is as it was).
+        BookError: the backup or the write failed (the book is as it was).
     """
     chosen = [plan for plan in plans if plan.status is not Status.SAME or not only_changed]
     if not chosen:
@@ -99,7 +101,7 @@ def import_sheets(
 
 
 def roll_over(
-    book: Store,
+    book: Book,
     from_year: int,
     to_year: int,
     *,
@@ -112,15 +114,15 @@ def roll_over(
         The new sheets, in No order.
 
     Raises:
-        StoreError, DuplicateSheetError, YearLockedError: as
-        :meth:`Store.rollover` says, before any backup is taken.
+        BookError, DuplicateSheetError, YearLockedError: as
+        :meth:`Book.rollover` says, before any backup is taken.
     """
     book.check_rollover(from_year, to_year)
     _backup(book, "rollover", keep_backups)
     return book.rollover(from_year, to_year, progress=progress)
 
 
-def _backup(book: Store, reason: str, keep: int) -> None:
+def _backup(book: Book, reason: str, keep: int) -> None:
     """Back up a book that has anything to lose (a new, empty book has not)."""
     if book.path is not None and book.count_sheets() > 0:
         backups.take_backup(book, reason, keep=keep)

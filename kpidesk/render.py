@@ -1015,7 +1015,7 @@ def pdf_bytes(
         book_name: for the footer and the PDF's title.
         progress: called with (done, total) after each page.
         chart: print each sheet's trend charts (the book's
-            :meth:`~kpidesk.store.Store.print_chart` setting).
+            :meth:`~kpidesk.book.store.Book.print_chart` setting).
 
     Raises:
         OSError: the PDF could not be drawn.

@@ -3,7 +3,7 @@
 A roll-over copies every sheet of one report year into the next, keeping its
 No, departments, title, section, values and text, so that staff start the new
 report from what they wrote last year; the old year is then locked
-(``Store.rollover`` does both in one transaction). This module holds the pure
+(``Book.rollover`` does both in one transaction). This module holds the pure
 part: what one sheet becomes.
 """
 

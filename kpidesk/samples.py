@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpidesk import textimport
+from kpidesk.book.store import Book
 from kpidesk.model import Sheet
 from kpidesk.resources import resource_path
-from kpidesk.store import Store
 
 SAMPLE_TEXT = ("samples", "kpi_sheets_kumamoto_r2.txt")
 
@@ -30,7 +30,7 @@ def sample_sheets() -> list[Sheet]:
     return result.sheets
 
 
-def create_sample_book(path: Path) -> Store:
+def create_sample_book(path: Path) -> Book:
     """Make a new book at ``path`` holding the sample sheets and open it.
 
     Raises:
@@ -39,7 +39,7 @@ def create_sample_book(path: Path) -> Store:
     if path.exists():
         raise FileExistsError(f"既にファイルがあります: {path}")
     sheets = sample_sheets()
-    store = Store.open(path)
+    store = Book.open(path)
     try:
         store.import_sheets(sheets)
     except BaseException:

@@ -17,9 +17,10 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX, log_file
 from kpidesk.resources import resource_path
-from kpidesk.store import Store, StoreError
 from ui.settings import Settings
 
 APP_FONT_POINT_SIZE = 10
@@ -85,7 +86,7 @@ class InitialBook:
         remember: True when the book should become the last book used.
     """
 
-    book: Store | None
+    book: Book | None
     message: str = ""
     is_error: bool = False
     remember: bool = True
@@ -99,25 +100,25 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
         return InitialBook(book, remember=False)
     if file is not None:
         try:
-            return InitialBook(Store.open(file, create=False))
-        except StoreError as error:
+            return InitialBook(Book.open(file, create=False))
+        except BookError as error:
             return InitialBook(None, f"ブックを開けません: {file}\n{error}", is_error=True)
     last = Path(settings.last_book) if settings.last_book else None
     if last is not None and last.exists():
         try:
-            return InitialBook(Store.open(last, create=False))
-        except StoreError as error:
+            return InitialBook(Book.open(last, create=False))
+        except BookError as error:
             return InitialBook(None, f"前回のブックを開けません: {last}\n{error}", is_error=True)
     path = default_book_path()
     if path.exists():
         try:
-            return InitialBook(Store.open(path, create=False))
-        except StoreError as error:
+            return InitialBook(Book.open(path, create=False))
+        except BookError as error:
             return InitialBook(None, f"ブックを開けません: {path}\n{error}", is_error=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         book = samples.create_sample_book(path)
-    except (OSError, StoreError) as error:
+    except (OSError, BookError) as error:
         return InitialBook(None, f"ブックを作れません: {path}\n{error}", is_error=True)
     return InitialBook(
         book,

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras, evaluation, values
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
-from kpidesk.model import SheetSummary, summary_sort_key
-from kpidesk.store import Store, StoreError
+from kpidesk.model import ListEntry, list_sort_key
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 SummaryRole = Qt.ItemDataRole.UserRole + 2
@@ -81,26 +82,26 @@ HEADERS = {
 }
 
 
-def latest_display(summary: SheetSummary) -> str:
+def latest_display(summary: ListEntry) -> str:
     """``5,081（R2）``: the newest actual with its year."""
     if not summary.latest_text or summary.latest_year is None:
         return ""
     return f"{summary.latest_text}（{eras.short_label(summary.latest_year)}）"
 
 
-def updated_display(summary: SheetSummary) -> str:
+def updated_display(summary: ListEntry) -> str:
     """``2026-11-29 19:44``: the ISO time without seconds."""
     return summary.updated_at.replace("T", " ")[:16]
 
 
-def summary_rank(summary: SheetSummary, settings: EvaluationSettings) -> str | None:
+def summary_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
     """The rank the list shows for a sheet, or None when it cannot be judged."""
     return evaluation.summary_rank(
         summary.achievement, summary.progress, summary.word_target, settings
     )
 
 
-def rank_tooltip(summary: SheetSummary, settings: EvaluationSettings) -> str:
+def rank_tooltip(summary: ListEntry, settings: EvaluationSettings) -> str:
     """What the 評価 cell says on hover: the rates, or why there is no rank."""
     if summary.achievement is None and summary.progress is None:
         return f"評価できません: {summary.evaluation_note}" if summary.evaluation_note else ""
@@ -117,31 +118,31 @@ def rank_tooltip(summary: SheetSummary, settings: EvaluationSettings) -> str:
 
 def _sort_key(
     column: Col, settings: EvaluationSettings | None = None
-) -> Callable[[SheetSummary], Any]:
+) -> Callable[[ListEntry], Any]:
     """How a column sorts: No as a number, the others by their text, then by No."""
     if column == Col.RANK:
         scheme = settings or EvaluationSettings()
 
-        def by_rank(summary: SheetSummary) -> Any:
+        def by_rank(summary: ListEntry) -> Any:
             index = evaluation.rank_index(summary_rank(summary, scheme), scheme)
-            return (len(scheme.labels) if index is None else index, summary_sort_key(summary))
+            return (len(scheme.labels) if index is None else index, list_sort_key(summary))
 
         return by_rank
     if column == Col.NO:
-        return summary_sort_key
+        return list_sort_key
     if column == Col.UPDATED:
-        return lambda summary: (summary.updated_at, summary_sort_key(summary))
+        return lambda summary: (summary.updated_at, list_sort_key(summary))
     if column == Col.LATEST:
         return lambda summary: (
             summary.latest_year or 0,
             _number_or_text(summary.latest_text),
-            summary_sort_key(summary),
+            list_sort_key(summary),
         )
     if column == Col.TARGET:
-        return lambda summary: (_number_or_text(summary.target_text), summary_sort_key(summary))
+        return lambda summary: (_number_or_text(summary.target_text), list_sort_key(summary))
     return lambda summary: (
         SheetListModel.display(summary, column, scheme=settings),
-        summary_sort_key(summary),
+        list_sort_key(summary),
     )
 
 
@@ -162,14 +163,14 @@ class SheetListModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._store: Store | None = None
-        self._summaries: list[SheetSummary] = []
+        self._store: Book | None = None
+        self._summaries: list[ListEntry] = []
         self._rows_by_id: dict[int, int] = {}
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
 
-    def set_store(self, store: Store | None) -> None:
+    def set_store(self, store: Book | None) -> None:
         """Show the sheets of ``store`` (None: an empty list)."""
         self._store = store
         self.settings = store.evaluation_settings() if store is not None else EvaluationSettings()
@@ -184,18 +185,18 @@ class SheetListModel(QAbstractTableModel):
                 self.index(0, Col.RANK), self.index(len(self._summaries) - 1, Col.RANK)
             )
 
-    def _key(self) -> Callable[[SheetSummary], Any]:
+    def _key(self) -> Callable[[ListEntry], Any]:
         return _sort_key(self._sort_column, self.settings)
 
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
-        summaries = self._store.list_summaries() if self._store is not None else []
+        summaries = self._store.list_entries() if self._store is not None else []
         self._summaries = self._sorted(summaries)
         self._reindex()
         self.endResetModel()
 
-    def _sorted(self, summaries: list[SheetSummary]) -> list[SheetSummary]:
+    def _sorted(self, summaries: list[ListEntry]) -> list[ListEntry]:
         return sorted(
             summaries,
             key=self._key(),
@@ -205,7 +206,7 @@ class SheetListModel(QAbstractTableModel):
     def _reindex(self) -> None:
         self._rows_by_id = {summary.id: row for row, summary in enumerate(self._summaries)}
 
-    def summary(self, row: int) -> SheetSummary:
+    def summary(self, row: int) -> ListEntry:
         """The summary shown on ``row``."""
         return self._summaries[row]
 
@@ -232,11 +233,11 @@ class SheetListModel(QAbstractTableModel):
         )
         self.layoutChanged.emit()
 
-    def refresh_sheet(self, sheet_id: int) -> SheetSummary | None:
+    def refresh_sheet(self, sheet_id: int) -> ListEntry | None:
         """A sheet was saved or added: show its new summary; return the old one."""
         if self._store is None:
             return None
-        summary = self._store.get_summary(sheet_id)
+        summary = self._store.get_list_entry(sheet_id)
         row = self.row_of(sheet_id)
         old = None if row is None else self._summaries[row]
         if old is not None and self._key()(old) == self._key()(summary):
@@ -253,7 +254,7 @@ class SheetListModel(QAbstractTableModel):
         self.endInsertRows()
         return old
 
-    def _insert_position(self, summary: SheetSummary) -> int:
+    def _insert_position(self, summary: ListEntry) -> int:
         key = self._key()
         new_key = key(summary)
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
@@ -308,7 +309,7 @@ class SheetListModel(QAbstractTableModel):
             return summary
         return None
 
-    def _rank_data(self, summary: SheetSummary, role: int) -> Any:
+    def _rank_data(self, summary: ListEntry, role: int) -> Any:
         """The 評価 cell: centred, coloured by rank, the rates on hover."""
         if role == Qt.ItemDataRole.ToolTipRole:
             return rank_tooltip(summary, self.settings)
@@ -328,7 +329,7 @@ class SheetListModel(QAbstractTableModel):
 
     @staticmethod
     def display(
-        summary: SheetSummary, column: Col, *, scheme: EvaluationSettings | None = None
+        summary: ListEntry, column: Col, *, scheme: EvaluationSettings | None = None
     ) -> str:
         """The text shown for ``summary`` in ``column`` (ranks by ``scheme``, else A–D)."""
         if column == Col.NO:
@@ -423,7 +424,7 @@ class SheetListPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._store: Store | None = None
+        self._store: Book | None = None
         self._open_id: int | None = None
         self._quiet = 0
         self.model = SheetListModel(self)
@@ -498,7 +499,7 @@ class SheetListPanel(QWidget):
         # The count is updated once per change by the methods below, not per
         # row signal: narrowing a long list removes rows one range at a time.
 
-    def set_store(self, store: Store | None) -> None:
+    def set_store(self, store: Book | None) -> None:
         """List the sheets of ``store``."""
         self._store = store
         self._open_id = None
@@ -583,7 +584,7 @@ class SheetListPanel(QWidget):
         if query.strip() and self._store is not None:
             try:
                 matching = self._store.search_ids(query)
-            except StoreError as error:
+            except BookError as error:
                 self.search_failed.emit(str(error))
                 return
         with self._quietly():

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import backups, samples
-from kpidesk.store import Store, StoreError
+from kpidesk import samples
+from kpidesk.book import backups
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def book(tmp_path: Path) -> Path:
 
 def test_one_backup_a_day_on_opening(book: Path) -> None:
     morning = datetime(2026, 11, 30, 9, 0, 0)
-    with Store.open(book) as store:
+    with Book.open(book) as store:
         first = backups.backup_on_open(store, now=morning)
         assert first is not None and first.parent == book.parent / "本庁 ブック_backups"
         assert backups.backup_on_open(store, now=morning + timedelta(hours=3)) is None
@@ -33,7 +35,7 @@ def test_one_backup_a_day_on_opening(book: Path) -> None:
 
 def test_rotation_keeps_the_newest(book: Path) -> None:
     start = datetime(2026, 1, 1, 8, 0, 0)
-    with Store.open(book) as store:
+    with Book.open(book) as store:
         for day in range(13):
             backups.take_backup(store, "import", keep=10, now=start + timedelta(days=day))
     listed = backups.list_backups(book)
@@ -44,23 +46,23 @@ def test_rotation_keeps_the_newest(book: Path) -> None:
 
 
 def test_restore_as_a_new_file_and_over_the_book(book: Path, tmp_path: Path) -> None:
-    with Store.open(book) as store:
+    with Book.open(book) as store:
         backup = backups.take_backup(store, "manual", now=datetime(2026, 2, 1, 12, 0, 0))
         sheet = store.find_sheet(2020, "9")
         sheet.title = "バックアップの後の変更"
         store.save_sheet(sheet)
     copy = tmp_path / "復元.kpidb"
     backups.restore_as_copy(backup, copy)
-    with Store.open(copy, create=False) as restored:
+    with Book.open(copy, create=False) as restored:
         assert restored.find_sheet(2020, "9").title == "刑法犯認知件数"
-    with pytest.raises(StoreError, match="既にファイルがあります"):
+    with pytest.raises(BookError, match="既にファイルがあります"):
         backups.restore_as_copy(backup, copy)
 
     safety = backups.restore_over(backup, book)
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         assert store.find_sheet(2020, "9").title == "刑法犯認知件数"
     # The state just before the restore is itself kept.
-    with Store.open(safety, create=False) as before:
+    with Book.open(safety, create=False) as before:
         assert before.find_sheet(2020, "9").title == "バックアップの後の変更"
     assert "復元の前" in [b.reason for b in backups.list_backups(book)]
 
@@ -71,15 +73,15 @@ def test_a_file_that_is_not_a_book_is_not_restored(book: Path, tmp_path: Path) -
     fake.write_text("壊れたファイル", encoding="utf-8")
     before = book.read_bytes()
     assert backups.list_backups(book)[0].sheet_count() is None
-    with pytest.raises(StoreError):
+    with pytest.raises(BookError):
         backups.restore_over(fake, book)
     assert book.read_bytes() == before
 
 
 def test_memory_books_have_no_backups() -> None:
-    with Store.memory() as store:
+    with Book.memory() as store:
         assert backups.backup_on_open(store) is None
-        with pytest.raises(StoreError):
+        with pytest.raises(BookError):
             backups.take_backup(store, "manual")
 
 

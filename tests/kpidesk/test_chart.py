@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from kpidesk import chart, cli, render, samples
+from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.store import Store
 from tests.conftest import squash
 
 RECT = QRectF(0, 0, 500, 118)  # the full-width chart on the printed page (points)
@@ -358,7 +358,7 @@ def test_export_pdf_follows_the_books_setting(tmp_path: Path) -> None:
         return text
 
     assert "推移グラフ" not in export()
-    store = Store.open(book, create=False)
+    store = Book.open(book, create=False)
     store.set_print_chart(True)
     store.close()
     text = export()

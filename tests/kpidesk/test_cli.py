@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kpidesk import cli, fileio, jsonio, textimport
-from kpidesk.store import Store
+from kpidesk.book.store import Book
 from tests.conftest import REPO, SAMPLE_TEXT
 
 
@@ -527,7 +527,7 @@ def test_help_is_in_japanese(args: list[str], capsys: pytest.CaptureFixture[str]
 
 
 def test_excel_round_trip_keeps_the_books_row_settings(book: Path, tmp_path: Path) -> None:
-    with Store.open(book) as store:
+    with Book.open(book) as store:
         sheet = store.find_sheet(2020, "27")
         sheet.rows[0].target_direction = "down"
         sheet.rows[0].kind = "cumulative"
@@ -536,7 +536,7 @@ def test_excel_round_trip_keeps_the_books_row_settings(book: Path, tmp_path: Pat
     assert run("export-xlsx", "--db", book, "-o", workbook, "--no", "27")[0] == 0
     code, _, err = run("import-xlsx", workbook, "--db", book, "--replace")
     assert code == 0, err
-    with Store.open(book, read_only=True) as store:
+    with Book.open(book, read_only=True) as store:
         row = store.find_sheet(2020, "27").rows[0]
     assert (row.target_direction, row.kind) == ("down", "cumulative")
 

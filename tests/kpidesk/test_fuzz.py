@@ -7,7 +7,7 @@ JsonFormatError, ExcelError): anything else is a crash. Whatever it returns
 is then imported into a book in memory that already holds three of the
 sample sheets, with and without ``replace``: the import must change every
 sheet it was given (each one's content as given, its revision one up) and
-nothing else, or raise a StoreError and change nothing (no partial import).
+nothing else, or raise a BookError and change nothing (no partial import).
 
 The examples are derandomized, so every run (and CI) tries the same ones.
 Each fuzzing function is called from a plain test that then checks that the
@@ -38,8 +38,9 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from kpidesk import excel, jsonio, samples, textimport
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.model import Sheet
-from kpidesk.store import Store, StoreError
 from tests.conftest import SAMPLE_TEXT
 
 #: Examples per fuzzing function (the Excel ones are slower: openpyxl), times
@@ -90,19 +91,19 @@ def _token(sheet: Sheet) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _state(store: Store) -> dict[tuple[int, str], tuple[int, str]]:
+def _state(store: Book) -> dict[tuple[int, str], tuple[int, str]]:
     return {sheet.key: (sheet.revision, _token(sheet)) for sheet in store.list_sheets()}
 
 
 def import_all_or_nothing(sheets: list[Sheet], *, replace: bool) -> str:
     """Import into a book of three sample sheets; check all or nothing; the outcome."""
-    store = Store.memory()
+    store = Book.memory()
     try:
         store.import_sheets(list(_samples()[:3]))
         before = _state(store)
         try:
             saved = store.import_sheets(sheets, replace=replace)
-        except StoreError as error:
+        except BookError as error:
             assert _state(store) == before, "a refused import changed the book"
             return f"refused by the store: {type(error).__name__}"
         after = _state(store)

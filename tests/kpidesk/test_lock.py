@@ -1,4 +1,4 @@
-"""Tests for kpidesk.lock: the lock file that tells others who has a book open."""
+"""Tests for kpidesk.book.lock: the lock file that tells others who has a book open."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import kpidesk.lock as lock_module
+import kpidesk.book.lock as lock_module
 from kpidesk import __version__
-from kpidesk.lock import (
+from kpidesk.book.lock import (
     STALE_AFTER,
     UNREADABLE_GRACE,
     BookLock,

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import backups, cli, jsonio, operations, samples
+from kpidesk import cli, jsonio, operations, samples
+from kpidesk.book import backups
+from kpidesk.book.errors import BookError, DuplicateSheetError, YearLockedError
+from kpidesk.book.store import Book
 from kpidesk.compare import Status
-from kpidesk.store import DuplicateSheetError, Store, StoreError, YearLockedError
 
 
 @pytest.fixture
@@ -30,14 +32,14 @@ def reasons(path: Path) -> list[str]:
     return [backup.reason for backup in backups.list_backups(path)]
 
 
-def changed_no9(book: Store) -> list:
+def changed_no9(book: Book) -> list:
     sheet = book.find_sheet(2020, "9")
     assert sheet is not None
     return [dataclasses.replace(sheet, title="取り込みで変わる題名")]
 
 
 def test_an_import_into_a_locked_year_is_refused_before_any_backup(book: Path) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         opened.lock_year(2020)
         before = digest(book)
         plans = operations.plan_import(opened, changed_no9(opened))
@@ -51,7 +53,7 @@ def test_an_import_into_a_locked_year_is_refused_before_any_backup(book: Path) -
 def test_an_import_that_would_overwrite_without_replace_is_refused_before_any_backup(
     book: Path,
 ) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         plans = operations.plan_import(opened, changed_no9(opened))
         assert [plan.status for plan in plans] == [Status.CHANGED]
         with pytest.raises(DuplicateSheetError, match="No 9"):
@@ -60,7 +62,7 @@ def test_an_import_that_would_overwrite_without_replace_is_refused_before_any_ba
 
 
 def test_an_import_backs_up_then_writes_only_what_differs(book: Path) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         incoming = [*changed_no9(opened), opened.find_sheet(2020, "10")]
         plans = operations.plan_import(opened, incoming)
         written = operations.import_sheets(opened, plans, only_changed=True, replace=True)
@@ -71,7 +73,7 @@ def test_an_import_backs_up_then_writes_only_what_differs(book: Path) -> None:
 
 
 def test_nothing_to_write_takes_no_backup(book: Path) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         plans = operations.plan_import(opened, [opened.find_sheet(2020, "9")])
         assert operations.import_sheets(opened, plans, only_changed=True, replace=True) == []
     assert reasons(book) == []
@@ -80,7 +82,7 @@ def test_nothing_to_write_takes_no_backup(book: Path) -> None:
 def test_a_new_empty_book_is_not_backed_up(tmp_path: Path) -> None:
     path = tmp_path / "新しい.kpidb"
     sheets = samples.sample_sheets()
-    with Store.open(path, create=True) as opened:
+    with Book.open(path, create=True) as opened:
         plans = operations.plan_import(opened, sheets)
         operations.import_sheets(opened, plans, only_changed=False, replace=False)
         assert opened.count_sheets() == len(sheets)
@@ -90,18 +92,18 @@ def test_a_new_empty_book_is_not_backed_up(tmp_path: Path) -> None:
 def test_a_backup_that_cannot_be_taken_refuses_the_import(book: Path) -> None:
     folder = backups.backup_folder(book)
     folder.write_text("a file where the backup folder should be", encoding="utf-8")
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         plans = operations.plan_import(opened, changed_no9(opened))
-        with pytest.raises(StoreError, match="バックアップ"):
+        with pytest.raises(BookError, match="バックアップ"):
             operations.import_sheets(opened, plans, only_changed=True, replace=True)
         assert opened.find_sheet(2020, "9").title == "刑法犯認知件数"
 
 
 def test_a_refused_roll_over_takes_no_backup(book: Path) -> None:
-    with Store.open(book) as opened:
-        with pytest.raises(StoreError, match="年度のシートがない"):
+    with Book.open(book) as opened:
+        with pytest.raises(BookError, match="年度のシートがない"):
             operations.roll_over(opened, 2019, 2020)
-        with pytest.raises(StoreError, match="より後"):
+        with pytest.raises(BookError, match="より後"):
             operations.roll_over(opened, 2020, 2020)
         opened.lock_year(2021)
         with pytest.raises(YearLockedError):
@@ -110,7 +112,7 @@ def test_a_refused_roll_over_takes_no_backup(book: Path) -> None:
 
 
 def test_a_roll_over_backs_up_then_makes_the_new_year(book: Path) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         made = operations.roll_over(opened, 2020, 2021)
         assert len(made) == 15
         assert 2020 in opened.locked_years()
@@ -128,7 +130,7 @@ def run_cli(*args: object) -> tuple[int, str]:
 def test_the_command_line_import_honours_year_locks_and_backs_up_like_the_window(
     book: Path, tmp_path: Path
 ) -> None:
-    with Store.open(book) as opened:
+    with Book.open(book) as opened:
         source = tmp_path / "no9.json"
         jsonio.write_file(changed_no9(opened), source)
     assert run_cli("lock-year", "--db", book, "--year", "2020")[0] == 0

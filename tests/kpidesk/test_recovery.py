@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from kpidesk import recovery, samples
+from kpidesk import samples
+from kpidesk.book import recovery
 
 
 def test_write_list_and_clear_drafts(tmp_path: Path) -> None:

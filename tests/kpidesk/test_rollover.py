@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import backups, cli, samples
+from kpidesk import cli, samples
+from kpidesk.book import backups
+from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyError, YearLockedError
+from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.rollover import rolled_over, rollover_warnings
-from kpidesk.store import (
-    DuplicateSheetError,
-    ReadOnlyError,
-    Store,
-    StoreError,
-    YearLockedError,
-)
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -43,8 +39,8 @@ def book(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(book: Path) -> Store:
-    with Store.open(book, create=False) as opened:
+def store(book: Path) -> Book:
+    with Book.open(book, create=False) as opened:
         yield opened
 
 
@@ -136,7 +132,7 @@ def test_rolling_back_or_onto_the_same_year_is_refused(to_year: int) -> None:
 # --- the store
 
 
-def test_store_rollover_makes_every_sheet_and_locks_the_old_year(store: Store) -> None:
+def test_store_rollover_makes_every_sheet_and_locks_the_old_year(store: Book) -> None:
     old = store.list_sheets(report_year=2020)
     calls: list[tuple[int, int]] = []
     made = store.rollover(2020, progress=lambda done, total: calls.append((done, total)))
@@ -152,7 +148,7 @@ def test_store_rollover_makes_every_sheet_and_locks_the_old_year(store: Store) -
     assert [entry.revision for entry in store.history(made[0].id)] == [1]
 
 
-def test_store_rollover_to_a_later_year_adds_that_column(store: Store) -> None:
+def test_store_rollover_to_a_later_year_adds_that_column(store: Book) -> None:
     made = store.rollover(2020, 2024)
     assert {sheet.report_year for sheet in made} == {2024}
     no9 = store.find_sheet(2024, "9")
@@ -161,7 +157,7 @@ def test_store_rollover_to_a_later_year_adds_that_column(store: Store) -> None:
     assert store.locked_years() == {2020}
 
 
-def test_saving_a_locked_year_is_refused_until_it_is_unlocked(store: Store) -> None:
+def test_saving_a_locked_year_is_refused_until_it_is_unlocked(store: Book) -> None:
     store.rollover(2020)
     sheet = store.find_sheet(2020, "9")
     sheet.title = "変えた名前"
@@ -179,7 +175,7 @@ def test_saving_a_locked_year_is_refused_until_it_is_unlocked(store: Store) -> N
     assert store.save_sheet(sheet).title == "変えた名前"
 
 
-def test_rolling_over_onto_existing_nos_writes_nothing(store: Store) -> None:
+def test_rolling_over_onto_existing_nos_writes_nothing(store: Book) -> None:
     existing = dataclasses.replace(store.find_sheet(2020, "17"), id=None, report_year=2021)
     existing.title = "先に作った"
     store.save_sheet(existing)
@@ -189,12 +185,12 @@ def test_rolling_over_onto_existing_nos_writes_nothing(store: Store) -> None:
         store.rollover(2020)
     assert caught.value.keys == [(2021, "9"), (2021, "17")]
     assert str(caught.value) == "2021年度 No 9、No 17 は既にあります"
-    assert len(store.list_summaries(report_year=2021)) == 2
+    assert len(store.list_entries(report_year=2021)) == 2
     assert store.find_sheet(2021, "17").title == "先に作った"
     assert store.locked_years() == set()
 
 
-def test_a_roll_over_is_all_or_nothing(store: Store) -> None:
+def test_a_roll_over_is_all_or_nothing(store: Book) -> None:
     def fail_at_the_eighth(done: int, total: int) -> None:
         if done == 8:
             raise KeyboardInterrupt  # a cancel, or anything else, half-way
@@ -216,15 +212,15 @@ def test_a_roll_over_is_all_or_nothing(store: Store) -> None:
     ],
 )
 def test_a_roll_over_with_nothing_to_copy_is_refused(
-    store: Store, from_year: int, to_year: int | None, message: str
+    store: Book, from_year: int, to_year: int | None, message: str
 ) -> None:
-    with pytest.raises(StoreError, match=message):
+    with pytest.raises(BookError, match=message):
         store.rollover(from_year, to_year)
     assert store.report_years() == [2020]
     assert store.locked_years() == set()
 
 
-def test_a_locked_new_year_is_refused(store: Store) -> None:
+def test_a_locked_new_year_is_refused(store: Book) -> None:
     store.lock_year(2021)
     with pytest.raises(YearLockedError) as caught:
         store.rollover(2020)
@@ -235,12 +231,12 @@ def test_a_locked_new_year_is_refused(store: Store) -> None:
 
 def test_a_read_only_book_cannot_be_rolled_over(book: Path) -> None:
     before = book.read_bytes()
-    with Store.open(book, create=False, read_only=True) as store, pytest.raises(ReadOnlyError):
+    with Book.open(book, create=False, read_only=True) as store, pytest.raises(ReadOnlyError):
         store.rollover(2020)
     assert book.read_bytes() == before
 
 
-def test_other_locked_years_stay_locked(store: Store) -> None:
+def test_other_locked_years_stay_locked(store: Book) -> None:
     store.lock_year(2015)
     store.rollover(2020)
     assert store.locked_years() == {2015, 2020}
@@ -250,14 +246,14 @@ def test_other_locked_years_stay_locked(store: Store) -> None:
 
 
 def test_cli_rollover_makes_the_2021_report_and_locks_2020(book: Path) -> None:
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         old = store.list_sheets(report_year=2020)
     code, out, err = run("rollover", "--db", book, "--from", "2020")
     assert (code, err) == (0, "")
     assert out == (
         f"2020年度の15シートから2021年度のシートを作り、2020年度をロックしました: {book}\n"
     )
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         new = store.list_sheets(report_year=2021)
         assert len(new) == 15
         assert [without_years(sheet) for sheet in new] == [without_years(sheet) for sheet in old]
@@ -277,7 +273,7 @@ def test_cli_rollover_takes_era_years_and_a_target_year(book: Path) -> None:
     code, out, _ = run("rollover", "--db", book, "--from", "R2", "--to", "令和4年度")
     assert code == 0
     assert "2022年度のシートを作り" in out
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         assert store.report_years() == [2022, 2020]
 
 
@@ -331,7 +327,7 @@ def test_cli_unlock_and_lock_a_year(book: Path) -> None:
         f"2020年度のロックを解除しました: {book}\n",
         "",
     )
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         assert store.locked_years() == set()
     assert run("unlock-year", "--db", book, "--year", "2020")[1].startswith(
         "2020年度はロックされていません（何も変えていません）"
@@ -341,7 +337,7 @@ def test_cli_unlock_and_lock_a_year(book: Path) -> None:
         f"2020年度をロックしました: {book}\n",
         "",
     )
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         assert store.locked_years() == {2020}
 
 

@@ -1,4 +1,4 @@
-"""Tests for kpidesk.store: the book of sheets in one SQLite file."""
+"""Tests for kpidesk.book.store: the book of sheets in one SQLite file."""
 
 from __future__ import annotations
 
@@ -18,25 +18,24 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-import kpidesk.store as store_module
+import kpidesk.book.schema as schema_module
+import kpidesk.book.sqlitefile as sqlitefile_module
 from kpidesk import evaluation, jsonio
-from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
-from kpidesk.store import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
+from kpidesk.book.errors import (
+    BookError,
     BusyError,
     DiskFullError,
     DuplicateSheetError,
-    HistoryEntry,
     NewerVersionError,
     NotABookError,
     NotFoundError,
     ReadOnlyError,
     ReadOnlyFileError,
     StaleRevisionError,
-    Store,
-    StoreError,
 )
+from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
+from kpidesk.book.store import Book, HistoryEntry
+from kpidesk.model import Cell, ListEntry, Sheet, ValueRow, latest_and_target, list_sort_key
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -140,14 +139,14 @@ def pragma(path: Path, name: str) -> object:
 
 
 @pytest.fixture(name="store")
-def store_fixture() -> Iterator[Store]:
+def store_fixture() -> Iterator[Book]:
     """An empty in-memory book."""
-    with Store.memory() as book:
+    with Book.memory() as book:
         yield book
 
 
 @pytest.fixture
-def filled(store: Store) -> Store:
+def filled(store: Book) -> Book:
     """A book with No 9, 10, 28 of 2020 and No 9 of 2021."""
     store.import_sheets(
         [make_sheet(), traffic_sheet(), cruise_sheet(), make_sheet(report_year=2021)]
@@ -159,7 +158,7 @@ def filled(store: Store) -> Store:
 def book_path(tmp_path: Path) -> Path:
     """A real book on disk with three sheets, closed."""
     path = tmp_path / "book.kpidb"
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         book.import_sheets([make_sheet(), traffic_sheet(), cruise_sheet()])
     return path
 
@@ -167,7 +166,7 @@ def book_path(tmp_path: Path) -> Path:
 # --- saving and loading -----------------------------------------------------------
 
 
-def test_save_and_load_round_trip_keeps_every_field(store: Store) -> None:
+def test_save_and_load_round_trip_keeps_every_field(store: Book) -> None:
     sheet = make_sheet()
 
     saved = store.save_sheet(sheet)
@@ -185,7 +184,7 @@ def test_save_and_load_round_trip_keeps_every_field(store: Store) -> None:
     assert (sheet.id, sheet.revision, sheet.updated_at) == (None, 0, "")
 
 
-def test_saved_copy_does_not_share_lists_with_the_callers_sheet(store: Store) -> None:
+def test_saved_copy_does_not_share_lists_with_the_callers_sheet(store: Book) -> None:
     sheet = make_sheet()
     saved = store.save_sheet(sheet)
 
@@ -196,7 +195,7 @@ def test_saved_copy_does_not_share_lists_with_the_callers_sheet(store: Store) ->
     assert sheet.rows[0].unit == "件/年"
 
 
-def test_find_sheet_by_year_and_no(filled: Store) -> None:
+def test_find_sheet_by_year_and_no(filled: Book) -> None:
     found = filled.find_sheet(2021, "9")
 
     assert found is not None
@@ -206,13 +205,13 @@ def test_find_sheet_by_year_and_no(filled: Store) -> None:
     assert filled.find_sheet(2020, "９") is None
 
 
-def test_get_sheet_unknown_id_raises_not_found(store: Store) -> None:
+def test_get_sheet_unknown_id_raises_not_found(store: Book) -> None:
     with pytest.raises(NotFoundError) as caught:
         store.get_sheet(999)
     assert "見つかりません" in str(caught.value)
 
 
-def test_revision_goes_up_by_one_per_save(store: Store) -> None:
+def test_revision_goes_up_by_one_per_save(store: Book) -> None:
     first = store.save_sheet(make_sheet())
     second = store.save_sheet(dataclasses.replace(first, title="刑法犯認知件数（改）"))
     third = store.save_sheet(second)
@@ -223,7 +222,7 @@ def test_revision_goes_up_by_one_per_save(store: Store) -> None:
     assert store.count_sheets() == 1
 
 
-def test_stale_save_is_refused_and_the_book_keeps_the_other_save(store: Store) -> None:
+def test_stale_save_is_refused_and_the_book_keeps_the_other_save(store: Book) -> None:
     saved = store.save_sheet(make_sheet())
     mine = store.get_sheet(saved.id or 0)
     theirs = store.get_sheet(saved.id or 0)
@@ -242,7 +241,7 @@ def test_stale_save_is_refused_and_the_book_keeps_the_other_save(store: Store) -
 
 
 def test_stale_save_is_refused_across_two_connections(book_path: Path) -> None:
-    with Store.open(book_path) as first, Store.open(book_path) as second:
+    with Book.open(book_path) as first, Book.open(book_path) as second:
         mine = first.find_sheet(2020, "9")
         theirs = second.find_sheet(2020, "9")
         assert mine is not None and theirs is not None
@@ -256,7 +255,7 @@ def test_stale_save_is_refused_across_two_connections(book_path: Path) -> None:
         assert (reread.title, reread.revision) == ("別のPCで保存", 2)
 
 
-def test_saving_a_deleted_sheet_raises_not_found(store: Store) -> None:
+def test_saving_a_deleted_sheet_raises_not_found(store: Book) -> None:
     saved = store.save_sheet(make_sheet())
     store.delete_sheet(saved.id or 0)
 
@@ -265,7 +264,7 @@ def test_saving_a_deleted_sheet_raises_not_found(store: Store) -> None:
     assert store.count_sheets() == 0
 
 
-def test_new_sheet_with_an_existing_key_is_refused(filled: Store) -> None:
+def test_new_sheet_with_an_existing_key_is_refused(filled: Book) -> None:
     with pytest.raises(DuplicateSheetError) as caught:
         filled.save_sheet(make_sheet(title="別の指標"))
 
@@ -275,7 +274,7 @@ def test_new_sheet_with_an_existing_key_is_refused(filled: Store) -> None:
     assert filled.find_sheet(2020, "9") == make_sheet()
 
 
-def test_changing_the_key_to_another_sheets_key_is_refused(filled: Store) -> None:
+def test_changing_the_key_to_another_sheets_key_is_refused(filled: Book) -> None:
     traffic = filled.find_sheet(2020, "10")
     assert traffic is not None
 
@@ -290,16 +289,16 @@ def test_changing_the_key_to_another_sheets_key_is_refused(filled: Store) -> Non
     assert filled.find_sheet(2020, "10") is None
 
 
-def test_a_sheet_the_book_could_not_read_back_is_refused(store: Store) -> None:
+def test_a_sheet_the_book_could_not_read_back_is_refused(store: Book) -> None:
     empty_no = make_sheet(no=" ")
     wrong_row = make_sheet()
     wrong_row.rows[0].actuals.pop()
 
     for sheet in (empty_no, wrong_row):
-        with pytest.raises(StoreError) as caught:
+        with pytest.raises(BookError) as caught:
             store.save_sheet(sheet)
         assert "保存できません" in str(caught.value)
-    with pytest.raises(StoreError):
+    with pytest.raises(BookError):
         store.import_sheets([traffic_sheet(), wrong_row])
     assert store.count_sheets() == 0
 
@@ -307,7 +306,7 @@ def test_a_sheet_the_book_could_not_read_back_is_refused(store: Store) -> None:
 # --- history ------------------------------------------------------------------------
 
 
-def test_history_keeps_every_save_newest_first(store: Store) -> None:
+def test_history_keeps_every_save_newest_first(store: Book) -> None:
     first = store.save_sheet(make_sheet())
     second = store.save_sheet(dataclasses.replace(first, title="二回目"))
     store.save_sheet(dataclasses.replace(second, title="三回目", efforts=["書き直した。"]))
@@ -325,7 +324,7 @@ def test_history_keeps_every_save_newest_first(store: Store) -> None:
     assert entries[0].saved_at == store.get_sheet(first.id or 0).updated_at
 
 
-def test_history_of_a_deleted_sheet_stays_and_ids_are_not_reused(store: Store) -> None:
+def test_history_of_a_deleted_sheet_stays_and_ids_are_not_reused(store: Book) -> None:
     store.save_sheet(traffic_sheet())
     doomed = store.save_sheet(make_sheet())
     store.save_sheet(dataclasses.replace(doomed, title="消す前"))
@@ -362,11 +361,11 @@ def test_history_of_a_deleted_sheet_stays_and_ids_are_not_reused(store: Store) -
         ("   ", [(2020, "9"), (2021, "9"), (2020, "10"), (2020, "28")]),
     ],
 )
-def test_search(filled: Store, query: str, expected: list[tuple[int, str]]) -> None:
+def test_search(filled: Book, query: str, expected: list[tuple[int, str]]) -> None:
     assert nos(filled.list_sheets(query=query)) == expected
 
 
-def test_search_combines_with_year_and_department_filters(filled: Store) -> None:
+def test_search_combines_with_year_and_department_filters(filled: Book) -> None:
     assert nos(filled.list_sheets(query="詐欺", report_year=2021)) == [(2021, "9")]
     assert nos(filled.list_sheets(query="認知件数", report_year=2020)) == [(2020, "9")]
     assert nos(filled.list_sheets(query="詐欺", department="交通企画課")) == []
@@ -375,7 +374,7 @@ def test_search_combines_with_year_and_department_filters(filled: Store) -> None
     ]
 
 
-def test_filters_without_a_query(filled: Store) -> None:
+def test_filters_without_a_query(filled: Book) -> None:
     assert nos(filled.list_sheets(report_year=2020)) == [(2020, "9"), (2020, "10"), (2020, "28")]
     assert nos(filled.list_sheets(department="観光振興課")) == [(2020, "28")]
     assert nos(filled.list_sheets(department="生活安全企画課")) == [(2020, "9"), (2021, "9")]
@@ -387,11 +386,11 @@ def test_filters_without_a_query(filled: Store) -> None:
 @pytest.mark.parametrize(
     "query", ['"', "AND", "OR", "NOT", "*", "_", "\\", '"""', "a*b:c^", "NEAR(a b)", "-x"]
 )
-def test_search_never_reads_user_text_as_syntax(filled: Store, query: str) -> None:
+def test_search_never_reads_user_text_as_syntax(filled: Book, query: str) -> None:
     assert filled.list_sheets(query=query) == []
 
 
-def test_wildcards_match_only_themselves(filled: Store) -> None:
+def test_wildcards_match_only_themselves(filled: Book) -> None:
     # Only No 28 has a "%" ("達成率100%"); no sheet has "_".
     assert nos(filled.list_sheets(query="%")) == [(2020, "28")]
     assert nos(filled.list_sheets(query="0%")) == [(2020, "28")]  # LIKE, escaped
@@ -401,7 +400,7 @@ def test_wildcards_match_only_themselves(filled: Store) -> None:
     assert filled.list_sheets(query="%%") == []
 
 
-def test_search_follows_saves_and_deletes(filled: Store) -> None:
+def test_search_follows_saves_and_deletes(filled: Book) -> None:
     traffic = filled.find_sheet(2020, "10")
     assert traffic is not None
     renamed = filled.save_sheet(dataclasses.replace(traffic, title="自転車事故件数"))
@@ -442,14 +441,14 @@ def test_search_follows_saves_and_deletes(filled: Store) -> None:
         "%'; DROP TABLE sheets; --",
     ],
 )
-def test_search_ids_finds_what_list_sheets_finds(filled: Store, query: str) -> None:
+def test_search_ids_finds_what_list_sheets_finds(filled: Book, query: str) -> None:
     expected = {sheet.id for sheet in filled.list_sheets(query=query)}
 
     assert filled.search_ids(query) == expected
     assert filled.count_sheets() == 4
 
 
-def test_search_ids_is_not_trivially_empty(filled: Store) -> None:
+def test_search_ids_is_not_trivially_empty(filled: Book) -> None:
     ids = {sheet.key: sheet.id for sheet in filled.list_sheets()}
 
     assert filled.search_ids("") == set(ids.values())
@@ -501,15 +500,15 @@ def no_rows_sheet() -> Sheet:
     return sheet
 
 
-def summary_of(sheet: Sheet) -> SheetSummary:
+def summary_of(sheet: Sheet) -> ListEntry:
     """The summary of a sheet read from the book, built from the sheet itself."""
-    latest_text, latest_year, target_text, unit = summarize(sheet)
+    latest_text, latest_year, target_text, unit = latest_and_target(sheet)
     assert sheet.id is not None
     judged = evaluation.list_evaluation(sheet)
     reason = "" if judged is None or judged.achievement is not None else judged.achievement_reason
     if reason and len(sheet.rows) > 1 and judged is not None and judged.label:
         reason = f"{judged.label}: {reason}"
-    return SheetSummary(
+    return ListEntry(
         id=sheet.id,
         report_year=sheet.report_year,
         no=sheet.no,
@@ -538,11 +537,11 @@ def summary_of(sheet: Sheet) -> SheetSummary:
         (no_rows_sheet(), ("", None, "", "")),
     ],
 )
-def test_summarize(store: Store, sheet: Sheet, expected: tuple[str, int | None, str, str]) -> None:
-    assert summarize(sheet) == expected
+def test_summarize(store: Book, sheet: Sheet, expected: tuple[str, int | None, str, str]) -> None:
+    assert latest_and_target(sheet) == expected
 
     saved = store.save_sheet(sheet)
-    summary = store.get_summary(saved.id or 0)
+    summary = store.get_list_entry(saved.id or 0)
 
     assert (summary.latest_text, summary.latest_year, summary.target_text, summary.unit) == (
         expected
@@ -556,23 +555,23 @@ def test_summarize(store: Store, sheet: Sheet, expected: tuple[str, int | None, 
     assert summary.departments == tuple(sheet.departments)
 
 
-def test_summary_departments_text_and_sort_key(store: Store) -> None:
+def test_summary_departments_text_and_sort_key(store: Book) -> None:
     store.import_sheets([two_row_sheet(), make_sheet("10-2"), make_sheet("9", report_year=2021)])
     store.save_sheet(make_sheet("9"))
 
-    summaries = store.list_summaries()
+    summaries = store.list_entries()
 
     assert [s.key for s in summaries] == [(2020, "9"), (2021, "9"), (2020, "10-2"), (2020, "31")]
     assert summaries[-1].departments_text == "地域振興課、移住定住促進課"
     assert summaries[0].departments_text == "生活安全企画課"
-    assert sorted(reversed(summaries), key=summary_sort_key) == summaries
+    assert sorted(reversed(summaries), key=list_sort_key) == summaries
     with pytest.raises(dataclasses.FrozenInstanceError):
         summaries[0].title = "変更"  # type: ignore[misc]
 
 
-def test_get_summary_of_an_unknown_id_raises_not_found(filled: Store) -> None:
+def test_get_list_entry_of_an_unknown_id_raises_not_found(filled: Book) -> None:
     with pytest.raises(NotFoundError):
-        filled.get_summary(999)
+        filled.get_list_entry(999)
 
 
 @pytest.mark.parametrize(
@@ -588,20 +587,20 @@ def test_get_summary_of_an_unknown_id_raises_not_found(filled: Store) -> None:
         (2020, "生活安全企画課"),
     ],
 )
-def test_list_summaries_matches_list_sheets(
-    filled: Store, report_year: int | None, department: str | None
+def test_list_entries_matches_list_sheets(
+    filled: Book, report_year: int | None, department: str | None
 ) -> None:
     filled.import_sheets([two_row_sheet(), no_actuals_sheet(), no_rows_sheet()])
     # Full-width "９" sorts with "9" as a number; both orders must agree on the tie.
     filled.save_sheet(make_sheet("９", title="全角の番号"))
 
     sheets = filled.list_sheets(report_year=report_year, department=department)
-    summaries = filled.list_summaries(report_year=report_year, department=department)
+    summaries = filled.list_entries(report_year=report_year, department=department)
 
     assert summaries == [summary_of(sheet) for sheet in sheets]
 
 
-def test_summaries_follow_saves_imports_and_deletes(filled: Store) -> None:
+def test_summaries_follow_saves_imports_and_deletes(filled: Book) -> None:
     sheet = filled.find_sheet(2020, "9")
     assert sheet is not None
     changed = dataclasses.replace(
@@ -620,7 +619,7 @@ def test_summaries_follow_saves_imports_and_deletes(filled: Store) -> None:
 
     saved = filled.save_sheet(changed)
 
-    summary = filled.get_summary(sheet.id or 0)
+    summary = filled.get_list_entry(sheet.id or 0)
     assert summary == summary_of(saved)
     assert (summary.latest_text, summary.latest_year) == ("4,500", 2023)
     assert (summary.target_text, summary.unit, summary.revision) == ("4,000", "件", 2)
@@ -631,21 +630,21 @@ def test_summaries_follow_saves_imports_and_deletes(filled: Store) -> None:
     )
 
     assert replaced.id == sheet.id
-    summary = filled.get_summary(sheet.id or 0)
+    summary = filled.get_list_entry(sheet.id or 0)
     assert summary == summary_of(replaced)
     assert (summary.title, summary.latest_text, summary.latest_year) == ("移住者数", "1,204", 2021)
     assert (summary.target_text, summary.unit, summary.revision) == ("1,500", "人", 3)
-    assert filled.get_summary(added.id or 0).latest_text == ""
-    assert filled.list_summaries() == [summary_of(s) for s in filled.list_sheets()]
+    assert filled.get_list_entry(added.id or 0).latest_text == ""
+    assert filled.list_entries() == [summary_of(s) for s in filled.list_sheets()]
 
     filled.delete_sheet(sheet.id or 0)
     with pytest.raises(NotFoundError):
-        filled.get_summary(sheet.id or 0)
-    assert sheet.id not in {s.id for s in filled.list_summaries()}
+        filled.get_list_entry(sheet.id or 0)
+    assert sheet.id not in {s.id for s in filled.list_entries()}
 
 
 @contextlib.contextmanager
-def column_reads(store: Store) -> Iterator[set[tuple[str, str]]]:
+def column_reads(store: Book) -> Iterator[set[tuple[str, str]]]:
     """Record every (table, column) the store's connection reads inside the block."""
     reads: set[tuple[str, str]] = set()
 
@@ -662,16 +661,16 @@ def column_reads(store: Store) -> Iterator[set[tuple[str, str]]]:
         connection.set_authorizer(None)
 
 
-def test_list_summaries_never_reads_the_sheets_json(filled: Store) -> None:
+def test_list_entries_never_reads_the_sheets_json(filled: Book) -> None:
     # Prepared once before the authorizer is set, to show a cached statement
     # is checked again.
-    filled.list_summaries()
+    filled.list_entries()
     filled.list_sheets()
 
     with column_reads(filled) as reads:
-        summaries = filled.list_summaries()
-        filled.list_summaries(report_year=2020, department="港湾課")
-        filled.get_summary(summaries[0].id)
+        summaries = filled.list_entries()
+        filled.list_entries(report_year=2020, department="港湾課")
+        filled.get_list_entry(summaries[0].id)
 
     assert len(summaries) == 4
     assert ("sheets", "data") not in reads
@@ -686,7 +685,7 @@ def test_list_summaries_never_reads_the_sheets_json(filled: Store) -> None:
 # --- import -------------------------------------------------------------------------
 
 
-def test_import_adds_all_sheets_in_order(store: Store) -> None:
+def test_import_adds_all_sheets_in_order(store: Book) -> None:
     saved = store.import_sheets([cruise_sheet(), make_sheet(), traffic_sheet()])
 
     assert nos(saved) == [(2020, "28"), (2020, "9"), (2020, "10")]
@@ -695,7 +694,7 @@ def test_import_adds_all_sheets_in_order(store: Store) -> None:
     assert store.get_sheet(saved[0].id or 0) == cruise_sheet()
 
 
-def test_import_with_clashes_writes_nothing_and_names_every_clash(store: Store) -> None:
+def test_import_with_clashes_writes_nothing_and_names_every_clash(store: Book) -> None:
     store.import_sheets([make_sheet(), traffic_sheet()])
     before = store.list_sheets()
 
@@ -718,7 +717,7 @@ def test_duplicate_message_names_every_year() -> None:
     assert str(error) == "2020年度 No 9、No 10、2021年度 No 3 は既にあります"
 
 
-def test_import_with_replace_overwrites_and_keeps_history(store: Store) -> None:
+def test_import_with_replace_overwrites_and_keeps_history(store: Book) -> None:
     original = store.save_sheet(make_sheet())
 
     saved = store.import_sheets(
@@ -737,7 +736,7 @@ def test_import_with_replace_overwrites_and_keeps_history(store: Store) -> None:
     assert store.count_sheets() == 2
 
 
-def test_import_ignores_ids_of_the_given_sheets(store: Store) -> None:
+def test_import_ignores_ids_of_the_given_sheets(store: Book) -> None:
     foreign = dataclasses.replace(make_sheet(), id=77, revision=5)
 
     [saved] = store.import_sheets([foreign])
@@ -746,7 +745,7 @@ def test_import_ignores_ids_of_the_given_sheets(store: Store) -> None:
     assert store.get_sheet(saved.id or 0) == make_sheet()
 
 
-def test_duplicates_within_one_import_are_refused(store: Store) -> None:
+def test_duplicates_within_one_import_are_refused(store: Book) -> None:
     with pytest.raises(DuplicateSheetError) as caught:
         store.import_sheets([make_sheet(), traffic_sheet(), make_sheet(title="二枚目")])
 
@@ -761,7 +760,7 @@ def test_duplicates_within_one_import_are_refused(store: Store) -> None:
 # --- delete, years and departments --------------------------------------------------
 
 
-def test_delete(filled: Store) -> None:
+def test_delete(filled: Book) -> None:
     traffic = filled.find_sheet(2020, "10")
     assert traffic is not None
 
@@ -774,7 +773,7 @@ def test_delete(filled: Store) -> None:
         filled.delete_sheet(traffic.id or 0)
 
 
-def test_report_years_and_departments(filled: Store) -> None:
+def test_report_years_and_departments(filled: Book) -> None:
     filled.save_sheet(traffic_sheet(report_year=2019))
 
     assert filled.report_years() == [2021, 2020, 2019]
@@ -784,7 +783,7 @@ def test_report_years_and_departments(filled: Store) -> None:
     assert filled.departments(1999) == []
 
 
-def test_an_empty_book(store: Store) -> None:
+def test_an_empty_book(store: Book) -> None:
     assert store.count_sheets() == 0
     assert store.list_sheets() == []
     assert store.list_sheets(query="認知件数") == []
@@ -798,7 +797,7 @@ def test_an_empty_book(store: Store) -> None:
 def test_a_new_book_is_marked_and_uses_the_rollback_journal(tmp_path: Path) -> None:
     path = tmp_path / "new.kpidb"
 
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         assert book.path == path
         book.save_sheet(make_sheet())
 
@@ -810,7 +809,7 @@ def test_a_new_book_is_marked_and_uses_the_rollback_journal(tmp_path: Path) -> N
     assert {"sheets", "history", "meta", "sheets_fts"} <= tables
     assert leftovers(path) == []
     assert not (tmp_path / "new_backups").exists()
-    with Store.open(path, create=False) as book:
+    with Book.open(path, create=False) as book:
         assert book.list_sheets() == [make_sheet()]
 
 
@@ -819,9 +818,9 @@ def test_a_path_with_japanese_and_a_space_works(tmp_path: Path) -> None:
     folder.mkdir()
     path = folder / "熊本 戦略#1.kpidb"
 
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         book.save_sheet(make_sheet())
-    with Store.open(path, create=False) as book:
+    with Book.open(path, create=False) as book:
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
     assert sorted(p.name for p in folder.iterdir()) == ["熊本 戦略#1.kpidb"]
 
@@ -829,20 +828,20 @@ def test_a_path_with_japanese_and_a_space_works(tmp_path: Path) -> None:
 def test_open_without_create_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "missing.kpidb"
 
-    with pytest.raises(StoreError) as caught:
-        Store.open(path, create=False)
+    with pytest.raises(BookError) as caught:
+        Book.open(path, create=False)
 
     assert "ありません" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_open_in_a_missing_folder_or_on_a_folder_fails_cleanly(tmp_path: Path) -> None:
-    with pytest.raises(StoreError) as caught:
-        Store.open(tmp_path / "no such folder" / "book.kpidb")
+    with pytest.raises(BookError) as caught:
+        Book.open(tmp_path / "no such folder" / "book.kpidb")
     assert "フォルダがありません" in str(caught.value)
 
-    with pytest.raises(StoreError) as caught:
-        Store.open(tmp_path)
+    with pytest.raises(BookError) as caught:
+        Book.open(tmp_path)
     assert "フォルダ" in str(caught.value)
 
 
@@ -853,7 +852,7 @@ def test_an_empty_sqlite_file_is_initialised(tmp_path: Path) -> None:
         connection.execute("DROP TABLE t")
     assert path.read_bytes().startswith(b"SQLite format 3\x00")
 
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         book.save_sheet(make_sheet())
 
     assert pragma(path, "application_id") == APPLICATION_ID
@@ -869,7 +868,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
         db = Database(connection)
         with db.atomic():
             for number in range(1, version + 1):
-                store_module._MIGRATIONS[number](db)
+                schema_module.MIGRATIONS[number](db)
             connection.execute(f"PRAGMA user_version = {version}")
         connection.execute(
             "INSERT INTO sheets (report_year, no, departments, departments_json, title,"
@@ -895,7 +894,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
     assert SCHEMA_VERSION == 4
-    assert sorted(store_module._MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
+    assert sorted(schema_module.MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
@@ -903,14 +902,14 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
     make_old_book(path, make_sheet(), version=1)
     assert pragma(path, "user_version") == 1
 
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         found = book.list_sheets(query="認知件数")
         assert nos(found) == [(2020, "9")]
         assert found[0] == make_sheet()
         assert (found[0].revision, found[0].updated_at) == (1, "2021-04-01T09:00:00")
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
         # Migration 3 filled in the summary from the sheet's JSON.
-        assert book.get_summary(found[0].id or 0).latest_text == "集計中"
+        assert book.get_list_entry(found[0].id or 0).latest_text == "集計中"
         saved = book.save_sheet(found[0])
         assert saved.revision == 2
 
@@ -928,7 +927,7 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
             ("9", "刑法犯認知件数")
         ]
     # Opening the migrated book again takes no further backup.
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         assert book.count_sheets() == 1
     assert len(list((tmp_path / "戦略 ブック_backups").iterdir())) == 1
 
@@ -941,10 +940,10 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
     assert pragma(path, "user_version") == 2
     assert "latest_text" not in columns
 
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         [sheet_id] = book.search_ids("")
-        summary = book.get_summary(sheet_id)
-        assert summary == SheetSummary(
+        summary = book.get_list_entry(sheet_id)
+        assert summary == ListEntry(
             id=sheet_id,
             report_year=2020,
             no="31",
@@ -962,7 +961,7 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             progress=Decimal(1204 - 300) / Decimal(1500 - 300) * 100,
             evaluation_label="累計",
         )
-        assert book.list_summaries() == [summary]
+        assert book.list_entries() == [summary]
         assert book.search_ids("移住") == {sheet_id}  # the v2 index still works
         assert book.get_sheet(sheet_id) == two_row_sheet()
 
@@ -981,8 +980,8 @@ def test_a_version_3_book_gets_rates_and_an_empty_saved_by(tmp_path: Path) -> No
             " SELECT id, 1, report_year, no, data, updated_at FROM sheets"
         )
 
-    with Store.open(path) as book:
-        [summary] = book.list_summaries()
+    with Book.open(path) as book:
+        [summary] = book.list_entries()
         assert summary.achievement is not None
         assert evaluation.format_rate(summary.achievement, evaluation.Rounding.HALF_UP) == "80.3%"
         [entry] = book.history(summary.id)
@@ -1001,24 +1000,24 @@ def test_migration_3_leaves_a_damaged_sheets_summary_empty(tmp_path: Path) -> No
             " VALUES (2020, '10', '{\"broken', 1, '2021-04-01', '2021-04-01')"
         )
 
-    with Store.open(path) as book:
-        good, damaged = book.list_summaries()
+    with Book.open(path) as book:
+        good, damaged = book.list_entries()
         assert (good.no, good.latest_text, good.latest_year) == ("9", "集計中", 2022)
         assert (damaged.no, damaged.latest_text, damaged.latest_year) == ("10", "", None)
         assert (damaged.target_text, damaged.unit, damaged.departments) == ("", "", ())
-        with pytest.raises(StoreError, match="壊れて"):
+        with pytest.raises(BookError, match="壊れて"):
             book.get_sheet(damaged.id)
 
     assert pragma(path, "user_version") == SCHEMA_VERSION
 
 
-def assert_refused_untouched(path: Path, error_type: type[StoreError], *words: str) -> StoreError:
+def assert_refused_untouched(path: Path, error_type: type[BookError], *words: str) -> BookError:
     """Open ``path``, expect ``error_type``, and check the folder is as it was."""
     before_hash = sha256(path)
     before_files = sorted(p.name for p in path.parent.iterdir())
 
     with pytest.raises(error_type) as caught:
-        Store.open(path)
+        Book.open(path)
 
     assert sha256(path) == before_hash
     assert sorted(p.name for p in path.parent.iterdir()) == before_files
@@ -1084,7 +1083,7 @@ def test_a_book_switched_to_wal_by_another_tool_goes_back_to_the_rollback_journa
     with raw(book_path) as connection:
         connection.execute("PRAGMA journal_mode = WAL")
 
-    with Store.open(book_path) as book:
+    with Book.open(book_path) as book:
         assert nos(book.list_sheets(query="認知件数")) == [(2020, "9")]
 
     assert pragma(book_path, "journal_mode") == "delete"
@@ -1116,7 +1115,7 @@ def test_a_save_cut_off_by_a_crash_is_rolled_back_on_open(book_path: Path) -> No
     assert leftovers(crashed) == ["crashed.kpidb-journal"]
     assert sha256(crashed) != sha256(book_path)  # half-written pages are in the file
 
-    with Store.open(crashed) as book:
+    with Book.open(crashed) as book:
         assert book.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
     assert leftovers(crashed) == []
 
@@ -1124,13 +1123,13 @@ def test_a_save_cut_off_by_a_crash_is_rolled_back_on_open(book_path: Path) -> No
 def test_a_locked_book_gives_a_clear_message(
     book_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.05)
-    with Store.open(book_path) as book, raw(book_path) as other:
+    monkeypatch.setattr(sqlitefile_module, "BUSY_TIMEOUT_SECONDS", 0.05)
+    with Book.open(book_path) as book, raw(book_path) as other:
         other.execute("BEGIN IMMEDIATE")
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
 
-        with pytest.raises(StoreError) as caught:
+        with pytest.raises(BookError) as caught:
             book.save_sheet(dataclasses.replace(sheet, title="保存できない"))
 
         assert "使っている" in str(caught.value)
@@ -1142,41 +1141,41 @@ def test_backup_to_makes_a_book_with_the_same_sheets(book_path: Path, tmp_path: 
     target = tmp_path / "控え" / "backup copy.kpidb"
     target.parent.mkdir()
 
-    with Store.open(book_path) as book:
+    with Book.open(book_path) as book:
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
         book.save_sheet(dataclasses.replace(sheet, title="控えを取る前の変更"))
         book.backup_to(target)
         expected = book.list_sheets()
-        with pytest.raises(StoreError):
+        with pytest.raises(BookError):
             book.backup_to(book_path)
 
     assert sorted(p.name for p in target.parent.iterdir()) == ["backup copy.kpidb"]
-    with Store.open(target, create=False) as copy:
+    with Book.open(target, create=False) as copy:
         assert copy.list_sheets() == expected
         assert [book_fields(s) for s in copy.list_sheets()] == [book_fields(s) for s in expected]
         assert [e.revision for e in copy.history(expected[0].id or 0)] == [2, 1]
         assert nos(copy.list_sheets(query="控えを取る前")) == [(2020, "9")]
 
 
-def test_backup_to_from_memory_replaces_an_existing_file(filled: Store, tmp_path: Path) -> None:
+def test_backup_to_from_memory_replaces_an_existing_file(filled: Book, tmp_path: Path) -> None:
     target = tmp_path / "out.kpidb"
     target.write_text("古い内容", encoding="utf-8")
 
     filled.backup_to(target)
 
-    with Store.open(target, create=False) as copy:
+    with Book.open(target, create=False) as copy:
         assert copy.list_sheets() == filled.list_sheets()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.kpidb"]
 
 
-def test_memory_store_has_no_path_and_closes_twice(store: Store) -> None:
+def test_memory_store_has_no_path_and_closes_twice(store: Book) -> None:
     assert store.path is None
     store.close()
     store.close()
 
 
-def test_import_reports_progress_and_a_cancel_rolls_everything_back(store: Store) -> None:
+def test_import_reports_progress_and_a_cancel_rolls_everything_back(store: Book) -> None:
     sheets = [make_sheet(no=str(number)) for number in range(1, 6)]
     seen: list[tuple[int, int]] = []
     store.import_sheets(sheets[:2], progress=lambda done, total: seen.append((done, total)))
@@ -1194,7 +1193,7 @@ def test_import_reports_progress_and_a_cancel_rolls_everything_back(store: Store
     assert [sheet.no for sheet in store.list_sheets()] == ["1", "2"]
 
 
-def test_import_refuses_sheets_changed_since_they_were_compared(store: Store) -> None:
+def test_import_refuses_sheets_changed_since_they_were_compared(store: Book) -> None:
     [saved] = store.import_sheets([make_sheet(no="1")])
     changed = dataclasses.replace(saved, title="取り込む側")
     with pytest.raises(StaleRevisionError):
@@ -1221,12 +1220,12 @@ def folder_state(path: Path) -> tuple[str, list[str]]:
 def test_a_read_only_book_reads_and_refuses_every_write_untouched(book_path: Path) -> None:
     before = folder_state(book_path)
 
-    with Store.open(book_path, read_only=True) as book:
+    with Book.open(book_path, read_only=True) as book:
         assert book.read_only
         assert "read-only" in repr(book)
         assert book.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
         assert nos(book.list_sheets(query="詐欺")) == [(2020, "9")]
-        assert len(book.list_summaries()) == 3
+        assert len(book.list_entries()) == 3
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
         statements: list[str] = []
@@ -1249,7 +1248,7 @@ def test_a_read_only_book_reads_and_refuses_every_write_untouched(book_path: Pat
 
     assert folder_state(book_path) == before
     assert leftovers(book_path) == []
-    with Store.open(book_path) as book:
+    with Book.open(book_path) as book:
         assert not book.read_only
 
 
@@ -1257,17 +1256,17 @@ def test_a_read_only_book_can_be_copied(book_path: Path, tmp_path: Path) -> None
     target = tmp_path / "コピー.kpidb"
     before = folder_state(book_path)
 
-    with Store.open(book_path, read_only=True) as book:
+    with Book.open(book_path, read_only=True) as book:
         book.backup_to(target)
 
-    with Store.open(target, create=False) as copy:
+    with Book.open(target, create=False) as copy:
         assert copy.list_sheets() == [make_sheet(), traffic_sheet(), cruise_sheet()]
         copy.save_sheet(make_sheet("11"))
     assert sha256(book_path) == before[0]
 
 
 def test_a_read_only_book_is_read_while_someone_else_saves(book_path: Path) -> None:
-    with Store.open(book_path) as writer, Store.open(book_path, read_only=True) as reader:
+    with Book.open(book_path) as writer, Book.open(book_path, read_only=True) as reader:
         sheet = writer.find_sheet(2020, "9")
         assert sheet is not None
         writer.save_sheet(dataclasses.replace(sheet, title="別の人の変更"))
@@ -1280,8 +1279,8 @@ def test_a_read_only_book_is_read_while_someone_else_saves(book_path: Path) -> N
 
 
 def test_read_only_never_creates_a_book(tmp_path: Path) -> None:
-    with pytest.raises(StoreError) as caught:
-        Store.open(tmp_path / "missing.kpidb", read_only=True)
+    with pytest.raises(BookError) as caught:
+        Book.open(tmp_path / "missing.kpidb", read_only=True)
 
     assert "ありません" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
@@ -1293,8 +1292,8 @@ def test_an_older_book_is_not_migrated_when_opened_read_only(tmp_path: Path, ver
     make_old_book(path, make_sheet(), version=version)
     before = folder_state(path)
 
-    with pytest.raises(StoreError) as caught:
-        Store.open(path, read_only=True)
+    with pytest.raises(BookError) as caught:
+        Book.open(path, read_only=True)
 
     assert f"古い形式（形式 {version}）" in str(caught.value)
     assert "一度開く" in str(caught.value)
@@ -1309,8 +1308,8 @@ def test_an_empty_sqlite_file_is_not_initialised_read_only(tmp_path: Path) -> No
         connection.execute("DROP TABLE t")
     before = folder_state(path)
 
-    with pytest.raises(StoreError, match="読み取り専用では開けません"):
-        Store.open(path, read_only=True)
+    with pytest.raises(BookError, match="読み取り専用では開けません"):
+        Book.open(path, read_only=True)
 
     assert folder_state(path) == before
 
@@ -1326,9 +1325,9 @@ def test_read_only_refuses_what_a_normal_open_refuses(tmp_path: Path) -> None:
     before = {p.name: sha256(p) for p in tmp_path.iterdir()}
 
     with pytest.raises(NotABookError):
-        Store.open(text, read_only=True)
+        Book.open(text, read_only=True)
     with pytest.raises(NewerVersionError):
-        Store.open(future, read_only=True)
+        Book.open(future, read_only=True)
 
     assert {p.name: sha256(p) for p in tmp_path.iterdir()} == before
 
@@ -1338,7 +1337,7 @@ def test_a_wal_book_is_read_only_without_leaving_files(book_path: Path) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
     before = folder_state(book_path)
 
-    with Store.open(book_path, read_only=True) as book:
+    with Book.open(book_path, read_only=True) as book:
         assert book.count_sheets() == 3
 
     assert folder_state(book_path) == before
@@ -1364,8 +1363,8 @@ def test_a_book_with_an_unfinished_save_is_not_opened_read_only(book_path: Path)
     before = folder_state(crashed)
     journal = sha256(Path(f"{crashed}-journal"))
 
-    with pytest.raises(StoreError) as caught:
-        Store.open(crashed, read_only=True)
+    with pytest.raises(BookError) as caught:
+        Book.open(crashed, read_only=True)
 
     assert "途中で終わったまま" in str(caught.value)
     assert folder_state(crashed) == before
@@ -1388,7 +1387,7 @@ def refuse_writing(monkeypatch: pytest.MonkeyPatch, *refused: Path) -> None:
             return False
         return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store_module.os, "access", access)
+    monkeypatch.setattr(sqlitefile_module.os, "access", access)
 
 
 def test_a_read_only_file_is_refused_with_the_offer_to_open_it_read_only(
@@ -1403,7 +1402,7 @@ def test_a_read_only_file_is_refused_with_the_offer_to_open_it_read_only(
     )
     assert isinstance(error, ReadOnlyFileError) and not error.folder
     before = folder_state(book_path)
-    with Store.open(book_path, read_only=True) as book:
+    with Book.open(book_path, read_only=True) as book:
         assert book.count_sheets() == 3
     assert folder_state(book_path) == before
 
@@ -1417,7 +1416,7 @@ def test_a_book_in_a_read_only_folder_is_refused(
 
     assert isinstance(error, ReadOnlyFileError) and error.folder
     assert "読み取り専用で開きますか" in str(error)
-    with Store.open(book_path, read_only=True) as book:
+    with Book.open(book_path, read_only=True) as book:
         assert book.count_sheets() == 3
 
 
@@ -1426,8 +1425,8 @@ def test_a_new_book_in_a_read_only_folder_is_not_made(
 ) -> None:
     refuse_writing(monkeypatch, tmp_path)
 
-    with pytest.raises(StoreError) as caught:
-        Store.open(tmp_path / "new.kpidb")
+    with pytest.raises(BookError) as caught:
+        Book.open(tmp_path / "new.kpidb")
 
     assert "保存先のフォルダに書き込みできません" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
@@ -1463,7 +1462,7 @@ def a_leaf_page(path: Path, table: str) -> int:
 def big_book(tmp_path: Path) -> Path:
     """A closed book of 40 sheets, so that each table spans many pages."""
     path = tmp_path / "big.kpidb"
-    with Store.open(path) as book:
+    with Book.open(path) as book:
         book.import_sheets([make_sheet(str(number)) for number in range(1, 41)])
     return path
 
@@ -1492,9 +1491,9 @@ def test_a_book_with_a_damaged_page_is_refused_unchanged(
     assert_refused_untouched(big_book, NotABookError, "壊れて", "バックアップ")
     before = folder_state(big_book)
     with pytest.raises(NotABookError):
-        Store.open(big_book, read_only=True)
+        Book.open(big_book, read_only=True)
     with pytest.raises(NotABookError):
-        Store.peek_sheet_count(big_book)
+        Book.peek_sheet_count(big_book)
     assert folder_state(big_book) == before
 
 
@@ -1503,15 +1502,15 @@ def test_a_book_recovered_from_an_unfinished_save_is_checked_again(
 ) -> None:
     crashed = crashed_copy(book_path)
     checked: list[bool] = []
-    real_quick_check = store_module._quick_check
+    real_quick_check = sqlitefile_module.quick_check
 
     def spy(connection: sqlite3.Connection) -> None:
         checked.append(connection.in_transaction)
         real_quick_check(connection)
 
-    monkeypatch.setattr(store_module, "_quick_check", spy)
+    monkeypatch.setattr(sqlitefile_module, "quick_check", spy)
 
-    with Store.open(crashed) as book:
+    with Book.open(crashed) as book:
         assert book.count_sheets() == 3
 
     # The read-only check stopped at the hot journal; the read-write
@@ -1524,7 +1523,7 @@ def test_a_book_recovered_from_an_unfinished_save_is_checked_again(
 
 
 def test_a_save_while_someone_else_saves_waits_then_says_try_again(book_path: Path) -> None:
-    with Store.open(book_path, busy_timeout=0.2) as book, raw(book_path) as other:
+    with Book.open(book_path, busy_timeout=0.2) as book, raw(book_path) as other:
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
         other.execute("BEGIN IMMEDIATE")  # someone else's save holds the write lock
@@ -1551,7 +1550,7 @@ def test_a_save_while_someone_else_saves_waits_then_says_try_again(book_path: Pa
 
 
 def test_a_read_while_someone_else_commits_says_try_again(book_path: Path) -> None:
-    with Store.open(book_path, busy_timeout=0.1) as book, raw(book_path) as other:
+    with Book.open(book_path, busy_timeout=0.1) as book, raw(book_path) as other:
         other.execute("BEGIN EXCLUSIVE")  # a commit in progress keeps readers out
 
         with pytest.raises(BusyError) as caught:
@@ -1565,8 +1564,8 @@ def test_a_read_while_someone_else_commits_says_try_again(book_path: Path) -> No
 def test_the_busy_timeout_defaults_to_the_module_setting(
     book_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.1)
-    with Store.open(book_path) as book, raw(book_path) as other:
+    monkeypatch.setattr(sqlitefile_module, "BUSY_TIMEOUT_SECONDS", 0.1)
+    with Book.open(book_path) as book, raw(book_path) as other:
         other.execute("BEGIN IMMEDIATE")
         started = time.monotonic()
         with pytest.raises(BusyError):
@@ -1581,7 +1580,7 @@ def big_sheet(no: str) -> Sheet:
 
 
 @contextlib.contextmanager
-def disk_full(book: Store) -> Iterator[None]:
+def disk_full(book: Book) -> Iterator[None]:
     """Let the book grow by no page (SQLite then fails as on a full disk)."""
     conn = book._db.conn
     page_count = conn.execute("PRAGMA page_count").fetchone()[0]
@@ -1593,7 +1592,7 @@ def disk_full(book: Store) -> Iterator[None]:
 
 
 def test_a_save_on_a_full_disk_is_refused_and_the_book_is_unchanged(book_path: Path) -> None:
-    with Store.open(book_path) as book:
+    with Book.open(book_path) as book:
         sheet = book.find_sheet(2020, "9")
         assert sheet is not None
         before_sheets = book.list_sheets()
@@ -1618,6 +1617,6 @@ def test_a_save_on_a_full_disk_is_refused_and_the_book_is_unchanged(book_path: P
         saved = book.save_sheet(big_sheet("11"))
         assert book.get_sheet(saved.id or 0) == big_sheet("11")
 
-    with Store.open(book_path) as book:
+    with Book.open(book_path) as book:
         assert book.count_sheets() == 4
         assert book.find_sheet(2020, "9") == make_sheet()

@@ -20,9 +20,9 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import cli, evaluation, excel, samples, summary
+from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings, RankLevel, Rounding
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.store import Store
 from tests.conftest import REPO, libreoffice_pdf, squash
 
 TRUNCATE = EvaluationSettings(rounding=Rounding.TRUNCATE)
@@ -431,7 +431,7 @@ def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
 
 
 def test_evaluate_follows_the_books_rounding_and_filters_by_year(book: Path) -> None:
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         store.set_evaluation_settings(TRUNCATE)
         next_year = dataclasses.replace(store.find_sheet(2020, "17"), report_year=2021, id=None)
         store.import_sheets([next_year])

@@ -22,7 +22,7 @@ from bench.torture_kill import (
     run_torture,
     token,
 )
-from kpidesk.store import Store
+from kpidesk.book.store import Book
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
@@ -51,7 +51,7 @@ def test_a_killed_store_loses_no_reported_save(torture: tuple[TortureResult, Pat
 def test_the_checks_notice_a_lost_save(torture: tuple[TortureResult, Path]) -> None:
     _, folder = torture
     book = folder / BOOK_NAME
-    with Store.open(book, create=False) as store:
+    with Book.open(book, create=False) as store:
         sheet = store.list_sheets()[0]
     real = Entry(sheet.report_year, sheet.no, sheet.revision, token(sheet), 0, "save_sheet:cell")
     assert check_book(book, [real]).lost == {}

@@ -79,14 +79,14 @@ def demo_book(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot, app, settings: Settings, answers: Answers) -> Iterator:
     """Open windows on books; each is closed after the test."""
-    from kpidesk.store import Store
+    from kpidesk.book.store import Book
 
     windows: list[MainWindow] = []
 
     def make(path: Path) -> MainWindow:
         window = MainWindow(settings)
         qtbot.addWidget(window)
-        window.session.set_book(Store.open(path, create=False))
+        window.session.set_book(Book.open(path, create=False))
         window.resize(1366, 768)
         window.show()
         qtbot.waitExposed(window)

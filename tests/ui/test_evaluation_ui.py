@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
+from kpidesk.book.store import Book
 from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
-from kpidesk.store import Store
 from tests.ui.test_main_window import header, select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
@@ -45,17 +45,17 @@ def test_the_list_shows_a_rank_per_sheet(window: MainWindow) -> None:
     assert shown["16"] == "—" and shown["26"] == "—"
     assert shown["13"] == "D"  # its cumulative row: 72 of 400
     model = window.list_panel.model
-    row16 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "16"))
+    row16 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "16"))
     tip = model.index(row16, Col.RANK).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "評価できません: R2の実績値が集計中です"
-    row17 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "17"))
+    row17 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "17"))
     assert model.index(row17, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
         "達成率 117.1%、進捗率 700.0%（達成率で評価）"
     )
     green = model.index(row17, Col.RANK).data(Qt.ItemDataRole.BackgroundRole).color().name()
     assert green == "#c8e6c9"
     # No 13's rank comes from its second row: the tooltip names it.
-    row13 = model.row_of(next(s.id for s in window.session.book.list_summaries() if s.no == "13"))
+    row13 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "13"))
     assert model.index(row13, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
         "累計の行: 達成率 18.0%、進捗率 18.0%（達成率で評価）"
     )
@@ -145,7 +145,7 @@ def test_setting_the_direction_on_a_row_rejudges_and_is_saved(
     assert figure(window, 0, "achievement") == "85.4%"  # 35 ÷ 41
     assert figure(window, 0, "rank") == "B"
     window.actions[Action.SAVE].trigger()
-    with Store.open(demo_book, read_only=True) as book:
+    with Book.open(demo_book, read_only=True) as book:
         assert book.find_sheet(2020, "17").rows[0].target_direction == "down"
     assert ranks(window)["17"] == "B"
     window.actions[Action.UNDO].trigger()

@@ -8,7 +8,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QKeySequence
 
 from kpidesk import compare
-from kpidesk.store import DiskFullError, Store
+from kpidesk.book.errors import DiskFullError
+from kpidesk.book.store import Book
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import cell, header, select_no
 from ui.actions import Action
@@ -200,13 +201,13 @@ def test_unsaved_edits_are_compared_and_a_restore_asks_first(
 def test_no_restore_in_a_read_only_book_or_a_locked_year(
     make_window, demo_book: Path, answers, qtbot
 ) -> None:
-    with Store.open(demo_book, create=False) as book:
+    with Book.open(demo_book, create=False) as book:
         sheet = book.find_sheet(2020, "9")
         sheet.title = "変えた題名"
         book.save_sheet(sheet)
 
     window = make_window(demo_book)
-    window.session.set_book(Store.open(demo_book, create=False, read_only=True), remember=False)
+    window.session.set_book(Book.open(demo_book, create=False, read_only=True), remember=False)
     select_no(window, "9")
     dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)
@@ -219,9 +220,9 @@ def test_no_restore_in_a_read_only_book_or_a_locked_year(
     assert "読み取り専用" in answers.errors[-1]
 
     window.session.set_book(None)
-    with Store.open(demo_book, create=False) as book:
+    with Book.open(demo_book, create=False) as book:
         book.lock_year(2020)
-    window.session.set_book(Store.open(demo_book, create=False), remember=False)
+    window.session.set_book(Book.open(demo_book, create=False), remember=False)
     select_no(window, "9")
     dialog = window.sheets.history_dialog()
     qtbot.addWidget(dialog)

@@ -11,8 +11,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import compare, textimport
+from kpidesk.book.store import Book
 from kpidesk.model import Cell
-from kpidesk.store import Store
 from tests.conftest import SAMPLE_TEXT
 from tests.ui.helpers import replace_text, type_text
 from ui.actions import Action
@@ -28,7 +28,7 @@ def shown_nos(window: MainWindow) -> list[str]:
 
 
 def select_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.session.book.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.session.book.list_entries() if s.no == no)
     index = window.list_panel.proxy.mapFromSource(
         window.list_panel.model.index(window.list_panel.model.row_of(sheet_id), 0)
     )
@@ -303,7 +303,7 @@ def test_new_and_duplicate_sheet(window: MainWindow, monkeypatch) -> None:
 
 def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) -> None:
     select_no(window, "9")
-    with Store.open(demo_book) as other:
+    with Book.open(demo_book) as other:
         theirs = other.find_sheet(2020, "9")
         theirs.title = "相手の変更"
         other.save_sheet(theirs)
@@ -319,7 +319,7 @@ def test_stale_save_offers_reload(window: MainWindow, answers, demo_book: Path) 
 
 def test_stale_save_can_keep_mine_as_a_copy(window: MainWindow, answers, demo_book: Path) -> None:
     select_no(window, "9")
-    with Store.open(demo_book) as other:
+    with Book.open(demo_book) as other:
         theirs = other.find_sheet(2020, "9")
         theirs.title = "相手の変更"
         other.save_sheet(theirs)
@@ -480,7 +480,7 @@ def test_closing_with_a_cell_being_typed_asks_to_save(window: MainWindow, answer
     assert window.session.document.sheet.rows[0].actuals[1].text == "999"
     answers.save_choice = Choice.SAVE
     assert window.close()
-    with Store.open(window.settings.last_book) as book:
+    with Book.open(window.settings.last_book) as book:
         assert book.find_sheet(2020, "9").rows[0].actuals[1].text == "999"
 
 
@@ -745,7 +745,7 @@ def test_excel_export_and_import_through_the_window(window: MainWindow, answers,
     ]
     window.session.save()
 
-    with Store.open(window.session.book.path) as other:  # someone else changes No 9
+    with Book.open(window.session.book.path) as other:  # someone else changes No 9
         theirs = other.find_sheet(2020, "9")
         theirs.title = "別の人の変更"
         other.save_sheet(theirs)
@@ -825,7 +825,7 @@ def test_import_refuses_when_a_sheet_changed_after_the_preview(
     jsonio.write_file(sheets, source)
 
     def colleague_saves_during_the_preview(parent, plans, name) -> bool:
-        with Store.open(window.session.book.path) as other:
+        with Book.open(window.session.book.path) as other:
             theirs = other.find_sheet(2020, "10")
             theirs.title = "同僚の変更"
             other.save_sheet(theirs)
@@ -929,7 +929,8 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
 def test_backups_on_opening_and_importing_and_restoring(
     window: MainWindow, answers, demo_book: Path, tmp_path
 ) -> None:
-    from kpidesk import backups, jsonio
+    from kpidesk import jsonio
+    from kpidesk.book import backups
 
     listed = backups.list_backups(demo_book)
     assert [b.reason for b in listed] == ["開いたとき"]  # taken when the window opened the book
@@ -965,7 +966,7 @@ def test_backups_on_opening_and_importing_and_restoring(
 
 
 def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, demo_book) -> None:
-    from kpidesk import backups
+    from kpidesk.book import backups
     from ui.dialogs.backups import BackupDialog
 
     dialog = BackupDialog(window.session.book_name(), backups.list_backups(demo_book))
@@ -979,7 +980,7 @@ def test_backup_dialog_lists_date_reason_and_count(window: MainWindow, qtbot, de
 def test_a_draft_is_written_within_five_seconds_and_cleared_on_save(
     window: MainWindow, qtbot
 ) -> None:
-    from kpidesk import recovery
+    from kpidesk.book import recovery
 
     select_no(window, "9")
     type_text(window.form.edits["title"], "書きかけ")
@@ -999,7 +1000,7 @@ def test_drafts_left_by_a_killed_program_are_offered_back(
     import subprocess
     import sys
 
-    from kpidesk import recovery
+    from kpidesk.book import recovery
     from tests.conftest import REPO
 
     script = tmp_path / "edit_then_die.py"
@@ -1010,14 +1011,14 @@ sys.path.insert(0, {str(REPO)!r})
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from kpidesk import recovery
-from kpidesk.store import Store
+from kpidesk.book import recovery
+from kpidesk.book.store import Book
 from ui.app import create_application
 from ui.main_window import MainWindow
 from ui.settings import Settings
 app = create_application()
 window = MainWindow(Settings(Path({str(tmp_path / "s.ini")!r})))
-window.session.set_book(Store.open(Path({str(demo_book)!r}), create=False))
+window.session.set_book(Book.open(Path({str(demo_book)!r}), create=False))
 window.show()
 window.form.edits["title"].setText("停電で消えるはずだった題名")
 window.form.on_header_edited("title", "停電で消えるはずだった題名")
@@ -1032,7 +1033,7 @@ os.kill(os.getpid(), signal.SIGKILL)
     env = {**os.environ, "KPIDESK_DATA_DIR": str(private_data_dir)}
     result = subprocess.run([sys.executable, str(script)], env=env, timeout=120, check=False)
     assert result.returncode == -signal.SIGKILL
-    with Store.open(demo_book, create=False) as book:
+    with Book.open(demo_book, create=False) as book:
         assert book.find_sheet(2020, "9").title == "刑法犯認知件数"  # never saved
     assert [d.sheet.title for d in recovery.list_drafts()] == ["停電で消えるはずだった題名"]
 
@@ -1052,7 +1053,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_discarded_drafts_are_gone(window: MainWindow, answers) -> None:
-    from kpidesk import recovery
+    from kpidesk.book import recovery
 
     sheet = window.session.book.find_sheet(2020, "10")
     sheet.title = "要らない下書き"
@@ -1068,7 +1069,7 @@ def test_a_book_someone_else_has_open_opens_read_only(
 ) -> None:
     import json
 
-    from kpidesk import lock
+    from kpidesk.book import lock
 
     holder = lock.BookLock.acquire(demo_book)
     data = json.loads(lock.lock_path(demo_book).read_text(encoding="utf-8"))
@@ -1094,7 +1095,7 @@ def test_a_book_someone_else_has_open_opens_read_only(
 def test_a_stale_lock_can_be_taken_over(window: MainWindow, answers, demo_book: Path) -> None:
     import json
 
-    from kpidesk import lock
+    from kpidesk.book import lock
 
     window.session.set_book(None)
     lock.lock_path(demo_book).write_text(

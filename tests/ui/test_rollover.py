@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import backups, jsonio
-from kpidesk.store import Store
+from kpidesk import jsonio
+from kpidesk.book import backups
+from kpidesk.book.store import Book
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import select_no, shown_nos
 from ui.actions import Action
@@ -231,7 +232,7 @@ def test_unlocking_from_the_banner_makes_the_form_editable(
     assert window.actions[Action.SAVE].isEnabled()
     window.actions[Action.SAVE].trigger()
     assert not window.isWindowModified()
-    with Store.open(demo_book, create=False, read_only=True) as other:
+    with Book.open(demo_book, create=False, read_only=True) as other:
         assert other.find_sheet(2020, "9").title == "刑法犯認知件数（改）"
         assert other.find_sheet(2021, "9").title == "刑法犯認知件数"
 
@@ -281,7 +282,7 @@ def test_unsaved_edits_survive_a_lock_made_elsewhere(
     select_no(window, "9")
     window.form.edits["title"].end(False)
     type_text(window.form.edits["title"], "（編集中）")
-    with Store.open(demo_book, create=False) as other:  # another PC locks 2020 meanwhile
+    with Book.open(demo_book, create=False) as other:  # another PC locks 2020 meanwhile
         other.lock_year(2020)
     window.actions[Action.SAVE].trigger()
     assert LOCKED_2020 in answers.errors[-1]
@@ -328,7 +329,7 @@ def test_a_read_only_book_shows_the_banner_without_the_button(
     rolled: MainWindow, demo_book: Path
 ) -> None:
     window = rolled
-    window.session.set_book(Store.open(demo_book, create=False, read_only=True))
+    window.session.set_book(Book.open(demo_book, create=False, read_only=True))
     open_sheet(window, 2020, "9")
     assert window.year_lock_bar.isVisible()
     assert not window.year_lock_bar.unlock_button.isVisible()
@@ -381,7 +382,7 @@ def test_the_year_filter_marks_locked_years(window: MainWindow, answers) -> None
 
 
 def test_the_dialog_warns_before_rolling_past_the_target_year(window: MainWindow) -> None:
-    nos = {2020: [s.no for s in window.session.book.list_summaries(report_year=2020)]}
+    nos = {2020: [s.no for s in window.session.book.list_entries(report_year=2020)]}
     dialog = RolloverDialog(nos, warnings=window.years.rollover_warnings)
     assert dialog.warning_label.isHidden()  # 2020 -> 2021: nothing unusual
     dialog.to_combo.setCurrentIndex(dialog.to_combo.findData(2024))

@@ -9,8 +9,9 @@ import io
 import shutil
 from pathlib import Path
 
-from kpidesk import backups, cli, jsonio
-from kpidesk.store import Store
+from kpidesk import cli, jsonio
+from kpidesk.book import backups
+from kpidesk.book.store import Book
 from ui.main_window import MainWindow
 
 
@@ -27,10 +28,10 @@ def test_window_and_command_line_import_alike(
 ) -> None:
     other = tmp_path / "コマンド用.kpidb"
     shutil.copy(demo_book, other)
-    with Store.open(demo_book) as book:
+    with Book.open(demo_book) as book:
         changed = dataclasses.replace(book.find_sheet(2020, "9"), title="取り込みで変わる題名")
         book.lock_year(2020)
-    with Store.open(other) as book:
+    with Book.open(other) as book:
         book.lock_year(2020)
     source = tmp_path / "no9.json"
     jsonio.write_file([changed], source)
@@ -49,7 +50,7 @@ def test_window_and_command_line_import_alike(
     assert import_reasons(demo_book) == import_reasons(other) == []
 
     window.session.book.unlock_year(2020)
-    with Store.open(other) as book:
+    with Book.open(other) as book:
         book.unlock_year(2020)
     assert window.exchange.import_json(source) == 1
     code = cli.main(
@@ -60,5 +61,5 @@ def test_window_and_command_line_import_alike(
     assert code == 0
     assert import_reasons(demo_book) == import_reasons(other) == ["取り込みの前"]
     assert window.session.book.find_sheet(2020, "9").title == "取り込みで変わる題名"
-    with Store.open(other) as book:
+    with Book.open(other) as book:
         assert book.find_sheet(2020, "9").title == "取り込みで変わる題名"

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from kpidesk import excel
+from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings, Rounding
-from kpidesk.store import Store
 from ui.actions import Action
 from ui.main_window import MainWindow
 
@@ -40,7 +40,7 @@ def show_year(window: MainWindow, year: int | None) -> None:
 
 
 def open_no(window: MainWindow, no: str) -> None:
-    sheet_id = next(s.id for s in window.session.book.list_summaries() if s.no == no)
+    sheet_id = next(s.id for s in window.session.book.list_entries() if s.no == no)
     assert window.list_panel.select_sheet(sheet_id)
     QApplication.processEvents()
     assert window.session.document is not None and window.session.document.sheet.no == no
@@ -104,7 +104,7 @@ def test_the_open_sheets_unsaved_edits_and_the_books_rounding_are_used(
 def test_all_years_in_the_list_write_the_whole_book_with_a_year_column(
     make_window, demo_book: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    with Store.open(demo_book, create=False) as store:
+    with Book.open(demo_book, create=False) as store:
         sheet = store.find_sheet(2020, "17")
         store.import_sheets([dataclasses.replace(sheet, report_year=2021, id=None)])
     window = make_window(demo_book)

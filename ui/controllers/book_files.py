@@ -8,9 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import backups
+from kpidesk.book import backups
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.store import Store, StoreError
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.backups import BackupDialog
@@ -37,8 +38,8 @@ class BookFiles(Controller):
             )
             return
         try:
-            book = Store.open(path, create=True)
-        except StoreError as error:
+            book = Book.open(path, create=True)
+        except BookError as error:
             messages.show_error(self.window, f"ブックを作れません: {path}\n{error}")
             return
         self.session.set_book(book)
@@ -76,8 +77,8 @@ class BookFiles(Controller):
         current = session.document.sheet.id if session.document is not None else None
         try:
             session.book.backup_to(path)
-            book = Store.open(path, create=False)
-        except (StoreError, OSError) as error:
+            book = Book.open(path, create=False)
+        except (BookError, OSError) as error:
             messages.show_error(self.window, f"保存できませんでした: {path}\n{error}")
             return False
         session.set_book(book)
@@ -116,7 +117,7 @@ class BookFiles(Controller):
         """Write a backup out as a new book and open it."""
         try:
             backups.restore_as_copy(backup.path, target)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")
             return False
         return self.session.open_book(target)
@@ -139,11 +140,11 @@ class BookFiles(Controller):
         session.book = None
         try:
             backups.restore_over(backup.path, path, keep=self.window.settings.backups_keep)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")
         try:
-            book = Store.open(path, create=False)
-        except StoreError as error:
+            book = Book.open(path, create=False)
+        except BookError as error:
             messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
             session.set_book(None)
             return False

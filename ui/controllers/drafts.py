@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Slot
 
-from kpidesk import recovery
-from kpidesk.store import StoreError
+from kpidesk.book import recovery
+from kpidesk.book.errors import BookError
 from ui.controllers.base import Controller
 from ui.dialogs import messages
 
@@ -96,7 +96,7 @@ class Drafts(Controller):
         if incoming.id is not None:
             try:
                 existing = book.get_sheet(incoming.id)
-            except StoreError:
+            except BookError:
                 existing = None
         if existing is None:
             saved = self.window.sheets.create_sheet(

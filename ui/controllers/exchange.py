@@ -8,10 +8,10 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
 from kpidesk import compare, eras, excel, jsonio, operations, textimport
+from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
-from kpidesk.store import StaleRevisionError, StoreError, YearLockedError
 from ui.controllers.base import JSON_FILTER, TEXT_FILTER, XLSX_FILTER, Controller
 from ui.dialogs import import_preview, messages, progress
 from ui.dialogs.scope import Scope
@@ -141,7 +141,7 @@ class Exchange(Controller):
                 "何も取り込んでいません。もう一度取り込んで、変更を確かめてください。",
             )
             return 0
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(
                 self.window, f"取り込めませんでした（何も変わっていません）。\n{error}"
             )

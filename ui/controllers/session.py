@@ -11,19 +11,19 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import backups, lock
-from kpidesk.evaluation import EvaluationSettings
-from kpidesk.model import Sheet
-from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.store import (
+from kpidesk.book import backups, lock
+from kpidesk.book.errors import (
+    BookError,
     DuplicateSheetError,
     NotFoundError,
     ReadOnlyFileError,
     StaleRevisionError,
-    Store,
-    StoreError,
     YearLockedError,
 )
+from kpidesk.book.store import Book
+from kpidesk.evaluation import EvaluationSettings
+from kpidesk.model import Sheet
+from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.messages import Choice
@@ -61,7 +61,7 @@ class BookSession(Controller):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.book: Store | None = None
+        self.book: Book | None = None
         self.document: SheetDocument | None = None
         self.undo_group = QUndoGroup(self)
         self.locked_years: set[int] = set()
@@ -74,7 +74,7 @@ class BookSession(Controller):
 
     def set_book(
         self,
-        book: Store | None,
+        book: Book | None,
         *,
         remember: bool = True,
         book_lock: lock.BookLock | None = None,
@@ -118,7 +118,7 @@ class BookSession(Controller):
             return
         try:
             backups.backup_on_open(book, keep=self.window.settings.backups_keep)
-        except StoreError as error:
+        except BookError as error:
             self.status(f"バックアップを取れませんでした: {error}", 0)
 
     def book_name(self) -> str:
@@ -149,7 +149,7 @@ class BookSession(Controller):
         self.status(f"開きました{suffix}: {book.path}")
         return True
 
-    def _open_with_lock(self, path: Path) -> tuple[Store, lock.BookLock | None] | None:
+    def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
         left = lock.read_lock(path)
         try:
             book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
@@ -172,7 +172,7 @@ class BookSession(Controller):
             return opened
         return opened[0], book_lock
 
-    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Store, None] | None:
+    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Book, None] | None:
         """Someone else has the book open: read-only, a copy, or nothing."""
         choice = messages.choose(
             self.window,
@@ -187,9 +187,9 @@ class BookSession(Controller):
             return self._open_copy(path)
         return None
 
-    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Store, None] | None:
+    def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
         try:
-            return Store.open(path, create=False, read_only=read_only), None
+            return Book.open(path, create=False, read_only=read_only), None
         except ReadOnlyFileError:
             if messages.confirm(
                 self.window, "読み取り専用のファイル", f"このファイルは書き込みできません: {path}\n"
@@ -197,11 +197,11 @@ class BookSession(Controller):
             ):  # fmt: skip
                 return self._open_plain(path, read_only=True)
             return None
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
             return None
 
-    def _open_copy(self, path: Path) -> tuple[Store, None] | None:
+    def _open_copy(self, path: Path) -> tuple[Book, None] | None:
         name, _ = QFileDialog.getSaveFileName(
             self.window, "コピーを作って開く",
             str(Path.home() / f"{path.stem}_コピー{BOOK_SUFFIX}"), BOOK_FILTER,
@@ -210,9 +210,9 @@ class BookSession(Controller):
             return None
         target = with_book_suffix(Path(name))
         try:
-            with Store.open(path, create=False, read_only=True) as source:
+            with Book.open(path, create=False, read_only=True) as source:
                 source.backup_to(target)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"コピーを作れませんでした: {target}\n{error}")
             return None
         return self._open_plain(target)
@@ -254,7 +254,7 @@ class BookSession(Controller):
             return
         try:
             sheet = self.book.get_sheet(sheet_id)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"シートを開けません。\n{error}")
             return
         document = SheetDocument(sheet, self)
@@ -322,7 +322,7 @@ class BookSession(Controller):
             messages.show_error(self.window, f"保存できませんでした。\n{error}")
             self.year_lock_changed("")
             return False
-        except (DuplicateSheetError, NotFoundError, StoreError) as error:
+        except (DuplicateSheetError, NotFoundError, BookError) as error:
             messages.show_error(self.window, f"保存できませんでした。\n{error}")
             return False
         assert saved.id is not None
@@ -350,7 +350,7 @@ class BookSession(Controller):
             copy = dataclasses.replace(sheet, id=None, revision=0, no=self.free_no(sheet))
             try:
                 saved = self.book.save_sheet(copy)
-            except StoreError as store_error:
+            except BookError as store_error:
                 messages.show_error(self.window, f"保存できませんでした。\n{store_error}")
                 return False
             self.document.undo_stack.setClean()
@@ -400,13 +400,13 @@ class BookSession(Controller):
         if book is None:
             self.locked_years = set()
         else:
-            with contextlib.suppress(StoreError):  # unreadable now: keep what was known
+            with contextlib.suppress(BookError):  # unreadable now: keep what was known
                 self.locked_years = book.locked_years()
         year = self.document.sheet.report_year if self.document is not None else None
         locked_year = year if year in self.locked_years else None
         later = False
         if locked_year is not None and book is not None:
-            with contextlib.suppress(StoreError):
+            with contextlib.suppress(BookError):
                 later = any(other > locked_year for other in book.report_years())
         self.window.year_lock_bar.show_lock(
             locked_year,

@@ -7,8 +7,9 @@ import dataclasses
 from PySide6.QtCore import Slot
 
 from kpidesk import eras
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet, split_departments
-from kpidesk.store import HistoryEntry, StoreError
 from ui.controllers.base import Controller
 from ui.dialogs import messages
 from ui.dialogs.history import HistoryDialog
@@ -86,7 +87,7 @@ class Sheets(Controller):
         assert session.book is not None
         try:
             saved = session.book.save_sheet(sheet)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"シートを作れませんでした。\n{error}")
             return None
         assert saved.id is not None
@@ -116,7 +117,7 @@ class Sheets(Controller):
         position = visible.index(sheet.id) if sheet.id in visible else 0
         try:
             session.book.delete_sheet(sheet.id)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"削除できませんでした。\n{error}")
             return
         session.document.undo_stack.setClean()
@@ -137,7 +138,7 @@ class Sheets(Controller):
         assert book is not None
         numbers = [
             int(summary.no)
-            for summary in book.list_summaries(report_year=report_year)
+            for summary in book.list_entries(report_year=report_year)
             if summary.no.isdigit()
         ]
         return str(max(numbers, default=0) + 1)

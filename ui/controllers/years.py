@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 
 from kpidesk import eras, excel, operations, rollover
+from kpidesk.book.errors import BookError
 from kpidesk.evaluation import EvaluationSettings
-from kpidesk.store import StoreError
 from ui.controllers.base import Controller
 from ui.dialogs import messages, progress
 from ui.dialogs.evaluation_settings import ask_evaluation_settings
@@ -37,7 +37,7 @@ class Years(Controller):
         try:
             book.set_evaluation_settings(settings)
             book.set_print_chart(print_chart)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"評価の設定を保存できませんでした。\n{error}")
             return False
         self.window.list_panel.set_evaluation_settings(settings)
@@ -54,10 +54,10 @@ class Years(Controller):
             return
         nos_by_year: dict[int, list[str]] = {}
         try:
-            for entry in book.list_summaries():
+            for entry in book.list_entries():
                 nos_by_year.setdefault(entry.report_year, []).append(entry.no)
             locked = book.locked_years()
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
             return
         dialog = RolloverDialog(
@@ -76,7 +76,7 @@ class Years(Controller):
             return []
         try:
             sheets = book.list_sheets(report_year=from_year)
-        except StoreError:
+        except BookError:
             return []
         return rollover.rollover_warnings(sheets, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
 
@@ -111,7 +111,7 @@ class Years(Controller):
         except progress.Cancelled:
             self.status("年度更新を取り消しました（何も変わっていません）", 0)
             return 0
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(
                 self.window, f"年度更新できませんでした（何も変わっていません）。\n{error}"
             )
@@ -151,7 +151,7 @@ class Years(Controller):
             return False
         try:
             session.book.lock_year(year)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"ロックできませんでした。\n{error}")
             return False
         session.year_lock_changed(f"{label}の報告をロックしました")
@@ -196,7 +196,7 @@ class Years(Controller):
             return False
         try:
             session.book.unlock_year(year)
-        except StoreError as error:
+        except BookError as error:
             messages.show_error(self.window, f"ロックを解除できませんでした。\n{error}")
             return False
         session.year_lock_changed(f"{label}の報告のロックを解除しました")

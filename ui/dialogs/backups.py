@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk.backups import Backup
+from kpidesk.book.backups import Backup
 
 
 class BackupDialog(QDialog):

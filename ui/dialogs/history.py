@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import compare
+from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet
-from kpidesk.store import HistoryEntry
 from ui.side_by_side import CHANGED_MARK, SideBySideTable
 
 #: Shown for a version saved by nobody known (before schema 4).
@@ -70,7 +70,7 @@ class HistoryDialog(QDialog):
     changes, they head the list as 編集中 and can be compared too.
 
     Args:
-        entries: the sheet's saved versions, newest first (``Store.history``).
+        entries: the sheet's saved versions, newest first (``Book.history``).
         editing: the form's sheet when it has unsaved changes, else None.
         refusal: why no version can be restored here ("" when one can), shown
             under the comparison and as the restore button's tooltip.

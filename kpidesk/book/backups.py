@@ -1,8 +1,10 @@
 """Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
-Backups are consistent copies made with SQLite's backup API into the folder
-``<book stem>_backups/`` beside the book (where the store also puts the copy
-taken before a migration). The newest ``keep`` backups are kept.
+Backups are consistent copies of the book in the folder ``<book stem>_backups/``
+beside it, named ``<book stem>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``; the copy the
+book takes of itself before a migration goes there too, named
+``<book stem>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. This module is the
+one place that knows these names. The newest ``keep`` backups are kept.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from kpidesk.book.errors import BookError
+from kpidesk.book.store import Book
 from kpidesk.fileio import unique_path
 from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.store import Store, StoreError
 
 DEFAULT_KEEP = 10
 
@@ -28,6 +31,10 @@ REASONS = {
     "manual": "手動",
 }
 _STAMP = re.compile(r"(\d{8}-\d{6})")
+#: How a backup's name says when it was taken (matches ``_STAMP``).
+_STAMP_FORMAT = "%Y%m%d-%H%M%S"
+#: What follows the book's stem in the name of the copy taken before a migration.
+_BEFORE_MIGRATION = "-before-v"
 
 
 @dataclass(frozen=True)
@@ -47,14 +54,33 @@ class Backup:
     def sheet_count(self) -> int | None:
         """How many sheets the backup holds (None when it cannot be read)."""
         try:
-            return Store.peek_sheet_count(self.path)
-        except StoreError:
+            return Book.peek_sheet_count(self.path)
+        except BookError:
             return None
 
 
 def backup_folder(book: Path) -> Path:
     """The folder of a book's backups: ``<stem>_backups`` beside the book."""
     return book.parent / f"{book.stem}_backups"
+
+
+def migration_backup_path(book: Path, version: int, *, now: datetime | None = None) -> Path:
+    """A new file in the book's backup folder for the copy taken before migrating it.
+
+    The folder is made when missing.
+
+    Args:
+        book: the book's file.
+        version: the schema version the book is about to be migrated to.
+        now: the time the name gives (default: now).
+
+    Raises:
+        OSError: the folder cannot be made.
+    """
+    folder = backup_folder(book)
+    folder.mkdir(exist_ok=True)
+    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
+    return unique_path(folder, f"{book.stem}{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
 
 
 def list_backups(book: Path) -> list[Backup]:
@@ -67,8 +93,8 @@ def list_backups(book: Path) -> list[Backup]:
         match = _STAMP.search(path.stem)
         if match is None:
             continue
-        taken_at = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
-        if "-before-v" in path.stem:
+        taken_at = datetime.strptime(match.group(1), _STAMP_FORMAT)
+        if _BEFORE_MIGRATION in path.stem:
             reason = "形式の更新の前"
         else:
             key = path.stem[match.end() :].lstrip("-").split("-")[0]
@@ -83,21 +109,21 @@ def list_backups(book: Path) -> list[Backup]:
 
 
 def take_backup(
-    store: Store, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path:
     """Copy the open book into its backup folder and keep only the newest ``keep``.
 
     Raises:
-        StoreError: the book is in memory, or the copy cannot be written.
+        BookError: the book is in memory, or the copy cannot be written.
     """
     if store.path is None:
-        raise StoreError("メモリ上のブックはバックアップできません")
+        raise BookError("メモリ上のブックはバックアップできません")
     folder = backup_folder(store.path)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as error:
-        raise StoreError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+        raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
+    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
     target = unique_path(folder, f"{store.path.stem}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
     prune(store.path, keep)
@@ -114,7 +140,7 @@ def prune(book: Path, keep: int) -> list[Path]:
 
 
 def backup_on_open(
-    store: Store, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path | None:
     """Take the day's backup of a book just opened; None when it has one today."""
     if store.path is None:
@@ -131,16 +157,16 @@ def restore_as_copy(backup: Path, target: Path) -> None:
     """Write a backup out as a new book file (the original book is untouched).
 
     Raises:
-        StoreError: the backup is not a book, or the target exists or cannot be written.
+        BookError: the backup is not a book, or the target exists or cannot be written.
     """
     if target.exists():
-        raise StoreError(f"既にファイルがあります: {target}")
-    Store.peek_sheet_count(backup)
+        raise BookError(f"既にファイルがあります: {target}")
+    Book.peek_sheet_count(backup)
     try:
         shutil.copy2(backup, target)
     except OSError as error:
         target.unlink(missing_ok=True)
-        raise StoreError(f"復元できません: {target}（{error}）") from error
+        raise BookError(f"復元できません: {target}（{error}）") from error
 
 
 def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
@@ -150,10 +176,10 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
         The backup of the book as it was just before the restore.
 
     Raises:
-        StoreError: the backup is not a book, or the book cannot be written.
+        BookError: the backup is not a book, or the book cannot be written.
     """
-    Store.peek_sheet_count(backup)
-    with Store.open(book, create=False) as store:
+    Book.peek_sheet_count(backup)
+    with Book.open(book, create=False) as store:
         safety = take_backup(store, "restore", keep=keep + 1)
     temp = book.with_name(f".{book.name}.restore.tmp")
     try:
@@ -161,5 +187,5 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
         temp.replace(book)
     except OSError as error:
         temp.unlink(missing_ok=True)
-        raise StoreError(f"復元できません: {book}（{error}）") from error
+        raise BookError(f"復元できません: {book}（{error}）") from error
     return safety

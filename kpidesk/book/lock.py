@@ -18,7 +18,7 @@ The lock is a plain file made with ``O_CREAT | O_EXCL`` and replaced only
 with ``os.replace``: no ``fcntl`` or ``msvcrt`` locks, which network folders
 (SMB, NFS) do not keep reliably. It is advisory: it is there to tell people,
 not to protect the data. What protects the data is SQLite's own locking and
-the revision check on every save (``kpidesk.store``), which hold even when
+the revision check on every save (``kpidesk.book.store``), which hold even when
 two people end up editing at once.
 
 Two things the lock file cannot know for sure, and how they are handled:

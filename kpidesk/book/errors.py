@@ -1,0 +1,197 @@
+"""What can go wrong with a book, each with a Japanese message for the user.
+
+:class:`BookError` is the base; ``str(error)`` is a sentence meant to be shown
+as it is. The module-level messages are those of errors found while opening
+or reading a file, shared by the modules that find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kpidesk import eras
+from kpidesk.model import no_sort_key
+
+NOT_SQLITE = "KPI Desk のブックではありません（SQLiteファイルではありません）"
+EMPTY_FILE = "KPI Desk のブックではありません（中身のない空のファイルです）"
+OTHER_PROGRAM = "KPI Desk のブックではありません（他のプログラムのSQLiteファイルです）"
+DAMAGED = (
+    "ブックが壊れているため開けません（ファイルが途中で切れているか、中身が壊れています）。"
+    "バックアップから戻してください"
+)
+UNFINISHED_FOREIGN = (
+    "KPI Desk のブックか確かめられません（書き込みが途中で終わったままのSQLiteファイルです）"
+)
+UNFINISHED_READ_ONLY = (
+    "このブックは前回の保存が途中で終わったままのため、読み取り専用では開けません。"
+    "書き込みできる状態で一度開くと、保存前の状態に戻ります"
+)
+BUSY_WRITING = (
+    "ほかの人（または他のプログラム）が保存中でブックを使っているため、保存できませんでした。"
+    "しばらくしてからもう一度保存してください"
+)
+BUSY_READING = (
+    "ブックを他の人（または他のプログラム）が使っているため、読み込めませんでした。"
+    "しばらくしてからもう一度行ってください"
+)
+FULL_WRITING = (
+    "ディスクの空きが足りないため保存できません。"
+    "不要なファイルを消して空きを作ってから、もう一度保存してください（ブックは保存前のままです）"
+)
+FULL_READING = "ディスクの空きが足りないため、ブックを読み込めませんでした"
+
+
+class BookError(Exception):
+    """A book cannot be opened, read or written; ``str(error)`` says why in Japanese."""
+
+
+class NotABookError(BookError):
+    """The file is not a KPI Desk book: not SQLite, another program's, empty or damaged."""
+
+
+class NewerVersionError(BookError):
+    """The book was made by a newer KPI Desk; this program must not change it.
+
+    Attributes:
+        version: the book's schema version.
+        newest: the newest schema version this program knows.
+    """
+
+    def __init__(self, version: int, newest: int) -> None:
+        self.version = version
+        self.newest = newest
+        super().__init__(
+            "このブックは新しい版の KPI Desk で作られています"
+            f"（ブックの形式 {version}、この KPI Desk が扱えるのは {newest} まで）。"
+            "新しい版の KPI Desk で開いてください"
+        )
+
+
+class ReadOnlyError(BookError):
+    """A write was asked of a book opened read-only; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "読み取り専用で開いているため保存できません。"
+            "変更を残すには、別の名前で保存するか、書き込みできる状態で開き直してください"
+        )
+
+
+class ReadOnlyFileError(BookError):
+    """The book's file (or its folder) cannot be written; it may be opened read-only.
+
+    ``Book.open(path, read_only=True)`` opens it.
+
+    Attributes:
+        folder: the folder is what cannot be written (SQLite writes its
+            journal there while saving), not the file.
+    """
+
+    def __init__(self, *, folder: bool = False) -> None:
+        self.folder = folder
+        if folder:
+            what = (
+                "このブックのあるフォルダに書き込みできません（読み取り専用か、権限がありません）"
+            )
+        else:
+            what = "このファイルは書き込みできません（読み取り専用）"
+        super().__init__(f"{what}。読み取り専用で開きますか")
+
+
+class BusyError(BookError):
+    """Someone else kept the book locked for longer than the busy timeout; try again later."""
+
+
+class DiskFullError(BookError):
+    """The disk is full; the save was rolled back and the book is as it was."""
+
+
+class NotFoundError(BookError):
+    """No sheet has the id (it may have been deleted elsewhere).
+
+    Attributes:
+        sheet_id: the id asked for.
+    """
+
+    def __init__(self, sheet_id: int) -> None:
+        self.sheet_id = sheet_id
+        super().__init__(
+            f"シートが見つかりません（ID {sheet_id}）。他の場所で削除された可能性があります"
+        )
+
+
+class StaleRevisionError(BookError):
+    """The sheet was saved elsewhere since it was loaded; the save was refused.
+
+    Attributes:
+        sheet_id: the sheet's id.
+        expected: the revision the caller loaded.
+        actual: the revision now in the book.
+    """
+
+    def __init__(self, sheet_id: int, expected: int, actual: int) -> None:
+        self.sheet_id = sheet_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            "このシートは読み込んだ後に別の場所で変更されています"
+            f"（読み込んだ版 {expected}、ブックの版 {actual}）。"
+            "変更内容を控えてから、シートを開き直してください"
+        )
+
+
+class DuplicateSheetError(BookError):
+    """Sheets with these (report year, No) already exist, or are given twice.
+
+    Attributes:
+        keys: the clashing (report_year, no) keys, in year and No order.
+    """
+
+    def __init__(self, keys: Sequence[tuple[int, str]], *, within_import: bool = False) -> None:
+        self.keys: list[tuple[int, str]] = sorted(
+            set(keys), key=lambda key: (key[0], no_sort_key(key[1]))
+        )
+        names = _describe_keys(self.keys)
+        if within_import:
+            message = f"取り込むシートの中で {names} が重複しています"
+        else:
+            message = f"{names} は既にあります"
+        super().__init__(message)
+
+
+class YearLockedError(BookError):
+    """The sheet's report year is locked (after a roll-over); unlock it to change it.
+
+    Attributes:
+        year: the locked report year.
+    """
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"{eras.kanji_label(year)}の報告はロックされているため変更できません。"
+            "変更するには、先に「ブック」→「報告年度のロックを解除」でロックを外してください"
+        )
+
+
+def _describe_keys(keys: Sequence[tuple[int, str]]) -> str:
+    """``2020年度 No 9、No 10、2021年度 No 3`` for sorted keys."""
+    parts: list[str] = []
+    year: int | None = None
+    for report_year, no in keys:
+        parts.append(f"No {no}" if report_year == year else f"{report_year}年度 No {no}")
+        year = report_year
+    return "、".join(parts)
+
+
+def older_for_read_only(version: int) -> str:
+    """Why a book of an older schema (or an empty SQLite file) cannot be opened read-only."""
+    if version < 1:
+        return (
+            "このファイルはまだ中身のないSQLiteファイルのため、読み取り専用では開けません。"
+            "書き込みできる状態で開いてください"
+        )
+    return (
+        f"このブックは古い形式（形式 {version}）のため、読み取り専用では開けません。"
+        "書き込みできる状態で一度開くと新しい形式に移ります（移す前にバックアップを取ります）"
+    )

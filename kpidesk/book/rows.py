@@ -1,0 +1,249 @@
+"""Sheets to rows of the ``sheets`` and ``history`` tables and back.
+
+Beside its JSON, each row keeps the columns a list of sheets shows
+(:class:`~kpidesk.model.ListEntry`), written on every save, so that a
+list of thousands of sheets is read without loading any sheet in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlite_utils import Database
+
+from kpidesk import evaluation, jsonio
+from kpidesk.book.errors import BookError
+from kpidesk.model import ListEntry, Sheet, latest_and_target
+
+#: The columns of a sheets row that make a ListEntry, in its field order.
+LIST_COLUMNS = (
+    "id",
+    "report_year",
+    "no",
+    "departments_json",
+    "title",
+    "latest_text",
+    "latest_year",
+    "target_text",
+    "unit",
+    "updated_at",
+    "revision",
+    "eval_achievement",
+    "eval_progress",
+    "eval_word",
+    "eval_reason",
+    "eval_label",
+)
+LIST_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in LIST_COLUMNS) + " FROM sheets AS s"
+_DEPARTMENT_SEPARATOR = "、"
+_BULLET_SEPARATOR = "\n"
+
+
+def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
+    """The sheet as it will read back from the book, and its stored JSON.
+
+    Reading the JSON back before writing it means a sheet the book could not
+    load again (an empty No, a year out of range, a row with the wrong
+    number of actuals) is refused now, not found broken later.
+
+    Raises:
+        BookError: the sheet's content is invalid.
+    """
+    data = jsonio.sheet_to_dict(sheet)
+    try:
+        stored = jsonio.sheet_from_dict(data, f"{sheet.report_year}年度 No {sheet.no}")
+    except jsonio.JsonFormatError as error:
+        raise BookError(f"シートの内容が正しくないため保存できません（{error}）") from error
+    return stored, json.dumps(data, ensure_ascii=False)
+
+
+def row_columns(sheet: Sheet, data: str) -> dict[str, Any]:
+    """The columns of a sheets row other than the bookkeeping ones (list columns included)."""
+    latest_text, latest_year, target_text, unit = latest_and_target(sheet)
+    return {
+        "report_year": sheet.report_year,
+        "no": sheet.no,
+        "departments": _DEPARTMENT_SEPARATOR.join(sheet.departments),
+        "departments_json": json.dumps(sheet.departments, ensure_ascii=False),
+        "title": sheet.title,
+        "section": sheet.section,
+        "efforts": _BULLET_SEPARATOR.join(sheet.efforts),
+        "issues": _BULLET_SEPARATOR.join(sheet.issues),
+        "direction": _BULLET_SEPARATOR.join(sheet.direction),
+        "data": data,
+        "latest_text": latest_text,
+        "latest_year": latest_year,
+        "target_text": target_text,
+        "unit": unit,
+        **evaluation_columns(sheet),
+    }
+
+
+def evaluation_columns(sheet: Sheet) -> dict[str, Any]:
+    """The rates of :func:`kpidesk.evaluation.list_evaluation`'s row, for the list."""
+    judged = evaluation.list_evaluation(sheet)
+    if judged is None:
+        return {
+            "eval_achievement": None,
+            "eval_progress": None,
+            "eval_word": 0,
+            "eval_reason": "",
+            "eval_label": "",
+        }
+    reason = judged.achievement_reason if judged.achievement is None else ""
+    if reason and len(sheet.rows) > 1 and judged.label.strip():
+        reason = f"{judged.label.strip()}: {reason}"
+    return {
+        "eval_achievement": None if judged.achievement is None else str(judged.achievement),
+        "eval_progress": None if judged.progress is None else str(judged.progress),
+        "eval_word": int(judged.word_target is not None),
+        "eval_reason": reason,
+        "eval_label": judged.label.strip() if len(sheet.rows) > 1 else "",
+    }
+
+
+def _decimal_or_none(text: Any) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        number = Decimal(str(text))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def with_bookkeeping(sheet: Sheet, sheet_id: int, revision: int, updated_at: str) -> Sheet:
+    return dataclasses.replace(sheet, id=sheet_id, revision=revision, updated_at=updated_at)
+
+
+def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Sheet:
+    """A sheet from its stored JSON and bookkeeping.
+
+    Raises:
+        BookError: the stored JSON cannot be read (the book is damaged).
+    """
+    try:
+        sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+    except (ValueError, RecursionError) as error:  # JsonFormatError is a ValueError
+        raise BookError(
+            f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
+        ) from error
+    return with_bookkeeping(sheet, int(sheet_id), int(revision), str(updated_at))
+
+
+def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
+    """A ListEntry from a row of :data:`LIST_COLUMNS`.
+
+    Raises:
+        BookError: the stored departments cannot be read (the book is damaged).
+    """
+    (
+        sheet_id,
+        report_year,
+        no,
+        departments_json,
+        title,
+        latest_text,
+        latest_year,
+        target_text,
+        unit,
+        updated_at,
+        revision,
+        eval_achievement,
+        eval_progress,
+        eval_word,
+        eval_reason,
+        eval_label,
+    ) = row
+    try:
+        departments = json.loads(departments_json)
+    except (ValueError, TypeError) as error:
+        raise BookError(
+            f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
+        ) from error
+    if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
+        raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
+    return ListEntry(
+        id=int(sheet_id),
+        report_year=int(report_year),
+        no=str(no),
+        departments=tuple(departments),
+        title=str(title),
+        latest_text=str(latest_text),
+        latest_year=None if latest_year is None else int(latest_year),
+        target_text=str(target_text),
+        unit=str(unit),
+        updated_at=str(updated_at),
+        revision=int(revision),
+        achievement=_decimal_or_none(eval_achievement),
+        progress=_decimal_or_none(eval_progress),
+        word_target=bool(eval_word),
+        evaluation_note=str(eval_reason or ""),
+        evaluation_label=str(eval_label or ""),
+    )
+
+
+def id_of(db: Database, key: tuple[int, str]) -> int | None:
+    """The id of the sheet with this (report year, No), or None."""
+    row = db.execute("SELECT id FROM sheets WHERE report_year = ? AND no = ?", list(key)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def stored_years(db: Database, sheet_ids: Sequence[int | None]) -> set[int]:
+    """The report years the book holds for these ids (unknown ids and None ignored)."""
+    years = set()
+    for sheet_id in sheet_ids:
+        if sheet_id is None:
+            continue
+        row = db.execute("SELECT report_year FROM sheets WHERE id = ?", [sheet_id]).fetchone()
+        if row is not None:
+            years.add(int(row[0]))
+    return years
+
+
+def revision_of(db: Database, sheet_id: int) -> int | None:
+    """The revision the book holds for this id, or None when there is no such sheet."""
+    row = db.execute("SELECT revision FROM sheets WHERE id = ?", [sheet_id]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def insert_sheet(db: Database, sheet: Sheet, data: str, now: str, saved_by: str) -> int:
+    """Add a sheet row (revision 1) and its first snapshot; return its id."""
+    table = db["sheets"]
+    table.insert({**row_columns(sheet, data), "revision": 1, "created_at": now, "updated_at": now})
+    sheet_id = int(table.last_rowid or 0)
+    _snapshot(db, sheet_id, 1, sheet, data, now, saved_by)
+    return sheet_id
+
+
+def update_sheet(
+    db: Database, sheet_id: int, current: int, sheet: Sheet, data: str, now: str, saved_by: str
+) -> int:
+    """Replace a sheet row at revision ``current`` and snapshot it; return the new revision."""
+    revision = current + 1
+    db["sheets"].update(
+        sheet_id, {**row_columns(sheet, data), "revision": revision, "updated_at": now}
+    )
+    _snapshot(db, sheet_id, revision, sheet, data, now, saved_by)
+    return revision
+
+
+def _snapshot(
+    db: Database, sheet_id: int, revision: int, sheet: Sheet, data: str, now: str, saved_by: str
+) -> None:
+    """Append the sheet as saved to its history."""
+    db["history"].insert(
+        {
+            "sheet_id": sheet_id,
+            "revision": revision,
+            "report_year": sheet.report_year,
+            "no": sheet.no,
+            "data": data,
+            "saved_at": now,
+            "saved_by": saved_by,
+        }
+    )

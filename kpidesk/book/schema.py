@@ -1,0 +1,172 @@
+"""The layout of a book file: its marks, its tables and the migrations that made them.
+
+The schema version is ``PRAGMA user_version``; the schema changes only
+through the numbered functions in :data:`MIGRATIONS`, each run in one
+transaction that also sets the new version. ``PRAGMA application_id`` marks
+the file as a KPI Desk book.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from kpidesk import __version__, jsonio
+from kpidesk.book.rows import evaluation_columns
+from kpidesk.model import latest_and_target
+
+#: The newest schema this program knows (``PRAGMA user_version``).
+SCHEMA_VERSION = 4
+#: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
+APPLICATION_ID = 0x4B504944
+#: The columns the full-text index covers (and the LIKE fallback searches).
+SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
+
+#: Keys of the book's settings in the ``meta`` table.
+META_EVALUATION = "evaluation"
+META_PRINT_CHART = "print_chart"
+META_LOCKED_YEARS = "locked_years"
+
+
+def iso_now() -> str:
+    """The local time as ISO 8601 with seconds (``2024-05-01T09:30:00``)."""
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _migrate_1(db: Database) -> None:
+    """Version 1: the sheets, their history, and facts about the book.
+
+    The SQL is written out rather than generated so that a migration makes
+    the same schema forever, whatever library version runs it.
+    """
+    # PRAGMA values cannot be bound; APPLICATION_ID is this module's constant.
+    db.execute(f"PRAGMA application_id = {int(APPLICATION_ID)}")
+    # AUTOINCREMENT: an id is never reused, so a new sheet never inherits
+    # the history of a deleted one.
+    db.execute(
+        """
+        CREATE TABLE sheets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_year INTEGER NOT NULL,
+            no TEXT NOT NULL,
+            departments TEXT NOT NULL DEFAULT '',
+            departments_json TEXT NOT NULL DEFAULT '[]',
+            title TEXT NOT NULL DEFAULT '',
+            section TEXT NOT NULL DEFAULT '',
+            efforts TEXT NOT NULL DEFAULT '',
+            issues TEXT NOT NULL DEFAULT '',
+            direction TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (report_year, no)
+        )
+        """
+    )
+    # No foreign key to sheets: the history of a deleted sheet stays, so
+    # that it can still be shown and restored.
+    db.execute(
+        """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sheet_id INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            report_year INTEGER NOT NULL,
+            no TEXT NOT NULL,
+            data TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            UNIQUE (sheet_id, revision)
+        )
+        """
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert_all(
+        [
+            {"key": "created_at", "value": iso_now()},
+            {"key": "created_by", "value": f"KPI Desk {__version__}"},
+        ]
+    )
+
+
+def _migrate_2(db: Database) -> None:
+    """Version 2: the trigram full-text index over the searchable columns.
+
+    ``enable_fts`` fills the index from the rows already there and adds
+    triggers that keep it in step with every insert, update and delete.
+    """
+    db["sheets"].enable_fts(SEARCH_COLUMNS, tokenize="trigram", create_triggers=True)
+
+
+def _migrate_3(db: Database) -> None:
+    """Version 3: the columns a list of sheets shows (``kpidesk.model.latest_and_target``).
+
+    The rows already there are filled in from their JSON. A row whose JSON
+    cannot be read keeps the empty defaults, so that one damaged sheet does
+    not keep the whole book from opening; opening that sheet still says it
+    is damaged, and saving it again writes its list columns.
+    """
+    for statement in (
+        "ALTER TABLE sheets ADD COLUMN latest_text TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN latest_year INTEGER",
+        "ALTER TABLE sheets ADD COLUMN target_text TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN unit TEXT NOT NULL DEFAULT ''",
+    ):
+        db.execute(statement)
+    updates: list[tuple[str, int | None, str, str, int]] = []
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        try:
+            sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+        except (ValueError, TypeError, RecursionError):
+            continue
+        updates.append((*latest_and_target(sheet), int(sheet_id)))
+    db.conn.executemany(
+        "UPDATE sheets SET latest_text = ?, latest_year = ?, target_text = ?, unit = ?"
+        " WHERE id = ?",
+        updates,
+    )
+
+
+def _migrate_4(db: Database) -> None:
+    """Version 4: who saved each version, and each sheet's rates for the list.
+
+    The rates (``kpidesk.evaluation.list_evaluation``) are kept unrounded as
+    text, so that the list ranks thousands of sheets without reading their
+    JSON whatever thresholds and rounding the book is later given. Rows
+    whose JSON cannot be read keep the empty defaults, as in version 3.
+    """
+    for statement in (
+        "ALTER TABLE history ADD COLUMN saved_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN eval_achievement TEXT",
+        "ALTER TABLE sheets ADD COLUMN eval_progress TEXT",
+        "ALTER TABLE sheets ADD COLUMN eval_word INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sheets ADD COLUMN eval_reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE sheets ADD COLUMN eval_label TEXT NOT NULL DEFAULT ''",
+    ):
+        db.execute(statement)
+    updates: list[tuple[Any, ...]] = []
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        try:
+            sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+        except (ValueError, TypeError, RecursionError):
+            continue
+        columns = evaluation_columns(sheet)
+        updates.append((*columns.values(), int(sheet_id)))
+    db.conn.executemany(
+        "UPDATE sheets SET eval_achievement = ?, eval_progress = ?, eval_word = ?,"
+        " eval_reason = ?, eval_label = ? WHERE id = ?",
+        updates,
+    )
+
+
+#: The schema changes in order; running 1..N on an empty file gives version N.
+MIGRATIONS: dict[int, Callable[[Database], None]] = {
+    1: _migrate_1,
+    2: _migrate_2,
+    3: _migrate_3,
+    4: _migrate_4,
+}

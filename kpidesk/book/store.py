@@ -1,0 +1,838 @@
+"""The book: one SQLite file of sheets, identified by (report year, No).
+
+:class:`Book` opens, reads and writes a book; everything outside
+``kpidesk.book`` speaks :class:`~kpidesk.model.Sheet`, never SQL.
+
+* An existing file is checked (``kpidesk.book.sqlitefile``) before it is
+  opened for writing. Before an older book is migrated
+  (``kpidesk.book.schema``), a copy of it is put in its backup folder.
+* A book can be opened read-only (``mode=ro``): nothing is ever written to
+  it, and every write method raises :class:`ReadOnlyError` first.
+* Every write is one ``BEGIN IMMEDIATE`` transaction. Each sheet carries a
+  revision; a save against a stale revision is refused, and each save
+  appends a snapshot of the sheet to the ``history`` table.
+* The book's settings (rank scheme, charts on printed pages, locked report
+  years) are kept in its ``meta`` table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from kpidesk import evaluation
+from kpidesk.book import sqlitefile
+from kpidesk.book.errors import (
+    UNFINISHED_READ_ONLY,
+    BookError,
+    DuplicateSheetError,
+    NotFoundError,
+    ReadOnlyError,
+    ReadOnlyFileError,
+    StaleRevisionError,
+    YearLockedError,
+    older_for_read_only,
+)
+from kpidesk.book.lock import this_user
+from kpidesk.book.rows import (
+    LIST_SELECT,
+    id_of,
+    insert_sheet,
+    list_entry_from_row,
+    load_sheet,
+    revision_of,
+    stored_form,
+    stored_years,
+    update_sheet,
+    with_bookkeeping,
+)
+from kpidesk.book.schema import (
+    META_EVALUATION,
+    META_LOCKED_YEARS,
+    META_PRINT_CHART,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    iso_now,
+)
+from kpidesk.book.search import where_clause
+from kpidesk.fileio import write_bytes_atomic
+from kpidesk.model import ListEntry, Sheet, list_sort_key, sheet_sort_key
+from kpidesk.rollover import rolled_over
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One saved state of a sheet.
+
+    Attributes:
+        revision: the revision this save gave the sheet.
+        saved_at: when it was saved (ISO 8601 local time, seconds).
+        sheet: the sheet as saved, with ``id``, ``revision`` and ``updated_at`` set.
+        saved_by: the login name of who saved it ("" before schema 4).
+    """
+
+    revision: int
+    saved_at: str
+    sheet: Sheet
+    saved_by: str = ""
+
+
+class Book:
+    """A book of sheets in one SQLite file (or in memory, for tests).
+
+    Create one with :meth:`open` or :meth:`memory`; close it with
+    :meth:`close` or use it as a context manager.
+
+    Attributes:
+        path: the book's file, or None for an in-memory book.
+    """
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path | None, *, read_only: bool = False
+    ) -> None:
+        """Wrap an open connection; use :meth:`open` or :meth:`memory` instead."""
+        self.path = path
+        self._db = Database(connection, execute_plugins=False)
+        self._closed = False
+        self._read_only = read_only
+        #: Who saves: the login name written beside each version in the history.
+        self.user = this_user()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the book was opened read-only (every write raises :class:`ReadOnlyError`)."""
+        return self._read_only
+
+    # --- opening and closing
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+        busy_timeout: float | None = None,
+    ) -> Book:
+        """Open the book at ``path``, creating it when missing and ``create`` is true.
+
+        An existing file is checked (``PRAGMA quick_check`` included) before
+        it is opened for writing; a file that is refused is left byte for
+        byte as it was. An older book is copied into its backup folder and
+        then migrated to the current schema.
+
+        Args:
+            path: the book's file.
+            create: make a new book when the file is missing.
+            read_only: open without ever writing (SQLite ``mode=ro``): no
+                migration, no journal, and every write method raises
+                :class:`ReadOnlyError`. The file must exist and be a book of
+                the current schema.
+            busy_timeout: how many seconds a read or save waits for another
+                program's save before giving up (``sqlitefile.BUSY_TIMEOUT_SECONDS``
+                when None).
+
+        Raises:
+            BookError: the file is missing (and ``create`` is false, or
+                ``read_only`` is true), is a folder, or cannot be read or
+                written; read-only, the book is of an older schema or has a
+                save cut off by a crash.
+            ReadOnlyFileError: the file or its folder cannot be written (and
+                ``read_only`` is false); it can be opened with ``read_only``.
+            NotABookError: the file is not a KPI Desk book, is empty or is damaged.
+            NewerVersionError: the book was made by a newer KPI Desk.
+        """
+        path = Path(path)
+        timeout = sqlitefile.BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
+        if path.is_dir():
+            raise BookError("フォルダが指定されています。ブックのファイルを指定してください")
+        if not path.exists():
+            if read_only or not create:
+                raise BookError("ブックのファイルがありません")
+            if not path.parent.is_dir():
+                raise BookError("保存先のフォルダがありません")
+            if not sqlitefile.writable(path.parent):
+                raise BookError(
+                    "保存先のフォルダに書き込みできません（読み取り専用か、権限がありません）"
+                )
+            return cls._connect_and_prepare(path, "rwc", existing_version=0, timeout=timeout)
+        check = sqlitefile.inspect_file(path, timeout=timeout)
+        if read_only:
+            return cls._open_read_only(path, check, timeout=timeout)
+        # SQLite would open an unwritable file read-only without a word, and
+        # fail only at the first save; say so now, while the user can choose.
+        if not sqlitefile.writable(path):
+            raise ReadOnlyFileError()
+        if not sqlitefile.writable(path.parent):  # the rollback journal is made beside the book
+            raise ReadOnlyFileError(folder=True)
+        return cls._connect_and_prepare(
+            path,
+            "rw",
+            existing_version=check.version,
+            timeout=timeout,
+            recheck=check.unfinished,
+        )
+
+    @classmethod
+    def _connect_and_prepare(
+        cls,
+        path: Path,
+        mode: str,
+        *,
+        existing_version: int,
+        timeout: float,
+        recheck: bool = False,
+    ) -> Book:
+        """Open ``path`` read-write and bring its schema up to date.
+
+        Args:
+            recheck: run ``PRAGMA quick_check`` once the connection has rolled
+                back a save cut off by a crash (the file could not be fully
+                checked before).
+        """
+        try:
+            connection = sqlitefile.connect(
+                sqlitefile.file_uri(path, mode), uri=True, timeout=timeout
+            )
+        except sqlite3.Error as error:
+            raise sqlitefile.translate(error) from error
+        store = cls(connection, path)
+        try:
+            store._prepare(backup_allowed=existing_version >= 1, recheck=recheck)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path, check: sqlitefile.FileCheck, *, timeout: float) -> Book:
+        """Open a checked book with a read-only connection that never writes.
+
+        A book in WAL mode (switched by another tool: KPI Desk never uses
+        WAL) is read with ``immutable=1``, as it was checked, so that no
+        ``-wal`` or ``-shm`` file is made beside it.
+        """
+        if check.unfinished:
+            raise BookError(UNFINISHED_READ_ONLY)
+        if check.version < SCHEMA_VERSION:
+            raise BookError(older_for_read_only(check.version))
+        try:
+            connection = sqlitefile.connect(
+                sqlitefile.file_uri(path, "ro", immutable=check.wal), uri=True, timeout=timeout
+            )
+        except sqlite3.Error as error:
+            raise sqlitefile.translate(error) from error
+        store = cls(connection, path, read_only=True)
+        try:
+            with sqlitefile.sqlite_errors():
+                # The file may have been replaced since it was checked.
+                version = sqlitefile.classify(
+                    connection.execute("PRAGMA application_id").fetchone()[0],
+                    store._user_version(),
+                    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0,
+                )
+            if version < SCHEMA_VERSION:
+                raise BookError(older_for_read_only(version))
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def memory(cls) -> Book:
+        """A new, empty book in memory (for tests and scratch work)."""
+        store = cls(sqlitefile.connect(":memory:", uri=False), None)
+        store._prepare(backup_allowed=False)
+        return store
+
+    def _prepare(self, *, backup_allowed: bool, recheck: bool = False) -> None:
+        """Set the connection up and run the migrations still to be done.
+
+        Args:
+            backup_allowed: copy the book before migrating it.
+            recheck: run ``PRAGMA quick_check`` (see :meth:`_connect_and_prepare`).
+        """
+        conn = self._db.conn
+        with sqlitefile.sqlite_errors():
+            conn.execute("PRAGMA foreign_keys = ON")
+            if self.path is not None:
+                # Keep the rollback journal (DELETE), never WAL: books live on
+                # shared network folders, where WAL's shared-memory file does
+                # not work. A book some other tool switched to WAL goes back.
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() == "wal":
+                    conn.execute("PRAGMA journal_mode = DELETE")
+            if recheck:
+                # Reading the schema above has rolled the unfinished save back.
+                sqlitefile.quick_check(conn)
+            # Check again on the read-write connection: the file may have been
+            # replaced since it was checked, and a recovered one is read only now.
+            has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+            version = sqlitefile.classify(
+                conn.execute("PRAGMA application_id").fetchone()[0],
+                self._user_version(),
+                has_tables,
+            )
+            if version >= SCHEMA_VERSION:
+                return
+            if backup_allowed and version >= 1 and self.path is not None:
+                self._backup_before_migrating(version)
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                with self._transaction():
+                    # Another program may have migrated while we waited for the lock.
+                    if self._user_version() >= number:
+                        continue
+                    MIGRATIONS[number](self._db)
+                    # PRAGMA values cannot be bound; number is our own integer.
+                    conn.execute(f"PRAGMA user_version = {int(number)}")
+
+    def _user_version(self) -> int:
+        return int(self._db.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _backup_before_migrating(self, version: int) -> None:
+        """Copy the book into its backup folder before migrating it from ``version``."""
+        # Imported here: backups opens books (this module) to back them up.
+        from kpidesk.book.backups import migration_backup_path
+
+        assert self.path is not None
+        try:
+            self._copy_to(migration_backup_path(self.path, SCHEMA_VERSION))
+        except (OSError, sqlite3.Error) as error:
+            raise BookError(
+                f"ブックを新しい形式（{version} → {SCHEMA_VERSION}）に移す前のバックアップを"
+                f"作れませんでした（{error}）。ブックは変更していません"
+            ) from error
+
+    def _copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole book to ``target``, replacing it atomically.
+
+        The copy is the database image SQLite serializes inside one read
+        transaction; it goes through a temporary file beside ``target``, so
+        a failure never leaves half a book.
+        """
+        write_bytes_atomic(target, self._db.conn.serialize())
+
+    def close(self) -> None:
+        """Close the book; closing twice does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else ":memory:"
+        return f"Book({where}, read-only)" if self._read_only else f"Book({where})"
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction, taking the write lock at its start.
+
+        ``BEGIN IMMEDIATE`` (not sqlite-utils' deferred ``atomic()``) makes a
+        second writer wait for the busy timeout up front, instead of failing
+        with a deadlock when a read turns into a write half-way.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only (before SQLite is touched).
+        """
+        self._check_writable()
+        conn = self._db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _check_writable(self) -> None:
+        """Refuse a write on a read-only book before anything touches SQLite.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        if self._read_only:
+            raise ReadOnlyError()
+
+    # --- reading
+
+    def count_sheets(self) -> int:
+        """How many sheets the book holds."""
+        with sqlitefile.sqlite_errors():
+            return int(self._db.execute("SELECT count(*) FROM sheets").fetchone()[0])
+
+    def get_sheet(self, sheet_id: int) -> Sheet:
+        """The sheet with this id.
+
+        Raises:
+            NotFoundError: there is no such sheet.
+        """
+        with sqlitefile.sqlite_errors():
+            row = self._db.execute(
+                "SELECT id, revision, updated_at, data FROM sheets WHERE id = ?", [sheet_id]
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(sheet_id)
+        return load_sheet(*row)
+
+    def find_sheet(self, report_year: int, no: str) -> Sheet | None:
+        """The sheet with this (report year, No), or None."""
+        with sqlitefile.sqlite_errors():
+            row = self._db.execute(
+                "SELECT id, revision, updated_at, data FROM sheets"
+                " WHERE report_year = ? AND no = ?",
+                [report_year, no],
+            ).fetchone()
+        return None if row is None else load_sheet(*row)
+
+    def list_sheets(
+        self,
+        *,
+        report_year: int | None = None,
+        department: str | None = None,
+        query: str | None = None,
+    ) -> list[Sheet]:
+        """The sheets that match every given condition, in No order.
+
+        Args:
+            report_year: only sheets of this report year.
+            department: only sheets that list exactly this department among theirs.
+            query: search words separated by spaces (half- or full-width);
+                every word must appear in the No, departments, title or a
+                bullet. Words of three or more characters use the full-text
+                index, shorter ones a plain substring match. Nothing the user
+                types is read as search syntax.
+
+        Returns:
+            The sheets sorted with :func:`kpidesk.model.sheet_sort_key`.
+        """
+        where, params = where_clause(report_year=report_year, department=department, query=query)
+        sql = f"SELECT s.id, s.revision, s.updated_at, s.data FROM sheets AS s{where} ORDER BY s.id"
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(sql, params).fetchall()
+        return sorted((load_sheet(*row) for row in rows), key=sheet_sort_key)
+
+    def list_entries(
+        self, *, report_year: int | None = None, department: str | None = None
+    ) -> list[ListEntry]:
+        """What a list shows of the sheets that match every given condition, in No order.
+
+        Only the list columns are read, never a sheet's JSON, so this
+        stays quick for thousands of sheets. The conditions mean what they
+        mean for :meth:`list_sheets`; to search as well, keep the entries
+        whose id is in :meth:`search_ids`.
+
+        Returns:
+            The entries sorted with :func:`kpidesk.model.list_sort_key`,
+            in the same order :meth:`list_sheets` gives the sheets.
+        """
+        where, params = where_clause(report_year=report_year, department=department, query=None)
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(f"{LIST_SELECT}{where} ORDER BY s.id", params).fetchall()
+        return sorted((list_entry_from_row(row) for row in rows), key=list_sort_key)
+
+    def get_list_entry(self, sheet_id: int) -> ListEntry:
+        """What a list shows of the sheet with this id (its JSON is not read).
+
+        Raises:
+            NotFoundError: there is no such sheet.
+        """
+        with sqlitefile.sqlite_errors():
+            row = self._db.execute(f"{LIST_SELECT} WHERE s.id = ?", [sheet_id]).fetchone()
+        if row is None:
+            raise NotFoundError(sheet_id)
+        return list_entry_from_row(row)
+
+    def search_ids(self, query: str) -> set[int]:
+        """The ids of the sheets a search finds, as :meth:`list_sheets` ``query=`` finds them.
+
+        A query of nothing but spaces finds every sheet.
+        """
+        where, params = where_clause(report_year=None, department=None, query=query)
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(f"SELECT s.id FROM sheets AS s{where}", params).fetchall()
+        return {int(row[0]) for row in rows}
+
+    def report_years(self) -> list[int]:
+        """The report years the book has sheets for, newest first."""
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(
+                "SELECT DISTINCT report_year FROM sheets ORDER BY report_year DESC"
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def departments(self, report_year: int | None = None) -> list[str]:
+        """Every department named by a sheet (of one report year, if given), sorted."""
+        sql = "SELECT DISTINCT d.value FROM sheets AS s, json_each(s.departments_json) AS d"
+        params: list[Any] = []
+        if report_year is not None:
+            sql += " WHERE s.report_year = ?"
+            params.append(report_year)
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(sql, params).fetchall()
+        return sorted(str(row[0]) for row in rows if str(row[0]).strip())
+
+    def history(self, sheet_id: int) -> list[HistoryEntry]:
+        """Every saved state of a sheet, newest first.
+
+        The history of a deleted sheet is kept and still returned; an id
+        that never existed gives an empty list.
+        """
+        with sqlitefile.sqlite_errors():
+            rows = self._db.execute(
+                "SELECT revision, saved_at, data, saved_by FROM history WHERE sheet_id = ?"
+                " ORDER BY revision DESC",
+                [sheet_id],
+            ).fetchall()
+        return [
+            HistoryEntry(
+                revision, saved_at, load_sheet(sheet_id, revision, saved_at, data), str(saved_by)
+            )
+            for revision, saved_at, data, saved_by in rows
+        ]
+
+    # --- the book's settings
+
+    def evaluation_settings(self) -> evaluation.EvaluationSettings:
+        """The book's rank scheme (the default A/B/C/D one when never set or unreadable)."""
+        text = self._meta(META_EVALUATION)
+        if text is None:
+            return evaluation.EvaluationSettings()
+        try:
+            return evaluation.EvaluationSettings.from_dict(json.loads(text))
+        except ValueError:
+            return evaluation.EvaluationSettings()
+
+    def set_evaluation_settings(self, settings: evaluation.EvaluationSettings) -> None:
+        """Keep a new rank scheme in the book (one transaction).
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(META_EVALUATION, json.dumps(settings.to_dict(), ensure_ascii=False))
+
+    def print_chart(self) -> bool:
+        """Whether PDFs and prints of this book carry each sheet's trend chart."""
+        return self._meta(META_PRINT_CHART) == "1"
+
+    def set_print_chart(self, on: bool) -> None:
+        """Turn the trend chart on printed pages on or off for this book.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(META_PRINT_CHART, "1" if on else "0")
+
+    def locked_years(self) -> set[int]:
+        """The report years whose sheets cannot be changed until unlocked."""
+        text = self._meta(META_LOCKED_YEARS)
+        try:
+            years = json.loads(text) if text else []
+        except ValueError:
+            return set()
+        return {int(year) for year in years if isinstance(year, int)}
+
+    def lock_year(self, year: int) -> None:
+        """Lock a report year: its sheets can no longer be saved, imported over or deleted.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {year})))
+
+    def unlock_year(self, year: int) -> None:
+        """Lift the lock of a report year on purpose.
+
+        Raises:
+            ReadOnlyError: the book was opened read-only.
+        """
+        self._set_meta(META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() - {year})))
+
+    def _meta(self, key: str) -> str | None:
+        with sqlitefile.sqlite_errors():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._check_writable()
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            self._write_meta(key, value)
+
+    def _write_meta(self, key: str, value: str) -> None:
+        """Set a meta value inside the caller's transaction."""
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def _check_unlocked(self, years: set[int]) -> None:
+        """Raise YearLockedError for the first locked year among ``years`` (in a transaction)."""
+        locked = sorted(years & self.locked_years())
+        if locked:
+            raise YearLockedError(locked[0])
+
+    # --- writing
+
+    def save_sheet(self, sheet: Sheet) -> Sheet:
+        """Save one sheet in one transaction and record it in the history.
+
+        A sheet without an id is added with revision 1. A sheet with an id
+        replaces the stored one only if the book still holds the revision
+        the sheet was loaded at; the revision then goes up by one.
+
+        Returns:
+            A new Sheet equal to the one given, with ``id``, ``revision``
+            and ``updated_at`` set. The caller's object is not changed.
+
+        Raises:
+            DuplicateSheetError: another sheet already has this (report year, No).
+            StaleRevisionError: the sheet was saved elsewhere since it was loaded.
+            NotFoundError: the sheet was deleted elsewhere.
+            ReadOnlyError: the book was opened read-only.
+            BusyError: someone else kept the book locked for the busy timeout.
+            DiskFullError: the disk is full (nothing was written).
+            BookError: the sheet's content is invalid, or the book cannot be written.
+        """
+        self._check_writable()
+        stored, data = stored_form(sheet)
+        now = iso_now()
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            self._check_unlocked({sheet.report_year, *stored_years(self._db, [sheet.id])})
+            if sheet.id is None:
+                if id_of(self._db, sheet.key) is not None:
+                    raise DuplicateSheetError([sheet.key])
+                sheet_id, revision = insert_sheet(self._db, stored, data, now, self.user), 1
+            else:
+                sheet_id = sheet.id
+                current = revision_of(self._db, sheet_id)
+                if current is None:
+                    raise NotFoundError(sheet_id)
+                if current != sheet.revision:
+                    raise StaleRevisionError(sheet_id, sheet.revision, current)
+                if id_of(self._db, sheet.key) not in (None, sheet_id):
+                    raise DuplicateSheetError([sheet.key])
+                revision = update_sheet(self._db, sheet_id, current, stored, data, now, self.user)
+        return with_bookkeeping(stored, sheet_id, revision, now)
+
+    def import_sheets(
+        self,
+        sheets: Sequence[Sheet],
+        *,
+        replace: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        expected_revisions: Mapping[tuple[int, str], int] | None = None,
+    ) -> list[Sheet]:
+        """Add many sheets in one transaction: all of them or none.
+
+        Sheets are matched to the book by (report year, No); their ``id``
+        and ``revision`` are ignored.
+
+        Args:
+            sheets: the sheets to add.
+            replace: overwrite sheets the book already has with the same
+                (report year, No), keeping their id and history (revision + 1).
+                Without it, any such clash refuses the whole import.
+            progress: called with (done, total) after each sheet is written;
+                an exception it raises (a cancel) rolls the whole import back.
+            expected_revisions: the revision each key had when the user saw
+                what the import would change (0: not in the book yet); if any
+                sheet changed since, nothing is written.
+
+        Returns:
+            The saved sheets, in the order given, with id, revision and updated_at set.
+
+        Raises:
+            DuplicateSheetError: naming every clash with the book (without
+                ``replace``), or every key given more than once.
+            ReadOnlyError: the book was opened read-only.
+            BusyError: someone else kept the book locked for the busy timeout.
+            DiskFullError: the disk is full (nothing was written).
+            BookError: a sheet's content is invalid, or the book cannot be written.
+        """
+        self._check_writable()
+        counts = Counter(sheet.key for sheet in sheets)
+        repeated = [key for key, count in counts.items() if count > 1]
+        if repeated:
+            raise DuplicateSheetError(repeated, within_import=True)
+        prepared = [stored_form(sheet) for sheet in sheets]
+        now = iso_now()
+        saved: list[Sheet] = []
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            existing = {
+                (int(year), str(no)): (int(sheet_id), int(revision))
+                for sheet_id, year, no, revision in self._db.execute(
+                    "SELECT id, report_year, no, revision FROM sheets"
+                )
+            }
+            self._check_unlocked({year for year, _ in counts})
+            clashes = [key for key in counts if key in existing]
+            if clashes and not replace:
+                raise DuplicateSheetError(clashes)
+            for key, expected in (expected_revisions or {}).items():
+                sheet_id, actual = existing.get(key, (0, 0))
+                if actual != expected:
+                    raise StaleRevisionError(sheet_id, expected, actual)
+            for done, (stored, data) in enumerate(prepared, start=1):
+                if stored.key in existing:
+                    sheet_id, current = existing[stored.key]
+                    revision = update_sheet(
+                        self._db, sheet_id, current, stored, data, now, self.user
+                    )
+                else:
+                    sheet_id, revision = insert_sheet(self._db, stored, data, now, self.user), 1
+                saved.append(with_bookkeeping(stored, sheet_id, revision, now))
+                if progress is not None:
+                    progress(done, len(prepared))
+        return saved
+
+    def rollover(
+        self,
+        from_year: int,
+        to_year: int | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Sheet]:
+        """The yearly roll-over (年度更新), in one transaction: all of it or nothing.
+
+        Every sheet of ``from_year`` is added to ``to_year`` as
+        :func:`kpidesk.rollover.rolled_over` makes it, and ``from_year`` is
+        locked (:meth:`lock_year`), so that last year's report stays as it
+        was submitted while the new one is written.
+
+        Args:
+            from_year: the report year to roll over from.
+            to_year: the new report year (default: the year after ``from_year``).
+            progress: called with (done, total) after each sheet is written;
+                an exception it raises (a cancel) rolls the whole roll-over back.
+
+        Returns:
+            The new sheets, in No order, with id, revision and updated_at set.
+
+        Raises:
+            BookError: ``from_year`` has no sheets, ``to_year`` is not after
+                it, or the book cannot be written.
+            DuplicateSheetError: ``to_year`` already has sheets with some of
+                the same Nos (naming every one).
+            YearLockedError: ``to_year`` is locked.
+            ReadOnlyError: the book was opened read-only.
+            BusyError: someone else kept the book locked for the busy timeout.
+            DiskFullError: the disk is full (nothing was written).
+        """
+        self._check_writable()
+        to_year = from_year + 1 if to_year is None else to_year
+        now = iso_now()
+        made: list[Sheet] = []
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            self.check_rollover(from_year, to_year)
+            sources = self.list_sheets(report_year=from_year)
+            for done, source in enumerate(sources, start=1):
+                stored, data = stored_form(rolled_over(source, to_year))
+                sheet_id = insert_sheet(self._db, stored, data, now, self.user)
+                made.append(with_bookkeeping(stored, sheet_id, 1, now))
+                if progress is not None:
+                    progress(done, len(sources))
+            self._write_meta(
+                META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {from_year}))
+            )
+        return made
+
+    def check_rollover(self, from_year: int, to_year: int) -> None:
+        """Refuse a roll-over from ``from_year`` to ``to_year`` that could not be done.
+
+        :meth:`rollover` checks the same inside its transaction; called
+        before it, this refuses without writing anything (no backup either).
+
+        Raises:
+            BookError: ``from_year`` has no sheets, or ``to_year`` is not after it.
+            DuplicateSheetError: ``to_year`` already has sheets with some of
+                the same Nos (naming every one).
+            YearLockedError: ``to_year`` is locked.
+        """
+        if to_year <= from_year:
+            raise BookError(
+                f"年度更新の先（{to_year}年度）は元の報告年度（{from_year}年度）より後にしてください"
+            )
+        nos = [entry.no for entry in self.list_entries(report_year=from_year)]
+        if not nos:
+            raise BookError(f"{from_year}年度のシートがないため、年度更新できません")
+        with sqlitefile.sqlite_errors():
+            self._check_unlocked({to_year})
+            clashes = [(to_year, no) for no in nos if id_of(self._db, (to_year, no)) is not None]
+        if clashes:
+            raise DuplicateSheetError(clashes)
+
+    def delete_sheet(self, sheet_id: int) -> None:
+        """Delete a sheet; its history stays in the book.
+
+        Raises:
+            NotFoundError: there is no such sheet.
+            ReadOnlyError: the book was opened read-only.
+            BookError: the book cannot be written.
+        """
+        self._check_writable()
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            self._check_unlocked(stored_years(self._db, [sheet_id]))
+            cursor = self._db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id])
+            if cursor.rowcount == 0:
+                raise NotFoundError(sheet_id)
+
+    def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole book to ``target``.
+
+        A failure never leaves half a book; an existing ``target`` is replaced.
+
+        Raises:
+            BookError: ``target`` is this book itself, or cannot be written.
+        """
+        target = Path(target)
+        if self.path is not None and target.absolute() == self.path.absolute():
+            raise BookError("開いているブック自身にはバックアップを書き込めません")
+        try:
+            self._copy_to(target)
+        except (OSError, sqlite3.Error) as error:
+            raise BookError(f"バックアップを書き込めません（{error}）") from error
+
+    @staticmethod
+    def peek_sheet_count(path: Path) -> int:
+        """How many sheets a book file holds, read without changing the file.
+
+        Used to describe and check backups; an older book is not migrated.
+        The file is checked as :meth:`open` checks it (``PRAGMA quick_check``
+        included), so a damaged backup is refused here.
+
+        Raises:
+            BookError: the file is not a readable KPI Desk book.
+        """
+        sqlitefile.check_file(Path(path))
+        try:
+            connection = sqlite3.connect(
+                sqlitefile.file_uri(Path(path), "ro", immutable=True), uri=True
+            )
+        except sqlite3.Error as error:
+            raise sqlitefile.translate(error) from error
+        try:
+            return int(connection.execute("SELECT count(*) FROM sheets").fetchone()[0])
+        except sqlite3.Error as error:
+            raise sqlitefile.translate(error) from error
+        finally:
+            connection.close()
