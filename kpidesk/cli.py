@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, compare, eras, jsonio, summary, textimport
+from kpidesk import __version__, backups, compare, eras, evaluation_table, jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
@@ -505,13 +505,13 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
-    lines = summary.summary_lines(sheets, settings)
+    lines = evaluation_table.evaluation_lines(sheets, settings)
     if args.json:
         data = {
             "book": args.db.name,
             "report_years": sorted({sheet.report_year for sheet in sheets}),
             "settings": settings.to_dict(),
-            "legend": summary.legend(settings),
+            "legend": evaluation_table.legend(settings),
             "rows": [line.to_dict() for line in lines],
         }
         _write(
@@ -548,11 +548,11 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     ]
     first = headers.index("最新実績")
     right = set(range(first, first + 4))  # 最新実績, 前年比, 達成率, 進捗率
-    _write(out, f"評価一覧（{summary.report_years_label(sheets)}）: {args.db.name}")
+    _write(out, f"評価一覧（{evaluation_table.report_years_label(sheets)}）: {args.db.name}")
     _write(out, "")
     _write(out, format_table(headers, rows, right))
     _write(out, "")
-    _write(out, summary.legend(settings))
+    _write(out, evaluation_table.legend(settings))
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ with its rates and rank) and then one worksheet per sheet, each
 a copy of the template worksheet with the names re-created on it (scoped to
 that worksheet). :func:`export_summary` writes the 評価一覧 workbook: one
 worksheet, the book's summary table of newest actuals, changes, rates and
-ranks (the lines come from :mod:`kpidesk.summary`, as in 一覧 and the
+ranks (the lines come from :mod:`kpidesk.evaluation_table`, as in 一覧 and the
 command line). Reading takes
 every worksheet except 一覧, finds the cells by those names, and falls back
 to the default template's cell positions when the names were lost.
@@ -55,7 +55,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, evaluation, summary
+from kpidesk import eras, evaluation, evaluation_table
 from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
 from kpidesk.model import (
@@ -1081,7 +1081,7 @@ def _hex(colour: str) -> str:
     return colour.removeprefix("#").upper()
 
 
-def _set_rank(cell: Any, line: summary.SummaryLine, count: int) -> None:
+def _set_rank(cell: Any, line: evaluation_table.EvaluationLine, count: int) -> None:
     """A rank cell: the label coloured as in the list (best green ... worst red), or "—"."""
     _set_text(cell, line.rank_text)
     cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -1156,7 +1156,7 @@ def _write_summary(
     line = 3
     for sheet, worksheet_title in zip(sheets, titles, strict=True):
         rows = sheet.rows or [ValueRow()]
-        judged = summary.summary_lines([sheet], settings)
+        judged = evaluation_table.evaluation_lines([sheet], settings)
         for index, value_row in enumerate(rows):
             by_year = dict(zip(sheet.actual_years, value_row.actuals, strict=False))
             texts = [
@@ -1308,7 +1308,7 @@ _EVALUATION_COLUMNS: tuple[tuple[str, float, str], ...] = (
 _YEAR_COLUMN = ("年度", 10.0, "left")
 
 
-def _evaluation_texts(line: summary.SummaryLine, with_year: bool) -> list[str]:
+def _evaluation_texts(line: evaluation_table.EvaluationLine, with_year: bool) -> list[str]:
     sheet, ev = line.sheet, line.evaluation
     return [
         *([eras.kanji_label(sheet.report_year)] if with_year else []),
@@ -1330,7 +1330,7 @@ def _evaluation_texts(line: summary.SummaryLine, with_year: bool) -> list[str]:
 
 def _write_evaluation(
     ws: Worksheet,
-    lines: Sequence[summary.SummaryLine],
+    lines: Sequence[evaluation_table.EvaluationLine],
     settings: EvaluationSettings,
     title: str,
 ) -> None:
@@ -1353,7 +1353,7 @@ def _write_evaluation(
     ws.cell(1, 1).font = Font(name=FONT_NAME, size=12, bold=True, charset=128)
     ws.row_dimensions[1].height = 24
 
-    legend = summary.legend(settings)
+    legend = evaluation_table.legend(settings)
     legend_cell = ws.cell(2, 1)
     _set_text(legend_cell, legend)
     legend_cell.font = Font(name=FONT_NAME, size=8, charset=128)
@@ -1412,7 +1412,7 @@ def _write_evaluation(
 
 def evaluation_title(sheets: Sequence[Sheet], book_name: str = "") -> str:
     """The 評価一覧's title: ``KPI評価一覧（令和2年度）　book.kpidb``."""
-    title = f"KPI評価一覧（{summary.report_years_label(sheets)}）"
+    title = f"KPI評価一覧（{evaluation_table.report_years_label(sheets)}）"
     return f"{title}　{book_name}" if book_name else title
 
 
@@ -1478,7 +1478,7 @@ def export_summary(
         if progress is not None:
             progress(done, total)
 
-    lines = summary.summary_lines(sheets, settings, progress=report)
+    lines = evaluation_table.evaluation_lines(sheets, settings, progress=report)
     if not lines:
         raise ExcelError("書き出すシートに値の行がありません")
     wb = Workbook()
