@@ -78,7 +78,8 @@ from bench._common import (
     text_table,
 )
 from bench.make_book import make_sheets
-from kpidesk import excel, jsonio
+from kpidesk import excel
+from kpidesk.exchange import jsonio
 from kpidesk.model import Sheet, sheet_sort_key
 
 RESULTS = REPO / "bench" / "RESULTS.md"

@@ -83,7 +83,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
-from kpidesk import jsonio
+from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, Sheet
 from kpidesk.store import Store, StoreError
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, backups, compare, eras, evaluation_table, jsonio, textimport
+from kpidesk import __version__, backups, compare, eras, evaluation_table
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file

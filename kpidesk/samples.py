@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpidesk import textimport
+from kpidesk.exchange import textimport
 from kpidesk.model import Sheet
 from kpidesk.resources import resource_path
 from kpidesk.store import Store

@@ -54,7 +54,8 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from kpidesk import __version__, eras, evaluation, jsonio
+from kpidesk import __version__, eras, evaluation
+from kpidesk.exchange import jsonio
 from kpidesk.fileio import unique_path
 from kpidesk.lock import this_user
 from kpidesk.model import (

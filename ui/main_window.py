@@ -27,14 +27,13 @@ from kpidesk import (
     compare,
     eras,
     excel,
-    jsonio,
     lock,
     recovery,
     render,
     rollover,
-    textimport,
 )
 from kpidesk.evaluation import EvaluationSettings
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments
 from kpidesk.paths import BOOK_SUFFIX

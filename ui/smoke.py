@@ -352,7 +352,8 @@ def _check_excel(sheets: list[Any], expected: Sequence[Any], path: Path) -> int:
 
 def _check_json(book: Path, expected: Sequence[Any], path: Path) -> None:
     """The ``export-json`` subcommand on the same book, read back."""
-    from kpidesk import cli, jsonio
+    from kpidesk import cli
+    from kpidesk.exchange import jsonio
 
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["export-json", "--db", str(book), "-o", str(path)], out=out, err=err)

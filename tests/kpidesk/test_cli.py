@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import cli, fileio, jsonio, textimport
+from kpidesk import cli, fileio
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.store import Store
 from tests.conftest import REPO, SAMPLE_TEXT
 

@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, excel, jsonio, samples
+from kpidesk import eras, excel, samples
+from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import REPO, libreoffice_pdf, squash
 

@@ -37,7 +37,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from kpidesk import excel, jsonio, samples, textimport
+from kpidesk import excel, samples
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.model import Sheet
 from kpidesk.store import Store, StoreError
 from tests.conftest import SAMPLE_TEXT

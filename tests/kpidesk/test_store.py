@@ -19,7 +19,8 @@ import pytest
 from sqlite_utils import Database
 
 import kpidesk.store as store_module
-from kpidesk import evaluation, jsonio
+from kpidesk import evaluation
+from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, Sheet, SheetSummary, ValueRow, summarize, summary_sort_key
 from kpidesk.store import (
     APPLICATION_ID,

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import compare, textimport
+from kpidesk import compare
+from kpidesk.exchange import textimport
 from kpidesk.model import Cell
 from kpidesk.store import Store
 from tests.conftest import SAMPLE_TEXT
@@ -344,7 +345,7 @@ def test_standard_shortcuts(window: MainWindow) -> None:
 
 
 def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path) -> None:
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
 
     answers.confirm_answer = False
     assert window.import_text(SAMPLE_TEXT) == 0
@@ -421,7 +422,7 @@ def test_cancelled_import_changes_nothing(
 ) -> None:
     import contextlib
 
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
     from ui import main_window
     from ui.dialogs.progress import Cancelled
 
@@ -804,7 +805,7 @@ def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
 def test_import_refuses_when_a_sheet_changed_after_the_preview(
     window: MainWindow, answers, monkeypatch, tmp_path
 ) -> None:
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
     from ui.dialogs import import_preview
 
     sheets = window.store.list_sheets()
@@ -917,7 +918,8 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
 def test_backups_on_opening_and_importing_and_restoring(
     window: MainWindow, answers, demo_book: Path, tmp_path
 ) -> None:
-    from kpidesk import backups, jsonio
+    from kpidesk import backups
+    from kpidesk.exchange import jsonio
 
     listed = backups.list_backups(demo_book)
     assert [b.reason for b in listed] == ["開いたとき"]  # taken when the window opened the book

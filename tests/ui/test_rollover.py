@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import backups, jsonio
+from kpidesk import backups
+from kpidesk.exchange import jsonio
 from kpidesk.store import Store
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import select_no, shown_nos
