@@ -26,14 +26,21 @@ from kpidesk import (
     backups,
     compare,
     eras,
-    excel,
     lock,
     recovery,
     render,
     rollover,
 )
 from kpidesk.evaluation import EvaluationSettings
-from kpidesk.exchange import jsonio, textimport
+from kpidesk.exchange import (
+    evaluation_workbook,
+    excel_reader,
+    excel_template,
+    excel_writer,
+    jsonio,
+    textimport,
+    xlsx_safety,
+)
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments
 from kpidesk.paths import BOOK_SUFFIX
@@ -961,8 +968,8 @@ class MainWindow(QMainWindow):
     def set_excel_template(self, path: Path) -> bool:
         """Use ``path`` as the template from now on, if it has every required name."""
         try:
-            excel.check_template(path)
-        except excel.ExcelError as error:
+            excel_template.check_template(path)
+        except xlsx_safety.ExcelError as error:
             messages.show_error(self, f"このテンプレートは使えません。\n{error}")
             return False
         self.settings.excel_template = str(path)
@@ -989,7 +996,7 @@ class MainWindow(QMainWindow):
                 progress(self, f"{len(sheets)}件のシートをExcelに書き出しています…") as report,
                 atomic_output(path) as stream,
             ):
-                count = excel.export_workbook(
+                count = excel_writer.export_workbook(
                     sheets,
                     stream,
                     template=self.excel_template(),
@@ -999,7 +1006,7 @@ class MainWindow(QMainWindow):
         except Cancelled:
             self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
             return 0
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self, f"Excelに書き出せませんでした。\n{error}")
             return 0
         self.statusBar().showMessage(
@@ -1031,18 +1038,18 @@ class MainWindow(QMainWindow):
         """
         names = departments or {name for sheet in sheets for name in sheet.departments}
         existing = sorted(
-            name for name in names if (folder / excel.department_file_name(name)).exists()
+            name for name in names if (folder / excel_writer.department_file_name(name)).exists()
         )
         if existing and not messages.confirm(
             self,
             "担当課ごとにExcelに書き出し",
             "次のファイルは既にあります。置き換えますか？\n"
-            + "\n".join(excel.department_file_name(name) for name in existing),
+            + "\n".join(excel_writer.department_file_name(name) for name in existing),
         ):
             return []
         try:
             with progress(self, "担当課ごとにExcelに書き出しています…") as report:
-                paths = excel.export_by_department(
+                paths = excel_writer.export_by_department(
                     sheets,
                     folder,
                     template=self.excel_template(),
@@ -1053,7 +1060,7 @@ class MainWindow(QMainWindow):
         except Cancelled:
             self.statusBar().showMessage("Excelへの書き出しを取り消しました", STATUS_TIMEOUT_MS)
             return []
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self, f"Excelに書き出せませんでした。\n{error}")
             return []
         self.statusBar().showMessage(
@@ -1073,8 +1080,8 @@ class MainWindow(QMainWindow):
     def import_xlsx(self, path: Path) -> int:
         """Import a workbook in the template's shape; return how many sheets were imported."""
         try:
-            sheets = excel.read_workbook(path)
-        except (excel.ExcelError, OSError) as error:
+            sheets = excel_reader.read_workbook(path)
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self, f"取り込めません: {path}\n{error}")
             return 0
         return self._import_sheets(sheets, path, keep_row_settings=True)
@@ -1379,7 +1386,7 @@ class MainWindow(QMainWindow):
                 progress(self, f"{len(sheets)}件のシートの評価一覧を書き出しています…") as report,
                 atomic_output(path) as stream,
             ):
-                count = excel.export_summary(
+                count = evaluation_workbook.export_evaluation_table(
                     sheets,
                     stream,
                     settings=self.store.evaluation_settings(),
@@ -1389,7 +1396,7 @@ class MainWindow(QMainWindow):
         except Cancelled:
             self.statusBar().showMessage("評価一覧の書き出しを取り消しました", STATUS_TIMEOUT_MS)
             return 0
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self, f"評価一覧をExcelに書き出せませんでした。\n{error}")
             return 0
         self.statusBar().showMessage(
@@ -1451,7 +1458,9 @@ class MainWindow(QMainWindow):
             sheets = self.store.list_sheets(report_year=from_year)
         except StoreError:
             return []
-        return rollover.rollover_warnings(sheets, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
+        return rollover.rollover_warnings(
+            sheets, to_year, excel_years=excel_template.MAX_ACTUAL_YEARS
+        )
 
     def rollover(self, from_year: int, to_year: int) -> int:
         """Make ``to_year``'s sheets from ``from_year``'s and lock ``from_year``.

@@ -19,8 +19,9 @@ import pdfplumber
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import cli, evaluation, evaluation_table, excel, samples
+from kpidesk import cli, evaluation, evaluation_table, samples
 from kpidesk.evaluation import EvaluationSettings, RankLevel, Rounding
+from kpidesk.exchange import evaluation_workbook, excel_writer, numformat, xlsx_safety
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.store import Store
 from tests.conftest import REPO, libreoffice_pdf, squash
@@ -35,7 +36,7 @@ def sample_sheets() -> list[Sheet]:
 
 def evaluation_bytes(sheets: list[Sheet], **kwargs: Any) -> bytes:
     stream = io.BytesIO()
-    excel.export_summary(sheets, stream, **kwargs)
+    evaluation_workbook.export_evaluation_table(sheets, stream, **kwargs)
     return stream.getvalue()
 
 
@@ -46,7 +47,7 @@ def evaluation_book(sample_sheets: list[Sheet]) -> bytes:
 
 def shown(cell: Any) -> str:
     """What Excel shows in a cell."""
-    return excel.cell_text(cell.value, cell.number_format)
+    return numformat.cell_text(cell.value, cell.number_format)
 
 
 def table(data: bytes) -> tuple[Worksheet, list[dict[str, Any]]]:
@@ -252,28 +253,30 @@ def test_several_report_years_get_a_year_column(sample_sheets: list[Sheet]) -> N
 
 def test_progress_is_reported_and_bad_input_refused(sample_sheets: list[Sheet]) -> None:
     seen: list[tuple[int, int]] = []
-    excel.export_summary(sample_sheets, io.BytesIO(), progress=lambda d, t: seen.append((d, t)))
+    evaluation_workbook.export_evaluation_table(
+        sample_sheets, io.BytesIO(), progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(done, 16) for done in range(1, 17)]
 
     def stop(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        excel.export_summary(sample_sheets, io.BytesIO(), progress=stop)
-    with pytest.raises(excel.ExcelError, match="書き出すシートがありません"):
-        excel.export_summary([], io.BytesIO())
+        evaluation_workbook.export_evaluation_table(sample_sheets, io.BytesIO(), progress=stop)
+    with pytest.raises(xlsx_safety.ExcelError, match="書き出すシートがありません"):
+        evaluation_workbook.export_evaluation_table([], io.BytesIO())
     bad = dataclasses.replace(sample_sheets[0], title="制御\x01文字")
-    with pytest.raises(excel.ExcelError, match="No 9 のKPI名にExcelに書けない制御文字"):
-        excel.export_summary([bad], io.BytesIO())
-    with pytest.raises(excel.ExcelError, match="値の行がありません"):
-        excel.export_summary([Sheet(report_year=2020, no="1")], io.BytesIO())
+    with pytest.raises(xlsx_safety.ExcelError, match="No 9 のKPI名にExcelに書けない制御文字"):
+        evaluation_workbook.export_evaluation_table([bad], io.BytesIO())
+    with pytest.raises(xlsx_safety.ExcelError, match="値の行がありません"):
+        evaluation_workbook.export_evaluation_table([Sheet(report_year=2020, no="1")], io.BytesIO())
 
 
 def test_the_list_of_the_main_export_names_the_year_and_agrees_with_the_evaluation_table(
     sample_sheets: list[Sheet],
 ) -> None:
     stream = io.BytesIO()
-    excel.export_workbook(sample_sheets, stream, settings=TRUNCATE)
+    excel_writer.export_workbook(sample_sheets, stream, settings=TRUNCATE)
     ws = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))["一覧"]
     assert ws["A1"].value == "KPI分析シート 一覧（令和2年度）"
     headers = [cell.value for cell in ws[2]]

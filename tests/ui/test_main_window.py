@@ -776,17 +776,17 @@ def test_excel_per_department_and_bad_workbooks(window: MainWindow, answers, tmp
 def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, settings) -> None:
     import openpyxl
 
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template
 
     broken = tmp_path / "broken.xlsx"
-    workbook = openpyxl.load_workbook(excel.default_template_path())
+    workbook = openpyxl.load_workbook(excel_template.default_template_path())
     del workbook.defined_names["KPI_TITLE"]
     workbook.save(broken)
     assert not window.set_excel_template(broken)
     assert "KPI_TITLE" in answers.errors[-1]
     assert settings.excel_template == ""
-    assert window.set_excel_template(excel.default_template_path())
-    assert window.excel_template() == excel.default_template_path()
+    assert window.set_excel_template(excel_template.default_template_path())
+    assert window.excel_template() == excel_template.default_template_path()
 
 
 def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:

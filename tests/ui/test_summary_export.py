@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from kpidesk import excel
 from kpidesk.evaluation import EvaluationSettings, Rounding
+from kpidesk.exchange import numformat
 from kpidesk.store import Store
 from ui.actions import Action
 from ui.main_window import MainWindow
@@ -26,7 +26,7 @@ def summary_lines(path: Path) -> tuple[Any, dict[tuple[str, str], dict[str, str]
     lines: dict[tuple[str, str], dict[str, str]] = {}
     for row in ws.iter_rows(min_row=4):
         shown = {
-            header: excel.cell_text(cell.value, cell.number_format)
+            header: numformat.cell_text(cell.value, cell.number_format)
             for header, cell in zip(headers, row, strict=True)
         }
         lines[(shown.get("年度", ""), shown["No"], shown["区分"])] = shown
