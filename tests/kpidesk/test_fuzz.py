@@ -1,4 +1,4 @@
-"""Fuzzing of the three imports: text, JSON and Excel (issue 7, item 5).
+"""Fuzzing of the three imports: text, JSON and Excel.
 
 Each target gets arbitrary input and mutations of a real one (the sample
 text, the interchange JSON of the samples, a workbook KPI Desk exported). A
