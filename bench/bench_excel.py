@@ -8,18 +8,18 @@ Usage (from the repository root)::
 For each size N the sheets are ``make_sheets(N, seed)`` of
 ``bench/make_book.py`` (Nos ``"1"`` to ``"N"``, report year 2020), kept in
 memory; no book is made. Sheets the template cannot hold (more than
-``excel.MAX_VALUE_ROWS`` value rows or ``excel.MAX_ACTUAL_YEARS`` actual
+``excel_template.MAX_VALUE_ROWS`` value rows or ``excel_template.MAX_ACTUAL_YEARS`` actual
 years) would be left out and the report says how many; the generator makes
 1 or 2 value rows and 4 or 5 actual years, so none are. Each run:
 
 export
-    ``kpidesk.excel.export_workbook(sheets, BytesIO())`` with the bundled
+    ``kpidesk.exchange.excel_writer.export_workbook(sheets, BytesIO())`` with the bundled
     template: checking the sheets, loading the template, one worksheet per
     sheet, 一覧, and ``Workbook.save`` into memory. Split for information at
     the ``progress`` call after the last sheet's worksheet: before it (check,
     template, worksheets) and after it (一覧 and the save).
 import
-    ``kpidesk.excel.read_workbook(BytesIO(data))`` of the bytes just written
+    ``kpidesk.exchange.excel_reader.read_workbook(BytesIO(data))`` of the bytes just written
     (the safety checks, ``openpyxl.load_workbook`` and reading every
     worksheet). For information, ``openpyxl.load_workbook`` alone with the
     arguments ``read_workbook`` gives it is timed too.
@@ -78,7 +78,7 @@ from bench._common import (
     text_table,
 )
 from bench.make_book import make_sheets
-from kpidesk import excel, jsonio
+from kpidesk.exchange import excel_reader, excel_template, excel_writer, jsonio
 from kpidesk.model import Sheet, sheet_sort_key
 
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -193,8 +193,8 @@ def machine_facts() -> dict[str, str]:
 def fits(sheet: Sheet) -> bool:
     """Whether the template can hold the sheet (its rows and actual years)."""
     return (
-        len(sheet.rows) <= excel.MAX_VALUE_ROWS
-        and len(sheet.actual_years) <= excel.MAX_ACTUAL_YEARS
+        len(sheet.rows) <= excel_template.MAX_VALUE_ROWS
+        and len(sheet.actual_years) <= excel_template.MAX_ACTUAL_YEARS
     )
 
 
@@ -207,8 +207,8 @@ def bench_sheets(count: int, seed: int) -> tuple[list[Sheet], str]:
     dropped = len(made) - len(kept)
     note = (
         f"`make_sheets({count}, seed={seed})`: {rows[0]}–{rows[-1]} value rows (template ≤ "
-        f"{excel.MAX_VALUE_ROWS}), {years[0]}–{years[-1]} actual years (template ≤ "
-        f"{excel.MAX_ACTUAL_YEARS}); "
+        f"{excel_template.MAX_VALUE_ROWS}), {years[0]}–{years[-1]} actual years (template ≤ "
+        f"{excel_template.MAX_ACTUAL_YEARS}); "
         + (f"{dropped:,} that do not fit left out" if dropped else "all fit, none left out")
     )
     return kept, note
@@ -242,7 +242,7 @@ def export_once(sheets: list[Sheet]) -> tuple[bytes, float, float, float, float]
 
     gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
-    written = excel.export_workbook(sheets, stream, progress=progress)
+    written = excel_writer.export_workbook(sheets, stream, progress=progress)
     wall, cpu_used = time.perf_counter() - started, time.process_time() - cpu
     if written != count or not marks:
         raise RuntimeError(f"export_workbook wrote {written} worksheets for {count} sheets")
@@ -250,7 +250,7 @@ def export_once(sheets: list[Sheet]) -> tuple[bytes, float, float, float, float]
 
 
 def import_once(data: bytes) -> tuple[list[Sheet], float, float]:
-    sheets, wall, cpu = _timed(lambda: excel.read_workbook(io.BytesIO(data)))
+    sheets, wall, cpu = _timed(lambda: excel_reader.read_workbook(io.BytesIO(data)))
     assert isinstance(sheets, list)
     return sheets, wall, cpu
 
@@ -380,7 +380,7 @@ def profile_size(count: int, seed: int, folder: Path, keep: bool) -> None:
     stream = io.BytesIO()
     profiler = cProfile.Profile()
     profiler.enable()
-    excel.export_workbook(sheets, stream)
+    excel_writer.export_workbook(sheets, stream)
     profiler.disable()
     print_profile(f"export_workbook of {len(sheets):,} sheets", profiler)
     if keep:
@@ -389,7 +389,7 @@ def profile_size(count: int, seed: int, folder: Path, keep: bool) -> None:
     data = stream.getvalue()
     profiler = cProfile.Profile()
     profiler.enable()
-    excel.read_workbook(io.BytesIO(data))
+    excel_reader.read_workbook(io.BytesIO(data))
     profiler.disable()
     print_profile(f"read_workbook of {len(sheets):,} sheets", profiler)
     if keep:
@@ -457,8 +457,9 @@ def report(
             f"- Command: `{command}` (`bench/bench_excel.py`, see `bench/README.md`)",
             f"- Machine: {machine}",
             *(f"- {note}" for note in notes),
-            f"- Each run exports the sheets with `kpidesk.excel.export_workbook(sheets, "
-            "BytesIO())` (the bundled template) to one workbook and reads those bytes back "
+            "- Each run exports the sheets with "
+            "`kpidesk.exchange.excel_writer.export_workbook(sheets, BytesIO())` "
+            "(the bundled template) to one workbook and reads those bytes back "
             f"with `read_workbook(BytesIO(data))`; {args.runs} runs per size after a warm-up "
             f"round trip of {WARM_UP_SHEETS} sheets, a garbage collection before each timing. "
             "Times in seconds; ms/sheet is the median divided by the sheets; CPU ms/sheet is "

@@ -29,7 +29,7 @@ KPI Desk, command line
     rendering, writing the file), ``--cli-runs`` times.
 LibreOffice
     The workbook KPI Desk's Excel export writes of the same sheets
-    (``kpidesk.excel.export_workbook`` with the bundled template, timed for
+    (``kpidesk.exchange.excel_writer.export_workbook`` with the bundled template, timed for
     information: 一覧, then one worksheet per sheet, each A4 portrait on one
     page) is converted with ``soffice --headless --convert-to pdf``, timed
     from outside, ``--lo-runs`` times, after one throwaway conversion of a
@@ -410,28 +410,28 @@ def time_cli(book: Path, folder: Path, env: dict[str, str], runs: int) -> tuple[
 def excel_sheets(sheets: list) -> tuple[list, int]:
     """The sheets the Excel template can hold, in the workbook's order, and how many cannot.
 
-    The bundled template holds ``excel.MAX_VALUE_ROWS`` value rows and
-    ``excel.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
+    The bundled template holds ``excel_template.MAX_VALUE_ROWS`` value rows and
+    ``excel_template.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
     sheet with more. A made book's sheets all fit (1 or 2 rows, 4 or 5 years).
     """
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template
     from kpidesk.model import sheet_sort_key
 
     kept = [
         sheet
         for sheet in sheets
-        if len(sheet.rows) <= excel.MAX_VALUE_ROWS
-        and len(sheet.actual_years) <= excel.MAX_ACTUAL_YEARS
+        if len(sheet.rows) <= excel_template.MAX_VALUE_ROWS
+        and len(sheet.actual_years) <= excel_template.MAX_ACTUAL_YEARS
     ]
     return sorted(kept, key=sheet_sort_key), len(sheets) - len(kept)
 
 
 def write_workbook(sheets: list, path: Path) -> None:
     """KPI Desk's Excel export of ``sheets`` to one workbook at ``path`` (bundled template)."""
-    from kpidesk import excel
+    from kpidesk.exchange import excel_writer
 
     with path.open("wb") as stream:
-        excel.export_workbook(sheets, stream)
+        excel_writer.export_workbook(sheets, stream)
 
 
 def tiny_workbook(path: Path) -> None:
@@ -484,11 +484,14 @@ def time_libreoffice(soffice: str, sheets: list, folder: Path, runs: int) -> Lib
     startup, _, _ = soffice_convert(soffice, profile, tiny, folder / "lo-out-tiny")
     workbook = folder / "book.xlsx"
     ordered, left_out = excel_sheets(sheets)
-    print(f"  writing {workbook.name} with kpidesk.excel.export_workbook ...", flush=True)
+    print(
+        f"  writing {workbook.name} with kpidesk.exchange.excel_writer.export_workbook ...",
+        flush=True,
+    )
     started, cpu = time.perf_counter(), time.process_time()
     write_workbook(ordered, workbook)
     build = Figure(
-        "  KPI Desk: excel.export_workbook → book.xlsx (info)",
+        "  KPI Desk: excel_writer.export_workbook → book.xlsx (info)",
         [time.perf_counter() - started],
         cpu=[time.process_time() - cpu],
     )
@@ -599,8 +602,9 @@ def append_results(section: str) -> None:
 
 
 WORKBOOK_NOTE = (
-    "the workbook written by KPI Desk's Excel export, `kpidesk.excel.export_workbook(sheets, "
-    "file)` with the bundled 別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
+    "the workbook written by KPI Desk's Excel export, "
+    "`kpidesk.exchange.excel_writer.export_workbook(sheets, file)` with the bundled "
+    "別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
     "same sheets (those the template can hold; all of a made book's) ordered by No: first 一覧 "
     "(one line per value row, A4 landscape, fit to one page wide, title rows repeated on each "
     "page), then one worksheet per sheet (`No1`, `No2`, …), each a copy of the template's "

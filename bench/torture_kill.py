@@ -83,9 +83,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from bench._common import append_section, commit_with_changes, cpu_model, load_average, now_stamp
-from kpidesk import jsonio
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, Sheet
 
 RESULTS = REPO / "bench" / "RESULTS.md"

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, eras, jsonio, operations, summary, textimport
+from kpidesk import __version__, eras, evaluation_table, operations
 from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
 from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
@@ -197,15 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(run=_evaluate)
 
-    summary_export = commands.add_parser(
+    evaluation_export = commands.add_parser(
         "export-summary", help="評価一覧（最新実績・率・評価の一覧表）をExcelに書き出す"
     )
-    db_argument(summary_export, "書き出すブック")
-    summary_export.add_argument(
+    db_argument(evaluation_export, "書き出すブック")
+    evaluation_export.add_argument(
         "-o", "--output", required=True, type=Path, metavar="OUT.xlsx", help="書き出すファイル"
     )
-    _selection_arguments(summary_export)
-    summary_export.set_defaults(run=_export_summary)
+    _selection_arguments(evaluation_export)
+    evaluation_export.set_defaults(run=_export_evaluation_table)
 
     rollover = commands.add_parser(
         "rollover",
@@ -300,12 +301,15 @@ def _import_json(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _import_xlsx(args: argparse.Namespace, out: TextIO) -> int:
-    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+    from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
+        excel_reader,
+        xlsx_safety,
+    )
 
     def read(path: Path) -> list[Sheet]:
         try:
-            return excel.read_workbook(path, report_year=args.year)
-        except excel.ExcelError as error:
+            return excel_reader.read_workbook(path, report_year=args.year)
+        except xlsx_safety.ExcelError as error:
             raise CommandError(f"{error}: {path}") from None
 
     sheets = _read_source(args.source, read)
@@ -413,12 +417,16 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
-    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+    from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
+        excel_template,
+        excel_writer,
+        xlsx_safety,
+    )
 
     if args.template is not None:
         try:
-            excel.check_template(args.template)
-        except excel.ExcelError as error:
+            excel_template.check_template(args.template)
+        except xlsx_safety.ExcelError as error:
             raise CommandError(str(error)) from None
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
@@ -426,7 +434,7 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.per_department:
             only = None if args.department is None else {args.department}
-            paths = excel.export_by_department(
+            paths = excel_writer.export_by_department(
                 sheets, args.output, template=args.template, departments=only, settings=settings
             )
             print(
@@ -436,11 +444,11 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
             )
         else:
             with atomic_output(args.output) as stream:
-                count = excel.export_workbook(
+                count = excel_writer.export_workbook(
                     sheets, stream, template=args.template, settings=settings
                 )
             print(f"{count}件のシートをExcelに書き出しました: {args.output}", file=out)
-    except (excel.ExcelError, OutputError) as error:
+    except (xlsx_safety.ExcelError, OutputError) as error:
         raise CommandError(str(error)) from None
     return EXIT_OK
 
@@ -499,13 +507,13 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
-    lines = summary.summary_lines(sheets, settings)
+    lines = evaluation_table.evaluation_lines(sheets, settings)
     if args.json:
         data = {
             "book": args.db.name,
             "report_years": sorted({sheet.report_year for sheet in sheets}),
             "settings": settings.to_dict(),
-            "legend": summary.legend(settings),
+            "legend": evaluation_table.legend(settings),
             "rows": [line.to_dict() for line in lines],
         }
         _write(
@@ -542,24 +550,29 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     ]
     first = headers.index("最新実績")
     right = set(range(first, first + 4))  # 最新実績, 前年比, 達成率, 進捗率
-    _write(out, f"評価一覧（{summary.report_years_label(sheets)}）: {args.db.name}")
+    _write(out, f"評価一覧（{evaluation_table.report_years_label(sheets)}）: {args.db.name}")
     _write(out, "")
     _write(out, format_table(headers, rows, right))
     _write(out, "")
-    _write(out, summary.legend(settings))
+    _write(out, evaluation_table.legend(settings))
     return EXIT_OK
 
 
-def _export_summary(args: argparse.Namespace, out: TextIO) -> int:
-    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
+        evaluation_workbook,
+        xlsx_safety,
+    )
 
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = store.evaluation_settings()
     try:
         with atomic_output(args.output) as stream:
-            count = excel.export_summary(sheets, stream, settings=settings, book_name=args.db.name)
-    except (excel.ExcelError, OutputError) as error:
+            count = evaluation_workbook.export_evaluation_table(
+                sheets, stream, settings=settings, book_name=args.db.name
+            )
+    except (xlsx_safety.ExcelError, OutputError) as error:
         raise CommandError(str(error)) from None
     print(
         f"{len(sheets)}件のシート（{count}行）の評価一覧をExcelに書き出しました: {args.output}",
@@ -590,12 +603,14 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _rollover_warnings(made: Sequence[Sheet], from_year: int, to_year: int) -> list[str]:
-    from kpidesk import excel  # openpyxl is loaded only for the Excel commands
+    from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
+        excel_template,
+    )
     from kpidesk.rollover import rollover_warnings
 
     # The made sheets already have their columns; warn from the sheets they came from.
     sources = [dataclasses.replace(sheet, report_year=from_year) for sheet in made]
-    return rollover_warnings(sources, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
+    return rollover_warnings(sources, to_year, excel_years=excel_template.MAX_ACTUAL_YEARS)
 
 
 def _lock_year(args: argparse.Namespace, out: TextIO) -> int:

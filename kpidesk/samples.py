@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpidesk import textimport
 from kpidesk.book.store import Book
+from kpidesk.exchange import textimport
 from kpidesk.model import Sheet
 from kpidesk.resources import resource_path
 

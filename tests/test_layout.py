@@ -51,3 +51,15 @@ def test_pyside6_survives_many_calls_that_return_nothing() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_only_the_excel_modules_import_openpyxl() -> None:
+    pattern = re.compile(r"^\s*(import|from)\s+openpyxl\b", re.MULTILINE)
+    exchange = REPO / "kpidesk" / "exchange"
+    offenders = [
+        path.relative_to(REPO).as_posix()
+        for folder in ("kpidesk", "ui")
+        for path in (REPO / folder).rglob("*.py")
+        if path.parent != exchange and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
             Action.EXPORT_PDF: printing.ask_export_pdf,
             Action.EXPORT_XLSX: exchange.ask_export_xlsx,
             Action.EXPORT_XLSX_DEPARTMENTS: exchange.ask_export_xlsx_by_department,
-            Action.EXPORT_SUMMARY: exchange.ask_export_summary,
+            Action.EXPORT_SUMMARY: exchange.ask_export_evaluation_table,
             Action.EXCEL_TEMPLATE: exchange.ask_excel_template,
             Action.PRINT: printing.ask_print,
             Action.PRINT_PREVIEW: printing.ask_print_preview,

@@ -326,13 +326,13 @@ def _cmap_characters(cmap: str) -> Iterable[str]:
 
 def _check_excel(sheets: list[Any], expected: Sequence[Any], path: Path) -> int:
     """Export the workbook and read it back: the same sheets, Nos, titles and departments."""
-    from kpidesk import excel
+    from kpidesk.exchange import excel_reader, excel_writer
 
     with path.open("wb") as stream:
-        written = excel.export_workbook(sheets, stream)
+        written = excel_writer.export_workbook(sheets, stream)
     _check(path.is_file(), f"no workbook was written at {path}")
     _check(path.read_bytes()[:2] == b"PK", "the workbook is not an .xlsx (zip) file")
-    back = sorted(excel.read_workbook(path), key=_sheet_order)
+    back = sorted(excel_reader.read_workbook(path), key=_sheet_order)
     _check(
         written == len(expected) and len(back) == len(expected),
         f"the workbook holds {len(back)} sheets (export said {written}), not {len(expected)}",
@@ -347,7 +347,8 @@ def _check_excel(sheets: list[Any], expected: Sequence[Any], path: Path) -> int:
 
 def _check_json(book: Path, expected: Sequence[Any], path: Path) -> None:
     """The ``export-json`` subcommand on the same book, read back."""
-    from kpidesk import cli, jsonio
+    from kpidesk import cli
+    from kpidesk.exchange import jsonio
 
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["export-json", "--db", str(book), "-o", str(path)], out=out, err=err)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kpidesk import jsonio
+from kpidesk.exchange import jsonio
 from kpidesk.fileio import write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import user_data_dir

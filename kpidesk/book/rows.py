@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation, jsonio
+from kpidesk import evaluation
 from kpidesk.book.errors import BookError
+from kpidesk.exchange import jsonio
 from kpidesk.model import ListEntry, Sheet, latest_and_target
 
 #: The columns of a sheets row that make a ListEntry, in its field order.

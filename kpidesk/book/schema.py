@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kpidesk import __version__, jsonio
+from kpidesk import __version__
 from kpidesk.book.rows import evaluation_columns
+from kpidesk.exchange import jsonio
 from kpidesk.model import latest_and_target
 
 #: The newest schema this program knows (``PRAGMA user_version``).

@@ -24,7 +24,7 @@ Only cells that wrap are merged: openpyxl spends most of its time reading a
 workbook on merged cells, and text in A1, I1 and A3 runs over into its
 empty neighbours anyway.
 
-Cell positions come from :data:`kpidesk.excel.DEFAULT_POSITIONS`, which is
+Cell positions come from :data:`kpidesk.exchange.excel_template.DEFAULT_POSITIONS`, which is
 also where KPI Desk reads a workbook whose defined names were lost.
 """
 
@@ -45,7 +45,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk.excel import (
+from kpidesk.exchange.excel_template import (
     DEFAULT_POSITIONS,
     FONT_NAME,
     HEADER_FILL,

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import cli, fileio, jsonio, textimport
+from kpidesk import cli, fileio
 from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio, textimport
 from tests.conftest import REPO, SAMPLE_TEXT
 
 
@@ -307,11 +308,11 @@ def test_export_xlsx_then_import_xlsx_gives_the_same_json(book: Path, tmp_path: 
 def test_export_xlsx_selection_and_template(book: Path, tmp_path: Path) -> None:
     import openpyxl
 
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template
 
     out_xlsx = tmp_path / "some.xlsx"
     args = ["export-xlsx", "--db", book, "-o", out_xlsx, "--no", "28", "--no", "9"]
-    code, out, _ = run(*args, "--template", excel.default_template_path())
+    code, out, _ = run(*args, "--template", excel_template.default_template_path())
     assert code == 0 and out.startswith("2件のシートを")
     assert openpyxl.load_workbook(out_xlsx).sheetnames == ["一覧", "No9", "No28"]
     assert run("export-xlsx", "--db", book, "-o", out_xlsx, "--department", "港湾課")[0] == 0
@@ -416,10 +417,10 @@ def test_bad_workbooks_leave_the_book_unchanged(book: Path, tmp_path: Path, case
 def test_export_xlsx_refusals_leave_nothing_behind(book: Path, tmp_path: Path) -> None:
     import openpyxl
 
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template
 
     no_title = tmp_path / "t.xlsx"
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     del wb.defined_names["KPI_TITLE"]
     wb.save(no_title)
     a_file = tmp_path / "a-file"

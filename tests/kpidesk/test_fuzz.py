@@ -1,4 +1,4 @@
-"""Fuzzing of the three imports: text, JSON and Excel (issue 7, item 5).
+"""Fuzzing of the three imports: text, JSON and Excel.
 
 Each target gets arbitrary input and mutations of a real one (the sample
 text, the interchange JSON of the samples, a workbook KPI Desk exported). A
@@ -37,9 +37,10 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from kpidesk import excel, jsonio, samples, textimport
+from kpidesk import samples
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
+from kpidesk.exchange import excel_reader, excel_writer, jsonio, textimport, xlsx_safety
 from kpidesk.model import Sheet
 from tests.conftest import SAMPLE_TEXT
 
@@ -473,12 +474,12 @@ def test_json_with_a_lone_surrogate_is_refused_with_a_message() -> None:
 @cache
 def _workbook_bytes() -> bytes:
     stream = io.BytesIO()
-    excel.export_workbook(list(_samples()[:2]), stream)
+    excel_writer.export_workbook(list(_samples()[:2]), stream)
     return stream.getvalue()
 
 
 def _read_xlsx(data: bytes, report_year: int | None = None) -> Callable[[], list[Sheet]]:
-    return lambda: excel.read_workbook(io.BytesIO(data), report_year=report_year)
+    return lambda: excel_reader.read_workbook(io.BytesIO(data), report_year=report_year)
 
 
 @fuzz_settings(XLSX_EXAMPLES)
@@ -487,7 +488,7 @@ def _read_xlsx(data: bytes, report_year: int | None = None) -> Callable[[], list
     replace=st.booleans(),
 )
 def fuzz_xlsx_bytes(data: bytes, replace: bool) -> None:
-    read_then_import("xlsx bytes", _read_xlsx(data), excel.ExcelError, replace)
+    read_then_import("xlsx bytes", _read_xlsx(data), xlsx_safety.ExcelError, replace)
 
 
 @st.composite
@@ -517,7 +518,7 @@ def mutated_package(draw: st.DrawFn) -> bytes:
 @fuzz_settings(MEMBER_EXAMPLES)
 @given(data=mutated_package(), replace=st.booleans())
 def fuzz_xlsx_members(data: bytes, replace: bool) -> None:
-    read_then_import("xlsx members", _read_xlsx(data), excel.ExcelError, replace)
+    read_then_import("xlsx members", _read_xlsx(data), xlsx_safety.ExcelError, replace)
 
 
 _CELL_VALUES = st.one_of(
@@ -587,7 +588,7 @@ def mutated_workbook(draw: st.DrawFn) -> bytes:
             ws.cell(row, column).number_format = draw(_NUMBER_FORMATS)
         elif op == "title":
             title = draw(st.text(min_size=1, max_size=31) | st.sampled_from(["一覧", "No9"]))
-            assume(not excel._WORKSHEET_TITLE_FORBIDDEN.search(title))
+            assume(not excel_writer._WORKSHEET_TITLE_FORBIDDEN.search(title))
             ws.title = title
         elif op == "name" and ws.defined_names:
             name = draw(st.sampled_from(sorted(ws.defined_names)))
@@ -614,7 +615,9 @@ def mutated_workbook(draw: st.DrawFn) -> bytes:
     replace=st.booleans(),
 )
 def fuzz_xlsx_workbook(data: bytes, report_year: int | None, replace: bool) -> None:
-    read_then_import("xlsx workbook", _read_xlsx(data, report_year), excel.ExcelError, replace)
+    read_then_import(
+        "xlsx workbook", _read_xlsx(data, report_year), xlsx_safety.ExcelError, replace
+    )
 
 
 def test_fuzz_xlsx_import() -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import cli, jsonio, operations, samples
+from kpidesk import cli, operations, samples
 from kpidesk.book import backups
 from kpidesk.book.errors import BookError, DuplicateSheetError, YearLockedError
 from kpidesk.book.store import Book
 from kpidesk.compare import Status
+from kpidesk.exchange import jsonio
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 import kpidesk.book.schema as schema_module
 import kpidesk.book.sqlitefile as sqlitefile_module
-from kpidesk import evaluation, jsonio
+from kpidesk import evaluation
 from kpidesk.book.errors import (
     BookError,
     BusyError,
@@ -35,6 +35,7 @@ from kpidesk.book.errors import (
 )
 from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
 from kpidesk.book.store import Book, HistoryEntry
+from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, ListEntry, Sheet, ValueRow, latest_and_target, list_sort_key
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"

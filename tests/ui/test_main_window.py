@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import compare, textimport
+from kpidesk import compare
 from kpidesk.book.store import Book
+from kpidesk.exchange import textimport
 from kpidesk.model import Cell
 from tests.conftest import SAMPLE_TEXT
 from tests.ui.helpers import replace_text, type_text
@@ -346,7 +347,7 @@ def test_standard_shortcuts(window: MainWindow) -> None:
 
 
 def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path) -> None:
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
 
     answers.confirm_answer = False
     assert window.exchange.import_text(SAMPLE_TEXT) == 0
@@ -423,7 +424,7 @@ def test_cancelled_import_changes_nothing(
 ) -> None:
     import contextlib
 
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
     from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
 
@@ -787,17 +788,17 @@ def test_excel_per_department_and_bad_workbooks(window: MainWindow, answers, tmp
 def test_choosing_an_excel_template(window: MainWindow, answers, tmp_path, settings) -> None:
     import openpyxl
 
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template
 
     broken = tmp_path / "broken.xlsx"
-    workbook = openpyxl.load_workbook(excel.default_template_path())
+    workbook = openpyxl.load_workbook(excel_template.default_template_path())
     del workbook.defined_names["KPI_TITLE"]
     workbook.save(broken)
     assert not window.exchange.set_excel_template(broken)
     assert "KPI_TITLE" in answers.errors[-1]
     assert settings.excel_template == ""
-    assert window.exchange.set_excel_template(excel.default_template_path())
-    assert window.exchange.excel_template() == excel.default_template_path()
+    assert window.exchange.set_excel_template(excel_template.default_template_path())
+    assert window.exchange.excel_template() == excel_template.default_template_path()
 
 
 def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
@@ -816,7 +817,7 @@ def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
 def test_import_refuses_when_a_sheet_changed_after_the_preview(
     window: MainWindow, answers, monkeypatch, tmp_path
 ) -> None:
-    from kpidesk import jsonio
+    from kpidesk.exchange import jsonio
     from ui.dialogs import import_preview
 
     sheets = window.session.book.list_sheets()
@@ -929,8 +930,8 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
 def test_backups_on_opening_and_importing_and_restoring(
     window: MainWindow, answers, demo_book: Path, tmp_path
 ) -> None:
-    from kpidesk import jsonio
     from kpidesk.book import backups
+    from kpidesk.exchange import jsonio
 
     listed = backups.list_backups(demo_book)
     assert [b.reason for b in listed] == ["開いたとき"]  # taken when the window opened the book

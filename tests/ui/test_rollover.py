@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import jsonio
 from kpidesk.book import backups
 from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import select_no, shown_nos
 from ui.actions import Action

@@ -9,9 +9,10 @@ import io
 import shutil
 from pathlib import Path
 
-from kpidesk import cli, jsonio
+from kpidesk import cli
 from kpidesk.book import backups
 from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio
 from ui.main_window import MainWindow
 
 

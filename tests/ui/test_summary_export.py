@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from kpidesk import excel
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings, Rounding
+from kpidesk.exchange import numformat
 from ui.actions import Action
 from ui.main_window import MainWindow
 
@@ -26,7 +26,7 @@ def summary_lines(path: Path) -> tuple[Any, dict[tuple[str, str], dict[str, str]
     lines: dict[tuple[str, str], dict[str, str]] = {}
     for row in ws.iter_rows(min_row=4):
         shown = {
-            header: excel.cell_text(cell.value, cell.number_format)
+            header: numformat.cell_text(cell.value, cell.number_format)
             for header, cell in zip(headers, row, strict=True)
         }
         lines[(shown.get("年度", ""), shown["No"], shown["区分"])] = shown
@@ -91,7 +91,7 @@ def test_the_open_sheets_unsaved_edits_and_the_books_rounding_are_used(
     assert model.setData(model.index(0, headers.index("R2実績値")), "799")
     assert window.isWindowModified()
     target = tmp_path / "edited.xlsx"
-    assert window.exchange.export_summary(target, report_year=2020) == 18
+    assert window.exchange.export_evaluation_table(target, report_year=2020) == 18
     _, lines = summary_lines(target)
     no27 = lines[("", "27", "単年")]
     assert (no27["最新実績"], no27["達成率"], no27["評価"]) == ("799 (R2)", "99.8%", "B")
@@ -134,7 +134,7 @@ def test_failures_say_why_in_japanese_and_leave_nothing(
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     missing = tmp_path / "ない" / "評価一覧.xlsx"
-    assert window.exchange.export_summary(missing, report_year=2020) == 0
+    assert window.exchange.export_evaluation_table(missing, report_year=2020) == 0
     assert "評価一覧をExcelに書き出せませんでした" in answers.errors[-1]
     assert "保存先のフォルダがありません" in answers.errors[-1]
     assert not missing.parent.exists()
@@ -144,12 +144,12 @@ def test_failures_say_why_in_japanese_and_leave_nothing(
     sheet = window.session.book.find_sheet(2020, "28")  # not the open sheet
     sheet.title = "制御\x01文字"
     window.session.book.save_sheet(sheet)
-    assert window.exchange.export_summary(target, report_year=2020) == 0
+    assert window.exchange.export_evaluation_table(target, report_year=2020) == 0
     assert "制御文字" in answers.errors[-1]
     assert target.read_bytes() == b"old"  # the old file is left as it was
     assert sorted(path.name for path in tmp_path.iterdir()) == ["評価一覧.xlsx"]
 
-    assert window.exchange.export_summary(tmp_path / "r5.xlsx", report_year=2023) == 0
+    assert window.exchange.export_evaluation_table(tmp_path / "r5.xlsx", report_year=2023) == 0
     assert answers.errors[-1] == "令和5年度のシートがないため、評価一覧を書き出せません。"
     assert not (tmp_path / "r5.xlsx").exists()
 
@@ -176,6 +176,6 @@ def test_a_cancel_leaves_no_file(
     monkeypatch.setattr(progress_dialog, "progress", cancelled_at_the_third)
     out = tmp_path / "out"
     out.mkdir()
-    assert window.exchange.export_summary(out / "評価一覧.xlsx", report_year=2020) == 0
+    assert window.exchange.export_evaluation_table(out / "評価一覧.xlsx", report_year=2020) == 0
     assert list(out.iterdir()) == []
     assert window.statusBar().currentMessage() == "評価一覧の書き出しを取り消しました"

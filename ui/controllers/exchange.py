@@ -7,9 +7,18 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import compare, eras, excel, jsonio, operations, textimport
+from kpidesk import compare, eras, operations
 from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
 from kpidesk.evaluation import EvaluationSettings
+from kpidesk.exchange import (
+    evaluation_workbook,
+    excel_reader,
+    excel_template,
+    excel_writer,
+    jsonio,
+    textimport,
+    xlsx_safety,
+)
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from ui.controllers.base import JSON_FILTER, TEXT_FILTER, XLSX_FILTER, Controller
@@ -85,8 +94,8 @@ class Exchange(Controller):
     def import_xlsx(self, path: Path) -> int:
         """Import a workbook in the template's shape; return how many sheets were imported."""
         try:
-            sheets = excel.read_workbook(path)
-        except (excel.ExcelError, OSError) as error:
+            sheets = excel_reader.read_workbook(path)
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self.window, f"取り込めません: {path}\n{error}")
             return 0
         return self.import_sheets(sheets, path, keep_row_settings=True)
@@ -211,7 +220,7 @@ class Exchange(Controller):
                 ) as report,
                 atomic_output(path) as stream,
             ):
-                count = excel.export_workbook(
+                count = excel_writer.export_workbook(
                     sheets,
                     stream,
                     template=self.excel_template(),
@@ -221,7 +230,7 @@ class Exchange(Controller):
         except progress.Cancelled:
             self.status("Excelへの書き出しを取り消しました")
             return 0
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return 0
         self.status(f"{count}件のシートをExcelに書き出しました: {path}")
@@ -253,18 +262,18 @@ class Exchange(Controller):
         """
         names = departments or {name for sheet in sheets for name in sheet.departments}
         existing = sorted(
-            name for name in names if (folder / excel.department_file_name(name)).exists()
+            name for name in names if (folder / excel_writer.department_file_name(name)).exists()
         )
         if existing and not messages.confirm(
             self.window,
             "担当課ごとにExcelに書き出し",
             "次のファイルは既にあります。置き換えますか？\n"
-            + "\n".join(excel.department_file_name(name) for name in existing),
+            + "\n".join(excel_writer.department_file_name(name) for name in existing),
         ):
             return []
         try:
             with progress.progress(self.window, "担当課ごとにExcelに書き出しています…") as report:
-                paths = excel.export_by_department(
+                paths = excel_writer.export_by_department(
                     sheets,
                     folder,
                     template=self.excel_template(),
@@ -275,14 +284,14 @@ class Exchange(Controller):
         except progress.Cancelled:
             self.status("Excelへの書き出しを取り消しました")
             return []
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return []
         self.status(f"{len(paths)}個のExcelブックを書き出しました: {folder}")
         return paths
 
     @Slot()
-    def ask_export_summary(self) -> None:
+    def ask_export_evaluation_table(self) -> None:
         if self.session.book is None:
             return
         year = self.window.list_panel.report_year()
@@ -292,9 +301,9 @@ class Exchange(Controller):
             XLSX_FILTER,
         )  # fmt: skip
         if name:
-            self.export_summary(Path(name), report_year=year)
+            self.export_evaluation_table(Path(name), report_year=year)
 
-    def export_summary(self, path: Path, *, report_year: int | None) -> int:
+    def export_evaluation_table(self, path: Path, *, report_year: int | None) -> int:
         """Write the 評価一覧 workbook to ``path``; return the value rows written (0: none).
 
         It covers every sheet of ``report_year`` in the book, whatever
@@ -325,7 +334,7 @@ class Exchange(Controller):
                 ) as report,
                 atomic_output(path) as stream,
             ):
-                count = excel.export_summary(
+                count = evaluation_workbook.export_evaluation_table(
                     sheets,
                     stream,
                     settings=book.evaluation_settings(),
@@ -335,7 +344,7 @@ class Exchange(Controller):
         except progress.Cancelled:
             self.status("評価一覧の書き出しを取り消しました")
             return 0
-        except (excel.ExcelError, OSError) as error:
+        except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self.window, f"評価一覧をExcelに書き出せませんでした。\n{error}")
             return 0
         self.status(f"{len(sheets)}件のシート（{count}行）の評価一覧を書き出しました: {path}")
@@ -376,8 +385,8 @@ class Exchange(Controller):
     def set_excel_template(self, path: Path) -> bool:
         """Use ``path`` as the template from now on, if it has every required name."""
         try:
-            excel.check_template(path)
-        except excel.ExcelError as error:
+            excel_template.check_template(path)
+        except xlsx_safety.ExcelError as error:
             messages.show_error(self.window, f"このテンプレートは使えません。\n{error}")
             return False
         self.window.settings.excel_template = str(path)

@@ -137,9 +137,9 @@ class Sheets(Controller):
         book = self.session.book
         assert book is not None
         numbers = [
-            int(summary.no)
-            for summary in book.list_entries(report_year=report_year)
-            if summary.no.isdigit()
+            int(entry.no)
+            for entry in book.list_entries(report_year=report_year)
+            if entry.no.isdigit()
         ]
         return str(max(numbers, default=0) + 1)
 

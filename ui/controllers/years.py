@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Slot
 
-from kpidesk import eras, excel, operations, rollover
+from kpidesk import eras, operations, rollover
 from kpidesk.book.errors import BookError
 from kpidesk.evaluation import EvaluationSettings
+from kpidesk.exchange import excel_template
 from ui.controllers.base import Controller
 from ui.dialogs import messages, progress
 from ui.dialogs.evaluation_settings import ask_evaluation_settings
@@ -78,7 +79,9 @@ class Years(Controller):
             sheets = book.list_sheets(report_year=from_year)
         except BookError:
             return []
-        return rollover.rollover_warnings(sheets, to_year, excel_years=excel.MAX_ACTUAL_YEARS)
+        return rollover.rollover_warnings(
+            sheets, to_year, excel_years=excel_template.MAX_ACTUAL_YEARS
+        )
 
     def rollover(self, from_year: int, to_year: int) -> int:
         """Make ``to_year``'s sheets from ``from_year``'s and lock ``from_year``

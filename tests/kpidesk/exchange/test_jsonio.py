@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kpidesk import jsonio, textimport
+from kpidesk.exchange import jsonio, textimport
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import SAMPLE_TEXT
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kpidesk import textimport
+from kpidesk.exchange import textimport
 from kpidesk.model import Sheet
 from tests.conftest import SAMPLE_TEXT
 

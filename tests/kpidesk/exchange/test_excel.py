@@ -18,7 +18,15 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, excel, jsonio, samples
+from kpidesk import eras, fileio, samples
+from kpidesk.exchange import (
+    excel_reader,
+    excel_template,
+    excel_writer,
+    jsonio,
+    numformat,
+    xlsx_safety,
+)
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import REPO, libreoffice_pdf, squash
 
@@ -33,13 +41,13 @@ def sample_sheets() -> list[Sheet]:
 @pytest.fixture(scope="module")
 def sample_book(sample_sheets: list[Sheet]) -> bytes:
     stream = io.BytesIO()
-    assert excel.export_workbook(sample_sheets, stream) == 15
+    assert excel_writer.export_workbook(sample_sheets, stream) == 15
     return stream.getvalue()
 
 
 def export_bytes(sheets: list[Sheet], **kwargs: object) -> bytes:
     stream = io.BytesIO()
-    excel.export_workbook(sheets, stream, **kwargs)  # type: ignore[arg-type]
+    excel_writer.export_workbook(sheets, stream, **kwargs)  # type: ignore[arg-type]
     return stream.getvalue()
 
 
@@ -78,24 +86,24 @@ def test_committed_template_is_what_the_script_makes() -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.template_bytes() == excel.default_template_path().read_bytes()
+    assert module.template_bytes() == excel_template.default_template_path().read_bytes()
 
 
 def test_template_has_every_name_where_the_defaults_say() -> None:
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     assert wb.sheetnames == ["様式"]
     names = {}
     for name, defn in wb.defined_names.items():
         ((title, cells),) = list(defn.destinations)
         assert title == "様式"
         names[name] = cells.replace("$", "").split(":")[0]
-    assert names == excel.DEFAULT_POSITIONS
-    assert set(excel.REQUIRED_NAMES) | set(excel.OPTIONAL_NAMES) == set(names)
-    excel.check_template(excel.default_template_path())
+    assert names == excel_template.DEFAULT_POSITIONS
+    assert set(excel_template.REQUIRED_NAMES) | set(excel_template.OPTIONAL_NAMES) == set(names)
+    excel_template.check_template(excel_template.default_template_path())
 
 
 def test_template_looks_like_the_paper_form() -> None:
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     ws = wb["様式"]
     texts = {cell.value for row in ws.iter_rows() for cell in row if cell.value}
     assert {"<別記様式2>", "KPI分析シート", "No", "担当課", "KPI名", "項目", "単位"} <= texts
@@ -115,87 +123,16 @@ def test_template_looks_like_the_paper_form() -> None:
     # The boxes: merged across the table, wrapped, top-aligned, tall enough.
     merged = {str(r) for r in ws.merged_cells.ranges}
     for name in ("KPI_EFFORTS", "KPI_ISSUES", "KPI_DIRECTION"):
-        cell = ws[excel.DEFAULT_POSITIONS[name]]
+        cell = ws[excel_template.DEFAULT_POSITIONS[name]]
         assert f"{cell.coordinate}:I{cell.row}" in merged
         assert cell.alignment.wrap_text and cell.alignment.vertical == "top"
         assert ws.row_dimensions[cell.row].height >= 120
     # The value table: header row grey, six rows, thin borders.
     top = ws["A7"]
-    assert top.value == "項目" and top.fill.fgColor.rgb.endswith(excel.HEADER_FILL)
+    assert top.value == "項目" and top.fill.fgColor.rgb.endswith(excel_template.HEADER_FILL)
     for row in range(7, 14):
         for column in "ABCDEFGHI":
             assert ws[f"{column}{row}"].border.left.style == "thin"
-
-
-# --- numbers as typed -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "number_format"),
-    [
-        ("6,498", 6498, "#,##0"),
-        ("6498", 6498, "0"),
-        ("77.6", 77.6, "#,##0.0"),
-        ("77.60", 77.6, "#,##0.00"),
-        ("0", 0, "#,##0"),
-        ("3", 3, "#,##0"),
-        ("0.5", 0.5, "#,##0.0"),
-        ("-1,417", -1417, "#,##0"),
-        ("-1417", -1417, "0"),
-        ("△1,417", -1417, '#,##0;"△"#,##0'),
-        ("▲2.5", -2.5, '#,##0.0;"▲"#,##0.0'),
-        ("−12", -12, '#,##0;"−"#,##0'),
-        ("1,234,567.891", 1234567.891, "#,##0.000"),
-        ("999999999999999", 999999999999999, "0"),
-    ],
-)
-def test_a_typed_number_is_written_with_a_format_that_shows_it_exactly(
-    text: str, value: float, number_format: str
-) -> None:
-    assert excel.typed_number(text) == (value, number_format)
-    assert excel.format_cell_number(value, number_format) == text
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["６，４９８", " 6,498", "6,498 ", "+5", "007", "-0", "△0", "1,2,3", "12,34",
-     "1234567890123456", "6,498件", "集計中", "—", "-", "", "1e3", "５"],
-)  # fmt: skip
-def test_text_no_format_reproduces_stays_text(text: str) -> None:
-    assert excel.typed_number(text) is None
-
-
-@pytest.mark.parametrize(
-    ("value", "number_format", "text"),
-    [
-        (5081, "General", "5081"),
-        (77.6, "General", "77.6"),
-        (1e-07, "General", "0.0000001"),
-        (5081.0, "General", "5081"),
-        (0.776, "0.0%", "77.6%"),
-        (-1417, "#,##0_);(#,##0)", "(1,417)"),
-        (1417, "#,##0_);(#,##0)", "1,417 "),
-        (-1417, '#,##0;"△ "#,##0', "△ 1,417"),
-        (-1417, "#,##0;[Red]-#,##0", "-1,417"),
-        (12.345, "0.00", "12.35"),
-        (7, "000", "007"),
-        (1234567, "#,##0,", "1,235"),
-        (42, '0"件"', "42件"),
-        (0, '#,##0;-#,##0;"ゼロ"', "ゼロ"),
-        (43831, "yyyy/m/d", "43831"),
-        (1.5, "0.0E+00", "1.5"),
-    ],
-)
-def test_numbers_read_back_as_their_format_shows_them(
-    value: float, number_format: str, text: str
-) -> None:
-    assert excel.cell_text(value, number_format) == text
-
-
-def test_cell_text_of_other_kinds() -> None:
-    assert excel.cell_text(None) == ""
-    assert excel.cell_text("a\r\nb\rc") == "a\nb\nc"
-    assert excel.cell_text(True) == "TRUE"
 
 
 # --- bullets -----------------------------------------------------------------------
@@ -211,12 +148,12 @@ def test_cell_text_of_other_kinds() -> None:
     ],
 )
 def test_bullets_are_lines_starting_with_a_dot(bullets: list[str], text: str) -> None:
-    assert excel.bullets_to_text(bullets) == text
-    assert excel.text_to_bullets(text) == bullets
+    assert excel_template.bullets_to_text(bullets) == text
+    assert excel_template.text_to_bullets(text) == bullets
 
 
 def test_lines_typed_without_a_dot_continue_the_bullet_before() -> None:
-    assert excel.text_to_bullets("前書き\n・一つ目\n続き\r\n・二つ目") == [
+    assert excel_template.text_to_bullets("前書き\n・一つ目\n続き\r\n・二つ目") == [
         "前書き",
         "一つ目\n続き",
         "二つ目",
@@ -229,7 +166,7 @@ def test_lines_typed_without_a_dot_continue_the_bullet_before() -> None:
 def test_round_trip_of_the_samples_gives_the_same_json(
     sample_book: bytes, sample_sheets: list[Sheet]
 ) -> None:
-    back = excel.read_workbook(io.BytesIO(sample_book))
+    back = excel_reader.read_workbook(io.BytesIO(sample_book))
     assert len(back) == 15
     assert jsonio.dumps(back) == jsonio.dumps(sample_sheets)
 
@@ -237,7 +174,7 @@ def test_round_trip_of_the_samples_gives_the_same_json(
 def test_round_trip_from_a_file_path(tmp_path: Path, sample_book: bytes) -> None:
     path = tmp_path / "本.xlsx"
     path.write_bytes(sample_book)
-    assert [sheet.no for sheet in excel.read_workbook(path)][:3] == ["9", "10", "13"]
+    assert [sheet.no for sheet in excel_reader.read_workbook(path)][:3] == ["9", "10", "13"]
 
 
 def test_worksheets_are_the_list_then_one_per_sheet(sample_book: bytes) -> None:
@@ -252,11 +189,13 @@ def test_worksheets_are_the_list_then_one_per_sheet(sample_book: bytes) -> None:
 def test_every_worksheet_has_its_own_names_and_print_settings(sample_book: bytes) -> None:
     wb = load(sample_book)
     for ws in wb.worksheets[1:]:
-        assert set(ws.defined_names) == set(excel.REQUIRED_NAMES) | set(excel.OPTIONAL_NAMES)
+        assert set(ws.defined_names) == set(excel_template.REQUIRED_NAMES) | set(
+            excel_template.OPTIONAL_NAMES
+        )
         for name, defn in ws.defined_names.items():
             ((title, cells),) = list(defn.destinations)
             assert title == ws.title
-            assert cells.replace("$", "").split(":")[0] == excel.DEFAULT_POSITIONS[name]
+            assert cells.replace("$", "").split(":")[0] == excel_template.DEFAULT_POSITIONS[name]
         assert ws.print_area == f"'{ws.title}'!$A$1:$I$22"
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.orientation == "portrait"
@@ -280,7 +219,7 @@ def test_cells_behind_the_names_hold_the_sheet(
     assert named_cell(wb["No28"], "KPI_DEPARTMENTS").value == "観光振興課、港湾課"
     for sheet in sample_sheets:
         ws = wb[f"No{sheet.no}"]
-        for attribute, name, _ in excel.TEXT_BOXES:
+        for attribute, name, _ in excel_template.TEXT_BOXES:
             cell = named_cell(ws, name)
             lines = cell.value.split("\n")
             bullets = getattr(sheet, attribute)
@@ -347,7 +286,7 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet_xml = [archive.read(n) for n in archive.namelist() if "worksheets/sheet" in n]
     assert not any(b"<f>" in xml for xml in sheet_xml)
-    (back,) = excel.read_workbook(io.BytesIO(data))
+    (back,) = excel_reader.read_workbook(io.BytesIO(data))
     assert back == tricky
 
 
@@ -362,7 +301,7 @@ def test_the_list_has_one_line_per_value_row(sample_book: bytes, sample_sheets) 
     assert len(lines) == sum(len(sheet.rows) for sheet in sample_sheets)
     assert lines[0] == [9, "生活安全企画課", "刑法犯認知件数", "単年", "件/年", 6498, None, 5081,
                         None, None, None, "前年比減", 1.279, "—", "A"]  # fmt: skip
-    assert excel.format_cell_number(ws["M3"].value, ws["M3"].number_format) == "127.9%"
+    assert numformat.format_cell_number(ws["M3"].value, ws["M3"].number_format) == "127.9%"
     no15 = next(line for line in lines if line[0] == 15)
     assert no15[5:] == [28461, 28467, "集計中", None, None, None, 30203, 0.943, 0.003, "B"]
     no16 = next(line for line in lines if line[0] == 16)
@@ -379,7 +318,7 @@ def test_the_list_names_the_report_year_when_several_are_exported(sample_sheets)
     ws = wb["一覧"]
     assert ws["A2"].value == "年度" and ws["A3"].value == "令和2年度"
     assert "令和2年度・令和3年度" in ws["A1"].value
-    back = excel.read_workbook(io.BytesIO(export_bytes([*sample_sheets[:2], *next_year])))
+    back = excel_reader.read_workbook(io.BytesIO(export_bytes([*sample_sheets[:2], *next_year])))
     assert sorted(s.key for s in back) == [(2020, "10"), (2020, "9"), (2021, "10"), (2021, "9")]
 
 
@@ -387,7 +326,7 @@ def test_worksheet_titles_are_valid_and_unique() -> None:
     def sheet(no: str, year: int = 2020) -> Sheet:
         return Sheet(report_year=year, no=no)
 
-    titles = excel.worksheet_titles(
+    titles = excel_writer.worksheet_titles(
         [sheet("9"), sheet("9", 2021), sheet("a/b"), sheet("a?b"), sheet("x" * 40), sheet("X" * 40)]
     )
     assert titles[:4] == ["No9_R2", "No9_R3", "Noa_b", "Noa_b(2)"]
@@ -403,12 +342,12 @@ def test_long_text_makes_its_box_taller_but_never_past_excels_limit() -> None:
     assert ws.row_dimensions[19].height == 130
     huge = dataclasses.replace(base, efforts=["とても長い。" * 2000])
     ws = load(export_bytes([huge]))["No9"]
-    assert ws.row_dimensions[16].height == excel.MAX_ROW_HEIGHT
+    assert ws.row_dimensions[16].height == excel_writer.MAX_ROW_HEIGHT
 
 
 def test_progress_is_reported_and_can_abort(sample_sheets: list[Sheet]) -> None:
     calls: list[tuple[int, int]] = []
-    excel.export_workbook(
+    excel_writer.export_workbook(
         sample_sheets[:3], io.BytesIO(), progress=lambda d, t: calls.append((d, t))
     )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -419,7 +358,7 @@ def test_progress_is_reported_and_can_abort(sample_sheets: list[Sheet]) -> None:
 
     stream = io.BytesIO()
     with pytest.raises(KeyboardInterrupt):
-        excel.export_workbook(sample_sheets[:3], stream, progress=stop)
+        excel_writer.export_workbook(sample_sheets[:3], stream, progress=stop)
     assert stream.getvalue() == b""
 
 
@@ -437,8 +376,8 @@ def test_a_sheet_the_template_cannot_hold_is_refused_naming_it(
 ) -> None:
     sheet = dataclasses.replace(samples.sample_sheets()[1], **change)
     stream = io.BytesIO()
-    with pytest.raises(excel.ExcelError) as caught:
-        excel.export_workbook([samples.sample_sheets()[0], sheet], stream)
+    with pytest.raises(xlsx_safety.ExcelError) as caught:
+        excel_writer.export_workbook([samples.sample_sheets()[0], sheet], stream)
     assert message in str(caught.value) and "2020年度 No 10" in str(caught.value)
     assert stream.getvalue() == b""
 
@@ -450,7 +389,7 @@ def test_six_rows_and_five_years_fit(sample_sheets: list[Sheet]) -> None:
         for i in range(1, 7)
     ]
     full = dataclasses.replace(sample_sheets[0], baseline_year=2018, actual_years=years, rows=rows)
-    (back,) = excel.read_workbook(io.BytesIO(export_bytes([full])))
+    (back,) = excel_reader.read_workbook(io.BytesIO(export_bytes([full])))
     assert back == full
 
 
@@ -460,7 +399,7 @@ def test_six_rows_and_five_years_fit(sample_sheets: list[Sheet]) -> None:
 def restyled_template(path: Path, *, drop: str | None = "KPI_SECTION") -> Path:
     """The default template moved 3 rows down and 2 columns right, KPI_NO far off to the
     right, another typeface, and optionally one name removed."""
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     ws = wb["様式"]
     merged = [str(r) for r in ws.merged_cells.ranges]
     for coord in merged:
@@ -490,7 +429,7 @@ def test_a_restyled_template_is_filled_and_read_back(
     tmp_path: Path, sample_sheets: list[Sheet]
 ) -> None:
     template = restyled_template(tmp_path / "restyled.xlsx")
-    excel.check_template(template)
+    excel_template.check_template(template)
     data = export_bytes(sample_sheets, template=template)
     wb = load(data)
     ws = wb["No28"]
@@ -503,7 +442,7 @@ def test_a_restyled_template_is_filled_and_read_back(
     assert ws["C19"].font.name == "游明朝" and ws["C19"].font.italic
     assert "KPI_SECTION" not in ws.defined_names
     assert ws.print_area == "'No28'!$A$1:$N$25"
-    back = excel.read_workbook(io.BytesIO(data))
+    back = excel_reader.read_workbook(io.BytesIO(data))
     expected = [dataclasses.replace(sheet, section="") for sheet in sample_sheets]
     assert jsonio.dumps(back) == jsonio.dumps(expected)
 
@@ -511,7 +450,7 @@ def test_a_restyled_template_is_filled_and_read_back(
 def test_names_scoped_to_the_template_worksheet_work_too(
     tmp_path: Path, sample_sheets: list[Sheet]
 ) -> None:
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     ws = wb["様式"]
     ws.title = "No9"  # the same title as a worksheet the export makes
     for name in list(wb.defined_names):
@@ -523,37 +462,39 @@ def test_names_scoped_to_the_template_worksheet_work_too(
     wb.save(path)
     data = export_bytes(sample_sheets[:2], template=path)
     assert load(data).sheetnames == ["一覧", "No9", "No10"]
-    assert jsonio.dumps(excel.read_workbook(io.BytesIO(data))) == jsonio.dumps(sample_sheets[:2])
+    assert jsonio.dumps(excel_reader.read_workbook(io.BytesIO(data))) == jsonio.dumps(
+        sample_sheets[:2]
+    )
 
 
-@pytest.mark.parametrize("name", [*excel.REQUIRED_NAMES])
+@pytest.mark.parametrize("name", [*excel_template.REQUIRED_NAMES])
 def test_a_template_missing_a_required_name_is_refused_naming_it(tmp_path: Path, name: str) -> None:
     template = restyled_template(tmp_path / "t.xlsx", drop=name)
-    with pytest.raises(excel.TemplateError) as caught:
-        excel.check_template(template)
+    with pytest.raises(excel_template.TemplateError) as caught:
+        excel_template.check_template(template)
     assert str(caught.value) == f"テンプレートに名前 {name} がありません: {template}"
-    with pytest.raises(excel.TemplateError):
-        excel.export_workbook(samples.sample_sheets()[:1], io.BytesIO(), template=template)
+    with pytest.raises(excel_template.TemplateError):
+        excel_writer.export_workbook(samples.sample_sheets()[:1], io.BytesIO(), template=template)
 
 
 def test_bad_templates_are_refused_with_a_reason(tmp_path: Path) -> None:
     not_xlsx = tmp_path / "memo.xlsx"
     not_xlsx.write_text("メモ", encoding="utf-8")
     two_sheets = tmp_path / "two.xlsx"
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     wb.create_sheet("別")
     wb.defined_names["KPI_TITLE"].attr_text = "'別'!$B$5"
     wb.save(two_sheets)
     filled = tmp_path / "filled.xlsx"
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     wb["様式"]["C9"] = "見本"
     wb.save(filled)
     merged = tmp_path / "merged.xlsx"
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     wb["様式"].merge_cells("C8:D8")
     wb.save(merged)
     broken_ref = tmp_path / "ref.xlsx"
-    wb = openpyxl.load_workbook(excel.default_template_path())
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
     wb.defined_names["KPI_NO"].attr_text = "#REF!"
     wb.save(broken_ref)
     cases = {
@@ -566,8 +507,8 @@ def test_bad_templates_are_refused_with_a_reason(tmp_path: Path) -> None:
         broken_ref: "KPI_NO の参照先",
     }
     for path, message in cases.items():
-        with pytest.raises(excel.TemplateError) as caught:
-            excel.check_template(path)
+        with pytest.raises(excel_template.TemplateError) as caught:
+            excel_template.check_template(path)
         assert message in str(caught.value), (path, caught.value)
 
 
@@ -584,7 +525,7 @@ def test_a_workbook_whose_names_were_lost_is_read_at_the_default_positions(
     stream = io.BytesIO()
     wb.save(stream)
     assert all(not ws.defined_names for ws in load(stream.getvalue()).worksheets)
-    back = excel.read_workbook(io.BytesIO(stream.getvalue()))
+    back = excel_reader.read_workbook(io.BytesIO(stream.getvalue()))
     assert jsonio.dumps(back) == jsonio.dumps(sample_sheets)
 
 
@@ -598,7 +539,7 @@ def test_a_workbook_filled_in_excel_is_read_as_shown(sample_book: bytes) -> None
     ws["B5"] = "  新しい名前  "
     stream = io.BytesIO()
     wb.save(stream)
-    sheet = excel.read_workbook(io.BytesIO(stream.getvalue()))[0]
+    sheet = excel_reader.read_workbook(io.BytesIO(stream.getvalue()))[0]
     assert [c.text for c in sheet.rows[0].actuals] == ["5,081", "4321", "50.0%", ""]
     assert sheet.efforts == ["一つ目\n続きの行", "二つ目"]
     assert sheet.title == "  新しい名前  "
@@ -614,10 +555,10 @@ def test_report_year_comes_from_the_cell_then_the_argument_then_the_newest_actua
     stream = io.BytesIO()
     wb.save(stream)
     data = stream.getvalue()
-    by_default = excel.read_workbook(io.BytesIO(data))
+    by_default = excel_reader.read_workbook(io.BytesIO(data))
     assert by_no(by_default, "9").report_year == 2021
     assert {s.report_year for s in by_default if s.no != "9"} == {2020}
-    given = excel.read_workbook(io.BytesIO(data), report_year=2022)
+    given = excel_reader.read_workbook(io.BytesIO(data), report_year=2022)
     assert by_no(given, "9").report_year == 2021
     assert {s.report_year for s in given if s.no != "9"} == {2022}
 
@@ -745,8 +686,8 @@ def small_book(sample_sheets: list[Sheet]) -> bytes:
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_files_are_refused_with_a_japanese_message(small_book: bytes, case: str) -> None:
     make, message = BAD_FILES[case]
-    with pytest.raises(excel.ExcelError) as caught:
-        excel.read_workbook(io.BytesIO(make(small_book)))
+    with pytest.raises(xlsx_safety.ExcelError) as caught:
+        excel_reader.read_workbook(io.BytesIO(make(small_book)))
     text = str(caught.value)
     assert message in text, text
     assert JAPANESE.search(text)
@@ -759,17 +700,17 @@ def test_openpyxl_parses_with_defusedxml() -> None:
 def test_size_limits_are_checked_before_reading(
     monkeypatch: pytest.MonkeyPatch, sample_book: bytes, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(excel, "MAX_FILE_BYTES", len(sample_book) - 1)
-    with pytest.raises(excel.ExcelError, match="大きすぎるため読みません"):
-        excel.read_workbook(io.BytesIO(sample_book))
+    monkeypatch.setattr(xlsx_safety, "MAX_FILE_BYTES", len(sample_book) - 1)
+    with pytest.raises(xlsx_safety.ExcelError, match="大きすぎるため読みません"):
+        excel_reader.read_workbook(io.BytesIO(sample_book))
     path = tmp_path / "big.xlsx"
     path.write_bytes(sample_book)
-    with pytest.raises(excel.ExcelError, match="大きすぎるため読みません"):
-        excel.read_workbook(path)
+    with pytest.raises(xlsx_safety.ExcelError, match="大きすぎるため読みません"):
+        excel_reader.read_workbook(path)
     monkeypatch.undo()
-    monkeypatch.setattr(excel, "MAX_UNCOMPRESSED_BYTES", 100_000)
-    with pytest.raises(excel.ExcelError, match="展開すると大きすぎる"):
-        excel.read_workbook(io.BytesIO(sample_book))
+    monkeypatch.setattr(xlsx_safety, "MAX_UNCOMPRESSED_BYTES", 100_000)
+    with pytest.raises(xlsx_safety.ExcelError, match="展開すると大きすぎる"):
+        excel_reader.read_workbook(io.BytesIO(sample_book))
 
 
 _EMPTY_SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
@@ -807,13 +748,13 @@ def test_an_oversized_part_is_refused_from_the_zip_directory(
     monkeypatch: pytest.MonkeyPatch, small_book: bytes, part: str, limit_name: str, kind: str
 ) -> None:
     limit = 64 * 1024
-    monkeypatch.setattr(excel, limit_name, limit)
+    monkeypatch.setattr(xlsx_safety, limit_name, limit)
     at_the_limit = _padded(small_book, part, limit)
-    assert [s.no for s in excel.read_workbook(io.BytesIO(at_the_limit))] == ["9", "10"]
+    assert [s.no for s in excel_reader.read_workbook(io.BytesIO(at_the_limit))] == ["9", "10"]
     over = _padded(small_book, part, limit + 1)
-    monkeypatch.setattr(excel.openpyxl, "load_workbook", _no_parsing)
-    with pytest.raises(excel.ExcelError) as caught:
-        excel.read_workbook(io.BytesIO(over))
+    monkeypatch.setattr(xlsx_safety.openpyxl, "load_workbook", _no_parsing)
+    with pytest.raises(xlsx_safety.ExcelError) as caught:
+        excel_reader.read_workbook(io.BytesIO(over))
     text = str(caught.value)
     assert f"ファイルの{kind} {part} は展開すると 64 KB あり、大きすぎるため読みません" in text
     worksheet_limit = "64 KB" if limit_name == "MAX_WORKSHEET_BYTES" else "4 MB"
@@ -827,13 +768,15 @@ def test_an_oversized_part_is_refused_from_the_zip_directory(
 def test_a_worksheet_over_4_mb_is_refused_at_the_default_limit(
     monkeypatch: pytest.MonkeyPatch, small_book: bytes
 ) -> None:
-    assert excel.MAX_WORKSHEET_BYTES == 4 * 1024 * 1024
-    assert excel.MAX_SHARED_STRINGS_BYTES == 16 * 1024 * 1024
-    over = _padded(small_book, "xl/worksheets/sheet3.xml", excel.MAX_WORKSHEET_BYTES + 1)
-    assert len(over) < excel.MAX_FILE_BYTES
-    monkeypatch.setattr(excel.openpyxl, "load_workbook", _no_parsing)
-    with pytest.raises(excel.ExcelError, match=r"xl/worksheets/sheet3\.xml は展開すると 4 MB"):
-        excel.read_workbook(io.BytesIO(over))
+    assert xlsx_safety.MAX_WORKSHEET_BYTES == 4 * 1024 * 1024
+    assert xlsx_safety.MAX_SHARED_STRINGS_BYTES == 16 * 1024 * 1024
+    over = _padded(small_book, "xl/worksheets/sheet3.xml", xlsx_safety.MAX_WORKSHEET_BYTES + 1)
+    assert len(over) < xlsx_safety.MAX_FILE_BYTES
+    monkeypatch.setattr(xlsx_safety.openpyxl, "load_workbook", _no_parsing)
+    with pytest.raises(
+        xlsx_safety.ExcelError, match=r"xl/worksheets/sheet3\.xml は展開すると 4 MB"
+    ):
+        excel_reader.read_workbook(io.BytesIO(over))
 
 
 def _no_report_year(wb: openpyxl.Workbook) -> None:
@@ -848,16 +791,16 @@ def test_an_unknown_report_year_raises_its_own_error_that_the_window_can_answer(
     small_book: bytes,
 ) -> None:
     data = _edited(small_book, _no_report_year)
-    with pytest.raises(excel.ReportYearUnknownError) as caught:
-        excel.read_workbook(io.BytesIO(data))
-    assert isinstance(caught.value, excel.ExcelError)
+    with pytest.raises(excel_reader.ReportYearUnknownError) as caught:
+        excel_reader.read_workbook(io.BytesIO(data))
+    assert isinstance(caught.value, xlsx_safety.ExcelError)
     text = str(caught.value)
     assert text == (
         "ワークシート「No9」の報告年度を決められません（報告年度の欄も実績値もありません）。"
         "ワークシートの報告年度の欄（KPI_REPORT_YEAR）に記入するか、"
         "コマンドでは --year で指定してください"
     )
-    sheets = excel.read_workbook(io.BytesIO(data), report_year=2021)
+    sheets = excel_reader.read_workbook(io.BytesIO(data), report_year=2021)
     assert [(s.report_year, s.no) for s in sheets] == [(2021, "9"), (2021, "10")]
 
 
@@ -870,7 +813,7 @@ def test_export_by_department_writes_one_file_per_department(
     folder = tmp_path / "new" / "課ごと"
     calls: list[tuple[int, int]] = []
     odd = dataclasses.replace(sample_sheets[0], no="99", departments=["総務/企画課", "CON"])
-    paths = excel.export_by_department(
+    paths = excel_writer.export_by_department(
         [*sample_sheets, odd], folder, progress=lambda d, t: calls.append((d, t))
     )
     names = sorted(path.name for path in paths)
@@ -878,29 +821,31 @@ def test_export_by_department_writes_one_file_per_department(
     departments = {d for sheet in sample_sheets for d in sheet.departments}
     assert {f"{d}.xlsx" for d in departments} | {"総務_企画課.xlsx", "_CON.xlsx"} == set(names)
     for department in ("観光振興課", "港湾課"):
-        sheets = excel.read_workbook(folder / f"{department}.xlsx")
+        sheets = excel_reader.read_workbook(folder / f"{department}.xlsx")
         assert "28" in [sheet.no for sheet in sheets]
         assert all(department in sheet.departments for sheet in sheets)
-    assert [s.no for s in excel.read_workbook(folder / "観光振興課.xlsx")] == ["28", "29"]
+    assert [s.no for s in excel_reader.read_workbook(folder / "観光振興課.xlsx")] == ["28", "29"]
     total = sum(len(s.departments) for s in [*sample_sheets, odd]) + len(paths)
     assert calls[-1] == (total, total) and len(calls) == total
-    only = excel.export_by_department(sample_sheets, tmp_path / "one", departments={"港湾課"})
+    only = excel_writer.export_by_department(
+        sample_sheets, tmp_path / "one", departments={"港湾課"}
+    )
     assert [p.name for p in only] == ["港湾課.xlsx"]
 
 
 def test_department_file_names_are_safe_on_windows() -> None:
-    assert excel.department_file_name("観光振興課") == "観光振興課.xlsx"
-    assert excel.department_file_name('a<b>c:"d|e?*') == "a_b_c__d_e__.xlsx"
-    assert excel.department_file_name(" 課. ") == "課.xlsx"
-    assert excel.department_file_name("") == "担当課なし.xlsx"
-    assert excel.department_file_name("nul") == "_nul.xlsx"
+    assert excel_writer.department_file_name("観光振興課") == "観光振興課.xlsx"
+    assert excel_writer.department_file_name('a<b>c:"d|e?*') == "a_b_c__d_e__.xlsx"
+    assert excel_writer.department_file_name(" 課. ") == "課.xlsx"
+    assert excel_writer.department_file_name("") == "担当課なし.xlsx"
+    assert excel_writer.department_file_name("nul") == "_nul.xlsx"
 
 
 def test_export_by_department_into_a_file_is_refused(tmp_path: Path, sample_sheets) -> None:
     target = tmp_path / "a-file"
     target.write_text("x", encoding="utf-8")
-    with pytest.raises(excel.OutputError, match="フォルダではなくファイル"):
-        excel.export_by_department(sample_sheets, target)
+    with pytest.raises(fileio.OutputError, match="フォルダではなくファイル"):
+        excel_writer.export_by_department(sample_sheets, target)
 
 
 # --- a real spreadsheet program ----------------------------------------------------------
@@ -940,5 +885,5 @@ def test_libreoffice_prints_one_a4_page_per_worksheet_with_the_japanese_text(
 
 def test_the_docs_list_every_name_with_its_default_cell() -> None:
     text = (REPO / "docs" / "excel.md").read_text(encoding="utf-8")
-    for name, cell in excel.DEFAULT_POSITIONS.items():
+    for name, cell in excel_template.DEFAULT_POSITIONS.items():
         assert re.search(rf"\| `{name}` \| (yes|no) \| `{cell}`", text), name

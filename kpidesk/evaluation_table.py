@@ -1,4 +1,4 @@
-"""The book's evaluation summary: one printed line per value row.
+"""The 評価一覧 (evaluation table): one printed line per value row.
 
 What the Excel 評価一覧, the 一覧 of the Excel export and ``main.py
 evaluate`` show of each value row is made here once, as text, so that they
@@ -21,8 +21,8 @@ from kpidesk.model import Sheet, sheet_sort_key
 
 
 @dataclass(frozen=True)
-class SummaryLine:
-    """One value row of the summary, as printed.
+class EvaluationLine:
+    """One value row of the evaluation table, as printed.
 
     Attributes:
         sheet: the sheet the row belongs to.
@@ -152,7 +152,9 @@ def _remarks(ev: RowEvaluation, rank_reason: str) -> str:
     return "".join(part + "。" for part in parts)
 
 
-def summary_line(sheet: Sheet, ev: RowEvaluation, settings: EvaluationSettings) -> SummaryLine:
+def evaluation_line(
+    sheet: Sheet, ev: RowEvaluation, settings: EvaluationSettings
+) -> EvaluationLine:
     """The printed line of one evaluated value row."""
     row = sheet.rows[ev.index]
     rounding = settings.rounding
@@ -162,7 +164,7 @@ def summary_line(sheet: Sheet, ev: RowEvaluation, settings: EvaluationSettings) 
     def rounded(rate: Decimal | None) -> Decimal | None:
         return None if rate is None else evaluation.round_rate(rate, rounding)
 
-    return SummaryLine(
+    return EvaluationLine(
         sheet=sheet,
         evaluation=ev,
         baseline=with_year(row.baseline.text, sheet.baseline_year),
@@ -180,12 +182,12 @@ def summary_line(sheet: Sheet, ev: RowEvaluation, settings: EvaluationSettings) 
     )
 
 
-def summary_lines(
+def evaluation_lines(
     sheets: Sequence[Sheet],
     settings: EvaluationSettings,
     *,
     progress: Callable[[int, int], None] | None = None,
-) -> list[SummaryLine]:
+) -> list[EvaluationLine]:
     """Every value row of the sheets, judged and printed, by report year, then No.
 
     Args:
@@ -195,9 +197,9 @@ def summary_lines(
             it raises aborts.
     """
     ordered = sorted(sheets, key=lambda sheet: (sheet.report_year, sheet_sort_key(sheet)))
-    lines: list[SummaryLine] = []
+    lines: list[EvaluationLine] = []
     for done, sheet in enumerate(ordered, start=1):
-        lines += [summary_line(sheet, ev, settings) for ev in evaluation.evaluate_sheet(sheet)]
+        lines += [evaluation_line(sheet, ev, settings) for ev in evaluation.evaluate_sheet(sheet)]
         if progress is not None:
             progress(done, len(ordered))
     return lines

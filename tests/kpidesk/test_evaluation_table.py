@@ -1,4 +1,4 @@
-"""The evaluation summary: the Excel 評価一覧, 一覧's rates and `main.py evaluate`."""
+"""The evaluation table: the Excel 評価一覧, 一覧's rates and `main.py evaluate`."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ import pdfplumber
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import cli, evaluation, excel, samples, summary
+from kpidesk import cli, evaluation, evaluation_table, samples
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings, RankLevel, Rounding
+from kpidesk.exchange import evaluation_workbook, excel_writer, numformat, xlsx_safety
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import REPO, libreoffice_pdf, squash
 
@@ -33,20 +34,20 @@ def sample_sheets() -> list[Sheet]:
     return samples.sample_sheets()
 
 
-def summary_bytes(sheets: list[Sheet], **kwargs: Any) -> bytes:
+def evaluation_bytes(sheets: list[Sheet], **kwargs: Any) -> bytes:
     stream = io.BytesIO()
-    excel.export_summary(sheets, stream, **kwargs)
+    evaluation_workbook.export_evaluation_table(sheets, stream, **kwargs)
     return stream.getvalue()
 
 
 @pytest.fixture(scope="module")
-def summary_book(sample_sheets: list[Sheet]) -> bytes:
-    return summary_bytes(sample_sheets, book_name="見本.kpidb")
+def evaluation_book(sample_sheets: list[Sheet]) -> bytes:
+    return evaluation_bytes(sample_sheets, book_name="見本.kpidb")
 
 
 def shown(cell: Any) -> str:
     """What Excel shows in a cell."""
-    return excel.cell_text(cell.value, cell.number_format)
+    return numformat.cell_text(cell.value, cell.number_format)
 
 
 def table(data: bytes) -> tuple[Worksheet, list[dict[str, Any]]]:
@@ -75,10 +76,10 @@ def texts(line: dict[str, Any]) -> dict[str, str]:
 # --- the Excel 評価一覧 -----------------------------------------------------------
 
 
-def test_the_summary_has_one_line_per_value_row_with_the_published_figures(
-    summary_book: bytes, sample_sheets: list[Sheet]
+def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figures(
+    evaluation_book: bytes, sample_sheets: list[Sheet]
 ) -> None:
-    ws, lines = table(summary_book)
+    ws, lines = table(evaluation_book)
     assert [cell.value for cell in ws[3]] == [
         "No", "担当課", "KPI名", "区分", "単位", "基準値", "最新実績", "前年比", "目標値",
         "達成率", "進捗率", "評価", "備考",
@@ -114,8 +115,8 @@ def test_the_summary_has_one_line_per_value_row_with_the_published_figures(
     assert line_of(lines, 27)["進捗率"].value == pytest.approx(-7.838)
 
 
-def test_rows_that_cannot_be_judged_say_why(summary_book: bytes) -> None:
-    _, lines = table(summary_book)
+def test_rows_that_cannot_be_judged_say_why(evaluation_book: bytes) -> None:
+    _, lines = table(evaluation_book)
     no16 = texts(line_of(lines, 16))
     assert (no16["最新実績"], no16["達成率"], no16["進捗率"], no16["評価"]) == (
         "集計中 (R2)", "—", "—", "—",
@@ -133,8 +134,8 @@ def test_rows_that_cannot_be_judged_say_why(summary_book: bytes) -> None:
 
 def test_every_rate_excel_shows_is_the_printed_rate(sample_sheets: list[Sheet]) -> None:
     for settings in (EvaluationSettings(), TRUNCATE):
-        _, lines = table(summary_bytes(sample_sheets, settings=settings))
-        expected = summary.summary_lines(sample_sheets, settings)
+        _, lines = table(evaluation_bytes(sample_sheets, settings=settings))
+        expected = evaluation_table.evaluation_lines(sample_sheets, settings)
         assert len(lines) == len(expected)
         for line, printed in zip(lines, expected, strict=True):
             assert shown(line["達成率"]) == printed.achievement
@@ -145,8 +146,8 @@ def test_every_rate_excel_shows_is_the_printed_rate(sample_sheets: list[Sheet]) 
             assert shown(line["達成率"]) == rate
 
 
-def test_title_legend_and_print_settings(summary_book: bytes) -> None:
-    ws, lines = table(summary_book)
+def test_title_legend_and_print_settings(evaluation_book: bytes) -> None:
+    ws, lines = table(evaluation_book)
     assert ws["A1"].value == "KPI評価一覧（令和2年度）\u3000見本.kpidb"
     legend = ws["A2"].value
     assert legend.startswith(
@@ -167,8 +168,8 @@ def test_title_legend_and_print_settings(summary_book: bytes) -> None:
     assert widths["A"] < widths["B"] < widths["C"] and widths["M"] >= 30
 
 
-def test_ranks_are_coloured_best_green_to_worst_red(summary_book: bytes) -> None:
-    _, lines = table(summary_book)
+def test_ranks_are_coloured_best_green_to_worst_red(evaluation_book: bytes) -> None:
+    _, lines = table(evaluation_book)
 
     def colours(no: int, label: str | None = None) -> tuple[str, str]:
         cell = line_of(lines, no, label)["評価"]
@@ -209,14 +210,14 @@ def rates_sheet() -> Sheet:
 
 def test_truncate_mode_changes_the_printed_rates_and_ranks() -> None:
     sheet = rates_sheet()
-    half_up = [texts(line) for line in table(summary_bytes([sheet]))[1]]
-    truncated = [texts(line) for line in table(summary_bytes([sheet], settings=TRUNCATE))[1]]
+    half_up = [texts(line) for line in table(evaluation_bytes([sheet]))[1]]
+    truncated = [texts(line) for line in table(evaluation_bytes([sheet], settings=TRUNCATE))[1]]
     assert [line["達成率"] for line in half_up] == ["129.1%", "120.8%", "100.0%", "47.1%"]
     assert [line["達成率"] for line in truncated] == ["129.0%", "120.7%", "99.9%", "47.0%"]
     assert [line["評価"] for line in half_up] == ["A", "A", "A", "D"]
     assert [line["評価"] for line in truncated] == ["A", "A", "B", "D"]
     assert half_up[3]["進捗率"] == "-12.4%" and truncated[3]["進捗率"] == "-12.3%"
-    ws = table(summary_bytes([sheet], settings=TRUNCATE))[0]
+    ws = table(evaluation_bytes([sheet], settings=TRUNCATE))[0]
     assert "切り捨て" in ws["A2"].value
 
 
@@ -226,7 +227,7 @@ def test_a_scheme_of_its_own_is_used_and_explained() -> None:
         levels=(RankLevel("◎", Decimal(100)), RankLevel("○", Decimal("90.5"))),
         lowest_label="×",
     )
-    ws, lines = table(summary_bytes([rates_sheet()], settings=settings))
+    ws, lines = table(evaluation_bytes([rates_sheet()], settings=settings))
     assert ws["A2"].value.startswith(
         "評価（進捗率）: ◎ 100%以上\u3000○ 90.5%以上100%未満\u3000× 90.5%未満"
     )
@@ -237,7 +238,7 @@ def test_a_scheme_of_its_own_is_used_and_explained() -> None:
 
 def test_several_report_years_get_a_year_column(sample_sheets: list[Sheet]) -> None:
     next_year = [dataclasses.replace(s, report_year=2021) for s in sample_sheets[:2]]
-    data = summary_bytes([*next_year, *sample_sheets[:2]])
+    data = evaluation_bytes([*next_year, *sample_sheets[:2]])
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["評価一覧"]
     assert ws["A1"].value == "KPI評価一覧（令和2年度・令和3年度）"
@@ -252,43 +253,45 @@ def test_several_report_years_get_a_year_column(sample_sheets: list[Sheet]) -> N
 
 def test_progress_is_reported_and_bad_input_refused(sample_sheets: list[Sheet]) -> None:
     seen: list[tuple[int, int]] = []
-    excel.export_summary(sample_sheets, io.BytesIO(), progress=lambda d, t: seen.append((d, t)))
+    evaluation_workbook.export_evaluation_table(
+        sample_sheets, io.BytesIO(), progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(done, 16) for done in range(1, 17)]
 
     def stop(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        excel.export_summary(sample_sheets, io.BytesIO(), progress=stop)
-    with pytest.raises(excel.ExcelError, match="書き出すシートがありません"):
-        excel.export_summary([], io.BytesIO())
+        evaluation_workbook.export_evaluation_table(sample_sheets, io.BytesIO(), progress=stop)
+    with pytest.raises(xlsx_safety.ExcelError, match="書き出すシートがありません"):
+        evaluation_workbook.export_evaluation_table([], io.BytesIO())
     bad = dataclasses.replace(sample_sheets[0], title="制御\x01文字")
-    with pytest.raises(excel.ExcelError, match="No 9 のKPI名にExcelに書けない制御文字"):
-        excel.export_summary([bad], io.BytesIO())
-    with pytest.raises(excel.ExcelError, match="値の行がありません"):
-        excel.export_summary([Sheet(report_year=2020, no="1")], io.BytesIO())
+    with pytest.raises(xlsx_safety.ExcelError, match="No 9 のKPI名にExcelに書けない制御文字"):
+        evaluation_workbook.export_evaluation_table([bad], io.BytesIO())
+    with pytest.raises(xlsx_safety.ExcelError, match="値の行がありません"):
+        evaluation_workbook.export_evaluation_table([Sheet(report_year=2020, no="1")], io.BytesIO())
 
 
-def test_the_list_of_the_main_export_names_the_year_and_agrees_with_the_summary(
+def test_the_list_of_the_main_export_names_the_year_and_agrees_with_the_evaluation_table(
     sample_sheets: list[Sheet],
 ) -> None:
     stream = io.BytesIO()
-    excel.export_workbook(sample_sheets, stream, settings=TRUNCATE)
+    excel_writer.export_workbook(sample_sheets, stream, settings=TRUNCATE)
     ws = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))["一覧"]
     assert ws["A1"].value == "KPI分析シート 一覧（令和2年度）"
     headers = [cell.value for cell in ws[2]]
     assert headers[-3:] == ["達成率", "進捗率", "評価"]
     shown_there = [tuple(shown(cell) for cell in row[-3:]) for row in ws.iter_rows(min_row=3)]
-    lines = summary.summary_lines(sample_sheets, TRUNCATE)
+    lines = evaluation_table.evaluation_lines(sample_sheets, TRUNCATE)
     assert shown_there == [(line.achievement, line.progress, line.rank_text) for line in lines]
     assert shown_there[0] == ("127.8%", "—", "A")  # No 9 truncated: 127.88...%
     assert shown_there[-2] == ("0.0%", "-23.4%", "D")  # No 28: -23.47...%, towards zero
 
 
-def test_libreoffice_prints_the_summary_on_one_landscape_page(
-    summary_book: bytes, tmp_path: Path
+def test_libreoffice_prints_the_evaluation_table_on_one_landscape_page(
+    evaluation_book: bytes, tmp_path: Path
 ) -> None:
-    pdf_path = libreoffice_pdf(summary_book, tmp_path, "summary")
+    pdf_path = libreoffice_pdf(evaluation_book, tmp_path, "summary")
     with pdfplumber.open(pdf_path) as pdf:
         assert len(pdf.pages) == 1
         page = pdf.pages[0]
@@ -307,7 +310,7 @@ def test_libreoffice_prints_the_summary_on_one_landscape_page(
 def test_lines_as_json_keep_raw_and_printed_rates(sample_sheets: list[Sheet]) -> None:
     by_no = {
         line.sheet.no: line.to_dict()
-        for line in summary.summary_lines(sample_sheets, EvaluationSettings())
+        for line in evaluation_table.evaluation_lines(sample_sheets, EvaluationSettings())
     }
     no9 = by_no["9"]
     assert (no9["latest"], no9["latest_year"], no9["previous"], no9["change"]) == (
@@ -322,10 +325,10 @@ def test_lines_as_json_keep_raw_and_printed_rates(sample_sheets: list[Sheet]) ->
 
 
 def test_with_year_leaves_dashes_and_blanks_alone() -> None:
-    assert summary.with_year("6,498", 2019) == "6,498 (R1)"
-    assert summary.with_year("—", 2019) == "—"
-    assert summary.with_year("  ", 2019) == ""
-    assert summary.with_year("集計中", None) == "集計中"
+    assert evaluation_table.with_year("6,498", 2019) == "6,498 (R1)"
+    assert evaluation_table.with_year("—", 2019) == "—"
+    assert evaluation_table.with_year("  ", 2019) == ""
+    assert evaluation_table.with_year("集計中", None) == "集計中"
 
 
 def test_format_table_counts_wide_characters_as_two_columns() -> None:

@@ -1,4 +1,4 @@
-"""The interchange JSON (DESIGN.md section 4): sheets to JSON and back.
+"""The interchange JSON: sheets to JSON and back.
 
 The shape::
 

@@ -1,0 +1,205 @@
+"""Reading untrusted .xlsx workbooks safely.
+
+Every workbook KPI Desk reads, a filled-in workbook or a template, goes
+through :func:`load_untrusted`. Before openpyxl sees a file it is checked:
+its size, the unpacked size of the whole package and of each XML part, the
+compression ratio of each part (zip bombs), and old or encrypted formats;
+openpyxl then parses the XML through defusedxml, which refuses entities.
+Each refusal is an :class:`ExcelError` with a Japanese message;
+:class:`ExcelError` is the error of every Excel module.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+#: Refuse files larger than this before reading them.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Refuse workbooks whose parts add up to more than this when unpacked.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+#: Refuse a part larger than 1 MB that unpacks to more than this many times its size.
+MAX_COMPRESSION_RATIO = 100
+#: Refuse zips with more parts than this.
+MAX_ZIP_MEMBERS = 10_000
+#: Refuse a worksheet part (``xl/worksheets/*.xml``) larger than this when
+#: unpacked: a sheet's worksheet is about 20 KB, and openpyxl needs some 20
+#: times a worksheet's size in memory to read it.
+MAX_WORKSHEET_BYTES = 4 * 1024 * 1024
+#: Refuse a shared-strings part (``xl/sharedStrings.xml``) larger than this
+#: when unpacked; other XML parts (where a crafted workbook could put a
+#: worksheet under another name) are held to the same limit.
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MB = 1024 * 1024
+
+
+class ExcelError(ValueError):
+    """A workbook cannot be written or read (message in Japanese)."""
+
+
+def _read_limited(source: Path | BinaryIO, what: str) -> bytes:
+    """The bytes of a file or stream, refusing anything over :data:`MAX_FILE_BYTES`.
+
+    Raises:
+        ExcelError: the file is too large.
+        OSError: a path cannot be read.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ExcelError(_too_large(what, size))
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    else:
+        data = source.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ExcelError(_too_large(what, len(data)))
+    return data
+
+
+def _too_large(what: str, size: int) -> str:
+    return (
+        f"{what}が大きすぎるため読みません（{size / _MB:.0f} MB、上限 {MAX_FILE_BYTES // _MB} MB）"
+    )
+
+
+def _check_package(data: bytes, what: str) -> None:
+    """Refuse what openpyxl should never see: other formats, broken zips, zip bombs.
+
+    Raises:
+        ExcelError: with a Japanese message saying what is wrong.
+    """
+    if data.startswith(_OLE_MAGIC):
+        raise ExcelError(
+            f"{what}はパスワードで保護されているか、古い形式（.xls）のExcelファイルです。"
+            "Excelでパスワードを解除し、「Excel ブック (*.xlsx)」として保存し直してください"
+        )
+    if not data.startswith(b"PK"):
+        raise ExcelError(f"{what}はExcelのブック（.xlsx）ではありません")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        raise ExcelError(
+            f"{what}は壊れているか、途中までしかありません（Excelのブックとして開けません）"
+        ) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise ExcelError(f"{what}は部品の数が多すぎるため読みません（{len(infos)}個）")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ExcelError(
+            f"{what}は展開すると大きすぎるため読みません（{total / _MB:.0f} MB、"
+            f"上限 {MAX_UNCOMPRESSED_BYTES // _MB} MB）"
+        )
+    for info in infos:
+        if info.file_size > _MB and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ExcelError(
+                f"{what}は異常に高い圧縮率の部品（{info.filename}）を含むため読みません"
+                "（zip爆弾のおそれがあります）"
+            )
+    for info in infos:
+        _check_part_size(info, what)
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise ExcelError(
+            f"{what}はExcelのブック（.xlsx）ではありません"
+            "（ブックの部品 xl/workbook.xml がありません）"
+        )
+
+
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+_SHARED_STRINGS_PART = "xl/sharedstrings.xml"
+_XML_PART = re.compile(r".+\.(xml|rels)", re.IGNORECASE)
+
+
+def _check_part_size(info: zipfile.ZipInfo, what: str) -> None:
+    """Refuse an XML part whose unpacked size (from the zip directory) is too large.
+
+    The zip directory's size binds: Python's zipfile never unpacks more than it.
+
+    Raises:
+        ExcelError: naming the part, its size and the limits.
+    """
+    name = info.filename
+    if _WORKSHEET_PART.fullmatch(name):
+        kind, limit = "ワークシートの部品", MAX_WORKSHEET_BYTES
+    elif name.lower() == _SHARED_STRINGS_PART:
+        kind, limit = "共有文字列の部品", MAX_SHARED_STRINGS_BYTES
+    elif _XML_PART.fullmatch(name):
+        kind, limit = "部品", MAX_SHARED_STRINGS_BYTES
+    else:
+        return
+    if info.file_size > limit:
+        raise ExcelError(
+            f"{what}の{kind} {name} は展開すると {_size_text(info.file_size)} あり、"
+            "大きすぎるため読みません（上限: ワークシート1枚あたり "
+            f"{_size_text(MAX_WORKSHEET_BYTES)}、共有文字列・その他のXMLの部品 "
+            f"{_size_text(MAX_SHARED_STRINGS_BYTES)}）"
+        )
+
+
+def _size_text(size: int) -> str:
+    """``4 MB``, ``64.5 MB``, ``12 KB``: a size for a message."""
+    if size >= _MB:
+        return f"{size / _MB:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def load_untrusted(source: Path | BinaryIO, what: str) -> Workbook:
+    """Check and load a workbook from a file or stream.
+
+    Raises:
+        ExcelError: the file is not a readable, safe xlsx workbook.
+        OSError: a path cannot be read.
+    """
+    if not openpyxl.DEFUSEDXML:
+        raise ExcelError(
+            "Excelファイルを安全に読むための部品（defusedxml）が使えないため、読みません"
+        )
+    data = _read_limited(source, what)
+    _check_package(data, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(data), data_only=True, keep_links=False, rich_text=False
+            )
+    except Exception as error:  # any failure of parsing an untrusted file
+        if _is_defused(error):
+            raise ExcelError(
+                f"{what}に安全でない内容（XMLの DOCTYPE・実体参照など）が含まれているため読みません"
+            ) from None
+        raise ExcelError(_unreadable(what, error)) from None
+
+
+def _is_defused(error: BaseException) -> bool:
+    """True when defusedxml refused the XML (openpyxl wraps its error in a ValueError)."""
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unreadable(what: str, error: BaseException) -> str:
+    return (
+        f"{what}をExcelのブックとして読めません（壊れているか、対応していない内容です: "
+        f"{type(error).__name__}）"
+    )
