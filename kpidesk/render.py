@@ -2,7 +2,7 @@
 
 Layout and painting are apart. :func:`layout_sheet` turns a sheet into
 pages of plain drawing items (text lines, boxes, rules and, when asked,
-each value row's trend chart from :mod:`kpidesk.chart`) in points on an A4
+each value row's trend chart from :mod:`kpidesk.printing.chart`) in points on an A4
 page; the decisions in it (which type size, what goes on which page) are
 plain functions tested on their own. :func:`paint_pages` draws those items
 on any QPagedPaintDevice (a QPdfWriter, a QPrinter, the preview's printer),
@@ -38,8 +38,8 @@ from PySide6.QtGui import (
 )
 
 from kpidesk import __version__, eras, values
-from kpidesk.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.model import TEXT_SECTIONS, Sheet, value_column_headings
+from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.resources import resource_path
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
@@ -113,7 +113,7 @@ class Box:
 
 @dataclass(frozen=True)
 class Chart:
-    """The trend chart of one value row (drawn by :func:`kpidesk.chart.paint_chart`).
+    """The trend chart of one value row (drawn by :func:`kpidesk.printing.chart.paint_chart`).
 
     Attributes:
         x, y, width, height: the chart's rectangle (points).

@@ -13,8 +13,9 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from kpidesk import chart, cli, render, samples
+from kpidesk import cli, render, samples
 from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.printing import chart
 from kpidesk.store import Store
 from tests.conftest import squash
 
