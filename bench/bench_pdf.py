@@ -297,10 +297,11 @@ def split_once(sheets: list, book_name: str) -> tuple[list[float], list[float], 
     from PySide6.QtGui import QPdfWriter
 
     from kpidesk import __version__, render
+    from kpidesk.printing import fonts
 
     started, cpu_started = time.perf_counter(), time.process_time()
     render.ensure_application()
-    pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+    pages = render.layout_document(sheets, render.QtMeasure(fonts.load_fonts()))
     laid_out, cpu_laid_out = time.perf_counter(), time.process_time()
     data = QByteArray()
     buffer = QBuffer(data)

@@ -24,7 +24,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, Q
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
     QPagedPaintDevice,
@@ -40,7 +39,7 @@ from PySide6.QtGui import (
 from kpidesk import __version__, eras, values
 from kpidesk.model import TEXT_SECTIONS, Sheet, value_column_headings
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
-from kpidesk.resources import resource_path
+from kpidesk.printing.fonts import FONT_FAMILY, load_fonts
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
 
@@ -55,9 +54,6 @@ CONTENT_RIGHT = PAGE_WIDTH - MARGIN_RIGHT
 CONTENT_WIDTH = CONTENT_RIGHT - CONTENT_LEFT
 CONTENT_BOTTOM = PAGE_HEIGHT - MARGIN_BOTTOM
 FOOTER_Y = PAGE_HEIGHT - 30.0
-
-FONT_FAMILY = "BIZ UDGothic"
-FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 
 #: Type sizes (points).
 FORM_MARK_SIZE = 9.0
@@ -784,23 +780,6 @@ def ensure_application() -> QGuiApplication:
     load_fonts()
     assert isinstance(app, QGuiApplication)
     return app
-
-
-_loaded_family: str | None = None
-
-
-def load_fonts() -> str:
-    """Load BIZ UDGothic Regular and Bold once; return the family name."""
-    global _loaded_family
-    if _loaded_family is None:
-        family = FONT_FAMILY
-        for name in FONT_FILES:
-            font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-            if font_id < 0:
-                raise RuntimeError(f"フォントを読み込めません: {name}")
-            family = QFontDatabase.applicationFontFamilies(font_id)[0]
-        _loaded_family = family
-    return _loaded_family
 
 
 _ALIGN_FLAGS = {

@@ -38,6 +38,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments
 from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.printing import fonts
 from kpidesk.store import (
     DuplicateSheetError,
     HistoryEntry,
@@ -1092,7 +1093,7 @@ class MainWindow(QMainWindow):
         if not sheets:
             return
         pages = render.layout_document(
-            sheets, render.QtMeasure(render.load_fonts()), chart=self._print_chart()
+            sheets, render.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
         )
         printer = self._printer()
         dialog = QPrintDialog(printer, self)
@@ -1137,7 +1138,7 @@ class MainWindow(QMainWindow):
     def preview_dialog(self, sheets: list[Sheet]) -> QPrintPreviewDialog:
         """The print preview of ``sheets``, drawn by the same renderer as the PDF."""
         pages = render.layout_document(
-            sheets, render.QtMeasure(render.load_fonts()), chart=self._print_chart()
+            sheets, render.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
         )
         printer = self._printer()
         dialog = QPrintPreviewDialog(printer, self)

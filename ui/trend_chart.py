@@ -6,9 +6,8 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QFontInfo, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from kpidesk import render
 from kpidesk.model import Sheet
-from kpidesk.printing import chart
+from kpidesk.printing import chart, fonts
 
 #: The size of one row's chart (pixels); the widget stacks them top to bottom.
 CHART_WIDTH = 460
@@ -81,7 +80,7 @@ class TrendChart(QWidget):
             return
         painter = QPainter(self)
         try:
-            family = render.load_fonts()
+            family = fonts.load_fonts()
             for geometry in self.geometries():
                 chart.paint_geometry(painter, geometry, font_family=family)
         finally:

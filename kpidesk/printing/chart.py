@@ -43,8 +43,7 @@ from PySide6.QtGui import (
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
-
-FONT_FAMILY = "BIZ UDGothic"
+from kpidesk.printing.fonts import FONT_FAMILY
 
 #: The chart's base type size on paper (points).
 PRINT_TEXT_SIZE = 7.0

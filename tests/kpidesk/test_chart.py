@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from kpidesk import cli, render, samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.printing import chart
+from kpidesk.printing import chart, fonts
 from kpidesk.store import Store
 from tests.conftest import squash
 
@@ -217,7 +217,7 @@ def test_painting_draws_the_points_in_their_colours(sheets: dict[str, Sheet]) ->
     image.fill(QColor("white"))
     painter = QPainter(image)
     geometry = chart.paint_chart(
-        painter, WIDGET, sheets["27"], 0, font_family=render.load_fonts(), text_size=10
+        painter, WIDGET, sheets["27"], 0, font_family=fonts.load_fonts(), text_size=10
     )
     painter.end()
     [actual] = geometry.actuals
@@ -279,7 +279,7 @@ def test_pdf_without_charts_has_no_box(sheets: dict[str, Sheet]) -> None:
 def test_two_rows_stand_side_by_side_and_one_row_takes_the_width(
     sheets: dict[str, Sheet],
 ) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = render.QtMeasure(fonts.load_fonts())
     [page] = render.layout_sheet(sheets["13"], measure, chart=True)
     first, second = page.charts()
     assert (first.row_index, second.row_index) == (0, 1)
@@ -309,7 +309,7 @@ def many_rows_sheet(rows: int) -> Sheet:
 
 def test_a_chart_box_too_tall_for_the_page_continues_without_cutting_a_chart() -> None:
     sheet = many_rows_sheet(14)
-    measure = render.QtMeasure(render.load_fonts())
+    measure = render.QtMeasure(fonts.load_fonts())
     pages = render.layout_sheet(sheet, measure, chart=True)
     assert len(pages) >= 2
     drawn = [chart_item.row_index for page in pages for chart_item in page.charts()]
@@ -332,7 +332,7 @@ def test_a_chart_box_too_tall_for_the_page_continues_without_cutting_a_chart() -
 def test_charts_make_the_text_smaller_before_it_takes_another_page(
     sheets: dict[str, Sheet],
 ) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = render.QtMeasure(fonts.load_fonts())
     for sheet in sheets.values():
         plain = render.layout_sheet(sheet, measure)
         charted = render.layout_sheet(sheet, measure, chart=True)

@@ -11,6 +11,7 @@ import pytest
 
 from kpidesk import render, samples
 from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.printing import fonts
 from kpidesk.render import FlowLine
 from tests.conftest import squash
 
@@ -188,7 +189,7 @@ def test_wrapped_lines_keep_every_character() -> None:
 
 
 def test_qt_wrapping_never_cuts_a_character_or_overruns(qapp_or_gui) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = render.QtMeasure(fonts.load_fonts())
     text = "令和2年中の刑法犯認知件数は、前年比：-1,417件(-21.8%)の5,081件となり、" * 8
     lines = measure.wrap(text, 10.5, 300.0)
     assert "".join(lines) == text
@@ -312,7 +313,7 @@ def test_write_pdf_to_a_stream(tmp_path: Path, sample_sheets: list[Sheet]) -> No
 
 
 def test_a_wide_table_shrinks_so_numbers_stay_whole(qapp_or_gui) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = render.QtMeasure(fonts.load_fonts())
     years = list(range(2020, 2030))
     sheet = Sheet(
         report_year=2020,

@@ -840,10 +840,11 @@ def test_printing_honours_the_page_range(window: MainWindow, tmp_path) -> None:
     from PySide6.QtPrintSupport import QPrinter
 
     from kpidesk import render
+    from kpidesk.printing import fonts
     from ui.dialogs.scope import Scope
 
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(fonts.load_fonts())
     )
     printer = pdf_printer(window, tmp_path / "printed.pdf")
     printer.setPrintRange(QPrinter.PrintRange.PageRange)
@@ -860,6 +861,7 @@ def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_p
     import contextlib
 
     from kpidesk import render
+    from kpidesk.printing import fonts
     from ui import main_window
     from ui.dialogs.progress import Cancelled
     from ui.dialogs.scope import Scope
@@ -874,7 +876,7 @@ def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_p
 
     monkeypatch.setattr(main_window, "progress", cancel_at_page_3)
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+        window.sheets_in_scope(Scope.BOOK), render.QtMeasure(fonts.load_fonts())
     )
     target = tmp_path / "cancelled.pdf"
     printer = pdf_printer(window, target)
@@ -893,6 +895,7 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
     from PySide6.QtGui import QPageLayout, QPageSize
 
     from kpidesk import render
+    from kpidesk.printing import fonts
     from ui.dialogs.scope import Scope
 
     printer = pdf_printer(window, tmp_path / "letter.pdf")
@@ -903,7 +906,7 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
         )
     )  # fmt: skip
     pages = render.layout_document(
-        window.sheets_in_scope(Scope.CURRENT), render.QtMeasure(render.load_fonts())
+        window.sheets_in_scope(Scope.CURRENT), render.QtMeasure(fonts.load_fonts())
     )
     assert window.print_pages(pages, printer) == 1
     with pdfplumber.open(tmp_path / "letter.pdf") as pdf:
