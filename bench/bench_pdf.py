@@ -10,12 +10,12 @@ Without ``--book`` a book of ``--sheets`` sheets is made with
 given book is read only. Every sheet of the book goes into one PDF. Figures:
 
 KPI Desk, in process
-    ``kpidesk.render.pdf_bytes(sheets, book_name)`` on the sheets already
+    ``kpidesk.printing.paint.pdf_bytes(sheets, book_name)`` on the sheets already
     read with ``Store.list_sheets()``, ``--runs`` times after one warm-up
     run on 5 sheets (so creating the QGuiApplication and loading the fonts
     are not counted). The same number of runs again split in two, mirroring
-    ``pdf_bytes``: ``render.layout_document`` (measuring and wrapping with
-    ``QtMeasure``) and ``render.paint_pages`` on a ``QPdfWriter`` writing into
+    ``pdf_bytes``: ``layout.layout_document`` (measuring and wrapping with
+    ``QtMeasure``) and ``paint.paint_pages`` on a ``QPdfWriter`` writing into
     a ``QBuffer`` (the PDF is finished when the painter ends, inside it).
     Then ``--runs`` more with ``chart=True`` (a 推移グラフ box on every
     sheet, as when the book's setting is on), for information.
@@ -269,7 +269,7 @@ def check_page(name: str, pdf: Path, sheet: object, index: int = 0) -> str:
 def time_pdf_bytes(
     sheets: list, book_name: str, runs: int, *, chart: bool = False
 ) -> tuple[Figure, bytes]:
-    from kpidesk import render
+    from kpidesk.printing import paint
 
     figure = (
         Figure("KPI Desk: pdf_bytes with 推移グラフ boxes (in process, warm, info)")
@@ -279,7 +279,7 @@ def time_pdf_bytes(
     data = b""
     for run in range(runs):
         started, cpu = time.perf_counter(), time.process_time()
-        data, pages = render.pdf_bytes(sheets, book_name, chart=chart)
+        data, pages = paint.pdf_bytes(sheets, book_name, chart=chart)
         figure.seconds.append(time.perf_counter() - started)
         figure.cpu.append(time.process_time() - cpu)
         figure.pages, figure.size = pages, len(data)
@@ -296,23 +296,23 @@ def split_once(sheets: list, book_name: str) -> tuple[list[float], list[float], 
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QPdfWriter
 
-    from kpidesk import __version__, render
-    from kpidesk.printing import fonts
+    from kpidesk import __version__
+    from kpidesk.printing import fonts, layout, paint
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    render.ensure_application()
-    pages = render.layout_document(sheets, render.QtMeasure(fonts.load_fonts()))
+    paint.ensure_application()
+    pages = layout.layout_document(sheets, paint.QtMeasure(fonts.load_fonts()))
     laid_out, cpu_laid_out = time.perf_counter(), time.process_time()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
-    writer.setPageLayout(render.a4_layout())
-    writer.setResolution(render.PDF_RESOLUTION)
+    writer.setPageLayout(paint.a4_layout())
+    writer.setResolution(paint.PDF_RESOLUTION)
     writer.setCreator(f"KPI Desk {__version__}")
     writer.setTitle(book_name or "KPI分析シート")
     painting, cpu_painting = time.perf_counter(), time.process_time()
-    render.paint_pages(writer, pages, book_name)
+    paint.paint_pages(writer, pages, book_name)
     painted, cpu_painted = time.perf_counter(), time.process_time()
     del writer
     buffer.close()
@@ -324,8 +324,8 @@ def split_once(sheets: list, book_name: str) -> tuple[list[float], list[float], 
 
 
 def time_split(sheets: list, book_name: str, runs: int) -> list[Figure]:
-    layout = Figure("  of which render.layout_document")
-    paint = Figure("  of which render.paint_pages on QPdfWriter → QBuffer")
+    layout = Figure("  of which layout.layout_document")
+    paint = Figure("  of which paint.paint_pages on QPdfWriter → QBuffer")
     total = Figure("KPI Desk: layout + paint by hand (in process, warm)")
     for run in range(runs):
         wall, cpu, pages, size = split_once(sheets, book_name)
@@ -341,14 +341,14 @@ def time_split(sheets: list, book_name: str, runs: int) -> list[Figure]:
 def cold_child(book: Path) -> None:
     """Run in a fresh process: one cold ``pdf_bytes`` of the whole book; print JSON."""
     started = time.perf_counter()
-    from kpidesk import render
+    from kpidesk.printing import paint
     from kpidesk.store import Store
 
     imported = time.perf_counter()
     with Store.open(book, create=False) as store:
         sheets = store.list_sheets()
     listed, cpu = time.perf_counter(), time.process_time()
-    data, pages = render.pdf_bytes(sheets, book.name)
+    data, pages = paint.pdf_bytes(sheets, book.name)
     rendered, cpu_rendered = time.perf_counter(), time.process_time()
     print(
         json.dumps(
@@ -383,7 +383,7 @@ def time_cold(book: Path, env: dict[str, str]) -> tuple[Figure, Figure, Figure]:
         facts["size"],
         cpu=[facts["pdf_bytes_cpu"]],
     )
-    imports = Figure("  child: import kpidesk.render + store (info)", [facts["imports"]])
+    imports = Figure("  child: import kpidesk.printing.paint + store (info)", [facts["imports"]])
     listing = Figure("  child: Store.list_sheets() (info)", [facts["list_sheets"]])
     return cold, imports, listing
 
@@ -576,12 +576,12 @@ def print_profile(profiler: cProfile.Profile, limit: int = 25) -> None:
 
 
 def profile_run(sheets: list, book_name: str) -> None:
-    from kpidesk import render
+    from kpidesk.printing import paint
 
-    render.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)
+    paint.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)
     profiler = cProfile.Profile()
     profiler.enable()
-    render.pdf_bytes(sheets, book_name)
+    paint.pdf_bytes(sheets, book_name)
     profiler.disable()
     print_profile(profiler)
 
@@ -665,7 +665,7 @@ def report(
             f"- Machine: {machine}",
             f"- Book: {book_note}",
             "- Times in seconds; ms/page is the median divided by the pages. KPI Desk's "
-            f"figure is `render.pdf_bytes` of every sheet, in process, {runs.runs} runs after "
+            f"figure is `paint.pdf_bytes` of every sheet, in process, {runs.runs} runs after "
             f"a warm-up on {WARM_UP_SHEETS} sheets; target ≤ {TARGET_MS_PER_PAGE:.0f} ms per "
             "page. The command line and LibreOffice are timed from outside, process start "
             "included. CPU ms/page: the median CPU time (user + system, of the process or "
@@ -735,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, folder: Path) -> int:
-    from kpidesk import render
+    from kpidesk.printing import paint
     from kpidesk.store import Store
 
     soffice = None if args.no_libreoffice else shutil.which("soffice")
@@ -770,7 +770,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     cold, child_imports, _ = time_cold(book, env)
 
     print("KPI Desk, in process ...", flush=True)
-    render.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)  # warm-up: app, fonts, Qt text
+    paint.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)  # warm-up: app, fonts, Qt text
     headline, data = time_pdf_bytes(sheets, book_name, args.runs)
     own_pdf = folder / "kpidesk.pdf"
     own_pdf.write_bytes(data)

@@ -30,7 +30,6 @@ from kpidesk import (
     jsonio,
     lock,
     recovery,
-    render,
     rollover,
     textimport,
 )
@@ -38,7 +37,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet, sheet_sort_key, split_departments
 from kpidesk.paths import BOOK_SUFFIX
-from kpidesk.printing import fonts
+from kpidesk.printing import fonts, layout, paint
 from kpidesk.store import (
     DuplicateSheetError,
     HistoryEntry,
@@ -911,7 +910,7 @@ class MainWindow(QMainWindow):
                 progress(self, f"{len(sheets)}件のシートをPDFに書き出しています…") as report,
                 atomic_output(path) as stream,
             ):
-                pages = render.write_pdf(
+                pages = paint.write_pdf(
                     sheets,
                     stream,
                     self.book_name(),
@@ -1083,7 +1082,7 @@ class MainWindow(QMainWindow):
 
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(render.a4_layout())
+        printer.setPageLayout(paint.a4_layout())
         printer.setFullPage(True)
         printer.setDocName(self.book_name() or "KPI分析シート")
         return printer
@@ -1092,8 +1091,8 @@ class MainWindow(QMainWindow):
         sheets = self.choose_sheets("印刷")
         if not sheets:
             return
-        pages = render.layout_document(
-            sheets, render.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
+        pages = layout.layout_document(
+            sheets, paint.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
         )
         printer = self._printer()
         dialog = QPrintDialog(printer, self)
@@ -1104,7 +1103,7 @@ class MainWindow(QMainWindow):
             return
         self.print_pages(pages, printer)
 
-    def print_pages(self, pages: list[render.Page], printer: QPrinter) -> int:
+    def print_pages(self, pages: list[layout.Page], printer: QPrinter) -> int:
         """Print with the PDF's renderer, honouring the dialog's page range.
 
         Returns:
@@ -1113,9 +1112,9 @@ class MainWindow(QMainWindow):
         only = _page_numbers(printer, len(pages))
         try:
             with progress(self, f"{len(only)}ページを印刷しています…") as report:
-                render.paint_pages(printer, pages, self.book_name(), progress=report, only=only)
+                paint.paint_pages(printer, pages, self.book_name(), progress=report, only=only)
         except Cancelled:
-            # A printer drops the job (render aborts it); "print to file" leaves
+            # A printer drops the job (paint_pages aborts it); "print to file" leaves
             # a partial PDF, which is removed.
             if (
                 printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
@@ -1137,15 +1136,15 @@ class MainWindow(QMainWindow):
 
     def preview_dialog(self, sheets: list[Sheet]) -> QPrintPreviewDialog:
         """The print preview of ``sheets``, drawn by the same renderer as the PDF."""
-        pages = render.layout_document(
-            sheets, render.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
+        pages = layout.layout_document(
+            sheets, paint.QtMeasure(fonts.load_fonts()), chart=self._print_chart()
         )
         printer = self._printer()
         dialog = QPrintPreviewDialog(printer, self)
         dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
         dialog.resize(900, 1000)
         dialog.paintRequested.connect(
-            lambda device: render.paint_pages(device, pages, self.book_name())
+            lambda device: paint.paint_pages(device, pages, self.book_name())
         )
         # QPrinter is no QObject: keep it alive as long as the dialog may paint.
         self._preview_printer = printer

@@ -1,6 +1,7 @@
 """The trend chart of a value row: its actuals by year against the base value and the target.
 
-Geometry and painting are apart, as in :mod:`kpidesk.render`.
+Geometry and painting are apart, as for the page (:mod:`kpidesk.printing.layout`,
+:mod:`kpidesk.printing.paint`).
 :func:`chart_geometry` turns one row of a sheet and a rectangle into plain
 data (the points, the axis range and ticks, where each label goes), tested
 without painting; :func:`paint_chart` draws that on any QPainter: a widget,
