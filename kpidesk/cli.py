@@ -1,4 +1,4 @@
-"""The subcommands of ``main.py`` for batch work (DESIGN.md section 5).
+"""The subcommands of ``main.py`` for batch work: import, export, evaluate.
 
 Every subcommand exits 0 on success and non-zero with one Japanese line
 (and no traceback) on bad input, leaving the book as it was. Imports are
