@@ -6,7 +6,7 @@ font, so a PDF looks the same on every machine whatever fonts it has.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 
 from kpidesk.resources import resource_path
 
@@ -16,6 +16,20 @@ FONT_FAMILY = "BIZ UDGothic"
 FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 
 _loaded_family: str | None = None
+
+
+def drawing_font(family: str, pixels: int, bold: bool = False) -> QFont:
+    """A font for the page and the chart, set in whole pixels without hinting or kerning.
+
+    Text then measures the same whatever the device or screen resolution;
+    the painter scales the pixels to the device.
+    """
+    font = QFont(family)
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    font.setKerning(False)
+    return font
 
 
 def load_fonts() -> str:

@@ -36,7 +36,7 @@ from PySide6.QtGui import (
 from kpidesk import __version__
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
-from kpidesk.printing.fonts import FONT_FAMILY, load_fonts
+from kpidesk.printing.fonts import FONT_FAMILY, drawing_font, load_fonts
 from kpidesk.printing.layout import (
     CONTENT_LEFT,
     CONTENT_WIDTH,
@@ -80,12 +80,7 @@ class QtMeasure:
         key = (size, bold)
         font = self._fonts.get(key)
         if font is None:
-            font = QFont(self.family)
-            font.setPixelSize(round(size * self.SCALE))
-            font.setBold(bold)
-            font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-            font.setKerning(False)
-            self._fonts[key] = font
+            font = self._fonts[key] = drawing_font(self.family, round(size * self.SCALE), bold)
         return font
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
