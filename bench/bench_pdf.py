@@ -10,12 +10,12 @@ Without ``--book`` a book of ``--sheets`` sheets is made with
 given book is read only. Every sheet of the book goes into one PDF. Figures:
 
 KPI Desk, in process
-    ``kpidesk.render.pdf_bytes(sheets, book_name)`` on the sheets already
+    ``kpidesk.printing.paint.pdf_bytes(sheets, book_name)`` on the sheets already
     read with ``Book.list_sheets()``, ``--runs`` times after one warm-up
     run on 5 sheets (so creating the QGuiApplication and loading the fonts
     are not counted). The same number of runs again split in two, mirroring
-    ``pdf_bytes``: ``render.layout_document`` (measuring and wrapping with
-    ``QtMeasure``) and ``render.paint_pages`` on a ``QPdfWriter`` writing into
+    ``pdf_bytes``: ``layout.layout_document`` (measuring and wrapping with
+    ``QtMeasure``) and ``paint.paint_pages`` on a ``QPdfWriter`` writing into
     a ``QBuffer`` (the PDF is finished when the painter ends, inside it).
     Then ``--runs`` more with ``chart=True`` (a 推移グラフ box on every
     sheet, as when the book's setting is on), for information.
@@ -29,7 +29,7 @@ KPI Desk, command line
     rendering, writing the file), ``--cli-runs`` times.
 LibreOffice
     The workbook KPI Desk's Excel export writes of the same sheets
-    (``kpidesk.exchange.excel_writer.export_workbook`` with the bundled template, timed for
+    (``kpidesk.excel.export_workbook`` with the bundled template, timed for
     information: 一覧, then one worksheet per sheet, each A4 portrait on one
     page) is converted with ``soffice --headless --convert-to pdf``, timed
     from outside, ``--lo-runs`` times, after one throwaway conversion of a
@@ -269,7 +269,7 @@ def check_page(name: str, pdf: Path, sheet: object, index: int = 0) -> str:
 def time_pdf_bytes(
     sheets: list, book_name: str, runs: int, *, chart: bool = False
 ) -> tuple[Figure, bytes]:
-    from kpidesk import render
+    from kpidesk.printing import paint
 
     figure = (
         Figure("KPI Desk: pdf_bytes with 推移グラフ boxes (in process, warm, info)")
@@ -279,7 +279,7 @@ def time_pdf_bytes(
     data = b""
     for run in range(runs):
         started, cpu = time.perf_counter(), time.process_time()
-        data, pages = render.pdf_bytes(sheets, book_name, chart=chart)
+        data, pages = paint.pdf_bytes(sheets, book_name, chart=chart)
         figure.seconds.append(time.perf_counter() - started)
         figure.cpu.append(time.process_time() - cpu)
         figure.pages, figure.size = pages, len(data)
@@ -296,22 +296,23 @@ def split_once(sheets: list, book_name: str) -> tuple[list[float], list[float], 
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QPdfWriter
 
-    from kpidesk import __version__, render
+    from kpidesk import __version__
+    from kpidesk.printing import fonts, layout, paint
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    render.ensure_application()
-    pages = render.layout_document(sheets, render.QtMeasure(render.load_fonts()))
+    paint.ensure_application()
+    pages = layout.layout_document(sheets, paint.QtMeasure(fonts.load_fonts()))
     laid_out, cpu_laid_out = time.perf_counter(), time.process_time()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
-    writer.setPageLayout(render.a4_layout())
-    writer.setResolution(render.PDF_RESOLUTION)
+    writer.setPageLayout(paint.a4_layout())
+    writer.setResolution(paint.PDF_RESOLUTION)
     writer.setCreator(f"KPI Desk {__version__}")
     writer.setTitle(book_name or "KPI分析シート")
     painting, cpu_painting = time.perf_counter(), time.process_time()
-    render.paint_pages(writer, pages, book_name)
+    paint.paint_pages(writer, pages, book_name)
     painted, cpu_painted = time.perf_counter(), time.process_time()
     del writer
     buffer.close()
@@ -323,8 +324,8 @@ def split_once(sheets: list, book_name: str) -> tuple[list[float], list[float], 
 
 
 def time_split(sheets: list, book_name: str, runs: int) -> list[Figure]:
-    layout = Figure("  of which render.layout_document")
-    paint = Figure("  of which render.paint_pages on QPdfWriter → QBuffer")
+    layout = Figure("  of which layout.layout_document")
+    paint = Figure("  of which paint.paint_pages on QPdfWriter → QBuffer")
     total = Figure("KPI Desk: layout + paint by hand (in process, warm)")
     for run in range(runs):
         wall, cpu, pages, size = split_once(sheets, book_name)
@@ -340,14 +341,14 @@ def time_split(sheets: list, book_name: str, runs: int) -> list[Figure]:
 def cold_child(book: Path) -> None:
     """Run in a fresh process: one cold ``pdf_bytes`` of the whole book; print JSON."""
     started = time.perf_counter()
-    from kpidesk import render
     from kpidesk.book.store import Book
+    from kpidesk.printing import paint
 
     imported = time.perf_counter()
     with Book.open(book, create=False) as store:
         sheets = store.list_sheets()
     listed, cpu = time.perf_counter(), time.process_time()
-    data, pages = render.pdf_bytes(sheets, book.name)
+    data, pages = paint.pdf_bytes(sheets, book.name)
     rendered, cpu_rendered = time.perf_counter(), time.process_time()
     print(
         json.dumps(
@@ -382,7 +383,7 @@ def time_cold(book: Path, env: dict[str, str]) -> tuple[Figure, Figure, Figure]:
         facts["size"],
         cpu=[facts["pdf_bytes_cpu"]],
     )
-    imports = Figure("  child: import kpidesk.render + store (info)", [facts["imports"]])
+    imports = Figure("  child: import kpidesk.printing.paint + store (info)", [facts["imports"]])
     listing = Figure("  child: Book.list_sheets() (info)", [facts["list_sheets"]])
     return cold, imports, listing
 
@@ -410,28 +411,28 @@ def time_cli(book: Path, folder: Path, env: dict[str, str], runs: int) -> tuple[
 def excel_sheets(sheets: list) -> tuple[list, int]:
     """The sheets the Excel template can hold, in the workbook's order, and how many cannot.
 
-    The bundled template holds ``excel_template.MAX_VALUE_ROWS`` value rows and
-    ``excel_template.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
+    The bundled template holds ``excel.MAX_VALUE_ROWS`` value rows and
+    ``excel.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
     sheet with more. A made book's sheets all fit (1 or 2 rows, 4 or 5 years).
     """
-    from kpidesk.exchange import excel_template
+    from kpidesk import excel
     from kpidesk.model import sheet_sort_key
 
     kept = [
         sheet
         for sheet in sheets
-        if len(sheet.rows) <= excel_template.MAX_VALUE_ROWS
-        and len(sheet.actual_years) <= excel_template.MAX_ACTUAL_YEARS
+        if len(sheet.rows) <= excel.MAX_VALUE_ROWS
+        and len(sheet.actual_years) <= excel.MAX_ACTUAL_YEARS
     ]
     return sorted(kept, key=sheet_sort_key), len(sheets) - len(kept)
 
 
 def write_workbook(sheets: list, path: Path) -> None:
     """KPI Desk's Excel export of ``sheets`` to one workbook at ``path`` (bundled template)."""
-    from kpidesk.exchange import excel_writer
+    from kpidesk import excel
 
     with path.open("wb") as stream:
-        excel_writer.export_workbook(sheets, stream)
+        excel.export_workbook(sheets, stream)
 
 
 def tiny_workbook(path: Path) -> None:
@@ -484,14 +485,11 @@ def time_libreoffice(soffice: str, sheets: list, folder: Path, runs: int) -> Lib
     startup, _, _ = soffice_convert(soffice, profile, tiny, folder / "lo-out-tiny")
     workbook = folder / "book.xlsx"
     ordered, left_out = excel_sheets(sheets)
-    print(
-        f"  writing {workbook.name} with kpidesk.exchange.excel_writer.export_workbook ...",
-        flush=True,
-    )
+    print(f"  writing {workbook.name} with kpidesk.excel.export_workbook ...", flush=True)
     started, cpu = time.perf_counter(), time.process_time()
     write_workbook(ordered, workbook)
     build = Figure(
-        "  KPI Desk: excel_writer.export_workbook → book.xlsx (info)",
+        "  KPI Desk: excel.export_workbook → book.xlsx (info)",
         [time.perf_counter() - started],
         cpu=[time.process_time() - cpu],
     )
@@ -578,12 +576,12 @@ def print_profile(profiler: cProfile.Profile, limit: int = 25) -> None:
 
 
 def profile_run(sheets: list, book_name: str) -> None:
-    from kpidesk import render
+    from kpidesk.printing import paint
 
-    render.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)
+    paint.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)
     profiler = cProfile.Profile()
     profiler.enable()
-    render.pdf_bytes(sheets, book_name)
+    paint.pdf_bytes(sheets, book_name)
     profiler.disable()
     print_profile(profiler)
 
@@ -602,9 +600,8 @@ def append_results(section: str) -> None:
 
 
 WORKBOOK_NOTE = (
-    "the workbook written by KPI Desk's Excel export, "
-    "`kpidesk.exchange.excel_writer.export_workbook(sheets, file)` with the bundled "
-    "別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
+    "the workbook written by KPI Desk's Excel export, `kpidesk.excel.export_workbook(sheets, "
+    "file)` with the bundled 別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
     "same sheets (those the template can hold; all of a made book's) ordered by No: first 一覧 "
     "(one line per value row, A4 landscape, fit to one page wide, title rows repeated on each "
     "page), then one worksheet per sheet (`No1`, `No2`, …), each a copy of the template's "
@@ -668,7 +665,7 @@ def report(
             f"- Machine: {machine}",
             f"- Book: {book_note}",
             "- Times in seconds; ms/page is the median divided by the pages. KPI Desk's "
-            f"figure is `render.pdf_bytes` of every sheet, in process, {runs.runs} runs after "
+            f"figure is `paint.pdf_bytes` of every sheet, in process, {runs.runs} runs after "
             f"a warm-up on {WARM_UP_SHEETS} sheets; target ≤ {TARGET_MS_PER_PAGE:.0f} ms per "
             "page. The command line and LibreOffice are timed from outside, process start "
             "included. CPU ms/page: the median CPU time (user + system, of the process or "
@@ -738,8 +735,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, folder: Path) -> int:
-    from kpidesk import render
     from kpidesk.book.store import Book
+    from kpidesk.printing import paint
 
     soffice = None if args.no_libreoffice else shutil.which("soffice")
     if not args.no_libreoffice and soffice is None and not args.profile:
@@ -773,7 +770,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     cold, child_imports, _ = time_cold(book, env)
 
     print("KPI Desk, in process ...", flush=True)
-    render.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)  # warm-up: app, fonts, Qt text
+    paint.pdf_bytes(sheets[:WARM_UP_SHEETS], book_name)  # warm-up: app, fonts, Qt text
     headline, data = time_pdf_bytes(sheets, book_name, args.runs)
     own_pdf = folder / "kpidesk.pdf"
     own_pdf.write_bytes(data)

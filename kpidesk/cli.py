@@ -1,4 +1,4 @@
-"""The subcommands of ``main.py`` for batch work (DESIGN.md section 5).
+"""The subcommands of ``main.py`` for batch work: import, export, evaluate.
 
 Every subcommand exits 0 on success and non-zero with one Japanese line
 (and no traceback) on bad input, leaving the book as it was. Imports are
@@ -402,14 +402,14 @@ def _export_json(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
-    from kpidesk import render  # Qt is loaded only for the commands that draw
+    from kpidesk.printing import paint  # Qt is loaded only for the commands that draw
 
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         chart = store.print_chart()
     try:
         with atomic_output(args.output) as stream:
-            pages = render.write_pdf(sheets, stream, args.db.name, chart=chart)
+            pages = paint.write_pdf(sheets, stream, args.db.name, chart=chart)
     except OutputError as error:
         raise CommandError(str(error)) from None
     print(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {args.output}", file=out)

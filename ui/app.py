@@ -13,31 +13,20 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX, log_file
+from kpidesk.printing import fonts
 from kpidesk.resources import resource_path
 from ui.settings import Settings
 
 APP_FONT_POINT_SIZE = 10
-FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 DEFAULT_BOOK_FOLDER = "KPI Desk"
 DEFAULT_BOOK_NAME = "KPI分析シート" + BOOK_SUFFIX
-
-
-def load_fonts() -> str:
-    """Load the bundled BIZ UDGothic faces; return the family name Qt gives them."""
-    family = ""
-    for name in FONT_FILES:
-        font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-        if font_id < 0:
-            raise RuntimeError(f"フォントを読み込めません: {name}")
-        family = QFontDatabase.applicationFontFamilies(font_id)[0]
-    return family
 
 
 def install_translation(app: QApplication) -> None:
@@ -63,7 +52,7 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app.setApplicationDisplayName(APP_TITLE)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
-    app.setFont(QFont(load_fonts(), APP_FONT_POINT_SIZE))
+    app.setFont(QFont(fonts.load_fonts(), APP_FONT_POINT_SIZE))
     app.setWindowIcon(QIcon(str(resource_path("icons", "kpidesk.png"))))
     install_translation(app)
     return app

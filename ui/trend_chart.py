@@ -1,4 +1,4 @@
-"""The form's trend charts: one small chart per value row, drawn by kpidesk.chart."""
+"""The form's trend charts: one small chart per value row, drawn by kpidesk.printing.chart."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QFontInfo, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from kpidesk import chart, render
 from kpidesk.model import Sheet
+from kpidesk.printing import chart, fonts
 
 #: The size of one row's chart (pixels); the widget stacks them top to bottom.
 CHART_WIDTH = 460
@@ -20,7 +20,7 @@ class TrendChart(QWidget):
     """Each value row's actuals by year against its base value and target.
 
     The charts are stacked one per row and are drawn by
-    :func:`kpidesk.chart.paint_chart`, the same function that prints them.
+    :func:`kpidesk.printing.chart.paint_chart`, the same function that prints them.
     Call :meth:`set_sheet` again after the sheet's values change.
     """
 
@@ -80,7 +80,7 @@ class TrendChart(QWidget):
             return
         painter = QPainter(self)
         try:
-            family = render.load_fonts()
+            family = fonts.load_fonts()
             for geometry in self.geometries():
                 chart.paint_geometry(painter, geometry, font_family=family)
         finally:

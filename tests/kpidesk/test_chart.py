@@ -13,9 +13,10 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from kpidesk import chart, cli, render, samples
+from kpidesk import cli, samples
 from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.printing import chart, fonts, layout, paint
 from tests.conftest import squash
 
 RECT = QRectF(0, 0, 500, 118)  # the full-width chart on the printed page (points)
@@ -216,7 +217,7 @@ def test_painting_draws_the_points_in_their_colours(sheets: dict[str, Sheet]) ->
     image.fill(QColor("white"))
     painter = QPainter(image)
     geometry = chart.paint_chart(
-        painter, WIDGET, sheets["27"], 0, font_family=render.load_fonts(), text_size=10
+        painter, WIDGET, sheets["27"], 0, font_family=fonts.load_fonts(), text_size=10
     )
     painter.end()
     [actual] = geometry.actuals
@@ -254,7 +255,7 @@ def page_texts(data: bytes) -> list[str]:
 
 @pytest.mark.parametrize("no", ["9", "27"])
 def test_pdf_with_charts_has_the_box_and_era_ticks(sheets: dict[str, Sheet], no: str) -> None:
-    data, pages = render.pdf_bytes([sheets[no]], "見本.kpidb", chart=True)
+    data, pages = paint.pdf_bytes([sheets[no]], "見本.kpidb", chart=True)
     assert pages == 1
     [text] = page_texts(data)
     assert "推移グラフ" in text
@@ -268,7 +269,7 @@ def test_pdf_with_charts_has_the_box_and_era_ticks(sheets: dict[str, Sheet], no:
 
 
 def test_pdf_without_charts_has_no_box(sheets: dict[str, Sheet]) -> None:
-    data, _ = render.pdf_bytes([sheets["9"], sheets["27"]], "見本.kpidb")
+    data, _ = paint.pdf_bytes([sheets["9"], sheets["27"]], "見本.kpidb")
     for text in page_texts(data):
         assert "推移グラフ" not in text
         assert "基準" not in text
@@ -278,14 +279,14 @@ def test_pdf_without_charts_has_no_box(sheets: dict[str, Sheet]) -> None:
 def test_two_rows_stand_side_by_side_and_one_row_takes_the_width(
     sheets: dict[str, Sheet],
 ) -> None:
-    measure = render.QtMeasure(render.load_fonts())
-    [page] = render.layout_sheet(sheets["13"], measure, chart=True)
+    measure = paint.QtMeasure(fonts.load_fonts())
+    [page] = layout.layout_sheet(sheets["13"], measure, chart=True)
     first, second = page.charts()
     assert (first.row_index, second.row_index) == (0, 1)
     assert first.y == second.y and first.x + first.width < second.x
-    [page] = render.layout_sheet(sheets["27"], measure, chart=True)
+    [page] = layout.layout_sheet(sheets["27"], measure, chart=True)
     [only] = page.charts()
-    assert only.width > render.CONTENT_WIDTH * 0.95
+    assert only.width > layout.CONTENT_WIDTH * 0.95
 
 
 def many_rows_sheet(rows: int) -> Sheet:
@@ -308,20 +309,20 @@ def many_rows_sheet(rows: int) -> Sheet:
 
 def test_a_chart_box_too_tall_for_the_page_continues_without_cutting_a_chart() -> None:
     sheet = many_rows_sheet(14)
-    measure = render.QtMeasure(render.load_fonts())
-    pages = render.layout_sheet(sheet, measure, chart=True)
+    measure = paint.QtMeasure(fonts.load_fonts())
+    pages = layout.layout_sheet(sheet, measure, chart=True)
     assert len(pages) >= 2
     drawn = [chart_item.row_index for page in pages for chart_item in page.charts()]
     assert drawn == list(range(14))  # every row once, in order
     for page in pages:
         for item in page.items:
-            assert item.y >= render.MARGIN_TOP - 0.01
-            assert item.y + item.height <= render.CONTENT_BOTTOM + 0.01
+            assert item.y >= layout.MARGIN_TOP - 0.01
+            assert item.y + item.height <= layout.CONTENT_BOTTOM + 0.01
     headings = [t for page in pages for t in page.texts() if t.startswith("推移グラフ")]
     assert headings[0] == "推移グラフ" and all(t == "推移グラフ（続き）" for t in headings[1:])
     assert [page.continued for page in pages] == [False] + [True] * (len(pages) - 1)
     # The text boxes follow the charts, and nothing of them is lost.
-    data, page_count = render.pdf_bytes([sheet], "多い.kpidb", chart=True)
+    data, page_count = paint.pdf_bytes([sheet], "多い.kpidb", chart=True)
     assert page_count == len(pages)
     joined = squash("".join(page_texts(data)))
     for bullet in [*sheet.efforts, *sheet.issues, *sheet.direction]:
@@ -331,10 +332,10 @@ def test_a_chart_box_too_tall_for_the_page_continues_without_cutting_a_chart() -
 def test_charts_make_the_text_smaller_before_it_takes_another_page(
     sheets: dict[str, Sheet],
 ) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = paint.QtMeasure(fonts.load_fonts())
     for sheet in sheets.values():
-        plain = render.layout_sheet(sheet, measure)
-        charted = render.layout_sheet(sheet, measure, chart=True)
+        plain = layout.layout_sheet(sheet, measure)
+        charted = layout.layout_sheet(sheet, measure, chart=True)
         assert charted[0].body_size <= plain[0].body_size
         assert len(charted[0].charts()) == len(sheet.rows)
 

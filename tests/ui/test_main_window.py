@@ -629,11 +629,11 @@ def test_unexpected_errors_are_logged_and_shown(
 def test_print_preview_shows_the_same_pages_as_the_pdf(window: MainWindow, qtbot) -> None:
     from PySide6.QtPrintSupport import QPrintPreviewWidget
 
-    from kpidesk import render
+    from kpidesk.printing import paint
     from ui.dialogs.scope import Scope
 
     sheets = window.printing.sheets_in_scope(Scope.BOOK)
-    _, pdf_pages = render.pdf_bytes(sheets, window.session.book_name())
+    _, pdf_pages = paint.pdf_bytes(sheets, window.session.book_name())
     dialog = window.printing.preview_dialog(sheets)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -852,11 +852,11 @@ def test_printing_honours_the_page_range(window: MainWindow, tmp_path) -> None:
 
     from PySide6.QtPrintSupport import QPrinter
 
-    from kpidesk import render
+    from kpidesk.printing import fonts, layout, paint
     from ui.dialogs.scope import Scope
 
-    pages = render.layout_document(
-        window.printing.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+    pages = layout.layout_document(
+        window.printing.sheets_in_scope(Scope.BOOK), paint.QtMeasure(fonts.load_fonts())
     )
     printer = pdf_printer(window, tmp_path / "printed.pdf")
     printer.setPrintRange(QPrinter.PrintRange.PageRange)
@@ -872,7 +872,7 @@ def test_printing_honours_the_page_range(window: MainWindow, tmp_path) -> None:
 def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_path) -> None:
     import contextlib
 
-    from kpidesk import render
+    from kpidesk.printing import fonts, layout, paint
     from ui.dialogs import progress as progress_dialog
     from ui.dialogs.progress import Cancelled
     from ui.dialogs.scope import Scope
@@ -886,8 +886,8 @@ def test_cancelled_printing_drops_the_job(window: MainWindow, monkeypatch, tmp_p
         yield report
 
     monkeypatch.setattr(progress_dialog, "progress", cancel_at_page_3)
-    pages = render.layout_document(
-        window.printing.sheets_in_scope(Scope.BOOK), render.QtMeasure(render.load_fonts())
+    pages = layout.layout_document(
+        window.printing.sheets_in_scope(Scope.BOOK), paint.QtMeasure(fonts.load_fonts())
     )
     target = tmp_path / "cancelled.pdf"
     printer = pdf_printer(window, target)
@@ -905,7 +905,7 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import QPageLayout, QPageSize
 
-    from kpidesk import render
+    from kpidesk.printing import fonts, layout, paint
     from ui.dialogs.scope import Scope
 
     printer = pdf_printer(window, tmp_path / "letter.pdf")
@@ -915,8 +915,8 @@ def test_letter_paper_scales_the_page_to_fit(window: MainWindow, tmp_path) -> No
             QMarginsF(0, 0, 0, 0),
         )
     )  # fmt: skip
-    pages = render.layout_document(
-        window.printing.sheets_in_scope(Scope.CURRENT), render.QtMeasure(render.load_fonts())
+    pages = layout.layout_document(
+        window.printing.sheets_in_scope(Scope.CURRENT), paint.QtMeasure(fonts.load_fonts())
     )
     assert window.printing.print_pages(pages, printer) == 1
     with pdfplumber.open(tmp_path / "letter.pdf") as pdf:

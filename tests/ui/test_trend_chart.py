@@ -9,8 +9,9 @@ import pytest
 
 from PySide6.QtGui import QColor
 
-from kpidesk import chart, samples
+from kpidesk import samples
 from kpidesk.model import Sheet
+from kpidesk.printing import chart
 from ui.main_window import MainWindow
 from ui.trend_chart import CHART_HEIGHT, CHART_SPACING, TrendChart
 

@@ -9,9 +9,9 @@ from PySide6.QtCore import Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import render
 from kpidesk.fileio import atomic_output
 from kpidesk.model import Sheet, sheet_sort_key
+from kpidesk.printing import fonts, layout, paint
 from ui.controllers.base import PDF_FILTER, Controller
 from ui.dialogs import messages, progress
 from ui.dialogs.scope import Scope, ScopeDialog
@@ -100,7 +100,7 @@ class Printing(Controller):
                 ) as report,
                 atomic_output(path) as stream,
             ):
-                pages = render.write_pdf(
+                pages = paint.write_pdf(
                     sheets,
                     stream,
                     self.session.book_name(),
@@ -116,14 +116,14 @@ class Printing(Controller):
         self.status(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {path}")
         return pages
 
-    def _layout(self, sheets: list[Sheet]) -> list[render.Page]:
-        return render.layout_document(
-            sheets, render.QtMeasure(render.load_fonts()), chart=self.session.print_chart()
+    def _layout(self, sheets: list[Sheet]) -> list[layout.Page]:
+        return layout.layout_document(
+            sheets, paint.QtMeasure(fonts.load_fonts()), chart=self.session.print_chart()
         )
 
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(render.a4_layout())
+        printer.setPageLayout(paint.a4_layout())
         printer.setFullPage(True)
         printer.setDocName(self.session.book_name() or "KPI分析シート")
         return printer
@@ -143,7 +143,7 @@ class Printing(Controller):
             return
         self.print_pages(pages, printer)
 
-    def print_pages(self, pages: list[render.Page], printer: QPrinter) -> int:
+    def print_pages(self, pages: list[layout.Page], printer: QPrinter) -> int:
         """Print with the PDF's renderer, honouring the dialog's page range.
 
         Returns:
@@ -152,7 +152,7 @@ class Printing(Controller):
         only = _page_numbers(printer, len(pages))
         try:
             with progress.progress(self.window, f"{len(only)}ページを印刷しています…") as report:
-                render.paint_pages(
+                paint.paint_pages(
                     printer, pages, self.session.book_name(), progress=report, only=only
                 )
         except progress.Cancelled:
@@ -185,7 +185,7 @@ class Printing(Controller):
         dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
         dialog.resize(900, 1000)
         book_name = self.session.book_name()
-        dialog.paintRequested.connect(lambda device: render.paint_pages(device, pages, book_name))
+        dialog.paintRequested.connect(lambda device: paint.paint_pages(device, pages, book_name))
         # QPrinter is no QObject: keep it alive as long as the dialog may paint.
         self._preview_printer = printer
         return dialog

@@ -1,46 +1,21 @@
-"""The 別記様式2 page: one renderer for PDF files, the print preview and the printer.
+"""The 別記様式2 page laid out as plain drawing items, and the decisions that shape it.
 
-Layout and painting are apart. :func:`layout_sheet` turns a sheet into
-pages of plain drawing items (text lines, boxes, rules and, when asked,
-each value row's trend chart from :mod:`kpidesk.chart`) in points on an A4
-page; the decisions in it (which type size, what goes on which page) are
-plain functions tested on their own. :func:`paint_pages` draws those items
-on any QPagedPaintDevice (a QPdfWriter, a QPrinter, the preview's printer),
-so what is printed is what is saved as PDF.
-
-Only QtGui is used (fonts, QTextLayout, QPainter, QPdfWriter), never
-QtWidgets, so PDF export runs from the command line without a window.
+:func:`layout_sheet` turns a sheet into A4 pages of text lines, boxes and,
+when asked, each value row's trend chart, all in points (1/72 inch). The
+decisions in it (which type size, what goes on which page) are plain
+functions tested on their own. Text is measured through the
+:class:`Measure` protocol, so this module needs no Qt; the painter in
+:mod:`kpidesk.printing.paint` measures with Qt and draws the items.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetricsF,
-    QGuiApplication,
-    QPagedPaintDevice,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPdfWriter,
-    QPen,
-    QTextLayout,
-    QTextOption,
-)
-
-from kpidesk import __version__, eras, values
-from kpidesk.chart import PRINT_TEXT_SIZE, paint_chart
+from kpidesk import eras, values
 from kpidesk.model import TEXT_SECTIONS, Sheet, value_column_headings
-from kpidesk.resources import resource_path
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
 
@@ -55,9 +30,6 @@ CONTENT_RIGHT = PAGE_WIDTH - MARGIN_RIGHT
 CONTENT_WIDTH = CONTENT_RIGHT - CONTENT_LEFT
 CONTENT_BOTTOM = PAGE_HEIGHT - MARGIN_BOTTOM
 FOOTER_Y = PAGE_HEIGHT - 30.0
-
-FONT_FAMILY = "BIZ UDGothic"
-FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 
 #: Type sizes (points).
 FORM_MARK_SIZE = 9.0
@@ -80,7 +52,6 @@ BULLET = "・"
 CONTINUED = "（続き）"
 
 HEADER_FILL = "#eef1f5"
-RULE_COLOR = "#222222"
 
 # --- drawing items -----------------------------------------------------------
 
@@ -113,7 +84,7 @@ class Box:
 
 @dataclass(frozen=True)
 class Chart:
-    """The trend chart of one value row (drawn by :func:`kpidesk.chart.paint_chart`).
+    """The trend chart of one value row (drawn by :func:`kpidesk.printing.chart.paint_chart`).
 
     Attributes:
         x, y, width, height: the chart's rectangle (points).
@@ -175,77 +146,6 @@ class Measure(Protocol):
 def line_height(size: float) -> float:
     """The advance from one line to the next for a type size."""
     return size * LINE_SPACING
-
-
-class QtMeasure:
-    """Measures with Qt's text layout and the bundled font (needs a QGuiApplication).
-
-    Fonts are set in pixels of a tenth of a point, so measuring does not
-    depend on the screen's resolution; the painter scales to the device.
-    """
-
-    SCALE = 10.0
-
-    def __init__(self, family: str = FONT_FAMILY) -> None:
-        self.family = family
-        self._fonts: dict[tuple[float, bool], QFont] = {}
-        self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
-        self._widths: dict[tuple[str, float, bool], float] = {}
-
-    def font(self, size: float, bold: bool = False) -> QFont:
-        """The font for a type size, in tenth-of-a-point pixels."""
-        key = (size, bold)
-        font = self._fonts.get(key)
-        if font is None:
-            font = QFont(self.family)
-            font.setPixelSize(round(size * self.SCALE))
-            font.setBold(bold)
-            font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-            font.setKerning(False)
-            self._fonts[key] = font
-        return font
-
-    def width(self, text: str, size: float, bold: bool = False) -> float:
-        key = (text, size, bold)
-        found = self._widths.get(key)
-        if found is None:
-            layout = QTextLayout(text, self.font(size, bold))
-            layout.beginLayout()
-            line = layout.createLine()
-            line.setLineWidth(1e9)
-            layout.endLayout()
-            found = self._widths[key] = line.naturalTextWidth() / self.SCALE
-        return found
-
-    def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
-        key = (text, size, width, bold)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        lines: list[str] = []
-        for paragraph in text.split("\n"):
-            lines.extend(self._wrap_paragraph(paragraph, size, width, bold))
-        self._cache[key] = lines
-        return lines
-
-    def _wrap_paragraph(self, text: str, size: float, width: float, bold: bool) -> list[str]:
-        if not text:
-            return [""]
-        layout = QTextLayout(text, self.font(size, bold))
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
-        layout.beginLayout()
-        lines = []
-        limit = width * self.SCALE
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(limit)
-            lines.append(text[line.textStart() : line.textStart() + line.textLength()])
-        layout.endLayout()
-        return [line.rstrip("\n") for line in lines]
 
 
 # --- layout decisions (plain functions) ------------------------------------------
@@ -599,8 +499,6 @@ CHART_HEIGHT = 118.0
 CHART_GAP = 6.0
 #: Charts side by side in the box; a sheet of one row has one full-width chart.
 CHARTS_PER_LINE = 2
-#: The charts' type size (points).
-CHART_TEXT_SIZE = PRINT_TEXT_SIZE
 
 
 def chart_lines(row_count: int, per_line: int = CHARTS_PER_LINE) -> list[list[int]]:
@@ -765,289 +663,3 @@ def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[s
     year = report_year_text(page.report_year) if page.report_year is not None else ""
     left = "　".join(part for part in (book_name, year, mark) if part)
     return left, f"{number} / {total}"
-
-
-# --- painting ------------------------------------------------------------------
-
-
-def ensure_application() -> QGuiApplication:
-    """A QGuiApplication with the bundled fonts (made offscreen when there is no screen)."""
-    app = QGuiApplication.instance()
-    if app is None:
-        if (
-            sys.platform.startswith("linux")
-            and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY")
-        ):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["kpidesk"])
-    load_fonts()
-    assert isinstance(app, QGuiApplication)
-    return app
-
-
-_loaded_family: str | None = None
-
-
-def load_fonts() -> str:
-    """Load BIZ UDGothic Regular and Bold once; return the family name."""
-    global _loaded_family
-    if _loaded_family is None:
-        family = FONT_FAMILY
-        for name in FONT_FILES:
-            font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-            if font_id < 0:
-                raise RuntimeError(f"フォントを読み込めません: {name}")
-            family = QFontDatabase.applicationFontFamilies(font_id)[0]
-        _loaded_family = family
-    return _loaded_family
-
-
-_ALIGN_FLAGS = {
-    align: int(horizontal | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip)
-    for align, horizontal in (
-        ("left", Qt.AlignmentFlag.AlignLeft),
-        ("center", Qt.AlignmentFlag.AlignHCenter),
-        ("right", Qt.AlignmentFlag.AlignRight),
-    )
-}
-
-
-class _Painter:
-    """Draws items with as few state changes and Qt text layouts as possible.
-
-    Left-aligned lines, almost all of a page, were already wrapped by the
-    layout, so they are drawn at their baseline without Qt laying them out
-    again; centred and right-aligned cells go through ``drawText(rect)``.
-    """
-
-    def __init__(self, painter: QPainter, measure: QtMeasure) -> None:
-        self.painter = painter
-        self.measure = measure
-        scale = QtMeasure.SCALE
-        self.scale = scale
-        self.rule = QPen(QColor(RULE_COLOR))
-        self.rule.setWidthF(0.6 * scale)
-        self.text_pen = QPen(QColor("#000000"))
-        self.footer_pen = QPen(QColor("#444444"))
-        self.fills: dict[str, QColor] = {}
-        self.metrics: dict[tuple[float, bool], tuple[float, float]] = {}
-        self.font_key: tuple[float, bool] | None = None
-        self.pen: QPen | None = None
-
-    def use_pen(self, pen: QPen) -> None:
-        if self.pen is not pen:
-            self.painter.setPen(pen)
-            self.pen = pen
-
-    def use_font(self, size: float, bold: bool) -> tuple[float, float]:
-        key = (size, bold)
-        if self.font_key != key:
-            font = self.measure.font(size, bold)
-            self.painter.setFont(font)
-            self.font_key = key
-        found = self.metrics.get(key)
-        if found is None:
-            metrics = QFontMetricsF(self.measure.font(size, bold))
-            found = self.metrics[key] = (metrics.ascent(), metrics.descent())
-        return found
-
-    def box(self, item: Box) -> None:
-        scale = self.scale
-        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-        if item.fill:
-            color = self.fills.get(item.fill)
-            if color is None:
-                color = self.fills[item.fill] = QColor(item.fill)
-            self.painter.fillRect(rect, color)
-        if item.ruled:
-            self.use_pen(self.rule)
-            self.painter.drawRect(rect)
-
-    def chart(self, item: Chart) -> None:
-        painter = self.painter
-        painter.save()
-        try:
-            painter.scale(self.scale, self.scale)  # the chart is laid out in points
-            paint_chart(
-                painter,
-                QRectF(item.x, item.y, item.width, item.height),
-                item.sheet,
-                item.row_index,
-                font_family=self.measure.family,
-                text_size=CHART_TEXT_SIZE,
-            )
-        finally:
-            painter.restore()
-        self.pen = None
-        self.font_key = None
-
-    def text(self, item: Text, pen: QPen | None = None) -> None:
-        if not item.text:
-            return
-        scale = self.scale
-        self.use_pen(pen or self.text_pen)
-        ascent, descent = self.use_font(item.size, item.bold)
-        if item.align == "left":
-            baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
-            self.painter.drawText(QPointF(item.x * scale, baseline), item.text)
-            return
-        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-        self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
-
-
-def paint_page(painter: QPainter, page: Page, measure: QtMeasure, footer: tuple[str, str]) -> None:
-    """Draw one laid-out page; the painter's units must be points (see :func:`paint_pages`)."""
-    _paint_page(_Painter(painter, measure), page, footer)
-
-
-def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
-    draw.painter.setBrush(Qt.BrushStyle.NoBrush)
-    for item in page.items:
-        if isinstance(item, Box):
-            draw.box(item)
-        elif isinstance(item, Chart):
-            draw.chart(item)
-        else:
-            draw.text(item)
-    left, right = footer
-    height = line_height(FOOTER_SIZE)
-    draw.text(
-        Text(CONTENT_LEFT, FOOTER_Y, CONTENT_WIDTH, height, left, FOOTER_SIZE), draw.footer_pen
-    )
-    draw.text(
-        Text(CONTENT_LEFT, FOOTER_Y, CONTENT_WIDTH, height, right, FOOTER_SIZE, align="right"),
-        draw.footer_pen,
-    )
-
-
-def paint_pages(
-    device: QPagedPaintDevice,
-    pages: Sequence[Page],
-    book_name: str,
-    *,
-    painter: QPainter | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    only: Collection[int] | None = None,
-) -> None:
-    """Draw pages on a PDF writer or a printer, one page each.
-
-    The device's origin must be the paper's corner (``QPrinter.setFullPage(True)``).
-    On paper other than A4 portrait (Letter, landscape) the A4 page is scaled
-    down to fit and centred, so nothing is cut off.
-
-    Args:
-        device: the PDF writer or printer.
-        pages: the laid-out pages.
-        book_name: for the footer.
-        painter: an active painter on ``device`` (the preview gives one).
-        progress: called with (done, total) after each page; an exception it
-            raises stops the drawing and, on a printer, cancels the job.
-        only: page numbers (1-based) to draw, e.g. a print dialog's range;
-            the footer keeps each page's number in the whole document.
-    """
-    measure = QtMeasure(load_fonts())
-    own = painter is None
-    if painter is None:
-        painter = QPainter()
-        if not painter.begin(device):
-            raise OSError("印刷先（PDF・プリンター）を開けません")
-    try:
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        dots_per_point_x = device.logicalDpiX() / 72.0
-        dots_per_point_y = device.logicalDpiY() / 72.0
-        paper = device.pageLayout().fullRectPoints()
-        fit = min(1.0, paper.width() / PAGE_WIDTH, paper.height() / PAGE_HEIGHT)
-        painter.translate(
-            (paper.width() - PAGE_WIDTH * fit) / 2 * dots_per_point_x,
-            (paper.height() - PAGE_HEIGHT * fit) / 2 * dots_per_point_y,
-        )
-        painter.scale(
-            fit * dots_per_point_x / QtMeasure.SCALE, fit * dots_per_point_y / QtMeasure.SCALE
-        )
-        draw = _Painter(painter, measure)
-        total = len(pages)
-        wanted = [number for number in range(1, total + 1) if only is None or number in only]
-        for done, number in enumerate(wanted, start=1):
-            if done > 1 and not device.newPage():
-                raise OSError("次のページを用意できません")
-            # A new page may reset the painter's pen and font.
-            draw.pen = None
-            draw.font_key = None
-            page = pages[number - 1]
-            _paint_page(draw, page, footer_texts(page, number, total, book_name))
-            if progress is not None:
-                progress(done, len(wanted))
-    except BaseException:
-        # A printer must drop the job, not print the pages drawn so far.
-        abort = getattr(device, "abort", None)
-        if callable(abort):
-            abort()
-        raise
-    finally:
-        if own:
-            painter.end()
-
-
-def a4_layout() -> QPageLayout:
-    """A4 portrait with no margins: the layout keeps its own margins."""
-    return QPageLayout(
-        QPageSize(QPageSize.PageSizeId.A4),
-        QPageLayout.Orientation.Portrait,
-        QMarginsF(0, 0, 0, 0),
-    )
-
-
-PDF_RESOLUTION = 600
-
-
-def pdf_bytes(
-    sheets: Sequence[Sheet],
-    book_name: str = "",
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    chart: bool = False,
-) -> tuple[bytes, int]:
-    """The PDF of ``sheets`` (one or more pages each) and its number of pages.
-
-    Args:
-        sheets: the sheets, in order.
-        book_name: for the footer and the PDF's title.
-        progress: called with (done, total) after each page.
-        chart: print each sheet's trend charts (the book's
-            :meth:`~kpidesk.book.store.Book.print_chart` setting).
-
-    Raises:
-        OSError: the PDF could not be drawn.
-    """
-    ensure_application()
-    pages = layout_document(sheets, QtMeasure(load_fonts()), chart=chart)
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setPageLayout(a4_layout())
-    writer.setResolution(PDF_RESOLUTION)
-    writer.setCreator(f"KPI Desk {__version__}")
-    writer.setTitle(book_name or "KPI分析シート")
-    paint_pages(writer, pages, book_name, progress=progress)
-    del writer
-    buffer.close()
-    return bytes(data.data()), len(pages)
-
-
-def write_pdf(
-    sheets: Sequence[Sheet],
-    stream: BinaryIO,
-    book_name: str = "",
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    chart: bool = False,
-) -> int:
-    """Write the PDF of ``sheets`` to ``stream``; return the number of pages.
-
-    ``chart`` prints each sheet's trend charts, as in :func:`pdf_bytes`.
-    """
-    data, page_count = pdf_bytes(sheets, book_name, progress=progress, chart=chart)
-    stream.write(data)
-    return page_count

@@ -9,9 +9,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from kpidesk import render, samples
+from kpidesk import samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.render import FlowLine
+from kpidesk.printing import fonts, layout, paint
+from kpidesk.printing.layout import FlowLine
 from tests.conftest import squash
 
 
@@ -22,7 +23,7 @@ def sample_sheets() -> list[Sheet]:
 
 @pytest.fixture(scope="module")
 def sample_pdf(sample_sheets: list[Sheet]) -> bytes:
-    data, pages = render.pdf_bytes(sample_sheets, "見本.kpidb")
+    data, pages = paint.pdf_bytes(sample_sheets, "見本.kpidb")
     assert pages == 15
     return data
 
@@ -113,7 +114,7 @@ def test_text_stays_inside_the_page(sample_pdf: bytes) -> None:
     with pdfplumber.open(io.BytesIO(sample_pdf)) as pdf:
         for page in pdf.pages:
             for char in page.chars:
-                assert render.MARGIN_LEFT - 1 <= char["x0"] <= char["x1"] <= page.width - 40
+                assert layout.MARGIN_LEFT - 1 <= char["x0"] <= char["x1"] <= page.width - 40
                 assert 0 < char["top"] <= char["bottom"] < page.height
 
 
@@ -122,7 +123,7 @@ def test_text_stays_inside_the_page(sample_pdf: bytes) -> None:
 
 def test_long_text_continues_on_marked_pages_with_every_character() -> None:
     sheet = long_sheet()
-    data, pages = render.pdf_bytes([sheet], "長文.kpidb")
+    data, pages = paint.pdf_bytes([sheet], "長文.kpidb")
     assert pages >= 2
     texts = page_texts(data)
     assert len(texts) == pages
@@ -136,50 +137,50 @@ def test_long_text_continues_on_marked_pages_with_every_character() -> None:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             for char in page.chars:
-                assert char["x0"] >= 0 and char["x1"] <= page.width - render.MARGIN_RIGHT + 1
+                assert char["x0"] >= 0 and char["x1"] <= page.width - layout.MARGIN_RIGHT + 1
                 assert char["top"] >= 0 and char["bottom"] <= page.height
 
 
 def test_text_shrinks_before_a_second_page_is_used() -> None:
     measure = FakeMeasure()
     base = samples.sample_sheets()[0]
-    short = render.layout_sheet(base, measure)
-    assert len(short) == 1 and short[0].body_size == render.BODY_SIZES[0]
+    short = layout.layout_sheet(base, measure)
+    assert len(short) == 1 and short[0].body_size == layout.BODY_SIZES[0]
     sizes = []
     for length in (800, 900, 1100, 1200, 1400, 1600):
         medium = dataclasses.replace(base, efforts=["あ" * length])
-        pages = render.layout_sheet(medium, measure)
+        pages = layout.layout_sheet(medium, measure)
         assert len(pages) == 1
         sizes.append(pages[0].body_size)
     # Longer text, smaller type, one step at a time, down to the minimum.
     assert sizes == [10.5, 10.0, 9.5, 9.0, 8.5, 8.0]
     huge = dataclasses.replace(base, efforts=["あ" * 9000])
-    pages = render.layout_sheet(huge, measure)
+    pages = layout.layout_sheet(huge, measure)
     assert len(pages) > 1
-    assert all(page.body_size == render.MIN_BODY_SIZE for page in pages)
+    assert all(page.body_size == layout.MIN_BODY_SIZE for page in pages)
     assert [page.continued for page in pages] == [False] + [True] * (len(pages) - 1)
 
 
 def test_every_item_is_inside_the_page_area() -> None:
     measure = FakeMeasure()
     for sheet in [*samples.sample_sheets(), long_sheet()]:
-        for page in render.layout_sheet(sheet, measure):
+        for page in layout.layout_sheet(sheet, measure):
             for item in page.items:
-                assert item.x >= render.CONTENT_LEFT - 0.01
-                assert item.x + item.width <= render.CONTENT_RIGHT + 0.01
-                assert item.y >= render.MARGIN_TOP - 0.01
-                assert item.y + item.height <= render.CONTENT_BOTTOM + 0.01, (sheet.no, item)
+                assert item.x >= layout.CONTENT_LEFT - 0.01
+                assert item.x + item.width <= layout.CONTENT_RIGHT + 0.01
+                assert item.y >= layout.MARGIN_TOP - 0.01
+                assert item.y + item.height <= layout.CONTENT_BOTTOM + 0.01, (sheet.no, item)
 
 
 def test_wrapped_lines_keep_every_character() -> None:
     measure = FakeMeasure()
     sheet = long_sheet()
-    pages = render.layout_sheet(sheet, measure)
+    pages = layout.layout_sheet(sheet, measure)
     drawn = "".join(
         item.text
         for page in pages
         for item in page.items
-        if isinstance(item, render.Text)
+        if isinstance(item, layout.Text)
         and item.size == page.body_size
         and not item.bold
         and item.text != "・"
@@ -188,7 +189,7 @@ def test_wrapped_lines_keep_every_character() -> None:
 
 
 def test_qt_wrapping_never_cuts_a_character_or_overruns(qapp_or_gui) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = paint.QtMeasure(fonts.load_fonts())
     text = "令和2年中の刑法犯認知件数は、前年比：-1,417件(-21.8%)の5,081件となり、" * 8
     lines = measure.wrap(text, 10.5, 300.0)
     assert "".join(lines) == text
@@ -203,9 +204,9 @@ def test_qt_wrapping_never_cuts_a_character_or_overruns(qapp_or_gui) -> None:
 
 
 def test_choose_body_size_takes_the_largest_that_fits() -> None:
-    assert render.choose_body_size(lambda size: size <= 9.5) == 9.5
-    assert render.choose_body_size(lambda size: True) == render.BODY_SIZES[0]
-    assert render.choose_body_size(lambda size: False) is None
+    assert layout.choose_body_size(lambda size: size <= 9.5) == 9.5
+    assert layout.choose_body_size(lambda size: True) == layout.BODY_SIZES[0]
+    assert layout.choose_body_size(lambda size: False) is None
 
 
 def lines(section: str, count: int) -> list[FlowLine]:
@@ -214,7 +215,7 @@ def lines(section: str, count: int) -> list[FlowLine]:
 
 def test_paginate_fills_pages_and_continues_boxes() -> None:
     sections = [("efforts", lines("efforts", 10)), ("issues", lines("issues", 3))]
-    pages = render.paginate(
+    pages = layout.paginate(
         sections, first_space=100, next_space=200, heading_height=10, line_advance=10,
         box_padding=10,
     )  # fmt: skip
@@ -227,7 +228,7 @@ def test_paginate_fills_pages_and_continues_boxes() -> None:
 
 def test_paginate_moves_a_box_that_cannot_start_with_a_line() -> None:
     sections = [("efforts", lines("efforts", 1)), ("issues", lines("issues", 2))]
-    pages = render.paginate(
+    pages = layout.paginate(
         sections, first_space=45, next_space=100, heading_height=10, line_advance=10,
         box_padding=10,
     )  # fmt: skip
@@ -236,7 +237,7 @@ def test_paginate_moves_a_box_that_cannot_start_with_a_line() -> None:
 
 
 def test_paginate_keeps_empty_boxes() -> None:
-    pages = render.paginate(
+    pages = layout.paginate(
         [("efforts", []), ("issues", [])], first_space=500, next_space=500, heading_height=10,
         line_advance=10,
     )  # fmt: skip
@@ -244,9 +245,9 @@ def test_paginate_keeps_empty_boxes() -> None:
 
 
 def test_cell_display_and_header() -> None:
-    assert render.cell_display("6,498", "件/年") == "6,498 件/年"
-    assert render.cell_display("", "社/年") == "社/年"
-    assert render.cell_display("認定なし") == "認定なし"
+    assert layout.cell_display("6,498", "件/年") == "6,498 件/年"
+    assert layout.cell_display("", "社/年") == "社/年"
+    assert layout.cell_display("認定なし") == "認定なし"
     sheet = Sheet(
         report_year=2020,
         no="1",
@@ -255,29 +256,29 @@ def test_cell_display_and_header() -> None:
         target_year=2023,
         rows=[ValueRow("単年", "件", Cell("1"), [Cell("2"), Cell("")], Cell("3"))],
     )
-    assert render.table_header_labels(sheet) == [
+    assert layout.table_header_labels(sheet) == [
         "", "戦略策定時\n実績値\n(H30)", "R1\n実績値", "R2\n実績値", "目標値\n(R5)",
     ]  # fmt: skip
 
 
 def test_footer_marks_continued_pages() -> None:
-    page = render.Page("9", continued=True)
-    assert render.footer_texts(page, 2, 3, "book.kpidb") == ("book.kpidb　No 9（続き）", "2 / 3")
+    page = layout.Page("9", continued=True)
+    assert layout.footer_texts(page, 2, 3, "book.kpidb") == ("book.kpidb　No 9（続き）", "2 / 3")
 
 
 def test_footer_shows_the_report_year() -> None:
-    page = render.Page("9", report_year=2020)
-    assert render.footer_texts(page, 1, 2, "book.kpidb") == (
+    page = layout.Page("9", report_year=2020)
+    assert layout.footer_texts(page, 1, 2, "book.kpidb") == (
         "book.kpidb　令和2年度報告　No 9",
         "1 / 2",
     )
-    first = render.Page("9", continued=True, report_year=2019)
-    assert render.footer_texts(first, 2, 2, "") == ("令和元年度報告　No 9（続き）", "2 / 2")
+    first = layout.Page("9", continued=True, report_year=2019)
+    assert layout.footer_texts(first, 2, 2, "") == ("令和元年度報告　No 9（続き）", "2 / 2")
 
 
 def test_every_page_footer_shows_its_sheets_report_year(sample_texts: list[str]) -> None:
     sheet = dataclasses.replace(long_sheet(), report_year=2021)
-    data, pages = render.pdf_bytes([sheet], "長文.kpidb")
+    data, pages = paint.pdf_bytes([sheet], "長文.kpidb")
     assert pages > 1
     for text in page_texts(data):
         assert text.splitlines()[-1].startswith("長文.kpidb 令和3年度報告 No 99")
@@ -302,17 +303,17 @@ class FakeMeasure:
 
 @pytest.fixture
 def qapp_or_gui() -> None:
-    render.ensure_application()
+    paint.ensure_application()
 
 
 def test_write_pdf_to_a_stream(tmp_path: Path, sample_sheets: list[Sheet]) -> None:
     stream = io.BytesIO()
-    assert render.write_pdf(sample_sheets[:2], stream, "x") == 2
+    assert paint.write_pdf(sample_sheets[:2], stream, "x") == 2
     assert stream.getvalue().startswith(b"%PDF")
 
 
 def test_a_wide_table_shrinks_so_numbers_stay_whole(qapp_or_gui) -> None:
-    measure = render.QtMeasure(render.load_fonts())
+    measure = paint.QtMeasure(fonts.load_fonts())
     years = list(range(2020, 2030))
     sheet = Sheet(
         report_year=2020,
@@ -324,9 +325,9 @@ def test_a_wide_table_shrinks_so_numbers_stay_whole(qapp_or_gui) -> None:
             ValueRow("単年", "件/年", Cell("6,498"), [Cell("△1,417")] * len(years), Cell("30,203"))
         ],
     )
-    assert render.table_sizes(7) == (render.TABLE_HEADER_SIZE, render.TABLE_VALUE_SIZE)
-    assert render.table_sizes(12)[1] < render.TABLE_VALUE_SIZE
-    [page] = render.layout_sheet(sheet, measure)
+    assert layout.table_sizes(7) == (layout.TABLE_HEADER_SIZE, layout.TABLE_VALUE_SIZE)
+    assert layout.table_sizes(12)[1] < layout.TABLE_VALUE_SIZE
+    [page] = layout.layout_sheet(sheet, measure)
     texts = page.texts()
     assert texts.count("△1,417") == len(years)  # never broken inside a number
     assert "30,203" in texts and "6,498 件/年" in texts

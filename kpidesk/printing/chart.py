@@ -1,6 +1,7 @@
 """The trend chart of a value row: its actuals by year against the base value and the target.
 
-Geometry and painting are apart, as in :mod:`kpidesk.render`.
+Geometry and painting are apart, as for the page (:mod:`kpidesk.printing.layout`,
+:mod:`kpidesk.printing.paint`).
 :func:`chart_geometry` turns one row of a sheet and a rectangle into plain
 data (the points, the axis range and ticks, where each label goes), tested
 without painting; :func:`paint_chart` draws that on any QPainter: a widget,
@@ -43,8 +44,7 @@ from PySide6.QtGui import (
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
-
-FONT_FAMILY = "BIZ UDGothic"
+from kpidesk.printing.fonts import FONT_FAMILY, drawing_font
 
 #: The chart's base type size on paper (points).
 PRINT_TEXT_SIZE = 7.0
@@ -619,12 +619,7 @@ class _Canvas:
         key = (size, bold)
         font = self.fonts.get(key)
         if font is None:
-            font = QFont(self.family)
-            font.setPixelSize(max(1, round(size * FINE)))
-            font.setBold(bold)
-            font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-            font.setKerning(False)
-            self.fonts[key] = font
+            font = self.fonts[key] = drawing_font(self.family, max(1, round(size * FINE)), bold)
         return font
 
     def pen(self, role: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:

@@ -1,0 +1,52 @@
+"""The bundled BIZ UDGothic: its files, its family name, and loading it into Qt once.
+
+The window's text, the form's charts and every printed page use this one
+font, so a PDF looks the same on every machine whatever fonts it has.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont, QFontDatabase
+
+from kpidesk.resources import resource_path
+
+#: The family name of the bundled font (what Qt calls it once it is loaded).
+FONT_FAMILY = "BIZ UDGothic"
+#: The bundled faces, in ``resources/fonts/``.
+FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
+
+_loaded_family: str | None = None
+
+
+def drawing_font(family: str, pixels: int, bold: bool = False) -> QFont:
+    """A font for the page and the chart, set in whole pixels without hinting or kerning.
+
+    Text then measures the same whatever the device or screen resolution;
+    the painter scales the pixels to the device.
+    """
+    font = QFont(family)
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    font.setKerning(False)
+    return font
+
+
+def load_fonts() -> str:
+    """Load BIZ UDGothic Regular and Bold once; return the family name Qt gives them.
+
+    Needs a QGuiApplication (or QApplication).
+
+    Raises:
+        RuntimeError: a font file is missing or cannot be read.
+    """
+    global _loaded_family
+    if _loaded_family is None:
+        family = FONT_FAMILY
+        for name in FONT_FILES:
+            font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
+            if font_id < 0:
+                raise RuntimeError(f"フォントを読み込めません: {name}")
+            family = QFontDatabase.applicationFontFamilies(font_id)[0]
+        _loaded_family = family
+    return _loaded_family
