@@ -192,8 +192,8 @@ class RowEvaluation:
     label: str
     unit: str
     kind: str
-    direction: str | None
-    direction_source: str
+    target_direction: str | None
+    target_direction_source: str
     latest_year: int | None
     latest_text: str
     latest: Decimal | None
@@ -292,9 +292,11 @@ def automatic_kind(label: str) -> str:
     return "cumulative" if "累計" in values.normalize_width(label) else "single"
 
 
-def automatic_direction(row: ValueRow) -> str | None:
+def automatic_target_direction(row: ValueRow) -> str | None:
     """The direction a row gets when none is set, or None when it cannot be told."""
-    return _direction(dataclasses.replace(row, target_direction=""), row_kind(row), _word(row))[0]
+    return _target_direction(
+        dataclasses.replace(row, target_direction=""), row_kind(row), _word(row)
+    )[0]
 
 
 def _word(row: ValueRow) -> str | None:
@@ -369,7 +371,7 @@ def _previous(
     return None, f"{eras.short_label(before)}の実績値がシートにありません"
 
 
-def _direction(row: ValueRow, kind: str, word: str | None) -> tuple[str | None, str, str]:
+def _target_direction(row: ValueRow, kind: str, word: str | None) -> tuple[str | None, str, str]:
     """(direction, source, reason when None)."""
     if row.target_direction:
         return row.target_direction, "set", ""
@@ -396,7 +398,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     cumulative = kind == "cumulative"
     from_zero = cumulative and restarts_from_zero(row)
     word = _word(row)
-    direction, source, direction_reason = _direction(row, kind, word)
+    direction, source, direction_reason = _target_direction(row, kind, word)
     latest_year, latest_cell, note = _latest(sheet, row)
     latest = latest_cell.number if latest_year is not None and latest_cell else None
     latest_text = latest_cell.text if latest_cell is not None else ""
@@ -471,8 +473,8 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
         label=row.label,
         unit=row.unit,
         kind=kind,
-        direction=direction,
-        direction_source=source,
+        target_direction=direction,
+        target_direction_source=source,
         latest_year=latest_year,
         latest_text=latest_text,
         latest=latest,

@@ -81,7 +81,7 @@ class EvaluationLine:
             "label": ev.label,
             "unit": ev.unit,
             "kind": ev.kind,
-            "direction": ev.direction,
+            "direction": ev.target_direction,
             "baseline_text": row.baseline.text,
             "baseline_year": sheet.baseline_year,
             "latest_text": ev.latest_text,

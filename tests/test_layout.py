@@ -230,3 +230,52 @@ def test_nothing_reads_the_shared_folder_beside_the_repository() -> None:
         if SHARED_FOLDER.search(line)
     ]
     assert offenders == []
+
+
+# --- the size of things -------------------------------------------------------------
+
+#: No module of the program grows past this many lines (split it by responsibility).
+MAX_MODULE_LINES = 900
+#: The main window only builds and wires; its work lives in ui/controllers.
+MAX_WINDOW_LINES = 500
+
+
+def test_no_module_is_too_long_to_read() -> None:
+    long = {
+        name: lines
+        for name, path in project_modules().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_the_main_window_is_a_shell() -> None:
+    text = (REPO / "ui" / "main_window.py").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_WINDOW_LINES
+    # The window never opens books or files itself: that is the controllers' work.
+    assert not re.search(r"\b(Book\.open|QFileDialog|sqlite3|open\()", text)
+
+
+def test_every_action_has_one_handler_in_the_table(qapp: object, tmp_path: Path) -> None:
+    from ui.actions import Action
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    window = MainWindow(Settings(tmp_path / "settings.ini"))
+    try:
+        handlers = window._action_handlers()
+        assert set(handlers) == set(Action)
+        assert all(callable(handler) for handler in handlers.values())
+    finally:
+        window.deleteLater()
+
+
+def test_no_comment_names_a_work_item() -> None:
+    pattern = re.compile(r"#.*\b(issue|Issue|TODO|FIXME|XXX)\b( \d+|:)|DESIGN\.md")
+    offenders = [
+        f"{name}:{number}"
+        for name, path in project_modules().items()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

@@ -272,7 +272,9 @@ class EvaluationPanel(QFrame):
 
         direction = widgets["direction"]
         assert isinstance(direction, QComboBox)
-        auto = evaluation.DIRECTION_NAMES.get(evaluation.automatic_direction(row) or "", "不明")
+        auto = evaluation.DIRECTION_NAMES.get(
+            evaluation.automatic_target_direction(row) or "", "不明"
+        )
         direction.setItemText(0, f"目標の向き: 自動（{auto}）")
         direction.setCurrentIndex(max(direction.findData(row.target_direction), 0))
         kind = widgets["kind"]

@@ -85,7 +85,7 @@ def test_no_9_sentence_matches_the_published_wording(samples: dict[str, Sheet]) 
 def test_no_17_ranks_a(samples: dict[str, Sheet]) -> None:
     judged = evaluate_row(samples["17"], 0)
     assert (judged.latest, judged.target, judged.baseline) == (41, 35, 34)
-    assert judged.direction == "up"
+    assert judged.target_direction == "up"
     assert printed(judged.achievement) == "117.1%"
     assert printed(judged.progress) == "700.0%"
     assert judged.achieved is True
@@ -215,7 +215,7 @@ def test_bad_schemes_are_refused(levels: tuple[RankLevel, ...], lowest: str, mes
 
 def test_a_target_that_goes_down_divides_target_by_actual() -> None:
     judged = evaluate_row(make_sheet(row("200", ["160"], "120")), 0)
-    assert judged.direction == "down" and judged.direction_source == "auto"
+    assert judged.target_direction == "down" and judged.target_direction_source == "auto"
     assert printed(judged.achievement) == "75.0%"  # 120 ÷ 160
     assert printed(judged.progress) == "50.0%"  # (160 − 200) ÷ (120 − 200)
     assert judged.achieved is False
@@ -228,7 +228,7 @@ def test_a_direction_set_on_the_row_wins() -> None:
     assert keep.achievement is None and "向き" in keep.achievement_reason
     # ...until the row says which way is better.
     down = evaluate_row(make_sheet(row("50", ["45"], "50", target_direction="down")), 0)
-    assert down.direction_source == "set"
+    assert down.target_direction_source == "set"
     assert printed(down.achievement) == "111.1%"
     assert down.progress is None and "同じ" in down.progress_reason
 
@@ -239,7 +239,7 @@ def test_a_cumulative_row_counts_from_zero() -> None:
         sheet, rows=[row("260", ["72"], "400", label="累計", unit="人/4年")]
     )
     judged = evaluate_row(first_year, 0)
-    assert judged.kind == "cumulative" and judged.direction == "up"
+    assert judged.kind == "cumulative" and judged.target_direction == "up"
     assert judged.change == 72 and judged.change_percent is None
     assert "累計の初年度" in judged.change_reason
     assert printed(judged.progress) == "18.0%"  # 72 of 400 from zero, not from 260
@@ -309,7 +309,7 @@ def test_a_cumulative_running_total_keeps_counting_from_its_base(samples: dict[s
 
 def test_a_target_of_zero_going_down_is_ranked_by_progress() -> None:
     reached = evaluate_row(make_sheet(row("10", ["0"], "0", unit="人")), 0)
-    assert reached.direction == "down" and reached.achieved is True
+    assert reached.target_direction == "down" and reached.achieved is True
     assert reached.achievement is None and "進捗率で評価" in reached.achievement_reason
     assert printed(reached.progress) == "100.0%"
     assert reached.rank(DEFAULT) == "A"
@@ -320,7 +320,7 @@ def test_a_target_of_zero_going_down_is_ranked_by_progress() -> None:
 
 def test_a_target_below_zero_going_up_is_ranked_by_progress() -> None:
     judged = evaluate_row(make_sheet(row("△1,200", ["△600"], "0", unit="人")), 0)
-    assert judged.direction == "up" and judged.achievement is None
+    assert judged.target_direction == "up" and judged.achievement is None
     assert printed(judged.progress) == "50.0%"
     assert judged.rank(DEFAULT) == "C"
 
