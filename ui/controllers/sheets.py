@@ -9,7 +9,7 @@ from PySide6.QtCore import Slot
 from kpidesk import eras
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import HistoryEntry
-from kpidesk.model import Sheet, split_departments
+from kpidesk.model import Sheet
 from ui.controllers.base import Controller
 from ui.dialogs import messages
 from ui.dialogs.history import HistoryDialog
@@ -47,7 +47,7 @@ class Sheets(Controller):
         sheet = Sheet(
             report_year=report_year,
             no=dialog.no(),
-            departments=split_departments(dialog.departments_edit.text()),
+            departments=dialog.departments(),
             baseline_year=report_year - 1,
             actual_years=list(range(report_year, report_year + 4)),
             target_year=report_year + 3,
@@ -77,7 +77,7 @@ class Sheets(Controller):
             revision=0,
             no=dialog.no(),
             report_year=dialog.report_year(),
-            departments=split_departments(dialog.departments_edit.text()),
+            departments=dialog.departments(),
         )
         self.create_sheet(copy)
 

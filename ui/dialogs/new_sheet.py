@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras
+from kpidesk.model import split_departments
 
 YEARS = range(2015, 2041)
 
@@ -81,6 +82,10 @@ class NewSheetDialog(QDialog):
     def report_year(self) -> int:
         """The report year chosen."""
         return int(self.year_combo.currentData())
+
+    def departments(self) -> list[str]:
+        """The departments typed, in order (「、」 or similar separators)."""
+        return split_departments(self.departments_edit.text())
 
     @Slot()
     def on_buttons_accepted(self) -> None:
