@@ -4,7 +4,7 @@
 ``python main.py BOOK`` does (``main.main`` then ``ui.app.run``): imports,
 ``create_application``, ``Settings`` (in ``KPIDESK_DATA_DIR``, which the
 bench points at a fresh temporary folder), ``open_initial_book``,
-``MainWindow``, ``set_store`` and ``show``. Instead of ``app.exec()`` it
+``MainWindow``, ``session.set_book`` and ``show``. Instead of ``app.exec()`` it
 processes events until the window is exposed with its list filled and the
 first sheet open in the form, then prints one line and ends at once with
 ``os._exit(0)``, so no teardown is timed.
@@ -71,7 +71,7 @@ def run(book: str) -> dict[str, float]:
     window = MainWindow(settings)
     marks["window_built"] = time.perf_counter()
     window.session.set_book(initial.book, remember=initial.remember)
-    marks["store_set"] = time.perf_counter()
+    marks["book_set"] = time.perf_counter()
     window.show()
     deadline = time.perf_counter() + DEADLINE_SECONDS
     while not _ready(window, IdRole):

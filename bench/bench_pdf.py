@@ -29,7 +29,7 @@ KPI Desk, command line
     rendering, writing the file), ``--cli-runs`` times.
 LibreOffice
     The workbook KPI Desk's Excel export writes of the same sheets
-    (``kpidesk.excel.export_workbook`` with the bundled template, timed for
+    (``kpidesk.exchange.excel_writer.export_workbook`` with the bundled template, timed for
     information: 一覧, then one worksheet per sheet, each A4 portrait on one
     page) is converted with ``soffice --headless --convert-to pdf``, timed
     from outside, ``--lo-runs`` times, after one throwaway conversion of a
@@ -485,7 +485,10 @@ def time_libreoffice(soffice: str, sheets: list, folder: Path, runs: int) -> Lib
     startup, _, _ = soffice_convert(soffice, profile, tiny, folder / "lo-out-tiny")
     workbook = folder / "book.xlsx"
     ordered, left_out = excel_sheets(sheets)
-    print(f"  writing {workbook.name} with kpidesk.excel.export_workbook ...", flush=True)
+    print(
+        f"  writing {workbook.name} with kpidesk.exchange.excel_writer.export_workbook ...",
+        flush=True,
+    )
     started, cpu = time.perf_counter(), time.process_time()
     write_workbook(ordered, workbook)
     build = Figure(
@@ -600,7 +603,7 @@ def append_results(section: str) -> None:
 
 
 WORKBOOK_NOTE = (
-    "the workbook written by KPI Desk's Excel export, `kpidesk.excel.export_workbook(sheets, "
+    "the workbook written by KPI Desk's Excel export, `kpidesk.exchange.excel_writer.export_workbook(sheets, "
     "file)` with the bundled 別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
     "same sheets (those the template can hold; all of a made book's) ordered by No: first 一覧 "
     "(one line per value row, A4 landscape, fit to one page wide, title rows repeated on each "

@@ -211,7 +211,7 @@ START_STEPS = (
     ("application", "create_application"),
     ("book_opened", "Settings + open book"),
     ("window_built", "MainWindow()"),
-    ("store_set", "set_store"),
+    ("book_set", "session.set_book"),
     ("ready", "show until ready"),
 )
 

@@ -19,7 +19,7 @@ sample. It exits 0 with one line on success and 1 with the reason on
 failure; a message box the window tries to show counts as a failure (no
 one is there to close it), and a watchdog ends a run that hangs.
 
-This is the only module of ``kpidesk`` that drives the window; it imports
+This is the one module that drives the whole window; it imports
 ``ui`` inside its functions, and only ``main.py`` reaches it.
 """
 
