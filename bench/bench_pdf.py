@@ -604,7 +604,8 @@ def append_results(section: str) -> None:
 
 WORKBOOK_NOTE = (
     "the workbook written by KPI Desk's Excel export, "
-    "`kpidesk.exchange.excel_writer.export_workbook(sheets, file)` with the bundled 別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
+    "`kpidesk.exchange.excel_writer.export_workbook(sheets, file)` with the bundled "
+    "別記様式2 template (`resources/templates/kpi_sheet.xlsx`), of the "
     "same sheets (those the template can hold; all of a made book's) ordered by No: first 一覧 "
     "(one line per value row, A4 landscape, fit to one page wide, title rows repeated on each "
     "page), then one worksheet per sheet (`No1`, `No2`, …), each a copy of the template's "
