@@ -379,7 +379,7 @@ def expected_counts(window: MainWindow, words: list[str]) -> dict[str, int]:
     assert store is not None
     year = panel.report_year()
     years = {
-        panel.model.summary(row).id: panel.model.summary(row).report_year
+        panel.model.entry(row).id: panel.model.entry(row).report_year
         for row in range(panel.model.rowCount())
     }
     counts = {"": sum(1 for y in years.values() if year is None or y == year)}

@@ -336,7 +336,8 @@ def _import(
         if created:
             db_path.unlink(missing_ok=True)
         if isinstance(error, DuplicateSheetError):
-            raise CommandError(f"{error}（上書きするには --replace を指定してください）") from None
+            hint = "" if error.within_import else "（上書きするには --replace を指定してください）"
+            raise CommandError(f"{error}{hint}") from None
         if isinstance(error, ReadOnlyFileError):
             raise CommandError(f"{_without_question(error)}。取り込めません: {db_path}") from None
         if isinstance(error, BookError):

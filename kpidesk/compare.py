@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kpidesk import eras
-from kpidesk.evaluation import DIRECTION_NAMES, KIND_NAMES
+from kpidesk.evaluation import KIND_NAMES, TARGET_DIRECTION_NAMES
 from kpidesk.model import TEXT_SECTIONS, Sheet
 
 
@@ -72,7 +72,7 @@ class SheetPlan:
 
 @dataclass(frozen=True)
 class _Field:
-    """One field of one sheet: where it is, what a summary calls it, its text."""
+    """One field of one sheet: where it is, what a change list calls it, its text."""
 
     where: str
     part: str
@@ -107,7 +107,7 @@ def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
         fields.append(_Field(f"{name} 単位", "単位", row.unit))
         # Set by hand in the 評価 box; listed only when set, as "auto" is the rule.
         if row.target_direction:
-            direction = DIRECTION_NAMES.get(row.target_direction, row.target_direction)
+            direction = TARGET_DIRECTION_NAMES.get(row.target_direction, row.target_direction)
             fields.append(_Field(f"{name} 目標の向き", "目標の向き", direction))
         if row.kind:
             fields.append(_Field(f"{name} 区分", "区分", KIND_NAMES.get(row.kind, row.kind)))
@@ -215,11 +215,11 @@ def compare_sheets(old: Sheet | None, new: Sheet) -> SheetPlan:
     return SheetPlan(new, status, changes, book_revision=old.revision)
 
 
-#: How many changed parts :func:`change_summary` names before ``ほかN件``.
-SUMMARY_PARTS = 4
+#: How many changed parts :func:`change_words` names before ``ほかN件``.
+CHANGE_WORDS_PARTS = 4
 
 
-def change_summary(old: Sheet | None, new: Sheet) -> str:
+def change_words(old: Sheet | None, new: Sheet) -> str:
     """What changed from ``old`` to ``new`` in a few words: ``R3実績値、取組状況 2段落``.
 
     Cells are named by their column, paragraphs counted per section, the
@@ -235,8 +235,8 @@ def change_summary(old: Sheet | None, new: Sheet) -> str:
         return "変更なし"
     headings = {heading for _, heading in TEXT_SECTIONS}
     parts = [f"{part} {count}段落" if part in headings else part for part, count in counts.items()]
-    shown = "、".join(parts[:SUMMARY_PARTS])
-    rest = len(parts) - SUMMARY_PARTS
+    shown = "、".join(parts[:CHANGE_WORDS_PARTS])
+    rest = len(parts) - CHANGE_WORDS_PARTS
     return f"{shown} ほか{rest}件" if rest > 0 else shown
 
 
@@ -252,7 +252,7 @@ def plan_import(
     return [compare_sheets(find(sheet.report_year, sheet.no), sheet) for sheet in incoming]
 
 
-def summary(plans: Sequence[SheetPlan]) -> str:
+def plan_counts(plans: Sequence[SheetPlan]) -> str:
     """``新規 2件、変更あり 1件、変更なし 12件``."""
     counts = {status: sum(plan.status is status for plan in plans) for status in Status}
     return "、".join(f"{status.value} {count}件" for status, count in counts.items())

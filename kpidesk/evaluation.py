@@ -59,7 +59,7 @@ WORD_TARGETS: dict[str, str] = {"前年比減": "down", "前年比増": "up"}
 
 #: How a row's kind and direction are shown.
 KIND_NAMES: dict[str, str] = {"single": "単年", "cumulative": "累計"}
-DIRECTION_NAMES: dict[str, str] = {"up": "増やす", "down": "減らす"}
+TARGET_DIRECTION_NAMES: dict[str, str] = {"up": "増やす", "down": "減らす"}
 
 #: What "not judged" looks like wherever a rate or rank is printed.
 NOT_JUDGED = "—"
@@ -233,7 +233,7 @@ class RowEvaluation:
 
     def rank(self, settings: EvaluationSettings) -> str | None:
         """The rank label, or None when the row cannot be judged."""
-        return summary_rank(self.achievement, self.progress, self.word_target is not None, settings)
+        return sheet_rank(self.achievement, self.progress, self.word_target is not None, settings)
 
 
 def round_rate(rate: Decimal, rounding: Rounding) -> Decimal:
@@ -515,7 +515,7 @@ def evaluate_sheet(sheet: Sheet) -> list[RowEvaluation]:
     return [evaluate_row(sheet, index) for index in range(len(sheet.rows))]
 
 
-def summary_row_index(sheet: Sheet) -> int | None:
+def rated_row_index(sheet: Sheet) -> int | None:
     """The row a list shows for the sheet: the first with an actual typed, else the first."""
     for index, row in enumerate(sheet.rows):
         if row.latest_actual(sheet.actual_years) is not None:
@@ -525,16 +525,16 @@ def summary_row_index(sheet: Sheet) -> int | None:
 
 def list_evaluation(sheet: Sheet) -> RowEvaluation | None:
     """The row evaluation a list shows for a sheet: the first row that has a
-    rate, else the row :func:`summary_row_index` names; None without rows."""
+    rate, else the row :func:`rated_row_index` names; None without rows."""
     evaluations = evaluate_sheet(sheet)
     for evaluation in evaluations:
         if evaluation.achievement is not None or evaluation.progress is not None:
             return evaluation
-    index = summary_row_index(sheet)
+    index = rated_row_index(sheet)
     return None if index is None else evaluations[index]
 
 
-def summary_rank(
+def sheet_rank(
     achievement: Decimal | None,
     progress: Decimal | None,
     word_target: bool,
@@ -567,7 +567,7 @@ def _rank_rate(
     settings: EvaluationSettings,
     reasons: tuple[str, str],
 ) -> tuple[Decimal | None, str]:
-    """(rate, reason when None) a rank is read from; see :func:`summary_rank`."""
+    """(rate, reason when None) a rank is read from; see :func:`sheet_rank`."""
     achievement_reason, progress_reason = reasons
     if word_target:
         return achievement, achievement_reason

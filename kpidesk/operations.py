@@ -11,6 +11,7 @@ operation too: nothing is written that could not be undone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from kpidesk import compare
@@ -78,13 +79,18 @@ def import_sheets(
 
     Raises:
         YearLockedError: a sheet would go into a locked report year.
-        DuplicateSheetError: without ``replace``, naming every sheet the book has.
+        DuplicateSheetError: the same sheet twice in the source, or (without
+            ``replace``) naming every sheet the book has.
         StaleRevisionError: a sheet changed in the book since it was planned.
         BookError: the backup or the write failed (the book is as it was).
     """
     chosen = [plan for plan in plans if plan.status is not Status.SAME or not only_changed]
     if not chosen:
         return []
+    counts = Counter(plan.sheet.key for plan in chosen)
+    repeated = [key for key, count in counts.items() if count > 1]
+    if repeated:
+        raise DuplicateSheetError(repeated, within_import=True)
     locked = sorted({plan.sheet.report_year for plan in chosen} & book.locked_years())
     if locked:
         raise YearLockedError(locked[0])

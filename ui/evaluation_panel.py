@@ -212,7 +212,7 @@ class EvaluationPanel(QFrame):
 
         direction = self._combo(f"eval_{index}_direction")
         direction.addItem("", "")
-        for value, text in evaluation.DIRECTION_NAMES.items():
+        for value, text in evaluation.TARGET_DIRECTION_NAMES.items():
             direction.addItem(f"目標の向き: {text}", value)
         direction.setToolTip(
             "目標が増やす向きか減らす向きかを指定します（自動: 基準値と目標値から）"
@@ -272,7 +272,7 @@ class EvaluationPanel(QFrame):
 
         direction = widgets["direction"]
         assert isinstance(direction, QComboBox)
-        auto = evaluation.DIRECTION_NAMES.get(
+        auto = evaluation.TARGET_DIRECTION_NAMES.get(
             evaluation.automatic_target_direction(row) or "", "不明"
         )
         direction.setItemText(0, f"目標の向き: 自動（{auto}）")

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from kpidesk.book.backups import DEFAULT_KEEP
 from kpidesk.paths import user_data_dir
 
 T = TypeVar("T")
@@ -67,7 +68,7 @@ class Settings:
     window_state = _Option[QByteArray]("window/state", QByteArray(), QByteArray)
     splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
     excel_template = _Option[str]("excel/template", "", str)
-    backups_keep = _Option[int]("backups/keep", 10, int)
+    backups_keep = _Option[int]("backups/keep", DEFAULT_KEEP, int)
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or user_data_dir() / "settings.ini"

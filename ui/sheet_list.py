@@ -39,7 +39,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 
 IdRole = Qt.ItemDataRole.UserRole + 1
-SummaryRole = Qt.ItemDataRole.UserRole + 2
+EntryRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -67,7 +67,7 @@ _ROLES = frozenset(
         Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.BackgroundRole,
         IdRole,
-        SummaryRole,
+        EntryRole,
     }
 )
 
@@ -94,9 +94,9 @@ def updated_display(summary: ListEntry) -> str:
     return summary.updated_at.replace("T", " ")[:16]
 
 
-def summary_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
+def entry_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
     """The rank the list shows for a sheet, or None when it cannot be judged."""
-    return evaluation.summary_rank(
+    return evaluation.sheet_rank(
         summary.achievement, summary.progress, summary.word_target, settings
     )
 
@@ -124,7 +124,7 @@ def _sort_key(
         scheme = settings or EvaluationSettings()
 
         def by_rank(summary: ListEntry) -> Any:
-            index = evaluation.rank_index(summary_rank(summary, scheme), scheme)
+            index = evaluation.rank_index(entry_rank(summary, scheme), scheme)
             return (len(scheme.labels) if index is None else index, list_sort_key(summary))
 
         return by_rank
@@ -163,26 +163,26 @@ class SheetListModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._store: Book | None = None
-        self._summaries: list[ListEntry] = []
+        self._book: Book | None = None
+        self._entries: list[ListEntry] = []
         self._rows_by_id: dict[int, int] = {}
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
 
-    def set_store(self, store: Book | None) -> None:
-        """Show the sheets of ``store`` (None: an empty list)."""
-        self._store = store
-        self.settings = store.evaluation_settings() if store is not None else EvaluationSettings()
+    def set_book(self, book: Book | None) -> None:
+        """Show the sheets of ``book`` (None: an empty list)."""
+        self._book = book
+        self.settings = book.evaluation_settings() if book is not None else EvaluationSettings()
         self.reload()
 
     def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
         """The book's rank scheme changed: rank (and sort) every row again."""
         self.settings = settings
         self.sort(self._sort_column, self._sort_order)
-        if self._summaries:
+        if self._entries:
             self.dataChanged.emit(
-                self.index(0, Col.RANK), self.index(len(self._summaries) - 1, Col.RANK)
+                self.index(0, Col.RANK), self.index(len(self._entries) - 1, Col.RANK)
             )
 
     def _key(self) -> Callable[[ListEntry], Any]:
@@ -191,8 +191,8 @@ class SheetListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
-        summaries = self._store.list_entries() if self._store is not None else []
-        self._summaries = self._sorted(summaries)
+        summaries = self._book.list_entries() if self._book is not None else []
+        self._entries = self._sorted(summaries)
         self._reindex()
         self.endResetModel()
 
@@ -204,11 +204,11 @@ class SheetListModel(QAbstractTableModel):
         )
 
     def _reindex(self) -> None:
-        self._rows_by_id = {summary.id: row for row, summary in enumerate(self._summaries)}
+        self._rows_by_id = {summary.id: row for row, summary in enumerate(self._entries)}
 
-    def summary(self, row: int) -> ListEntry:
+    def entry(self, row: int) -> ListEntry:
         """The summary shown on ``row``."""
-        return self._summaries[row]
+        return self._entries[row]
 
     def row_of(self, sheet_id: int) -> int | None:
         """The row showing the sheet with this id, or None."""
@@ -221,8 +221,8 @@ class SheetListModel(QAbstractTableModel):
         self._sort_order = order
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        ids = [self._summaries[index.row()].id for index in persistent]
-        self._summaries = self._sorted(self._summaries)
+        ids = [self._entries[index.row()].id for index in persistent]
+        self._entries = self._sorted(self._entries)
         self._reindex()
         self.changePersistentIndexList(
             persistent,
@@ -235,21 +235,21 @@ class SheetListModel(QAbstractTableModel):
 
     def refresh_sheet(self, sheet_id: int) -> ListEntry | None:
         """A sheet was saved or added: show its new summary; return the old one."""
-        if self._store is None:
+        if self._book is None:
             return None
-        summary = self._store.get_list_entry(sheet_id)
+        summary = self._book.get_list_entry(sheet_id)
         row = self.row_of(sheet_id)
-        old = None if row is None else self._summaries[row]
+        old = None if row is None else self._entries[row]
         if old is not None and self._key()(old) == self._key()(summary):
             assert row is not None
-            self._summaries[row] = summary
+            self._entries[row] = summary
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(Col) - 1))
             return old
         if old is not None:
             self.remove_sheet(sheet_id)
         row = self._insert_position(summary)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._summaries.insert(row, summary)
+        self._entries.insert(row, summary)
         self._reindex()
         self.endInsertRows()
         return old
@@ -258,11 +258,11 @@ class SheetListModel(QAbstractTableModel):
         key = self._key()
         new_key = key(summary)
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
-        for row, other in enumerate(self._summaries):
+        for row, other in enumerate(self._entries):
             other_key = key(other)
             if (other_key < new_key) if descending else (new_key < other_key):
                 return row
-        return len(self._summaries)
+        return len(self._entries)
 
     def remove_sheet(self, sheet_id: int) -> None:
         """A sheet was deleted: take its row away."""
@@ -270,12 +270,12 @@ class SheetListModel(QAbstractTableModel):
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._summaries[row]
+        del self._entries[row]
         self._reindex()
         self.endRemoveRows()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._summaries)
+        return 0 if parent.isValid() else len(self._entries)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else COLUMN_COUNT
@@ -291,9 +291,9 @@ class SheetListModel(QAbstractTableModel):
         if role not in _ROLES or not index.isValid():
             return None
         row = index.row()
-        if not 0 <= row < len(self._summaries):
+        if not 0 <= row < len(self._entries):
             return None
-        summary = self._summaries[row]
+        summary = self._entries[row]
         column = _COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(summary, column, scheme=self.settings)
@@ -305,7 +305,7 @@ class SheetListModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == IdRole:
             return summary.id
-        if role == SummaryRole:
+        if role == EntryRole:
             return summary
         return None
 
@@ -316,14 +316,14 @@ class SheetListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
-            index = evaluation.rank_index(summary_rank(summary, self.settings), self.settings)
+            index = evaluation.rank_index(entry_rank(summary, self.settings), self.settings)
             if index is None:
                 return None
             text, background = evaluation.rank_colours(index, len(self.settings.labels))
             return _brush(text if role == Qt.ItemDataRole.ForegroundRole else background)
         if role == IdRole:
             return summary.id
-        if role == SummaryRole:
+        if role == EntryRole:
             return summary
         return None
 
@@ -343,7 +343,7 @@ class SheetListModel(QAbstractTableModel):
         if column == Col.TARGET:
             return summary.target_text
         if column == Col.RANK:
-            rank = summary_rank(summary, scheme or EvaluationSettings())
+            rank = entry_rank(summary, scheme or EvaluationSettings())
             return evaluation.NOT_JUDGED if rank is None else rank
         return updated_display(summary)
 
@@ -395,13 +395,13 @@ class SheetFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, SheetListModel)
-        summary = model.summary(source_row)
+        summary = model.entry(source_row)
         if self._report_year is not None and summary.report_year != self._report_year:
             return False
         if self._department is not None and self._department not in summary.departments:
             return False
         if self._rank is not None:
-            shown = summary_rank(summary, model.settings) or evaluation.NOT_JUDGED
+            shown = entry_rank(summary, model.settings) or evaluation.NOT_JUDGED
             if shown != self._rank:
                 return False
         return self._matching_ids is None or summary.id in self._matching_ids
@@ -424,7 +424,7 @@ class SheetListPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._store: Book | None = None
+        self._book: Book | None = None
         self._open_id: int | None = None
         self._quiet = 0
         self.model = SheetListModel(self)
@@ -499,12 +499,12 @@ class SheetListPanel(QWidget):
         # The count is updated once per change by the methods below, not per
         # row signal: narrowing a long list removes rows one range at a time.
 
-    def set_store(self, store: Book | None) -> None:
-        """List the sheets of ``store``."""
-        self._store = store
+    def set_book(self, book: Book | None) -> None:
+        """List the sheets of ``book``."""
+        self._book = book
         self._open_id = None
         with self._quietly():
-            self.model.set_store(store)
+            self.model.set_book(book)
         self.reload_filters()
         self._reload_ranks()
         self.apply_filters()
@@ -539,8 +539,8 @@ class SheetListPanel(QWidget):
 
     def reload_filters(self) -> None:
         """Fill the year and department combos from the book, keeping the choices."""
-        years = self._store.report_years() if self._store is not None else []
-        locked = self._store.locked_years() if self._store is not None else set()
+        years = self._book.report_years() if self._book is not None else []
+        locked = self._book.locked_years() if self._book is not None else set()
         current_year = self.year_combo.currentData()
         self.year_combo.blockSignals(True)
         self.year_combo.clear()
@@ -555,7 +555,7 @@ class SheetListPanel(QWidget):
 
     def _reload_departments(self) -> None:
         year = self.year_combo.currentData()
-        names = self._store.departments(year) if self._store is not None else []
+        names = self._book.departments(year) if self._book is not None else []
         current = self.department_combo.currentData()
         self.department_combo.blockSignals(True)
         self.department_combo.clear()
@@ -581,9 +581,9 @@ class SheetListPanel(QWidget):
         """
         query = self.search_edit.text()
         matching = None
-        if query.strip() and self._store is not None:
+        if query.strip() and self._book is not None:
             try:
-                matching = self._store.search_ids(query)
+                matching = self._book.search_ids(query)
             except BookError as error:
                 self.search_failed.emit(str(error))
                 return
@@ -602,7 +602,7 @@ class SheetListPanel(QWidget):
         with self._quietly():
             old = self.model.refresh_sheet(sheet_id)
             row = self.model.row_of(sheet_id)
-            new = self.model.summary(row) if row is not None else None
+            new = self.model.entry(row) if row is not None else None
             if (
                 old is None
                 or new is None

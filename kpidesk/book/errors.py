@@ -145,6 +145,7 @@ class DuplicateSheetError(BookError):
 
     Attributes:
         keys: the clashing (report_year, no) keys, in year and No order.
+        within_import: the keys repeat inside what is imported (not clashes with the book).
     """
 
     def __init__(self, keys: Sequence[tuple[int, str]], *, within_import: bool = False) -> None:
@@ -152,6 +153,7 @@ class DuplicateSheetError(BookError):
             set(keys), key=lambda key: (key[0], no_sort_key(key[1]))
         )
         names = _describe_keys(self.keys)
+        self.within_import = within_import
         if within_import:
             message = f"取り込むシートの中で {names} が重複しています"
         else:

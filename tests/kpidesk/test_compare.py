@@ -63,7 +63,7 @@ def test_plan_import_and_summary() -> None:
     plans = compare.plan_import(incoming, lambda year, no: book.get((year, no)))
     assert [plan.status for plan in plans].count(Status.SAME) == 13
     assert plans[0].status is Status.CHANGED and plans[14].status is Status.NEW
-    assert compare.summary(plans) == "新規 1件、変更あり 1件、変更なし 13件"
+    assert compare.plan_counts(plans) == "新規 1件、変更あり 1件、変更なし 13件"
     assert plans[0].label == "R2 No 9 変わった"
 
 
@@ -119,17 +119,17 @@ def test_side_by_side_puts_added_paragraphs_and_columns_in_place() -> None:
 def test_change_summary_names_columns_and_counts_paragraphs() -> None:
     old = samples.sample_sheets()[0]
     new = copy.deepcopy(old)
-    assert compare.change_summary(None, old) == "新規作成"
-    assert compare.change_summary(old, new) == "変更なし"
+    assert compare.change_words(None, old) == "新規作成"
+    assert compare.change_words(old, new) == "変更なし"
     new.rows[0].actuals[1] = Cell("4,321")
     new.efforts[0] = "書き直した"
     new.efforts[2] = "これも"
-    assert compare.change_summary(old, new) == "R3実績値、取組状況 2段落"
+    assert compare.change_words(old, new) == "R3実績値、取組状況 2段落"
     new.title = "新しい名前"
     new.issues.append("増えた課題")
     new.direction.pop()
     new.rows[0].unit = "件"
-    assert compare.change_summary(old, new) == "KPI名、単位、R3実績値、取組状況 2段落 ほか2件"
+    assert compare.change_words(old, new) == "KPI名、単位、R3実績値、取組状況 2段落 ほか2件"
 
 
 def test_change_summary_of_two_rows_names_each_column_once() -> None:
@@ -137,7 +137,7 @@ def test_change_summary_of_two_rows_names_each_column_once() -> None:
     new = copy.deepcopy(old)
     new.rows[0].actuals[1] = Cell("8")
     new.rows[1].actuals[1] = Cell("認定")
-    assert compare.change_summary(old, new) == "R3実績値"
+    assert compare.change_words(old, new) == "R3実績値"
 
 
 def test_a_paragraph_added_at_the_top_is_one_change_not_all() -> None:
@@ -146,7 +146,7 @@ def test_a_paragraph_added_at_the_top_is_one_change_not_all() -> None:
     new.efforts.insert(0, "前年比の文")
     changed = [change for change in compare.side_by_side(old, new) if change.changed]
     assert changed == [Change("取組状況 1段落目", "", "前年比の文")]
-    assert compare.change_summary(old, new) == "取組状況 1段落"
+    assert compare.change_words(old, new) == "取組状況 1段落"
 
 
 def test_hand_set_direction_and_kind_are_changes() -> None:

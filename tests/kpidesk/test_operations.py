@@ -144,3 +144,19 @@ def test_the_command_line_import_honours_year_locks_and_backs_up_like_the_window
     assert run_cli("unlock-year", "--db", book, "--year", "2020")[0] == 0
     assert run_cli("import-json", source, "--db", book, "--replace")[0] == 0
     assert reasons(book) == ["取り込みの前"]
+
+
+def test_a_source_that_repeats_a_sheet_is_refused_before_any_backup(
+    book: Path, tmp_path: Path
+) -> None:
+    with Book.open(book) as opened:
+        twice = changed_no9(opened) * 2
+        plans = operations.plan_import(opened, twice)
+        with pytest.raises(DuplicateSheetError, match="重複"):
+            operations.import_sheets(opened, plans, only_changed=False, replace=True)
+        source = tmp_path / "twice.json"
+        jsonio.write_file(twice, source)
+    assert reasons(book) == []
+    code, err = run_cli("import-json", source, "--db", book, "--replace")
+    assert code == 1 and "重複" in err and "--replace" not in err
+    assert reasons(book) == []

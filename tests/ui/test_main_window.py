@@ -351,7 +351,7 @@ def test_import_text_and_export_json(window: MainWindow, answers, tmp_path: Path
 
     answers.confirm_answer = False
     assert window.exchange.import_text(SAMPLE_TEXT) == 0
-    assert compare.summary(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
+    assert compare.plan_counts(answers.import_plans[-1]) == "新規 0件、変更あり 0件、変更なし 15件"
     answers.confirm_answer = True
     assert window.exchange.import_text(SAMPLE_TEXT) == 0  # nothing differs: nothing is rewritten
     assert "何も変わりませんでした" in window.statusBar().currentMessage()
@@ -754,7 +754,7 @@ def test_excel_export_and_import_through_the_window(window: MainWindow, answers,
     assert window.exchange.import_xlsx(target) == 1  # only the changed sheet is written
     assert window.session.book.find_sheet(2020, "10").revision == 1
     plans = answers.import_plans[-1]
-    assert compare.summary(plans) == "新規 0件、変更あり 1件、変更なし 14件"
+    assert compare.plan_counts(plans) == "新規 0件、変更あり 1件、変更なし 14件"
     changed = next(plan for plan in plans if plan.status is compare.Status.CHANGED)
     assert compare.Change("KPI名", "別の人の変更", "Excelで確かめるKPI名") in changed.changes
     assert window.session.book.find_sheet(2020, "9").title == "Excelで確かめるKPI名"

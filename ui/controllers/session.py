@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 #: How often this program renews its lock on the open book (ms).
-HEARTBEAT_MS = 60_000
+HEARTBEAT_MS = int(lock.HEARTBEAT_INTERVAL.total_seconds() * 1000)
 
 
 class BookSession(Controller):
@@ -102,7 +102,7 @@ class BookSession(Controller):
         window.form.set_evaluation_settings(
             book.evaluation_settings() if book is not None else EvaluationSettings()
         )
-        window.list_panel.set_store(book)
+        window.list_panel.set_book(book)
         if book is not None and book.path is not None and remember:
             window.settings.add_recent_book(book.path)
         self.book_changed.emit()
@@ -282,9 +282,10 @@ class BookSession(Controller):
         """Many sheets changed at once: list the book again and reopen the open sheet."""
         current = self.document.sheet.id if self.document is not None else None
         self.close_document()
-        self.window.list_panel.set_store(self.book)
+        self.window.list_panel.set_book(self.book)
         if current is not None:
             self.open_sheet(current)
+        self.state_changed.emit()
 
     def maybe_save(self) -> bool:
         """Ask to save the open sheet's changes; False when the user cancels.

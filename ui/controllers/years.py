@@ -121,7 +121,7 @@ class Years(Controller):
             return 0
         session.close_document()
         panel = self.window.list_panel
-        panel.set_store(book)
+        panel.set_book(book)
         panel.show_report_year(to_year)
         opened = next((sheet for sheet in made if sheet.no == current), None)
         visible = panel.visible_sheet_ids()

@@ -175,7 +175,7 @@ class HistoryDialog(QDialog):
             if older is None and entry is not None and entry.revision > 1:
                 change = "（これより前の版は残っていません）"
             else:
-                change = compare.change_summary(older, version.sheet)
+                change = compare.change_words(older, version.sheet)
             for column, text in enumerate((*texts, change)):
                 item = QTableWidgetItem(text)
                 if column < 3:

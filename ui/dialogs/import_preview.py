@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk.compare import SheetPlan, Status, summary
+from kpidesk.compare import SheetPlan, Status, plan_counts
 from ui.side_by_side import CHANGED_COLOR, SideBySideTable
 
 STATUS_COLORS = {Status.NEW: "#e3f2e1", Status.CHANGED: CHANGED_COLOR, Status.SAME: "#ffffff"}
@@ -34,7 +34,8 @@ class ImportPreviewDialog(QDialog):
         self.resize(1100, 640)
         self.plans = list(plans)
         heading = QLabel(
-            f"{source} から{len(self.plans)}件のシートを取り込みます（{summary(self.plans)}）。\n"
+            f"{source} から{len(self.plans)}件のシートを取り込みます"
+            f"（{plan_counts(self.plans)}）。\n"
             "内容を確かめてから「取り込む」を押してください。既にあるシートは上書きされ、"
             "上書き前の内容は履歴に残ります。"
         )
