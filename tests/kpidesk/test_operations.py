@@ -158,5 +158,5 @@ def test_a_source_that_repeats_a_sheet_is_refused_before_any_backup(
         jsonio.write_file(twice, source)
     assert reasons(book) == []
     code, err = run_cli("import-json", source, "--db", book, "--replace")
-    assert code == 1 and "重複" in err and "--replace" not in err
+    assert code == 1 and "2回" in err and "--replace" not in err  # the JSON reader refuses it
     assert reasons(book) == []
