@@ -1,4 +1,4 @@
-"""The kill loop, short (issue 7, item 5): a saving store killed with SIGKILL loses nothing.
+"""The kill loop, short: a book killed while saving with SIGKILL loses nothing.
 
 The 200-kill run is ``bench/torture_kill.py``; this runs the same loop with
 12 kills, then checks that the checks themselves notice a lost save and a
