@@ -178,13 +178,32 @@ def list_backups(book: Path) -> list[Backup]:
 
 
 def _own_former(book: Path, former: list[Backup]) -> list[Backup]:
-    """Which backups named after the book's stem alone (by earlier versions) are this book's."""
+    """Which backups named after the book's stem alone (by earlier versions) are this book's.
+
+    They are when no other SQLite file beside the book has its stem. Otherwise
+    only those whose identity is this book's; and a book named as the stem
+    alone (``報告`` beside ``報告.kpidb``) is given those names today, so the
+    ones that could be its are left to it.
+    """
     if not _has_namesake(book):
         return former
     mine = identity.peek_identity(book)
+    bare = book.with_name(book.stem)
+    theirs = identity.peek_identity(bare) if _is_sqlite(bare) else None
     return [
-        backup for backup in former if mine.same_book(identity.peek_identity(backup.path)) is True
+        backup
+        for backup in former
+        if mine.same_book(found := identity.peek_identity(backup.path)) is True
+        and (theirs is None or theirs.same_book(found) is not True)
     ]
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 def _has_namesake(book: Path) -> bool:
@@ -193,16 +212,12 @@ def _has_namesake(book: Path) -> bool:
         entries = list(book.parent.iterdir())
     except OSError:
         return True
-    for entry in entries:
-        if _same_name(entry.name, book.name) or not _same_name(entry.stem, book.stem):
-            continue
-        try:
-            with entry.open("rb") as stream:
-                if stream.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
-                    return True
-        except OSError:
-            continue
-    return False
+    return any(
+        _same_name(entry.stem, book.stem)
+        and not _same_name(entry.name, book.name)
+        and _is_sqlite(entry)
+        for entry in entries
+    )
 
 
 def take_backup(
@@ -225,7 +240,7 @@ def take_backup(
         folder.mkdir(exist_ok=True)
     except OSError as error:
         raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
-    clean_leftovers(store.path, now=now)
+    clean_leftovers(store.path)
     with contextlib.suppress(BookError):
         store.identity(assign=True)
     stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
@@ -253,7 +268,7 @@ def prune(book: Path, keep: int) -> list[Path]:
     return removed
 
 
-def clean_leftovers(book: Path, *, now: datetime | None = None) -> list[Path]:
+def clean_leftovers(book: Path) -> list[Path]:
     """Remove the temporary files that killed backups left in the book's backup folder.
 
     Only hidden ``.<name>.kpidb.<random>.tmp`` files (and journals of them)
@@ -269,7 +284,7 @@ def clean_leftovers(book: Path, *, now: datetime | None = None) -> list[Path]:
         entries = list(folder.iterdir())
     except OSError:
         return []
-    before = ((now or datetime.now()) - LEFTOVER_AGE).timestamp()
+    before = (datetime.now() - LEFTOVER_AGE).timestamp()
     removed = []
     for entry in entries:
         if _LEFTOVER.fullmatch(entry.name) is None:
@@ -294,7 +309,7 @@ def backup_on_open(
     """
     if store.path is None:
         return None
-    clean_leftovers(store.path, now=now)
+    clean_leftovers(store.path)
     today = (now or datetime.now()).date()
     if any(
         b.taken_at.date() == today and b.reason == REASONS["open"] for b in list_backups(store.path)
