@@ -152,10 +152,13 @@ def _mtime(path: Path) -> int:
 
 
 def list_backups(book: Path) -> list[Backup]:
-    """The book's backups, newest first (see the module's description of whose they are)."""
+    """The book's backups, newest first (see the module's description of whose they are).
+
+    Only plain files are backups: a link or a named pipe with a backup's name is not.
+    """
     folder = backup_folder(book)
     try:
-        names = [entry.name for entry in folder.iterdir()]
+        names = [entry.name for entry in folder.iterdir() if _is_plain_file(entry)]
     except OSError:
         return []
     found: list[Backup] = []
@@ -198,7 +201,19 @@ def _own_former(book: Path, former: list[Backup]) -> list[Backup]:
     ]
 
 
+def _is_plain_file(path: Path) -> bool:
+    """Whether ``path`` is a plain file: not a link, and not a named pipe that would
+    block whoever opens it."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a plain file that starts as a SQLite file does."""
+    if not _is_plain_file(path):
+        return False
     try:
         with path.open("rb") as stream:
             return stream.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC

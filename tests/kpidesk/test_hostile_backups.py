@@ -8,12 +8,14 @@ from another book.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -297,3 +299,27 @@ def test_names_no_backup_of_ours_has_are_not_listed(tmp_path: Path, name: str) -
     assert backups.list_backups(book) == []
     take(book, "import", DAY, keep=1)
     assert (folder / name).exists()  # never pruned as ours
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_named_pipes_with_a_backups_or_a_namesakes_name_do_not_hang_the_list(
+    tmp_path: Path,
+) -> None:
+    book = make_book(tmp_path / "報告.kpidb")
+    folder = backups.backup_folder(book)
+    folder.mkdir()
+    (folder / former_name(book, DAY, "open")).write_bytes(book.read_bytes())
+    pipes = [folder / "報告.kpidb-20261130-090000-import.kpidb", tmp_path / "報告.db"]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+    listed: list[list[backups.Backup]] = []
+    worker = threading.Thread(target=lambda: listed.append(backups.list_backups(book)))
+    worker.daemon = True
+    worker.start()
+    worker.join(5)
+    if worker.is_alive():
+        for pipe in pipes:  # let the blocked reader go before failing
+            with contextlib.suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("listing the backups hung on a named pipe")
+    assert [b.path.name for b in listed[0]] == [former_name(book, DAY, "open")]

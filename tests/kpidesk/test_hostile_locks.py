@@ -234,4 +234,3 @@ def test_without_inode_numbers_the_creation_time_tells(tmp_path: Path) -> None:
     assert opened.same_file(FileIdentity(7, 0, 1_700_000_000.0))
     assert not opened.same_file(FileIdentity(7, 0, 1_700_000_500.0))
     assert opened.same_file(FileIdentity(7, 0, None))  # cannot be told: not reported
-
