@@ -180,6 +180,12 @@ class BookSession(Controller):
                 self.window, f"{error}\nほかの人と重ならないよう、読み取り専用で開きます。"
             )
             return self._open_plain(path, read_only=True)
+        return self._open_holding(path, book_lock)
+
+    def _open_holding(
+        self, path: Path, book_lock: lock.BookLock
+    ) -> tuple[Book, lock.BookLock | None] | None:
+        """Open the book for editing under our lock (given up when it opens read-only)."""
         opened = self._open_plain(path)
         if opened is None or opened[0].read_only:
             book_lock.release()
@@ -224,11 +230,7 @@ class BookSession(Controller):
         except lock.LockError as error:
             messages.show_error(self.window, f"引き継げませんでした。\n{error}")
             return None
-        opened = self._open_plain(path)
-        if opened is None or opened[0].read_only:
-            book_lock.release()
-            return opened
-        return opened[0], book_lock
+        return self._open_holding(path, book_lock)
 
     def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
         try:
