@@ -1,26 +1,54 @@
 """Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
 Backups are consistent copies of the book in the folder ``<book stem>_backups/``
-beside it, named ``<book stem>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``; the copy the
-book takes of itself before a migration goes there too, named
-``<book stem>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. This module is the
-one place that knows these names. The newest ``keep`` backups are kept.
+beside it, named after the book's whole file name:
+``<book name>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``
+(``報告.kpidb-20261130-091203-import.kpidb``); the copy the book takes of
+itself before a migration goes there too, named
+``<book name>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. Books whose names
+share a stem (``報告.kpidb`` and ``報告.db``, ``報告 v1.2`` and ``報告 v1.3``)
+share the folder but never each other's backups: a backup is a book's only
+when its name is the book's whole name followed by a date and a reason.
+This module is the one place that knows these names. The newest ``keep``
+backups are kept.
+
+Earlier versions named backups after the stem alone
+(``報告-20261130-091203-import.kpidb``). Those are still listed, kept,
+pruned and restored: as the book's when no other SQLite file beside the
+book has the same stem, otherwise only when the backup's identity
+(``kpidesk.book.identity``) says it is this book's.
+
+Before a backup is put in place of a book, the two identities are compared:
+a backup of another book is refused (it can still be restored as a new file).
+
+A backup being written when the program was killed leaves a hidden
+temporary file (``.<backup name>.<random>.tmp``) in the folder. Those older
+than :data:`LEFTOVER_AGE` are removed whenever a backup is taken, the
+backups are pruned, or the book is opened; a file another program still
+has open (Windows refuses to remove it) is left for the next time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from kpidesk.book import identity
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.fileio import unique_path
 from kpidesk.paths import BOOK_SUFFIX
 
 DEFAULT_KEEP = 10
+#: A temporary file of a backup that has not changed for this long was left by
+#: a program that was killed or crashed (a backup is written within seconds).
+LEFTOVER_AGE = timedelta(minutes=10)
 
 #: Why a backup was taken, as shown to the user.
 REASONS = {
@@ -30,11 +58,17 @@ REASONS = {
     "rollover": "年度更新の前",
     "manual": "手動",
 }
-_STAMP = re.compile(r"(\d{8}-\d{6})")
-#: How a backup's name says when it was taken (matches ``_STAMP``).
+#: How a backup's name says when it was taken.
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
-#: What follows the book's stem in the name of the copy taken before a migration.
-_BEFORE_MIGRATION = "-before-v"
+_SUFFIX = re.escape(BOOK_SUFFIX)
+#: What follows ``<book name>-`` in a backup's name (``-2``: a second one in the same second).
+_TAKEN = re.compile(rf"(\d{{8}}-\d{{6}})-([a-z]+)(?:-\d+)?{_SUFFIX}")
+#: What follows ``<book name>-`` in the name of the copy taken before a migration.
+_BEFORE_MIGRATION = "before-v"
+_MIGRATION = re.compile(rf"{_BEFORE_MIGRATION}\d+-(\d{{8}}-\d{{6}})(?:-\d+)?{_SUFFIX}")
+#: A temporary file ``kpidesk.fileio`` writes a backup through, or a journal of one.
+_LEFTOVER = re.compile(rf"\.[^/\\]+{_SUFFIX}\.\w+\.tmp(?:-journal|-wal|-shm)?")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -80,31 +114,124 @@ def migration_backup_path(book: Path, version: int, *, now: datetime | None = No
     folder = backup_folder(book)
     folder.mkdir(exist_ok=True)
     stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    return unique_path(folder, f"{book.stem}{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
+    return unique_path(folder, f"{book.name}-{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
+
+
+def _same_name(first: str, second: str) -> bool:
+    """File names compare without case on Windows, as its file systems do."""
+    if os.name == "nt":
+        return first.casefold() == second.casefold()
+    return first == second
+
+
+def _parse(name: str, owner: str) -> tuple[datetime, str] | None:
+    """When and why the backup named ``name`` was taken, if it is named after ``owner``."""
+    prefix = f"{owner}-"
+    if not _same_name(name[: len(prefix)], prefix):
+        return None
+    rest = name[len(prefix) :]
+    if (taken := _TAKEN.fullmatch(rest)) is not None:
+        stamp, key = taken.group(1), taken.group(2)
+        reason = REASONS.get(key, key)
+    elif (migration := _MIGRATION.fullmatch(rest)) is not None:
+        stamp, reason = migration.group(1), "形式の更新の前"
+    else:
+        return None
+    try:
+        taken_at = datetime.strptime(stamp, _STAMP_FORMAT)
+    except ValueError:
+        return None
+    return taken_at, reason
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def list_backups(book: Path) -> list[Backup]:
-    """The book's backups, newest first."""
+    """The book's backups, newest first (see the module's description of whose they are).
+
+    Only plain files are backups: a link or a named pipe with a backup's name is not.
+    """
     folder = backup_folder(book)
-    if not folder.is_dir():
+    try:
+        names = [entry.name for entry in folder.iterdir() if _is_plain_file(entry)]
+    except OSError:
         return []
-    found = []
-    for path in folder.glob(f"*{BOOK_SUFFIX}"):
-        match = _STAMP.search(path.stem)
-        if match is None:
+    found: list[Backup] = []
+    former: list[Backup] = []
+    for name in names:
+        if name.startswith("."):
             continue
-        taken_at = datetime.strptime(match.group(1), _STAMP_FORMAT)
-        if _BEFORE_MIGRATION in path.stem:
-            reason = "形式の更新の前"
-        else:
-            key = path.stem[match.end() :].lstrip("-").split("-")[0]
-            reason = REASONS.get(key, key or "—")
-        found.append(Backup(path, taken_at, reason))
+        if (parsed := _parse(name, book.name)) is not None:
+            found.append(Backup(folder / name, *parsed))
+        elif book.name != book.stem and (parsed := _parse(name, book.stem)) is not None:
+            former.append(Backup(folder / name, *parsed))
+    if former:
+        found += _own_former(book, former)
     # Two backups in one second (opening, then importing) keep their order by mtime.
     return sorted(
         found,
-        key=lambda backup: (backup.taken_at, backup.path.stat().st_mtime_ns, backup.path.name),
+        key=lambda backup: (backup.taken_at, _mtime(backup.path), backup.path.name),
         reverse=True,
+    )
+
+
+def _own_former(book: Path, former: list[Backup]) -> list[Backup]:
+    """Which backups named after the book's stem alone (by earlier versions) are this book's.
+
+    They are when no other SQLite file beside the book has its stem. Otherwise
+    only those whose identity is this book's; and a book named as the stem
+    alone (``報告`` beside ``報告.kpidb``) is given those names today, so the
+    ones that could be its are left to it.
+    """
+    if not _has_namesake(book):
+        return former
+    mine = identity.peek_identity(book)
+    bare = book.with_name(book.stem)
+    theirs = identity.peek_identity(bare) if _is_sqlite(bare) else None
+    return [
+        backup
+        for backup in former
+        if mine.same_book(found := identity.peek_identity(backup.path)) is True
+        and (theirs is None or theirs.same_book(found) is not True)
+    ]
+
+
+def _is_plain_file(path: Path) -> bool:
+    """Whether ``path`` is a plain file: not a link, and not a named pipe that would
+    block whoever opens it."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` is a plain file that starts as a SQLite file does."""
+    if not _is_plain_file(path):
+        return False
+    try:
+        with path.open("rb") as stream:
+            return stream.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _has_namesake(book: Path) -> bool:
+    """Whether another SQLite file beside the book has its stem (``報告.db`` for ``報告.kpidb``)."""
+    try:
+        entries = list(book.parent.iterdir())
+    except OSError:
+        return True
+    return any(
+        _same_name(entry.stem, book.stem)
+        and not _same_name(entry.name, book.name)
+        and _is_sqlite(entry)
+        for entry in entries
     )
 
 
@@ -112,6 +239,11 @@ def take_backup(
     store: Book, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path:
     """Copy the open book into its backup folder and keep only the newest ``keep``.
+
+    The book is first given its id (``kpidesk.book.identity``) when it has
+    none, so that the backup can be told from other books' backups; when
+    the id cannot be written (another program is saving), the backup is
+    taken without it.
 
     Raises:
         BookError: the book is in memory, or the copy cannot be written.
@@ -123,28 +255,76 @@ def take_backup(
         folder.mkdir(exist_ok=True)
     except OSError as error:
         raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
+    clean_leftovers(store.path)
+    with contextlib.suppress(BookError):
+        store.identity(assign=True)
     stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    target = unique_path(folder, f"{store.path.stem}-{stamp}-{reason}", BOOK_SUFFIX)
+    target = unique_path(folder, f"{store.path.name}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
     prune(store.path, keep)
     return target
 
 
 def prune(book: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` backups; return what was deleted."""
+    """Delete all but the newest ``keep`` of the book's backups; return what was deleted.
+
+    Left-over temporary files are removed too (:func:`clean_leftovers`). A
+    backup that cannot be deleted now (open in another program) is left for
+    the next time.
+    """
     removed = []
     for backup in list_backups(book)[max(keep, 1) :]:
-        backup.path.unlink(missing_ok=True)
+        try:
+            backup.path.unlink(missing_ok=True)
+        except OSError:
+            continue
         removed.append(backup.path)
+    clean_leftovers(book)
+    return removed
+
+
+def clean_leftovers(book: Path) -> list[Path]:
+    """Remove the temporary files that killed backups left in the book's backup folder.
+
+    Only hidden ``.<name>.kpidb.<random>.tmp`` files (and journals of them)
+    untouched for :data:`LEFTOVER_AGE` are removed: a younger one may be a
+    backup being written right now. One that cannot be removed (Windows
+    refuses while another program has it open) is left alone.
+
+    Returns:
+        The files removed.
+    """
+    folder = backup_folder(book)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    before = (datetime.now() - LEFTOVER_AGE).timestamp()
+    removed = []
+    for entry in entries:
+        if _LEFTOVER.fullmatch(entry.name) is None:
+            continue
+        try:
+            status = entry.lstat()
+            if not stat.S_ISREG(status.st_mode) or status.st_mtime > before:
+                continue
+            entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry)
     return removed
 
 
 def backup_on_open(
     store: Book, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
 ) -> Path | None:
-    """Take the day's backup of a book just opened; None when it has one today."""
+    """Take the day's backup of a book just opened; None when it has one today.
+
+    Either way, the temporary files killed backups left are removed.
+    """
     if store.path is None:
         return None
+    clean_leftovers(store.path)
     today = (now or datetime.now()).date()
     if any(
         b.taken_at.date() == today and b.reason == REASONS["open"] for b in list_backups(store.path)
@@ -176,10 +356,18 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
         The backup of the book as it was just before the restore.
 
     Raises:
-        BookError: the backup is not a book, or the book cannot be written.
+        BookError: the backup is not a book, is a backup of another book (its
+            id or the time it was made differ), or the book cannot be written.
     """
     Book.peek_sheet_count(backup)
     with Book.open(book, create=False) as store:
+        if store.identity().same_book(identity.peek_identity(backup)) is False:
+            raise BookError(
+                f"このバックアップ（{backup.name}）は、別のブックのものです"
+                f"（ブック「{book.name}」のバックアップではありません）。"
+                "ブックは置き換えていません。中身を確かめるには、"
+                "「新しいファイルとして復元」で別の名前のファイルに復元してください"
+            )
         safety = take_backup(store, "restore", keep=keep + 1)
     temp = book.with_name(f".{book.name}.restore.tmp")
     try:

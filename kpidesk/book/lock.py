@@ -27,9 +27,18 @@ Two things the lock file cannot know for sure, and how they are handled:
   time zones compare correctly. A PC whose clock is wrong by more than
   :data:`STALE_AFTER` could see a live lock as stale; office PCs in a
   Windows domain are kept within 5 minutes of each other, well inside it.
+  A heartbeat more than :data:`AHEAD_LIMIT` ahead of this computer's clock
+  cannot come from a PC within that drift: the lock is suspect
+  (:func:`is_ahead`), and the user is offered to take it over.
 * Processes. Whether the owner's process is still running can be checked
   only on the owner's own computer. On another computer, only the
   heartbeat tells.
+
+Anything at the lock file's place that is not a plain file (a link, a
+named pipe) was not made by KPI Desk: it is never read through (a link is
+not followed, a pipe is not waited on) and is replaced by the lock file
+itself, never written through. A folder there cannot be replaced, and
+opening for editing is refused with a message saying so.
 
 All messages of the exceptions are Japanese sentences meant for the user.
 """
@@ -41,6 +50,7 @@ import getpass
 import json
 import os
 import socket
+import stat
 import sys
 import time
 import uuid
@@ -59,6 +69,11 @@ LOCK_SUFFIX = ".lock"
 HEARTBEAT_INTERVAL = timedelta(minutes=1)
 #: A lock whose heartbeat is older than this was left behind (ten missed heartbeats).
 STALE_AFTER = timedelta(minutes=10)
+#: How far apart the clocks of two office PCs may be (a Windows domain keeps them within 5 min).
+CLOCK_DRIFT = timedelta(minutes=5)
+#: A heartbeat further ahead of this computer's clock than this is suspect
+#: (:func:`is_ahead`): a few heartbeats beyond the clocks' drift.
+AHEAD_LIMIT = CLOCK_DRIFT + 3 * HEARTBEAT_INTERVAL
 #: An unreadable lock file older than this was left half-written by a crash.
 #: (A lock file is written within milliseconds of being made, so a younger
 #: unreadable one may be another program's that is being written right now.)
@@ -74,12 +89,19 @@ _ENCODING = "utf-8"
 _T = TypeVar("_T")
 #: Windows needs it so that the JSON's bytes are written as they are.
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
+#: Reading never follows a link, nor waits for a named pipe's writer (POSIX only).
+_O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 #: A lock file larger than this is not one of ours.
 _MAX_LOCK_BYTES = 64 * 1024
 
 
 class LockError(Exception):
     """The lock file cannot be made, read or written; ``str(error)`` says why in Japanese."""
+
+
+class _NotAFileError(OSError):
+    """The lock file's place holds something other than a plain file."""
 
 
 class LockedError(LockError):
@@ -252,10 +274,12 @@ def read_lock(book: Path | str) -> LockInfo | None:
     A lock file that exists but cannot be read as ours gives a LockInfo whose
     :attr:`~LockInfo.readable` is false (see :class:`LockInfo`), so that it
     is shown as 「不明（不明）が … から開いています」 and is treated as stale
-    once it is older than :data:`UNREADABLE_GRACE`.
+    once it is older than :data:`UNREADABLE_GRACE`. A link or a named pipe
+    at its place is no lock file (None); it is not followed or waited on.
 
     Raises:
-        LockError: the folder cannot be read (no permission, network gone).
+        LockError: the folder cannot be read (no permission, network gone),
+            or a folder has the lock file's name.
     """
     path = lock_path(book)
     try:
@@ -263,6 +287,11 @@ def read_lock(book: Path | str) -> LockInfo | None:
     except FileNotFoundError:
         return None
     except OSError as error:
+        kind = _kind(path)
+        if kind == "folder":
+            raise _folder_in_the_way(path) from error
+        if kind == "other":
+            return None
         raise LockError(
             f"ブックのロックファイルを読めません（{error.strerror or error}）"
         ) from error
@@ -273,14 +302,55 @@ def read_lock(book: Path | str) -> LockInfo | None:
 
 
 def _read_bytes(path: Path) -> bytes:
-    with path.open("rb") as stream:
-        return stream.read(_MAX_LOCK_BYTES + 1)
+    """The first bytes of a plain file; never through a link, never waiting on a pipe.
+
+    Raises:
+        _NotAFileError: something other than a plain file is there.
+        OSError: it cannot be read.
+    """
+    if not _O_NOFOLLOW and os.path.islink(path):  # Windows: no O_NOFOLLOW
+        raise _NotAFileError(f"not a plain file: {path}")
+    descriptor = os.open(path, os.O_RDONLY | _O_BINARY | _O_NOFOLLOW | _O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise _NotAFileError(f"not a plain file: {path}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= _MAX_LOCK_BYTES:
+            chunk = os.read(descriptor, _MAX_LOCK_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _kind(path: Path) -> str:
+    """What is at ``path``, not following a link: "none", "file", "folder" or "other"."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "none"
+    except OSError:
+        return "file"  # cannot be told: treated as the lock file it should be
+    if stat.S_ISREG(mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(mode) else "other"
+
+
+def _folder_in_the_way(path: Path) -> LockError:
+    return LockError(
+        f"ブックの横に、ロックファイルと同じ名前のフォルダ（{path.name}）があるため、"
+        "ほかの人に開いていることを知らせる印（ロックファイル）を作れません"
+    )
 
 
 def _unreadable(path: Path) -> LockInfo | None:
     """The LockInfo of an unreadable lock file, dated by its modification time."""
     try:
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).astimezone()
+        modified = datetime.fromtimestamp(path.lstat().st_mtime, UTC).astimezone()
     except FileNotFoundError:
         return None
     except OSError:
@@ -310,6 +380,25 @@ def is_stale(info: LockInfo, *, now: datetime | None = None) -> bool:
     if age > STALE_AFTER:
         return True
     return _same_computer(info.computer, this_computer()) and not _process_running(info.pid)
+
+
+def is_ahead(info: LockInfo, *, now: datetime | None = None) -> bool:
+    """Whether a lock's heartbeat is suspect: more than :data:`AHEAD_LIMIT` ahead of now.
+
+    No PC whose clock is within :data:`CLOCK_DRIFT` of this one writes such
+    a time, so the lock was written by a PC with a wrong clock, or edited.
+    It never goes stale by itself; the user may take it over once they know
+    the owner no longer has the book.
+
+    Args:
+        info: the lock, as :func:`read_lock` gave it.
+        now: the current time (for tests); a naive time is taken as local.
+    """
+    if now is None:
+        now = _now()
+    elif now.tzinfo is None:
+        now = now.astimezone()
+    return info.heartbeat - now > AHEAD_LIMIT
 
 
 def _process_running(pid: int) -> bool:
@@ -452,10 +541,13 @@ class BookLock:
 
         Raises:
             LockedError: someone else has the book open and ``take_over`` is false.
-            LockError: the lock file cannot be made (a read-only folder, say).
+            LockError: the lock file cannot be made (a read-only folder, or a
+                folder with its name).
         """
         book = Path(book)
         path = lock_path(book)
+        if _kind(path) == "folder":
+            raise _folder_in_the_way(path)
         now = _now()
         mine = LockInfo(this_user(), this_computer(), os.getpid(), now, now, __version__)
         content = mine.to_json().encode(_ENCODING)
@@ -469,8 +561,10 @@ class BookLock:
                 raise _cannot_write(error) from error
             holder = read_lock(book)
             if holder is None:
-                continue  # released in the meantime: make it afresh
-            if not take_over and not is_stale(holder):
+                if _kind(path) != "other":
+                    continue  # released in the meantime: make it afresh
+                # A link or a pipe is no lock of ours: replaced (never written through).
+            elif not take_over and not is_stale(holder):
                 raise LockedError(holder)
             try:
                 _replace(path, content)
@@ -520,7 +614,7 @@ class BookLock:
         )
         content = beat.to_json().encode(_ENCODING)
         try:
-            if there is None:
+            if there is None and _kind(self.path) != "other":
                 _create_exclusive(self.path, content)
             else:
                 _replace(self.path, content)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from kpidesk.book.errors import (
     YearLockedError,
     older_for_read_only,
 )
+from kpidesk.book.identity import META_BOOK_ID, BookIdentity, read_identity
 from kpidesk.book.lock import this_user
 from kpidesk.book.rows import (
     LIST_SELECT,
@@ -566,6 +568,23 @@ class Book:
             ReadOnlyError: the book was opened read-only.
         """
         self._set_meta(META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() - {year})))
+
+    def identity(self, *, assign: bool = False) -> BookIdentity:
+        """Which book this is (``kpidesk.book.identity``): its id and when it was made.
+
+        Args:
+            assign: give the book its random id when it has none yet (one
+                transaction; nothing is written to a read-only book).
+
+        Raises:
+            BookError: the id cannot be written.
+        """
+        if assign and not self._read_only and self.path is not None:
+            with sqlitefile.sqlite_errors():
+                if not read_identity(self._db.conn).book_id:
+                    self._set_meta(META_BOOK_ID, uuid.uuid4().hex)
+        with sqlitefile.sqlite_errors():
+            return read_identity(self._db.conn)
 
     def _meta(self, key: str) -> str | None:
         with sqlitefile.sqlite_errors():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,8 +57,14 @@ class BookFiles(Controller):
 
     @Slot()
     def ask_save_book_as(self) -> None:
-        """Ask for a new name and continue in a copy of the book there."""
-        if self.session.book is None or not self.session.maybe_save():
+        """Ask for a new name and continue in a copy of the book there.
+
+        A book whose file was deleted or replaced while open cannot be saved
+        first: the open sheet's unsaved edits are carried into the copy.
+        """
+        if self.session.book is None:
+            return
+        if self.session.file_gone() is None and not self.session.maybe_save():
             return
         name, _ = QFileDialog.getSaveFileName(
             self.window,
@@ -69,18 +76,47 @@ class BookFiles(Controller):
             self.save_book_as(with_book_suffix(Path(name)))
 
     def save_book_as(self, path: Path) -> bool:
-        """Copy the book to ``path`` and continue in the copy."""
+        """Copy the book to ``path`` and continue in the copy.
+
+        Unsaved edits of the open sheet (there are some only when the book's
+        file was deleted or replaced, see :meth:`ask_save_book_as`) are saved
+        into the copy.
+        """
         session = self.session
         assert session.book is not None
+        gone = session.file_gone()
         if session.book.path is not None and path.resolve() == session.book.path.resolve():
-            return True
-        current = session.document.sheet.id if session.document is not None else None
+            if gone is None:
+                return True
+            messages.show_error(
+                self.window,
+                f"元のブックと同じ名前には保存できません。別の名前を指定してください: {path}",
+            )
+            return False
+        self.window.form.commit_pending_edit()
+        document = session.document
+        current = document.sheet.id if document is not None else None
+        edited = (
+            copy.deepcopy(document.sheet)
+            if document is not None and document.is_modified()
+            else None
+        )
         try:
             session.book.backup_to(path)
             book = Book.open(path, create=False)
         except (BookError, OSError) as error:
             messages.show_error(self.window, f"保存できませんでした: {path}\n{error}")
             return False
+        if edited is not None:
+            try:
+                book.save_sheet(edited)
+            except BookError as error:
+                book.close()
+                messages.show_error(
+                    self.window,
+                    f"変更したシートを新しいブックに保存できませんでした: {path}\n{error}",
+                )
+                return False
         session.set_book(book)
         if current is not None:
             session.open_sheet(current)
@@ -140,17 +176,20 @@ class BookFiles(Controller):
         session.book = None
         try:
             backups.restore_over(backup.path, path, keep=self.window.settings.backups_keep)
+            restored = True
         except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")
+            restored = False
         try:
             book = Book.open(path, create=False)
         except BookError as error:
             messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
             session.set_book(None)
             return False
-        session.set_book(book)
-        self.status(f"{when} のバックアップから復元しました")
-        return True
+        session.set_book(book, book_lock=session.book_lock)  # still this program's
+        if restored:
+            self.status(f"{when} のバックアップから復元しました")
+        return restored
 
     # --- recent books
 

@@ -20,6 +20,7 @@ from kpidesk.book.errors import (
     StaleRevisionError,
     YearLockedError,
 )
+from kpidesk.book.identity import FileIdentity, file_change
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import Sheet
@@ -66,6 +67,10 @@ class BookSession(Controller):
         self.undo_group = QUndoGroup(self)
         self.locked_years: set[int] = set()
         self._lock: lock.BookLock | None = None
+        #: The book's file as it was when shown, to notice it deleted or replaced.
+        self._opened_as: FileIdentity | None = None
+        #: What happened to the book's file, once noticed (said once, kept for saves).
+        self._file_gone: str | None = None
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._beat)
@@ -85,17 +90,21 @@ class BookSession(Controller):
             book: the book, or None for no book.
             remember: put it in the recent books and make it the last book.
             book_lock: this program's lock on the book (released when another
-                book is shown or the window closes).
+                book is shown or the window closes; the lock already held,
+                passed again for the same book reopened, is kept).
         """
         window = self.window
         self.close_document()
         if self.book is not None and self.book is not book:
             self.book.close()
-        self._release_lock()
+        if book_lock is None or book_lock is not self._lock:
+            self._release_lock()
         self._lock = book_lock
-        if book_lock is not None:
-            self._heartbeat.start()
         self.book = book
+        self._opened_as = FileIdentity.of(book.path) if book is not None and book.path else None
+        self._file_gone = None
+        if book_lock is not None or (book is not None and not book.read_only and book.path):
+            self._heartbeat.start()
         if book is not None and not book.read_only:
             self._backup_on_open()
         self.update_year_lock()
@@ -110,6 +119,11 @@ class BookSession(Controller):
         visible = window.list_panel.visible_sheet_ids() if book is not None else []
         if visible:
             self.open_sheet(visible[0])
+
+    @property
+    def book_lock(self) -> lock.BookLock | None:
+        """This program's lock on the shown book, or None."""
+        return self._lock
 
     def _backup_on_open(self) -> None:
         """Take the day's backup of the book just shown; never blocks the work."""
@@ -150,8 +164,8 @@ class BookSession(Controller):
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
-        left = lock.read_lock(path)
         try:
+            left = lock.read_lock(path)
             book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
             if left is not None and lock.is_stale(left):
                 messages.show_info(
@@ -166,26 +180,57 @@ class BookSession(Controller):
                 self.window, f"{error}\nほかの人と重ならないよう、読み取り専用で開きます。"
             )
             return self._open_plain(path, read_only=True)
+        return self._open_holding(path, book_lock)
+
+    def _open_holding(
+        self, path: Path, book_lock: lock.BookLock
+    ) -> tuple[Book, lock.BookLock | None] | None:
+        """Open the book for editing under our lock (given up when it opens read-only)."""
         opened = self._open_plain(path)
         if opened is None or opened[0].read_only:
             book_lock.release()
             return opened
         return opened[0], book_lock
 
-    def _open_locked(self, path: Path, info: lock.LockInfo) -> tuple[Book, None] | None:
-        """Someone else has the book open: read-only, a copy, or nothing."""
-        choice = messages.choose(
-            self.window,
-            "ほかの人が開いています",
+    def _open_locked(
+        self, path: Path, info: lock.LockInfo
+    ) -> tuple[Book, lock.BookLock | None] | None:
+        """Someone else has the book open: read-only, a copy, or nothing.
+
+        A lock whose heartbeat is far ahead of this computer's clock
+        (``lock.is_ahead``) never goes stale by itself: taking it over is offered.
+        """
+        text = (
             f"このブックは{info.describe()}。\n"
-            "同時に書き込むと変更が重なるため、読み取り専用で開くか、コピーを作って開いてください。",
-            ["読み取り専用で開く", "コピーを作って開く"],
+            "同時に書き込むと変更が重なるため、読み取り専用で開くか、コピーを作って開いてください。"
         )
+        options = ["読み取り専用で開く", "コピーを作って開く"]
+        if lock.is_ahead(info):
+            beat = info.heartbeat.astimezone().strftime("%Y-%m-%d %H:%M")
+            text += (
+                f"\n\nただし、この印の最後の時刻（{beat}）は、このコンピューターの時計より先です。"
+                "印を書いたパソコンの時計が狂っているか、印が壊れているため、"
+                "このままでは印がいつまでも残ります。"
+                "その人がもうこのブックを閉じていることを確かめられたら、引き継いで開けます。"
+            )
+            options.append("引き継いで開く")
+        choice = messages.choose(self.window, "ほかの人が開いています", text, options)
         if choice == 0:
             return self._open_plain(path, read_only=True)
         if choice == 1:
             return self._open_copy(path)
+        if choice == 2 and len(options) == 3:
+            return self._take_over(path)
         return None
+
+    def _take_over(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
+        """Take the book's lock over (the user chose to) and open the book for editing."""
+        try:
+            book_lock = lock.BookLock.acquire(path, take_over=True)
+        except lock.LockError as error:
+            messages.show_error(self.window, f"引き継げませんでした。\n{error}")
+            return None
+        return self._open_holding(path, book_lock)
 
     def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
         try:
@@ -232,9 +277,23 @@ class BookSession(Controller):
                 self._lock.release()
             self._lock = None
 
+    def file_gone(self) -> str | None:
+        """What happened to the book's file since it was opened (deleted, replaced), or None.
+
+        Once noticed, it is remembered: the book stays as it was opened in
+        the window, and can only be saved under a new name.
+        """
+        if self._file_gone is None and self.book is not None and self.book.path is not None:
+            self._file_gone = file_change(self.book.path, self._opened_as)
+        return self._file_gone
+
     @Slot()
     def _beat(self) -> None:
-        if self._lock is None:
+        if self._file_gone is None and self.file_gone() is not None:
+            messages.show_error(self.window, self._file_gone)
+            self.state_changed.emit()
+            return
+        if self._lock is None or self._file_gone is not None:
             return
         try:
             self._lock.heartbeat()
@@ -313,6 +372,10 @@ class BookSession(Controller):
             return False
         self.window.form.commit_pending_edit()
         sheet = self.document.sheet
+        gone = self.file_gone()
+        if gone is not None:
+            messages.show_error(self.window, f"保存できませんでした。\n{gone}")
+            return False
         try:
             saved = self.book.save_sheet(sheet)
         except StaleRevisionError as error:
@@ -324,7 +387,8 @@ class BookSession(Controller):
             self.year_lock_changed("")
             return False
         except (DuplicateSheetError, NotFoundError, BookError) as error:
-            messages.show_error(self.window, f"保存できませんでした。\n{error}")
+            # Deleted or replaced while saving: say that, not what SQLite saw.
+            messages.show_error(self.window, f"保存できませんでした。\n{self.file_gone() or error}")
             return False
         assert saved.id is not None
         self.document.mark_saved(saved)
