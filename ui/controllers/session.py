@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
+from kpidesk import limits
 from kpidesk.book import backups, lock
 from kpidesk.book.errors import (
     BookError,
@@ -146,7 +147,11 @@ class BookSession(Controller):
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        self.status(f"開きました{suffix}: {book.path}")
+        problems = book.settings_problems()
+        if problems:  # stays until the next message: the defaults are in use
+            self.status(f"開きました{suffix}: {book.path}　注意: {' '.join(problems)}", 0)
+        else:
+            self.status(f"開きました{suffix}: {book.path}")
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
@@ -313,6 +318,8 @@ class BookSession(Controller):
             return False
         self.window.form.commit_pending_edit()
         sheet = self.document.sheet
+        # Pasted characters a workbook cannot carry become U+FFFD, as on import.
+        cleaned = limits.clean_sheet(sheet)
         try:
             saved = self.book.save_sheet(sheet)
         except StaleRevisionError as error:
@@ -329,7 +336,10 @@ class BookSession(Controller):
         assert saved.id is not None
         self.document.mark_saved(saved)
         self.window.list_panel.refresh_sheet(saved.id)
-        self.status(f"保存しました: No {saved.no}（版 {saved.revision}）")
+        if cleaned:
+            self.window.form.set_document(self.document)
+        replaced = "（Excelに書けない文字を「\ufffd」に置き換えました）" if cleaned else ""
+        self.status(f"保存しました: No {saved.no}（版 {saved.revision}）{replaced}")
         return True
 
     def _resolve_conflict(self, error: StaleRevisionError) -> bool:
