@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, eras, evaluation_table, operations
+from kpidesk import __version__, eras, evaluation, evaluation_table, operations
 from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio, textimport
@@ -376,9 +376,15 @@ def select_sheets(
     """The sheets a subcommand's --no/--department/--year options pick.
 
     Raises:
-        CommandError: a given No is not in the book, or nothing matches.
+        CommandError: a given No is not in the book, nothing matches, or a
+            sheet the book holds cannot be read.
     """
-    sheets = store.list_sheets(report_year=year, department=department)
+    try:
+        sheets = store.list_sheets(report_year=year, department=department)
+    except BookError as error:
+        raise CommandError(
+            f"{error}。画面でそのシートを開いて直すか、シートを削除してからやり直してください"
+        ) from None
     if numbers:
         wanted = set(numbers)
         missing = sorted(wanted - {sheet.no for sheet in sheets})
@@ -431,7 +437,7 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
             raise CommandError(str(error)) from None
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
-        settings = store.evaluation_settings()
+        settings = _settings_with_notes(store, args.err)
     try:
         if args.per_department:
             only = None if args.department is None else {args.department}
@@ -507,7 +513,7 @@ def _write(out: TextIO, text: str, *, fallback: str | None = None) -> None:
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
-        settings = store.evaluation_settings()
+        settings = _settings_with_notes(store, args.err)
     lines = evaluation_table.evaluation_lines(sheets, settings)
     if args.json:
         data = {
@@ -559,6 +565,13 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _settings_with_notes(store: Book, err: TextIO) -> evaluation.EvaluationSettings:
+    """The book's rank scheme; a setting the book holds that is not used is noted on ``err``."""
+    for problem in store.settings_problems():
+        print(f"注意: {problem}", file=err)
+    return store.evaluation_settings()
+
+
 def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
     from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
         evaluation_workbook,
@@ -567,7 +580,7 @@ def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
 
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
-        settings = store.evaluation_settings()
+        settings = _settings_with_notes(store, args.err)
     try:
         with atomic_output(args.output) as stream:
             count = evaluation_workbook.export_evaluation_table(
@@ -664,6 +677,7 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
     err = err or sys.stderr
     try:
         args = build_parser().parse_args(list(argv))
+        args.err = err
         return int(args.run(args, out))
     except _UsageError as error:
         print(f"エラー: {error}", file=err)

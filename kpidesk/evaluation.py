@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kpidesk import eras, values
+from kpidesk import eras, limits, values
 from kpidesk.model import Cell, Sheet, ValueRow
 
 HUNDRED = Decimal(100)
@@ -130,8 +130,25 @@ class EvaluationSettings:
 
     def __post_init__(self) -> None:
         labels = self.labels
+        if not limits.MIN_RANKS <= len(labels) <= limits.MAX_RANKS:
+            raise ValueError(
+                f"評価の段階は{limits.MIN_RANKS}から{limits.MAX_RANKS}までにしてください"
+                f"（{len(labels):,}段階）"
+            )
+        if any(not isinstance(label, str) for label in labels):
+            raise ValueError("評価の記号が文字ではありません")
         if any(not label.strip() for label in labels):
             raise ValueError("評価の記号が空です")
+        for label in labels:
+            if len(label) > limits.MAX_RANK_LABEL_CHARS:
+                raise ValueError(
+                    f"評価の記号は{limits.MAX_RANK_LABEL_CHARS}文字までにしてください"
+                    f"（{len(label):,}文字）"
+                )
+            char = limits.unsafe_character(label)
+            if char is not None or "\n" in label or "\r" in label or "\t" in label:
+                shown = limits.describe_character(char) if char else "改行・タブ"
+                raise ValueError(f"評価の記号に使えない文字（{shown}）があります")
         if NOT_JUDGED in (label.strip() for label in labels):
             raise ValueError(
                 f"「{NOT_JUDGED}」は評価できない行の印のため、評価の記号には使えません"
@@ -139,8 +156,19 @@ class EvaluationSettings:
         if len(set(labels)) != len(labels):
             raise ValueError("評価の記号が重複しています")
         thresholds = [level.threshold for level in self.levels]
-        if any(not threshold.is_finite() for threshold in thresholds):
+        if any(
+            not isinstance(threshold, Decimal) or not threshold.is_finite()
+            for threshold in thresholds
+        ):
             raise ValueError("しきい値が数ではありません")
+        low, high = limits.MIN_THRESHOLD, limits.MAX_THRESHOLD
+        if any(not low <= threshold <= high for threshold in thresholds):
+            raise ValueError(
+                f"しきい値は{format_threshold(low)}%から{format_threshold(high)}%までにしてください"
+            )
+        places = limits.MAX_THRESHOLD_PLACES
+        if any(threshold != round(threshold, places) for threshold in thresholds):
+            raise ValueError(f"しきい値は小数第{places}位までにしてください")
         if any(a <= b for a, b in itertools.pairwise(thresholds)):
             raise ValueError("しきい値は上の評価ほど大きくしてください")
 
@@ -166,18 +194,38 @@ class EvaluationSettings:
             ValueError: the data is not in that form (message in Japanese).
         """
         try:
+            if not isinstance(data["levels"], list) or len(data["levels"]) >= limits.MAX_RANKS:
+                raise ValueError(
+                    f"評価の段階は{limits.MIN_RANKS}から{limits.MAX_RANKS}までにしてください"
+                )
             levels = tuple(
-                RankLevel(str(item["label"]), Decimal(str(item["threshold"])))
+                RankLevel(_setting_text(item["label"]), _setting_threshold(item["threshold"]))
                 for item in data["levels"]
             )
             return cls(
                 basis=Basis(data["basis"]),
                 levels=levels,
-                lowest_label=str(data["lowest_label"]),
+                lowest_label=_setting_text(data["lowest_label"]),
                 rounding=Rounding(data["rounding"]),
             )
         except (KeyError, TypeError, ArithmeticError) as error:
             raise ValueError(f"評価の設定が読めません（{error}）") from error
+
+
+def _setting_text(value: Any) -> str:
+    """A rank label as stored: text, or the settings are not read."""
+    if not isinstance(value, str):
+        raise TypeError("評価の記号が文字ではありません")
+    return value
+
+
+def _setting_threshold(value: Any) -> Decimal:
+    """A threshold as stored (text or a JSON number), checked by :class:`EvaluationSettings`."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TypeError("しきい値が数ではありません")
+    if isinstance(value, str) and len(value) > 40:
+        raise ValueError("しきい値が長すぎます")
+    return Decimal(str(value))
 
 
 @dataclass(frozen=True)
@@ -317,6 +365,11 @@ def _describe_missing(cell: Cell, what: str, year: int | None = None) -> str:
         return f"{where}{what}が「—」（該当なし）です"
     if parsed.kind is values.ValueKind.WORD:
         return f"{where}{what}が「{cell.text.strip()}」で数値ではありません"
+    if parsed.number is not None:
+        return (
+            f"{where}{what}の桁が多すぎるため計算できません（整数部{limits.MAX_INTEGER_DIGITS}桁・"
+            f"小数部{limits.MAX_FRACTION_DIGITS}桁まで）"
+        )
     return f"{where}{what}「{cell.text.strip()}」が数値として読めません"
 
 

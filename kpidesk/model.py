@@ -9,11 +9,12 @@ exposes its parsed number, when it has one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kpidesk import eras, values
+from kpidesk import eras, limits, values
 
 DEFAULT_BASELINE_LABEL = "戦略策定時実績値"
 
@@ -49,8 +50,12 @@ class Cell:
 
     @property
     def number(self) -> Decimal | None:
-        """The parsed number, or None when the text is not a number."""
-        return self.parsed.number
+        """The parsed number, or None when the text is not a number or has more
+        digits than KPI Desk computes with (:func:`kpidesk.limits.number_within_limits`)."""
+        number = self.parsed.number
+        if number is None or not limits.number_within_limits(number):
+            return None
+        return number
 
     @property
     def is_empty(self) -> bool:
@@ -184,19 +189,26 @@ def split_departments(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def no_sort_key(no: str) -> tuple[int, int, str]:
+#: A No's place in a list: see :func:`no_sort_key`.
+NoSortKey = tuple[int, int, str, str]
+
+
+def no_sort_key(no: str) -> NoSortKey:
     """Sort key that orders Nos as numbers, then by text (``9`` < ``10`` < ``10-2``).
 
-    Nos without a number sort after those with one.
+    Nos without a number sort after those with one. The number is compared
+    by its count of digits, then digit by digit, never converted, so that a
+    No of any length sorts.
     """
     normalized = values.normalize_width(no)
     match = _NO_PATTERN.search(normalized)
     if match is None:
-        return 1, 0, normalized
-    return 0, int(match.group(1)), normalized
+        return 1, 0, "", normalized
+    digits = "".join(str(unicodedata.decimal(char)) for char in match.group(1)).lstrip("0")
+    return 0, len(digits), digits, normalized
 
 
-def sheet_sort_key(sheet: Sheet) -> tuple[tuple[int, int, str], int]:
+def sheet_sort_key(sheet: Sheet) -> tuple[NoSortKey, int]:
     """Order of sheets in lists and exports: by No as a number, then by report year."""
     return no_sort_key(sheet.no), sheet.report_year
 
@@ -266,7 +278,7 @@ def latest_and_target(sheet: Sheet) -> tuple[str, int | None, str, str]:
     return "", None, "", ""
 
 
-def list_sort_key(entry: ListEntry) -> tuple[tuple[int, int, str], int]:
+def list_sort_key(entry: ListEntry) -> tuple[NoSortKey, int]:
     """The order of :func:`sheet_sort_key` for list entries: No as a number, then report year."""
     return no_sort_key(entry.no), entry.report_year
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import eras
+from kpidesk import eras, limits
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import TEXT_SECTIONS, split_departments
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor, section_heading
@@ -80,6 +80,13 @@ class SheetForm(QScrollArea):
             edit.textEdited.connect(lambda text, a=attr: self.on_header_edited(a, text))
             edit.installEventFilter(UNDO_KEYS_TO_WINDOW)
             self.edits[attr] = edit
+        for attr, length in (
+            ("no", limits.MAX_NO_CHARS),
+            ("title", limits.MAX_TITLE_CHARS),
+            ("section", limits.MAX_SECTION_CHARS),
+            ("departments", limits.MAX_DEPARTMENTS * (limits.MAX_DEPARTMENT_CHARS + 1)),
+        ):
+            self.edits[attr].setMaxLength(length)
         self.edits["no"].setMaximumWidth(90)
         self.edits["departments"].setPlaceholderText("観光振興課、港湾課")
         grid.addWidget(QLabel("No"), 0, 0)

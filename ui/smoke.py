@@ -178,7 +178,8 @@ def run_checks(work: Path, *, screenshot: Path | None = None) -> str:
 
 def _sheet_order(sheet: Any) -> tuple[int, str]:
     digits = re.match(r"\d+", sheet.no)
-    return (int(digits.group()) if digits else sys.maxsize, sheet.no)
+    short = digits is not None and len(digits.group()) <= 18
+    return (int(digits.group()) if digits and short else sys.maxsize, sheet.no)
 
 
 def _check(condition: bool, reason: str) -> None:

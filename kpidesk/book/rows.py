@@ -7,18 +7,19 @@ list of thousands of sheets is read without loading any sheet in full.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation
+from kpidesk import evaluation, limits
 from kpidesk.book.errors import BookError
 from kpidesk.exchange import jsonio
-from kpidesk.model import ListEntry, Sheet, latest_and_target
+from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
 
 #: The columns of a sheets row that make a ListEntry, in its field order.
 LIST_COLUMNS = (
@@ -54,9 +55,15 @@ def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
     Raises:
         BookError: the sheet's content is invalid.
     """
+    problems = limits.sheet_problems(sheet)
+    if problems:
+        raise BookError(
+            f"シートの内容が上限を超えているため保存できません（{limits.problems_text(problems)}）。"
+            "その欄を短くしてから保存してください"
+        )
     data = jsonio.sheet_to_dict(sheet)
     try:
-        stored = jsonio.sheet_from_dict(data, f"{sheet.report_year}年度 No {sheet.no}")
+        stored = jsonio.sheet_from_dict(data, limits.sheet_label(sheet))
     except jsonio.JsonFormatError as error:
         raise BookError(f"シートの内容が正しくないため保存できません（{error}）") from error
     return stored, json.dumps(data, ensure_ascii=False)
@@ -124,23 +131,47 @@ def with_bookkeeping(sheet: Sheet, sheet_id: int, revision: int, updated_at: str
 def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Sheet:
     """A sheet from its stored JSON and bookkeeping.
 
+    A sheet beyond :mod:`kpidesk.limits` (a book made by another program)
+    is still read, so that it can be seen, mended or deleted; saving it
+    again checks the bounds.
+
     Raises:
         BookError: the stored JSON cannot be read (the book is damaged).
     """
+    sheet_id = _stored_int(sheet_id, "ID", sheet_id)
     try:
+        if not isinstance(data, str):
+            raise TypeError("シートのデータが文字列ではありません")
         sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
-    except (ValueError, RecursionError) as error:  # JsonFormatError is a ValueError
+    except (ValueError, TypeError, RecursionError) as error:  # JsonFormatError is a ValueError
         raise BookError(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
         ) from error
-    return with_bookkeeping(sheet, int(sheet_id), int(revision), str(updated_at))
+    return with_bookkeeping(sheet, sheet_id, _stored_int(revision, "版", sheet_id), str(updated_at))
+
+
+def _stored_int(value: Any, what: str, sheet_id: Any) -> int:
+    """An integer column as stored; BookError when it is not a plain integer."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = sheet_id if isinstance(sheet_id, int) else "?"
+        raise BookError(
+            f"ブックのシート（ID {shown}）が壊れていて読めません（{what}が整数ではありません）"
+        )
+    return value
+
+
+def _stored_year(value: Any) -> int | None:
+    """A year column as stored, or None when it is not a year KPI Desk shows."""
+    return value if limits.year_problem(value, "") is None else None
 
 
 def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
     """A ListEntry from a row of :data:`LIST_COLUMNS`.
 
     Raises:
-        BookError: the stored departments cannot be read (the book is damaged).
+        BookError: the stored departments, id, report year or revision cannot
+            be read (the book is damaged); :func:`list_entries_from_rows` leaves
+            such a row out.
     """
     (
         sheet_id,
@@ -160,32 +191,48 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         eval_reason,
         eval_label,
     ) = row
+    sheet_id = _stored_int(sheet_id, "ID", sheet_id)
+    if _stored_year(report_year) is None:
+        raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（報告年度）")
     try:
         departments = json.loads(departments_json)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, RecursionError) as error:
         raise BookError(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
         ) from error
     if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
     return ListEntry(
-        id=int(sheet_id),
-        report_year=int(report_year),
+        id=sheet_id,
+        report_year=report_year,
         no=str(no),
         departments=tuple(departments),
         title=str(title),
         latest_text=str(latest_text),
-        latest_year=None if latest_year is None else int(latest_year),
+        latest_year=_stored_year(latest_year),
         target_text=str(target_text),
         unit=str(unit),
         updated_at=str(updated_at),
-        revision=int(revision),
+        revision=_stored_int(revision, "版", sheet_id),
         achievement=_decimal_or_none(eval_achievement),
         progress=_decimal_or_none(eval_progress),
         word_target=bool(eval_word),
         evaluation_note=str(eval_reason or ""),
         evaluation_label=str(eval_label or ""),
     )
+
+
+def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
+    """The ListEntries of rows of :data:`LIST_COLUMNS` that can be read, in list order.
+
+    A row the book holds damaged is left out rather than keep the whole list
+    from showing; opening that sheet says what is wrong with it.
+    """
+    entries = []
+    for row in rows:
+        with contextlib.suppress(BookError):
+            entries.append(list_entry_from_row(row))
+    return sorted(entries, key=list_sort_key)
 
 
 def id_of(db: Database, key: tuple[int, str]) -> int | None:

@@ -30,7 +30,8 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation
+from kpidesk import evaluation, limits
+from kpidesk.book import settings as stored_settings
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
     UNFINISHED_READ_ONLY,
@@ -49,6 +50,7 @@ from kpidesk.book.rows import (
     LIST_SELECT,
     id_of,
     insert_sheet,
+    list_entries_from_rows,
     list_entry_from_row,
     load_sheet,
     revision_of,
@@ -67,7 +69,7 @@ from kpidesk.book.schema import (
 )
 from kpidesk.book.search import where_clause
 from kpidesk.fileio import write_bytes_atomic
-from kpidesk.model import ListEntry, Sheet, list_sort_key, sheet_sort_key
+from kpidesk.model import ListEntry, Sheet, sheet_sort_key
 from kpidesk.rollover import rolled_over
 
 
@@ -450,7 +452,7 @@ class Book:
         where, params = where_clause(report_year=report_year, department=department, query=None)
         with sqlitefile.sqlite_errors():
             rows = self._db.execute(f"{LIST_SELECT}{where} ORDER BY s.id", params).fetchall()
-        return sorted((list_entry_from_row(row) for row in rows), key=list_sort_key)
+        return list_entries_from_rows(rows)
 
     def get_list_entry(self, sheet_id: int) -> ListEntry:
         """What a list shows of the sheet with this id (its JSON is not read).
@@ -475,12 +477,12 @@ class Book:
         return {int(row[0]) for row in rows}
 
     def report_years(self) -> list[int]:
-        """The report years the book has sheets for, newest first."""
+        """The report years the book has sheets for, newest first (damaged ones left out)."""
         with sqlitefile.sqlite_errors():
             rows = self._db.execute(
                 "SELECT DISTINCT report_year FROM sheets ORDER BY report_year DESC"
             ).fetchall()
-        return [int(row[0]) for row in rows]
+        return [row[0] for row in rows if limits.year_problem(row[0], "") is None]
 
     def departments(self, report_year: int | None = None) -> list[str]:
         """Every department named by a sheet (of one report year, if given), sorted."""
@@ -515,14 +517,17 @@ class Book:
     # --- the book's settings
 
     def evaluation_settings(self) -> evaluation.EvaluationSettings:
-        """The book's rank scheme (the default A/B/C/D one when never set or unreadable)."""
-        text = self._meta(META_EVALUATION)
-        if text is None:
-            return evaluation.EvaluationSettings()
-        try:
-            return evaluation.EvaluationSettings.from_dict(json.loads(text))
-        except ValueError:
-            return evaluation.EvaluationSettings()
+        """The book's rank scheme (the default A/B/C/D one when never set or unusable)."""
+        return stored_settings.read_evaluation(self._meta(META_EVALUATION))[0]
+
+    def settings_problems(self) -> list[str]:
+        """Why stored settings are not used (defaults instead), in Japanese; [] when all are."""
+        found = (
+            stored_settings.read_evaluation(self._meta(META_EVALUATION))[1],
+            stored_settings.read_locked_years(self._meta(META_LOCKED_YEARS))[1],
+            stored_settings.read_print_chart(self._meta(META_PRINT_CHART))[1],
+        )
+        return [problem for problem in found if problem]
 
     def set_evaluation_settings(self, settings: evaluation.EvaluationSettings) -> None:
         """Keep a new rank scheme in the book (one transaction).
@@ -534,7 +539,7 @@ class Book:
 
     def print_chart(self) -> bool:
         """Whether PDFs and prints of this book carry each sheet's trend chart."""
-        return self._meta(META_PRINT_CHART) == "1"
+        return stored_settings.read_print_chart(self._meta(META_PRINT_CHART))[0]
 
     def set_print_chart(self, on: bool) -> None:
         """Turn the trend chart on printed pages on or off for this book.
@@ -546,12 +551,7 @@ class Book:
 
     def locked_years(self) -> set[int]:
         """The report years whose sheets cannot be changed until unlocked."""
-        text = self._meta(META_LOCKED_YEARS)
-        try:
-            years = json.loads(text) if text else []
-        except ValueError:
-            return set()
-        return {int(year) for year in years if isinstance(year, int)}
+        return stored_settings.read_locked_years(self._meta(META_LOCKED_YEARS))[0]
 
     def lock_year(self, year: int) -> None:
         """Lock a report year: its sheets can no longer be saved, imported over or deleted.

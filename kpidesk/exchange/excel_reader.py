@@ -18,7 +18,7 @@ from typing import BinaryIO
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras
+from kpidesk import eras, limits
 from kpidesk.exchange.excel_template import (
     DEFAULT_POSITIONS,
     INDEX_TITLE,
@@ -200,6 +200,8 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
     the default template's positions. Numbers come back as the text their
     number format shows (the inverse of the export); a box's lines starting
     with ``・`` start bullets, other lines continue the bullet before.
+    Characters a workbook cannot carry are replaced by U+FFFD, and every
+    sheet is checked against :func:`kpidesk.limits.sheet_problems`.
 
     Args:
         source: an .xlsx file or a binary stream.
@@ -215,7 +217,8 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             zip, an encrypted or .xls file, too large, a zip bomb, broken,
             XML with entities), has no sheet worksheets, a worksheet is not
             a sheet (the message names it and what is missing), two
-            worksheets hold the same sheet, or a report year cannot be read.
+            worksheets hold the same sheet, a report year cannot be read,
+            or a sheet is beyond the bounds.
         ReportYearUnknownError: a worksheet has no report year, and neither
             ``report_year`` nor any actual value settles it.
         OSError: a path cannot be read.
@@ -227,6 +230,8 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             "KPI分析シートのワークシートがありません（一覧のほかにワークシートがありません）"
         )
     reads = [_read_worksheet(wb, ws) for ws in worksheets]
+    for read in reads:
+        limits.clean_sheet(read.sheet)
     fallback = report_year
     if fallback is None and any(not read.year_text for read in reads):
         fallback = _newest_actual_year(reads)
@@ -257,4 +262,11 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             )
         seen[read.sheet.key] = read.worksheet
         sheets.append(read.sheet)
+    for read in reads:
+        problems = limits.sheet_problems(read.sheet)
+        if problems:
+            raise ExcelError(
+                f"ワークシート「{read.worksheet}」: {limits.problems_text(problems)}。"
+                "ワークシートを直してから取り込んでください"
+            )
     return sheets

@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -28,7 +27,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, evaluation, evaluation_table
+from kpidesk import eras, evaluation, evaluation_table, limits
 from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.exchange.excel_template import (
     FONT_NAME,
@@ -75,7 +74,7 @@ _WINDOWS_RESERVED = frozenset(
 
 
 def _sheet_label(sheet: Sheet) -> str:
-    return f"{sheet.report_year}年度 No {sheet.no}"
+    return limits.sheet_label(sheet)
 
 
 def _check_text(text: str, sheet: Sheet, where: str) -> None:
@@ -84,10 +83,13 @@ def _check_text(text: str, sheet: Sheet, where: str) -> None:
             f"{_sheet_label(sheet)} の{where}が長すぎてExcelのセルに入りません"
             f"（{len(text):,}文字、上限 {MAX_CELL_CHARS:,}文字）"
         )
-    if ILLEGAL_CHARACTERS_RE.search(text):
+    char = limits.unsafe_character(text)
+    if char is not None:
+        kind = "制御文字" if char < " " else "文字"
         raise ExcelError(
-            f"{_sheet_label(sheet)} の{where}にExcelに書けない制御文字があります。"
-            "取り除いてください"
+            f"{_sheet_label(sheet)} の{where}にExcelに書けない{kind}"
+            f"（{limits.describe_character(char)}）があります。"
+            "シートを開いてその文字を取り除き、保存してから書き出してください"
         )
 
 
@@ -142,7 +144,12 @@ def check_sheet_text(sheet: Sheet) -> None:
 
 
 def set_text(cell: Any, text: str) -> None:
-    """Write text as text: never a formula, shown literally even if it starts with ``=``."""
+    """Write text as text: never a formula, shown literally even if it starts with ``=``.
+
+    A character a workbook cannot carry becomes U+FFFD, so that what is
+    written can always be read back (sheets are checked before, naming it).
+    """
+    text = limits.clean_text(text)
     if not text:
         cell.value = None
         return
@@ -162,7 +169,7 @@ def set_value(cell: Any, text: str) -> None:
 
 
 def set_no(cell: Any, no: str) -> None:
-    if no.isascii() and no.isdigit() and str(int(no)) == no:
+    if no.isascii() and no.isdigit() and len(no) <= 15 and str(int(no)) == no:
         cell.value = int(no)
         cell.number_format = "0"
     else:

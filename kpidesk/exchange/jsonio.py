@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kpidesk import limits
 from kpidesk.model import ROW_KINDS, TARGET_DIRECTIONS, Cell, Sheet, ValueRow, sheet_sort_key
 
 FORMAT_NAME = "kpidesk-sheets"
@@ -61,6 +62,9 @@ def _row_to_dict(row: ValueRow) -> dict[str, Any]:
     return data
 
 
+_YEAR = f"西暦の年度（{limits.MIN_YEAR}から{limits.MAX_YEAR}までの整数）"
+
+
 class _Reader:
     """Checks one value of the JSON at a time and names where it went wrong."""
 
@@ -89,8 +93,8 @@ class _Reader:
 
     def year(self, data: dict[str, Any], key: str) -> int:
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
-            raise self.fail(key, "西暦の年度（整数）")
+        if limits.year_problem(value, key) is not None:
+            raise self.fail(key, _YEAR)
         return value
 
     def texts(
@@ -105,11 +109,10 @@ class _Reader:
 
     def years(self, data: dict[str, Any], key: str) -> list[int]:
         value = data.get(key)
-        if not isinstance(value, list) or not all(
-            isinstance(item, int) and not isinstance(item, bool) and 1900 <= item <= 2200
-            for item in value
+        if not isinstance(value, list) or any(
+            limits.year_problem(item, key) is not None for item in value
         ):
-            raise self.fail(key, "西暦の年度（整数）のリスト")
+            raise self.fail(key, f"{_YEAR}のリスト")
         return list(value)
 
 
@@ -186,6 +189,10 @@ def dumps(sheets: Iterable[Sheet]) -> str:
 def loads(text: str) -> list[Sheet]:
     """Sheets from interchange JSON text.
 
+    Characters a workbook cannot carry are replaced by U+FFFD
+    (:func:`kpidesk.limits.clean_sheet`) and every sheet is checked against
+    :func:`kpidesk.limits.sheet_problems`.
+
     Raises:
         JsonFormatError: the text is not JSON, or not in the interchange shape.
     """
@@ -197,6 +204,8 @@ def loads(text: str) -> list[Sheet]:
         ) from None
     except RecursionError:
         raise JsonFormatError("JSONの入れ子が深すぎて読めません") from None
+    except ValueError:  # an integer of thousands of digits
+        raise JsonFormatError("JSONに桁が多すぎて読めない数があります") from None
     try:
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -215,6 +224,13 @@ def loads(text: str) -> list[Sheet]:
     if not isinstance(raw_sheets, list):
         raise JsonFormatError("JSONの形式が正しくありません: sheets にはリストが必要です")
     sheets = [sheet_from_dict(raw, f"sheets[{index}]") for index, raw in enumerate(raw_sheets)]
+    for sheet in sheets:
+        limits.clean_sheet(sheet)
+    problems = [problem for sheet in sheets for problem in limits.sheet_problems(sheet)]
+    if problems:
+        raise JsonFormatError(
+            f"{limits.problems_text(problems)}。JSONを直してから取り込んでください"
+        )
     seen: set[tuple[int, str]] = set()
     for sheet in sheets:
         if sheet.key in seen:

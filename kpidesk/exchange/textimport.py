@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpidesk import eras, values
+from kpidesk import eras, limits, values
 from kpidesk.model import (
     DEFAULT_BASELINE_LABEL,
     TEXT_SECTIONS,
@@ -159,6 +159,10 @@ def parse(text: str, *, report_year: int | None = None) -> TextImportResult:
         report_year: the report year to give every sheet; by default the newest
             actual year that has a value anywhere in the text.
 
+    Characters a workbook cannot carry are replaced by U+FFFD, and a sheet
+    beyond :func:`kpidesk.limits.sheet_problems` is left out with a problem
+    for each thing wrong with it.
+
     Raises:
         TextImportError: the text holds no sheet.
     """
@@ -173,13 +177,23 @@ def parse(text: str, *, report_year: int | None = None) -> TextImportResult:
     problems = parser.problems
     year = report_year if report_year is not None else _newest_reported_year(drafts)
     sheets = []
+    beyond: list[str] = []
     for draft in drafts:
         sheet = _build(draft, year, problems)
-        if sheet is not None:
+        if sheet is None:
+            continue
+        limits.clean_sheet(sheet)
+        found = limits.sheet_problems(sheet)
+        beyond += found
+        problems += [Problem(draft.line, f"No {limits.short_no(draft.no)}", p) for p in found]
+        if not found:
             sheets.append(sheet)
     problems.sort(key=lambda problem: problem.line)
     if not sheets:
-        raise TextImportError("KPI分析シートが見つかりません（読み取れるシートがありません）")
+        raise TextImportError(
+            "KPI分析シートが見つかりません（読み取れるシートがありません）"
+            + (f"。{limits.problems_text(beyond)}" if beyond else "")
+        )
     return TextImportResult(sheets=sheets, problems=problems)
 
 

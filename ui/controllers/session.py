@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
+from kpidesk import limits
 from kpidesk.book import backups, lock
 from kpidesk.book.errors import (
     BookError,
@@ -160,7 +161,11 @@ class BookSession(Controller):
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        self.status(f"開きました{suffix}: {book.path}")
+        problems = book.settings_problems()
+        if problems:  # stays until the next message: the defaults are in use
+            self.status(f"開きました{suffix}: {book.path}　注意: {' '.join(problems)}", 0)
+        else:
+            self.status(f"開きました{suffix}: {book.path}")
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
@@ -376,6 +381,8 @@ class BookSession(Controller):
         if gone is not None:
             messages.show_error(self.window, f"保存できませんでした。\n{gone}")
             return False
+        # Pasted characters a workbook cannot carry become U+FFFD, as on import.
+        cleaned = limits.clean_sheet(sheet)
         try:
             saved = self.book.save_sheet(sheet)
         except StaleRevisionError as error:
@@ -393,7 +400,10 @@ class BookSession(Controller):
         assert saved.id is not None
         self.document.mark_saved(saved)
         self.window.list_panel.refresh_sheet(saved.id)
-        self.status(f"保存しました: No {saved.no}（版 {saved.revision}）")
+        if cleaned:
+            self.window.form.set_document(self.document)
+        replaced = "（Excelに書けない文字を「\ufffd」に置き換えました）" if cleaned else ""
+        self.status(f"保存しました: No {saved.no}（版 {saved.revision}）{replaced}")
         return True
 
     def _resolve_conflict(self, error: StaleRevisionError) -> bool:

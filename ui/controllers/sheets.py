@@ -6,7 +6,7 @@ import dataclasses
 
 from PySide6.QtCore import Slot
 
-from kpidesk import eras
+from kpidesk import eras, limits
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet
@@ -139,7 +139,7 @@ class Sheets(Controller):
         numbers = [
             int(entry.no)
             for entry in book.list_entries(report_year=report_year)
-            if entry.no.isdigit()
+            if entry.no.isascii() and entry.no.isdigit() and len(entry.no) <= limits.MAX_NO_CHARS
         ]
         return str(max(numbers, default=0) + 1)
 

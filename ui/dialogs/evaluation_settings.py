@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kpidesk import limits
 from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
 
-MAX_RANKS = 6
-MIN_RANKS = 2
+MAX_RANKS = limits.MAX_RANKS
+MIN_RANKS = limits.MIN_RANKS
 
 #: Ready-made schemes: (button text, labels best to worst, thresholds of all but the last).
 PRESETS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
@@ -81,12 +82,12 @@ class EvaluationSettingsDialog(QDialog):
         for index in range(MAX_RANKS):
             edit = QLineEdit()
             edit.setObjectName(f"rankLabel_{index}")
-            edit.setMaxLength(8)
+            edit.setMaxLength(limits.MAX_RANK_LABEL_CHARS)
             edit.setMaximumWidth(80)
             spin = QDoubleSpinBox()
             spin.setObjectName(f"rankThreshold_{index}")
             spin.setDecimals(1)
-            spin.setRange(-100000.0, 100000.0)
+            spin.setRange(float(limits.MIN_THRESHOLD), float(limits.MAX_THRESHOLD))
             spin.setSuffix(" %")
             self.label_edits.append(edit)
             self.threshold_spins.append(spin)

@@ -1,0 +1,70 @@
+"""The window on a book altered by another program, and the settings dialog's bounds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from kpidesk.evaluation import EvaluationSettings
+from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
+from ui.main_window import MainWindow
+
+
+def tamper(path: Path, no: str, long_no: str, threshold: str) -> None:
+    """Give sheet ``no`` a No of thousands of digits and the book a threshold of 10^999999999."""
+    connection = sqlite3.connect(path)
+    try:
+        sheet_id, data = connection.execute(
+            "SELECT id, data FROM sheets WHERE no = ?", [no]
+        ).fetchone()
+        document = json.loads(data)
+        document["no"] = long_no
+        connection.execute(
+            "UPDATE sheets SET data = ?, no = ? WHERE id = ?",
+            [json.dumps(document, ensure_ascii=False), long_no, sheet_id],
+        )
+        settings = EvaluationSettings().to_dict()
+        settings["levels"][0]["threshold"] = threshold
+        connection.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('evaluation', ?)",
+            [json.dumps(settings)],
+        )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def test_the_window_opens_a_book_with_a_huge_no_and_threshold_and_says_so(
+    make_window, demo_book: Path, tmp_path: Path
+) -> None:
+    long_no = "9" * 5000
+    tamper(demo_book, "9", long_no, "1e999999999")
+    window: MainWindow = make_window(demo_book)
+    book = window.session.book
+    assert book is not None
+    assert len(window.list_panel.visible_sheet_ids()) == 15
+    assert long_no in [entry.no for entry in book.list_entries()]
+    assert book.evaluation_settings() == EvaluationSettings()
+
+    other = tmp_path / "other.kpidb"
+    shutil.copy(demo_book, other)
+    assert window.session.open_book(other)
+    message = window.statusBar().currentMessage()
+    assert "注意: ブックに保存された評価の設定が使えないため、既定の設定（A・B・C・D）" in message
+
+
+def test_the_settings_dialog_refuses_characters_a_workbook_cannot_carry(app) -> None:
+    dialog = EvaluationSettingsDialog(EvaluationSettings(), False)
+    dialog.label_edits[0].setText("A\ufffe")
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "評価の記号に使えない文字（U+FFFE）があります" in dialog.error_label.text()
+    dialog.label_edits[0].setText("A\x07")
+    dialog.accept()
+    assert "U+0007" in dialog.error_label.text()
+    dialog.label_edits[0].setText("とても" * 5)
+    assert dialog.label_edits[0].text() == "とてもとてもとて"  # 8 characters at most
+    dialog.threshold_spins[0].setValue(1e300)
+    assert dialog.threshold_spins[0].value() == 100_000.0
