@@ -174,12 +174,12 @@ def check_schema(connection: sqlite3.Connection, version: int) -> None:
     actual = read_schema(connection)
     extra: list[SchemaEntry] = []
     changed: list[SchemaEntry] = []
+    optional = {_key(*key): sql_tokens(sql) for key, sql in OPTIONAL_ENTRIES.items()}
     for key, entry in actual.items():
         wanted = expected.get(key)
-        if wanted is None and key in OPTIONAL_ENTRIES:
-            if entry.tokens == sql_tokens(OPTIONAL_ENTRIES[key]):
-                continue
-            changed.append(entry)
+        if wanted is None and key in optional:
+            if entry.tokens != optional[key]:
+                changed.append(entry)
         elif wanted is None:
             extra.append(entry)
         elif (entry.table, entry.tokens) != (wanted.table, wanted.tokens):

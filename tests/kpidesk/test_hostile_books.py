@@ -461,9 +461,8 @@ def test_a_books_own_changes_in_a_wal_are_checked_then_kept(
     )
 
     with Book.open(path) as book:
-        changed = book.find_sheet(2020, "10")
-        assert changed is not None and changed.title == "交通事故死傷者数"
-        assert book.search_ids("死傷者") == {changed.id}
+        [changed] = book.search_ids("死傷者")
+        assert book.get_list_entry(changed).title == "交通事故死傷者数"
         book.save_sheet(make_sheet("11"))
     assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
     with raw(path) as connection:
