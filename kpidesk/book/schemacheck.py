@@ -25,8 +25,10 @@ and ``sqlite_stat4``, written by ``ANALYZE`` (which database tools run as
 their definition is still checked. Their rows, like every other row, are
 data; the worst they can do is make a query plan slower.
 
-Checking reads only the schema table, which SQLite has already parsed to
-open the file: under a millisecond, whatever the number of sheets.
+Checking reads only the schema table, whatever the number of sheets:
+about 1.3 ms on a 5,000-sheet book (48 MB), done on the checking and on the
+read-write connection; making the expected schema takes about 30 ms, once
+per schema version and process.
 """
 
 from __future__ import annotations

@@ -152,8 +152,8 @@ class FileCheck:
         wal: the header says the file is in WAL mode.
         unfinished: a save cut off by a crash is waiting to be rolled back
             (a hot journal); only the header could be checked.
-        wal_file: a ``-wal`` file is beside it; the file was checked with
-            the changes in it, which opening it for writing merges.
+        wal_file: a ``-wal`` file with changes in it is beside the file; the
+            file was checked with them, and opening it for writing merges them.
     """
 
     version: int
@@ -177,9 +177,10 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     opened read-only, its marks are read, its schema is compared with
     KPI Desk's (:func:`kpidesk.book.schemacheck.check_schema`) and
     ``PRAGMA quick_check`` reads every page of a book. A file in WAL mode
-    is read with ``immutable=1``, because a read-only connection would
-    otherwise leave ``-wal`` and ``-shm`` files beside it. A ``-wal`` file
-    beside the file holds changes SQLite would merge into it on opening:
+    (or with an empty ``-wal`` beside it) is read with ``immutable=1``,
+    because a read-only connection would otherwise leave ``-wal`` and
+    ``-shm`` files beside it. A ``-wal`` file with something in it holds
+    changes SQLite would merge into the file on opening:
     the file and that ``-wal`` are then copied to a temporary folder and the
     copy is checked, so that what is checked is what opening would give,
     and a refused file (and its ``-wal``) is left as it was. A book with a
@@ -218,11 +219,13 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         raise NotABookError(OTHER_PROGRAM)
     if header_application_id == APPLICATION_ID and header_version > SCHEMA_VERSION:
         raise NewerVersionError(header_version, SCHEMA_VERSION)
-    wal = header[18] == 2 or header[19] == 2
     timeout = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
     wal_path = wal_file(path)
-    if os.path.lexists(wal_path):
+    if _holds_changes(wal_path):
         return FileCheck(_check_with_wal(path, wal_path, timeout), True, False, wal_file=True)
+    # An empty -wal beside the file is read as WAL mode too: immutable=1
+    # keeps SQLite from making a -shm file for it.
+    wal = header[18] == 2 or header[19] == 2 or os.path.lexists(wal_path)
     try:
         checker = open_checker(file_uri(path, "ro", immutable=wal), timeout)
     except sqlite3.Error as error:
@@ -238,6 +241,16 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     finally:
         checker.close()
     return FileCheck(version, wal, unfinished=False)
+
+
+def _holds_changes(wal_path: Path) -> bool:
+    """Whether a ``-wal`` file is there and not empty (or cannot be looked at)."""
+    if not os.path.lexists(wal_path):
+        return False
+    try:
+        return wal_path.stat().st_size > 0
+    except OSError:
+        return True  # a dangling link, say: copying it says what is wrong
 
 
 def wal_file(path: Path) -> Path:

@@ -505,3 +505,20 @@ def test_a_save_whose_rollback_cannot_be_confirmed_says_so_and_keeps_the_journal
     assert "「報告.kpidb-journal」" in message and "消したり" in message
     assert "ブックは保存前のままです" not in message
     assert "開き直すと、保存前の状態に戻ります" in message
+
+
+def test_an_empty_wal_beside_a_book_holds_no_changes(book_path: Path) -> None:
+    Path(f"{book_path}-wal").write_bytes(b"")
+    before = folder_state(book_path.parent)
+
+    with Book.open(book_path, read_only=True) as book:
+        assert book.count_sheets() == 3
+    assert folder_state(book_path.parent) == before
+
+    with Book.open(book_path) as book:
+        book.save_sheet(make_sheet("11"))
+    # SQLite leaves an empty -wal of a book in rollback mode alone, and so does KPI Desk.
+    assert sorted(p.name for p in book_path.parent.iterdir()) == [book_path.name, "報告.kpidb-wal"]
+    assert Path(f"{book_path}-wal").read_bytes() == b""
+    with Book.open(book_path, read_only=True) as book:
+        assert book.count_sheets() == 4
