@@ -151,7 +151,11 @@ class BusyError(BookError):
 
 
 class DiskFullError(BookError):
-    """The disk is full; the save was rolled back and the book is as it was."""
+    """The disk is full; nothing was saved.
+
+    The message says that the book is as it was, or, when that could not be
+    confirmed (:data:`NOT_ROLLED_BACK`), that the journal beside it is needed.
+    """
 
 
 class NotFoundError(BookError):

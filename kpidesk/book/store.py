@@ -4,7 +4,9 @@
 ``kpidesk.book`` speaks :class:`~kpidesk.model.Sheet`, never SQL.
 
 * An existing file is checked (``kpidesk.book.sqlitefile``) before it is
-  opened for writing. Before an older book is migrated
+  opened for writing, its schema against the one KPI Desk makes
+  (``kpidesk.book.schemacheck``), so that no SQL stored in a book from
+  someone else ever runs. Before an older book is migrated
   (``kpidesk.book.schema``), a copy of it is put in its backup folder.
 * A book can be opened read-only (``mode=ro``): nothing is ever written to
   it, and every write method raises :class:`ReadOnlyError` first.
@@ -151,6 +153,8 @@ class Book:
             ReadOnlyFileError: the file or its folder cannot be written (and
                 ``read_only`` is false); it can be opened with ``read_only``.
             NotABookError: the file is not a KPI Desk book, is empty or is damaged.
+            ForeignSchemaError: the book holds tables, indexes, triggers or
+                views KPI Desk does not make (or lacks some it makes).
             NewerVersionError: the book was made by a newer KPI Desk.
         """
         path = Path(path)
@@ -371,9 +375,10 @@ class Book:
             sqlitefile.roll_back(conn)
             raise
         except sqlite3.Error as error:
-            # SQLite may have given up half-way (a full disk, an I/O error):
-            # the book is read again, so that it is as before when we say so.
-            if not sqlitefile.roll_back(conn, settle=True):
+            # After a full disk or an I/O error SQLite may have given up
+            # half-way: the book is read again, so that it is as before when we say so.
+            settle = sqlitefile.primary_code(error) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+            if not sqlitefile.roll_back(conn, settle=settle):
                 raise sqlitefile.not_rolled_back(error, self.path) from error
             raise
         except BaseException:
