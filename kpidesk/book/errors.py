@@ -35,8 +35,27 @@ BUSY_READING = (
     "しばらくしてからもう一度行ってください"
 )
 FULL_WRITING = (
-    "ディスクの空きが足りないため保存できません。"
-    "不要なファイルを消して空きを作ってから、もう一度保存してください（ブックは保存前のままです）"
+    "ディスクの空きが足りないため保存できません（ブックは保存前のままです）。"
+    "保存先のディスクの空きを増やしてから、もう一度保存してください"
+)
+WRITE_FAILED = (
+    "ブックに書き込めませんでした（ネットワークの切断や、ファイルの移動が考えられます。"
+    "ブックは保存前のままです）。つながりを確かめてから、もう一度保存してください"
+)
+NOT_ROLLED_BACK = (
+    "{what}ため保存できず、ブックを保存前の状態に戻せたことも確かめられませんでした。"
+    "ブックと同じフォルダにある「{journal}」は、ブックを保存前の状態に戻すために必要なファイルです。"
+    "消したり、ブックだけをコピーや移動したりしないでください。"
+    "{advice}KPI Desk でブックを開き直すと、保存前の状態に戻ります"
+)
+WAL_NOTE = (
+    "（ブックと同じフォルダにある「{wal}」に書かれた、ほかのプログラムによる変更も含めて"
+    "確かめた結果です。ブックも「{wal}」も変更していません）"
+)
+WAL_READ_ONLY = (
+    "このブックには、ほかのプログラムによるまだ反映されていない変更"
+    "（同じフォルダにある「{wal}」）があるため、読み取り専用では開けません。"
+    "書き込みできる状態で開くと、その変更を確かめてからブックに反映します"
 )
 FULL_READING = "ディスクの空きが足りないため、ブックを読み込めませんでした"
 
@@ -47,6 +66,35 @@ class BookError(Exception):
 
 class NotABookError(BookError):
     """The file is not a KPI Desk book: not SQLite, another program's, empty or damaged."""
+
+
+class ForeignSchemaError(NotABookError):
+    """The book holds tables, indexes, triggers or views KPI Desk does not make for it.
+
+    Such a book is refused before anything is written to it: a trigger or a
+    view in a file from someone else would run its own SQL on the next save.
+
+    Attributes:
+        kind: ``extra`` (something KPI Desk does not make), ``changed`` (made
+            differently from KPI Desk) or ``missing`` (something KPI Desk makes is not there).
+        entries: what is unexpected, as shown (``トリガー "x"``).
+    """
+
+    def __init__(self, kind: str, entries: Sequence[str]) -> None:
+        self.kind = kind
+        self.entries = list(entries)
+        what = _first_few(self.entries)
+        if kind == "extra":
+            problem = f"ブックに KPI Desk が作らない仕組み（{what}）が含まれているため開きません。"
+        elif kind == "changed":
+            problem = f"ブックの仕組み（{what}）が KPI Desk の作るものと違うため開きません。"
+        else:
+            problem = f"ブックに KPI Desk の作る仕組み（{what}）が欠けているため開きません。"
+        super().__init__(
+            f"{problem}他のプログラムで作られたか、手を加えられたブックです。"
+            "ブックを送った人に元のブックをもう一度送ってもらうか、バックアップから戻してください"
+            "（このブックは変更していません）"
+        )
 
 
 class NewerVersionError(BookError):
@@ -103,7 +151,11 @@ class BusyError(BookError):
 
 
 class DiskFullError(BookError):
-    """The disk is full; the save was rolled back and the book is as it was."""
+    """The disk is full; nothing was saved.
+
+    The message says that the book is as it was, or, when that could not be
+    confirmed (:data:`NOT_ROLLED_BACK`), that the journal beside it is needed.
+    """
 
 
 class NotFoundError(BookError):
@@ -174,6 +226,13 @@ class YearLockedError(BookError):
             f"{eras.kanji_label(year)}の報告はロックされているため変更できません。"
             "変更するには、先に「ブック」→「報告年度のロックを解除」でロックを外してください"
         )
+
+
+def _first_few(items: Sequence[str], at_most: int = 3) -> str:
+    """``a、b、c ほか 2 件``: the first few of a list, and how many more there are."""
+    shown = "、".join(items[:at_most])
+    rest = len(items) - at_most
+    return f"{shown} ほか {rest} 件" if rest > 0 else shown
 
 
 def _describe_keys(keys: Sequence[tuple[int, str]]) -> str:

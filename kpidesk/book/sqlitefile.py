@@ -1,10 +1,15 @@
 """Opening a SQLite file safely: checking it before anything writes to it.
 
 A file is checked from its header bytes and through a read-only connection
-(``PRAGMA quick_check`` included) before it is opened for writing, so that
-a file that is refused (another program's, a newer version's, a damaged
-one) is never changed. SQLite's errors are turned into :class:`BookError`
-with a Japanese message here.
+(``PRAGMA quick_check`` and the schema check of
+:mod:`kpidesk.book.schemacheck` included) before it is opened for writing,
+so that a file that is refused (another program's, a newer version's, a
+damaged one, one carrying SQL of its own) is never changed. A ``-wal``
+file beside it (left by another program that used WAL) is checked
+together with it on a copy in a temporary folder, because opening the file
+itself would merge it. Every connection is hardened (:func:`harden`).
+SQLite's errors are turned into :class:`BookError` with a Japanese message
+here.
 
 ``quick_check`` reads the whole file: for a 5,000-sheet, 48 MB book about
 40 ms when the file is in the OS cache, about 0.5 s from a cold local disk,
@@ -15,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +35,12 @@ from kpidesk.book.errors import (
     EMPTY_FILE,
     FULL_READING,
     FULL_WRITING,
+    NOT_ROLLED_BACK,
     NOT_SQLITE,
     OTHER_PROGRAM,
     UNFINISHED_FOREIGN,
+    WAL_NOTE,
+    WRITE_FAILED,
     BookError,
     BusyError,
     DiskFullError,
@@ -38,6 +48,7 @@ from kpidesk.book.errors import (
     NotABookError,
 )
 from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
+from kpidesk.book.schemacheck import check_schema, expected_schema
 
 #: How long a write waits for another program (or PC) to finish its own.
 #: Read when a book is opened, unless ``Book.open(busy_timeout=...)`` is given.
@@ -83,6 +94,8 @@ def translate(error: sqlite3.Error, *, writing: bool = False) -> BookError:
         message = (
             "ブックが読み取り専用のため書き込めません（ファイルやフォルダの権限を確かめてください）"
         )
+    elif code == sqlite3.SQLITE_IOERR and writing:
+        message = WRITE_FAILED
     elif code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN):
         message = (
             "ブックの読み書きに失敗しました（ネットワークの切断や、ファイルの移動が考えられます）"
@@ -139,11 +152,14 @@ class FileCheck:
         wal: the header says the file is in WAL mode.
         unfinished: a save cut off by a crash is waiting to be rolled back
             (a hot journal); only the header could be checked.
+        wal_file: a ``-wal`` file with changes in it is beside the file; the
+            file was checked with them, and opening it for writing merges them.
     """
 
     version: int
     wal: bool
     unfinished: bool
+    wal_file: bool = False
 
 
 def check_file(path: Path, *, timeout: float | None = None) -> int:
@@ -158,13 +174,19 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     """Check a file without changing it.
 
     First the 100-byte header is read as plain bytes; then the file is
-    opened read-only, its marks are read and ``PRAGMA quick_check`` reads
-    every page of a book. A file in WAL mode is read with ``immutable=1``,
+    opened read-only, its marks are read, its schema is compared with
+    KPI Desk's (:func:`kpidesk.book.schemacheck.check_schema`) and
+    ``PRAGMA quick_check`` reads every page of a book. A file in WAL mode
+    (or with an empty ``-wal`` beside it) is read with ``immutable=1``,
     because a read-only connection would otherwise leave ``-wal`` and
-    ``-shm`` files beside it. A book with a hot journal (left by a crash
-    during a save) passes on its header alone: only a read-write
-    connection can roll the unfinished save back, and ``Book._prepare``
-    checks the book again once it has.
+    ``-shm`` files beside it. A ``-wal`` file with something in it holds
+    changes SQLite would merge into the file on opening:
+    the file and that ``-wal`` are then copied to a temporary folder and the
+    copy is checked, so that what is checked is what opening would give,
+    and a refused file (and its ``-wal``) is left as it was. A book with a
+    hot journal (left by a crash during a save) passes on its header alone:
+    only a read-write connection can roll the unfinished save back, and
+    ``Book._prepare`` checks the book again once it has.
 
     Args:
         path: the file.
@@ -174,6 +196,8 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     Raises:
         BookError: the file cannot be read (or one of the subclasses below).
         NotABookError: not a KPI Desk book, or damaged.
+        ForeignSchemaError: a book with tables, indexes, triggers or views
+            KPI Desk does not make.
         NewerVersionError: made by a newer KPI Desk.
     """
     try:
@@ -195,37 +219,130 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         raise NotABookError(OTHER_PROGRAM)
     if header_application_id == APPLICATION_ID and header_version > SCHEMA_VERSION:
         raise NewerVersionError(header_version, SCHEMA_VERSION)
-    wal = header[18] == 2 or header[19] == 2
+    timeout = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
+    wal_path = wal_file(path)
+    if _holds_changes(wal_path):
+        return FileCheck(_check_with_wal(path, wal_path, timeout), True, False, wal_file=True)
+    # An empty -wal beside the file is read as WAL mode too: immutable=1
+    # keeps SQLite from making a -shm file for it.
+    wal = header[18] == 2 or header[19] == 2 or os.path.lexists(wal_path)
     try:
-        checker = sqlite3.connect(
-            file_uri(path, "ro", immutable=wal),
-            uri=True,
-            timeout=BUSY_TIMEOUT_SECONDS if timeout is None else timeout,
-        )
+        checker = open_checker(file_uri(path, "ro", immutable=wal), timeout)
     except sqlite3.Error as error:
         raise translate(error) from error
     try:
-        application_id = checker.execute("PRAGMA application_id").fetchone()[0]
-        version = checker.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = checker.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        version = classify(application_id, version, has_tables)
-        if application_id == APPLICATION_ID and version >= 1:
-            # Reading the table list is not enough to notice a cut-off file in
-            # every case; touching the sheets table reads its root page.
-            checker.execute("SELECT count(*) FROM sheets").fetchone()
-        quick_check(checker)
+        version = check_contents(checker)
     except sqlite3.DatabaseError as error:
-        code = primary_code(error)
         if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_READONLY_ROLLBACK:
             if header_application_id == APPLICATION_ID:
                 return FileCheck(header_version, wal, unfinished=True)
             raise NotABookError(UNFINISHED_FOREIGN) from error
-        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR):
-            raise translate(error) from error
-        raise NotABookError(DAMAGED) from error
+        raise _checking_error(error) from error
     finally:
         checker.close()
     return FileCheck(version, wal, unfinished=False)
+
+
+def _holds_changes(wal_path: Path) -> bool:
+    """Whether a ``-wal`` file is there and not empty (or cannot be looked at)."""
+    if not os.path.lexists(wal_path):
+        return False
+    try:
+        return wal_path.stat().st_size > 0
+    except OSError:
+        return True  # a dangling link, say: copying it says what is wrong
+
+
+def wal_file(path: Path) -> Path:
+    """The ``-wal`` file SQLite keeps beside ``path`` in WAL mode."""
+    return path.with_name(f"{path.name}-wal")
+
+
+def open_checker(uri: str, timeout: float) -> sqlite3.Connection:
+    """A hardened read-only connection for checking a file (``uri`` has ``mode=ro``)."""
+    checker = sqlite3.connect(uri, uri=True, timeout=timeout)
+    try:
+        harden(checker)
+    except BaseException:
+        checker.close()
+        raise
+    return checker
+
+
+def check_contents(connection: sqlite3.Connection) -> int:
+    """Check an open file's marks, schema and pages; return its schema version.
+
+    Only the schema table and SQLite's own checks are read before the
+    schema is known to be KPI Desk's: no view or trigger of the file runs.
+
+    Raises:
+        NotABookError: another program's file, or damaged.
+        ForeignSchemaError: a schema KPI Desk does not make.
+        NewerVersionError: made by a newer KPI Desk.
+        sqlite3.DatabaseError: SQLite could not read it (the caller translates).
+    """
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    version = classify(application_id, version, has_tables)
+    check_schema(connection, version)
+    if application_id == APPLICATION_ID and version >= 1:
+        # Reading the table list is not enough to notice a cut-off file in
+        # every case; touching the sheets table reads its root page.
+        connection.execute("SELECT count(*) FROM sheets").fetchone()
+    quick_check(connection)
+    return version
+
+
+def _checking_error(error: sqlite3.DatabaseError) -> BookError:
+    """What an error of SQLite while checking a file means to the user."""
+    code = primary_code(error)
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR):
+        return translate(error)
+    return NotABookError(DAMAGED)
+
+
+def _check_with_wal(path: Path, wal_path: Path, timeout: float) -> int:
+    """Check ``path`` with the changes of the ``-wal`` beside it, on a copy of both.
+
+    The copy is opened in a temporary folder, where SQLite may make its
+    ``-shm`` file and read the ``-wal`` as it would beside the book; the
+    book and its ``-wal`` are only read.
+
+    Raises:
+        BookError: as :func:`inspect_file`, the message saying that the
+            ``-wal`` was checked with the file.
+    """
+    with tempfile.TemporaryDirectory(prefix="kpidesk-check-") as folder:
+        copy = Path(folder) / "book.kpidb"
+        try:
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal_path, wal_file(copy))
+        except OSError as error:
+            raise BookError(
+                f"ブックと同じフォルダにある「{wal_path.name}」を含めてブックを確かめるための"
+                f"一時コピーを作れませんでした（{error.strerror or error}）。"
+                "ブックは変更していません"
+            ) from error
+        try:
+            checker = open_checker(file_uri(copy, "ro"), timeout)
+        except sqlite3.Error as error:
+            raise translate(error) from error
+        try:
+            return check_contents(checker)
+        except BookError as error:
+            if isinstance(error, NotABookError):
+                # The same error, so that its type and attributes stay; its
+                # message says the -wal was part of what was checked.
+                error.args = (f"{error}{WAL_NOTE.format(wal=wal_path.name)}",)
+            raise
+        except sqlite3.DatabaseError as error:
+            refusal = _checking_error(error)
+            if isinstance(refusal, NotABookError):
+                refusal.args = (f"{refusal}{WAL_NOTE.format(wal=wal_path.name)}",)
+            raise refusal from error
+        finally:
+            checker.close()
 
 
 def quick_check(connection: sqlite3.Connection) -> None:
@@ -253,12 +370,107 @@ def connect(target: str, *, uri: bool, timeout: float | None = None) -> sqlite3.
     seconds (:data:`BUSY_TIMEOUT_SECONDS` when None) before giving up with
     SQLITE_BUSY, which :func:`translate` turns into :class:`BusyError`.
     """
-    return sqlite3.connect(
+    connection = sqlite3.connect(
         target,
         uri=uri,
         timeout=BUSY_TIMEOUT_SECONDS if timeout is None else timeout,
         isolation_level=None,
     )
+    try:
+        harden(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+#: SQLite's settings for a database from an untrusted source, where the
+#: Python ``sqlite3`` module can set them (``Connection.setconfig``, Python
+#: 3.12 and later): no writes to the schema table or to the full-text
+#: index's shadow tables by SQL, and no extensions.
+_DEFENSIVE_CONFIG = (
+    ("SQLITE_DBCONFIG_DEFENSIVE", True),
+    ("SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION", False),
+)
+
+
+def harden(connection: sqlite3.Connection) -> None:
+    """Set a new connection up for a file that may come from anyone.
+
+    ``trusted_schema`` is turned off: until the schema has been checked,
+    no function or virtual table may run from the file's triggers, views or
+    column definitions. A connection that writes turns it back on with
+    :func:`trust_checked_schema` once the schema is known to be KPI Desk's.
+    Where the ``sqlite3`` module offers ``setconfig`` (Python 3.12+), the
+    settings of :data:`_DEFENSIVE_CONFIG` are made as well, and views are
+    turned off while KPI Desk's schema has none; on Python 3.11
+    they cannot be, and the schema check is what keeps a book's SQL out.
+    Loading extensions stays off: the ``sqlite3`` module never enables it.
+    ``cell_size_check`` makes SQLite check each page's cells as it reads them.
+    """
+    connection.execute("PRAGMA trusted_schema = OFF")
+    connection.execute("PRAGMA cell_size_check = ON")
+    setconfig = getattr(connection, "setconfig", None)
+    if setconfig is None:
+        return
+    settings = list(_DEFENSIVE_CONFIG)
+    if not any(kind == "view" for kind, _ in expected_schema(SCHEMA_VERSION)):
+        settings.append(("SQLITE_DBCONFIG_ENABLE_VIEW", False))  # KPI Desk makes no view
+    for name, value in settings:
+        option = getattr(sqlite3, name, None)
+        if option is not None:
+            # An older SQLite library may not know an option; the others still apply.
+            with contextlib.suppress(sqlite3.Error):
+                setconfig(option, value)
+
+
+def trust_checked_schema(connection: sqlite3.Connection) -> None:
+    """Let a connection whose schema has been checked run its triggers.
+
+    The full-text index is an FTS5 virtual table that KPI Desk's own
+    triggers write to; SQLite does not mark FTS5 as safe for untrusted
+    schemas, so with ``trusted_schema`` off every save would fail
+    ("unsafe use of virtual table"). Once :func:`check_schema` has passed,
+    every trigger in the book is one KPI Desk made, so the setting no longer
+    protects anything.
+    """
+    connection.execute("PRAGMA trusted_schema = ON")
+
+
+def roll_back(connection: sqlite3.Connection, *, settle: bool = False) -> bool:
+    """Undo a failed write transaction; return whether the book is as before it.
+
+    After a full disk or an I/O error, SQLite may already have given the
+    transaction up half-way, leaving changed pages in the file and the
+    journal beside it (a hot journal) until the book is next read; closing
+    the book then would leave it so. With ``settle``, the book is read once
+    more, which makes SQLite put the saved pages back from the journal and
+    remove it: SQLite reads nothing while a hot journal is left, so a read
+    that succeeds shows that the book is back as it was.
+
+    Returns:
+        False when the rollback or that read failed: the journal is then
+        still needed to put the book back, and is left where it is.
+    """
+    try:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        if settle:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        return False
+    return not connection.in_transaction
+
+
+def not_rolled_back(error: sqlite3.Error, path: Path | None) -> BookError:
+    """The error for a failed save whose rollback could not be confirmed (see :func:`roll_back`)."""
+    full = primary_code(error) == sqlite3.SQLITE_FULL
+    message = NOT_ROLLED_BACK.format(
+        what="ディスクの空きが足りない" if full else "ブックに書き込めなかった",
+        journal=f"{path.name if path is not None else 'ブック'}-journal",
+        advice="保存先のディスクの空きを増やしてから、" if full else "",
+    )
+    return DiskFullError(message) if full else BookError(message)
 
 
 def writable(path: Path) -> bool:

@@ -4,7 +4,9 @@
 ``kpidesk.book`` speaks :class:`~kpidesk.model.Sheet`, never SQL.
 
 * An existing file is checked (``kpidesk.book.sqlitefile``) before it is
-  opened for writing. Before an older book is migrated
+  opened for writing, its schema against the one KPI Desk makes
+  (``kpidesk.book.schemacheck``), so that no SQL stored in a book from
+  someone else ever runs. Before an older book is migrated
   (``kpidesk.book.schema``), a copy of it is put in its backup folder.
 * A book can be opened read-only (``mode=ro``): nothing is ever written to
   it, and every write method raises :class:`ReadOnlyError` first.
@@ -35,6 +37,7 @@ from kpidesk.book import settings as stored_settings
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
     UNFINISHED_READ_ONLY,
+    WAL_READ_ONLY,
     BookError,
     DuplicateSheetError,
     NotFoundError,
@@ -67,6 +70,7 @@ from kpidesk.book.schema import (
     SCHEMA_VERSION,
     iso_now,
 )
+from kpidesk.book.schemacheck import check_schema
 from kpidesk.book.search import where_clause
 from kpidesk.fileio import write_bytes_atomic
 from kpidesk.model import ListEntry, Sheet, sheet_sort_key
@@ -153,6 +157,8 @@ class Book:
             ReadOnlyFileError: the file or its folder cannot be written (and
                 ``read_only`` is false); it can be opened with ``read_only``.
             NotABookError: the file is not a KPI Desk book, is empty or is damaged.
+            ForeignSchemaError: the book holds tables, indexes, triggers or
+                views KPI Desk does not make (or lacks some it makes).
             NewerVersionError: the book was made by a newer KPI Desk.
         """
         path = Path(path)
@@ -227,6 +233,8 @@ class Book:
         """
         if check.unfinished:
             raise BookError(UNFINISHED_READ_ONLY)
+        if check.wal_file:
+            raise BookError(WAL_READ_ONLY.format(wal=sqlitefile.wal_file(path).name))
         if check.version < SCHEMA_VERSION:
             raise BookError(older_for_read_only(check.version))
         try:
@@ -244,6 +252,7 @@ class Book:
                     store._user_version(),
                     connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0,
                 )
+                check_schema(connection, version)
             if version < SCHEMA_VERSION:
                 raise BookError(older_for_read_only(version))
         except BaseException:
@@ -268,6 +277,20 @@ class Book:
         conn = self._db.conn
         with sqlitefile.sqlite_errors():
             conn.execute("PRAGMA foreign_keys = ON")
+            # Check again on the read-write connection, before anything is
+            # written: the file may have been replaced since it was checked,
+            # and a recovered one is read only now.
+            has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+            if recheck:
+                # Reading the schema table has rolled the unfinished save back.
+                sqlitefile.quick_check(conn)
+            version = sqlitefile.classify(
+                conn.execute("PRAGMA application_id").fetchone()[0],
+                self._user_version(),
+                has_tables,
+            )
+            check_schema(conn, version)
+            sqlitefile.trust_checked_schema(conn)
             if self.path is not None:
                 # Keep the rollback journal (DELETE), never WAL: books live on
                 # shared network folders, where WAL's shared-memory file does
@@ -275,17 +298,6 @@ class Book:
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() == "wal":
                     conn.execute("PRAGMA journal_mode = DELETE")
-            if recheck:
-                # Reading the schema above has rolled the unfinished save back.
-                sqlitefile.quick_check(conn)
-            # Check again on the read-write connection: the file may have been
-            # replaced since it was checked, and a recovered one is read only now.
-            has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-            version = sqlitefile.classify(
-                conn.execute("PRAGMA application_id").fetchone()[0],
-                self._user_version(),
-                has_tables,
-            )
             if version >= SCHEMA_VERSION:
                 return
             if backup_allowed and version >= 1 and self.path is not None:
@@ -363,9 +375,18 @@ class Book:
         try:
             yield
             conn.execute("COMMIT")
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.IntegrityError):
+            sqlitefile.roll_back(conn)
+            raise
+        except sqlite3.Error as error:
+            # After a full disk or an I/O error SQLite may have given up
+            # half-way: the book is read again, so that it is as before when we say so.
+            settle = sqlitefile.primary_code(error) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+            if not sqlitefile.roll_back(conn, settle=settle):
+                raise sqlitefile.not_rolled_back(error, self.path) from error
+            raise
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            sqlitefile.roll_back(conn)
             raise
 
     def _check_writable(self) -> None:
@@ -844,8 +865,9 @@ class Book:
         """
         sqlitefile.check_file(Path(path))
         try:
-            connection = sqlite3.connect(
-                sqlitefile.file_uri(Path(path), "ro", immutable=True), uri=True
+            connection = sqlitefile.open_checker(
+                sqlitefile.file_uri(Path(path), "ro", immutable=True),
+                sqlitefile.BUSY_TIMEOUT_SECONDS,
             )
         except sqlite3.Error as error:
             raise sqlitefile.translate(error) from error
