@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from kpidesk.book.errors import (
+    BOOK_MOVED,
     BUSY_READING,
     BUSY_WRITING,
     DAMAGED,
@@ -55,6 +56,8 @@ from kpidesk.book.schemacheck import check_schema, expected_schema
 BUSY_TIMEOUT_SECONDS = 5.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: SQLITE_READONLY_DBMOVED (not named by every Python's sqlite3 module).
+_SQLITE_READONLY_DBMOVED = 1032
 _HEADER_SIZE = 100
 
 
@@ -90,7 +93,10 @@ def translate(error: sqlite3.Error, *, writing: bool = False) -> BookError:
         return BusyError(BUSY_WRITING if writing else BUSY_READING)
     if code == sqlite3.SQLITE_FULL:
         return DiskFullError(FULL_WRITING if writing else FULL_READING)
-    if code == sqlite3.SQLITE_READONLY:
+    if getattr(error, "sqlite_errorcode", 0) == _SQLITE_READONLY_DBMOVED:
+        # SQLite noticed that the file it has open was deleted, renamed or replaced.
+        message = BOOK_MOVED
+    elif code == sqlite3.SQLITE_READONLY:
         message = (
             "ブックが読み取り専用のため書き込めません（ファイルやフォルダの権限を確かめてください）"
         )

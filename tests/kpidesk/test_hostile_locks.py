@@ -234,3 +234,23 @@ def test_without_inode_numbers_the_creation_time_tells(tmp_path: Path) -> None:
     assert opened.same_file(FileIdentity(7, 0, 1_700_000_000.0))
     assert not opened.same_file(FileIdentity(7, 0, 1_700_000_500.0))
     assert opened.same_file(FileIdentity(7, 0, None))  # cannot be told: not reported
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows does not let an open book be deleted")
+def test_a_save_into_a_book_deleted_while_open_says_so_not_read_only(tmp_path: Path) -> None:
+    """The command line and every other caller of the book hear it from SQLite itself."""
+    from kpidesk.book.errors import BookError
+
+    path = tmp_path / "本庁.kpidb"
+    book = samples.create_sample_book(path)
+    try:
+        sheet = book.list_sheets()[0]
+        path.unlink()
+        sheet.title = "変更"
+        with pytest.raises(BookError) as raised:
+            book.save_sheet(sheet)
+    finally:
+        book.close()
+    assert "削除・移動" in str(raised.value)
+    assert "読み取り専用" not in str(raised.value)
+    assert not path.exists()
