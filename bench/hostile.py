@@ -499,7 +499,8 @@ def _sample_text() -> str:
 
 
 def _text_with(transform: Callable[[str], str], encoding: str = "utf-8") -> Callable[[], bytes]:
-    return lambda: transform(_sample_text()).encode(encoding, "surrogatepass")
+    errors = "surrogatepass" if encoding.startswith("utf") else "replace"
+    return lambda: transform(_sample_text()).encode(encoding, errors)
 
 
 def _first_header_line(text: str) -> str:
@@ -833,12 +834,17 @@ def report(outcomes: list[Outcome]) -> tuple[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only the cases whose name contains this")
+    parser.add_argument("--kind", help="run only the cases of this kind (book, stored, json, …)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args(argv)
     # The cases themselves write numbers of thousands of digits.
     sys.set_int_max_str_digits(0)
-    selected = [case for case in cases() if not args.only or args.only in case.name]
+    selected = [
+        case
+        for case in cases()
+        if (not args.only or args.only in case.name) and (not args.kind or args.kind == case.kind)
+    ]
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="kpidesk-hostile-") as scratch:
         for number, case in enumerate(selected, 1):
