@@ -58,5 +58,8 @@ def load_fonts() -> str:
 
 def characters_in_face(chars: Iterable[str], bold: bool) -> frozenset[str]:
     """Those of ``chars`` that the bundled regular (or bold) face has a glyph for."""
-    raw = QRawFont(str(resource_path("fonts", FONT_FILES[bold])), 12.0)
-    return frozenset(char for char in set(chars) if raw.supportsCharacter(ord(char)))
+    for name in FONT_FILES:
+        if ("Bold" in name) == bold:
+            raw = QRawFont(str(resource_path("fonts", name)), 12.0)
+            return frozenset(char for char in set(chars) if raw.supportsCharacter(ord(char)))
+    return frozenset()
