@@ -449,6 +449,9 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
                 f"書き出しました: {args.output}",
                 file=out,
             )
+            names = excel_writer.department_files(sheets, args.output, departments=only)
+            for line in excel_writer.renamed_departments(names):
+                print(f"ファイル名を変えて書き出しました: {line}", file=out)
         else:
             with atomic_output(args.output) as stream:
                 count = excel_writer.export_workbook(

@@ -31,10 +31,11 @@ from kpidesk.exchange.excel_template import (
     name_destination,
     range_top_left,
     text_to_bullets,
+    text_to_departments,
 )
 from kpidesk.exchange.numformat import cell_text
 from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
-from kpidesk.model import Cell, Sheet, ValueRow, split_departments
+from kpidesk.model import Cell, Sheet, ValueRow
 
 
 class ReportYearUnknownError(ExcelError):
@@ -90,6 +91,7 @@ def _not_a_sheet(ws: Worksheet, missing: str) -> ExcelError:
 
 
 _SPACES = re.compile(r"\s+")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 _PARENTHESIZED_END = re.compile(r"^(?P<label>.*?)[(（](?P<year>[^()（）]*)[)）]$")
 
 
@@ -114,14 +116,16 @@ def _read_header(ws: Worksheet, top: int, left: int) -> tuple[str, int, list[int
         labels.append(text)
     if len(labels) < 2:
         raise _not_a_sheet(ws, "値の表の見出し（戦略策定時実績値〜目標値）がありません")
-    first = _SPACES.sub("", labels[0])
+    # A line break in the base column's heading is the cell's wrapping; a
+    # space inside the label is part of it (``戦略策定時 基準値 (R1)``).
+    first = _LINE_BREAKS.sub("", labels[0])
     match = _PARENTHESIZED_END.match(first)
     if match is None:
         raise ExcelError(
             f"ワークシート「{ws.title}」の値の表の見出し「{first}」から年度を読めません"
             "（例: 戦略策定時実績値 (R1)）"
         )
-    baseline_label = match.group("label")
+    baseline_label = match.group("label").rstrip()
     baseline_year = _header_year(ws, match.group("year"), "")
     last = _SPACES.sub("", labels[-1])
     if "目標値" not in last:
@@ -169,7 +173,7 @@ def _read_worksheet(wb: Workbook, ws: Worksheet) -> _Read:
     sheet = Sheet(
         report_year=0,
         no=no,
-        departments=split_departments(text("KPI_DEPARTMENTS")),
+        departments=text_to_departments(text("KPI_DEPARTMENTS")),
         title=text("KPI_TITLE"),
         section=text("KPI_SECTION"),
         baseline_label=baseline_label,

@@ -13,6 +13,7 @@ box holds one ``・`` line per bullet.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
-from kpidesk.model import TEXT_SECTIONS
+from kpidesk.model import TEXT_SECTIONS, split_departments
 from kpidesk.resources import resource_path
 
 #: Names every template must define (workbook- or worksheet-scoped).
@@ -97,12 +98,13 @@ def text_to_bullets(text: str) -> list[str]:
 
     A line starting with ``・`` starts a bullet (the mark is dropped); any
     other line continues the bullet before it (joined with ``\\n``), or
-    starts the first bullet when there is none yet.
+    starts the first bullet when there is none yet. Lines end at ``\\n``
+    only: a carriage return stays in the bullet's text, as typed.
     """
     if not text:
         return []
     bullets: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in text.split("\n"):
         if line.startswith(BULLET):
             bullets.append(line[len(BULLET) :])
         elif bullets:
@@ -110,6 +112,40 @@ def text_to_bullets(text: str) -> list[str]:
         else:
             bullets.append(line)
     return bullets
+
+
+#: What separates departments written on one line (``観光振興課、港湾課``).
+DEPARTMENT_SEPARATOR = "、"
+_PLAIN_DEPARTMENT = re.compile(r"[^\s、,，]|[^\s、,，][^、,，\r\n]*[^\s、,，]")
+
+
+def departments_to_text(departments: Sequence[str]) -> str:
+    """The 担当課 cell's text: ``観光振興課、港湾課``, or one department per line.
+
+    Departments that read back as they are when joined with ``、`` are so
+    joined, as the form prints them. When one would not (it holds ``、``,
+    ``,`` or ``，``, starts or ends with a space, or is empty), each is
+    written on its own line (Alt+Enter in Excel) and the text ends with a line
+    break, which :func:`text_to_departments` takes as "one department per
+    line, exactly". A department cannot hold a line break.
+    """
+    if all(_PLAIN_DEPARTMENT.fullmatch(department) for department in departments):
+        return DEPARTMENT_SEPARATOR.join(departments)
+    return "".join(department + "\n" for department in departments)
+
+
+def text_to_departments(text: str) -> list[str]:
+    """The departments of a 担当課 cell: the inverse of :func:`departments_to_text`.
+
+    Text ending in a line break holds one department per line, exactly (as
+    KPI Desk writes departments that contain a comma). Otherwise, as typed by
+    hand, each line is split at ``、``, ``,`` and ``，`` and the parts are
+    trimmed (``観光振興課、港湾課``).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.endswith("\n"):
+        return text[:-1].split("\n")
+    return [part for line in text.split("\n") for part in split_departments(line)]
 
 
 @dataclass

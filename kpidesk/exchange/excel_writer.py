@@ -11,10 +11,12 @@ writers here are shared with the 評価一覧 workbook.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
+import os
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from copy import copy, deepcopy
 from decimal import Decimal
 from pathlib import Path
@@ -39,10 +41,11 @@ from kpidesk.exchange.excel_template import (
     TEXT_BOXES,
     LoadedTemplate,
     bullets_to_text,
+    departments_to_text,
     load_template,
     name_destination,
 )
-from kpidesk.exchange.numformat import typed_number
+from kpidesk.exchange.numformat import escape_text, typed_number
 from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
 from kpidesk.model import (
@@ -126,6 +129,12 @@ def check_sheet_text(sheet: Sheet) -> None:
             eras.short_label(year)
     except ValueError as error:
         raise ExcelError(f"{_sheet_label(sheet)}: {error}") from None
+    for department in sheet.departments:
+        if "\n" in department or "\r" in department:
+            raise ExcelError(
+                f"{_sheet_label(sheet)} の担当課「{department[:40]}」に改行があります。"
+                "担当課名から改行を取り除いてください"
+            )
     texts = [
         (sheet.no, "No"),
         (sheet.departments_text, "担当課"),
@@ -148,12 +157,14 @@ def set_text(cell: Any, text: str) -> None:
 
     A character a workbook cannot carry becomes U+FFFD, so that what is
     written can always be read back (sheets are checked before, naming it).
+    A carriage return is written as Excel writes it (``_x000D_``), so that it
+    reads back (:func:`~kpidesk.exchange.numformat.cell_text`) as typed.
     """
     text = limits.clean_text(text)
     if not text:
         cell.value = None
         return
-    cell.value = text
+    cell.value = escape_text(text)
     cell.data_type = "s"
     if text.startswith(_FORMULA_STARTS):
         cell.quotePrefix = True
@@ -243,7 +254,7 @@ def _fill_worksheet(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> No
         return ws.cell(row, column)
 
     set_no(at("KPI_NO"), sheet.no)
-    set_text(at("KPI_DEPARTMENTS"), sheet.departments_text)
+    set_text(at("KPI_DEPARTMENTS"), departments_to_text(sheet.departments))
     set_text(at("KPI_TITLE"), sheet.title)
     if "KPI_SECTION" in cells:
         set_text(at("KPI_SECTION"), sheet.section)
@@ -614,14 +625,168 @@ def print_table(ws: Worksheet, *, landscape: bool, side_margin: float) -> None:
     ws.oddFooter.center.size = 8
 
 
+#: The longest department file name, in UTF-8 bytes (``.xlsx`` included).
+#: Linux allows 255 bytes (85 Japanese characters), Windows 255 UTF-16 units,
+#: encrypted home folders 143 bytes; the file is first written under a
+#: temporary name 14 bytes longer (``.NAME.abcd1234.tmp``).
+MAX_FILE_NAME_BYTES = 120
+#: Windows' longest path (MAX_PATH, the final NUL included) when long paths
+#: are not enabled.
+WINDOWS_MAX_PATH = 260
+_TEMPORARY_EXTRA = len(".") + len(".abcd1234.tmp")
+_RESERVED_DIGITS = "123456789¹²³"
+_NO_DEPARTMENT = "担当課なし"
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _stable_tag(department: str) -> str:
+    """A short tag that tells apart departments whose file names would be the same."""
+    digest = hashlib.sha256(department.encode("utf-8", "surrogatepass")).hexdigest()
+    return "~" + digest[:8]
+
+
+def _safe_stem(department: str) -> str:
+    """The department with what Windows or Linux refuse in a file name replaced."""
+    stem = _WINDOWS_FORBIDDEN.sub("_", department)
+    stem = "".join("_" if 0xD800 <= ord(char) <= 0xDFFF else char for char in stem)
+    stem = stem.strip(" .\u3000")  # Windows drops trailing dots and spaces
+    if not stem:
+        return _NO_DEPARTMENT
+    device = stem.split(".")[0].rstrip(" ").upper()
+    if device in _WINDOWS_RESERVED or (
+        len(device) == 4 and device[:3] in ("COM", "LPT") and device[3] in _RESERVED_DIGITS
+    ):
+        stem = "_" + stem
+    return stem
+
+
+def _shortened(stem: str, tag: str, limit_bytes: int, limit_units: int) -> str:
+    """``stem`` cut so that ``stem + tag + .xlsx`` fits both limits."""
+    suffix = tag + ".xlsx"
+    while stem and (
+        _utf8_length(stem + suffix) > limit_bytes or _utf16_length(stem + suffix) > limit_units
+    ):
+        stem = stem[:-1]
+    stem = stem.rstrip(" .\u3000")
+    while stem and unicodedata.combining(stem[-1]):
+        stem = stem[:-1]  # a mark without the character it goes with
+    return (stem or _NO_DEPARTMENT[:2]) + suffix
+
+
+def department_file_names(
+    departments: Iterable[str], folder: Path | None = None, *, max_path: int | None = None
+) -> dict[str, str]:
+    """A file name for each department's workbook (``観光振興課.xlsx``), all different.
+
+    Names are safe on Windows and Linux: characters such as ``/ \\ : * ? " < > |``
+    become ``_``, reserved names (``CON``, ``COM1``…) get a leading ``_``,
+    leading and trailing dots and spaces go, and no department gives an empty
+    name (``担当課なし.xlsx``). A name longer than :data:`MAX_FILE_NAME_BYTES`
+    (or than the path allows, with ``max_path``) is cut and tagged with a
+    short hash of the whole department name (``観光…課~1a2b3c4d.xlsx``), as is
+    any name that would otherwise be the same as another department's
+    (ignoring case), so no workbook replaces another. The same department
+    always gets the same name.
+
+    Args:
+        departments: the departments (``""``: sheets without one).
+        folder: the folder the files go into; needed with ``max_path``.
+        max_path: the longest path the system allows (:data:`WINDOWS_MAX_PATH`
+            on Windows), or None for no limit on the whole path.
+
+    Raises:
+        OutputError: the folder's path leaves no room for a file name (message
+            in Japanese).
+    """
+    limit_units = MAX_FILE_NAME_BYTES
+    if max_path is not None and folder is not None:
+        room = max_path - 1 - _utf16_length(str(folder)) - 1 - _TEMPORARY_EXTRA
+        if room < 24:
+            raise OutputError(
+                f"保存先のフォルダのパスが長すぎて、担当課ごとのファイル名を付けられません: "
+                f"{folder}。もっと短いパスのフォルダ（例: デスクトップ）を選んでください"
+            )
+        limit_units = min(limit_units, room)
+    limit_bytes = MAX_FILE_NAME_BYTES
+    unique = sorted(set(departments))
+    stems = {department: _safe_stem(department) for department in unique}
+    plain = {department: stems[department] + ".xlsx" for department in unique}
+    clashes: dict[str, list[str]] = {}
+    for department in unique:
+        clashes.setdefault(plain[department].casefold(), []).append(department)
+    names: dict[str, str] = {}
+    for department in unique:
+        name = plain[department]
+        fits = _utf8_length(name) <= limit_bytes and _utf16_length(name) <= limit_units
+        group = clashes[name.casefold()]
+        kept = [other for other in group if other == stems[other]]
+        alone = len(group) == 1 or (kept == [department])
+        if not (fits and alone):
+            tag = _stable_tag(department)
+            name = _shortened(stems[department], tag, limit_bytes, limit_units)
+        names[department] = name
+    taken: set[str] = set()
+    for department in unique:  # a hash clash, in theory: number it
+        name, number = names[department], 2
+        while name.casefold() in taken:
+            name = names[department].removesuffix(".xlsx") + f"_{number}.xlsx"
+            number += 1
+        taken.add(name.casefold())
+        names[department] = name
+    return names
+
+
 def department_file_name(department: str) -> str:
-    """A Windows-safe file name for a department's workbook (``観光振興課.xlsx``)."""
-    name = _WINDOWS_FORBIDDEN.sub("_", department).strip().rstrip(". ")
-    if not name:
-        name = "担当課なし"
-    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    return name[:120] + ".xlsx"
+    """A Windows-safe file name for one department's workbook (``観光振興課.xlsx``).
+
+    As :func:`department_file_names` names it when exported with no other.
+    """
+    return department_file_names([department])[department]
+
+
+def renamed_departments(names: dict[str, str]) -> list[str]:
+    """Japanese lines for the departments whose file name is not simply their name."""
+    return [
+        f"「{department or _NO_DEPARTMENT}」→ {name}"
+        for department, name in sorted(names.items())
+        if name != f"{department}.xlsx" and (department or name != f"{_NO_DEPARTMENT}.xlsx")
+    ]
+
+
+def _department_groups(
+    sheets: Sequence[Sheet], departments: Collection[str] | None
+) -> dict[str, list[Sheet]]:
+    groups: dict[str, list[Sheet]] = {}
+    for sheet in sorted(sheets, key=sheet_sort_key):
+        for department in sheet.departments or [""]:
+            if departments is None or department in departments:
+                groups.setdefault(department, []).append(sheet)
+    return groups
+
+
+def department_files(
+    sheets: Sequence[Sheet],
+    folder: Path,
+    *,
+    departments: Collection[str] | None = None,
+    max_path: int | None = None,
+) -> dict[str, str]:
+    """The file name of each department's workbook, as :func:`export_by_department` names them.
+
+    Args and Raises: as :func:`export_by_department` (``max_path`` is
+    :data:`WINDOWS_MAX_PATH` on Windows when None).
+    """
+    if max_path is None and os.name == "nt":
+        max_path = WINDOWS_MAX_PATH
+    groups = _department_groups(sheets, departments)
+    return department_file_names(groups, Path(folder).absolute(), max_path=max_path)
 
 
 def export_by_department(
@@ -632,14 +797,17 @@ def export_by_department(
     progress: Callable[[int, int], None] | None = None,
     departments: Collection[str] | None = None,
     settings: EvaluationSettings | None = None,
+    max_path: int | None = None,
 ) -> list[Path]:
     """Write one workbook per department into a folder (created if missing).
 
     A sheet with two departments goes into both workbooks; a sheet without
     any goes into ``担当課なし.xlsx``. File names are made safe for Windows
-    and unique; an existing file of the same name is replaced. Every sheet
-    and the template are checked before anything is written, and each file
-    is written to a temporary name and moved into place.
+    and unique, and long department names are cut (see
+    :func:`department_file_names`); an existing file of the same name is
+    replaced. Every sheet, the template and every file name are checked
+    before anything is written, and each file is written to a temporary
+    name and moved into place.
 
     Args:
         sheets: the sheets to write, at least one.
@@ -649,6 +817,8 @@ def export_by_department(
             :func:`export_workbook`; an exception it raises aborts.
         departments: when given, only these departments' workbooks.
         settings: the book's rank scheme, as in :func:`export_workbook`.
+        max_path: the longest path allowed, as in :func:`department_file_names`;
+            :data:`WINDOWS_MAX_PATH` on Windows when None.
 
     Returns:
         The paths written, in order of department names.
@@ -658,11 +828,7 @@ def export_by_department(
         ExcelError: no sheets, or a sheet the template cannot hold.
         OutputError: the folder or a file cannot be written (Japanese message).
     """
-    groups: dict[str, list[Sheet]] = {}
-    for sheet in sorted(sheets, key=sheet_sort_key):
-        for department in sheet.departments or [""]:
-            if departments is None or department in departments:
-                groups.setdefault(department, []).append(sheet)
+    groups = _department_groups(sheets, departments)
     if not groups:
         raise ExcelError("書き出すシートがありません")
     for group in groups.values():
@@ -671,6 +837,7 @@ def export_by_department(
     load_template(template)
 
     folder = Path(folder)
+    names = department_files(sheets, folder, departments=departments, max_path=max_path)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"保存先がフォルダではなくファイルです: {folder}")
     created = not folder.exists()
@@ -679,16 +846,7 @@ def export_by_department(
     except OSError as error:
         raise OutputError(describe_os_error(error, folder)) from error
 
-    used: set[str] = set()
-    plan: list[tuple[Path, list[Sheet]]] = []
-    for department in sorted(groups):
-        name = department_file_name(department)
-        stem, number = name.removesuffix(".xlsx"), 2
-        while name.casefold() in used:
-            name = f"{stem}_{number}.xlsx"
-            number += 1
-        used.add(name.casefold())
-        plan.append((folder / name, groups[department]))
+    plan = [(folder / names[department], groups[department]) for department in sorted(groups)]
 
     total = sum(len(group) + 1 for _, group in plan)
     offset = 0

@@ -217,6 +217,41 @@ def format_cell_number(value: int | float, number_format: str) -> str:
     return text
 
 
+#: Excel's escape of a character in cell text (``_x000D_`` for a carriage
+#: return, ``_x005F_`` for the ``_`` of a literal ``_x000D_``).
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+#: What an escape may stand for: not the control characters, surrogates and
+#: non-characters a workbook cannot hold as text (those escapes stay as they are).
+_NOT_UNESCAPED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape_text(text: str) -> str:
+    """Text as a cell holds it: a carriage return as ``_x000D_``, as Excel writes it.
+
+    XML reading turns a bare carriage return into a line feed, so Excel
+    escapes it; a literal ``_x000D_`` in the text is escaped as
+    ``_x005F_x000D_`` so that it reads back as typed. :func:`unescape_text`
+    is the inverse.
+    """
+    if "_x" not in text and "\r" not in text:
+        return text
+    return _LITERAL_ESCAPE.sub("_x005F_", text).replace("\r", "_x000D_")
+
+
+def unescape_text(text: str) -> str:
+    """The characters a cell's ``_xHHHH_`` escapes stand for (written by Excel or
+    :func:`escape_text`); an escape of a character a cell cannot hold stays as is."""
+    if "_x" not in text:
+        return text
+
+    def character(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return match.group(0) if _NOT_UNESCAPED.match(char) else char
+
+    return _ESCAPE.sub(character, text)
+
+
 def cell_text(value: Any, number_format: str = "General") -> str:
     """The text of a cell as read from a workbook.
 
@@ -225,13 +260,14 @@ def cell_text(value: Any, number_format: str = "General") -> str:
         number_format: the cell's number format.
 
     Returns:
-        Text for a text cell (line ends made ``\\n``), a number as its format
-        shows it, ``""`` for an empty cell.
+        Text for a text cell as the cell holds it (Excel's ``_x000D_`` escapes
+        read as the characters they stand for, see :func:`unescape_text`), a
+        number as its format shows it, ``""`` for an empty cell.
     """
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return unescape_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):

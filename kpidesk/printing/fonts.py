@@ -6,7 +6,9 @@ font, so a PDF looks the same on every machine whatever fonts it has.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
+from collections.abc import Iterable
+
+from PySide6.QtGui import QFont, QFontDatabase, QRawFont
 
 from kpidesk.resources import resource_path
 
@@ -14,6 +16,8 @@ from kpidesk.resources import resource_path
 FONT_FAMILY = "BIZ UDGothic"
 #: The bundled faces, in ``resources/fonts/``.
 FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
+#: The PostScript name of each face (what a PDF calls it) and whether it is the bold one.
+POSTSCRIPT_NAMES = {b"BIZUDGothic-Regular": False, b"BIZUDGothic-Bold": True}
 
 _loaded_family: str | None = None
 
@@ -50,3 +54,12 @@ def load_fonts() -> str:
             family = QFontDatabase.applicationFontFamilies(font_id)[0]
         _loaded_family = family
     return _loaded_family
+
+
+def characters_in_face(chars: Iterable[str], bold: bool) -> frozenset[str]:
+    """Those of ``chars`` that the bundled regular (or bold) face has a glyph for."""
+    for name in FONT_FILES:
+        if ("Bold" in name) == bold:
+            raw = QRawFont(str(resource_path("fonts", name)), 12.0)
+            return frozenset(char for char in set(chars) if raw.supportsCharacter(ord(char)))
+    return frozenset()

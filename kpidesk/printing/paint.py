@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Collection, Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -36,7 +36,13 @@ from PySide6.QtGui import (
 from kpidesk import __version__
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
-from kpidesk.printing.fonts import FONT_FAMILY, drawing_font, load_fonts
+from kpidesk.printing.fonts import (
+    FONT_FAMILY,
+    POSTSCRIPT_NAMES,
+    characters_in_face,
+    drawing_font,
+    load_fonts,
+)
 from kpidesk.printing.layout import (
     CONTENT_LEFT,
     CONTENT_WIDTH,
@@ -52,6 +58,7 @@ from kpidesk.printing.layout import (
     layout_document,
     line_height,
 )
+from kpidesk.printing.pdftext import complete_text_layer, is_outside_bmp
 
 RULE_COLOR = "#222222"
 #: The charts' type size on the page (points).
@@ -338,6 +345,33 @@ def a4_layout() -> QPageLayout:
 PDF_RESOLUTION = 600
 
 
+class _TextLog(QPainter):
+    """A painter that notes each text it draws and whether it was bold, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn: list[tuple[str, bool]] = []
+
+    def drawText(self, *args: Any) -> None:
+        text = next((arg for arg in args if isinstance(arg, str)), "")
+        self.drawn.append((text, self.font().bold()))
+        super().drawText(*args)
+
+
+def _with_text_layer(data: bytes, drawn: Sequence[tuple[str, bool]]) -> bytes:
+    """The PDF with text for the characters outside the BMP Qt leaves out of it."""
+    outside = {char for text, _ in drawn for char in text if is_outside_bmp(char)}
+    if not outside:
+        return data
+    has_glyph = {
+        bold: characters_in_face(
+            {char for text, is_bold in drawn if is_bold == bold for char in text} & outside, bold
+        )
+        for bold in (False, True)
+    }
+    return complete_text_layer(data, drawn, POSTSCRIPT_NAMES, has_glyph)
+
+
 def pdf_bytes(
     sheets: Sequence[Sheet],
     book_name: str = "",
@@ -367,10 +401,16 @@ def pdf_bytes(
     writer.setResolution(PDF_RESOLUTION)
     writer.setCreator(f"KPI Desk {__version__}")
     writer.setTitle(book_name or "KPI分析シート")
-    paint_pages(writer, pages, book_name, progress=progress)
+    painter = _TextLog()
+    if not painter.begin(writer):
+        raise OSError("印刷先（PDF・プリンター）を開けません")
+    try:
+        paint_pages(writer, pages, book_name, painter=painter, progress=progress)
+    finally:
+        painter.end()
     del writer
     buffer.close()
-    return bytes(data.data()), len(pages)
+    return _with_text_layer(bytes(data.data()), painter.drawn), len(pages)
 
 
 def write_pdf(

@@ -260,15 +260,16 @@ class Exchange(Controller):
         sheet shared with another department does not make that one's file).
         Existing files are replaced only after the user agrees.
         """
-        names = departments or {name for sheet in sheets for name in sheet.departments}
-        existing = sorted(
-            name for name in names if (folder / excel_writer.department_file_name(name)).exists()
-        )
+        try:
+            files = excel_writer.department_files(sheets, folder, departments=departments)
+        except OSError as error:
+            messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
+            return []
+        existing = sorted(name for name in files.values() if (folder / name).exists())
         if existing and not messages.confirm(
             self.window,
             "担当課ごとにExcelに書き出し",
-            "次のファイルは既にあります。置き換えますか？\n"
-            + "\n".join(excel_writer.department_file_name(name) for name in existing),
+            "次のファイルは既にあります。置き換えますか？\n" + "\n".join(existing),
         ):
             return []
         try:
@@ -288,6 +289,14 @@ class Exchange(Controller):
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return []
         self.status(f"{len(paths)}個のExcelブックを書き出しました: {folder}")
+        renamed = excel_writer.renamed_departments(files)
+        if renamed:
+            messages.show_info(
+                self.window,
+                "次の担当課は、名前が長いか、ファイル名に使えない文字を含むか、"
+                "ほかの担当課と同じファイル名になるため、ファイル名を変えて書き出しました。\n"
+                + "\n".join(renamed),
+            )
         return paths
 
     @Slot()

@@ -153,11 +153,13 @@ def test_bullets_are_lines_starting_with_a_dot(bullets: list[str], text: str) ->
 
 
 def test_lines_typed_without_a_dot_continue_the_bullet_before() -> None:
-    assert excel_template.text_to_bullets("前書き\n・一つ目\n続き\r\n・二つ目") == [
+    assert excel_template.text_to_bullets("前書き\n・一つ目\n続き\n・二つ目") == [
         "前書き",
         "一つ目\n続き",
         "二つ目",
     ]
+    # A carriage return is text (Excel's Alt+Enter is a line feed): kept as typed.
+    assert excel_template.text_to_bullets("・一つ目\r\n続き\r") == ["一つ目\r\n続き\r"]
 
 
 # --- export, read with openpyxl -----------------------------------------------------

@@ -1,0 +1,102 @@
+"""Per-department workbooks: file names that every file system takes, all different."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from kpidesk import samples
+from kpidesk.exchange import excel_reader, excel_writer
+from kpidesk.fileio import OutputError
+from kpidesk.model import Sheet
+
+
+def sheets_of(*departments: str) -> list[Sheet]:
+    base = samples.sample_sheets()[0]
+    return [
+        dataclasses.replace(base, no=str(number), departments=[department])
+        for number, department in enumerate(departments, start=1)
+    ]
+
+
+LONG = "観光振興部地域ブランド戦略推進課" * 10  # 160 characters, 480 bytes in UTF-8
+LONGER = LONG + "国際観光担当"
+HUGE = "課" * 300
+
+
+def test_long_department_names_are_written_without_error(tmp_path: Path) -> None:
+    folder = tmp_path / "担当課ごと"
+    sheets = sheets_of(LONG, LONGER, HUGE, "港湾課")
+    paths = excel_writer.export_by_department(sheets, folder)
+    assert len({path.name for path in paths}) == 4
+    assert sorted(path.name for path in folder.iterdir()) == sorted(path.name for path in paths)
+    for path in paths:
+        assert len(path.name.encode("utf-8")) <= excel_writer.MAX_FILE_NAME_BYTES
+    # Each file holds its own department's sheet: no file replaced another.
+    by_department = {}
+    for path in paths:
+        (sheet,) = excel_reader.read_workbook(path)
+        by_department[sheet.departments[0]] = path.name
+    assert set(by_department) == {LONG, LONGER, HUGE, "港湾課"}
+    assert by_department["港湾課"] == "港湾課.xlsx"
+    assert by_department[LONG].startswith("観光振興部地域ブランド戦略推進課")
+
+
+def test_a_shortened_name_is_the_same_whatever_else_is_exported() -> None:
+    alone = excel_writer.department_file_names([LONG])[LONG]
+    together = excel_writer.department_file_names([LONG, LONGER, "港湾課"])
+    assert together[LONG] == alone
+    assert together[LONGER] != alone
+
+
+def test_names_windows_refuses_are_made_safe_and_unique() -> None:
+    departments = [
+        "CON", "con.txt", "COM1", "LPT¹", "NUL ", "企画課.", " 広報課 ", 'a<b>:"/\\|?*c',
+        "a_b_______c", "課\x01係", "", "担当課なし", "ABC", "abc", "..", "A/B", "A_B",
+    ]  # fmt: skip
+    names = excel_writer.department_file_names(departments)
+    assert len({name.casefold() for name in names.values()}) == len(departments)
+    for name in names.values():
+        stem = name.removesuffix(".xlsx")
+        assert not any(char in name for char in '<>:"/\\|?*\x01')
+        assert stem == stem.strip(" .") and stem
+        device = stem.split(".")[0].upper()
+        assert device not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT¹"}
+    assert names["担当課なし"] == "担当課なし.xlsx"
+    assert names[""] != names["担当課なし"]
+    assert (names["ABC"] == "ABC.xlsx" and names["abc"] == "abc.xlsx") or names["ABC"] != names[
+        "abc"
+    ]
+    assert names["A/B"] != names["A_B"] == "A_B.xlsx"
+
+
+def test_windows_path_limit_is_kept() -> None:
+    folder = Path("C:/") / ("フォルダ" * 45)  # 183 characters
+    names = excel_writer.department_file_names(
+        [LONG, "港湾課"], folder, max_path=excel_writer.WINDOWS_MAX_PATH
+    )
+    for name in names.values():
+        temporary = f".{name}.abcd1234.tmp"
+        assert len(str(folder)) + 1 + len(temporary) < excel_writer.WINDOWS_MAX_PATH
+    assert names["港湾課"] == "港湾課.xlsx"
+
+
+def test_a_folder_too_deep_for_windows_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path.joinpath(*["深いフォルダ" * 10] * 4)  # 240 characters below tmp_path
+    with pytest.raises(OutputError, match="保存先のフォルダのパスが長すぎて"):
+        excel_writer.export_by_department(
+            sheets_of("港湾課"), folder, max_path=excel_writer.WINDOWS_MAX_PATH
+        )
+    assert not folder.exists()
+
+
+def test_renamed_departments_are_reported_in_japanese() -> None:
+    names = excel_writer.department_file_names([LONG, "港湾課", "", "CON"])
+    lines = excel_writer.renamed_departments(names)
+    assert len(lines) == 2
+    assert any(line.startswith(f"「{LONG}」→ ") for line in lines)
+    assert "「CON」→ _CON.xlsx" in lines
