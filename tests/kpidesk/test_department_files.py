@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import samples
+from kpidesk import limits, samples
 from kpidesk.exchange import excel_reader, excel_writer
 from kpidesk.fileio import OutputError
 from kpidesk.model import Sheet
@@ -21,9 +21,11 @@ def sheets_of(*departments: str) -> list[Sheet]:
     ]
 
 
-LONG = "観光振興部地域ブランド戦略推進課" * 10  # 160 characters, 480 bytes in UTF-8
-LONGER = LONG + "国際観光担当"
-HUGE = "課" * 300
+# As long as a department name may be (limits.MAX_DEPARTMENT_CHARS), yet far
+# more than a file name may hold: 96 characters are 288 bytes in UTF-8.
+LONG = "観光振興部地域ブランド戦略推進課" * 6
+LONGER = LONG + "国際"
+HUGE = "課" * limits.MAX_DEPARTMENT_CHARS
 
 
 def test_long_department_names_are_written_without_error(tmp_path: Path) -> None:
