@@ -498,7 +498,7 @@ def test_a_save_whose_rollback_cannot_be_confirmed_says_so_and_keeps_the_journal
         pages = book._db.conn.execute("PRAGMA page_count").fetchone()[0]
         book._db.conn.execute(f"PRAGMA max_page_count = {pages}")
         with pytest.raises(errors_module.DiskFullError) as caught:
-            book.import_sheets([make_sheet(str(n), title="長い" * 2000) for n in range(100, 120)])
+            book.import_sheets([make_sheet(str(n), title="長い" * 450) for n in range(100, 200)])
 
     message = str(caught.value)
     assert "戻せたことも確かめられませんでした" in message
