@@ -16,11 +16,16 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from kpidesk.book.errors import BookError
+
 #: The columns a search looks in, as :func:`search_text` joins them.
 SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
 
 #: The shortest term the trigram tokenizer can match.
 _TRIGRAM = 3
+#: The most different words one search may have (SQLite refuses a WHERE
+#: clause nested a thousand deep, one level per word).
+MAX_TERMS = 100
 
 # Variation selectors choose a glyph (葛󠄀 with U+E0100 is the 葛 of 葛飾区 as
 # the ward writes it), not another character, so a search ignores them; the
@@ -69,8 +74,17 @@ def where_clause(
     condition. Every search word must appear in a searched column: words of
     three or more characters through the trigram index, shorter ones through
     an escaped ``LIKE``, both over the sheet's ``search_text`` in the index.
-    The user's text only ever goes into parameters.
+    A word given twice counts once. The user's text only ever goes into
+    parameters.
+
+    Raises:
+        BookError: the query has more than :data:`MAX_TERMS` different words.
     """
+    terms = list(dict.fromkeys(split_query(query or "")))
+    if len(terms) > MAX_TERMS:
+        raise BookError(
+            f"検索する言葉が多すぎます（{len(terms)}語）。{MAX_TERMS}語までにしてください"
+        )
     conditions: list[str] = []
     params: list[Any] = []
     if report_year is not None:
@@ -81,7 +95,7 @@ def where_clause(
             "EXISTS (SELECT 1 FROM json_each(s.departments_json) AS d WHERE d.value = ?)"
         )
         params.append(department)
-    for term in split_query(query or ""):
+    for term in terms:
         if len(term) >= _TRIGRAM:
             conditions.append("s.id IN (SELECT rowid FROM sheets_fts WHERE sheets_fts MATCH ?)")
             params.append(_fts_phrase(term))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sqlite3
 import unicodedata
 from pathlib import Path
@@ -20,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kpidesk.book.sqlitefile as sqlitefile_module
+from kpidesk.book.errors import BookError
 from kpidesk.book.schema import SCHEMA_VERSION
-from kpidesk.book.search import search_form
+from kpidesk.book.search import MAX_TERMS, search_form
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio
 from kpidesk.model import Sheet
@@ -242,3 +244,28 @@ def test_the_search_form_of_a_search_form_is_itself(text: str) -> None:
     form = search_form(text)
     assert search_form(form) == form
     assert search_form(nfd(text)) == form
+
+
+# --- queries no one types ---------------------------------------------------------------------
+
+
+def test_a_word_pasted_thousands_of_times_is_searched_once(book: Book) -> None:
+    assert found(book, " ".join(["ＫＰＩ", "kpi", "KPI"] * 2_000)) == ["3", "4"]
+    assert found(book, "　".join(["葛飾"] * 5_000)) == ["2"]
+
+
+def test_a_query_of_a_million_characters_finds_nothing_and_fails_nothing(book: Book) -> None:
+    assert found(book, "ガ" * 1_000_000) == []
+    assert found(book, "％＿\\" * 100_000) == []
+
+
+def test_too_many_different_words_are_refused_with_a_message(book: Book) -> None:
+    words = [f"語{number}" for number in range(MAX_TERMS + 1)]
+    with pytest.raises(BookError) as caught:
+        book.search_ids(" ".join(words))
+    message = str(caught.value)
+    assert f"{MAX_TERMS}語まで" in message
+    assert not re.search(r"[A-Za-z]", message)
+    # As many as allowed are searched (none of these words is there).
+    assert found(book, " ".join(words[:MAX_TERMS])) == []
+    assert found(book, " ".join(["ＫＰＩ", *words[:1]])) == []
