@@ -395,14 +395,20 @@ def _latest(sheet: Sheet, row: ValueRow) -> tuple[int | None, Cell | None, str]:
     return None, newest[1], _describe_missing(newest[1], "実績値", newest[0])
 
 
-_PERIOD_UNIT = re.compile(r"/\s*([0-9]+)\s*年(?:度)?\s*$")
+# Possessive quantifiers (``*+``, ``++``) never give back what they took, so
+# that a unit from outside, however long or strange, is read in one pass.
+_PERIOD_UNIT = re.compile(r"/\s*+([0-9]++)\s*+年(?:度)?\s*+$")
 
 
 def restarts_from_zero(row: ValueRow) -> bool:
     """Whether a cumulative row counts again from zero: its unit is a total over
     several years (``人/4年``), so its base is an earlier period's total."""
     match = _PERIOD_UNIT.search(values.normalize_width(row.unit).replace("／", "/"))
-    return match is not None and int(match.group(1)) >= 2
+    if match is None:
+        return False
+    # Compared as text, so that thousands of digits are no int() to refuse.
+    years = match.group(1).lstrip("0")
+    return len(years) > 1 or years >= "2"
 
 
 def _previous(
@@ -631,7 +637,18 @@ def _rank_rate(
 
 # --- wording ------------------------------------------------------------------
 
-_PERIOD_SUFFIX = re.compile(r"\s*/\s*[0-9]*\s*年(?:度)?$")
+# A search starts only at a slash and never backtracks; the spaces before
+# the slash are stripped in Python (a leading ``\s*`` would be tried again
+# from every space of a long run).
+_PERIOD_SUFFIX = re.compile(r"/\s*+[0-9]*+\s*+年(?:度)?$")
+
+
+def _without_period(unit: str) -> str:
+    """``件/年`` -> ``件``, ``人 / 4 年度`` -> ``人``; other units as they are."""
+    match = _PERIOD_SUFFIX.search(unit)
+    if match is None:
+        return unit
+    return unit[: match.start()].rstrip() + unit[match.end() :]
 
 
 def change_unit(unit: str) -> str:
@@ -639,7 +656,7 @@ def change_unit(unit: str) -> str:
     stripped = values.normalize_width(unit.strip())
     if stripped == "%":
         return "ポイント"
-    return _PERIOD_SUFFIX.sub("", stripped)
+    return _without_period(stripped)
 
 
 def _signed(number: Decimal) -> str:
@@ -678,13 +695,15 @@ def change_sentence(sheet: Sheet, evaluation: RowEvaluation, rounding: Rounding)
     subject = sheet.title.strip() or f"No {sheet.no}"
     if len(sheet.rows) > 1 and evaluation.label.strip():
         subject += f"（{evaluation.label.strip()}）"
-    unit = _PERIOD_SUFFIX.sub("", values.normalize_width(evaluation.unit.strip()))
+    unit = _without_period(values.normalize_width(evaluation.unit.strip()))
     year = eras.kanji_label(evaluation.latest_year)
     latest = values.normalize_width(evaluation.latest_text.strip())
     return f"{year}の{subject}は、前年比：{change}の{latest}{unit}となった。"
 
 
-_SENTENCE = re.compile(r"^\S+?年度の(?P<subject>.+?)は、前年比：")
+# The atomic group keeps the first ``年度の`` (a later one could only give a
+# match the first gives too), so a paragraph is read once, not once per 年度の.
+_SENTENCE = re.compile(r"^(?>\S+?年度の)(?P<subject>.+?)は、前年比：")
 
 
 def place_sentence(paragraphs: Sequence[str], sentence: str) -> list[str]:

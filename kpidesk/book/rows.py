@@ -3,6 +3,9 @@
 Beside its JSON, each row keeps the columns a list of sheets shows
 (:class:`~kpidesk.model.ListEntry`), written on every save, so that a
 list of thousands of sheets is read without loading any sheet in full.
+The searched columns go, in search form, into the full-text index
+``sheets_fts`` under the row's id, written here beside the row (not by a
+trigger, which a book opened with ``trusted_schema`` off may not run).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlite_utils import Database
 
 from kpidesk import evaluation, limits
 from kpidesk.book.errors import BookError
+from kpidesk.book.search import SEARCH_COLUMNS, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
 
@@ -262,8 +266,10 @@ def revision_of(db: Database, sheet_id: int) -> int | None:
 def insert_sheet(db: Database, sheet: Sheet, data: str, now: str, saved_by: str) -> int:
     """Add a sheet row (revision 1) and its first snapshot; return its id."""
     table = db["sheets"]
-    table.insert({**row_columns(sheet, data), "revision": 1, "created_at": now, "updated_at": now})
+    columns = row_columns(sheet, data)
+    table.insert({**columns, "revision": 1, "created_at": now, "updated_at": now})
     sheet_id = int(table.last_rowid or 0)
+    _index(db, sheet_id, columns)
     _snapshot(db, sheet_id, 1, sheet, data, now, saved_by)
     return sheet_id
 
@@ -273,11 +279,24 @@ def update_sheet(
 ) -> int:
     """Replace a sheet row at revision ``current`` and snapshot it; return the new revision."""
     revision = current + 1
-    db["sheets"].update(
-        sheet_id, {**row_columns(sheet, data), "revision": revision, "updated_at": now}
-    )
+    columns = row_columns(sheet, data)
+    db["sheets"].update(sheet_id, {**columns, "revision": revision, "updated_at": now})
+    _index(db, sheet_id, columns)
     _snapshot(db, sheet_id, revision, sheet, data, now, saved_by)
     return revision
+
+
+def delete_sheet_row(db: Database, sheet_id: int) -> bool:
+    """Delete a sheet row and its search entry (its history stays); False when there is none."""
+    db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])
+    return db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id]).rowcount > 0
+
+
+def _index(db: Database, sheet_id: int, columns: dict[str, Any]) -> None:
+    """Put the row's searched columns, in search form, into the full-text index."""
+    db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])
+    text = search_text(columns[column] for column in SEARCH_COLUMNS)
+    db.execute("INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)", [sheet_id, text])
 
 
 def _snapshot(

@@ -17,15 +17,14 @@ from sqlite_utils import Database
 
 from kpidesk import __version__
 from kpidesk.book.rows import evaluation_columns
+from kpidesk.book.search import SEARCH_COLUMNS, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import latest_and_target
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
-#: The columns the full-text index covers (and the LIKE fallback searches).
-SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
 
 #: Keys of the book's settings in the ``meta`` table.
 META_EVALUATION = "evaluation"
@@ -164,10 +163,41 @@ def _migrate_4(db: Database) -> None:
     )
 
 
+def _migrate_5(db: Database) -> None:
+    """Version 5: search in the form both sides are compared in (``kpidesk.book.search``).
+
+    The trigram index of version 2 and its triggers give way to one over
+    ``search_text``: a row's searched columns in search form (NFKC, without
+    variation selectors, case folded), filled in here from the columns
+    already there and, from now on, written with the row by the book itself
+    (``kpidesk.book.rows``). A book opened with ``trusted_schema`` off may
+    not write a full-text index from a trigger. The statements are the same
+    whatever the book holds.
+    """
+    for statement in (
+        "DROP TRIGGER IF EXISTS sheets_ai",
+        "DROP TRIGGER IF EXISTS sheets_ad",
+        "DROP TRIGGER IF EXISTS sheets_au",
+        "DROP TABLE IF EXISTS sheets_fts",
+        "CREATE VIRTUAL TABLE sheets_fts USING fts5(search_text, tokenize = 'trigram')",
+    ):
+        db.execute(statement)
+    columns = ", ".join(SEARCH_COLUMNS)
+    rows = db.execute(f"SELECT id, {columns} FROM sheets").fetchall()
+    db.conn.executemany(
+        "INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)",
+        [
+            (sheet_id, search_text("" if value is None else str(value) for value in values))
+            for sheet_id, *values in rows
+        ],
+    )
+
+
 #: The schema changes in order; running 1..N on an empty file gives version N.
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migrate_1,
     2: _migrate_2,
     3: _migrate_3,
     4: _migrate_4,
+    5: _migrate_5,
 }

@@ -3,16 +3,66 @@
 Search uses FTS5 with the trigram tokenizer; terms shorter than three
 characters, which trigrams cannot match, fall back to ``LIKE``. Nothing the
 user types is read as search syntax: it only ever goes into parameters.
+
+Both sides are compared in their search form (:func:`search_form`): the
+index ``sheets_fts`` holds each sheet's searched columns in that form (its
+``search_text``, under the sheet's id), and a query is put in the same form
+before it is split. The text shown and exported stays exactly as typed.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
-from kpidesk.book.schema import SEARCH_COLUMNS
+from kpidesk.book.errors import BookError
+
+#: The columns a search looks in, as :func:`search_text` joins them.
+SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
 
 #: The shortest term the trigram tokenizer can match.
 _TRIGRAM = 3
+#: The most different words one search may have (SQLite refuses a WHERE
+#: clause nested a thousand deep, one level per word).
+MAX_TERMS = 100
+
+# Variation selectors choose a glyph (葛󠄀 with U+E0100 is the 葛 of 葛飾区 as
+# the ward writes it), not another character, so a search ignores them; the
+# spacing voiced sound marks are typed for the combining ones (ウ゛ for ヴ).
+_SEARCH_TABLE: dict[int, int | None] = {
+    **dict.fromkeys(range(0xFE00, 0xFE10)),
+    **dict.fromkeys(range(0xE0100, 0xE01F0)),
+    0x309B: 0x3099,
+    0x309C: 0x309A,
+}
+
+
+def search_form(text: str) -> str:
+    """Text as a search compares it: the same for every way of writing it.
+
+    Unicode NFKC (composed and decomposed kana and accents alike, full-width
+    Latin letters and digits as half-width ones, half-width katakana as
+    full-width ones, ``㈱`` as ``(株)``), without variation selectors, and
+    with case folded (``ＫＰＩ``, ``KPI`` and ``kpi`` are one word).
+
+    Args:
+        text: any text, as stored or as typed into the search box.
+
+    Returns:
+        The search form; applying this function to it again changes nothing.
+    """
+    folded = unicodedata.normalize("NFKC", text.translate(_SEARCH_TABLE)).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def search_text(columns: Iterable[str]) -> str:
+    """A sheet's ``search_text`` in the index: its :data:`SEARCH_COLUMNS` in search form.
+
+    The columns are joined by line breaks, which no search word contains, so
+    that no word is found across two of them.
+    """
+    return "\n".join(search_form(column) for column in columns)
 
 
 def where_clause(
@@ -23,8 +73,18 @@ def where_clause(
     The clause starts with `` WHERE `` and is ``""`` when there is no
     condition. Every search word must appear in a searched column: words of
     three or more characters through the trigram index, shorter ones through
-    an escaped ``LIKE``. The user's text only ever goes into parameters.
+    an escaped ``LIKE``, both over the sheet's ``search_text`` in the index.
+    A word given twice counts once. The user's text only ever goes into
+    parameters.
+
+    Raises:
+        BookError: the query has more than :data:`MAX_TERMS` different words.
     """
+    terms = list(dict.fromkeys(split_query(query or "")))
+    if len(terms) > MAX_TERMS:
+        raise BookError(
+            f"検索する言葉が多すぎます（{len(terms)}語）。{MAX_TERMS}語までにしてください"
+        )
     conditions: list[str] = []
     params: list[Any] = []
     if report_year is not None:
@@ -35,24 +95,23 @@ def where_clause(
             "EXISTS (SELECT 1 FROM json_each(s.departments_json) AS d WHERE d.value = ?)"
         )
         params.append(department)
-    for term in split_query(query or ""):
+    for term in terms:
         if len(term) >= _TRIGRAM:
             conditions.append("s.id IN (SELECT rowid FROM sheets_fts WHERE sheets_fts MATCH ?)")
             params.append(_fts_phrase(term))
         else:
-            pattern = f"%{_escape_like(term)}%"
             conditions.append(
-                "(" + " OR ".join(f"s.{c} LIKE ? ESCAPE '\\'" for c in SEARCH_COLUMNS) + ")"
+                "s.id IN (SELECT rowid FROM sheets_fts WHERE search_text LIKE ? ESCAPE '\\')"
             )
-            params.extend([pattern] * len(SEARCH_COLUMNS))
+            params.append(f"%{_escape_like(term)}%")
     if not conditions:
         return "", params
     return " WHERE " + " AND ".join(conditions), params
 
 
 def split_query(query: str) -> list[str]:
-    """The words of a search, split on any whitespace (full-width spaces too)."""
-    return query.split()
+    """The words of a search in search form, split on any whitespace (full-width too)."""
+    return search_form(query).split()
 
 
 def _fts_phrase(term: str) -> str:

@@ -51,6 +51,7 @@ from kpidesk.book.identity import META_BOOK_ID, BookIdentity, read_identity
 from kpidesk.book.lock import this_user
 from kpidesk.book.rows import (
     LIST_SELECT,
+    delete_sheet_row,
     id_of,
     insert_sheet,
     list_entries_from_rows,
@@ -832,8 +833,7 @@ class Book:
         self._check_writable()
         with sqlitefile.sqlite_errors(writing=True), self._transaction():
             self._check_unlocked(stored_years(self._db, [sheet_id]))
-            cursor = self._db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id])
-            if cursor.rowcount == 0:
+            if not delete_sheet_row(self._db, sheet_id):
                 raise NotFoundError(sheet_id)
 
     def backup_to(self, target: Path) -> None:

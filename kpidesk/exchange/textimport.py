@@ -43,14 +43,20 @@ PAGE_FURNITURE = frozenset(
 
 _SECTION_HEADINGS = {heading: attr for attr, heading in TEXT_SECTIONS}
 _SPACES = " \t\u3000"
+# Every pattern here reads text from outside and so must take time in
+# proportion to the line, however the line is made: possessive quantifiers
+# (``*+``, ``++``) never give back what they took, and no two neighbouring
+# parts can match the same characters.
 _NO_LINE = re.compile(
-    r"^No\.?(?=[ \t\u30000-9０-９]|$)[ \u3000]*"
-    r"(?P<no>[0-9０-９]+(?:[-－‐][0-9０-９]+)?)?"
-    r"[ \t\u3000]*(?P<rest>.*)$"
+    r"^No\.?(?=[ \t\u30000-9０-９]|$)[ \u3000]*+"
+    r"(?P<no>[0-9０-９]++(?:[-－‐][0-9０-９]++)?)?"
+    r"[ \t\u3000]*+(?P<rest>.*)$"
 )
-_NO_ONLY = re.compile(r"^[0-9０-９]+(?:[-－‐][0-9０-９]+)?$")
-_STRATEGY_HEADING = re.compile(r"^[0-9０-９]{1,2}[ \u3000]+[^\s0-9０-９].*$")
-_YEAR_IN_PARENS = re.compile(r"[(（]\s*([^()（）]+?)\s*[)）]")
+_NO_ONLY = re.compile(r"^[0-9０-９]++(?:[-－‐][0-9０-９]++)?$")
+_STRATEGY_HEADING = re.compile(r"^[0-9０-９]{1,2}[ \u3000]++[^\s0-9０-９].*$")
+# The text between a pair of parentheses, spaces included (stripped by the caller).
+_YEAR_IN_PARENS = re.compile(r"[(（]([^()（）]++)[)）]")
+_WHITESPACE = re.compile(r"\s+")
 _BULLET_MARKS = ("- ", "-\t", "・", "･")
 _ENCODINGS = ("utf-8-sig", "cp932")
 
@@ -111,7 +117,9 @@ class _Draft:
     title_lines: list[str] = field(default_factory=list)
     columns: _Columns | None = None
     rows: list[ValueRow] = field(default_factory=list)
-    texts: dict[str, list[str]] = field(
+    # Each bullet as the lines it was printed on, joined once the sheet is
+    # read: adding line after line to one string would copy it every time.
+    texts: dict[str, list[list[str]]] = field(
         default_factory=lambda: {attr: [] for attr, _ in TEXT_SECTIONS}
     )
     current_text: str | None = None
@@ -234,7 +242,7 @@ def _build(draft: _Draft, report_year: int, problems: list[Problem]) -> Sheet | 
         actual_years=draft.columns.actual_years,
         target_year=draft.columns.target_year,
         rows=draft.rows,
-        **draft.texts,
+        **{attr: ["".join(lines) for lines in bullets] for attr, bullets in draft.texts.items()},
     )
 
 
@@ -282,7 +290,7 @@ def parse_header_row(cells: list[str]) -> _Columns | None:
     except ValueError:
         return None
     label = _YEAR_IN_PARENS.sub("", cells[0])
-    label = re.sub(r"\s+", "", label) or DEFAULT_BASELINE_LABEL
+    label = _WHITESPACE.sub("", label) or DEFAULT_BASELINE_LABEL
     return _Columns(label, baseline_year, actual_years, target_year)
 
 
@@ -290,7 +298,7 @@ def _year_in_parens(cell: str) -> int:
     match = _YEAR_IN_PARENS.search(cell)
     if match is None:
         raise ValueError(cell)
-    return eras.parse_year(match.group(1))
+    return eras.parse_year(match.group(1).strip())
 
 
 class _Parser:
@@ -401,7 +409,7 @@ class _Parser:
         if _is_bullet(line) or not bullets:
             text = strip_bullet(line)
             if text:
-                bullets.append(text)
+                bullets.append([text])
         else:
             # A PDF extraction wraps a long paragraph: the line continues the bullet.
-            bullets[-1] += line
+            bullets[-1].append(line)
