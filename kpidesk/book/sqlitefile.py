@@ -405,8 +405,8 @@ def harden(connection: sqlite3.Connection) -> None:
 
     ``trusted_schema`` is turned off: until the schema has been checked,
     no function or virtual table may run from the file's triggers, views or
-    column definitions. A connection that writes turns it back on with
-    :func:`trust_checked_schema` once the schema is known to be KPI Desk's.
+    column definitions. A connection that writes turns it on only while it migrates a
+    checked book (:func:`trusting_checked_schema`).
     Where the ``sqlite3`` module offers ``setconfig`` (Python 3.12+), the
     settings of :data:`_DEFENSIVE_CONFIG` are made as well, and views are
     turned off while KPI Desk's schema has none; on Python 3.11
@@ -430,17 +430,23 @@ def harden(connection: sqlite3.Connection) -> None:
                 setconfig(option, value)
 
 
-def trust_checked_schema(connection: sqlite3.Connection) -> None:
-    """Let a connection whose schema has been checked run its triggers.
+@contextlib.contextmanager
+def trusting_checked_schema(connection: sqlite3.Connection) -> Iterator[None]:
+    """Let a connection whose schema has been checked run its triggers while migrating.
 
-    The full-text index is an FTS5 virtual table that KPI Desk's own
-    triggers write to; SQLite does not mark FTS5 as safe for untrusted
-    schemas, so with ``trusted_schema`` off every save would fail
-    ("unsafe use of virtual table"). Once :func:`check_schema` has passed,
-    every trigger in the book is one KPI Desk made, so the setting no longer
-    protects anything.
+    Books of schema 2 to 4 keep their full-text index up to date with
+    triggers that write to an FTS5 virtual table; SQLite does not mark FTS5
+    as safe for untrusted schemas, so with ``trusted_schema`` off the
+    migrations that change sheets would fail ("unsafe use of virtual
+    table"). Once :func:`check_schema` has passed, every trigger in the
+    book is one KPI Desk made; the current schema has none, so the setting
+    goes back off when the migrations are done.
     """
     connection.execute("PRAGMA trusted_schema = ON")
+    try:
+        yield
+    finally:
+        connection.execute("PRAGMA trusted_schema = OFF")
 
 
 def roll_back(connection: sqlite3.Connection, *, settle: bool = False) -> bool:

@@ -291,7 +291,6 @@ class Book:
                 has_tables,
             )
             check_schema(conn, version)
-            sqlitefile.trust_checked_schema(conn)
             if self.path is not None:
                 # Keep the rollback journal (DELETE), never WAL: books live on
                 # shared network folders, where WAL's shared-memory file does
@@ -303,14 +302,15 @@ class Book:
                 return
             if backup_allowed and version >= 1 and self.path is not None:
                 self._backup_before_migrating(version)
-            for number in range(version + 1, SCHEMA_VERSION + 1):
-                with self._transaction():
-                    # Another program may have migrated while we waited for the lock.
-                    if self._user_version() >= number:
-                        continue
-                    MIGRATIONS[number](self._db)
-                    # PRAGMA values cannot be bound; number is our own integer.
-                    conn.execute(f"PRAGMA user_version = {int(number)}")
+            with sqlitefile.trusting_checked_schema(conn):
+                for number in range(version + 1, SCHEMA_VERSION + 1):
+                    with self._transaction():
+                        # Another program may have migrated while we waited for the lock.
+                        if self._user_version() >= number:
+                            continue
+                        MIGRATIONS[number](self._db)
+                        # PRAGMA values cannot be bound; number is our own integer.
+                        conn.execute(f"PRAGMA user_version = {int(number)}")
 
     def _user_version(self) -> int:
         return int(self._db.conn.execute("PRAGMA user_version").fetchone()[0])

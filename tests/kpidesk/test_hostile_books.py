@@ -130,15 +130,6 @@ HOSTILE_SCHEMAS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("KPI Desk の作るものと違う", 'テーブル "sheets"'),
     ),
     (
-        "own-trigger-replaced",
-        (
-            "DROP TRIGGER sheets_au",
-            "CREATE TRIGGER sheets_au AFTER UPDATE ON sheets BEGIN DELETE FROM history; END",
-        ),
-        ('トリガー "sheets_au"', "違う"),
-    ),
-    ("own-trigger-missing", ("DROP TRIGGER sheets_ai",), ('トリガー "sheets_ai"', "欠けて")),
-    (
         "check-constraint-in-table",
         (
             "PRAGMA writable_schema = ON",
@@ -216,6 +207,32 @@ def test_an_older_book_carrying_a_trigger_is_refused_before_any_backup_or_migrat
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
+#: Changes to the triggers schema 2 to 4 kept the search index with (none since 5).
+OWN_TRIGGER_CHANGES = [
+    (
+        (
+            "DROP TRIGGER sheets_au",
+            "CREATE TRIGGER sheets_au AFTER UPDATE ON sheets BEGIN DELETE FROM history; END",
+        ),
+        ('トリガー "sheets_au"', "違う"),
+    ),
+    (("DROP TRIGGER sheets_ai",), ('トリガー "sheets_ai"', "欠けて")),
+]
+
+
+@pytest.mark.parametrize(("statements", "words"), OWN_TRIGGER_CHANGES, ids=["replaced", "missing"])
+def test_an_older_book_whose_own_triggers_were_changed_is_refused_untouched(
+    tmp_path: Path, statements: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    path = tmp_path / "v4.kpidb"
+    make_old_book(path, make_sheet(), version=4)
+    alter(path, *statements)
+
+    assert_refused_untouched(path, ForeignSchemaError, *words)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v4.kpidb"]  # no backup folder
+
+
 def test_a_name_from_the_file_is_shown_safely(book_path: Path) -> None:
     name = "a\nb\x1b[31m" + "長" * 100
     quoted = name.replace('"', '""')
@@ -254,9 +271,12 @@ def test_a_migrated_book_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
         assert schemacheck.read_schema(a) == dict(schemacheck.expected_schema(SCHEMA_VERSION))
 
 
-def test_quoting_written_by_older_sqlite_utils_is_accepted(book_path: Path) -> None:
-    # sqlite-utils 3 quoted identifiers with brackets: [sheets_fts], new.[no].
-    with raw(book_path) as connection:
+def test_quoting_written_by_older_sqlite_utils_is_accepted(tmp_path: Path) -> None:
+    # sqlite-utils 3 quoted identifiers with brackets: [sheets_fts], new.[no], in
+    # the search index and triggers of schema 2 to 4.
+    path = tmp_path / "v4.kpidb"
+    make_old_book(path, make_sheet(), version=4)
+    with raw(path) as connection:
         rows = connection.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
             " OR name IN ('meta', 'sheets_fts')"
@@ -267,7 +287,7 @@ def test_quoting_written_by_older_sqlite_utils_is_accepted(book_path: Path) -> N
             assert bracketed != sql
             connection.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", [bracketed, name])
 
-    with Book.open(book_path) as book:
+    with Book.open(path) as book:
         saved = book.save_sheet(make_sheet("11", title="詐欺の相談件数"))
         assert book.search_ids("相談件数") == {saved.id}
 
@@ -314,6 +334,14 @@ def test_every_connection_is_hardened(book_path: Path) -> None:
         assert checker.execute("PRAGMA trusted_schema").fetchone()[0] == 0
     with Book.open(book_path, read_only=True) as book:
         assert book._db.conn.execute("PRAGMA trusted_schema").fetchone()[0] == 0
+    # A book that writes trusts its own (checked) schema only while it migrates.
+    old = book_path.with_name("v4.kpidb")
+    make_old_book(old, make_sheet(), version=4)
+    for path in (book_path, old):
+        with Book.open(path) as book:
+            assert book._db.conn.execute("PRAGMA trusted_schema").fetchone()[0] == 0
+            book.save_sheet(make_sheet("11"))
+            assert book.search_ids("認知件数")
     connection = sqlitefile.connect(sqlitefile.file_uri(book_path, "rw"), uri=True)
     try:
         assert connection.execute("PRAGMA trusted_schema").fetchone()[0] == 0
@@ -461,8 +489,8 @@ def test_a_books_own_changes_in_a_wal_are_checked_then_kept(
     )
 
     with Book.open(path) as book:
-        [changed] = book.search_ids("死傷者")
-        assert book.get_list_entry(changed).title == "交通事故死傷者数"
+        titles = {entry.no: entry.title for entry in book.list_entries()}
+        assert titles["10"] == "交通事故死傷者数"
         book.save_sheet(make_sheet("11"))
     assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
     with raw(path) as connection:
