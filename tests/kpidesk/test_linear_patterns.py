@@ -147,11 +147,11 @@ def test_long_lines_of_one_kind_are_read_at_once(line: str) -> None:
 
 def test_a_bullet_wrapped_over_two_hundred_thousand_lines_is_joined_at_once() -> None:
     # Adding each line to the bullet's string copied it every time: minutes here.
+    # The bullet is then far over the bound of a section, and the sheet is refused.
     lines = ["取組状況", "- 防犯カメラ"] + ["の設置を進めた"] * 200_000
-    with watchdog():
-        result = textimport.parse(sheet_text(HEADER, VALUE_ROW, *lines))
-    [sheet] = result.sheets
-    assert sheet.efforts == ["防犯カメラ" + "の設置を進めた" * 200_000]
+    with watchdog(), pytest.raises(textimport.TextImportError) as refused:
+        textimport.parse(sheet_text(HEADER, VALUE_ROW, *lines))
+    assert "取組状況が長すぎます（1,400,005文字、上限 30,000文字）" in str(refused.value)
 
 
 # --- values, years and units ------------------------------------------------------------
