@@ -36,6 +36,7 @@ from kpidesk.book.errors import (
     EMPTY_FILE,
     FULL_READING,
     FULL_WRITING,
+    JOURNAL_NOTE,
     NOT_ROLLED_BACK,
     NOT_SQLITE,
     OTHER_PROGRAM,
@@ -236,16 +237,23 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         checker = open_checker(file_uri(path, "ro", immutable=wal), timeout)
     except sqlite3.Error as error:
         raise translate(error) from error
+    unfinished = False
     try:
         version = check_contents(checker)
     except sqlite3.DatabaseError as error:
         if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_READONLY_ROLLBACK:
-            if header_application_id == APPLICATION_ID:
-                return FileCheck(header_version, wal, unfinished=True)
-            raise NotABookError(UNFINISHED_FOREIGN) from error
-        raise _checking_error(error) from error
+            if header_application_id != APPLICATION_ID:
+                raise NotABookError(UNFINISHED_FOREIGN) from error
+            unfinished = True
+        else:
+            raise _checking_error(error) from error
     finally:
         checker.close()
+    if unfinished:
+        # The journal puts pages back into the file when the book is opened
+        # for writing; what they make is checked first, on a copy of both.
+        version = _check_unfinished(path, journal_file(path), timeout)
+        return FileCheck(version, wal, unfinished=True)
     return FileCheck(version, wal, unfinished=False)
 
 
@@ -259,13 +267,18 @@ def _holds_changes(wal_path: Path) -> bool:
         return True  # a dangling link, say: copying it says what is wrong
 
 
+def journal_file(path: Path) -> Path:
+    """The rollback journal SQLite keeps beside ``path`` while it saves."""
+    return path.with_name(f"{path.name}-journal")
+
+
 def wal_file(path: Path) -> Path:
     """The ``-wal`` file SQLite keeps beside ``path`` in WAL mode."""
     return path.with_name(f"{path.name}-wal")
 
 
 def open_checker(uri: str, timeout: float) -> sqlite3.Connection:
-    """A hardened read-only connection for checking a file (``uri`` has ``mode=ro``)."""
+    """A hardened connection for checking a file (``mode=ro``; ``rw`` only for a copy)."""
     checker = sqlite3.connect(uri, uri=True, timeout=timeout)
     try:
         harden(checker)
@@ -319,19 +332,46 @@ def _check_with_wal(path: Path, wal_path: Path, timeout: float) -> int:
         BookError: as :func:`inspect_file`, the message saying that the
             ``-wal`` was checked with the file.
     """
+    return _check_on_copy(path, wal_path, "ro", WAL_NOTE.format(wal=wal_path.name), timeout)
+
+
+def _check_unfinished(path: Path, journal_path: Path, timeout: float) -> int:
+    """Check what ``path`` becomes once its hot journal is rolled back, on a copy of both.
+
+    Only a connection that may write rolls a hot journal back, and it does
+    so into the file; a journal made by anyone could put any pages there.
+    The copy in a temporary folder is rolled back and checked instead, so
+    that a refused book and its journal are left as they were.
+
+    Raises:
+        BookError: as :func:`inspect_file`.
+    """
+    return _check_on_copy(
+        path, journal_path, "rw", JOURNAL_NOTE.format(journal=journal_path.name), timeout
+    )
+
+
+def _check_on_copy(path: Path, beside: Path, mode: str, note: str, timeout: float) -> int:
+    """Check ``path`` together with the file SQLite keeps ``beside`` it, on a copy of both.
+
+    Args:
+        beside: the ``-wal`` or ``-journal`` file, copied with the book.
+        mode: how the copy is opened (``rw`` for SQLite to roll a journal back).
+        note: added to the message of a refusal, naming what was checked.
+    """
     with tempfile.TemporaryDirectory(prefix="kpidesk-check-") as folder:
         copy = Path(folder) / "book.kpidb"
         try:
             shutil.copyfile(path, copy)
-            shutil.copyfile(wal_path, wal_file(copy))
+            shutil.copyfile(beside, copy.with_name(f"{copy.name}{beside.name[len(path.name) :]}"))
         except OSError as error:
             raise BookError(
-                f"ブックと同じフォルダにある「{wal_path.name}」を含めてブックを確かめるための"
+                f"ブックと同じフォルダにある「{beside.name}」を含めてブックを確かめるための"
                 f"一時コピーを作れませんでした（{error.strerror or error}）。"
                 "ブックは変更していません"
             ) from error
         try:
-            checker = open_checker(file_uri(copy, "ro"), timeout)
+            checker = open_checker(file_uri(copy, mode), timeout)
         except sqlite3.Error as error:
             raise translate(error) from error
         try:
@@ -339,13 +379,13 @@ def _check_with_wal(path: Path, wal_path: Path, timeout: float) -> int:
         except BookError as error:
             if isinstance(error, NotABookError):
                 # The same error, so that its type and attributes stay; its
-                # message says the -wal was part of what was checked.
-                error.args = (f"{error}{WAL_NOTE.format(wal=wal_path.name)}",)
+                # message says the file beside the book was part of what was checked.
+                error.args = (f"{error}{note}",)
             raise
         except sqlite3.DatabaseError as error:
             refusal = _checking_error(error)
             if isinstance(refusal, NotABookError):
-                refusal.args = (f"{refusal}{WAL_NOTE.format(wal=wal_path.name)}",)
+                refusal.args = (f"{refusal}{note}",)
             raise refusal from error
         finally:
             checker.close()

@@ -550,3 +550,33 @@ def test_an_empty_wal_beside_a_book_holds_no_changes(book_path: Path) -> None:
     assert Path(f"{book_path}-wal").read_bytes() == b""
     with Book.open(book_path, read_only=True) as book:
         assert book.count_sheets() == 4
+
+
+def test_a_journal_that_would_put_a_trigger_back_leaves_book_and_journal_untouched(
+    book_path: Path,
+) -> None:
+    # A hot journal holds the pages a save changed, as they were before; made
+    # from a book with a trigger, rolling it back puts the trigger in place.
+    crafted = book_path.with_name("crafted.kpidb")
+    alter(book_path, HOSTILE_SCHEMAS[0][1][0])
+    with raw(book_path) as connection:
+        connection.execute("PRAGMA cache_size = 2")  # spill changed pages into the file
+        connection.execute("BEGIN")
+        connection.execute("DROP TRIGGER x")
+        for _ in range(4):
+            connection.execute("UPDATE sheets SET data = data || data")
+        connection.execute("UPDATE sheets_fts SET search_text = 'x' || search_text")
+        shutil.copyfile(book_path, crafted)
+        shutil.copyfile(f"{book_path}-journal", f"{crafted}-journal")
+        connection.execute("ROLLBACK")
+    before = {p.name: sha256(p) for p in crafted.parent.iterdir() if p.name.startswith("crafted")}
+    assert sorted(before) == ["crafted.kpidb", "crafted.kpidb-journal"]
+
+    with pytest.raises(ForeignSchemaError) as caught:
+        Book.open(crafted)
+
+    after = {p.name: sha256(p) for p in crafted.parent.iterdir() if p.name.startswith("crafted")}
+    assert after == before
+    message = str(caught.value)
+    assert 'トリガー "x"' in message and "「crafted.kpidb-journal」" in message
+    assert "消して" not in message and "削除して" not in message

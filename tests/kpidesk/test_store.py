@@ -1520,9 +1520,10 @@ def test_a_book_recovered_from_an_unfinished_save_is_checked_again(
     with Book.open(crashed) as book:
         assert book.count_sheets() == 3
 
-    # The read-only check stopped at the hot journal; the read-write
-    # connection checked the book once it had rolled the save back.
-    assert checked == [False]
+    # The read-only check stopped at the hot journal: a copy of the book and
+    # its journal was rolled back and checked, then the read-write connection
+    # checked the book once it had rolled the save back.
+    assert checked == [False, False]
     assert leftovers(crashed) == []
 
 
