@@ -73,7 +73,7 @@ def test_the_checks_notice_a_damaged_book(
     damaged = tmp_path / "damaged.kpidb"
     data = bytearray((folder / BOOK_NAME).read_bytes())
     page = 4096
-    for start in range(2 * page, len(data) - page, 7 * page):  # garble every 7th page
+    for start in range(page, len(data) - page, 3 * page):  # garble every 3rd page
         data[start + 100 : start + 300] = bytes(range(200))
     damaged.write_bytes(bytes(data))
     assert integrity_check(folder / BOOK_NAME) == "ok"
