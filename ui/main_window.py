@@ -34,6 +34,7 @@ from ui.controllers.sheets import Sheets
 from ui.controllers.years import Years
 from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
+from ui.notice_bar import NoticeBar
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
 from ui.sheet_list import SheetListPanel
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, drafts: the controllers
             that do the menus' work.
-        list_panel, form, year_lock_bar: the panels.
+        list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
 
@@ -62,12 +63,14 @@ class MainWindow(QMainWindow):
 
         self.list_panel = SheetListPanel()
         self.form = SheetForm()
+        self.book_notice_bar = NoticeBar("bookNoticeBar")
         self.year_lock_bar = YearLockBar()
         form_pane = QWidget()
         form_pane.setObjectName("formPane")
         form_layout = QVBoxLayout(form_pane)
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.setSpacing(2)
+        form_layout.addWidget(self.book_notice_bar)
         form_layout.addWidget(self.year_lock_bar)
         form_layout.addWidget(self.form, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -179,7 +182,8 @@ class MainWindow(QMainWindow):
         self.list_panel.report_year_changed.connect(self.update_actions)
         # The form
         self.form.sentence_placed.connect(self.on_form_sentence_placed)
-        # The banner of a locked report year
+        # The banners: about the whole book, and of a locked report year
+        self.book_notice_bar.action_requested.connect(session.on_book_notice_action)
         self.year_lock_bar.unlock_requested.connect(self.years.unlock_year)
         # Undo and redo follow the open sheet's stack
         undo_group = session.undo_group
@@ -255,15 +259,17 @@ class MainWindow(QMainWindow):
         session = self.session
         book = session.book
         has_book = book is not None
-        writable = book is not None and not book.read_only
+        # A book whose file went away while open can only be saved under a new name.
+        writable = book is not None and not book.read_only and not session.file_gone_noticed
         has_sheet = session.document is not None
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
                     Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY):  # fmt: skip
             self.actions[key].setEnabled(has_book)
-        for key in (Action.RESTORE_BACKUP, Action.IMPORT_TEXT, Action.IMPORT_JSON,
-                    Action.IMPORT_XLSX, Action.NEW_SHEET):  # fmt: skip
+        for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
+                    Action.NEW_SHEET):  # fmt: skip
             self.actions[key].setEnabled(writable)
+        self.actions[Action.RESTORE_BACKUP].setEnabled(book is not None and not book.read_only)
         self.actions[Action.HISTORY].setEnabled(has_sheet)
         self.actions[Action.EVALUATION_SETTINGS].setEnabled(writable)
         sheet_locked = session.open_sheet_locked()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import uuid
 from collections import Counter
@@ -840,12 +841,18 @@ class Book:
         """Write a consistent copy of the whole book to ``target``.
 
         A failure never leaves half a book; an existing ``target`` is replaced.
+        The book's own path may be written only when its file is no longer
+        there (deleted or moved away while the book was open).
 
         Raises:
             BookError: ``target`` is this book itself, or cannot be written.
         """
         target = Path(target)
-        if self.path is not None and target.absolute() == self.path.absolute():
+        if (
+            self.path is not None
+            and target.absolute() == self.path.absolute()
+            and os.path.lexists(target)
+        ):
             raise BookError("開いているブック自身にはバックアップを書き込めません")
         try:
             self._copy_to(target)

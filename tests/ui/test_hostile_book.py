@@ -51,8 +51,15 @@ def test_the_window_opens_a_book_with_a_huge_no_and_threshold_and_says_so(
     other = tmp_path / "other.kpidb"
     shutil.copy(demo_book, other)
     assert window.session.open_book(other)
-    message = window.statusBar().currentMessage()
-    assert "注意: ブックに保存された評価の設定が使えないため、既定の設定（A・B・C・D）" in message
+    bar = window.book_notice_bar
+    assert bar.isVisibleTo(window)
+    assert bar.text.startswith(
+        "注意: ブックに保存された評価の設定が使えないため、既定の設定（A・B・C・D）"
+    )
+    assert bar.button.text() == "評価の設定…"
+    # Saving the settings again puts sound ones in the book: the note goes.
+    assert window.years.apply_evaluation_settings(EvaluationSettings(), False)
+    assert not bar.isVisibleTo(window) and bar.text == ""
 
 
 def test_the_settings_dialog_refuses_characters_a_workbook_cannot_carry(app) -> None:

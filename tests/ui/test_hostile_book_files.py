@@ -20,6 +20,8 @@ from kpidesk import samples
 from kpidesk.book import backups, lock
 from kpidesk.book.store import Book
 from tests.ui.helpers import replace_text
+from ui.actions import Action
+from ui.dialogs.backups import BackupDialog
 from ui.dialogs.messages import Choice
 from ui.main_window import MainWindow
 
@@ -149,3 +151,90 @@ def test_a_backup_of_another_book_is_not_restored_over_the_book(
     assert window.session.book is not None and window.session.book.path == demo_book
     assert title_in(demo_book) == before
     assert lock.read_lock(demo_book) is None or lock.read_lock(demo_book).pid == os.getpid()
+
+
+def choose_in_backup_dialog(monkeypatch: pytest.MonkeyPatch, action: str) -> list:
+    """Make the backup dialog pick its newest backup and ``action``; record the dialogs."""
+    shown: list = []
+
+    def exec_(dialog: BackupDialog) -> int:
+        shown.append(dialog)
+        dialog.result_action = action
+        return BackupDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(BackupDialog, "exec", exec_)
+    return shown
+
+
+def test_a_deleted_book_shows_a_banner_and_is_saved_again_under_its_own_name(
+    window: MainWindow, answers, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    select_no(window, "9")
+    replace_text(window.form.edits["title"], "消される前に直した題名")
+    demo_book.unlink()
+    window.session._heartbeat.timeout.emit()  # the minute's check notices it
+
+    bar = window.book_notice_bar
+    assert bar.isVisibleTo(window) and "名前を付けて保存" in bar.text
+    assert bar.button.text() == "名前を付けて保存…"
+    assert not window.actions[Action.SAVE].isEnabled()
+    assert not window.actions[Action.IMPORT_JSON].isEnabled()
+    assert window.actions[Action.SAVE_BOOK_AS].isEnabled()
+
+    # The dialog suggests the book's own name: nothing is there any more, so it is taken.
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *args, **kwargs: (str(demo_book), ""))
+    )
+    bar.button.click()
+    assert answers.errors[1:] == []
+    assert window.session.book.path == demo_book
+    assert title_in(demo_book) == "消される前に直した題名"
+    assert not bar.isVisibleTo(window)
+    assert window.actions[Action.SAVE].isEnabled()
+
+
+def test_a_backup_is_not_restored_over_a_book_whose_file_is_gone(
+    window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Book.open(demo_book, create=False, read_only=True):
+        pass
+    assert backups.list_backups(demo_book)  # the one taken on opening
+    select_no(window, "9")
+    demo_book.unlink()
+    window.session._heartbeat.timeout.emit()
+
+    shown = choose_in_backup_dialog(monkeypatch, "over")
+    answers.confirm_answer = True
+    window.files.ask_restore_backup()
+    assert not shown[0].over_button.isEnabled() and shown[0].copy_button.isEnabled()
+    assert window.session.book is not None  # what is open is kept
+    assert not demo_book.exists()
+    # Asked directly, it refuses too, and the open book stays.
+    assert not window.files.restore_backup_over_book(backups.list_backups(demo_book)[0])
+    assert "削除" in answers.errors[-1] and no_invitation_to_delete(answers.errors[-1])
+    assert window.session.book is not None and window.session.document is not None
+
+
+def test_a_damaged_book_offers_its_backups_restored_as_a_new_file(
+    window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert backups.list_backups(demo_book)  # the one taken when the window opened it
+    window.session.set_book(None)
+    data = demo_book.read_bytes()
+    demo_book.write_bytes(data[: len(data) // 2])  # cut off half-way
+    damaged = demo_book.read_bytes()
+
+    target = tmp_path / "復元した本庁.kpidb"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *args, **kwargs: (str(target), ""))
+    )
+    shown = choose_in_backup_dialog(monkeypatch, "copy")
+    answers.choose_answer = 0  # バックアップから復元…
+    assert not window.session.open_book(demo_book)
+
+    asked = answers.asked[-1]
+    assert "壊れて" in asked and "バックアップが 1 件あります" in asked
+    assert not shown[0].over_button.isEnabled()
+    assert window.session.book is not None and window.session.book.path == target
+    assert window.session.book.count_sheets() == 15
+    assert demo_book.read_bytes() == damaged  # the damaged file is left as it was

@@ -85,7 +85,10 @@ class BookFiles(Controller):
         session = self.session
         assert session.book is not None
         gone = session.file_gone()
-        if session.book.path is not None and path.resolve() == session.book.path.resolve():
+        same = session.book.path is not None and path.resolve() == session.book.path.resolve()
+        if same and gone is not None and not path.exists():
+            same = False  # deleted or moved away: the book may be written there again
+        if same:
             if gone is None:
                 return True
             messages.show_error(
@@ -127,12 +130,40 @@ class BookFiles(Controller):
 
     @Slot()
     def ask_restore_backup(self) -> None:
-        """Show the book's backups and restore the chosen one as a copy or over the book."""
+        """Show the book's backups and restore the chosen one as a copy or over the book.
+
+        While the book's file is gone (deleted or replaced while open) a
+        backup can only be restored as a new file, and only once what is
+        open has been saved under a new name, so that it is not lost.
+        """
         session = self.session
         book = session.book
-        if book is None or book.path is None or not session.maybe_save():
+        if book is None or book.path is None:
             return
-        dialog = BackupDialog(session.book_name(), backups.list_backups(book.path), self.window)
+        gone = session.file_gone() is not None
+        if gone and session.document is not None and session.document.is_modified():
+            messages.show_error(
+                self.window,
+                "開いているシートに保存していない変更があります。先に「名前を付けて保存」で"
+                "新しいファイルに保存してから、バックアップを復元してください。",
+            )
+            return
+        if not gone and not session.maybe_save():
+            return
+        self.restore_from_backups_of(book.path, over_allowed=not gone)
+
+    def restore_from_backups_of(self, path: Path, *, over_allowed: bool) -> None:
+        """Show the backups of the book at ``path`` and restore the one chosen.
+
+        Args:
+            path: the book (open, or one that could not be opened).
+            over_allowed: offer to restore over the open book; otherwise a
+                backup is only restored as a new file (the file at ``path``
+                is left as it is).
+        """
+        dialog = BackupDialog(
+            path.name, backups.list_backups(path), self.window, over_allowed=over_allowed
+        )
         backup = dialog.chosen() if dialog.exec() == BackupDialog.DialogCode.Accepted else None
         if backup is None:
             return
@@ -140,13 +171,13 @@ class BookFiles(Controller):
             name, _ = QFileDialog.getSaveFileName(
                 self.window,
                 "新しいファイルとして復元",
-                str(self.dialog_folder() / f"{book.path.stem}_復元{BOOK_SUFFIX}"),
+                str(self.dialog_folder() / f"{path.stem}_復元{BOOK_SUFFIX}"),
                 BOOK_FILTER,
                 options=QFileDialog.Option.DontConfirmOverwrite,
             )
             if name:
                 self.restore_backup_as_copy(backup, with_book_suffix(Path(name)))
-        elif dialog.result_action == "over":
+        elif dialog.result_action == "over" and over_allowed:
             self.restore_backup_over_book(backup)
 
     def restore_backup_as_copy(self, backup: backups.Backup, target: Path) -> bool:
@@ -162,6 +193,10 @@ class BookFiles(Controller):
         """Replace the open book by a backup, after confirmation and a backup of it."""
         session = self.session
         assert session.book is not None and session.book.path is not None
+        if session.file_gone() is not None:
+            # Closing the open book would lose it: there is no file to reopen.
+            messages.show_error(self.window, f"復元できませんでした。\n{session.file_gone()}")
+            return False
         when = backup.taken_at.strftime("%Y-%m-%d %H:%M")
         if not messages.confirm(
             self.window,

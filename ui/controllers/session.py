@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from kpidesk.book import backups, lock
 from kpidesk.book.errors import (
     BookError,
     DuplicateSheetError,
+    NotABookError,
     NotFoundError,
     ReadOnlyFileError,
     StaleRevisionError,
@@ -72,6 +74,10 @@ class BookSession(Controller):
         self._opened_as: FileIdentity | None = None
         #: What happened to the book's file, once noticed (said once, kept for saves).
         self._file_gone: str | None = None
+        #: Why the book being opened was refused as not a (sound) book.
+        self._refused: BookError | None = None
+        #: What the book notice's button does (None: the notice has no button).
+        self._notice_action: Callable[[], None] | None = None
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._beat)
@@ -109,6 +115,7 @@ class BookSession(Controller):
         if book is not None and not book.read_only:
             self._backup_on_open()
         self.update_year_lock()
+        self.update_book_notice()
         window.form.set_evaluation_settings(
             book.evaluation_settings() if book is not None else EvaluationSettings()
         )
@@ -155,17 +162,16 @@ class BookSession(Controller):
         """
         if not self.maybe_save():
             return False
+        self._refused = None
         opened = self._open_with_lock(path)
         if opened is None:
+            if self._refused is not None:  # after the lock is given up
+                self._offer_backups(path, self._refused)
             return False
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        problems = book.settings_problems()
-        if problems:  # stays until the next message: the defaults are in use
-            self.status(f"開きました{suffix}: {book.path}　注意: {' '.join(problems)}", 0)
-        else:
-            self.status(f"開きました{suffix}: {book.path}")
+        self.status(f"開きました{suffix}: {book.path}")
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
@@ -247,9 +253,35 @@ class BookSession(Controller):
             ):  # fmt: skip
                 return self._open_plain(path, read_only=True)
             return None
+        except NotABookError as error:
+            self._refused = error  # damaged or changed elsewhere: its backups are offered
+            return None
         except BookError as error:
             messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
             return None
+
+    def _offer_backups(self, path: Path, error: BookError) -> None:
+        """Say why the book at ``path`` cannot be opened; offer its backups when it has some.
+
+        A backup is restored as a new file: the book that cannot be opened is
+        left as it is.
+        """
+        found = backups.list_backups(path)
+        text = f"ブックを開けません: {path}\n{error}"
+        if not found:
+            messages.show_error(self.window, text)
+            return
+        newest = found[0].taken_at.strftime("%Y-%m-%d %H:%M")
+        choice = messages.choose(
+            self.window,
+            "ブックを開けません",
+            f"{text}\n\nこのブックのバックアップが {len(found)} 件あります（いちばん新しいもの: "
+            f"{newest}、フォルダ「{backups.backup_folder(path).name}」）。"
+            "バックアップを新しいファイルとして復元して開くことができます。",
+            ["バックアップから復元…"],
+        )
+        if choice == 0:
+            self.window.files.restore_from_backups_of(path, over_allowed=False)
 
     def _open_copy(self, path: Path) -> tuple[Book, None] | None:
         name, _ = QFileDialog.getSaveFileName(
@@ -292,9 +324,49 @@ class BookSession(Controller):
             self._file_gone = file_change(self.book.path, self._opened_as)
         return self._file_gone
 
+    @property
+    def file_gone_noticed(self) -> bool:
+        """Whether the book's file is known to have been deleted or replaced (no new look)."""
+        return self._file_gone is not None
+
+    def update_book_notice(self) -> None:
+        """Show above the form what the user must know about the whole book, or nothing.
+
+        A book whose file was deleted or replaced while open says so until it
+        is saved under a new name; a book whose stored settings could not be
+        used lists why, one line each, until they are saved again.
+        """
+        bar = self.window.book_notice_bar
+        self._notice_action = None
+        if self.book is None:
+            bar.show_notice("")
+        elif self.file_gone() is not None:
+            self._notice_action = self.window.files.ask_save_book_as
+            bar.show_notice(
+                "ブックのファイルが、開いた後に削除・移動されたか、置き換えられました。"
+                "開いている内容は残っています。「名前を付けて保存」で保存してください。",
+                "名前を付けて保存…",
+                self.file_gone() or "",
+            )
+        elif problems := self.book.settings_problems():
+            if not self.book.read_only:
+                self._notice_action = self.window.years.ask_evaluation_settings
+            bar.show_notice(
+                "\n".join(f"注意: {problem}" for problem in problems),
+                "評価の設定…" if self._notice_action is not None else "",
+            )
+        else:
+            bar.show_notice("")
+
+    @Slot()
+    def on_book_notice_action(self) -> None:
+        if self._notice_action is not None:
+            self._notice_action()
+
     @Slot()
     def _beat(self) -> None:
         if self._file_gone is None and self.file_gone() is not None:
+            self.update_book_notice()
             messages.show_error(self.window, self._file_gone)
             self.state_changed.emit()
             return
@@ -379,6 +451,7 @@ class BookSession(Controller):
         sheet = self.document.sheet
         gone = self.file_gone()
         if gone is not None:
+            self.update_book_notice()
             messages.show_error(self.window, f"保存できませんでした。\n{gone}")
             return False
         # Pasted characters a workbook cannot carry become U+FFFD, as on import.

@@ -43,6 +43,7 @@ class Years(Controller):
             return False
         self.window.list_panel.set_evaluation_settings(settings)
         self.window.form.set_evaluation_settings(settings)
+        self.session.update_book_notice()
         return True
 
     # --- the yearly roll-over

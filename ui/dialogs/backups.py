@@ -22,10 +22,18 @@ class BackupDialog(QDialog):
     """Lists backups with their date, reason and sheet count.
 
     ``result_action`` after ``exec()``: ``"copy"`` (restore as a new file),
-    ``"over"`` (restore over the book) or ``""``.
+    ``"over"`` (restore over the book) or ``""``. Without ``over_allowed``
+    (the book's file is gone or cannot be opened) only ``"copy"`` is offered.
     """
 
-    def __init__(self, book_name: str, backups: list[Backup], parent: QWidget | None = None):
+    def __init__(
+        self,
+        book_name: str,
+        backups: list[Backup],
+        parent: QWidget | None = None,
+        *,
+        over_allowed: bool = True,
+    ):
         super().__init__(parent)
         self.setWindowTitle("バックアップから復元")
         self.resize(640, 420)
@@ -60,6 +68,11 @@ class BackupDialog(QDialog):
         self.over_button = QPushButton("このブックに上書きして復元…")
         for button in (self.copy_button, self.over_button):
             button.setEnabled(bool(backups))
+        if not over_allowed:
+            self.over_button.setEnabled(False)
+            self.over_button.setToolTip(
+                "ブックのファイルがないか開けないため、新しいファイルとしてだけ復元できます"
+            )
             buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(lambda: self._finish("copy"))
         self.over_button.clicked.connect(lambda: self._finish("over"))
