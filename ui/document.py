@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from kpidesk import editing
+from kpidesk import editing, limits
 from kpidesk.model import Sheet
 from ui.commands import SheetEditCommand
 
@@ -52,6 +52,9 @@ class SheetDocument(QObject):
         before = copy.deepcopy(self._sheet)
         after = copy.deepcopy(before)
         change(after)
+        # Pasted characters a workbook cannot carry become U+FFFD in the edit
+        # itself, so that undo and redo never bring them back.
+        limits.clean_sheet(after)
         if after == before:
             return False
         self.undo_stack.push(SheetEditCommand(self, text, before, after, merge_key))

@@ -75,3 +75,30 @@ def test_the_settings_dialog_refuses_characters_a_workbook_cannot_carry(app) -> 
     assert dialog.label_edits[0].text() == "とてもとてもとて"  # 8 characters at most
     dialog.threshold_spins[0].setValue(1e300)
     assert dialog.threshold_spins[0].value() == 100_000.0
+
+
+def test_pasted_characters_a_workbook_cannot_carry_never_come_back_with_undo(
+    window: MainWindow, answers
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    sheet_id = next(s.id for s in window.session.book.list_entries() if s.no == "9")
+    window.session.open_sheet(sheet_id)
+    title = window.form.edits["title"]
+    before = title.text()
+    title.setFocus()
+    title.selectAll()
+    QApplication.clipboard().setText("刑法\u0007犯\ufffe認知\uffff件数")
+    title.paste()
+    QApplication.processEvents()
+
+    cleaned = "刑法\ufffd犯\ufffd認知\ufffd件数"
+    assert window.session.document.sheet.title == cleaned
+    assert title.text() == cleaned
+    assert window.session.save()
+    window.session.undo_group.undo()
+    assert title.text() == before
+    window.session.undo_group.redo()
+    assert title.text() == cleaned and window.session.document.sheet.title == cleaned
+    assert not window.session.document.is_modified()  # the book holds exactly this
+    assert window.session.book.find_sheet(2020, "9").title == cleaned
