@@ -446,7 +446,7 @@ class SheetListPanel(QWidget):
         self.rank_combo.setToolTip("評価で絞り込みます（— は評価できないシート）")
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search")
-        self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・本文）  Ctrl+F")
+        self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・施策・本文）  Ctrl+F")
         self.search_edit.setClearButtonEnabled(True)
 
         self.table = QTableView()

@@ -26,6 +26,9 @@ SCHEMA_VERSION = 5
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 
+#: The columns the index of version 2 to 4 covered (its schema must never change).
+_VERSION_2_SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
+
 #: Keys of the book's settings in the ``meta`` table.
 META_EVALUATION = "evaluation"
 META_PRINT_CHART = "print_chart"
@@ -99,7 +102,7 @@ def _migrate_2(db: Database) -> None:
     ``enable_fts`` fills the index from the rows already there and adds
     triggers that keep it in step with every insert, update and delete.
     """
-    db["sheets"].enable_fts(SEARCH_COLUMNS, tokenize="trigram", create_triggers=True)
+    db["sheets"].enable_fts(_VERSION_2_SEARCH_COLUMNS, tokenize="trigram", create_triggers=True)
 
 
 def _migrate_3(db: Database) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from kpidesk.book.errors import BookError
 
 #: The columns a search looks in, as :func:`search_text` joins them.
-SEARCH_COLUMNS = ("no", "departments", "title", "efforts", "issues", "direction")
+SEARCH_COLUMNS = ("no", "departments", "title", "section", "efforts", "issues", "direction")
 
 #: The shortest term the trigram tokenizer can match.
 _TRIGRAM = 3
@@ -35,6 +35,15 @@ _SEARCH_TABLE: dict[int, int | None] = {
     **dict.fromkeys(range(0xE0100, 0xE01F0)),
     0x309B: 0x3099,
     0x309C: 0x309A,
+    # Windows and the Mac type different characters for the same wave dash
+    # and minus; NFKC makes ～ and － the ASCII ones, these are made so too.
+    0x301C: ord("~"),  # WAVE DASH 〜 (Mac, JIS)
+    0x2053: ord("~"),  # SWUNG DASH
+    0x2212: ord("-"),  # MINUS SIGN −
+    0x2010: ord("-"),  # HYPHEN ‐
+    0x2011: ord("-"),  # NON-BREAKING HYPHEN
+    0x2012: ord("-"),  # FIGURE DASH
+    0x2013: ord("-"),  # EN DASH –
 }
 
 

@@ -52,6 +52,10 @@ def written_sheets() -> list[Sheet]:
         make_sheet("3", title="ＫＰＩ達成率（Ｗｉ－Ｆｉ整備）", efforts=("１２３件を整備した。",)),
         make_sheet("4", title="KPI 123 wi-fi", issues=("ｶﾞｲﾄﾞﾌﾞｯｸを作った。",)),
         make_sheet("5", title="刑法犯認知件数", direction=("ヴィジョンを示す。",)),
+        # Typed on Windows: FULLWIDTH TILDE and FULLWIDTH HYPHEN-MINUS.
+        make_sheet("6", title="受付期間 4月～6月", section="3 観光の振興", efforts=("前年比－5%",)),
+        # Typed on a Mac or copied from a PDF: WAVE DASH and MINUS SIGN.
+        make_sheet("7", title="受付期間 7月〜9月", efforts=("前年比−8%",)),
     ]
 
 
@@ -95,6 +99,15 @@ def book_fixture() -> Book:
         ("ビジョン", []),
         ("認知件数 ｋｐｉ", []),
         ("認知件数", ["5"]),
+        # The wave dash and the minus of Windows and of the Mac are one each.
+        ("4月〜6月", ["6"]),
+        ("4月～6月", ["6"]),
+        ("7月～9月", ["7"]),
+        ("−5%", ["6"]),
+        ("-8%", ["7"]),
+        ("－8", ["7"]),
+        # 施策 (the section) is searched too.
+        ("観光の振興", ["6"]),
     ],
 )
 def test_a_word_is_found_however_it_is_written(book: Book, query: str, expected: list[str]) -> None:

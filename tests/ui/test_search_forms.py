@@ -43,6 +43,6 @@ def test_the_list_finds_words_written_another_way_and_shows_them_as_typed(
     assert [row[0] for row in shown(window)] == ["1", "4"]
     assert shown(window)[0][2] == unicodedata.normalize("NFD", "ガイドブックの配布部数")
     replace_text(panel.search_edit, "１２３")
-    assert panel.count_label.text() == "2 / 5 件"
+    assert panel.count_label.text() == "2 / 7 件"
     panel.search_edit.clear()
     assert len(shown(window)) == 5
