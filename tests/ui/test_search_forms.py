@@ -45,4 +45,4 @@ def test_the_list_finds_words_written_another_way_and_shows_them_as_typed(
     replace_text(panel.search_edit, "１２３")
     assert panel.count_label.text() == "2 / 7 件"
     panel.search_edit.clear()
-    assert len(shown(window)) == 5
+    assert len(shown(window)) == 7
