@@ -101,6 +101,10 @@ def describe_character(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
+#: What a message must not show as it is: it would break or garble the line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def clean_text(text: str) -> str:
     """The text with every character a workbook cannot carry replaced by U+FFFD."""
     return _UNSAFE.sub(REPLACEMENT, text)
@@ -159,10 +163,11 @@ def number_within_limits(number: Decimal) -> bool:
 
 
 def short_no(no: str) -> str:
-    """A No as a message shows it: a very long one cut, with its length."""
+    """A No as a message shows it: line breaks, tabs and controls as ``?``, a very long one cut."""
+    shown = _CONTROLS.sub("?", no[: MAX_NO_CHARS + 1])
     if len(no) <= MAX_NO_CHARS:
-        return no
-    return f"{no[:MAX_NO_CHARS]}…（{len(no):,}文字）"
+        return shown
+    return f"{shown[:MAX_NO_CHARS]}…（{len(no):,}文字）"
 
 
 def sheet_label(sheet: Sheet) -> str:
@@ -220,7 +225,7 @@ def sheet_problems(sheet: Sheet) -> list[str]:
         if re.search(r"[\t\n\r\v\f\x85\u2028\u2029]", sheet.no)
         else None,
         _too_long(sheet.title, MAX_TITLE_CHARS, "KPI名"),
-        _too_long(sheet.section, MAX_SECTION_CHARS, "見出し"),
+        _too_long(sheet.section, MAX_SECTION_CHARS, "施策"),
         _too_long(sheet.baseline_label, MAX_BASELINE_LABEL_CHARS, "値の表の基準値の見出し"),
     ]
     if len(sheet.departments) > MAX_DEPARTMENTS:
@@ -239,11 +244,13 @@ def sheet_problems(sheet: Sheet) -> list[str]:
     if len(sheet.rows) > MAX_ROWS:
         found.append(f"値の行が多すぎます（{len(sheet.rows):,}行、上限 {MAX_ROWS}行）")
     else:
+        # The base column as the form heads it (戦略策定時実績値), cut when very long.
+        baseline = sheet.baseline_label[:20] or "戦略策定時実績値"
         for number, row in enumerate(sheet.rows, start=1):
             where = f"値の{number}行目"
             found.append(_too_long(row.label, MAX_ROW_LABEL_CHARS, f"{where}の項目"))
             found.append(_too_long(row.unit, MAX_UNIT_CHARS, f"{where}の単位"))
-            found.append(_cell_problem(row.baseline.text, f"{where}の基準値"))
+            found.append(_cell_problem(row.baseline.text, f"{where}の{baseline}"))
             found += [_cell_problem(cell.text, f"{where}の実績値") for cell in row.actuals]
             found.append(_cell_problem(row.target.text, f"{where}の目標値"))
     for attribute, heading in _TEXT_SECTION_NAMES.items():

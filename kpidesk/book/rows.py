@@ -62,8 +62,8 @@ def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
     problems = limits.sheet_problems(sheet)
     if problems:
         raise BookError(
-            f"シートの内容が上限を超えているため保存できません（{limits.problems_text(problems)}）。"
-            "その欄を短くしてから保存してください"
+            f"シートに保存できない内容があるため保存できません（{limits.problems_text(problems)}）。"
+            "その欄を直してから保存してください"
         )
     data = jsonio.sheet_to_dict(sheet)
     try:

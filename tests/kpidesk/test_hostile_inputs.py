@@ -86,7 +86,7 @@ BEYOND_BOUNDS: list[tuple[str, Any, str]] = [
     ("no of 5,000 digits", lambda s: s.__setitem__("no", "1" * 5000), "Noが長すぎます"),
     ("no with a line break", lambda s: s.__setitem__("no", "9\n10"), "改行やタブ"),
     ("title", lambda s: s.__setitem__("title", "長" * 1001), "KPI名が長すぎます"),
-    ("section", lambda s: s.__setitem__("section", "節" * 1001), "見出しが長すぎます"),
+    ("section", lambda s: s.__setitem__("section", "節" * 1001), "施策が長すぎます"),
     (
         "departments",
         lambda s: s.__setitem__("departments", [f"課{n}" for n in range(21)]),
@@ -123,7 +123,7 @@ BEYOND_BOUNDS: list[tuple[str, Any, str]] = [
     (
         "number of 7 decimals",
         lambda s: s["rows"][0].__setitem__("baseline", "0.0000001"),
-        "値の1行目の基準値の数値「0.0000001」は桁が多すぎます",
+        "値の1行目の戦略策定時実績値の数値「0.0000001」は桁が多すぎます",
     ),
     ("report year 1900", lambda s: s.__setitem__("report_year", 1900), "report_year"),
     ("target year 9999", lambda s: s.__setitem__("target_year", 9999), "target_year"),

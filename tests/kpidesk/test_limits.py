@@ -104,3 +104,19 @@ def test_rank_settings_within_the_bounds_are_taken() -> None:
     )
     settings = EvaluationSettings(levels=levels, lowest_label="とても悪い段階")
     assert EvaluationSettings.from_dict(settings.to_dict()) == settings
+
+
+def test_a_no_with_a_tab_is_named_readably_and_the_advice_is_to_fix_it() -> None:
+    import dataclasses
+
+    from kpidesk import samples
+    from kpidesk.book.errors import BookError
+    from kpidesk.book.store import Book
+
+    sheet = dataclasses.replace(samples.sample_sheets()[0], no="9\t1")
+    with Book.memory() as book, pytest.raises(BookError) as refused:
+        book.save_sheet(sheet)
+    message = str(refused.value)
+    assert "No 9?1: No に改行やタブは使えません" in message
+    assert "\t" not in message
+    assert "その欄を直してから保存してください" in message and "短くして" not in message
