@@ -132,15 +132,26 @@ def with_bookkeeping(sheet: Sheet, sheet_id: int, revision: int, updated_at: str
     return dataclasses.replace(sheet, id=sheet_id, revision=revision, updated_at=updated_at)
 
 
-def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Sheet:
+def load_sheet(
+    sheet_id: int,
+    revision: int,
+    updated_at: str,
+    data: str,
+    key: tuple[Any, Any] | None = None,
+) -> Sheet:
     """A sheet from its stored JSON and bookkeeping.
 
     A sheet beyond :mod:`kpidesk.limits` (a book made by another program)
     is still read, so that it can be seen, mended or deleted; saving it
     again checks the bounds.
 
+    Args:
+        key: the row's (report_year, no) columns; the JSON must say the same.
+
     Raises:
-        BookError: the stored JSON cannot be read (the book is damaged).
+        BookError: the stored JSON cannot be read, or names another report
+            year or No than its row (the book is damaged or was changed by
+            another program).
     """
     sheet_id = _stored_int(sheet_id, "ID", sheet_id)
     try:
@@ -151,7 +162,17 @@ def load_sheet(sheet_id: int, revision: int, updated_at: str, data: str) -> Shee
         raise BookError(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません（{error}）"
         ) from error
+    if key is not None and key != sheet.key:
+        raise BookError(
+            f"ブックのシート（ID {sheet_id}）が壊れていて読めません"
+            "（報告年度かNoが、シートの中身と一覧の欄とで食い違っています）"
+        )
     return with_bookkeeping(sheet, sheet_id, _stored_int(revision, "版", sheet_id), str(updated_at))
+
+
+def stored_int(value: Any, what: str, sheet_id: Any) -> int:
+    """An integer column as a write reads it (see :func:`_stored_int`)."""
+    return _stored_int(value, what, sheet_id)
 
 
 def _stored_int(value: Any, what: str, sheet_id: Any) -> int:
@@ -242,7 +263,7 @@ def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
 def id_of(db: Database, key: tuple[int, str]) -> int | None:
     """The id of the sheet with this (report year, No), or None."""
     row = db.execute("SELECT id FROM sheets WHERE report_year = ? AND no = ?", list(key)).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _stored_int(row[0], "ID", None)
 
 
 def stored_years(db: Database, sheet_ids: Sequence[int | None]) -> set[int]:
@@ -253,14 +274,14 @@ def stored_years(db: Database, sheet_ids: Sequence[int | None]) -> set[int]:
             continue
         row = db.execute("SELECT report_year FROM sheets WHERE id = ?", [sheet_id]).fetchone()
         if row is not None:
-            years.add(int(row[0]))
+            years.add(_stored_int(row[0], "報告年度", sheet_id))
     return years
 
 
 def revision_of(db: Database, sheet_id: int) -> int | None:
     """The revision the book holds for this id, or None when there is no such sheet."""
     row = db.execute("SELECT revision FROM sheets WHERE id = ?", [sheet_id]).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _stored_int(row[0], "版", sheet_id)
 
 
 def insert_sheet(db: Database, sheet: Sheet, data: str, now: str, saved_by: str) -> int:

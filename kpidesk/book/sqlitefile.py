@@ -36,6 +36,7 @@ from kpidesk.book.errors import (
     EMPTY_FILE,
     FULL_READING,
     FULL_WRITING,
+    INCONSISTENT_ROWS,
     JOURNAL_NOTE,
     NOT_ROLLED_BACK,
     NOT_SQLITE,
@@ -118,16 +119,21 @@ def translate(error: sqlite3.Error, *, writing: bool = False) -> BookError:
 def sqlite_errors(*, writing: bool = False) -> Iterator[None]:
     """Turn SQLite's operational errors into BookError with a Japanese message.
 
-    Programming errors (``ProgrammingError``, ``InterfaceError``) and
-    constraint violations pass through: they are bugs, not user situations.
+    Programming errors (``ProgrammingError``, ``InterfaceError``) pass
+    through: they are bugs, not user situations. A constraint violation
+    cannot come from KPI Desk's own writes (each checks first), only from
+    rows another program left inconsistent, such as a history row for a
+    revision not yet saved; the transaction is rolled back and that is said.
 
     Args:
         writing: the block saves (see :func:`translate`).
     """
     try:
         yield
-    except (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.IntegrityError):
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
         raise
+    except sqlite3.IntegrityError as error:
+        raise BookError(INCONSISTENT_ROWS) from error
     except sqlite3.DatabaseError as error:
         raise translate(error, writing=writing) from error
 

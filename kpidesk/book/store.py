@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from typing import Any, Self
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation, limits
+from kpidesk import limits
 from kpidesk.book import settings as stored_settings
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
@@ -48,7 +47,6 @@ from kpidesk.book.errors import (
     YearLockedError,
     older_for_read_only,
 )
-from kpidesk.book.identity import META_BOOK_ID, BookIdentity, read_identity
 from kpidesk.book.lock import this_user
 from kpidesk.book.rows import (
     LIST_SELECT,
@@ -60,14 +58,13 @@ from kpidesk.book.rows import (
     load_sheet,
     revision_of,
     stored_form,
+    stored_int,
     stored_years,
     update_sheet,
     with_bookkeeping,
 )
 from kpidesk.book.schema import (
-    META_EVALUATION,
     META_LOCKED_YEARS,
-    META_PRINT_CHART,
     MIGRATIONS,
     SCHEMA_VERSION,
     iso_now,
@@ -96,7 +93,7 @@ class HistoryEntry:
     saved_by: str = ""
 
 
-class Book:
+class Book(stored_settings.BookSettings):
     """A book of sheets in one SQLite file (or in memory, for tests).
 
     Create one with :meth:`open` or :meth:`memory`; close it with
@@ -415,21 +412,22 @@ class Book:
         """
         with sqlitefile.sqlite_errors():
             row = self._db.execute(
-                "SELECT id, revision, updated_at, data FROM sheets WHERE id = ?", [sheet_id]
+                "SELECT id, revision, updated_at, data, report_year, no FROM sheets WHERE id = ?",
+                [sheet_id],
             ).fetchone()
         if row is None:
             raise NotFoundError(sheet_id)
-        return load_sheet(*row)
+        return load_sheet(*row[:4], key=row[4:])
 
     def find_sheet(self, report_year: int, no: str) -> Sheet | None:
         """The sheet with this (report year, No), or None."""
         with sqlitefile.sqlite_errors():
             row = self._db.execute(
-                "SELECT id, revision, updated_at, data FROM sheets"
+                "SELECT id, revision, updated_at, data, report_year, no FROM sheets"
                 " WHERE report_year = ? AND no = ?",
                 [report_year, no],
             ).fetchone()
-        return None if row is None else load_sheet(*row)
+        return None if row is None else load_sheet(*row[:4], key=row[4:])
 
     def list_sheets(
         self,
@@ -453,10 +451,13 @@ class Book:
             The sheets sorted with :func:`kpidesk.model.sheet_sort_key`.
         """
         where, params = where_clause(report_year=report_year, department=department, query=query)
-        sql = f"SELECT s.id, s.revision, s.updated_at, s.data FROM sheets AS s{where} ORDER BY s.id"
+        sql = (
+            "SELECT s.id, s.revision, s.updated_at, s.data, s.report_year, s.no"
+            f" FROM sheets AS s{where} ORDER BY s.id"
+        )
         with sqlitefile.sqlite_errors():
             rows = self._db.execute(sql, params).fetchall()
-        return sorted((load_sheet(*row) for row in rows), key=sheet_sort_key)
+        return sorted((load_sheet(*row[:4], key=row[4:]) for row in rows), key=sheet_sort_key)
 
     def list_entries(
         self, *, report_year: int | None = None, department: str | None = None
@@ -536,96 +537,6 @@ class Book:
             )
             for revision, saved_at, data, saved_by in rows
         ]
-
-    # --- the book's settings
-
-    def evaluation_settings(self) -> evaluation.EvaluationSettings:
-        """The book's rank scheme (the default A/B/C/D one when never set or unusable)."""
-        return stored_settings.read_evaluation(self._meta(META_EVALUATION))[0]
-
-    def settings_problems(self) -> list[str]:
-        """Why stored settings are not used (defaults instead), in Japanese; [] when all are."""
-        found = (
-            stored_settings.read_evaluation(self._meta(META_EVALUATION))[1],
-            stored_settings.read_locked_years(self._meta(META_LOCKED_YEARS))[1],
-            stored_settings.read_print_chart(self._meta(META_PRINT_CHART))[1],
-        )
-        return [problem for problem in found if problem]
-
-    def set_evaluation_settings(self, settings: evaluation.EvaluationSettings) -> None:
-        """Keep a new rank scheme in the book (one transaction).
-
-        Raises:
-            ReadOnlyError: the book was opened read-only.
-        """
-        self._set_meta(META_EVALUATION, json.dumps(settings.to_dict(), ensure_ascii=False))
-
-    def print_chart(self) -> bool:
-        """Whether PDFs and prints of this book carry each sheet's trend chart."""
-        return stored_settings.read_print_chart(self._meta(META_PRINT_CHART))[0]
-
-    def set_print_chart(self, on: bool) -> None:
-        """Turn the trend chart on printed pages on or off for this book.
-
-        Raises:
-            ReadOnlyError: the book was opened read-only.
-        """
-        self._set_meta(META_PRINT_CHART, "1" if on else "0")
-
-    def locked_years(self) -> set[int]:
-        """The report years whose sheets cannot be changed until unlocked."""
-        return stored_settings.read_locked_years(self._meta(META_LOCKED_YEARS))[0]
-
-    def lock_year(self, year: int) -> None:
-        """Lock a report year: its sheets can no longer be saved, imported over or deleted.
-
-        Raises:
-            ReadOnlyError: the book was opened read-only.
-        """
-        self._set_meta(META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() | {year})))
-
-    def unlock_year(self, year: int) -> None:
-        """Lift the lock of a report year on purpose.
-
-        Raises:
-            ReadOnlyError: the book was opened read-only.
-        """
-        self._set_meta(META_LOCKED_YEARS, json.dumps(sorted(self.locked_years() - {year})))
-
-    def identity(self, *, assign: bool = False) -> BookIdentity:
-        """Which book this is (``kpidesk.book.identity``): its id and when it was made.
-
-        Args:
-            assign: give the book its random id when it has none yet (one
-                transaction; nothing is written to a read-only book).
-
-        Raises:
-            BookError: the id cannot be written.
-        """
-        if assign and not self._read_only and self.path is not None:
-            with sqlitefile.sqlite_errors():
-                if not read_identity(self._db.conn).book_id:
-                    self._set_meta(META_BOOK_ID, uuid.uuid4().hex)
-        with sqlitefile.sqlite_errors():
-            return read_identity(self._db.conn)
-
-    def _meta(self, key: str) -> str | None:
-        with sqlitefile.sqlite_errors():
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._check_writable()
-        with sqlitefile.sqlite_errors(writing=True), self._transaction():
-            self._write_meta(key, value)
-
-    def _write_meta(self, key: str, value: str) -> None:
-        """Set a meta value inside the caller's transaction."""
-        self._db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
 
     def _check_unlocked(self, years: set[int]) -> None:
         """Raise YearLockedError for the first locked year among ``years`` (in a transaction)."""
@@ -721,7 +632,10 @@ class Book:
         saved: list[Sheet] = []
         with sqlitefile.sqlite_errors(writing=True), self._transaction():
             existing = {
-                (int(year), str(no)): (int(sheet_id), int(revision))
+                (stored_int(year, "報告年度", sheet_id), str(no)): (
+                    stored_int(sheet_id, "ID", sheet_id),
+                    stored_int(revision, "版", sheet_id),
+                )
                 for sheet_id, year, no, revision in self._db.execute(
                     "SELECT id, report_year, no, revision FROM sheets"
                 )

@@ -580,3 +580,76 @@ def test_a_journal_that_would_put_a_trigger_back_leaves_book_and_journal_untouch
     message = str(caught.value)
     assert 'トリガー "x"' in message and "「crafted.kpidb-journal」" in message
     assert "消して" not in message and "削除して" not in message
+
+
+# --- rows another program left inconsistent ----------------------------------------
+
+#: (id, SQL run behind KPI Desk's back, the command run next).
+INCONSISTENT_ROWS = [
+    (
+        "history-row-of-the-next-sheet",
+        "INSERT INTO history (sheet_id, revision, report_year, no, data, saved_at)"
+        " VALUES (4, 1, 2020, 'x', '{}', '')",
+        "import-new",
+    ),
+    (
+        "history-row-of-the-next-revision",
+        "INSERT INTO history (sheet_id, revision, report_year, no, data, saved_at)"
+        " VALUES (1, 2, 2020, 'x', '{}', '')",
+        "import-replace",
+    ),
+    (
+        "report-year-as-text",
+        "UPDATE sheets SET report_year = '2020 ' WHERE id = 1",
+        "import-replace",
+    ),
+    ("revision-as-text", "UPDATE sheets SET revision = 'x' WHERE id = 1", "import-replace"),
+    (
+        "no-in-the-json-differs",
+        "UPDATE sheets SET data = json_set(data, '$.no', '10') WHERE id = 1",
+        "rollover",
+    ),
+    (
+        "year-in-the-json-differs",
+        "UPDATE sheets SET data = json_set(data, '$.report_year', 2021) WHERE id = 1",
+        "rollover",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("statement", "command"),
+    [case[1:] for case in INCONSISTENT_ROWS],
+    ids=[case[0] for case in INCONSISTENT_ROWS],
+)
+def test_rows_left_inconsistent_by_another_program_are_said_so_and_nothing_is_written(
+    book_path: Path, tmp_path: Path, statement: str, command: str
+) -> None:
+    import io
+
+    from kpidesk import cli
+    from kpidesk.exchange import jsonio
+
+    alter(book_path, statement)
+    rows = "SELECT * FROM sheets ORDER BY id", "SELECT * FROM history ORDER BY id"
+    with raw(book_path) as connection:
+        before = [connection.execute(sql).fetchall() for sql in rows]
+    source = tmp_path / "sheets.json"
+    sheets = [make_sheet("11")] if command == "import-new" else [make_sheet(), traffic_sheet()]
+    source.write_text(jsonio.dumps(sheets), encoding="utf-8")
+    arguments = {
+        "import-new": ["import-json", str(source)],
+        "import-replace": ["import-json", str(source), "--replace"],
+        "rollover": ["rollover", "--from", "2020"],
+    }[command]
+    err = io.StringIO()
+
+    code = cli.main([*arguments, "--db", str(book_path)], out=io.StringIO(), err=err)
+
+    assert code == cli.EXIT_FAILED, err.getvalue()
+    message = err.getvalue()
+    assert JAPANESE.search(message) and "予期しないエラー" not in message
+    assert "消して" not in message and "削除して" not in message
+    with raw(book_path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [connection.execute(sql).fetchall() for sql in rows] == before
