@@ -36,6 +36,8 @@ from kpidesk import limits
 from kpidesk.book import settings as stored_settings
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
+    INDEX_BROKEN_READ_ONLY,
+    INDEX_REBUILT,
     UNFINISHED_READ_ONLY,
     WAL_READ_ONLY,
     BookError,
@@ -67,7 +69,10 @@ from kpidesk.book.schema import (
     META_LOCKED_YEARS,
     MIGRATIONS,
     SCHEMA_VERSION,
+    is_search_index_error,
     iso_now,
+    rebuild_search_index,
+    search_index_sound,
 )
 from kpidesk.book.schemacheck import check_schema
 from kpidesk.book.search import where_clause
@@ -296,19 +301,30 @@ class Book(stored_settings.BookSettings):
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() == "wal":
                     conn.execute("PRAGMA journal_mode = DELETE")
-            if version >= SCHEMA_VERSION:
-                return
-            if backup_allowed and version >= 1 and self.path is not None:
-                self._backup_before_migrating(version)
-            with sqlitefile.trusting_checked_schema(conn):
-                for number in range(version + 1, SCHEMA_VERSION + 1):
-                    with self._transaction():
-                        # Another program may have migrated while we waited for the lock.
-                        if self._user_version() >= number:
-                            continue
-                        MIGRATIONS[number](self._db)
-                        # PRAGMA values cannot be bound; number is our own integer.
-                        conn.execute(f"PRAGMA user_version = {int(number)}")
+            if version < SCHEMA_VERSION:
+                self._migrate(version, backup_allowed=backup_allowed)
+            if not search_index_sound(self._db):
+                self._rebuild_search_index()
+
+    def _migrate(self, version: int, *, backup_allowed: bool) -> None:
+        """Run the migrations after ``version``, each in its own transaction."""
+        conn = self._db.conn
+        if backup_allowed and version >= 1 and self.path is not None:
+            self._backup_before_migrating(version)
+        with sqlitefile.trusting_checked_schema(conn):
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                with self._transaction():
+                    # Another program may have migrated while we waited for the lock.
+                    if self._user_version() >= number:
+                        continue
+                    MIGRATIONS[number](self._db)
+                    # PRAGMA values cannot be bound; number is our own integer.
+                    conn.execute(f"PRAGMA user_version = {int(number)}")
+
+    def _rebuild_search_index(self) -> None:
+        """Make the full-text index anew from the sheets (it holds nothing else)."""
+        with sqlitefile.sqlite_errors(writing=True), self._transaction():
+            rebuild_search_index(self._db)
 
     def _user_version(self) -> int:
         return int(self._db.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -383,10 +399,33 @@ class Book(stored_settings.BookSettings):
             settle = sqlitefile.primary_code(error) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
             if not sqlitefile.roll_back(conn, settle=settle):
                 raise sqlitefile.not_rolled_back(error, self.path) from error
+            if is_search_index_error(error):
+                # Another program changed or damaged the index: it is made
+                # anew from the sheets, and the save can simply be repeated.
+                self._rebuild_search_index()
+                raise BookError(INDEX_REBUILT) from error
             raise
         except BaseException:
             sqlitefile.roll_back(conn)
             raise
+
+    def _search(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """The rows of a query that may search the full-text index.
+
+        An index another program changed or damaged is made anew from the
+        sheets and the query run again; a book opened read-only says so.
+        """
+        with sqlitefile.sqlite_errors():
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as error:
+                if not is_search_index_error(error):
+                    raise
+                if self._read_only:
+                    raise BookError(INDEX_BROKEN_READ_ONLY) from error
+        self._rebuild_search_index()
+        with sqlitefile.sqlite_errors():
+            return self._db.execute(sql, params).fetchall()
 
     def _check_writable(self) -> None:
         """Refuse a write on a read-only book before anything touches SQLite.
@@ -455,8 +494,7 @@ class Book(stored_settings.BookSettings):
             "SELECT s.id, s.revision, s.updated_at, s.data, s.report_year, s.no"
             f" FROM sheets AS s{where} ORDER BY s.id"
         )
-        with sqlitefile.sqlite_errors():
-            rows = self._db.execute(sql, params).fetchall()
+        rows = self._search(sql, params)
         return sorted((load_sheet(*row[:4], key=row[4:]) for row in rows), key=sheet_sort_key)
 
     def list_entries(
@@ -496,8 +534,7 @@ class Book(stored_settings.BookSettings):
         A query of nothing but spaces finds every sheet.
         """
         where, params = where_clause(report_year=None, department=None, query=query)
-        with sqlitefile.sqlite_errors():
-            rows = self._db.execute(f"SELECT s.id FROM sheets AS s{where}", params).fetchall()
+        rows = self._search(f"SELECT s.id FROM sheets AS s{where}", params)
         return {int(row[0]) for row in rows}
 
     def report_years(self) -> list[int]:

@@ -236,7 +236,7 @@ def test_the_fuzzings_checks_notice_sql_that_ran(
     monkeypatch.setattr("kpidesk.book.store.check_schema", lambda connection, version: None)
     trigger = [f"CREATE TRIGGER x AFTER INSERT ON history BEGIN {payload}; END"]
 
-    with pytest.raises((AssertionError, BookError, sqlite3.Error)) as caught:
+    # A refusal on opening is returned, not raised: whatever is raised comes
+    # from the saves of a book that was opened, and fails the fuzzing.
+    with pytest.raises((AssertionError, BookError, sqlite3.Error)):
         check_hostile_book([trigger], in_wal=False)
-
-    assert not isinstance(caught.value, BookError) or not JAPANESE.search(str(caught.value))

@@ -648,3 +648,42 @@ def test_rows_left_inconsistent_by_another_program_are_said_so_and_nothing_is_wr
     with raw(book_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert [connection.execute(sql).fetchall() for sql in rows] == before
+
+
+# --- the full-text index: derived data, made anew when it was changed -------------
+
+
+def test_an_index_whose_settings_were_changed_is_made_anew_on_opening(book_path: Path) -> None:
+    alter(book_path, "INSERT OR REPLACE INTO sheets_fts_config VALUES ('version', 99)")
+
+    with Book.open(book_path) as book:
+        saved = book.save_sheet(make_sheet("11", title="詐欺の相談件数"))
+        assert book.search_ids("相談件数") == {saved.id}
+        assert book.search_ids("認知件数") == {book.find_sheet(2020, "9").id}
+
+
+def test_a_damaged_index_is_made_anew_and_the_save_can_be_repeated(book_path: Path) -> None:
+    with raw(book_path) as connection:
+        connection.execute("UPDATE sheets_fts_data SET block = randomblob(length(block))")
+
+    with Book.open(book_path) as book:
+        sheet = book.find_sheet(2020, "9")
+        sheet.title = "刑法犯の認知件数"
+        with pytest.raises(BookError) as refused:
+            book.save_sheet(sheet)
+        message = str(refused.value)
+        assert "索引" in message and "作り直しました" in message and "もう一度保存" in message
+        assert book.find_sheet(2020, "9").title == "刑法犯認知件数"  # nothing was saved
+        saved = book.save_sheet(sheet)
+        assert book.search_ids("刑法犯の認知") == {saved.id}
+
+
+def test_a_damaged_index_is_made_anew_when_a_search_needs_it(book_path: Path) -> None:
+    with raw(book_path) as connection:
+        connection.execute("UPDATE sheets_fts_data SET block = randomblob(length(block))")
+
+    with Book.open(book_path, read_only=True) as book, pytest.raises(BookError) as refused:
+        book.search_ids("認知件数")
+    assert "読み取り専用" in str(refused.value) and "索引" in str(refused.value)
+    with Book.open(book_path) as book:
+        assert book.search_ids("認知件数") == {book.find_sheet(2020, "9").id}

@@ -247,7 +247,13 @@ def test_any_part_of_a_title_is_found_however_either_side_writes_it(
     book = Book.memory()
     book.save_sheet(make_sheet("1", title=_WRITINGS[stored](title)))
     # Another sheet with none of the characters a part can have.
-    other = {"departments": ("総務部",), "efforts": (), "issues": (), "direction": ()}
+    other = {
+        "departments": ("総務部",),
+        "section": "",
+        "efforts": (),
+        "issues": (),
+        "direction": (),
+    }
     book.save_sheet(make_sheet("乙", title="無関係", **other))
     assert found(book, _WRITINGS[typed](part)) == ["1"]
 
