@@ -36,6 +36,7 @@ from kpidesk import limits
 from kpidesk.book import settings as stored_settings
 from kpidesk.book import sqlitefile
 from kpidesk.book.errors import (
+    IDS_EXHAUSTED,
     INDEX_BROKEN_READ_ONLY,
     INDEX_REBUILT,
     UNFINISHED_READ_ONLY,
@@ -79,6 +80,9 @@ from kpidesk.book.search import where_clause
 from kpidesk.fileio import write_bytes_atomic
 from kpidesk.model import ListEntry, Sheet, sheet_sort_key
 from kpidesk.rollover import rolled_over
+
+#: The largest rowid SQLite gives; an AUTOINCREMENT table past it is full.
+_LAST_ROWID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -399,6 +403,8 @@ class Book(stored_settings.BookSettings):
             settle = sqlitefile.primary_code(error) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
             if not sqlitefile.roll_back(conn, settle=settle):
                 raise sqlitefile.not_rolled_back(error, self.path) from error
+            if sqlitefile.primary_code(error) == sqlite3.SQLITE_FULL and self._ids_exhausted():
+                raise BookError(IDS_EXHAUSTED) from error
             if is_search_index_error(error):
                 # Another program changed or damaged the index: it is made
                 # anew from the sheets, and the save can simply be repeated.
@@ -408,6 +414,15 @@ class Book(stored_settings.BookSettings):
         except BaseException:
             sqlitefile.roll_back(conn)
             raise
+
+    def _ids_exhausted(self) -> bool:
+        """Whether the numbers SQLite gives new rows have run out (only a tampered book's can)."""
+        with contextlib.suppress(sqlite3.Error):
+            row = self._db.execute(
+                "SELECT max(seq) FROM sqlite_sequence WHERE name IN ('sheets', 'history')"
+            ).fetchone()
+            return row is not None and isinstance(row[0], int) and row[0] >= _LAST_ROWID
+        return False
 
     def _search(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """The rows of a query that may search the full-text index.

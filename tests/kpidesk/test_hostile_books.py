@@ -10,6 +10,7 @@ migrated, still opens.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -687,3 +688,18 @@ def test_a_damaged_index_is_made_anew_when_a_search_needs_it(book_path: Path) ->
     assert "読み取り専用" in str(refused.value) and "索引" in str(refused.value)
     with Book.open(book_path) as book:
         assert book.search_ids("認知件数") == {book.find_sheet(2020, "9").id}
+
+
+@pytest.mark.parametrize("table", ["sheets", "history"])
+def test_numbers_run_out_by_another_program_are_not_called_a_full_disk(
+    book_path: Path, table: str
+) -> None:
+    alter(book_path, f"UPDATE sqlite_sequence SET seq = {2**63 - 1} WHERE name = '{table}'")
+
+    with Book.open(book_path) as book, pytest.raises(BookError) as refused:
+        book.save_sheet(make_sheet("11"))
+        book.save_sheet(dataclasses.replace(book.find_sheet(2020, "9"), title="x"))
+    message = str(refused.value)
+    assert "番号が上限に達している" in message and "ディスク" not in message
+    with Book.open(book_path) as book:
+        assert book.count_sheets() == 3
