@@ -178,6 +178,13 @@ class Sheet(_SheetIdentity):
         """Every cell of the value table, row by row."""
         return [cell for row in self.rows for cell in (row.baseline, *row.actuals, row.target)]
 
+    def all_texts(self) -> list[str]:
+        """Every text the sheet shows: No, departments, title, section, table and bullets."""
+        texts = [self.no, *self.departments, self.title, self.section, self.baseline_label]
+        texts += [text for row in self.rows for text in (row.label, row.unit)]
+        texts += [cell.text for cell in self.all_cells()]
+        return texts + [bullet for name, _ in TEXT_SECTIONS for bullet in getattr(self, name)]
+
 
 _NO_PATTERN = re.compile(r"(\d+)")
 _DEPARTMENT_SEPARATORS = re.compile(r"[、,，]")

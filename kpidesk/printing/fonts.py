@@ -6,6 +6,7 @@ font, so a PDF looks the same on every machine whatever fonts it has.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from PySide6.QtGui import QFont, QFontDatabase, QRawFont
@@ -63,3 +64,24 @@ def characters_in_face(chars: Iterable[str], bold: bool) -> frozenset[str]:
             raw = QRawFont(str(resource_path("fonts", name)), 12.0)
             return frozenset(char for char in set(chars) if raw.supportsCharacter(ord(char)))
     return frozenset()
+
+
+#: Characters that are never drawn as glyphs of their own (spaces, controls,
+#: variation selectors and other combining or format characters).
+_NOT_DRAWN = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Me"})
+
+
+def missing_characters(texts: Iterable[str]) -> list[str]:
+    """The characters of ``texts`` neither bundled face can draw (printed as a box), in order.
+
+    The bundled BIZ UDGothic covers JIS X 0213 and more, but not every
+    character a name may use (𠮷 of 𠮷田, for one).
+    """
+    wanted = dict.fromkeys(
+        char
+        for text in texts
+        for char in text
+        if ord(char) > 0x7F and unicodedata.category(char) not in _NOT_DRAWN
+    )
+    drawn = characters_in_face(wanted, bold=False) & characters_in_face(wanted, bold=True)
+    return [char for char in wanted if char not in drawn]

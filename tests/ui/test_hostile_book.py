@@ -102,3 +102,22 @@ def test_pasted_characters_a_workbook_cannot_carry_never_come_back_with_undo(
     assert title.text() == cleaned and window.session.document.sheet.title == cleaned
     assert not window.session.document.is_modified()  # the book holds exactly this
     assert window.session.book.find_sheet(2020, "9").title == cleaned
+
+
+def test_a_pdf_with_characters_the_font_has_not_says_which(
+    window: MainWindow, answers, tmp_path: Path
+) -> None:
+    from ui.dialogs.scope import Scope
+
+    sheet_id = next(s.id for s in window.session.book.list_entries() if s.no == "9")
+    window.session.open_sheet(sheet_id)
+    sheets = window.printing.sheets_in_scope(Scope.CURRENT)
+    assert window.printing.export_pdf(sheets, tmp_path / "plain.pdf") == 1
+    assert answers.infos == []  # the samples print as they are
+
+    sheets[0].departments = ["\U00020bb7田課"]  # 𠮷田課: 𠮷 is not in BIZ UDGothic
+    sheets[0].title = "\U00029e3dの漁獲量"  # 𩸽 is
+    assert window.printing.export_pdf(sheets, tmp_path / "names.pdf") == 1
+    told = answers.infos[-1]
+    assert told.startswith("PDFに書き出しました。") and "\U00020bb7" in told
+    assert "\U00029e3d" not in told and "□" in told

@@ -114,7 +114,21 @@ class Printing(Controller):
             messages.show_error(self.window, f"PDFを書き出せませんでした。\n{error}")
             return 0
         self.status(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {path}")
+        self.warn_undrawable(sheets, "PDFに書き出しました")
         return pages
+
+    def warn_undrawable(self, sheets: list[Sheet], done: str) -> None:
+        """Say which characters of ``sheets`` the bundled font has not: they print as a box."""
+        missing = fonts.missing_characters(text for sheet in sheets for text in sheet.all_texts())
+        if not missing:
+            return
+        more = f" ほか{len(missing) - 20}字" if len(missing) > 20 else ""
+        shown = "、".join(missing[:20]) + more
+        messages.show_info(
+            self.window,
+            f"{done}。ただし、次の文字は同梱のフォント（BIZ UDゴシック）にないため、"
+            f"□で表示されます: {shown}\n氏名などに使われていないか、でき上がりを確かめてください。",
+        )
 
     def _layout(self, sheets: list[Sheet]) -> list[layout.Page]:
         return layout.layout_document(
@@ -141,7 +155,8 @@ class Printing(Controller):
         dialog.setOption(QPrintDialog.PrintDialogOption.PrintPageRange, True)
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return
-        self.print_pages(pages, printer)
+        if self.print_pages(pages, printer):
+            self.warn_undrawable(sheets, "印刷しました")
 
     def print_pages(self, pages: list[layout.Page], printer: QPrinter) -> int:
         """Print with the PDF's renderer, honouring the dialog's page range.
