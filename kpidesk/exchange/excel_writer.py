@@ -668,16 +668,39 @@ def _safe_stem(department: str) -> str:
 
 
 def _shortened(stem: str, tag: str, limit_bytes: int, limit_units: int) -> str:
-    """``stem`` cut so that ``stem + tag + .xlsx`` fits both limits."""
+    """``stem`` cut so that ``stem + tag + .xlsx`` fits both limits.
+
+    The end of the name is kept after ``…`` (``観光振興部…推進班甲~1a2b3c4d.xlsx``):
+    long department names often differ only there.
+    """
     suffix = tag + ".xlsx"
-    while stem and (
-        _utf8_length(stem + suffix) > limit_bytes or _utf16_length(stem + suffix) > limit_units
-    ):
+
+    def fits(name: str) -> bool:
+        return _utf8_length(name) <= limit_bytes and _utf16_length(name) <= limit_units
+
+    if fits(stem + suffix):
+        return stem + suffix
+    tail = stem[-_KEPT_END:].lstrip(" .\u3000")
+    while tail and unicodedata.combining(tail[0]):
+        tail = tail[1:]  # a mark without the character it goes with
+    head = stem[: len(stem) - _KEPT_END]
+    while head and not fits(head + "…" + tail + suffix):
+        head = head[:-1]
+    head = head.rstrip(" .\u3000")
+    while head and unicodedata.combining(head[-1]):
+        head = head[:-1]
+    if head and tail:
+        return head + "…" + tail + suffix
+    while stem and not fits(stem + suffix):  # no room for both ends
         stem = stem[:-1]
     stem = stem.rstrip(" .\u3000")
     while stem and unicodedata.combining(stem[-1]):
-        stem = stem[:-1]  # a mark without the character it goes with
+        stem = stem[:-1]
     return (stem or _NO_DEPARTMENT[:2]) + suffix
+
+
+#: How many characters of a long department name's end its file name keeps.
+_KEPT_END = 8
 
 
 def department_file_names(

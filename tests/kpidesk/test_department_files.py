@@ -102,3 +102,15 @@ def test_renamed_departments_are_reported_in_japanese() -> None:
     assert len(lines) == 2
     assert any(line.startswith(f"「{LONG}」→ ") for line in lines)
     assert "「CON」→ _CON.xlsx" in lines
+
+
+def test_long_names_that_differ_only_at_the_end_keep_their_ends() -> None:
+    common = "観光振興部国際観光推進課インバウンド誘客推進班" * 4
+    first, second = common[:99] + "甲", common[:99] + "乙"
+    names = excel_writer.department_file_names([first, second])
+    assert names[first] != names[second]
+    assert "…" in names[first] and names[first].split("~")[0].endswith("推進班甲")
+    assert names[second].split("~")[0].endswith("推進班乙")
+    assert names[first].startswith("観光振興部国際観光推進課")
+    for name in names.values():
+        assert len(name.encode("utf-8")) <= excel_writer.MAX_FILE_NAME_BYTES

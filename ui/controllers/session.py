@@ -181,7 +181,8 @@ class BookSession(Controller):
             if left is not None and lock.is_stale(left):
                 messages.show_info(
                     self.window,
-                    f"このブックには、異常終了したときに残った印がありました（{left.describe()}）。"
+                    "このブックには、KPI Desk が異常終了したときに残った「開いています」の印が"
+                    f"ありました（記録: {left.describe()}。そのKPI Deskはもう動いていません）。"
                     "引き継いで開きます。",
                 )
         except lock.LockedError as error:
