@@ -111,15 +111,18 @@ class ForeignSchemaError(NotABookError):
         self.entries = list(entries)
         what = _first_few(self.entries)
         if kind == "extra":
-            problem = f"ブックに KPI Desk が作らない仕組み（{what}）が含まれているため開きません。"
+            detail = f"KPI Desk が作らない仕組み（{what}）があります"
         elif kind == "changed":
-            problem = f"ブックの仕組み（{what}）が KPI Desk の作るものと違うため開きません。"
+            detail = f"仕組み（{what}）が KPI Desk の作るものと違う形です"
         else:
-            problem = f"ブックに KPI Desk の作る仕組み（{what}）が欠けているため開きません。"
+            detail = f"KPI Desk の作る仕組み（{what}）が欠けています"
+        # What happened and what to do first, in words anyone knows; the
+        # technical detail last, for whoever looks into it.
         super().__init__(
-            f"{problem}他のプログラムで作られたか、手を加えられたブックです。"
-            "ブックを送った人に元のブックをもう一度送ってもらうか、バックアップから戻してください"
-            "（このブックは変更していません）"
+            "このブックは KPI Desk 以外のプログラムで作られたか、手を加えられているため、"
+            "安全のため開きません（このブックは変更していません）。"
+            "ブックを送った人に元のブックをもう一度送ってもらうか、バックアップから戻してください。"
+            f"詳しく: {detail}"
         )
 
 
