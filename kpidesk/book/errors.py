@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from kpidesk import eras
 from kpidesk.model import no_sort_key
 
-NOT_SQLITE = "KPI Desk のブックではありません（SQLiteファイルではありません）"
+NOT_SQLITE = (
+    "KPI Desk のブックではありません（ブックとは別の種類のファイルです）。"
+    "Excel のブックなら「ファイル → Excelから取り込み…」、テキストなら"
+    "「ファイル → テキストから取り込み…」で取り込めます"
+)
 EMPTY_FILE = "KPI Desk のブックではありません（中身のない空のファイルです）"
 OTHER_PROGRAM = "KPI Desk のブックではありません（他のプログラムのSQLiteファイルです）"
 DAMAGED = (

@@ -1048,7 +1048,7 @@ def test_a_text_file_is_refused_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "notes.kpidb"
     path.write_text("No 9 生活安全企画課\n刑法犯認知件数\n", encoding="utf-8")
 
-    assert_refused_untouched(path, NotABookError, "SQLiteファイルではありません")
+    assert_refused_untouched(path, NotABookError, "別の種類のファイル", "テキストから取り込み")
 
 
 def test_an_empty_file_is_refused_unchanged(tmp_path: Path) -> None:
