@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpidesk.book import sqlitefile
+from kpidesk.book.errors import BookError
 
 #: The key of the book's random id in its ``meta`` table.
 META_BOOK_ID = "book_id"
@@ -77,22 +78,17 @@ def read_identity(connection: sqlite3.Connection) -> BookIdentity:
 def peek_identity(path: Path) -> BookIdentity:
     """The identity of a book file, read without changing it; empty when it cannot be read.
 
-    The file is opened read-only and ``immutable`` (no journal is read or
-    made beside it), with the schema distrusted: only its ``meta`` table is read.
+    The file is another's until checked: it is read only once it has passed
+    the check a book passes on opening (``sqlitefile.checked_reader``), so
+    that no view or trigger of it runs; a file that does not pass (another
+    program's, damaged, carrying SQL of its own, with odd files beside it)
+    has no identity.
     """
     try:
-        connection = sqlite3.connect(
-            sqlitefile.file_uri(Path(path), "ro", immutable=True), uri=True
-        )
-    except sqlite3.Error:
+        with sqlitefile.checked_reader(Path(path)) as connection:
+            return read_identity(connection)
+    except (BookError, sqlite3.Error):
         return BookIdentity()
-    try:
-        connection.execute("PRAGMA trusted_schema = OFF")
-        return read_identity(connection)
-    except sqlite3.Error:
-        return BookIdentity()
-    finally:
-        connection.close()
 
 
 @dataclass(frozen=True)

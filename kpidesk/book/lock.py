@@ -53,6 +53,7 @@ import socket
 import stat
 import sys
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,15 @@ _O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
 _O_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 #: A lock file larger than this is not one of ours.
 _MAX_LOCK_BYTES = 64 * 1024
+#: The largest process id a lock file of ours holds (Windows and POSIX give smaller ones).
+_MAX_PID = 2**31 - 1
+#: How many characters of a user or computer name a message shows.
+_SHOWN_NAME_LENGTH = 40
+#: Characters shown as a space: line and paragraph breaks, tabs, other controls.
+_BREAKS = frozenset({"Cc", "Zl", "Zp"})
+#: Characters left out: invisible formatting (the direction marks and embeddings
+#: that turn the rest of a line around included) and lone surrogates.
+_INVISIBLE = frozenset({"Cf", "Cs"})
 
 
 class LockError(Exception):
@@ -170,10 +180,16 @@ class LockInfo:
     def describe(self) -> str:
         """Who has the book and since when: ``山田（PC-123）が 2026-11-30 09:12 から開いています``.
 
-        The time is shown in this computer's time zone.
+        The time is shown in this computer's time zone. The names come from a
+        file anyone may have written: they are shown without line breaks,
+        controls or direction marks, and cut short (:func:`shown_name`), so
+        that they cannot make the message say something else.
         """
-        since = self.since.astimezone().strftime("%Y-%m-%d %H:%M")
-        return f"{self.user or UNKNOWN}（{self.computer or UNKNOWN}）が {since} から開いています"
+        try:
+            since = self.since.astimezone().strftime("%Y-%m-%d %H:%M")
+        except (OverflowError, ValueError, OSError):
+            since = "（不明な時刻）"
+        return f"{shown_name(self.user)}（{shown_name(self.computer)}）が {since} から開いています"
 
     def to_json(self) -> str:
         """The lock file's content."""
@@ -203,8 +219,8 @@ class LockInfo:
         user, computer, pid = data.get("user"), data.get("computer"), data.get("pid")
         if not isinstance(user, str) or not isinstance(computer, str):
             raise ValueError("user and computer must be text")
-        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-            raise ValueError("pid must be a positive integer")
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid <= _MAX_PID:
+            raise ValueError("pid must be a positive integer no system exceeds")
         version = data.get("app_version", "")
         return cls(
             user=user,
@@ -227,13 +243,45 @@ class LockInfo:
 def _parse_time(value: object) -> datetime:
     """An aware datetime from ISO text; a time without offset is taken as local.
 
+    A time that cannot be put in UTC or in this computer's time zone (the
+    first or last day ``datetime`` knows, with an offset that pushes it over)
+    is no time a lock of ours holds: comparing or showing it would fail.
+
     Raises:
-        ValueError: not ISO 8601 text.
+        ValueError: not ISO 8601 text, or a time out of range.
     """
     if not isinstance(value, str):
         raise ValueError("time must be text")
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.astimezone()
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        moment.astimezone(UTC)
+        moment.astimezone()
+    except (OverflowError, OSError) as error:
+        raise ValueError(f"time out of range: {error}") from error
+    return moment
+
+
+def shown_name(name: str) -> str:
+    """A user or computer name from a lock file, as a message may show it.
+
+    Line breaks and other controls become spaces, invisible formatting
+    characters (direction marks and overrides included) are left out,
+    spaces are run together, and a name longer than
+    :data:`_SHOWN_NAME_LENGTH` characters is cut with 「…」; nothing left
+    is :data:`UNKNOWN`.
+    """
+    kept: list[str] = []
+    for character in name[: _SHOWN_NAME_LENGTH * 8]:
+        category = unicodedata.category(character)
+        if category in _INVISIBLE:
+            continue
+        kept.append(" " if category in _BREAKS else character)
+    shown = " ".join("".join(kept).split())
+    if len(shown) > _SHOWN_NAME_LENGTH:
+        shown = shown[:_SHOWN_NAME_LENGTH].rstrip() + "…"
+    return shown or UNKNOWN
 
 
 def _now() -> datetime:
@@ -353,7 +401,7 @@ def _unreadable(path: Path) -> LockInfo | None:
         modified = datetime.fromtimestamp(path.lstat().st_mtime, UTC).astimezone()
     except FileNotFoundError:
         return None
-    except OSError:
+    except (OSError, OverflowError, ValueError):  # a time the file system should not give
         modified = datetime.fromtimestamp(0, UTC).astimezone()
     return LockInfo(UNKNOWN, UNKNOWN, 0, modified, modified)
 
@@ -407,8 +455,8 @@ def _process_running(pid: int) -> bool:
     A pid may have been reused by another program since; then the lock looks
     alive until its heartbeat is stale, which errs on the safe side.
     """
-    if pid <= 0:
-        return False
+    if not 0 < pid <= _MAX_PID:
+        return False  # no system gives such a pid
     if pid == os.getpid():
         return True
     if sys.platform == "win32":
@@ -416,6 +464,8 @@ def _process_running(pid: int) -> bool:
     try:
         os.kill(pid, 0)  # signal 0: only checks that the process exists
     except ProcessLookupError:
+        return False
+    except OverflowError:  # more than this system's pid_t holds
         return False
     except OSError:  # PermissionError: it exists but is another user's
         return True

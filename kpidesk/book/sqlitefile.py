@@ -22,6 +22,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,9 +39,12 @@ from kpidesk.book.errors import (
     FULL_WRITING,
     INCONSISTENT_ROWS,
     JOURNAL_NOTE,
+    NOT_A_PLAIN_FILE,
     NOT_ROLLED_BACK,
     NOT_SQLITE,
+    ODD_SIDE_FILE,
     OTHER_PROGRAM,
+    UNCHECKED_SIDE_FILE,
     UNFINISHED_FOREIGN,
     WAL_NOTE,
     WRITE_FAILED,
@@ -214,6 +218,9 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         NewerVersionError: made by a newer KPI Desk.
     """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise BookError(NOT_A_PLAIN_FILE)  # a named pipe would block the read below
+        check_side_files(path)
         with path.open("rb") as stream:
             header = stream.read(_HEADER_SIZE)
     except PermissionError as error:
@@ -273,6 +280,67 @@ def _holds_changes(wal_path: Path) -> bool:
         return True  # a dangling link, say: copying it says what is wrong
 
 
+def check_side_files(path: Path) -> None:
+    """Refuse a file whose ``-journal``, ``-wal`` or ``-shm`` is there but not a plain file.
+
+    SQLite opens the ``-journal`` beside a file to see whether a save was
+    cut off, and the ``-wal`` and ``-shm`` in WAL mode: a named pipe there
+    blocks it for ever, and a folder, a link (one that leads nowhere or to
+    itself too) or a device gives errors that look like a lost network. Each
+    is looked at with ``lstat`` (links not followed) before any connection
+    is made; on Windows there are no named pipes, but links and folders.
+
+    Raises:
+        BookError: one of them is not a plain file (or cannot be looked at),
+            the message naming it.
+    """
+    for beside in (journal_file(path), wal_file(path), shm_file(path)):
+        try:
+            mode = os.lstat(beside).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise BookError(
+                UNCHECKED_SIDE_FILE.format(name=beside.name, reason=error.strerror or error)
+            ) from error
+        if not stat.S_ISREG(mode):
+            raise BookError(ODD_SIDE_FILE.format(name=beside.name))
+
+
+@contextlib.contextmanager
+def checked_reader(path: Path, *, timeout: float | None = None) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to another file (a backup, a file beside the book), checked first.
+
+    The file is opened ``immutable`` (nothing is read or made beside it) and
+    checked as a book is (:func:`check_contents`) before the caller reads
+    anything: a view or trigger of the file never runs.
+
+    Raises:
+        BookError: the file is not a KPI Desk book that can be read (as
+            :func:`inspect_file`).
+    """
+    path = Path(path)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise BookError(NOT_A_PLAIN_FILE)
+    except OSError as error:
+        raise BookError(f"ファイルを読めません（{error.strerror or error}）") from error
+    check_side_files(path)
+    timeout = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
+    try:
+        connection = open_checker(file_uri(path, "ro", immutable=True), timeout)
+    except sqlite3.Error as error:
+        raise translate(error) from error
+    try:
+        try:
+            check_contents(connection)
+        except sqlite3.DatabaseError as error:
+            raise _checking_error(error) from error
+        yield connection
+    finally:
+        connection.close()
+
+
 def journal_file(path: Path) -> Path:
     """The rollback journal SQLite keeps beside ``path`` while it saves."""
     return path.with_name(f"{path.name}-journal")
@@ -281,6 +349,11 @@ def journal_file(path: Path) -> Path:
 def wal_file(path: Path) -> Path:
     """The ``-wal`` file SQLite keeps beside ``path`` in WAL mode."""
     return path.with_name(f"{path.name}-wal")
+
+
+def shm_file(path: Path) -> Path:
+    """The ``-shm`` file SQLite keeps beside ``path`` in WAL mode."""
+    return path.with_name(f"{path.name}-shm")
 
 
 def open_checker(uri: str, timeout: float) -> sqlite3.Connection:

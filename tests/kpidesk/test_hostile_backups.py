@@ -323,3 +323,64 @@ def test_named_pipes_with_a_backups_or_a_namesakes_name_do_not_hang_the_list(
                 os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
         pytest.fail("listing the backups hung on a named pipe")
     assert [b.path.name for b in listed[0]] == [former_name(book, DAY, "open")]
+
+
+#: A ``meta`` that never ends: a view over a recursive query without a limit.
+ENDLESS_META = (
+    "CREATE VIEW meta(key, value) AS WITH RECURSIVE c(x) AS "
+    "(VALUES(1) UNION ALL SELECT x + 1 FROM c) SELECT printf('%d', x), x FROM c"
+)
+
+
+def list_in_child(book: Path, seconds: float = 30) -> list[str]:
+    """The names :func:`backups.list_backups` gives, listed in another process that is
+    killed when it does not finish in ``seconds`` (a query of the file's own runs on)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from kpidesk.book import backups
+        for backup in backups.list_backups(Path(sys.argv[1])):
+            print(backup.path.name)
+        """
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(book)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
+            timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"listing the backups hung for more than {seconds} s")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize("where", ["backup", "namesake"])
+def test_a_view_in_an_earlier_backup_or_a_namesake_never_runs(tmp_path: Path, where: str) -> None:
+    book = make_book(tmp_path / "報告.kpidb")
+    folder = backups.backup_folder(book)
+    folder.mkdir()
+    mine = folder / former_name(book, DAY, "import")
+    mine.write_bytes(book.read_bytes())
+    hostile = folder / former_name(book, DAY, "open") if where == "backup" else tmp_path / "報告"
+    with contextlib.closing(sqlite3.connect(hostile)) as connection:
+        connection.execute(ENDLESS_META)
+    if where == "backup":
+        with contextlib.closing(sqlite3.connect(tmp_path / "報告.db")) as connection:
+            connection.execute("CREATE TABLE x(y)")  # a namesake: identities decide
+    assert list_in_child(book) == [mine.name]
+    if where == "backup":
+        assert Book.open(book, create=False).close() is None
+        with pytest.raises(BookError):
+            backups.restore_over(hostile, book)
+        assert backups.list_backups(book)[0].sheet_count() == samples_count(book)
+
+
+def samples_count(book: Path) -> int:
+    with Book.open(book, create=False, read_only=True) as store:
+        return store.count_sheets()

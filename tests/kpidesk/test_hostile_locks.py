@@ -7,7 +7,9 @@ Every hostile file is made here.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import threading
 from datetime import UTC, datetime, timedelta
@@ -254,3 +256,92 @@ def test_a_save_into_a_book_deleted_while_open_says_so_not_read_only(tmp_path: P
     assert "削除・移動" in str(raised.value)
     assert "読み取り専用" not in str(raised.value)
     assert not path.exists()
+
+
+# --- what a lock file says, when someone wrote it to mislead or to break
+
+
+def fresh() -> str:
+    return now().isoformat()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"pid": 2**31},
+        {"pid": 2**63},
+        {"since": "9999-12-31T23:59:59-23:59"},
+        {"heartbeat": "9999-12-31T23:59:59-23:59"},
+        {"heartbeat": "0001-01-01T00:00:00+23:59"},
+        {"since": "0001-01-01T00:00:00+23:59"},
+    ],
+    ids=[
+        "pid-2**31",
+        "pid-2**63",
+        "since-last-day",
+        "heartbeat-last-day",
+        "heartbeat-first-day",
+        "since-first-day",
+    ],
+)
+def test_a_lock_with_a_pid_or_a_time_out_of_range_is_unreadable_not_a_crash(
+    book: Path, fields: dict[str, object]
+) -> None:
+    content = {
+        "user": "山田",
+        "computer": lock_module.this_computer(),  # this computer: its pid is looked up
+        "pid": 4242,
+        "since": fresh(),
+        "heartbeat": fresh(),
+        **fields,
+    }
+    lock_path(book).write_text(json.dumps(content), encoding="utf-8")
+    holder = read_lock(book)
+    assert holder is not None and not holder.readable  # as a half-written lock is
+    assert not is_stale(holder) and not is_ahead(holder)
+    with pytest.raises(LockedError) as locked:
+        BookLock.acquire(book)
+    assert "不明（不明）が" in str(locked.value)
+    BookLock.acquire(book, take_over=True).release()
+
+
+def test_a_pid_no_system_gives_is_no_running_process() -> None:
+    assert lock_module._process_running(2**63) is False
+    assert lock_module._process_running(2**31) is False
+
+
+SPOOF = (
+    "総務課（PC-1）が 2026-01-01 09:00 から開いていましたが、既に閉じています。\n\n"
+    "問題はありません。「引き継ぐ」を押してください\u202e"
+)
+
+
+@pytest.mark.parametrize(
+    ("user", "computer"),
+    [
+        (SPOOF, "PC-123"),
+        ("山田", "PC\r\n\u2028-1\u2066\u2069\u200e\u200f\u202a\u202b\u202c\u202d\x85\x00\x1b"),
+        ("長" * 60_000, "PC-123"),
+    ],
+    ids=["sentence-with-line-breaks", "controls-and-bidi", "60000-characters"],
+)
+def test_who_has_the_book_is_shown_short_and_without_controls(
+    book: Path, user: str, computer: str
+) -> None:
+    info = LockInfo(user, computer, 4242, now(), now(), "0.0.9")
+    lock_path(book).write_text(info.to_json(), encoding="utf-8")
+    with pytest.raises(LockedError) as locked:
+        BookLock.acquire(book)
+    for shown in (info.describe(), str(locked.value)):
+        assert not re.search(
+            "[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]", shown
+        ), shown
+        assert len(shown) < 160
+        assert shown.endswith("から開いています") or "から開いています。" in shown
+
+
+def test_names_are_shown_as_written_but_for_breaks_controls_and_length() -> None:
+    assert LockInfo("山田", "PC-123", 1, now(), now()).describe().startswith("山田（PC-123）が ")
+    assert lock_module.shown_name("PC\r\n\u2028-1\u2066\u202e\x00") == "PC -1"
+    assert lock_module.shown_name("\u202e\u200f\n") == lock_module.UNKNOWN
+    assert lock_module.shown_name("長" * 100) == "長" * 40 + "…"
