@@ -247,7 +247,14 @@ def test_any_part_of_a_title_is_found_however_either_side_writes_it(
     book = Book.memory()
     book.save_sheet(make_sheet("1", title=_WRITINGS[stored](title)))
     # Another sheet with none of the characters a part can have.
-    other = {"departments": ("総務部",), "efforts": (), "issues": (), "direction": ()}
+    # Its section is searched too, so it is one of none of those characters either.
+    other = {
+        "departments": ("総務部",),
+        "section": "総務",
+        "efforts": (),
+        "issues": (),
+        "direction": (),
+    }
     book.save_sheet(make_sheet("乙", title="無関係", **other))
     assert found(book, _WRITINGS[typed](part)) == ["1"]
 
