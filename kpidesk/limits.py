@@ -103,6 +103,10 @@ def describe_character(char: str) -> str:
 
 #: What a message must not show as it is: it would break or garble the line.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The invisible characters that set the direction of the text after them
+# (marks, embeddings, overrides, isolates): in a No they can make it show
+# reversed or out of place in the list.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str) -> str:
@@ -163,8 +167,11 @@ def number_within_limits(number: Decimal) -> bool:
 
 
 def short_no(no: str) -> str:
-    """A No as a message shows it: line breaks, tabs and controls as ``?``, a very long one cut."""
-    shown = _CONTROLS.sub("?", no[: MAX_NO_CHARS + 1])
+    """A No as a message shows it: line breaks, tabs and controls as ``?``, a very long one cut.
+
+    Direction controls are shown as ``?`` too, so that they cannot turn the message around.
+    """
+    shown = _BIDI_CONTROLS.sub("?", _CONTROLS.sub("?", no[: MAX_NO_CHARS + 1]))
     if len(no) <= MAX_NO_CHARS:
         return shown
     return f"{shown[:MAX_NO_CHARS]}…（{len(no):,}文字）"
@@ -223,6 +230,9 @@ def sheet_problems(sheet: Sheet) -> list[str]:
         _too_long(sheet.no, MAX_NO_CHARS, "No"),
         "No に改行やタブは使えません"
         if re.search(r"[\t\n\r\v\f\x85\u2028\u2029]", sheet.no)
+        else None,
+        "No に文字の向きを変える見えない制御文字（U+202E など）は使えません"
+        if _BIDI_CONTROLS.search(sheet.no)
         else None,
         _too_long(sheet.title, MAX_TITLE_CHARS, "KPI名"),
         _too_long(sheet.section, MAX_SECTION_CHARS, "施策"),

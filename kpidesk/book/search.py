@@ -119,8 +119,20 @@ def where_clause(
 
 
 def split_query(query: str) -> list[str]:
-    """The words of a search in search form, split on any whitespace (full-width too)."""
-    return search_form(query).split()
+    """The words of a search in search form, split on any whitespace (full-width too).
+
+    Control characters that are no whitespace (NUL, escape, DEL) and lone
+    surrogates are left out: a pasted or mistyped one is in no sheet's text
+    as searched, and SQLite can take neither.
+    """
+    return search_form(_without_controls(query)).split()
+
+
+def _without_controls(query: str) -> str:
+    """``query`` without control characters other than whitespace, nor lone surrogates."""
+    return "".join(
+        char for char in query if char.isspace() or unicodedata.category(char) not in ("Cc", "Cs")
+    )
 
 
 def _fts_phrase(term: str) -> str:

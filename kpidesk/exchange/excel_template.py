@@ -78,6 +78,22 @@ FONT_NAME = "BIZ UDゴシック"
 HEADER_FILL = "EDEDED"
 TEMPLATE_PARTS = ("templates", "kpi_sheet.xlsx")
 
+# An export copies the form worksheet once per sheet, so what it holds costs
+# that many times over. The bounds are far above the form's needs (the
+# bundled template has 147 cells, 31 rows and columns with settings, 6
+# merged ranges and 9 names) and keep an export of hundreds of sheets quick.
+#: Cells holding a value or a format that the form worksheet may have.
+MAX_TEMPLATE_CELLS = 5_000
+#: Rows and columns with their own height, width or format on the form worksheet.
+MAX_TEMPLATE_ROWS_AND_COLUMNS = 2_000
+#: Merged ranges, conditional formats and input rules on the form worksheet.
+MAX_TEMPLATE_RANGES = 1_000
+#: Names defined in the template workbook, of the workbook and of each worksheet.
+MAX_TEMPLATE_NAMES = 1_000
+#: Where a hyperlink of the template may lead; other links (a file, a program,
+#: a network share) are removed, as they would be copied to every sheet.
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
 
 class TemplateError(ExcelError):
     """The template cannot be used (message in Japanese)."""
@@ -227,6 +243,9 @@ def load_template(path: Path | None) -> LoadedTemplate:
         raise TemplateError(
             f"テンプレートを読めません: {path}（{error.strerror or error}）"
         ) from None
+    names = len(wb.defined_names) + sum(len(ws.defined_names) for ws in wb.worksheets)
+    if names > MAX_TEMPLATE_NAMES:
+        raise TemplateError(_too_many("名前（名前の管理）", names, MAX_TEMPLATE_NAMES, path))
     defined = _template_names(wb)
     sheet: Worksheet | None = None
     cells: dict[str, tuple[int, int]] = {}
@@ -259,9 +278,61 @@ def load_template(path: Path | None) -> LoadedTemplate:
         cells[name] = merged_anchor(target, *range_top_left(ref))
         refs[name] = ref
     assert sheet is not None  # the required names are all there
+    _check_size(sheet, path)
+    _drop_unsafe_links(sheet)
     template = LoadedTemplate(workbook=wb, worksheet=sheet, cells=cells, refs=refs)
     _check_grid(template, path)
     return template
+
+
+def _check_size(ws: Worksheet, path: Path) -> None:
+    """Refuse a form worksheet that holds far more than any form needs."""
+    ranges = (
+        len(ws.merged_cells.ranges)
+        + len(ws.conditional_formatting)
+        + len(ws.data_validations.dataValidation)
+    )
+    for what, count, limit in (
+        (
+            f"様式のワークシート（{ws.title}）の値や書式のあるセル",
+            len(ws._cells),
+            MAX_TEMPLATE_CELLS,
+        ),
+        (
+            f"様式のワークシート（{ws.title}）の高さ・幅・書式を設定した行と列",
+            len(ws.row_dimensions) + len(ws.column_dimensions),
+            MAX_TEMPLATE_ROWS_AND_COLUMNS,
+        ),
+        (
+            f"様式のワークシート（{ws.title}）のセルの結合・条件付き書式・入力規則",
+            ranges,
+            MAX_TEMPLATE_RANGES,
+        ),
+    ):
+        if count > limit:
+            raise TemplateError(_too_many(what, count, limit, path))
+
+
+def _too_many(what: str, count: int, limit: int, path: Path) -> str:
+    return (
+        f"テンプレートの{what}が多すぎるため使えません（{count:,}個、上限 {limit:,}個）。"
+        f"様式の外の使っていないセルや設定を削除してから指定してください: {path}"
+    )
+
+
+def _drop_unsafe_links(ws: Worksheet) -> None:
+    """Remove the form's hyperlinks that lead anywhere but a web page or a mail address.
+
+    A link to a place in the workbook (no target) is kept.
+    """
+    for cell in ws._cells.values():
+        link = cell.hyperlink
+        if (
+            link is not None
+            and link.target
+            and not link.target.lower().startswith(SAFE_LINK_SCHEMES)
+        ):
+            cell.hyperlink = None
 
 
 def _check_grid(template: LoadedTemplate, path: Path) -> None:

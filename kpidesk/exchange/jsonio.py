@@ -197,10 +197,13 @@ def loads(text: str) -> list[Sheet]:
         JsonFormatError: the text is not JSON, or not in the interchange shape.
     """
     try:
-        document = json.loads(text)
+        # A BOM is no part of JSON: a file may carry more than the one read_file drops.
+        document = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as error:
+        reason = _decode_reason(error.msg)
         raise JsonFormatError(
-            f"JSONとして読めません（{error.lineno}行{error.colno}列: {error.msg}）"
+            f"JSONとして読めません（{error.lineno}行{error.colno}列: {reason}）。"
+            "テキストエディタでその場所を直してから取り込んでください"
         ) from None
     except RecursionError:
         raise JsonFormatError("JSONの入れ子が深すぎて読めません") from None
@@ -239,6 +242,33 @@ def loads(text: str) -> list[Sheet]:
             )
         seen.add(sheet.key)
     return sheets
+
+
+# What json's messages say, in Japanese; a message is found by how it starts.
+_DECODE_REASONS: tuple[tuple[str, str], ...] = (
+    ("Expecting value", "値（文字列・数・リスト・オブジェクト）があるはずの所にありません"),
+    ("Extra data", "JSONの終わりの後に余分なものがあります"),
+    ("Unterminated string", '文字列を閉じる「"」がありません'),
+    (
+        "Expecting property name",
+        'キーは「"」で囲んでください（最後の項目の後の余分な「,」もこうなります）',
+    ),
+    ("Invalid control character", "文字列の中に制御文字（タブ・改行など）がそのまま入っています"),
+    ("Expecting ',' delimiter", "「,」がありません"),
+    ("Expecting ':' delimiter", "キーの後の「:」がありません"),
+    ("Invalid \\uXXXX escape", "「\\u」の後が16進数4桁ではありません"),
+    ("Invalid \\escape", "文字列の中の「\\」の後が正しくありません"),
+    ("Illegal trailing comma", "最後の項目の後に余分な「,」があります"),
+    ("Unexpected UTF-8 BOM", "先頭にBOMがあります"),
+)
+
+
+def _decode_reason(message: str) -> str:
+    """json's message about broken JSON, in Japanese."""
+    for start, reason in _DECODE_REASONS:
+        if message.startswith(start):
+            return reason
+    return "JSONの書き方が正しくありません"
 
 
 def write_file(sheets: Iterable[Sheet], path: Path) -> None:

@@ -5,6 +5,11 @@ gives it (``resources/samples/kpi_sheets_kumamoto_r2.txt``), into sheets.
 The words are kept as they stand, flaws of the extraction included; only
 page furniture, the bullet marks and the unit printed beside the base value
 are taken apart. A line that cannot be placed is reported with its number.
+Spaces and invisible characters (a BOM, a zero-width space, a soft hyphen,
+a direction mark: Unicode's format characters) at the ends of a line or a
+table cell are not part of it, so they never hide a sheet's start; a line
+that still looks like a sheet's start or a table's header where neither can
+stand is reported rather than read as text.
 
 The shape of one sheet in the text::
 
@@ -23,6 +28,7 @@ The shape of one sheet in the text::
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +63,31 @@ _STRATEGY_HEADING = re.compile(r"^[0-9０-９]{1,2}[ \u3000]++[^\s0-9０-９].*$
 # The text between a pair of parentheses, spaces included (stripped by the caller).
 _YEAR_IN_PARENS = re.compile(r"[(（]([^()（）]++)[)）]")
 _WHITESPACE = re.compile(r"\s+")
+# A sheet's start or a table's header where they cannot stand, found anywhere
+# in the line: each part stops where the next begins, so a search is linear.
+_LOOKS_LIKE_NO = re.compile(r"No\.?[^\S\t]*+[0-9０-９]++(?:[-－‐][0-9０-９]++)?[^\S\t]*+\t")
 _BULLET_MARKS = ("- ", "-\t", "・", "･")
 _ENCODINGS = ("utf-8-sig", "cp932")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the spaces and invisible characters at its ends.
+
+    Invisible are the characters that :meth:`str.isspace` calls space (the
+    no-break space and the ideographic space among them) and Unicode's format
+    characters (category Cf: BOM, zero-width space, word joiner, soft hyphen,
+    direction marks and the like).
+    """
+    start, end = 0, len(text)
+    while start < end and _is_invisible(text[start]):
+        start += 1
+    while end > start and _is_invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _is_invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 class TextImportError(ValueError):
@@ -252,7 +281,7 @@ def split_baseline(text: str) -> tuple[str, str]:
     ``6,498 件/年`` -> (``6,498``, ``件/年``); ``— %`` -> (``—``, ``%``);
     ``社/年`` -> (``""``, ``社/年``); ``認定なし`` -> (``認定なし``, ``""``).
     """
-    text = text.strip(_SPACES)
+    text = strip_invisible(text)
     if not text:
         return "", ""
     first, _, rest = text.replace("\u3000", " ").partition(" ")
@@ -280,7 +309,7 @@ def parse_header_row(cells: list[str]) -> _Columns | None:
 
     ``戦略策定時 実績値 (R1)``, ``R2実績値`` ... ``目標値 (R5)``.
     """
-    cells = [cell.strip(_SPACES) for cell in cells if cell.strip(_SPACES)]
+    cells = [cell for cell in map(strip_invisible, cells) if cell]
     if len(cells) < 3 or "目標値" not in cells[-1] or "実績値" not in cells[0]:
         return None
     try:
@@ -315,7 +344,7 @@ class _Parser:
         self.problems.append(Problem(number, line, reason))
 
     def feed(self, number: int, raw: str) -> None:
-        line = raw.strip(_SPACES)
+        line = strip_invisible(raw)
         if not line or line in PAGE_FURNITURE:
             return
         if self.awaiting_no is not None:
@@ -368,6 +397,7 @@ class _Parser:
             draft.current_text = _SECTION_HEADINGS[line]
             return
         if draft.current_text is not None:
+            self.check_misplaced(number, raw, line)
             self.feed_bullet(draft, line)
             return
         if draft.columns is None:
@@ -377,14 +407,37 @@ class _Parser:
             elif draft.rows or "実績値" in line:
                 self.problem(number, raw, "値の表の見出し行として読めません")
             else:
+                self.check_misplaced(number, raw, line)
                 draft.title_lines.append(line)
             return
-        self.feed_value_row(number, raw, draft, draft.columns)
+        if not self.check_misplaced(number, raw, line):
+            self.feed_value_row(number, raw, draft, draft.columns)
+
+    def check_misplaced(self, number: int, raw: str, line: str) -> bool:
+        """Report a line read as text that looks like a sheet's start or a table's header.
+
+        Such a line has something before it that keeps it from being read as
+        what it looks like; read as text, it would silently take the next
+        sheet into this one. Returns whether the line was reported.
+        """
+        if _LOOKS_LIKE_NO.search(line):
+            what = "シートの始まり（No と番号）"
+        elif "\t" in raw and "実績値" in line and "目標値" in line:
+            what = "値の表の見出し行"
+        else:
+            return False
+        self.problem(
+            number,
+            raw,
+            f"{what}のようですが、そう読めませんでした（前のシートに混ざります）。"
+            "行の先頭に余計な文字がないか確かめ、直してから読み込み直してください",
+        )
+        return True
 
     def feed_value_row(self, number: int, raw: str, draft: _Draft, columns: _Columns) -> None:
         cells = raw.rstrip("\r\n").split("\t")
         width = len(columns.actual_years) + 3
-        while len(cells) > width and not cells[-1].strip(_SPACES):
+        while len(cells) > width and not strip_invisible(cells[-1]):
             cells.pop()
         if len(cells) > width or len(cells) < 2:
             self.problem(
@@ -395,11 +448,11 @@ class _Parser:
         value, unit = split_baseline(cells[1])
         draft.rows.append(
             ValueRow(
-                label=cells[0].strip(_SPACES),
+                label=strip_invisible(cells[0]),
                 unit=unit,
                 baseline=Cell(value),
-                actuals=[Cell(cell.strip(_SPACES)) for cell in cells[2:-1]],
-                target=Cell(cells[-1].strip(_SPACES)),
+                actuals=[Cell(strip_invisible(cell)) for cell in cells[2:-1]],
+                target=Cell(strip_invisible(cells[-1])),
             )
         )
 

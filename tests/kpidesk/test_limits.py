@@ -120,3 +120,31 @@ def test_a_no_with_a_tab_is_named_readably_and_the_advice_is_to_fix_it() -> None
     assert "No 9?1: No に改行やタブは使えません" in message
     assert "\t" not in message
     assert "その欄を直してから保存してください" in message and "短くして" not in message
+
+
+@pytest.mark.parametrize(
+    "char",
+    [*"\u202a\u202b\u202c\u202d\u202e", *"\u2066\u2067\u2068\u2069", *"\u200e\u200f\u061c"],
+)
+def test_a_no_with_a_direction_control_is_refused_and_shown_without_it(char: str) -> None:
+    # An override can make No 10 show as 01 in the list; the readers took it.
+    import dataclasses
+
+    from kpidesk import samples
+    from kpidesk.book.errors import BookError
+    from kpidesk.book.store import Book
+    from kpidesk.exchange import jsonio
+
+    sheet = dataclasses.replace(samples.sample_sheets()[0], no=f"{char}10")
+    [problem] = limits.sheet_problems(sheet)
+    assert (
+        problem
+        == "2020年度 No ?10: No に文字の向きを変える見えない制御文字（U+202E など）は使えません"
+    )
+    with pytest.raises(jsonio.JsonFormatError) as refused:
+        jsonio.loads(jsonio.dumps([sheet]))
+    assert "No ?10" in str(refused.value) and char not in str(refused.value)
+    with Book.memory() as book, pytest.raises(BookError) as refused_save:
+        book.save_sheet(sheet)
+    assert "その欄を直してから保存してください" in str(refused_save.value)
+    assert char not in str(refused_save.value)

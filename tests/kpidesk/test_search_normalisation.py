@@ -247,9 +247,10 @@ def test_any_part_of_a_title_is_found_however_either_side_writes_it(
     book = Book.memory()
     book.save_sheet(make_sheet("1", title=_WRITINGS[stored](title)))
     # Another sheet with none of the characters a part can have.
+    # Its section is searched too, so it is one of none of those characters either.
     other = {
         "departments": ("総務部",),
-        "section": "",
+        "section": "総務",
         "efforts": (),
         "issues": (),
         "direction": (),
@@ -288,3 +289,36 @@ def test_too_many_different_words_are_refused_with_a_message(book: Book) -> None
     # As many as allowed are searched (none of these words is there).
     assert found(book, " ".join(words[:MAX_TERMS])) == []
     assert found(book, " ".join(["ＫＰＩ", *words[:1]])) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("刑法\x00犯", ["5"]),
+        ("刑\x00法犯", ["5"]),
+        ("認知\ud800件数", ["5"]),
+        ("\udfff認知件数\x07", ["5"]),
+        ("刑法\x1b[31m犯", []),  # the escape goes, "[31m" stays and is not there
+        ("\x00", ["1", "2", "3", "4", "5", "6", "7"]),
+        ("\ud800 \x7f", ["1", "2", "3", "4", "5", "6", "7"]),
+        ("認知件数\tＫＰＩ", []),  # a tab still separates two words
+        ("\x00ガ\x01", ["1", "4"]),
+    ],
+    ids=[
+        "nul-long",
+        "nul-short",
+        "surrogate",
+        "both-ends",
+        "escape",
+        "only-nul",
+        "only-junk",
+        "tab",
+        "short-word",
+    ],
+)
+def test_control_characters_and_lone_surrogates_in_a_query_are_left_out(
+    book: Book, query: str, expected: list[str]
+) -> None:
+    # Before, 刑\x00法犯 failed as 「ブックを読み書きできませんでした（unterminated string）」.
+    assert found(book, query) == expected
+    assert [sheet.no for sheet in book.list_sheets(query=query)] == expected

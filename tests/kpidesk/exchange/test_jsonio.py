@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -135,3 +136,57 @@ def test_non_utf8_file_is_refused(tmp_path) -> None:
     path.write_bytes(text.encode("cp932"))
     with pytest.raises(jsonio.JsonFormatError, match="UTF-8"):
         jsonio.read_file(path)
+
+
+def test_a_file_with_two_boms_is_read(tmp_path, seed_sheets: list[Sheet]) -> None:
+    # Before: 「JSONとして読めません（1行1列: Unexpected UTF-8 BOM (decode using utf-8-sig)）」
+    path = tmp_path / "boms.json"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + jsonio.dumps(seed_sheets).encode("utf-8"))
+    assert jsonio.read_file(path) == seed_sheets
+    assert jsonio.loads("\ufeff" + jsonio.dumps(seed_sheets)) == seed_sheets
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "reason"),
+    [
+        ("", "1行1列", "値（文字列・数・リスト・オブジェクト）があるはずの所"),
+        ('{"a": x}', "1行7列", "値（文字列・数・リスト・オブジェクト）があるはずの所"),
+        ('{"a": 1}\n\x00garbage', "2行1列", "JSONの終わりの後に余分なものがあります"),
+        ('{"a": 1}\n{"b": 2}', "2行1列", "JSONの終わりの後に余分なものがあります"),
+        ('{"a": "abc', "1行7列", '文字列を閉じる「"」がありません'),
+        ("{'a': 1}", "1行2列", 'キーは「"」で囲んでください'),
+        ('{"a": 1,}', "1行9列", 'キーは「"」で囲んでください'),
+        ('{"a": "x\ty"}', "1行9列", "文字列の中に制御文字"),
+        ('{"a": 1 "b": 2}', "1行9列", "「,」がありません"),
+        ("[1 2]", "1行4列", "「,」がありません"),
+        ('{"a" 1}', "1行6列", "キーの後の「:」がありません"),
+        ('{"a": "\\q"}', "1行8列", "「\\」の後が正しくありません"),
+        ('{"a": "\\u12"}', "1行9列", "「\\u」の後が16進数4桁ではありません"),
+    ],
+    ids=[
+        "empty",
+        "bare-word",
+        "nul-after",
+        "two-documents",
+        "unterminated",
+        "single-quotes",
+        "trailing-comma",
+        "tab-in-string",
+        "missing-comma",
+        "missing-comma-list",
+        "missing-colon",
+        "bad-escape",
+        "bad-unicode-escape",
+    ],
+)
+def test_broken_json_is_explained_in_japanese_with_its_place(
+    text: str, where: str, reason: str
+) -> None:
+    # Before, json's English message was shown as it stands (「53行1列: Extra data」).
+    with pytest.raises(jsonio.JsonFormatError) as refused:
+        jsonio.loads(text)
+    message = str(refused.value)
+    assert message.startswith(f"JSONとして読めません（{where}: ")
+    assert reason in message
+    assert "直して" in message
+    assert not re.search(r"[A-Za-z]{3,}", message.replace("JSON", "")), message

@@ -321,3 +321,82 @@ def test_a_sheet_whose_no_never_comes_is_reported_not_returned() -> None:
     result = textimport.parse(text)
     assert [sheet.no for sheet in result.sheets] == ["2"]
     assert any("No の番号がありません" in problem.reason for problem in result.problems)
+
+
+INVISIBLE = {
+    "bom": "\ufeff",
+    "zero-width-space": "\u200b",
+    "word-joiner": "\u2060",
+    "no-break-space": "\u00a0",
+    "left-to-right-mark": "\u200e",
+    "right-to-left-mark": "\u200f",
+    "soft-hyphen": "\u00ad",
+    "ideographic-space": "\u3000",
+}
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE.values()), ids=list(INVISIBLE))
+def test_an_invisible_character_before_no_does_not_hide_the_sheet(
+    seed_text: str, char: str
+) -> None:
+    # Before, No 10 became a bullet of No 9's 今後の方向性, without a word.
+    reference = textimport.parse(seed_text).sheets
+    result = textimport.parse(seed_text.replace("No 10\t", char + "No 10\t", 1))
+    assert result.problems == []
+    assert result.sheets == reference
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE.values()), ids=list(INVISIBLE))
+def test_invisible_characters_around_headings_and_table_cells_are_not_read(char: str) -> None:
+    text = (
+        f"{char}No 1\t課{char}\n{char}KPI{char}\n"
+        f"{char}\t{char}戦略策定時実績値 (R1){char}\tR2実績値\t目標値 (R5){char}\n"
+        f"{char}単年{char}\t1 件{char}\t{char}2\t3{char}\t{char}\n"
+        f"{char}取組状況{char}\n{char}- した{char}\n"
+        f"{char}KPI分析シート{char}\n{char}今後の方向性\n- する\n"
+    )
+    result = textimport.parse(text)
+    assert result.problems == []
+    [sheet] = result.sheets
+    assert (sheet.no, sheet.departments, sheet.title) == ("1", ["課"], "KPI")
+    assert (sheet.baseline_year, sheet.actual_years, sheet.target_year) == (2019, [2020], 2023)
+    [row] = sheet.rows
+    assert (row.label, row.unit, row.baseline.text, row.actuals[0].text, row.target.text) == (
+        "単年",
+        "件",
+        "1",
+        "2",
+        "3",
+    )
+    assert (sheet.efforts, sheet.direction) == (["した"], ["する"])
+
+
+def test_a_line_that_looks_like_a_sheets_start_is_reported_not_swallowed(seed_text: str) -> None:
+    # A combining grapheme joiner is no format character, and the line cannot
+    # be read as a sheet's start; it must not pass as a bullet without a word.
+    text = seed_text.replace("No 10\t", "\u034fNo 10\t", 1)
+    number = text.splitlines().index(next(ln for ln in text.splitlines() if "\u034fNo 10" in ln))
+    result = textimport.parse(text)
+    assert "10" not in [sheet.no for sheet in result.sheets]
+    reported = [problem for problem in result.problems if problem.line == number + 1]
+    assert reported, result.problems
+    assert "シートの始まり（No と番号）のようですが" in str(reported[0])
+    assert f"{number + 1}行目" in str(reported[0])
+
+
+@pytest.mark.parametrize("where", ["bullet", "title", "value-row"])
+def test_a_line_that_looks_like_a_table_header_or_no_is_reported(where: str) -> None:
+    header = "\u034f\t戦略策定時実績値 (R1)\tR2実績値\t目標値 (R5)"
+    start = "\u034fNo 2\t課"
+    table = "\t戦略策定時実績値 (R1)\tR2実績値\t目標値 (R5)\n単年\t1 件\t2\t3\n"
+    lines = {
+        "bullet": f"No 1\t課\nKPI\n{table}取組状況\n- した\n{start}\n{header}\n",
+        "title": f"No 1\t課\nKPI\n{start}\n{table}",
+        "value-row": f"No 1\t課\nKPI\n{table}{start}\n{header}\n",
+    }[where]
+    result = textimport.parse(lines)
+    reasons = {problem.text: problem.reason for problem in result.problems}
+    assert "シートの始まり（No と番号）" in reasons[start]
+    if where != "title":
+        assert "値の表の見出し行のようですが" in reasons[header]
+    assert len(result.sheets) == 1
