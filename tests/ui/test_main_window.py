@@ -85,11 +85,19 @@ def test_filter_by_department_and_search(window: MainWindow) -> None:
         for sheet in textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
         if any(
             "新型コロナウイルス" in text
-            for text in (*sheet.efforts, *sheet.issues, *sheet.direction)
+            for text in (sheet.section, *sheet.efforts, *sheet.issues, *sheet.direction)
         )
     ]
     assert shown_nos(window) == expected
-    assert len(expected) == 10
+    # Every sample's 施策 is 「2 新型コロナウイルス感染症 を踏まえた対応」.
+    assert len(expected) == 15
+    replace_text(panel.search_edit, "感染症の影響")
+    expected = [
+        sheet.no
+        for sheet in textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
+        if any("感染症の影響" in text for text in (*sheet.efforts, *sheet.issues, *sheet.direction))
+    ]
+    assert shown_nos(window) == expected and 0 < len(expected) < 15
     panel.search_edit.clear()
     assert len(shown_nos(window)) == 15
 
