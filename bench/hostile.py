@@ -30,6 +30,7 @@ afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -79,11 +80,14 @@ class Trial:
         follow_up: also run ``evaluate`` and ``export-json`` on the book
             afterwards; they must succeed (the input must not have made the
             book unusable).
+        expected_sheets: how many sheets the book must hold afterwards (an
+            import that exits 0 must not have dropped one silently).
     """
 
     commands: list[list[str]]
     book: Path | None = None
     follow_up: bool = True
+    expected_sheets: int | None = None
 
 
 @dataclass
@@ -254,6 +258,12 @@ def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
         result, detail = run_command(arguments, timeout, folder)
         if result:
             break
+    if not result and trial.book is not None and trial.expected_sheets is not None:
+        after = book_state(trial.book) if trial.book.exists() else None
+        count = len(after.sheets) if after is not None else 0
+        if count != trial.expected_sheets:
+            result = "lost"
+            detail = f"{count} sheets imported, not {trial.expected_sheets}"
     if not result and trial.book is not None and before is not None:
         result, detail = check_book(trial.book, before)
         if not result and trial.follow_up:
@@ -818,6 +828,163 @@ def cases() -> list[Case]:
     }
     for name, content in xlsx_cases.items():
         add(_import_case(name, "xlsx", ".xlsx", content))
+    found.extend(later_cases())
+    return found
+
+
+# --- the cases: found by trying as an attacker, after the first round ---------------
+
+
+def _journal_putting_back(folder: Path) -> Trial:
+    """A hot journal made from a book with a trigger: rolling it back puts the trigger in."""
+    book = base_book(folder, "source.kpidb")
+    raw_sql(book, f"CREATE TRIGGER evil AFTER INSERT ON history BEGIN {_MARK}; END")
+    target = folder / "book.kpidb"
+    connection = sqlite3.connect(book, isolation_level=None)
+    connection.execute("PRAGMA cache_size = 2")
+    connection.execute("BEGIN")
+    connection.execute("DROP TRIGGER evil")
+    for _ in range(4):
+        connection.execute("UPDATE sheets SET data = data || data")
+    with contextlib.suppress(sqlite3.OperationalError):  # books before schema 5 have no column
+        connection.execute("UPDATE sheets_fts SET search_text = 'x' || search_text")
+    shutil.copyfile(book, target)
+    shutil.copyfile(str(book) + "-journal", str(target) + "-journal")
+    connection.execute("ROLLBACK")
+    connection.close()
+    return Trial(_saving_commands(target, folder), None)
+
+
+def _header_only_journal(folder: Path) -> Trial:
+    """A stray journal that says the book had one page: rolling it back cuts the book."""
+    book = base_book(folder)
+    header = bytes.fromhex("d9d505f920a163d7") + (0).to_bytes(4, "big") + bytes(4)
+    header += (1).to_bytes(4, "big") + (512).to_bytes(4, "big") + (4096).to_bytes(4, "big")
+    Path(str(book) + "-journal").write_bytes(header.ljust(512, b"\0"))
+    return Trial(_reading_commands(book, folder)[:2], None)
+
+
+def _odd_journal(kind: str) -> Callable[[Path], Trial]:
+    def make(folder: Path) -> Trial:
+        book = base_book(folder)
+        journal = Path(str(book) + "-journal")
+        if kind == "pipe":
+            os.mkfifo(journal)
+        elif kind == "folder":
+            journal.mkdir()
+        else:
+            journal.symlink_to("/dev/zero")
+        return Trial(_reading_commands(book, folder)[:1] + _saving_commands(book, folder), None)
+
+    return make
+
+
+def _endless_view_in_a_backup(folder: Path) -> Trial:
+    """A backup named as earlier versions did, whose meta is an endless view."""
+    book = base_book(folder, "報告.kpidb")
+    sqlite3.connect(folder / "報告.db").close()  # a namesake: backups are told apart by identity
+    backups = folder / "報告_backups"
+    backups.mkdir()
+    connection = sqlite3.connect(backups / "報告-20240101-000000-open.kpidb")
+    connection.execute(
+        "CREATE VIEW meta (key, value) AS WITH RECURSIVE c(x) AS"
+        " (VALUES (1) UNION ALL SELECT x + 1 FROM c) SELECT printf('%d', x), x FROM c"
+    )
+    connection.close()
+    return Trial(_saving_commands(book, folder), book)
+
+
+def _text_into_new_book(transform: Callable[[str], str]) -> Callable[[Path], Trial]:
+    """The sample text, changed, imported into a new book: all 15 sheets must arrive."""
+
+    def make(folder: Path) -> Trial:
+        source = folder / "source.txt"
+        source.write_text(transform(_sample_text()), encoding="utf-8")
+        book = folder / "new.kpidb"
+        return Trial([["import-text", str(source), "--db", str(book)]], book, expected_sheets=15)
+
+    return make
+
+
+def _before_no_10(char: str) -> Callable[[str], str]:
+    return lambda text: text.replace("No 10\t", char + "No 10\t", 1).replace(
+        "No10\t", char + "No10\t", 1
+    )
+
+
+def _padded_template(folder: Path) -> Trial:
+    """The bundled template padded with 120,000 cells outside the form, within the part limit."""
+    import openpyxl
+
+    from kpidesk.resources import resource_path
+
+    template = folder / "big.xlsx"
+    workbook = openpyxl.load_workbook(resource_path("templates", "kpi_sheet.xlsx"))
+    sheet = workbook.worksheets[0]
+    for row in range(200, 200 + 4000):
+        for column in range(30, 60):
+            sheet.cell(row=row, column=column, value=1)
+    workbook.save(template)
+    book = base_book(folder)
+    export = ["export-xlsx", "--db", str(book), "-o", str(folder / "out.xlsx")]
+    return Trial([[*export, "--template", str(template)]], book)
+
+
+def later_cases() -> list[Case]:
+    """The cases found by trying as an attacker, after the first round was fixed."""
+    found = [
+        Case("book with a -journal that puts a trigger back", "book", _journal_putting_back),
+        Case("book with a stray header-only -journal", "book", _header_only_journal),
+        Case("book with a named pipe as its -journal", "book", _odd_journal("pipe")),
+        Case("book with a folder as its -journal", "book", _odd_journal("folder")),
+        Case("book with a link to /dev/zero as its -journal", "book", _odd_journal("link")),
+        Case("book whose earlier backup has an endless view", "book", _endless_view_in_a_backup),
+        _stored_case(
+            "a changed search index setting",
+            lambda book: raw_sql(
+                book, "INSERT OR REPLACE INTO sheets_fts_config VALUES ('version', 99)"
+            ),
+        ),
+        _stored_case(
+            "a garbled search index",
+            lambda book: raw_sql(
+                book, "UPDATE sheets_fts_data SET block = randomblob(length(block))"
+            ),
+        ),
+        _stored_case(
+            "row numbers run out",
+            lambda book: raw_sql(book, f"UPDATE sqlite_sequence SET seq = {2**63 - 1}"),
+        ),
+        _stored_case(
+            "a history row ahead of its sheet",
+            lambda book: raw_sql(
+                book,
+                "INSERT INTO history (sheet_id, revision, report_year, no, data, saved_at)"
+                " VALUES (4, 1, 2020, 'x', '{}', '')",
+            ),
+        ),
+        _stored_case(
+            "a JSON whose No differs from its row",
+            lambda book: raw_sql(
+                book, "UPDATE sheets SET data = json_set(data, '$.no', '10') WHERE id = 1"
+            ),
+        ),
+        _import_case(
+            "two BOMs", "json", ".json", lambda: "\ufeff\ufeff".encode() + _sample_json(1).encode()
+        ),
+        Case("xlsx: a template padded with 120,000 cells", "xlsx", _padded_template),
+    ]
+    for name, char in (
+        ("a BOM", "\ufeff"),
+        ("a zero-width space", "\u200b"),
+        ("a word joiner", "\u2060"),
+        ("a no-break space", "\u00a0"),
+        ("a left-to-right mark", "\u200e"),
+        ("a soft hyphen", "\u00ad"),
+    ):
+        found.append(
+            Case(f"text: {name} before No 10", "text", _text_into_new_book(_before_no_10(char)))
+        )
     return found
 
 
@@ -846,6 +1013,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only the cases whose name contains this")
     parser.add_argument("--kind", help="run only the cases of this kind (book, stored, json, …)")
+    parser.add_argument(
+        "--later", action="store_true", help="run only the cases found after the first round"
+    )
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -853,7 +1023,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.set_int_max_str_digits(0)
     selected = [
         case
-        for case in cases()
+        for case in (later_cases() if args.later else cases())
         if (not args.only or args.only in case.name) and (not args.kind or args.kind == case.kind)
     ]
     outcomes: list[Outcome] = []

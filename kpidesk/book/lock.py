@@ -418,11 +418,7 @@ def is_stale(info: LockInfo, *, now: datetime | None = None) -> bool:
         info: the lock, as :func:`read_lock` gave it.
         now: the current time (for tests); a naive time is taken as local.
     """
-    if now is None:
-        now = _now()
-    elif now.tzinfo is None:
-        now = now.astimezone()
-    age = now - info.heartbeat
+    age = _aware(now) - info.heartbeat
     if not info.readable:
         return age > UNREADABLE_GRACE
     if age > STALE_AFTER:
@@ -442,11 +438,14 @@ def is_ahead(info: LockInfo, *, now: datetime | None = None) -> bool:
         info: the lock, as :func:`read_lock` gave it.
         now: the current time (for tests); a naive time is taken as local.
     """
+    return info.heartbeat - _aware(now) > AHEAD_LIMIT
+
+
+def _aware(now: datetime | None) -> datetime:
+    """``now``, or the current time when None; a naive time is taken as local."""
     if now is None:
-        now = _now()
-    elif now.tzinfo is None:
-        now = now.astimezone()
-    return info.heartbeat - now > AHEAD_LIMIT
+        return _now()
+    return now.astimezone() if now.tzinfo is None else now
 
 
 def _process_running(pid: int) -> bool:
