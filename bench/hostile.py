@@ -82,12 +82,15 @@ class Trial:
             book unusable).
         expected_sheets: how many sheets the book must hold afterwards (an
             import that exits 0 must not have dropped one silently).
+        untouched: files that must be byte for byte as they were (a book
+            that is refused, and the files beside it).
     """
 
     commands: list[list[str]]
     book: Path | None = None
     follow_up: bool = True
     expected_sheets: int | None = None
+    untouched: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -246,6 +249,11 @@ def run_command(arguments: list[str], timeout: float, cwd: Path) -> tuple[str, s
     return "", ""
 
 
+def _bytes_of(path: Path) -> bytes | None:
+    """A plain file's bytes (None: not there, or not a plain file)."""
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+
+
 def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
     started = time.perf_counter()
     try:
@@ -253,11 +261,15 @@ def run_case(case: Case, folder: Path, timeout: float) -> Outcome:
     except Exception as error:  # a mistake of this script, not of KPI Desk
         return Outcome(case, "not run", f"making the input failed: {error!r}"[:200])
     before = book_state(trial.book) if trial.book and trial.book.exists() else None
+    kept = {path: _bytes_of(path) for path in trial.untouched}
     result, detail = "", ""
     for arguments in trial.commands:
         result, detail = run_command(arguments, timeout, folder)
         if result:
             break
+    changed = [path.name for path, data in kept.items() if _bytes_of(path) != data]
+    if not result and changed:
+        result, detail = "lost", f"changed although refused: {', '.join(changed)}"
     if not result and trial.book is not None and trial.expected_sheets is not None:
         after = book_state(trial.book) if trial.book.exists() else None
         count = len(after.sheets) if after is not None else 0
@@ -852,7 +864,8 @@ def _journal_putting_back(folder: Path) -> Trial:
     shutil.copyfile(str(book) + "-journal", str(target) + "-journal")
     connection.execute("ROLLBACK")
     connection.close()
-    return Trial(_saving_commands(target, folder), None)
+    journal = Path(str(target) + "-journal")
+    return Trial(_saving_commands(target, folder), None, untouched=[target, journal])
 
 
 def _header_only_journal(folder: Path) -> Trial:
@@ -860,8 +873,9 @@ def _header_only_journal(folder: Path) -> Trial:
     book = base_book(folder)
     header = bytes.fromhex("d9d505f920a163d7") + (0).to_bytes(4, "big") + bytes(4)
     header += (1).to_bytes(4, "big") + (512).to_bytes(4, "big") + (4096).to_bytes(4, "big")
-    Path(str(book) + "-journal").write_bytes(header.ljust(512, b"\0"))
-    return Trial(_reading_commands(book, folder)[:2], None)
+    journal = Path(str(book) + "-journal")
+    journal.write_bytes(header.ljust(512, b"\0"))
+    return Trial(_reading_commands(book, folder)[:2], None, untouched=[book, journal])
 
 
 def _odd_journal(kind: str) -> Callable[[Path], Trial]:
@@ -874,7 +888,8 @@ def _odd_journal(kind: str) -> Callable[[Path], Trial]:
             journal.mkdir()
         else:
             journal.symlink_to("/dev/zero")
-        return Trial(_reading_commands(book, folder)[:1] + _saving_commands(book, folder), None)
+        commands = _reading_commands(book, folder)[:1] + _saving_commands(book, folder)
+        return Trial(commands, None, untouched=[book])
 
     return make
 
@@ -882,7 +897,9 @@ def _odd_journal(kind: str) -> Callable[[Path], Trial]:
 def _endless_view_in_a_backup(folder: Path) -> Trial:
     """A backup named as earlier versions did, whose meta is an endless view."""
     book = base_book(folder, "報告.kpidb")
-    sqlite3.connect(folder / "報告.db").close()  # a namesake: backups are told apart by identity
+    namesake = sqlite3.connect(folder / "報告.db")  # backups are then told apart by identity
+    namesake.execute("CREATE TABLE notes (x)")
+    namesake.close()
     backups = folder / "報告_backups"
     backups.mkdir()
     connection = sqlite3.connect(backups / "報告-20240101-000000-open.kpidb")
