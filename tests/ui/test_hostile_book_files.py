@@ -238,3 +238,21 @@ def test_a_damaged_book_offers_its_backups_restored_as_a_new_file(
     assert window.session.book is not None and window.session.book.path == target
     assert window.session.book.count_sheets() == 15
     assert demo_book.read_bytes() == damaged  # the damaged file is left as it was
+
+
+def test_restoring_as_a_new_file_onto_a_taken_name_asks_for_another(
+    window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = tmp_path / "使用中.kpidb"
+    taken.write_bytes(b"someone else's file")
+    free = tmp_path / "復元先.kpidb"
+    names = iter([str(taken), str(free)])
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *args, **kwargs: (next(names), ""))
+    )
+    choose_in_backup_dialog(monkeypatch, "copy")
+    window.files.ask_restore_backup()
+
+    assert "既にファイルがあります" in answers.errors[-1]
+    assert taken.read_bytes() == b"someone else's file"
+    assert window.session.book.path == free and window.session.book.count_sheets() == 15

@@ -168,15 +168,25 @@ class BookFiles(Controller):
         if backup is None:
             return
         if dialog.result_action == "copy":
-            name, _ = QFileDialog.getSaveFileName(
-                self.window,
-                "新しいファイルとして復元",
-                str(self.dialog_folder() / f"{path.stem}_復元{BOOK_SUFFIX}"),
-                BOOK_FILTER,
-                options=QFileDialog.Option.DontConfirmOverwrite,
-            )
-            if name:
-                self.restore_backup_as_copy(backup, with_book_suffix(Path(name)))
+            suggested = self.dialog_folder() / f"{path.stem}_復元{BOOK_SUFFIX}"
+            while True:  # a name already taken is asked again, not a restore started over
+                name, _ = QFileDialog.getSaveFileName(
+                    self.window,
+                    "新しいファイルとして復元",
+                    str(suggested),
+                    BOOK_FILTER,
+                    options=QFileDialog.Option.DontConfirmOverwrite,
+                )
+                if not name:
+                    return
+                target = with_book_suffix(Path(name))
+                if not target.exists():
+                    break
+                messages.show_error(
+                    self.window, f"既にファイルがあります。別の名前を指定してください: {target}"
+                )
+                suggested = target
+            self.restore_backup_as_copy(backup, target)
         elif dialog.result_action == "over" and over_allowed:
             self.restore_backup_over_book(backup)
 
