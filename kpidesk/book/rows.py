@@ -167,6 +167,12 @@ def load_sheet(
             f"ブックのシート（ID {sheet_id}）が壊れていて読めません"
             "（報告年度かNoが、シートの中身と一覧の欄とで食い違っています）"
         )
+    # Characters a workbook cannot carry, stored by another program, are read
+    # as U+FFFD (as every way in does): Qt even misreads a text that starts
+    # with U+FFFE. The No stays as stored: it is the sheet's key.
+    no = sheet.no
+    limits.clean_sheet(sheet)
+    sheet.no = no
     return with_bookkeeping(sheet, sheet_id, _stored_int(revision, "版", sheet_id), str(updated_at))
 
 
@@ -227,16 +233,17 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         ) from error
     if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
+    clean = limits.clean_text  # as load_sheet: what another program stored is shown safely
     return ListEntry(
         id=sheet_id,
         report_year=report_year,
         no=str(no),
-        departments=tuple(departments),
-        title=str(title),
-        latest_text=str(latest_text),
+        departments=tuple(clean(name) for name in departments),
+        title=clean(str(title)),
+        latest_text=clean(str(latest_text)),
         latest_year=_stored_year(latest_year),
-        target_text=str(target_text),
-        unit=str(unit),
+        target_text=clean(str(target_text)),
+        unit=clean(str(unit)),
         updated_at=str(updated_at),
         revision=_stored_int(revision, "版", sheet_id),
         achievement=_decimal_or_none(eval_achievement),

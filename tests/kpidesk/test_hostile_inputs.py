@@ -415,15 +415,16 @@ def test_unsafe_characters_are_replaced_on_import_and_the_workbook_reads_back(
     assert code == 0, err
 
 
-def test_a_stored_unsafe_character_is_refused_by_the_excel_export_naming_it(
+def test_a_stored_unsafe_character_is_exported_as_u_fffd_and_reads_back(
     book: Path, tmp_path: Path
 ) -> None:
+    # Read from the book as U+FFFD, as every way in replaces it.
     tamper_sheet(book, "10", lambda sheet: sheet.__setitem__("title", "市町村\ufffe数"))
     output = tmp_path / "out.xlsx"
     code, _, err = run("export-xlsx", "--db", book, "-o", output)
-    assert code == 1
-    assert "2020年度 No 10 のKPI名にExcelに書けない文字（U+FFFE）があります" in err
-    assert not output.exists()
+    assert code == 0, err
+    titles = [sheet.title for sheet in excel_reader.read_workbook(output)]
+    assert "市町村\ufffd数" in titles
 
 
 def test_the_workbook_writer_never_writes_what_it_cannot_read(tmp_path: Path) -> None:
@@ -439,3 +440,27 @@ def test_the_workbook_writer_never_writes_what_it_cannot_read(tmp_path: Path) ->
     assert openpyxl.load_workbook(io.BytesIO(out.getvalue())).worksheets[0]["A1"].value == (
         "一覧\ufffd\ufffd\ufffd"
     )
+
+
+def test_characters_a_workbook_cannot_carry_stored_by_another_program_are_read_as_u_fffd(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from kpidesk import samples
+    from kpidesk.book.store import Book
+
+    path = tmp_path / "他の課.kpidb"
+    samples.create_sample_book(path).close()
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "UPDATE sheets SET title = ?, data = json_set(data, '$.title', ?) WHERE no = '9'",
+        ["\ufffe刑法犯\x07認知件数", "\ufffe刑法犯\x07認知件数"],
+    )
+    connection.commit()
+    connection.close()
+
+    with Book.open(path, read_only=True) as book:
+        [entry] = [entry for entry in book.list_entries() if entry.no == "9"]
+        assert entry.title == "\ufffd刑法犯\ufffd認知件数"
+        assert book.find_sheet(2020, "9").title == "\ufffd刑法犯\ufffd認知件数"
