@@ -153,7 +153,7 @@ def load_sheet(
             year or No than its row (the book is damaged or was changed by
             another program).
     """
-    sheet_id = _stored_int(sheet_id, "ID", sheet_id)
+    sheet_id = stored_int(sheet_id, "ID", sheet_id)
     try:
         if not isinstance(data, str):
             raise TypeError("シートのデータが文字列ではありません")
@@ -173,15 +173,10 @@ def load_sheet(
     no = sheet.no
     limits.clean_sheet(sheet)
     sheet.no = no
-    return with_bookkeeping(sheet, sheet_id, _stored_int(revision, "版", sheet_id), str(updated_at))
+    return with_bookkeeping(sheet, sheet_id, stored_int(revision, "版", sheet_id), str(updated_at))
 
 
 def stored_int(value: Any, what: str, sheet_id: Any) -> int:
-    """An integer column as a write reads it (see :func:`_stored_int`)."""
-    return _stored_int(value, what, sheet_id)
-
-
-def _stored_int(value: Any, what: str, sheet_id: Any) -> int:
     """An integer column as stored; BookError when it is not a plain integer."""
     if isinstance(value, bool) or not isinstance(value, int):
         shown = sheet_id if isinstance(sheet_id, int) else "?"
@@ -222,7 +217,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         eval_reason,
         eval_label,
     ) = row
-    sheet_id = _stored_int(sheet_id, "ID", sheet_id)
+    sheet_id = stored_int(sheet_id, "ID", sheet_id)
     if _stored_year(report_year) is None:
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（報告年度）")
     try:
@@ -245,7 +240,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         target_text=clean(str(target_text)),
         unit=clean(str(unit)),
         updated_at=str(updated_at),
-        revision=_stored_int(revision, "版", sheet_id),
+        revision=stored_int(revision, "版", sheet_id),
         achievement=_decimal_or_none(eval_achievement),
         progress=_decimal_or_none(eval_progress),
         word_target=bool(eval_word),
@@ -270,7 +265,7 @@ def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
 def id_of(db: Database, key: tuple[int, str]) -> int | None:
     """The id of the sheet with this (report year, No), or None."""
     row = db.execute("SELECT id FROM sheets WHERE report_year = ? AND no = ?", list(key)).fetchone()
-    return None if row is None else _stored_int(row[0], "ID", None)
+    return None if row is None else stored_int(row[0], "ID", None)
 
 
 def stored_years(db: Database, sheet_ids: Sequence[int | None]) -> set[int]:
@@ -281,14 +276,14 @@ def stored_years(db: Database, sheet_ids: Sequence[int | None]) -> set[int]:
             continue
         row = db.execute("SELECT report_year FROM sheets WHERE id = ?", [sheet_id]).fetchone()
         if row is not None:
-            years.add(_stored_int(row[0], "報告年度", sheet_id))
+            years.add(stored_int(row[0], "報告年度", sheet_id))
     return years
 
 
 def revision_of(db: Database, sheet_id: int) -> int | None:
     """The revision the book holds for this id, or None when there is no such sheet."""
     row = db.execute("SELECT revision FROM sheets WHERE id = ?", [sheet_id]).fetchone()
-    return None if row is None else _stored_int(row[0], "版", sheet_id)
+    return None if row is None else stored_int(row[0], "版", sheet_id)
 
 
 def insert_sheet(db: Database, sheet: Sheet, data: str, now: str, saved_by: str) -> int:
