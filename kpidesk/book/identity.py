@@ -145,16 +145,15 @@ def file_change(path: Path, opened: FileIdentity | None) -> str | None:
     now = FileIdentity.of(path)
     if now is not None and opened.same_file(now):
         return None
-    keep = (
-        "開いている内容（保存していない変更も）は、この画面に残っています。"
-        "「ファイル → 名前を付けて保存」で新しい名前のファイルに保存してください"
-    )
+    kept = "開いている内容（保存していない変更も）は、この画面に残っています。"
     if now is None and not os.path.lexists(path):
         return (
             f"ブックのファイル（{path}）が、開いた後に削除されたか、別の場所へ移されました。"
-            f"このままでは保存できません。{keep}"
+            f"このままでは保存できません。{kept}"
+            "「ファイル → 名前を付けて保存」で保存してください（同じ名前でも保存できます）。"
         )
     return (
         f"ブックのファイル（{path}）が、開いた後に別のファイルに置き換えられました。"
-        f"置き換えたファイルに書き込むと中身が混ざるため、保存しません。{keep}"
+        f"置き換えたファイルに書き込むと中身が混ざるため、保存しません。{kept}"
+        "「ファイル → 名前を付けて保存」で新しい名前のファイルに保存してください。"
     )

@@ -21,6 +21,12 @@ from kpidesk.book import sqlitefile
 from kpidesk.book.identity import META_BOOK_ID, BookIdentity, read_identity
 from kpidesk.book.schema import META_EVALUATION, META_LOCKED_YEARS, META_PRINT_CHART
 
+#: How a note about the stored locked years goes away: locking or unlocking
+#: any year writes the list again, without what could not be used.
+_FIX_LOCKS = (
+    "「ブック → 報告年度をロック」か「報告年度のロックを解除」を一度行うと、"
+    "この注意は出なくなります"
+)
 #: What the window and the commands say after a setting that could not be used.
 _FIX = "評価の設定を開いて保存し直すと、この注意は出なくなります"
 
@@ -59,14 +65,17 @@ def read_locked_years(text: str | None) -> tuple[set[int], str]:
     try:
         years = _json(text)
     except ValueError as error:
-        return set(), f"ブックに保存された年度のロックが読めません（{error}）"
+        return set(), f"ブックに保存された年度のロックが読めません（{error}）。{_FIX_LOCKS}"
     if not isinstance(years, list) or len(years) > limits.MAX_LOCKED_YEARS:
-        return set(), "ブックに保存された年度のロックが読めません（形が正しくありません）"
+        return set(), (
+            f"ブックに保存された年度のロックが読めません（形が正しくありません）。{_FIX_LOCKS}"
+        )
     usable = {year for year in years if limits.year_problem(year, "") is None}
     if any(limits.year_problem(year, "") is not None for year in years):
         return (
             usable,
-            "ブックに保存された年度のロックに、年度ではない値があります（使っていません）",
+            "ブックに保存された年度のロックに、年度ではない値があります（使っていません）。"
+            + _FIX_LOCKS,
         )
     return usable, ""
 

@@ -119,5 +119,5 @@ def test_a_pdf_with_characters_the_font_has_not_says_which(
     sheets[0].title = "\U00029e3dの漁獲量"  # 𩸽 is
     assert window.printing.export_pdf(sheets, tmp_path / "names.pdf") == 1
     told = answers.infos[-1]
-    assert told.startswith("PDFに書き出しました。") and "\U00020bb7" in told
+    assert told.startswith("PDFに書き出しました。") and "\U00020bb7（U+20BB7）" in told
     assert "\U00029e3d" not in told and "□" in told

@@ -158,9 +158,13 @@ def choose_in_backup_dialog(monkeypatch: pytest.MonkeyPatch, action: str) -> lis
     shown: list = []
 
     def exec_(dialog: BackupDialog) -> int:
+        # The user clicks the button the dialog shows, when it can be clicked.
         shown.append(dialog)
-        dialog.result_action = action
-        return BackupDialog.DialogCode.Accepted
+        button = dialog.copy_button if action == "copy" else dialog.over_button
+        assert button.isVisibleTo(dialog)
+        if button.isEnabled():
+            button.click()
+        return dialog.result()
 
     monkeypatch.setattr(BackupDialog, "exec", exec_)
     return shown
@@ -203,10 +207,13 @@ def test_a_backup_is_not_restored_over_a_book_whose_file_is_gone(
     demo_book.unlink()
     window.session._heartbeat.timeout.emit()
 
-    shown = choose_in_backup_dialog(monkeypatch, "over")
+    # Opening a restored copy would close the open book and what only it
+    # holds: the user is asked to save it under a name first.
+    shown = choose_in_backup_dialog(monkeypatch, "copy")
     answers.confirm_answer = True
     window.files.ask_restore_backup()
-    assert not shown[0].over_button.isEnabled() and shown[0].copy_button.isEnabled()
+    assert shown == []
+    assert "名前を付けて保存" in answers.errors[-1] and no_invitation_to_delete(answers.errors[-1])
     assert window.session.book is not None  # what is open is kept
     assert not demo_book.exists()
     # Asked directly, it refuses too, and the open book stays.

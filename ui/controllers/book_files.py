@@ -133,24 +133,25 @@ class BookFiles(Controller):
         """Show the book's backups and restore the chosen one as a copy or over the book.
 
         While the book's file is gone (deleted or replaced while open) a
-        backup can only be restored as a new file, and only once what is
-        open has been saved under a new name, so that it is not lost.
+        backup is restored only once what is open has been saved under a
+        new name, so that it is not lost.
         """
         session = self.session
         book = session.book
         if book is None or book.path is None:
             return
-        gone = session.file_gone() is not None
-        if gone and session.document is not None and session.document.is_modified():
+        if session.file_gone() is not None:
+            # Opening a restored copy would close the open book, whose file is
+            # gone: what it holds (saved since the backup or not) would be lost.
             messages.show_error(
                 self.window,
-                "開いているシートに保存していない変更があります。先に「名前を付けて保存」で"
-                "新しいファイルに保存してから、バックアップを復元してください。",
+                "ブックのファイルがなくなっているため、このままではバックアップを復元できません。"
+                "先に「名前を付けて保存」で開いている内容を保存してから、復元してください。",
             )
             return
-        if not gone and not session.maybe_save():
+        if not session.maybe_save():
             return
-        self.restore_from_backups_of(book.path, over_allowed=not gone)
+        self.restore_from_backups_of(book.path, over_allowed=True)
 
     def restore_from_backups_of(self, path: Path, *, over_allowed: bool) -> None:
         """Show the backups of the book at ``path`` and restore the one chosen.
@@ -168,7 +169,7 @@ class BookFiles(Controller):
         if backup is None:
             return
         if dialog.result_action == "copy":
-            suggested = self.dialog_folder() / f"{path.stem}_復元{BOOK_SUFFIX}"
+            suggested = path.with_name(f"{path.stem}_復元{BOOK_SUFFIX}")  # beside the book
             while True:  # a name already taken is asked again, not a restore started over
                 name, _ = QFileDialog.getSaveFileName(
                     self.window,

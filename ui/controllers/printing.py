@@ -123,7 +123,8 @@ class Printing(Controller):
         if not missing:
             return
         more = f" ほか{len(missing) - 20}字" if len(missing) > 20 else ""
-        shown = "、".join(missing[:20]) + more
+        # With the code, as the message's own font may not draw the character either.
+        shown = "、".join(f"{char}（U+{ord(char):04X}）" for char in missing[:20]) + more
         messages.show_info(
             self.window,
             f"{done}。ただし、次の文字は同梱のフォント（BIZ UDゴシック）にないため、"

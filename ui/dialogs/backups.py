@@ -68,12 +68,12 @@ class BackupDialog(QDialog):
         self.over_button = QPushButton("このブックに上書きして復元…")
         for button in (self.copy_button, self.over_button):
             button.setEnabled(bool(backups))
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         if not over_allowed:
             self.over_button.setEnabled(False)
             self.over_button.setToolTip(
                 "ブックのファイルがないか開けないため、新しいファイルとしてだけ復元できます"
             )
-            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(lambda: self._finish("copy"))
         self.over_button.clicked.connect(lambda: self._finish("over"))
         buttons.rejected.connect(self.reject)
