@@ -1095,8 +1095,10 @@ def test_a_book_someone_else_has_open_opens_read_only(
     assert first.windowTitle().startswith("見本 ブック.kpidb（読み取り専用）")
     assert not first.actions[Action.SAVE].isEnabled()
     assert first.form.edits["title"].isReadOnly()
+    assert first.book_notice_bar.text.startswith("読み取り専用で開いています。")
     assert len(shown_nos(first)) == 15
     first.session.set_book(None)
+    assert not first.book_notice_bar.isVisibleTo(first)
     assert demo_book.read_bytes() == before
     del holder
 

@@ -334,8 +334,9 @@ class BookSession(Controller):
         """Show above the form what the user must know about the whole book, or nothing.
 
         A book whose file was deleted or replaced while open says so until it
-        is saved under a new name; a book whose stored settings could not be
-        used lists why, one line each, until they are saved again.
+        is saved under a new name; a book opened read-only says so; a book
+        whose stored settings could not be used lists why, one line each,
+        until they are saved again.
         """
         bar = self.window.book_notice_bar
         self._notice_action = None
@@ -349,13 +350,15 @@ class BookSession(Controller):
                 "名前を付けて保存…",
                 self.file_gone() or "",
             )
+        elif self.book.read_only:
+            lines = [
+                "読み取り専用で開いています。シートを見ることはできますが、変更は保存できません。"
+            ]
+            lines += [f"注意: {problem}" for problem in self.book.settings_problems()]
+            bar.show_notice("\n".join(lines))
         elif problems := self.book.settings_problems():
-            if not self.book.read_only:
-                self._notice_action = self.window.years.ask_evaluation_settings
-            bar.show_notice(
-                "\n".join(f"注意: {problem}" for problem in problems),
-                "評価の設定…" if self._notice_action is not None else "",
-            )
+            self._notice_action = self.window.years.ask_evaluation_settings
+            bar.show_notice("\n".join(f"注意: {problem}" for problem in problems), "評価の設定…")
         else:
             bar.show_notice("")
 
