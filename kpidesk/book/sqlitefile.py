@@ -519,6 +519,10 @@ _DEFENSIVE_CONFIG = (
 )
 
 
+def _decode_text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
 def harden(connection: sqlite3.Connection) -> None:
     """Set a new connection up for a file that may come from anyone.
 
@@ -532,7 +536,11 @@ def harden(connection: sqlite3.Connection) -> None:
     they cannot be, and the schema check is what keeps a book's SQL out.
     Loading extensions stays off: the ``sqlite3`` module never enables it.
     ``cell_size_check`` makes SQLite check each page's cells as it reads them.
+    Text that is not valid UTF-8 (another program can store any bytes as
+    text) is read with U+FFFD in place of what cannot be decoded, instead of
+    making every query that meets it fail.
     """
+    connection.text_factory = _decode_text
     connection.execute("PRAGMA trusted_schema = OFF")
     connection.execute("PRAGMA cell_size_check = ON")
     setconfig = getattr(connection, "setconfig", None)

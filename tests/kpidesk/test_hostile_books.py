@@ -703,3 +703,20 @@ def test_numbers_run_out_by_another_program_are_not_called_a_full_disk(
     assert "番号が上限に達している" in message and "ディスク" not in message
     with Book.open(book_path) as book:
         assert book.count_sheets() == 3
+
+
+@pytest.mark.parametrize("column", ["title", "no", "departments_json", "eval_reason"])
+def test_text_that_is_not_utf8_is_read_with_u_fffd_not_a_failure(
+    book_path: Path, column: str
+) -> None:
+    alter(book_path, f"UPDATE sheets SET {column} = CAST(x'fffe41' AS TEXT) WHERE no = '10'")
+
+    for read_only in (True, False):
+        with Book.open(book_path, read_only=read_only) as book:
+            entries = book.list_entries()
+            assert len(entries) >= 2
+            texts = [entry.title for entry in entries] + [entry.no for entry in entries]
+            assert column in ("departments_json", "eval_reason") or any(
+                "\ufffd" in text for text in texts
+            )
+            assert book.search_ids("認知件数") == {book.find_sheet(2020, "9").id}
