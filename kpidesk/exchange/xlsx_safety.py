@@ -37,6 +37,8 @@ MAX_WORKSHEET_BYTES = 4 * 1024 * 1024
 #: when unpacked; other XML parts (where a crafted workbook could put a
 #: worksheet under another name) are held to the same limit.
 MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+#: The most cells all merged ranges of a workbook may cover (the form uses a few hundred).
+MAX_MERGED_CELLS = 100_000
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MB = 1024 * 1024
@@ -111,6 +113,7 @@ def _check_package(data: bytes, what: str) -> None:
             )
     for info in infos:
         _check_part_size(info, what)
+    _check_merged_cells(data, infos, what)
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise ExcelError(
@@ -122,6 +125,44 @@ def _check_package(data: bytes, what: str) -> None:
 _WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
 _SHARED_STRINGS_PART = "xl/sharedstrings.xml"
 _XML_PART = re.compile(r".+\.(xml|rels)", re.IGNORECASE)
+
+
+#: A merged range in a worksheet's XML, as ``A1:C3`` (namespace prefix allowed).
+_MERGE_CELL = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]{0,40}:)?mergeCell\s[^>]{0,200}?ref="'
+    rb'([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})"'
+)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _check_merged_cells(data: bytes, infos: list[zipfile.ZipInfo], what: str) -> None:
+    """Refuse merged ranges covering more than :data:`MAX_MERGED_CELLS` cells in all.
+
+    openpyxl makes one object for every cell of a merged range while it
+    loads, so a 6 KB file with ``A1:XFD1048576`` would take minutes and all
+    the memory before any other check could look at it. The ranges are read
+    from the worksheets' XML (each already bounded by :data:`MAX_WORKSHEET_BYTES`).
+    """
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in infos:
+            if not _WORKSHEET_PART.fullmatch(info.filename):
+                continue
+            for first_col, first_row, last_col, last_row in _MERGE_CELL.findall(archive.read(info)):
+                rows = abs(int(last_row) - int(first_row)) + 1
+                columns = abs(_column_number(last_col) - _column_number(first_col)) + 1
+                total += rows * columns
+                if total > MAX_MERGED_CELLS:
+                    raise ExcelError(
+                        f"{what}は結合したセルが多すぎるため読みません"
+                        f"（{total:,}セル以上、上限 {MAX_MERGED_CELLS:,}セル）"
+                    )
 
 
 def _check_part_size(info: zipfile.ZipInfo, what: str) -> None:

@@ -123,3 +123,44 @@ def test_links_to_files_and_programs_are_not_copied_to_every_sheet(
     assert parts.count("mailto:kikaku@pref.example.jp") == 2
     out = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
     assert out.worksheets[1]["Z1"].value == "詳細"  # the text stays, the link goes
+
+
+def with_merged_range(path: Path, source: Path, ref: str) -> Path:
+    """``source`` with one merged range ``ref`` written into its first worksheet's XML."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as target:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                cell = f'<mergeCell ref="{ref}"/>'.encode()
+                if b"<mergeCells" in data:
+                    start = data.index(b"<mergeCells")
+                    end = data.index(b">", start) + 1
+                    data = data[:end] + cell + data[end:]
+                else:
+                    block = b'<mergeCells count="1">' + cell + b"</mergeCells>"
+                    data = data.replace(b"</sheetData>", b"</sheetData>" + block, 1)
+            target.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("ref", ["AA100:AZ100000", "A1:XFD1048576"])
+def test_a_tiny_workbook_with_a_huge_merged_range_is_refused_at_once(
+    tmp_path: Path, sample_sheets: list[Sheet], ref: str
+) -> None:
+    from kpidesk.exchange import excel_reader
+    from kpidesk.exchange.xlsx_safety import ExcelError
+
+    exported = tmp_path / "exported.xlsx"
+    excel_writer.export_workbook(sample_sheets[:1], exported)
+    hostile = with_merged_range(tmp_path / "merged.xlsx", exported, ref)
+    assert hostile.stat().st_size < 100_000
+    template = with_merged_range(
+        tmp_path / "template.xlsx", excel_template.default_template_path(), ref
+    )
+    with watchdog():  # openpyxl alone took 36 s and 780 MB, or all the memory
+        with pytest.raises(ExcelError) as refused:
+            excel_reader.read_workbook(hostile)
+        assert "結合したセルが多すぎる" in str(refused.value)
+        with pytest.raises(ExcelError) as refused:
+            excel_template.load_template(template)
+        assert "結合したセルが多すぎる" in str(refused.value)
