@@ -15,6 +15,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -154,7 +155,13 @@ def _check_merged_cells(data: bytes, infos: list[zipfile.ZipInfo], what: str) ->
         for info in infos:
             if not _WORKSHEET_PART.fullmatch(info.filename):
                 continue
-            for first_col, first_row, last_col, last_row in _MERGE_CELL.findall(archive.read(info)):
+            try:
+                part = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+                raise ExcelError(
+                    f"{what}は壊れているか、途中までしかありません（Excelのブックとして開けません）"
+                ) from None
+            for first_col, first_row, last_col, last_row in _MERGE_CELL.findall(part):
                 rows = abs(int(last_row) - int(first_row)) + 1
                 columns = abs(_column_number(last_col) - _column_number(first_col)) + 1
                 total += rows * columns
