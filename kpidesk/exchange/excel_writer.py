@@ -195,15 +195,22 @@ def header_labels(sheet: Sheet) -> list[str]:
 def _column_width(ws: Worksheet, column: int) -> float:
     dimension = ws.column_dimensions.get(get_column_letter(column))
     if dimension is not None and dimension.width:
-        return float(dimension.width)
+        return _within(float(dimension.width), 0.0, 255.0, 8.43)
     return 8.43
 
 
 def _row_height(ws: Worksheet, row: int) -> float:
     dimension = ws.row_dimensions.get(row)
     if dimension is not None and dimension.height:
-        return float(dimension.height)
+        return _within(float(dimension.height), 0.0, 409.0, 15.0)
     return 15.0
+
+
+def _within(value: float, low: float, high: float, default: float) -> float:
+    """A size a template gives, kept to what Excel allows (255 wide, 409 points high)."""
+    if not math.isfinite(value):
+        return default
+    return min(max(value, low), high)
 
 
 def _text_units(text: str) -> int:

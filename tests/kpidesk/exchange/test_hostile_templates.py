@@ -164,3 +164,21 @@ def test_a_tiny_workbook_with_a_huge_merged_range_is_refused_at_once(
         with pytest.raises(ExcelError) as refused:
             excel_template.load_template(template)
         assert "結合したセルが多すぎる" in str(refused.value)
+
+
+@pytest.mark.parametrize("width", [1e308, -5.0])
+def test_a_template_with_an_absurd_column_width_still_exports(
+    tmp_path: Path, sample_sheets: list[Sheet], width: float
+) -> None:
+    from kpidesk.exchange import excel_reader
+
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
+    ws = wb.worksheets[0]
+    for letter in "ABCDEFGHIJKLMN":
+        ws.column_dimensions[letter].width = width
+    ws.row_dimensions[5].height = width
+    template = tmp_path / "wide.xlsx"
+    wb.save(template)
+    out = tmp_path / "out.xlsx"
+    excel_writer.export_workbook(sample_sheets[:2], out, template=template)
+    assert [sheet.no for sheet in excel_reader.read_workbook(out)] == ["9", "10"]
