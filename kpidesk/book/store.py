@@ -170,6 +170,10 @@ class Book(stored_settings.BookSettings):
             NewerVersionError: the book was made by a newer KPI Desk.
         """
         path = Path(path)
+        if path.is_symlink():
+            # SQLite follows a link and keeps its journal beside the file it
+            # leads to: every check (and the lock) must look there too.
+            path = path.resolve()
         timeout = sqlitefile.BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         if path.is_dir():
             raise BookError("フォルダが指定されています。ブックのファイルを指定してください")

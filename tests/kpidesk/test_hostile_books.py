@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
@@ -720,3 +721,21 @@ def test_text_that_is_not_utf8_is_read_with_u_fffd_not_a_failure(
                 "\ufffd" in text for text in texts
             )
             assert book.search_ids("認知件数") == {book.find_sheet(2020, "9").id}
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="links need rights")
+def test_a_link_to_a_book_with_a_wal_is_checked_where_sqlite_looks(
+    book_path: Path, tmp_path: Path
+) -> None:
+    # SQLite keeps the -wal beside the file a link leads to, not beside the link.
+    target = tmp_path / "elsewhere" / "real.kpidb"
+    target.parent.mkdir()
+    with_wal(book_path, target, HOSTILE_SCHEMAS[0][1][0])
+    link = book_path.parent / "link.kpidb"
+    link.symlink_to(target)
+    before = folder_state(target.parent)
+
+    with pytest.raises(ForeignSchemaError):
+        Book.open(link)
+
+    assert folder_state(target.parent) == before
