@@ -21,6 +21,11 @@ from kpidesk.book.errors import BookError
 #: The columns a search looks in, as :func:`search_text` joins them.
 SEARCH_COLUMNS = ("no", "departments", "title", "section", "efforts", "issues", "direction")
 
+#: How much of each column is searched: far more than any bound of a sheet
+#: (``kpidesk.limits``), so that a column another program filled with
+#: millions of characters costs no more than that.
+_MAX_SEARCHED_CHARS = 200_000
+
 #: The shortest term the trigram tokenizer can match.
 _TRIGRAM = 3
 #: The most different words one search may have (SQLite refuses a WHERE
@@ -71,7 +76,7 @@ def search_text(columns: Iterable[str]) -> str:
     The columns are joined by line breaks, which no search word contains, so
     that no word is found across two of them.
     """
-    return "\n".join(search_form(column) for column in columns)
+    return "\n".join(search_form(column[:_MAX_SEARCHED_CHARS]) for column in columns)
 
 
 def where_clause(

@@ -739,3 +739,14 @@ def test_a_link_to_a_book_with_a_wal_is_checked_where_sqlite_looks(
         Book.open(link)
 
     assert folder_state(target.parent) == before
+
+
+def test_a_sheet_left_out_of_the_index_is_put_back_on_opening(book_path: Path) -> None:
+    with raw(book_path) as connection:
+        nine = connection.execute("SELECT id FROM sheets WHERE no = '9'").fetchone()[0]
+        connection.execute("DELETE FROM sheets_fts WHERE rowid = ?", [nine])
+
+    with Book.open(book_path, read_only=True) as book:
+        assert book.search_ids("認知件数") == set()  # read-only: nothing is written
+    with Book.open(book_path) as book:
+        assert book.search_ids("認知件数") == {nine}
