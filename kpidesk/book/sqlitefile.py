@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -430,6 +431,27 @@ def _check_unfinished(path: Path, journal_path: Path, timeout: float) -> int:
     )
 
 
+#: The largest -wal or journal checked on a copy: this many times the book,
+#: plus the slack below (a journal holds at most the pages a save changed; a
+#: -wal a few rounds of them).
+_SIDE_FILE_FACTOR = 4
+_SIDE_FILE_SLACK = 64 * 1024**2
+#: The temporary folders of those copies; one left by a killed check is
+#: removed by the next check after an hour.
+_COPY_PREFIX = "kpidesk-check-"
+_STALE_COPY_SECONDS = 3600
+
+
+def _remove_stale_copies() -> None:
+    """Remove the copies a killed check left in the temporary folder (best effort)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for folder in Path(tempfile.gettempdir()).glob(f"{_COPY_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if folder.is_dir() and now - folder.stat().st_mtime > _STALE_COPY_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _check_on_copy(path: Path, beside: Path, mode: str, note: str, timeout: float) -> int:
     """Check ``path`` together with the file SQLite keeps ``beside`` it, on a copy of both.
 
@@ -437,8 +459,24 @@ def _check_on_copy(path: Path, beside: Path, mode: str, note: str, timeout: floa
         beside: the ``-wal`` or ``-journal`` file, copied with the book.
         mode: how the copy is opened (``rw`` for SQLite to roll a journal back).
         note: added to the message of a refusal, naming what was checked.
+
+    Raises:
+        BookError: ``beside`` is far larger than a journal or ``-wal`` of
+            this book could be (a copy would fill the temporary folder).
     """
-    with tempfile.TemporaryDirectory(prefix="kpidesk-check-") as folder:
+    try:
+        book_size, side_size = path.stat().st_size, beside.stat().st_size
+    except OSError as error:
+        raise BookError(f"ファイルを読めません（{error.strerror or error}）") from error
+    if side_size > _SIDE_FILE_FACTOR * book_size + _SIDE_FILE_SLACK:
+        megabytes = f"{side_size / 1024**2:,.0f} MB、ブックは {book_size / 1024**2:,.0f} MB"
+        raise NotABookError(
+            f"ブックと同じフォルダにある「{beside.name}」が、このブックのものとしては大きすぎるため"
+            f"（{megabytes}）、ブックを開きません。ブックも「{beside.name}」も変更していません。"
+            "ブックを送った人か、フォルダを管理している人に確かめてください"
+        )
+    _remove_stale_copies()
+    with tempfile.TemporaryDirectory(prefix=_COPY_PREFIX) as folder:
         copy = Path(folder) / "book.kpidb"
         try:
             shutil.copyfile(path, copy)

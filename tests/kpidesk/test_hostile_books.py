@@ -750,3 +750,28 @@ def test_a_sheet_left_out_of_the_index_is_put_back_on_opening(book_path: Path) -
         assert book.search_ids("認知件数") == set()  # read-only: nothing is written
     with Book.open(book_path) as book:
         assert book.search_ids("認知件数") == {nine}
+
+
+@pytest.mark.parametrize("suffix", ["-journal", "-wal"])
+def test_a_huge_sparse_file_beside_a_book_is_refused_without_copying_it(
+    book_path: Path, suffix: str
+) -> None:
+    side = Path(f"{book_path}{suffix}")
+    with side.open("wb") as stream:
+        stream.write(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" if suffix == "-journal" else b"\x37\x7f")
+        stream.truncate(5 * 1024**3)  # 5 GB that take no room on the disk
+
+    def state() -> tuple[str, dict[str, tuple[int, int]]]:
+        files = {
+            p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in book_path.parent.iterdir()
+        }
+        return sha256(book_path), files
+
+    before = state()
+    with pytest.raises(NotABookError) as refused:
+        Book.open(book_path)
+
+    message = str(refused.value)
+    assert f"「報告.kpidb{suffix}」" in message and "大きすぎる" in message
+    assert "消して" not in message and "削除して" not in message
+    assert state() == before
