@@ -90,6 +90,9 @@ MAX_TEMPLATE_ROWS_AND_COLUMNS = 2_000
 MAX_TEMPLATE_RANGES = 1_000
 #: Names defined in the template workbook, of the workbook and of each worksheet.
 MAX_TEMPLATE_NAMES = 1_000
+#: Worksheets of a template (the form is one; each of the others is copied
+#: into every exported workbook).
+MAX_TEMPLATE_WORKSHEETS = 10
 #: Where a hyperlink of the template may lead; other links (a file, a program,
 #: a network share) are removed, as they would be copied to every sheet.
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -243,6 +246,10 @@ def load_template(path: Path | None) -> LoadedTemplate:
         raise TemplateError(
             f"テンプレートを読めません: {path}（{error.strerror or error}）"
         ) from None
+    if len(wb.worksheets) > MAX_TEMPLATE_WORKSHEETS:
+        raise TemplateError(
+            _too_many("ワークシート", len(wb.worksheets), MAX_TEMPLATE_WORKSHEETS, path)
+        )
     names = len(wb.defined_names) + sum(len(ws.defined_names) for ws in wb.worksheets)
     if names > MAX_TEMPLATE_NAMES:
         raise TemplateError(_too_many("名前（名前の管理）", names, MAX_TEMPLATE_NAMES, path))

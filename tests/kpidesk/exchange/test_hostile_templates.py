@@ -182,3 +182,14 @@ def test_a_template_with_an_absurd_column_width_still_exports(
     out = tmp_path / "out.xlsx"
     excel_writer.export_workbook(sample_sheets[:2], out, template=template)
     assert [sheet.no for sheet in excel_reader.read_workbook(out)] == ["9", "10"]
+
+
+def test_a_template_with_many_worksheets_is_refused(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
+    for number in range(excel_template.MAX_TEMPLATE_WORKSHEETS):
+        wb.create_sheet(f"余分{number}")
+    template = tmp_path / "many.xlsx"
+    wb.save(template)
+    with watchdog(), pytest.raises(excel_template.TemplateError) as refused:
+        excel_template.load_template(template)
+    assert "ワークシート" in str(refused.value)
