@@ -427,6 +427,7 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
     from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
         excel_template,
         excel_writer,
+        file_names,
         xlsx_safety,
     )
 
@@ -450,7 +451,7 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
                 file=out,
             )
             names = excel_writer.department_files(sheets, args.output, departments=only)
-            for line in excel_writer.renamed_departments(names):
+            for line in file_names.renamed_departments(names):
                 print(f"ファイル名を変えて書き出しました: {line}", file=out)
         else:
             with atomic_output(args.output) as stream:

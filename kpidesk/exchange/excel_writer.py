@@ -11,12 +11,11 @@ writers here are shared with the 評価一覧 workbook.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from copy import copy, deepcopy
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +44,10 @@ from kpidesk.exchange.excel_template import (
     load_template,
     name_destination,
 )
+from kpidesk.exchange.file_names import (
+    WINDOWS_MAX_PATH,
+    department_file_names,
+)
 from kpidesk.exchange.numformat import escape_text, typed_number
 from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
@@ -68,12 +71,6 @@ MAX_ROW_HEIGHT = 409.0
 
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _WORKSHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
-_WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL"}
-    | {f"COM{n}" for n in range(1, 10)}
-    | {f"LPT{n}" for n in range(1, 10)}
-)
 
 
 def _sheet_label(sheet: Sheet) -> str:
@@ -630,164 +627,6 @@ def print_table(ws: Worksheet, *, landscape: bool, side_margin: float) -> None:
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "&P / &N"
     ws.oddFooter.center.size = 8
-
-
-#: The longest department file name, in UTF-8 bytes (``.xlsx`` included).
-#: Linux allows 255 bytes (85 Japanese characters), Windows 255 UTF-16 units,
-#: encrypted home folders 143 bytes; the file is first written under a
-#: temporary name 14 bytes longer (``.NAME.abcd1234.tmp``).
-MAX_FILE_NAME_BYTES = 120
-#: Windows' longest path (MAX_PATH, the final NUL included) when long paths
-#: are not enabled.
-WINDOWS_MAX_PATH = 260
-_TEMPORARY_EXTRA = len(".") + len(".abcd1234.tmp")
-_RESERVED_DIGITS = "123456789¹²³"
-_NO_DEPARTMENT = "担当課なし"
-
-
-def _utf8_length(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _stable_tag(department: str) -> str:
-    """A short tag that tells apart departments whose file names would be the same."""
-    digest = hashlib.sha256(department.encode("utf-8", "surrogatepass")).hexdigest()
-    return "~" + digest[:8]
-
-
-def _safe_stem(department: str) -> str:
-    """The department with what Windows or Linux refuse in a file name replaced."""
-    stem = _WINDOWS_FORBIDDEN.sub("_", department)
-    stem = "".join("_" if 0xD800 <= ord(char) <= 0xDFFF else char for char in stem)
-    stem = stem.strip(" .\u3000")  # Windows drops trailing dots and spaces
-    if not stem:
-        return _NO_DEPARTMENT
-    device = stem.split(".")[0].rstrip(" ").upper()
-    if device in _WINDOWS_RESERVED or (
-        len(device) == 4 and device[:3] in ("COM", "LPT") and device[3] in _RESERVED_DIGITS
-    ):
-        stem = "_" + stem
-    return stem
-
-
-def _shortened(stem: str, tag: str, limit_bytes: int, limit_units: int) -> str:
-    """``stem`` cut so that ``stem + tag + .xlsx`` fits both limits.
-
-    The end of the name is kept after ``…`` (``観光振興部…推進班甲~1a2b3c4d.xlsx``):
-    long department names often differ only there.
-    """
-    suffix = tag + ".xlsx"
-
-    def fits(name: str) -> bool:
-        return _utf8_length(name) <= limit_bytes and _utf16_length(name) <= limit_units
-
-    if fits(stem + suffix):
-        return stem + suffix
-    tail = stem[-_KEPT_END:].lstrip(" .\u3000")
-    while tail and unicodedata.combining(tail[0]):
-        tail = tail[1:]  # a mark without the character it goes with
-    head = stem[: len(stem) - _KEPT_END]
-    while head and not fits(head + "…" + tail + suffix):
-        head = head[:-1]
-    head = head.rstrip(" .\u3000")
-    while head and unicodedata.combining(head[-1]):
-        head = head[:-1]
-    if head and tail:
-        return head + "…" + tail + suffix
-    while stem and not fits(stem + suffix):  # no room for both ends
-        stem = stem[:-1]
-    stem = stem.rstrip(" .\u3000")
-    while stem and unicodedata.combining(stem[-1]):
-        stem = stem[:-1]
-    return (stem or _NO_DEPARTMENT[:2]) + suffix
-
-
-#: How many characters of a long department name's end its file name keeps.
-_KEPT_END = 8
-
-
-def department_file_names(
-    departments: Iterable[str], folder: Path | None = None, *, max_path: int | None = None
-) -> dict[str, str]:
-    """A file name for each department's workbook (``観光振興課.xlsx``), all different.
-
-    Names are safe on Windows and Linux: characters such as ``/ \\ : * ? " < > |``
-    become ``_``, reserved names (``CON``, ``COM1``…) get a leading ``_``,
-    leading and trailing dots and spaces go, and no department gives an empty
-    name (``担当課なし.xlsx``). A name longer than :data:`MAX_FILE_NAME_BYTES`
-    (or than the path allows, with ``max_path``) is cut and tagged with a
-    short hash of the whole department name (``観光…課~1a2b3c4d.xlsx``), as is
-    any name that would otherwise be the same as another department's
-    (ignoring case), so no workbook replaces another. The same department
-    always gets the same name.
-
-    Args:
-        departments: the departments (``""``: sheets without one).
-        folder: the folder the files go into; needed with ``max_path``.
-        max_path: the longest path the system allows (:data:`WINDOWS_MAX_PATH`
-            on Windows), or None for no limit on the whole path.
-
-    Raises:
-        OutputError: the folder's path leaves no room for a file name (message
-            in Japanese).
-    """
-    limit_units = MAX_FILE_NAME_BYTES
-    if max_path is not None and folder is not None:
-        room = max_path - 1 - _utf16_length(str(folder)) - 1 - _TEMPORARY_EXTRA
-        if room < 24:
-            raise OutputError(
-                f"保存先のフォルダのパスが長すぎて、担当課ごとのファイル名を付けられません: "
-                f"{folder}。もっと短いパスのフォルダ（例: デスクトップ）を選んでください"
-            )
-        limit_units = min(limit_units, room)
-    limit_bytes = MAX_FILE_NAME_BYTES
-    unique = sorted(set(departments))
-    stems = {department: _safe_stem(department) for department in unique}
-    plain = {department: stems[department] + ".xlsx" for department in unique}
-    clashes: dict[str, list[str]] = {}
-    for department in unique:
-        clashes.setdefault(plain[department].casefold(), []).append(department)
-    names: dict[str, str] = {}
-    for department in unique:
-        name = plain[department]
-        fits = _utf8_length(name) <= limit_bytes and _utf16_length(name) <= limit_units
-        group = clashes[name.casefold()]
-        kept = [other for other in group if other == stems[other]]
-        alone = len(group) == 1 or (kept == [department])
-        if not (fits and alone):
-            tag = _stable_tag(department)
-            name = _shortened(stems[department], tag, limit_bytes, limit_units)
-        names[department] = name
-    taken: set[str] = set()
-    for department in unique:  # a hash clash, in theory: number it
-        name, number = names[department], 2
-        while name.casefold() in taken:
-            name = names[department].removesuffix(".xlsx") + f"_{number}.xlsx"
-            number += 1
-        taken.add(name.casefold())
-        names[department] = name
-    return names
-
-
-def department_file_name(department: str) -> str:
-    """A Windows-safe file name for one department's workbook (``観光振興課.xlsx``).
-
-    As :func:`department_file_names` names it when exported with no other.
-    """
-    return department_file_names([department])[department]
-
-
-def renamed_departments(names: dict[str, str]) -> list[str]:
-    """Japanese lines for the departments whose file name is not simply their name."""
-    return [
-        f"「{department or _NO_DEPARTMENT}」→ {name}"
-        for department, name in sorted(names.items())
-        if name != f"{department}.xlsx" and (department or name != f"{_NO_DEPARTMENT}.xlsx")
-    ]
 
 
 def _department_groups(

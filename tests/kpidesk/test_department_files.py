@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kpidesk import limits, samples
-from kpidesk.exchange import excel_reader, excel_writer
+from kpidesk.exchange import excel_reader, excel_writer, file_names
 from kpidesk.fileio import OutputError
 from kpidesk.model import Sheet
 
@@ -35,7 +35,7 @@ def test_long_department_names_are_written_without_error(tmp_path: Path) -> None
     assert len({path.name for path in paths}) == 4
     assert sorted(path.name for path in folder.iterdir()) == sorted(path.name for path in paths)
     for path in paths:
-        assert len(path.name.encode("utf-8")) <= excel_writer.MAX_FILE_NAME_BYTES
+        assert len(path.name.encode("utf-8")) <= file_names.MAX_FILE_NAME_BYTES
     # Each file holds its own department's sheet: no file replaced another.
     by_department = {}
     for path in paths:
@@ -47,8 +47,8 @@ def test_long_department_names_are_written_without_error(tmp_path: Path) -> None
 
 
 def test_a_shortened_name_is_the_same_whatever_else_is_exported() -> None:
-    alone = excel_writer.department_file_names([LONG])[LONG]
-    together = excel_writer.department_file_names([LONG, LONGER, "港湾課"])
+    alone = file_names.department_file_names([LONG])[LONG]
+    together = file_names.department_file_names([LONG, LONGER, "港湾課"])
     assert together[LONG] == alone
     assert together[LONGER] != alone
 
@@ -58,7 +58,7 @@ def test_names_windows_refuses_are_made_safe_and_unique() -> None:
         "CON", "con.txt", "COM1", "LPT¹", "NUL ", "企画課.", " 広報課 ", 'a<b>:"/\\|?*c',
         "a_b_______c", "課\x01係", "", "担当課なし", "ABC", "abc", "..", "A/B", "A_B",
     ]  # fmt: skip
-    names = excel_writer.department_file_names(departments)
+    names = file_names.department_file_names(departments)
     assert len({name.casefold() for name in names.values()}) == len(departments)
     for name in names.values():
         stem = name.removesuffix(".xlsx")
@@ -76,12 +76,12 @@ def test_names_windows_refuses_are_made_safe_and_unique() -> None:
 
 def test_windows_path_limit_is_kept() -> None:
     folder = Path("C:/") / ("フォルダ" * 45)  # 183 characters
-    names = excel_writer.department_file_names(
-        [LONG, "港湾課"], folder, max_path=excel_writer.WINDOWS_MAX_PATH
+    names = file_names.department_file_names(
+        [LONG, "港湾課"], folder, max_path=file_names.WINDOWS_MAX_PATH
     )
     for name in names.values():
         temporary = f".{name}.abcd1234.tmp"
-        assert len(str(folder)) + 1 + len(temporary) < excel_writer.WINDOWS_MAX_PATH
+        assert len(str(folder)) + 1 + len(temporary) < file_names.WINDOWS_MAX_PATH
     assert names["港湾課"] == "港湾課.xlsx"
 
 
@@ -91,14 +91,14 @@ def test_a_folder_too_deep_for_windows_is_refused_before_anything_is_written(
     folder = tmp_path.joinpath(*["深いフォルダ" * 10] * 4)  # 240 characters below tmp_path
     with pytest.raises(OutputError, match="保存先のフォルダのパスが長すぎて"):
         excel_writer.export_by_department(
-            sheets_of("港湾課"), folder, max_path=excel_writer.WINDOWS_MAX_PATH
+            sheets_of("港湾課"), folder, max_path=file_names.WINDOWS_MAX_PATH
         )
     assert not folder.exists()
 
 
 def test_renamed_departments_are_reported_in_japanese() -> None:
-    names = excel_writer.department_file_names([LONG, "港湾課", "", "CON"])
-    lines = excel_writer.renamed_departments(names)
+    names = file_names.department_file_names([LONG, "港湾課", "", "CON"])
+    lines = file_names.renamed_departments(names)
     assert len(lines) == 2
     assert any(line.startswith(f"「{LONG}」→ ") for line in lines)
     assert "「CON」→ _CON.xlsx" in lines
@@ -107,10 +107,10 @@ def test_renamed_departments_are_reported_in_japanese() -> None:
 def test_long_names_that_differ_only_at_the_end_keep_their_ends() -> None:
     common = "観光振興部国際観光推進課インバウンド誘客推進班" * 4
     first, second = common[:99] + "甲", common[:99] + "乙"
-    names = excel_writer.department_file_names([first, second])
+    names = file_names.department_file_names([first, second])
     assert names[first] != names[second]
     assert "…" in names[first] and names[first].split("~")[0].endswith("推進班甲")
     assert names[second].split("~")[0].endswith("推進班乙")
     assert names[first].startswith("観光振興部国際観光推進課")
     for name in names.values():
-        assert len(name.encode("utf-8")) <= excel_writer.MAX_FILE_NAME_BYTES
+        assert len(name.encode("utf-8")) <= file_names.MAX_FILE_NAME_BYTES

@@ -15,6 +15,7 @@ from kpidesk.exchange import (
     excel_reader,
     excel_template,
     excel_writer,
+    file_names,
     jsonio,
     textimport,
     xlsx_safety,
@@ -289,7 +290,7 @@ class Exchange(Controller):
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return []
         self.status(f"{len(paths)}個のExcelブックを書き出しました: {folder}")
-        renamed = excel_writer.renamed_departments(files)
+        renamed = file_names.renamed_departments(files)
         if renamed:
             messages.show_info(
                 self.window,

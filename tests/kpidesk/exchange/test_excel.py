@@ -23,6 +23,7 @@ from kpidesk.exchange import (
     excel_reader,
     excel_template,
     excel_writer,
+    file_names,
     jsonio,
     numformat,
     xlsx_safety,
@@ -836,11 +837,11 @@ def test_export_by_department_writes_one_file_per_department(
 
 
 def test_department_file_names_are_safe_on_windows() -> None:
-    assert excel_writer.department_file_name("観光振興課") == "観光振興課.xlsx"
-    assert excel_writer.department_file_name('a<b>c:"d|e?*') == "a_b_c__d_e__.xlsx"
-    assert excel_writer.department_file_name(" 課. ") == "課.xlsx"
-    assert excel_writer.department_file_name("") == "担当課なし.xlsx"
-    assert excel_writer.department_file_name("nul") == "_nul.xlsx"
+    assert file_names.department_file_name("観光振興課") == "観光振興課.xlsx"
+    assert file_names.department_file_name('a<b>c:"d|e?*') == "a_b_c__d_e__.xlsx"
+    assert file_names.department_file_name(" 課. ") == "課.xlsx"
+    assert file_names.department_file_name("") == "担当課なし.xlsx"
+    assert file_names.department_file_name("nul") == "_nul.xlsx"
 
 
 def test_export_by_department_into_a_file_is_refused(tmp_path: Path, sample_sheets) -> None:
