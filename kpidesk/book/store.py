@@ -120,6 +120,8 @@ class Book(stored_settings.BookSettings):
         self._db = Database(connection, execute_plugins=False)
         self._closed = False
         self._read_only = read_only
+        #: The search index is being made anew (a failure then is not retried).
+        self._rebuilding = False
         #: Who saves: the login name written beside each version in the history.
         self.user = this_user()
 
@@ -331,8 +333,12 @@ class Book(stored_settings.BookSettings):
 
     def _rebuild_search_index(self) -> None:
         """Make the full-text index anew from the sheets (it holds nothing else)."""
-        with sqlitefile.sqlite_errors(writing=True), self._transaction():
-            rebuild_search_index(self._db)
+        self._rebuilding = True
+        try:
+            with sqlitefile.sqlite_errors(writing=True), self._transaction():
+                rebuild_search_index(self._db)
+        finally:
+            self._rebuilding = False
 
     def _user_version(self) -> int:
         return int(self._db.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -409,12 +415,20 @@ class Book(stored_settings.BookSettings):
                 raise sqlitefile.not_rolled_back(error, self.path) from error
             if sqlitefile.primary_code(error) == sqlite3.SQLITE_FULL and self._ids_exhausted():
                 raise BookError(IDS_EXHAUSTED) from error
-            if is_search_index_error(error):
+            if is_search_index_error(error) and not self._rebuilding:
                 # Another program changed or damaged the index: it is made
                 # anew from the sheets, and the save can simply be repeated.
                 self._rebuild_search_index()
                 raise BookError(INDEX_REBUILT) from error
             raise
+        except MemoryError as error:
+            # SQLite's "out of memory" (SQLITE_NOMEM): a damaged full-text
+            # index can ask for sizes no computer has.
+            sqlitefile.roll_back(conn)
+            if self._rebuilding:
+                raise
+            self._rebuild_search_index()
+            raise BookError(INDEX_REBUILT) from error
         except BaseException:
             sqlitefile.roll_back(conn)
             raise
@@ -437,8 +451,9 @@ class Book(stored_settings.BookSettings):
         with sqlitefile.sqlite_errors():
             try:
                 return self._db.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as error:
-                if not is_search_index_error(error):
+            except (sqlite3.DatabaseError, MemoryError) as error:
+                # MemoryError: SQLite's "out of memory", as a damaged index can give.
+                if not isinstance(error, MemoryError) and not is_search_index_error(error):
                     raise
                 if self._read_only:
                     raise BookError(INDEX_BROKEN_READ_ONLY) from error

@@ -775,3 +775,31 @@ def test_a_huge_sparse_file_beside_a_book_is_refused_without_copying_it(
     assert f"「報告.kpidb{suffix}」" in message and "大きすぎる" in message
     assert "消して" not in message and "削除して" not in message
     assert state() == before
+
+
+def test_a_damaged_index_that_makes_sqlite_run_out_of_memory_is_made_anew(
+    book_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite says "out of memory" (Python's MemoryError) when a damaged index
+    # entry claims an impossible size; which error comes depends on the damage.
+    from kpidesk.book import rows
+
+    real_index = rows._index
+    calls: list[int] = []
+
+    def damaged(*args: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError
+        real_index(*args)
+
+    monkeypatch.setattr(rows, "_index", damaged)
+    with Book.open(book_path) as book:
+        sheet = book.find_sheet(2020, "9")
+        sheet.title = "刑法犯の認知件数"
+        with pytest.raises(BookError) as refused:
+            book.save_sheet(sheet)
+        assert "作り直しました" in str(refused.value)
+        assert book.find_sheet(2020, "9").title == "刑法犯認知件数"
+        saved = book.save_sheet(sheet)
+        assert book.search_ids("刑法犯の認知") == {saved.id}
