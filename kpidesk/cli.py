@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     text = commands.add_parser("import-text", help="公表されたシートのテキストを取り込む")
     text.add_argument(
-        "source", type=Path, metavar="SRC", help="テキストファイル（UTF-8 / Shift_JIS）"
+        "source", type=Path, metavar="SRC", help="テキストファイル（UTF-8 / Shift_JIS / UTF-16）"
     )
     db_argument(text, "取り込み先のブック（なければ作ります）")
     text.add_argument(

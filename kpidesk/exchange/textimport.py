@@ -156,14 +156,24 @@ class _Draft:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode published text: UTF-8 (with or without BOM), else CP932 (Shift_JIS).
+    """Decode published text: UTF-16 with a BOM, UTF-8 (with or without BOM), else CP932.
+
+    Notepad's and Excel's 「Unicode テキスト」 is UTF-16 (little-endian on
+    Windows) and always starts with its BOM, which tells it apart.
 
     Returns:
         The text and the name of the encoding used.
 
     Raises:
-        TextImportError: the bytes are neither UTF-8 nor CP932.
+        TextImportError: the bytes are none of those.
     """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise TextImportError(
+                "UTF-16（Unicode テキスト）のファイルですが、途中が壊れていて読めません"
+            ) from None
     for encoding in _ENCODINGS:
         try:
             text = raw.decode(encoding)
@@ -171,7 +181,7 @@ def decode(raw: bytes) -> tuple[str, str]:
             continue
         return text, "utf-8" if encoding == "utf-8-sig" else encoding
     raise TextImportError(
-        "文字コードを判別できません（UTF-8 か Shift_JIS のテキストを指定してください）"
+        "文字コードを判別できません（UTF-8・Shift_JIS・UTF-16 のテキストを指定してください）"
     )
 
 

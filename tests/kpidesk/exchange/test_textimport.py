@@ -244,6 +244,19 @@ def test_cp932_and_bom_inputs_read_the_same(tmp_path, seed_text: str) -> None:
         assert result.sheets == reference
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_unicode_text_from_notepad_or_excel_is_read(tmp_path, encoding: str) -> None:
+    # Notepad's and Excel's 「Unicode テキスト」: UTF-16 with its BOM, CRLF line ends.
+    text = SAMPLE_TEXT.read_text(encoding="utf-8").replace("\n", "\r\n")
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    result = textimport.read_file(path)
+    assert result.encoding == "utf-16"
+    assert result.sheets == textimport.parse(SAMPLE_TEXT.read_text(encoding="utf-8")).sheets
+    assert len(result.sheets) == 15
+
+
 def test_unknown_encoding_is_refused(tmp_path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes(bytes(range(128, 256)))
