@@ -675,10 +675,34 @@ SUBCOMMANDS = (
 )
 
 
+def safe_output(stream: TextIO | None) -> TextIO | None:
+    """Make a standard stream able to write any text, and return it.
+
+    Redirected to a file or a pipe, Windows gives Python the ANSI code page
+    (cp932 on Japanese PCs, cp1252 on many others), in which much Japanese
+    text cannot be written: output then goes out as UTF-8, which every
+    program that reads it back (and Excel, Notepad, PowerShell 7) reads. On
+    a console Python writes Unicode already; a character the console's code
+    page still cannot show is written as ``\\U…`` instead of failing after
+    the work is done.
+    """
+    reconfigure = getattr(stream, "reconfigure", None)
+    if stream is None or reconfigure is None:
+        return stream
+    try:
+        if stream.isatty():
+            reconfigure(errors="backslashreplace")
+        else:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+    except (OSError, ValueError):  # a closed or detached stream: leave it
+        pass
+    return stream
+
+
 def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run one subcommand and return the exit code."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = out or safe_output(sys.stdout)
+    err = err or safe_output(sys.stderr)
     try:
         args = build_parser().parse_args(list(argv))
         args.err = err

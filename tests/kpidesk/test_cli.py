@@ -559,3 +559,40 @@ def test_reading_commands_work_on_a_book_that_cannot_be_written(
     assert "書き込みできません" in err and "開きますか" not in err
     code, _, err = run("import-text", SAMPLE_TEXT, "--db", book, "--replace")
     assert code == 1 and "開きますか" not in err
+
+
+@pytest.mark.parametrize("code_page", ["cp1252", "cp932"])
+def test_output_redirected_in_a_windows_code_page_never_fails(
+    tmp_path: Path, code_page: str
+) -> None:
+    # On Windows a redirected stdout gets the ANSI code page; the Japanese
+    # lines used to fail with UnicodeEncodeError after the book was written.
+    book = tmp_path / "本庁.kpidb"
+    env = {**os.environ, "PYTHONIOENCODING": code_page, "QT_QPA_PLATFORM": "offscreen"}
+    imported = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "import-text", str(SAMPLE_TEXT), "--db", str(book)],
+        capture_output=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    assert "15件のシートを取り込みました" in imported.stdout.decode("utf-8")
+    refused = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "import-json", str(tmp_path / "ない.json"),
+         "--db", str(book)],
+        capture_output=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert refused.returncode == cli.EXIT_FAILED
+    assert refused.stderr.decode("utf-8").startswith("エラー: ")
+
+
+def test_a_console_that_cannot_show_a_character_gets_an_escape_not_a_failure() -> None:
+    class Console(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    raw = io.BytesIO()
+    console = cli.safe_output(Console(raw, encoding="cp932"))
+    assert console is not None
+    print("𠮷田課の刑法犯認知件数", file=console)
+    console.flush()
+    written = raw.getvalue().decode("cp932")
+    assert "田課の刑法犯認知件数" in written and "\\U00020bb7" in written
