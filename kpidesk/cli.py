@@ -8,16 +8,18 @@ all or nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, eras, evaluation, evaluation_table, operations
+from kpidesk.book import lock
 from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio, textimport
@@ -28,12 +30,18 @@ from kpidesk.paths import log_file
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: A command that writes, refused because someone else has the book open.
+EXIT_HELD = 2
 EXIT_UNEXPECTED = 3
 
 #: The most unplaced lines listed after the one-line message.
 MAX_LISTED_PROBLEMS = 20
 
 log = logging.getLogger(__name__)
+
+
+class BookHeldError(Exception):
+    """Someone else has the book open; the message says who."""
 
 
 class CommandError(Exception):
@@ -329,7 +337,7 @@ def _import(
     db_path: Path = args.db
     created = not db_path.exists()
     try:
-        with Book.open(db_path, create=True) as book:
+        with _holding(db_path), Book.open(db_path, create=True) as book:
             plans = operations.plan_import(book, sheets, keep_row_settings=keep_row_settings)
             operations.import_sheets(book, plans, only_changed=False, replace=args.replace)
     except BaseException as error:
@@ -346,6 +354,34 @@ def _import(
     years = "、".join(f"{year}年度" for year in sorted({sheet.report_year for sheet in sheets}))
     print(f"{len(sheets)}件のシートを取り込みました（{years}）: {db_path}", file=out)
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _holding(db_path: Path) -> Iterator[None]:
+    """Hold the book's lock while a command writes to it, as the window does.
+
+    A book someone else has open (in KPI Desk, on this or another PC) is
+    not written: the command stops with who has it. A lock left by a
+    program that is gone is taken over, as the window does.
+
+    Raises:
+        BookHeldError: someone else has the book open.
+        CommandError: the lock file cannot be made.
+    """
+    try:
+        held = lock.BookLock.acquire(db_path)
+    except lock.LockedError as error:
+        raise BookHeldError(
+            f"このブックは{error.info.describe()}。書き込むコマンドは、その人が閉じてから"
+            f"もう一度実行してください（ブックは変更していません）: {db_path}"
+        ) from None
+    except lock.LockError as error:
+        raise CommandError(f"{error}: {db_path}") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(lock.LockError):
+            held.release()
 
 
 def _without_question(error: ReadOnlyFileError) -> str:
@@ -602,7 +638,7 @@ def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
 def _rollover(args: argparse.Namespace, out: TextIO) -> int:
     from_year: int = args.from_year
     to_year: int = from_year + 1 if args.to_year is None else args.to_year
-    with _open_existing(args.db) as book:
+    with _holding(args.db), _open_existing(args.db) as book:
         try:
             made = operations.roll_over(book, from_year, to_year)
             warnings = _rollover_warnings(made, from_year, to_year)
@@ -641,7 +677,7 @@ def _unlock_year(args: argparse.Namespace, out: TextIO) -> int:
 
 def _set_year_lock(args: argparse.Namespace, out: TextIO, *, locked: bool) -> int:
     year: int = args.year
-    with _open_existing(args.db) as store:
+    with _holding(args.db), _open_existing(args.db) as store:
         if locked and year not in store.report_years():
             raise CommandError(f"{year}年度のシートがブックにありません: {args.db}")
         if (year in store.locked_years()) == locked:
@@ -710,6 +746,9 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
     except _UsageError as error:
         print(f"エラー: {error}", file=err)
         return EXIT_USAGE
+    except BookHeldError as error:
+        print(f"エラー: {error}", file=err)
+        return EXIT_HELD
     except CommandError as error:
         message, *details = error.args
         print(f"エラー: {message}", file=err)

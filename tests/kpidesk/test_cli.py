@@ -596,3 +596,36 @@ def test_a_console_that_cannot_show_a_character_gets_an_escape_not_a_failure() -
     console.flush()
     written = raw.getvalue().decode("cp932")
     assert "田課の刑法犯認知件数" in written and "\\U00020bb7" in written
+
+
+def test_a_book_someone_else_has_open_is_not_written_by_a_command(tmp_path: Path) -> None:
+    from kpidesk.book import lock
+
+    book = tmp_path / "本庁.kpidb"
+    assert cli.main(["import-text", str(SAMPLE_TEXT), "--db", str(book)]) == cli.EXIT_OK
+    assert not lock.lock_path(book).exists()  # the command's own lock is gone
+    source = tmp_path / "one.json"
+    source.write_text(jsonio.dumps(textimport.read_file(SAMPLE_TEXT).sheets[:1]), encoding="utf-8")
+    # Another PC's KPI Desk has the book open (a fresh heartbeat).
+    held = lock.BookLock.acquire(book)
+    data = json.loads(lock.lock_path(book).read_text(encoding="utf-8"))
+    data.update(user="yamada", computer="PC-ANOTHER")
+    lock.lock_path(book).write_text(json.dumps(data), encoding="utf-8")
+    before = hashlib.sha256(book.read_bytes()).hexdigest()
+
+    for arguments in (
+        ["import-json", str(source), "--replace"],
+        ["rollover", "--from", "2020"],
+        ["lock-year", "--year", "2020"],
+    ):
+        err = io.StringIO()
+        code = cli.main([*arguments, "--db", str(book)], out=io.StringIO(), err=err)
+        assert code == cli.EXIT_HELD == 2, err.getvalue()
+        assert "yamada" in err.getvalue() and "PC-ANOTHER" in err.getvalue()
+        assert "変更していません" in err.getvalue()
+    assert hashlib.sha256(book.read_bytes()).hexdigest() == before
+    assert json.loads(lock.lock_path(book).read_text(encoding="utf-8"))["user"] == "yamada"
+    # Reading commands work as before.
+    out = tmp_path / "out.json"
+    assert cli.main(["export-json", "--db", str(book), "-o", str(out)]) == cli.EXIT_OK
+    del held
