@@ -540,14 +540,18 @@ def _write(out: TextIO, text: str, *, fallback: str | None = None) -> None:
     On such a stream ``fallback`` is printed instead when given, else the
     text with ``—`` as the ``―`` Shift_JIS has and anything else escaped.
     """
-    try:
-        print(text, file=out)
-    except UnicodeEncodeError:
-        if fallback is None:
-            encoding = getattr(out, "encoding", None) or "ascii"
-            fallback = text.replace("\u2014", "\u2015")
-            fallback = fallback.encode(encoding, "backslashreplace").decode(encoding)
-        print(fallback, file=out)
+    encoding = getattr(out, "encoding", None)
+    if encoding:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            if fallback is None:
+                fallback = text.replace("\u2014", "\u2015")
+                fallback = fallback.encode(encoding, "backslashreplace").decode(encoding)
+            text = fallback
+        except LookupError:  # an encoding Python does not know: print as it is
+            pass
+    print(text, file=out)
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
@@ -715,23 +719,16 @@ def safe_output(stream: TextIO | None) -> TextIO | None:
     """Make a standard stream able to write any text, and return it.
 
     Redirected to a file or a pipe, Windows gives Python the ANSI code page
-    (cp932 on Japanese PCs, cp1252 on many others), in which much Japanese
-    text cannot be written: output then goes out as UTF-8, which every
-    program that reads it back (and Excel, Notepad, PowerShell 7) reads. On
-    a console Python writes Unicode already; a character the console's code
-    page still cannot show is written as ``\\U…`` instead of failing after
-    the work is done.
+    (cp932 on Japanese PCs, cp1252 on many others). The output keeps that
+    code page, which the programs reading it there expect (`evaluate`
+    already writes only what cp932 has); a character the code page cannot
+    show is written as ``\\u…`` instead of failing after the work is done.
     """
     reconfigure = getattr(stream, "reconfigure", None)
     if stream is None or reconfigure is None:
         return stream
-    try:
-        if stream.isatty():
-            reconfigure(errors="backslashreplace")
-        else:
-            reconfigure(encoding="utf-8", errors="backslashreplace")
-    except (OSError, ValueError):  # a closed or detached stream: leave it
-        pass
+    with contextlib.suppress(OSError, ValueError):  # a closed or detached stream: leave it
+        reconfigure(errors="backslashreplace")
     return stream
 
 
