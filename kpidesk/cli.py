@@ -377,11 +377,8 @@ def _holding(db_path: Path) -> Iterator[None]:
         ) from None
     except lock.LockError as error:
         raise CommandError(f"{error}: {db_path}") from None
-    try:
+    with held:  # released however the command ends
         yield
-    finally:
-        with contextlib.suppress(lock.LockError):
-            held.release()
 
 
 def _without_question(error: ReadOnlyFileError) -> str:
