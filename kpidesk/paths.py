@@ -6,6 +6,7 @@ portable installs use it).
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
 from pathlib import Path
@@ -34,3 +35,40 @@ def user_data_dir() -> Path:
 def log_file() -> Path:
     """The log file that unexpected errors are written to."""
     return user_data_dir() / "kpidesk.log"
+
+
+class Whereabouts(enum.Enum):
+    """What became of a book's file that is looked for again (the last book, a recent one)."""
+
+    FOUND = "found"
+    #: Its folder is there, the file is not: deleted, moved or renamed.
+    MISSING = "missing"
+    #: Its folder cannot be reached: a network folder that is down, a VPN
+    #: that is off, a mapped drive not reconnected (or the folder was removed).
+    UNREACHABLE = "unreachable"
+
+
+def _exists(path: Path) -> bool | None:
+    """Whether ``path`` exists; None when asking failed (a share that is down, on Windows)."""
+    try:
+        return path.exists()
+    except OSError:
+        return None
+
+
+def whereabouts(path: Path) -> Whereabouts:
+    """Whether the file at ``path`` is there, gone from a folder that is there, or out of reach.
+
+    Never raises: an error while asking (a network path not found, access
+    denied to the share) counts as out of reach, never as gone.
+    """
+    found = _exists(path)
+    if found:
+        return Whereabouts.FOUND
+    if found is None:
+        return Whereabouts.UNREACHABLE
+    try:
+        folder_there = path.parent.is_dir()
+    except OSError:
+        folder_there = False
+    return Whereabouts.MISSING if folder_there else Whereabouts.UNREACHABLE

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
-from kpidesk.paths import BOOK_SUFFIX, log_file
+from kpidesk.paths import BOOK_SUFFIX, Whereabouts, log_file, whereabouts
 from kpidesk.printing import fonts
 from kpidesk.resources import resource_path
 from ui.settings import Settings
@@ -73,16 +73,25 @@ class InitialBook:
         message: a sentence for the user ("" when there is nothing to say).
         is_error: True when ``message`` reports a failure.
         remember: True when the book should become the last book used.
+        lost: the last book, when it could not be found or reached: the
+            window asks what to do (``book`` is None and nothing else was opened).
+        lost_how: whether ``lost`` is missing or out of reach.
     """
 
     book: Book | None
     message: str = ""
     is_error: bool = False
     remember: bool = True
+    lost: Path | None = None
+    lost_how: Whereabouts | None = None
 
 
 def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> InitialBook:
-    """Choose and open the first book: FILE, the demo copy, the last book or a new one."""
+    """Choose and open the first book: FILE, the demo copy, the last book or a new one.
+
+    A last book that cannot be found or reached is never replaced quietly by
+    another one: nothing is opened and the window asks (:attr:`InitialBook.lost`).
+    """
     if demo:
         folder = Path(tempfile.mkdtemp(prefix="kpidesk-demo-"))
         book = samples.create_sample_book(folder / "デモ.kpidb")
@@ -92,14 +101,27 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
             return InitialBook(Book.open(file, create=False))
         except BookError as error:
             return InitialBook(None, f"ブックを開けません: {file}\n{error}", is_error=True)
-    last = Path(settings.last_book) if settings.last_book else None
-    if last is not None and last.exists():
+    if settings.last_book:
+        last = Path(settings.last_book)
+        where = whereabouts(last)
+        if where is not Whereabouts.FOUND:
+            return InitialBook(None, lost=last, lost_how=where)
         try:
             return InitialBook(Book.open(last, create=False))
         except BookError as error:
             return InitialBook(None, f"前回のブックを開けません: {last}\n{error}", is_error=True)
+    return open_default_book()
+
+
+def open_default_book() -> InitialBook:
+    """Open the book in Documents, making it with the sample sheets the first time."""
     path = default_book_path()
-    if path.exists():
+    try:
+        there = path.exists()
+    except OSError as error:  # Documents redirected to a network folder that is down
+        text = f"ブックのフォルダに接続できません: {path}\n{error}"
+        return InitialBook(None, text, is_error=True)
+    if there:
         try:
             return InitialBook(Book.open(path, create=False))
         except BookError as error:
@@ -113,6 +135,24 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
         book,
         "初めての起動のため、見本のシート（熊本県 令和2年度の15件）で"
         f"新しいブックを作りました:\n{path}",
+    )
+
+
+def lost_book_text(path: Path, how: Whereabouts, *, last: bool) -> str:
+    """Why the book at ``path`` cannot be opened now, in words staff understand."""
+    which = "前回使ったブック" if last else "ブック"
+    if how is Whereabouts.MISSING:
+        return (
+            f"{which}が見つかりません:\n{path}\n\n"
+            f"フォルダ「{path.parent}」はありますが、ファイルがありません。"
+            "削除されたか、名前が変わったか、別の場所へ移動された可能性があります。"
+        )
+    return (
+        f"{which}のある場所に接続できません:\n{path}\n\n"
+        "ネットワークの共有フォルダが切断されているか、VPNがつながっていないか、"
+        "ネットワークドライブがまだ再接続されていない可能性があります"
+        "（フォルダが移動・削除されたときも、このように見えます）。"
+        "ブックはそのまま残っているはずです。接続を確かめてから「再試行」を押してください。"
     )
 
 
@@ -161,17 +201,7 @@ def run(argv: Sequence[str]) -> int:
     window = MainWindow(settings)
     install_excepthook(window)
     window.show()
-    book = initial.book
-    if book is not None and book.path is not None:
-        # Opened again through the window, so that its lock file is checked
-        # (someone else may have the book open) and made.
-        path = book.path
-        book.close()
-        window.session.open_book(path, remember=initial.remember)
-    elif book is not None:
-        window.session.set_book(book, remember=initial.remember)
-    if initial.message:
-        QTimer.singleShot(0, lambda: window.tell(initial.message, is_error=initial.is_error))
+    window.files.show_initial_book(initial)
     QTimer.singleShot(0, window.drafts.offer_drafts)
     return app.exec()
 

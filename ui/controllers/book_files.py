@@ -6,13 +6,14 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk.book import backups
+from kpidesk.book import backups, lock
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
-from kpidesk.paths import BOOK_SUFFIX
+from kpidesk.paths import BOOK_SUFFIX, Whereabouts, whereabouts
+from ui.app import InitialBook, lost_book_text, open_default_book
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.backups import BackupDialog
@@ -38,12 +39,17 @@ class BookFiles(Controller):
                 self.window, f"既にファイルがあります。別の名前を指定してください: {path}"
             )
             return
+        failed = "ブックを作れません"
+        book_lock = self.session.lock_for_new_file(path, failed)
+        if book_lock is None:
+            return
         try:
             book = Book.open(path, create=True)
         except BookError as error:
-            messages.show_error(self.window, f"ブックを作れません: {path}\n{error}")
+            self._give_up(book_lock)
+            messages.show_error(self.window, f"{failed}: {path}\n{error}")
             return
-        self.session.set_book(book)
+        self.session.set_book(book, book_lock=book_lock)
         self.status(f"新しいブックを作りました: {path}")
 
     @Slot()
@@ -104,10 +110,14 @@ class BookFiles(Controller):
             if document is not None and document.is_modified()
             else None
         )
+        book_lock = session.lock_for_new_file(path, "保存できませんでした")
+        if book_lock is None:
+            return False
         try:
             session.book.backup_to(path)
             book = Book.open(path, create=False)
         except (BookError, OSError) as error:
+            self._give_up(book_lock)
             messages.show_error(self.window, f"保存できませんでした: {path}\n{error}")
             return False
         if edited is not None:
@@ -115,12 +125,13 @@ class BookFiles(Controller):
                 book.save_sheet(edited)
             except BookError as error:
                 book.close()
+                self._give_up(book_lock)
                 messages.show_error(
                     self.window,
                     f"変更したシートを新しいブックに保存できませんでした: {path}\n{error}",
                 )
                 return False
-        session.set_book(book)
+        session.set_book(book, book_lock=book_lock)
         if current is not None:
             session.open_sheet(current)
         self.status(f"名前を付けて保存しました: {path}")
@@ -192,13 +203,26 @@ class BookFiles(Controller):
             self.restore_backup_over_book(backup)
 
     def restore_backup_as_copy(self, backup: backups.Backup, target: Path) -> bool:
-        """Write a backup out as a new book and open it."""
+        """Write a backup out as a new book and open it (its lock is taken first)."""
+        failed = "復元できませんでした"
+        book_lock = self.session.lock_for_new_file(target, failed)
+        if book_lock is None:
+            return False
         try:
             backups.restore_as_copy(backup.path, target)
         except BookError as error:
-            messages.show_error(self.window, f"復元できませんでした。\n{error}")
+            self._give_up(book_lock)
+            messages.show_error(self.window, f"{failed}。\n{error}")
             return False
-        return self.session.open_book(target)
+        if not self.session.show_locked_book(target, book_lock, failed):
+            return False
+        self.status(f"バックアップを新しいファイルとして復元しました: {target}")
+        return True
+
+    def _give_up(self, book_lock: lock.BookLock) -> None:
+        """Release a lock taken for a file that was not made (never the open book's own)."""
+        if book_lock is not self.session.book_lock:
+            book_lock.release()
 
     def restore_backup_over_book(self, backup: backups.Backup) -> bool:
         """Replace the open book by a backup, after confirmation and a backup of it."""
@@ -217,6 +241,9 @@ class BookFiles(Controller):
         ):
             return False
         path = session.book.path
+        book_lock = session.book_lock or session.lock_for_new_file(path, "復元できませんでした")
+        if book_lock is None:
+            return False
         session.close_document()
         session.book.close()
         session.book = None
@@ -231,8 +258,9 @@ class BookFiles(Controller):
         except BookError as error:
             messages.show_error(self.window, f"ブックを開けません: {path}\n{error}")
             session.set_book(None)
+            book_lock.release()  # releasing twice does nothing
             return False
-        session.set_book(book, book_lock=session.book_lock)  # still this program's
+        session.set_book(book, book_lock=book_lock)  # held all through the restore
         if restored:
             self.status(f"{when} のバックアップから復元しました")
         return restored
@@ -253,12 +281,87 @@ class BookFiles(Controller):
             action.triggered.connect(_bind(self.open_recent, Path(text)))
 
     def open_recent(self, path: Path) -> None:
-        """Open a recent book; one that is gone is taken off the list."""
-        if not path.exists():
+        """Open a recent book.
+
+        One whose folder is there but the file is not is taken off the list;
+        one that cannot be reached now (a network folder that is down) stays
+        on it, and the user may try again.
+        """
+        how = whereabouts(path)
+        if how is Whereabouts.MISSING:
             messages.show_error(self.window, f"ブックが見つかりません（一覧から外します）: {path}")
             self.window.settings.remove_recent_book(path)
-            return
-        self.session.open_book(path)
+        elif how is Whereabouts.UNREACHABLE:
+            self.offer_lost_book(path, how, at_start=False)
+        else:
+            self.session.open_book(path)
+
+    # --- the book the program starts with
+
+    def show_initial_book(self, initial: InitialBook) -> None:
+        """Show the book the program starts with; ask what to do when the last one is lost.
+
+        The book is opened again through the session, so that its lock file
+        is checked (someone else may have the book open) and made.
+        """
+        book = initial.book
+        if book is not None and book.path is not None:
+            path = book.path
+            book.close()
+            self.session.open_book(path, remember=initial.remember)
+        elif book is not None:
+            self.session.set_book(book, remember=initial.remember)
+        if initial.message:
+            message, is_error = initial.message, initial.is_error
+            QTimer.singleShot(0, lambda: self.window.tell(message, is_error=is_error))
+        lost, how = initial.lost, initial.lost_how
+        if lost is not None and how is not None:
+            QTimer.singleShot(0, lambda: self.offer_lost_book(lost, how, at_start=True))
+
+    def offer_lost_book(self, path: Path, how: Whereabouts, *, at_start: bool) -> bool:
+        """Say the book at ``path`` cannot be found or reached; do what the user picks.
+
+        再試行 looks again (and opens the book once it is there); 別のブックを開く
+        asks for a file; at start-up, 見本で開く opens the book in Documents
+        without making it the last book, so that the next start looks for
+        this one again. Nothing is opened unless the user asks.
+
+        Returns:
+            Whether a book was opened.
+        """
+        options = ["再試行", "別のブックを開く…"]
+        if at_start:
+            options.append("見本で開く")
+        while True:
+            text = lost_book_text(path, how, last=at_start)
+            choice = messages.choose(self.window, "ブックを開けません", text, options)
+            if choice == 0:
+                how = whereabouts(path)
+                if how is Whereabouts.FOUND:
+                    return self.session.open_book(path)
+                continue
+            if choice == 1:
+                before = self.session.book
+                self.open_book()
+                return self.session.book is not None and self.session.book is not before
+            if choice == 2 and at_start:
+                return self.open_sample_book()
+            if self.session.book is None:
+                self.status("ブックを開いていません。「ファイル」メニューから開いてください。", 0)
+            return False
+
+    def open_sample_book(self) -> bool:
+        """Open the book in Documents (made with the sample sheets if new), not as the last book."""
+        initial = open_default_book()
+        if initial.book is None or initial.book.path is None:
+            messages.show_error(self.window, initial.message)
+            return False
+        path = initial.book.path
+        initial.book.close()
+        opened = self.session.open_book(path, remember=False)
+        if opened and initial.message:
+            self.window.tell(initial.message)
+        return opened
 
 
 def _bind(function: Callable[[Path], None], path: Path) -> Callable[[], None]:
