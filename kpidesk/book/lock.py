@@ -86,6 +86,8 @@ UNKNOWN = "不明"
 #: because another program had the file open for a moment is tried again.
 _RETRIES = 5
 _RETRY_PAUSE_SECONDS = 0.05
+#: How often making a lock file that Windows refused (access denied) is tried.
+_CREATE_RETRIES = 10
 _ENCODING = "utf-8"
 _T = TypeVar("_T")
 #: Windows needs it so that the JSON's bytes are written as they are.
@@ -544,6 +546,24 @@ def _create_exclusive(path: Path, content: bytes) -> None:
         raise
 
 
+def _create_new(path: Path, content: bytes) -> None:
+    """:func:`_create_exclusive`, tried again for a moment when it is refused.
+
+    On Windows a lock file that its owner is deleting (another KPI Desk
+    closing the book, or an antivirus program still reading it) cannot be
+    made again until the deletion is done: the create fails with access
+    denied, as in a folder that is read-only. It is tried again for about
+    half a second before the folder is called read-only.
+    """
+    for _ in range(_CREATE_RETRIES - 1):
+        try:
+            _create_exclusive(path, content)
+            return
+        except PermissionError:
+            time.sleep(_RETRY_PAUSE_SECONDS)
+    _create_exclusive(path, content)
+
+
 def _replace(path: Path, content: bytes) -> None:
     """Put ``content`` at ``path`` in one step (write a temporary file, then rename).
 
@@ -602,7 +622,7 @@ class BookLock:
         content = mine.to_json().encode(_ENCODING)
         for _ in range(_RETRIES):
             try:
-                _create_exclusive(path, content)
+                _create_new(path, content)
                 return cls(book, mine)
             except FileExistsError:
                 pass

@@ -78,6 +78,8 @@ class BookSession(Controller):
         self._refused: BookError | None = None
         #: What the book notice's button does (None: the notice has no button).
         self._notice_action: Callable[[], None] | None = None
+        #: Whether the last heartbeat could not write the lock file (a status note says so).
+        self._beat_failed = False
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._beat)
@@ -172,6 +174,51 @@ class BookSession(Controller):
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
         self.status(f"開きました{suffix}: {book.path}")
+        return True
+
+    def lock_for_new_file(self, path: Path, failed: str) -> lock.BookLock | None:
+        """This program's lock on a file about to be written as a book (new, a copy, restored).
+
+        The lock is taken before anything is written, so that a book someone
+        else has open is never written over. The lock this program already
+        holds on the same file is returned as it is.
+
+        Args:
+            path: the file.
+            failed: what could not be done, said first when the lock cannot be had.
+
+        Returns:
+            The lock, or None when someone else has the file open or no lock
+            file can be made there (the user is told why).
+        """
+        held = self._lock
+        if held is not None and not held.released and _same_file(held.book, path):
+            return held
+        try:
+            return lock.BookLock.acquire(path)
+        except lock.LockedError as error:
+            messages.show_error(
+                self.window,
+                f"{failed}: {path}\nこのファイルは{error.info.describe()}。"
+                "別の名前を指定してください。",
+            )
+        except lock.LockError as error:
+            messages.show_error(self.window, f"{failed}: {path}\n{error}")
+        return None
+
+    def show_locked_book(self, path: Path, book_lock: lock.BookLock, failed: str) -> bool:
+        """Open the book just written at ``path`` for editing under ``book_lock`` and show it.
+
+        The lock is given up when the book cannot be opened.
+        """
+        try:
+            book = Book.open(path, create=False)
+        except BookError as error:
+            if book_lock is not self._lock:
+                book_lock.release()
+            messages.show_error(self.window, f"{failed}: {path}\n{error}")
+            return False
+        self.set_book(book, book_lock=book_lock)
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
@@ -284,7 +331,7 @@ class BookSession(Controller):
         if choice == 0:
             self.window.files.restore_from_backups_of(path, over_allowed=False)
 
-    def _open_copy(self, path: Path) -> tuple[Book, None] | None:
+    def _open_copy(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
         name, _ = QFileDialog.getSaveFileName(
             self.window, "コピーを作って開く",
             str(Path.home() / f"{path.stem}_コピー{BOOK_SUFFIX}"), BOOK_FILTER,
@@ -292,13 +339,18 @@ class BookSession(Controller):
         if not name:
             return None
         target = with_book_suffix(Path(name))
+        failed = "コピーを作れませんでした"
+        book_lock = self.lock_for_new_file(target, failed)
+        if book_lock is None:
+            return None
         try:
             with Book.open(path, create=False, read_only=True) as source:
                 source.backup_to(target)
         except BookError as error:
-            messages.show_error(self.window, f"コピーを作れませんでした: {target}\n{error}")
+            book_lock.release()
+            messages.show_error(self.window, f"{failed}: {target}\n{error}")
             return None
-        return self._open_plain(target)
+        return self._open_holding(target, book_lock)
 
     def close_book(self) -> None:
         """Close the open sheet and the book and give up the lock (the window closes)."""
@@ -378,10 +430,24 @@ class BookSession(Controller):
             return
         try:
             self._lock.heartbeat()
-        except lock.LockError as error:
+        except lock.LockLostError as error:  # someone else has the book now
             self._heartbeat.stop()
             self._lock = None
+            self._beat_failed = False
             messages.show_error(self.window, str(error))
+        except lock.LockError as error:
+            # The network folder is slow or gone for a moment, or another
+            # program holds the file: the lock is still ours, tried next beat.
+            self._beat_failed = True
+            self.status(
+                f"「開いています」の印（ロックファイル）を更新できませんでした。"
+                f"次の確認で再試行します（{error}）",
+                0,
+            )
+        else:
+            if self._beat_failed:
+                self._beat_failed = False
+                self.status("「開いています」の印（ロックファイル）を再び更新できました")
 
     # --- the open sheet
 
@@ -570,3 +636,11 @@ class BookSession(Controller):
         if self.document is not None:
             # Undo would change a sheet that cannot be saved: its stack rests until unlocked.
             self.undo_group.setActiveStack(None if read_only else self.document.undo_stack)
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name the same file (compared resolved; never raises)."""
+    try:
+        return first.resolve() == second.resolve()
+    except (OSError, RuntimeError):
+        return first == second
