@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -346,6 +347,8 @@ def test_a_threshold_of_a_billion_digits_does_not_hang_the_commands(
             ],
             capture_output=True,
             text=True,
+            encoding="utf-8",  # what the child writes, whatever the code page
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
             timeout=120,
             cwd=REPO,
             check=False,

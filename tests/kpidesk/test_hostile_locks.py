@@ -31,6 +31,7 @@ from kpidesk.book.lock import (
     lock_path,
     read_lock,
 )
+from tests.conftest import deletes_an_open_book
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 needs_links = pytest.mark.skipif(os.name == "nt", reason="making links needs rights on Windows")
@@ -212,6 +213,7 @@ def test_a_book_deleted_while_open_is_said_so(tmp_path: Path) -> None:
     assert "読み取り専用" not in message
 
 
+@deletes_an_open_book
 @pytest.mark.parametrize("how", ["replaced", "moved over"])
 def test_a_book_replaced_while_open_is_said_so(tmp_path: Path, how: str) -> None:
     path = tmp_path / "本庁.kpidb"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from kpidesk import samples
 from kpidesk.book import backups, lock
 from kpidesk.book.store import Book
+from tests.conftest import deletes_an_open_book
 from tests.ui.helpers import replace_text
 from ui.actions import Action
 from ui.dialogs.backups import BackupDialog
@@ -50,6 +51,7 @@ def no_invitation_to_delete(text: str) -> bool:
     return "削除して" not in text and "消して" not in text
 
 
+@deletes_an_open_book
 def test_a_book_deleted_while_open_says_so_and_the_edits_go_into_a_new_file(
     window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,6 +82,7 @@ def test_a_book_deleted_while_open_says_so_and_the_edits_go_into_a_new_file(
     assert not demo_book.exists()  # nothing written back where the book was
 
 
+@deletes_an_open_book
 def test_a_book_replaced_while_open_says_so_and_the_replacement_is_left_alone(
     window: MainWindow, answers, demo_book: Path, tmp_path: Path
 ) -> None:
@@ -170,6 +173,7 @@ def choose_in_backup_dialog(monkeypatch: pytest.MonkeyPatch, action: str) -> lis
     return shown
 
 
+@deletes_an_open_book
 def test_a_deleted_book_shows_a_banner_and_is_saved_again_under_its_own_name(
     window: MainWindow, answers, demo_book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,6 +201,7 @@ def test_a_deleted_book_shows_a_banner_and_is_saved_again_under_its_own_name(
     assert window.actions[Action.SAVE].isEnabled()
 
 
+@deletes_an_open_book
 def test_a_backup_is_not_restored_over_a_book_whose_file_is_gone(
     window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

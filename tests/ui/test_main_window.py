@@ -14,7 +14,7 @@ from kpidesk import compare
 from kpidesk.book.store import Book
 from kpidesk.exchange import textimport
 from kpidesk.model import Cell
-from tests.conftest import SAMPLE_TEXT
+from tests.conftest import SAMPLE_TEXT, needs_sigkill
 from tests.ui.helpers import replace_text, type_text
 from ui.actions import Action
 from ui.dialogs.messages import Choice
@@ -1001,6 +1001,7 @@ def test_a_draft_is_written_within_five_seconds_and_cleared_on_save(
     assert recovery.list_drafts() == []
 
 
+@needs_sigkill
 def test_drafts_left_by_a_killed_program_are_offered_back(
     make_window, answers, demo_book: Path, tmp_path, private_data_dir
 ) -> None:
