@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML  # comes with check-jsonschema
 
-from tests.conftest import REPO
+from tests.conftest import REPO, libreoffice_pdf
 
 WORKFLOW = REPO / ".github" / "workflows" / "windows.yml"
 INSTALL_HINT = 'install the dev extras: python -m pip install -e ".[dev]"'
@@ -448,3 +448,20 @@ def test_the_script_checks_catch(
 def test_the_code_page_check_catches_utf8_forced(tmp_path: Path, old: str, new: str) -> None:
     path = broken(tmp_path, old, new)
     assert utf8_overrides(load(path), path.read_text(encoding="utf-8")) != []
+
+
+# --- what the tests need on the Windows runner ---------------------------------
+
+
+@pytest.mark.parametrize(("platform", "outcome"), [("win32", "skip"), ("linux", "fail")])
+def test_libreoffice_is_required_under_ci_only_on_linux(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, platform: str, outcome: str
+) -> None:
+    # GitHub sets CI=true on the Windows runner too, which has no LibreOffice:
+    # the tests that print a workbook through it are skipped there.
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "platform", platform)
+    expected = {"skip": pytest.skip.Exception, "fail": pytest.fail.Exception}[outcome]
+    with pytest.raises(expected):
+        libreoffice_pdf(b"", tmp_path)
