@@ -34,7 +34,6 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML  # comes with check-jsonschema
 
 from tests.conftest import REPO, libreoffice_pdf
 
@@ -90,6 +89,10 @@ class Script:
 
 def load(path: Path) -> dict[str, Any]:
     """The workflow as data (YAML 1.2, so ``on`` stays a key)."""
+    try:
+        from ruamel.yaml import YAML  # comes with check-jsonschema
+    except ImportError:
+        pytest.fail(f"ruamel.yaml is not installed: {INSTALL_HINT}")
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
