@@ -33,10 +33,15 @@ def squash(text: str) -> str:
 
 
 def libreoffice_pdf(workbook: bytes, folder: Path, stem: str = "book") -> Path:
-    """Print a workbook to PDF with LibreOffice (skipped without it, failed under Linux CI)."""
+    """Print a workbook to PDF with LibreOffice (skipped without it, failed under CI on Linux).
+
+    .ci/run installs LibreOffice on Linux; the Windows workflow does not (and
+    the fonts set up below are fontconfig's, which LibreOffice on Windows
+    does not read), so there the tests that need it are skipped.
+    """
     soffice = shutil.which("soffice")
     if soffice is None:
-        if os.environ.get("CI") and sys.platform.startswith("linux"):  # .ci/run installs it
+        if os.environ.get("CI") and sys.platform.startswith("linux"):
             pytest.fail(
                 "LibreOffice (soffice) is required under CI: install libreoffice-calc-nogui"
             )
