@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from kpidesk import eras, evaluation, values
 from kpidesk.evaluation import Basis, EvaluationSettings, RowEvaluation
 from kpidesk.model import Sheet
+from ui import colours
 from ui.bullets import section_heading
 from ui.document import SheetDocument
 from ui.value_table import NoWheelUnlessFocused
@@ -113,6 +114,7 @@ class EvaluationPanel(QFrame):
         layout.addLayout(heading)
         layout.addLayout(self.grid)
         layout.addWidget(self.empty_label)
+        colours.follow_palette(self, self._repaint_ranks)
 
     # --- what is shown
 
@@ -297,15 +299,21 @@ class EvaluationPanel(QFrame):
 
     def _colour_rank(self, label: QWidget, judged: RowEvaluation) -> None:
         rank_index = evaluation.rank_index(judged.rank(self._settings), self._settings)
+        label.setProperty("rankIndex", -1 if rank_index is None else rank_index)
+        self._paint_rank(label)
+
+    def _paint_rank(self, label: QWidget) -> None:
+        """Colour a rank label by its rank, in the present theme (plain when not ranked)."""
+        rank_index = label.property("rankIndex")
         style = ""
-        if rank_index is not None:
-            text, background = evaluation.rank_colours(rank_index, len(self._settings.labels))
-            style = (
-                f"color: {text}; background: {background}; font-weight: bold;"
-                " padding: 0 8px; border-radius: 3px;"
-            )
-        if label.styleSheet() != style:
-            label.setStyleSheet(style)
+        if isinstance(rank_index, int) and rank_index >= 0:
+            tint = colours.rank_tint(rank_index, len(self._settings.labels))
+            style = f"{tint.style()} font-weight: bold; padding: 0 8px; border-radius: 3px;"
+        colours.set_style_sheet(label, style)
+
+    def _repaint_ranks(self) -> None:
+        for widgets in self._rows:
+            self._paint_rank(widgets["rank"])
 
     @staticmethod
     def _can_insert(widgets: dict[str, QWidget], key: str) -> bool:

@@ -1,15 +1,12 @@
-"""A banner above the form: a pale yellow note with one button, as office programs show."""
+"""A banner above the form: a tinted note with one button, as office programs show."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
-#: The banner's colours: a pale yellow note, as office programs show a protected document.
-_STYLE = """
-QFrame#{name} {{ background: #fff4ce; border: 1px solid #e0c36a; border-radius: 3px; }}
-QFrame#{name} QLabel {{ background: transparent; color: #3b2f00; }}
-"""
+from ui import colours
 
 
 class NoticeBar(QFrame):
@@ -24,7 +21,6 @@ class NoticeBar(QFrame):
     def __init__(self, name: str = "noticeBar", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setStyleSheet(_STYLE.format(name=name))
         icon = QLabel()
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         icon.setPixmap(
@@ -38,11 +34,30 @@ class NoticeBar(QFrame):
         self.button.setObjectName(f"{name}Button")
         self.button.clicked.connect(self.on_button_clicked)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 6, 4)
+        layout.setContentsMargins(9, 5, 7, 5)  # inside the 1px border
         layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._border = QColor()
+        colours.follow_palette(self, self._colour)
         self.hide()
+
+    def _colour(self) -> None:
+        """Take the notice's colours from the present theme."""
+        note, self._border = colours.notice()
+        if self.palette().color(QPalette.ColorRole.Window) != note.background:
+            tinted = QPalette(self.palette())
+            tinted.setColor(QPalette.ColorRole.Window, note.background)
+            self.setPalette(tinted)
+        colours.set_text_colour(self.label, note.text)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(self._border))
+        painter.setBrush(self.palette().color(QPalette.ColorRole.Window))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
 
     def show_notice(self, text: str, button: str = "", tooltip: str = "") -> None:
         """Show ``text`` (with a button labelled ``button`` unless it is ""); "" hides the bar."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import functools
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +36,7 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
+from ui import colours
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 EntryRole = Qt.ItemDataRole.UserRole + 2
@@ -319,8 +319,8 @@ class SheetListModel(QAbstractTableModel):
             index = evaluation.rank_index(entry_rank(summary, self.settings), self.settings)
             if index is None:
                 return None
-            text, background = evaluation.rank_colours(index, len(self.settings.labels))
-            return _brush(text if role == Qt.ItemDataRole.ForegroundRole else background)
+            tint = colours.rank_tint(index, len(self.settings.labels))
+            return QBrush(tint.text if role == Qt.ItemDataRole.ForegroundRole else tint.background)
         if role == IdRole:
             return summary.id
         if role == EntryRole:
@@ -349,11 +349,6 @@ class SheetListModel(QAbstractTableModel):
 
 
 _COLUMNS = tuple(Col)
-
-
-@functools.lru_cache(maxsize=32)
-def _brush(colour: str) -> QBrush:
-    return QBrush(QColor(colour))
 
 
 class SheetFilterProxy(QSortFilterProxyModel):

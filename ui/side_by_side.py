@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -15,9 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk.compare import Change
+from ui import colours
 
-#: The background of a changed line (the import preview's 変更あり colour).
-CHANGED_COLOR = "#fff4d6"
 #: The mark before a changed line's place, so it shows in greyscale too.
 CHANGED_MARK = "◆"
 
@@ -26,7 +24,8 @@ class SideBySideTable(QTableWidget):
     """場所 | one state | the other: each field's two texts in full, wrapped.
 
     With ``mark``, a changed line gets :data:`CHANGED_MARK` before its place
-    and :data:`CHANGED_COLOR` behind it; unchanged lines are shown plainly.
+    and the 変更あり tint (:attr:`ui.colours.Mark.CHANGED`) behind it;
+    unchanged lines are shown plainly.
     """
 
     def __init__(self, before: str, after: str, parent: QWidget | None = None) -> None:
@@ -42,6 +41,8 @@ class SideBySideTable(QTableWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.set_titles(before, after)
+        self._marked_rows: list[int] = []
+        colours.follow_palette(self, self._colour_marked_rows)
 
     def set_titles(self, before: str, after: str) -> None:
         """Name the two text columns (``ブックの内容（今）``, ``版 3（2026/11/29 22:15）``)."""
@@ -50,17 +51,28 @@ class SideBySideTable(QTableWidget):
     def show_changes(self, changes: Sequence[Change], *, mark: bool = True) -> None:
         """Show one line per change; with ``mark``, changed lines stand out."""
         self.setRowCount(len(changes))
-        brush = QBrush(QColor(CHANGED_COLOR))
+        self._marked_rows = []
         for number, change in enumerate(changes):
             marked = mark and change.changed
+            if marked:
+                self._marked_rows.append(number)
             where = f"{CHANGED_MARK} {change.where}" if marked else change.where
             for column, text in enumerate((where, change.before, change.after)):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-                if marked:
-                    item.setBackground(brush)
                 self.setItem(number, column, item)
+        self._colour_marked_rows()
         self.scrollToTop()
+
+    def _colour_marked_rows(self) -> None:
+        """Tint the changed lines in the present theme, their text with them."""
+        tint = colours.tint(colours.Mark.CHANGED)
+        for row in self._marked_rows:
+            for column in range(self.columnCount()):
+                item = self.item(row, column)
+                if item is not None:
+                    item.setBackground(tint.background)
+                    item.setForeground(tint.text)
 
     def shown_rows(self) -> list[tuple[str, str, str]]:
         """The lines as shown: (place, one text, the other) (for tests and accessibility)."""

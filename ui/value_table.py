@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import editing, eras, values
 from kpidesk.model import ITEM_HEADING, UNIT_HEADING, Sheet, value_column_headings
+from ui import colours
 from ui.document import SheetDocument
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -39,8 +40,6 @@ _Index = QModelIndex | QPersistentModelIndex
 #: Years offered in the year choosers.
 YEAR_RANGE = range(2010, 2041)
 MAX_ACTUAL_YEARS = 10
-INVALID_BACKGROUND = QColor("#fde2e1")
-WORD_FOREGROUND = QColor("#1f4e79")
 
 
 def year_text(year: int) -> str:
@@ -137,10 +136,8 @@ class ValueTableModel(QAbstractTableModel):
                 Qt.AlignmentFlag.AlignRight if parsed.is_number else Qt.AlignmentFlag.AlignHCenter
             )
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole and not parsed.is_valid:
-            return QBrush(INVALID_BACKGROUND)
-        if role == Qt.ItemDataRole.ForegroundRole and parsed.word is not None:
-            return QBrush(WORD_FOREGROUND)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            return _cell_brush(parsed, role)
         if role == Qt.ItemDataRole.ToolTipRole:
             if not parsed.is_valid:
                 return f"「{text}」は{parsed.problem}。入力のまま保存されます。"
@@ -159,6 +156,16 @@ class ValueTableModel(QAbstractTableModel):
             lambda sheet: editing.set_cell(sheet, row, column, text),
         )
         return True
+
+
+def _cell_brush(parsed: values.ParsedValue, role: int) -> QBrush | None:
+    """A value cell's colours in the present theme: not a value is tinted, a known word is blue."""
+    if not parsed.is_valid:
+        tint = colours.tint(colours.Mark.INVALID)
+        return QBrush(tint.text if role == Qt.ItemDataRole.ForegroundRole else tint.background)
+    if role == Qt.ItemDataRole.ForegroundRole and parsed.word is not None:
+        return QBrush(colours.ink(colours.Ink.WORD))
+    return None
 
 
 class _ValueTableView(QTableView):

@@ -44,7 +44,7 @@ from PySide6.QtGui import (
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
-from kpidesk.printing.fonts import FONT_FAMILY, drawing_font
+from kpidesk.printing.fonts import drawing_font, load_fonts
 
 #: The chart's base type size on paper (points).
 PRINT_TEXT_SIZE = 7.0
@@ -689,15 +689,18 @@ class _Canvas:
 
 
 def paint_geometry(
-    painter: QPainter, geometry: ChartGeometry, *, font_family: str = FONT_FAMILY
+    painter: QPainter, geometry: ChartGeometry, *, font_family: str | None = None
 ) -> None:
-    """Draw a chart's geometry; the painter's units are the geometry's units."""
+    """Draw a chart's geometry; the painter's units are the geometry's units.
+
+    ``font_family`` defaults to the bundled font's (:func:`~kpidesk.printing.fonts.load_fonts`).
+    """
     painter.save()
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.scale(1 / FINE, 1 / FINE)
-        _paint(_Canvas(painter, font_family), geometry)
+        _paint(_Canvas(painter, font_family or load_fonts()), geometry)
     finally:
         painter.restore()
 
@@ -786,7 +789,7 @@ def paint_chart(
     sheet: Sheet,
     row_index: int,
     *,
-    font_family: str = FONT_FAMILY,
+    font_family: str | None = None,
     text_size: float = PRINT_TEXT_SIZE,
 ) -> ChartGeometry:
     """Draw the trend chart of one value row inside ``rect`` on any painter.
@@ -796,7 +799,8 @@ def paint_chart(
         rect: where the chart goes, in the painter's units.
         sheet: the sheet.
         row_index: which value row.
-        font_family: the family of the loaded BIZ UDGothic.
+        font_family: the family :func:`~kpidesk.printing.fonts.load_fonts`
+            returned (the default).
         text_size: the base type size in the painter's units.
 
     Returns:

@@ -2,6 +2,13 @@
 
 The window's text, the form's charts and every printed page use this one
 font, so a PDF looks the same on every machine whatever fonts it has.
+
+Windows 10 (1809 and later) installs a BIZ UDGothic of its own, under the
+same family name as the bundled files but in another version. Which of two
+fonts of one family Qt draws with is not something Qt promises, so the
+bundled faces are registered under a family name of their own
+(:data:`BUNDLED_FAMILY`): that name can only mean the bundled files, and a
+PDF embeds them, whatever the PC has installed.
 """
 
 from __future__ import annotations
@@ -9,12 +16,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QFont, QFontDatabase, QRawFont
 
+from kpidesk.printing import sfnt
 from kpidesk.resources import resource_path
 
-#: The family name of the bundled font (what Qt calls it once it is loaded).
-FONT_FAMILY = "BIZ UDGothic"
+#: The family name the bundled faces are registered under (their own is "BIZ UDGothic").
+#: Use the name :func:`load_fonts` returns: it is the one Qt gave them.
+BUNDLED_FAMILY = "BIZ UDGothic KPI Desk"
 #: The bundled faces, in ``resources/fonts/``.
 FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 #: The PostScript name of each face (what a PDF calls it) and whether it is the bold one.
@@ -47,14 +57,29 @@ def load_fonts() -> str:
     """
     global _loaded_family
     if _loaded_family is None:
-        family = FONT_FAMILY
-        for name in FONT_FILES:
-            font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
-            if font_id < 0:
-                raise RuntimeError(f"フォントを読み込めません: {name}")
-            family = QFontDatabase.applicationFontFamilies(font_id)[0]
-        _loaded_family = family
+        regular, bold = (_register(name) for name in FONT_FILES)
+        if bold != regular:
+            raise RuntimeError(f"フォントの書体名が一致しません: {regular} / {bold}")
+        _loaded_family = regular
     return _loaded_family
+
+
+def _register(name: str) -> str:
+    """Register a bundled face under :data:`BUNDLED_FAMILY`; return the family Qt gave it."""
+    path = resource_path("fonts", name)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise RuntimeError(f"フォントを読み込めません: {name}（{error.strerror}）") from error
+    try:
+        data = sfnt.renamed(data, BUNDLED_FAMILY)
+    except ValueError as error:
+        raise RuntimeError(f"フォントを読み込めません: {name}（{error}）") from error
+    font_id = QFontDatabase.addApplicationFontFromData(QByteArray(data))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        raise RuntimeError(f"フォントを読み込めません: {name}")
+    return families[0]
 
 
 def characters_in_face(chars: Iterable[str], bold: bool) -> frozenset[str]:

@@ -37,7 +37,6 @@ from kpidesk import __version__
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.printing.fonts import (
-    FONT_FAMILY,
     POSTSCRIPT_NAMES,
     characters_in_face,
     drawing_font,
@@ -76,8 +75,8 @@ class QtMeasure:
 
     SCALE = 10.0
 
-    def __init__(self, family: str = FONT_FAMILY) -> None:
-        self.family = family
+    def __init__(self, family: str | None = None) -> None:
+        self.family = family or load_fonts()
         self._fonts: dict[tuple[float, bool], QFont] = {}
         self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
         self._widths: dict[tuple[str, float, bool], float] = {}

@@ -12,10 +12,10 @@ from kpidesk.book.errors import DiskFullError
 from kpidesk.book.store import Book
 from tests.ui.helpers import type_text
 from tests.ui.test_main_window import cell, header, select_no
+from ui import colours
 from ui.actions import Action
 from ui.dialogs.history import HistoryDialog, saved_at_text
 from ui.main_window import MainWindow
-from ui.side_by_side import CHANGED_COLOR
 
 ADDED = "さらに、SNSでの注意喚起を毎週行った。"
 
@@ -91,7 +91,7 @@ def test_history_lists_compares_and_restores(window: MainWindow, qtbot) -> None:
     marked_row = places.index("◆ 単年 R3実績値")
     plain_row = places.index("単年 R2実績値")
     background = dialog.table.item(marked_row, 2).background().color()
-    assert background == QColor(CHANGED_COLOR)
+    assert background == colours.tint(colours.Mark.CHANGED).background == QColor("#fff4d6")
     assert dialog.table.item(plain_row, 2).background().style() == Qt.BrushStyle.NoBrush
     assert "2か所" in dialog.comparing.text()
     dialog.only_changed.setChecked(True)

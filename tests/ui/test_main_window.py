@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFontInfo, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import compare
 from kpidesk.book.store import Book
 from kpidesk.exchange import textimport
 from kpidesk.model import Cell
+from kpidesk.printing import fonts
 from tests.conftest import SAMPLE_TEXT, needs_sigkill
 from tests.ui.helpers import replace_text, type_text
 from ui.actions import Action
@@ -413,7 +414,9 @@ def test_about_lists_licences(app) -> None:
 
 
 def test_app_font_is_bundled_biz_ud_gothic(app) -> None:
-    assert QApplication.font().family() == "BIZ UDGothic"
+    # The family the bundled file was registered under, which no font on the PC has.
+    assert QApplication.font().family() == fonts.load_fonts() == fonts.BUNDLED_FAMILY
+    assert QFontInfo(QApplication.font()).family() == fonts.BUNDLED_FAMILY
 
 
 @pytest.mark.parametrize("model_name", ["list", "proxy", "values"])

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import limits
 from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
+from ui import colours
 
 MAX_RANKS = limits.MAX_RANKS
 MIN_RANKS = limits.MIN_RANKS
@@ -126,7 +127,7 @@ class EvaluationSettingsDialog(QDialog):
         self.chart_check.setObjectName("printChart")
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
-        self.error_label.setStyleSheet("color: #b71c1c;")
+        colours.colour_label(self.error_label, colours.Ink.ERROR)
         self.error_label.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

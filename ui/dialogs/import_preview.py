@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,9 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk.compare import SheetPlan, Status, plan_counts
-from ui.side_by_side import CHANGED_COLOR, SideBySideTable
+from ui import colours
+from ui.side_by_side import SideBySideTable
 
-STATUS_COLORS = {Status.NEW: "#e3f2e1", Status.CHANGED: CHANGED_COLOR, Status.SAME: "#ffffff"}
+#: The tint of each kind of incoming sheet in the list (None: the list's own colours).
+STATUS_MARKS = {
+    Status.NEW: colours.Mark.NEW,
+    Status.CHANGED: colours.Mark.CHANGED,
+    Status.SAME: None,
+}
 
 
 class ImportPreviewDialog(QDialog):
@@ -64,6 +69,7 @@ class ImportPreviewDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         self.show_same.toggled.connect(self._fill_list)
+        colours.follow_palette(self.sheet_list, self._colour_list)
         self.sheet_list.currentRowChanged.connect(self.on_sheet_list_current_row_changed)
         self._fill_list()
 
@@ -76,13 +82,25 @@ class ImportPreviewDialog(QDialog):
     def _fill_list(self) -> None:
         self.sheet_list.clear()
         for plan in self._shown():
-            item = QListWidgetItem(f"［{plan.status.value}］{plan.label}")
-            item.setBackground(QBrush(QColor(STATUS_COLORS[plan.status])))
-            self.sheet_list.addItem(item)
+            self.sheet_list.addItem(QListWidgetItem(f"［{plan.status.value}］{plan.label}"))
+        self._colour_list()
         if self.sheet_list.count():
             self.sheet_list.setCurrentRow(0)
         else:
             self.table.setRowCount(0)
+
+    def _colour_list(self) -> None:
+        """Tint each listed sheet by its kind, in the present theme."""
+        for row, plan in enumerate(self._shown()[: self.sheet_list.count()]):
+            mark = STATUS_MARKS[plan.status]
+            item = self.sheet_list.item(row)
+            if mark is None:
+                item.setData(Qt.ItemDataRole.BackgroundRole, None)
+                item.setData(Qt.ItemDataRole.ForegroundRole, None)
+                continue
+            tint = colours.tint(mark)
+            item.setBackground(tint.background)
+            item.setForeground(tint.text)
 
     @Slot(int)
     def on_sheet_list_current_row_changed(self, row: int) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import split_departments
+from ui import colours
 
 YEARS = range(2015, 2041)
 
@@ -60,7 +61,7 @@ class NewSheetDialog(QDialog):
         self.departments_edit.setPlaceholderText("複数のときは「、」で区切ります")
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
-        self.error_label.setStyleSheet("color: #b00020;")
+        colours.colour_label(self.error_label, colours.Ink.ERROR)
         form = QFormLayout()
         form.addRow("No", self.no_edit)
         form.addRow("報告年度", self.year_combo)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import no_sort_key
+from ui import colours
 
 #: How many years ahead the new report year may be chosen.
 YEARS_AHEAD = 5
@@ -62,10 +63,10 @@ class RolloverDialog(QDialog):
         self.summary_label.setObjectName("rolloverSummary")
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
-        self.error_label.setStyleSheet("color: #b00020;")
+        colours.colour_label(self.error_label, colours.Ink.ERROR)
         self.warning_label = QLabel()
         self.warning_label.setObjectName("warning")
-        self.warning_label.setStyleSheet("color: #8a4b00;")
+        colours.colour_label(self.warning_label, colours.Ink.WARNING)
         self.warning_label.setWordWrap(True)
         self.warning_label.setMinimumWidth(420)
 
