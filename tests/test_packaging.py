@@ -414,3 +414,103 @@ def test_smoke_test_fails_with_the_reason(tmp_path: Path) -> None:
     assert result.returncode == smoke.EXIT_FAILED
     assert "smoke test FAILED: " in result.stderr
     assert "ない ブック.kpidb" in result.stderr
+
+
+# --- the windowed program (KPIDesk.exe) and the command program (kpidesk-cli.exe)
+
+#: Runs main.py as a windowed Windows program does: sys.stdout and
+#: sys.stderr are None (PyInstaller's console=False, like pythonw.exe).
+WINDOWED = """
+import runpy, sys
+sys.stdout = sys.stderr = None
+sys.argv = [{main!r}, *sys.argv[1:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _run_windowed(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        TMPDIR=str(cwd),
+        KPIDESK_DATA_DIR=str(cwd / "data"),
+        PYTHONPATH=str(REPO),
+    )
+    return subprocess.run(
+        [sys.executable, "-c", WINDOWED.format(main=str(REPO / "main.py")), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
+def test_windowed_program_runs_commands_with_nowhere_to_print(tmp_path: Path) -> None:
+    from kpidesk.exchange import jsonio
+
+    folder = _japanese_folder(tmp_path)
+    book, out = folder / "見本 ブック.kpidb", folder / "見本 シート.json"
+    sample = str(RESOURCES / "samples" / "kpi_sheets_kumamoto_r2.txt")
+    runs = {
+        "import-text": (["import-text", sample, "--db", str(book)], 0),
+        "export-json": (["export-json", "--db", str(book), "-o", str(out)], 0),
+        "a missing book": (["export-json", "--db", str(folder / "ない.kpidb"), "-o", "x.json"], 1),
+        "no --db": (["export-json", "-o", "x.json"], 2),
+        "--version": (["--version"], 0),
+        "--help": (["export-pdf", "--help"], 0),
+        "the smoke test, failing": (["--smoke-test", "--open", str(folder / "ない.kpidb")], 1),
+    }
+    for what, (args, code) in runs.items():
+        result = _run_windowed(args, folder)
+        # Nothing is shown, nothing fails on the missing streams (Python would
+        # report that on the process's own stderr), and the status is right.
+        assert (result.returncode, result.stdout, result.stderr) == (code, "", ""), what
+    assert len(jsonio.read_file(out)) == 15
+    assert not (folder / "x.json").exists()
+
+
+def test_windowed_program_gives_its_missing_streams_a_sink(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import faulthandler
+
+    import main
+
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    with pytest.raises(SystemExit) as done:
+        main.main(["--version"])
+    assert done.value.code == 0
+    sinks = (sys.stdout, sys.stderr)
+    try:
+        # Code that writes to the streams without asking whether they exist.
+        sys.stdout.write("KPI Desk 0.1.0\n")
+        print("注意: ―", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(sys.stderr)
+    finally:
+        for sink in sinks:
+            sink.close()
+
+
+def test_command_program_never_opens_the_window(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+    from ui import app
+
+    opened: list[list[str]] = []
+    monkeypatch.setattr(app, "run", lambda args: opened.append(list(args)) or 0)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/KPI Desk/KPIDesk/kpidesk-cli.exe")
+    # Closing its console would end a window without asking to save.
+    for args in ([], ["本庁.kpidb"], ["--demo"]):
+        assert main.main(args) == 2, args
+        assert "エラー: " in capsys.readouterr().err
+    assert opened == []
+    # KPIDesk.exe, beside it, is the window.
+    monkeypatch.setattr(sys, "executable", "/opt/KPI Desk/KPIDesk/KPIDesk.exe")
+    assert main.main(["本庁.kpidb"]) == 0
+    assert opened == [["本庁.kpidb"]]
