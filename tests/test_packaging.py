@@ -2,8 +2,11 @@
 
 build.spec is run here with PyInstaller's Analysis, PYZ, EXE and COLLECT
 replaced by recorders, so the test sees exactly what a build would put into
-the program without building one. The frozen program's own smoke test runs
-in CI (.ci/run), from a folder with Japanese characters and a space.
+the program without building one; with ``sys.platform`` set to ``win32`` it
+shows what the Windows build would make (PyInstaller does not cross-build).
+The frozen program's own smoke test runs in CI (.ci/run), from a folder with
+Japanese characters and a space. The windowed Windows program, which has
+None for sys.stdout and sys.stderr, is played by main.py run with both None.
 """
 
 from __future__ import annotations
@@ -129,17 +132,32 @@ class SpecRun:
 
     namespace: dict[str, Any]
     analysis: dict[str, Any]
-    exe: dict[str, Any]
+    #: The options of every EXE, in order; ``exe`` is the first (the window).
+    exes: list[dict[str, Any]]
     #: The files that end up in the program: (path in the bundle, source).
     bundled: dict[str, str]
+    #: One folder: the EXEs the COLLECT gathers, in order (their names).
+    collected: list[str] = field(default_factory=list)
+    #: One folder: the name of the folder COLLECT makes.
+    folder: str | None = None
+
+    @property
+    def exe(self) -> dict[str, Any]:
+        return self.exes[0]
 
 
-def run_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, onefile: bool) -> SpecRun:
-    """Execute build.spec with recorders in place of PyInstaller's build steps."""
+def run_spec(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, onefile: bool, platform: str | None = None
+) -> SpecRun:
+    """Execute build.spec with recorders in place of PyInstaller's build steps.
+
+    ``platform`` runs it as PyInstaller there would: ``sys.platform`` is,
+    say, ``win32`` while it runs (by default the machine's own).
+    """
     from PyInstaller import config
     from PyInstaller.building import build_main
 
-    recorded: dict[str, Any] = {}
+    recorded: dict[str, Any] = {"exes": []}
 
     class Analysis:
         def __init__(self, scripts: list[str], **options: Any) -> None:
@@ -158,24 +176,31 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, onefile: bool) 
 
     class EXE:
         def __init__(self, *parts: Any, **options: Any) -> None:
-            recorded["exe"] = options
+            self.options = options
+            recorded["exes"].append(options)
             recorded["exe_parts"] = parts
 
     class COLLECT:
         def __init__(self, *parts: Any, **options: Any) -> None:
             recorded["collect_parts"] = parts
+            recorded["collect"] = options
 
     for name, fake in (("Analysis", Analysis), ("PYZ", PYZ), ("EXE", EXE), ("COLLECT", COLLECT)):
         monkeypatch.setattr(build_main, name, fake)
     monkeypatch.setitem(config.CONF, "specpath", str(REPO))
     monkeypatch.setitem(config.CONF, "distpath", str(tmp_path / "dist"))
+    monkeypatch.setitem(config.CONF, "workpath", str(tmp_path / "build"))
     monkeypatch.setattr(sys, "path", list(sys.path))
     if onefile:
         monkeypatch.setenv("KPIDESK_ONEFILE", "1")
     else:
         monkeypatch.delenv("KPIDESK_ONEFILE", raising=False)
     namespace: dict[str, Any] = {"__name__": "build_spec"}
-    exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), namespace)
+    code = compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec")
+    with monkeypatch.context() as simulated:
+        if platform is not None:
+            simulated.setattr(sys, "platform", platform)
+        exec(code, namespace)
 
     parts = recorded["exe_parts"] if onefile else recorded["collect_parts"]
     bundled = {
@@ -185,7 +210,9 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, onefile: bool) 
         for dest, src, typecode in toc
         if typecode == "DATA"
     }
-    return SpecRun(namespace, recorded["analysis"], recorded["exe"], bundled)
+    collected = [part.options["name"] for part in parts if isinstance(part, EXE)]
+    folder = recorded.get("collect", {}).get("name")
+    return SpecRun(namespace, recorded["analysis"], recorded["exes"], bundled, collected, folder)
 
 
 @pytest.fixture(params=[False, True], ids=["one-folder", "one-file"])
@@ -252,6 +279,18 @@ def test_spec_takes_name_version_and_entry_from_the_code(spec_run: SpecRun) -> N
         assert spec_run.exe["strip"] is True
 
 
+def _version_strings(text: str) -> dict[str, str]:
+    """The StringStructs of a version resource in PyInstaller's text form."""
+    assert text.isascii()
+    call = ast.parse(text, mode="eval").body  # what PyInstaller evaluates on Windows
+    assert isinstance(call, ast.Call) and ast.unparse(call.func) == "VSVersionInfo"
+    return {
+        node.args[0].value: node.args[1].value
+        for node in ast.walk(call)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "StringStruct"
+    }
+
+
 def test_windows_version_information_carries_the_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -259,14 +298,7 @@ def test_windows_version_information_carries_the_version(
 
     namespace = run_spec(monkeypatch, tmp_path, onefile=False).namespace
     text = namespace["windows_version_text"]()
-    assert text.isascii()
-    call = ast.parse(text, mode="eval").body  # what PyInstaller evaluates on Windows
-    assert isinstance(call, ast.Call) and ast.unparse(call.func) == "VSVersionInfo"
-    strings = {
-        node.args[0].value: node.args[1].value
-        for node in ast.walk(call)
-        if isinstance(node, ast.Call) and ast.unparse(node.func) == "StringStruct"
-    }
+    strings = _version_strings(text)
     assert strings["ProductVersion"] == strings["FileVersion"] == __version__
     assert strings["OriginalFilename"] == "KPIDesk.exe"
     assert "KPI分析シート" in strings["FileDescription"]
@@ -357,6 +389,53 @@ def test_libraries_only_a_dropped_plugin_needed_are_pruned(
         "libQt6Gui.so.6",
         "libpython3.11.so.1.0",
     ]
+
+
+# --- the Windows build: two programs, slimmed in the Windows layout -------------
+
+
+def test_windows_folder_holds_the_window_and_the_command_program(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kpidesk import APP_NAME, CLI_NAME
+
+    run = run_spec(monkeypatch, tmp_path, onefile=False, platform="win32")
+    # KPIDesk.exe has no console (closing one would end it without asking to
+    # save); kpidesk-cli.exe is the console program, in the same folder.
+    assert [(exe["name"], exe["console"]) for exe in run.exes] == [
+        (APP_NAME, False),
+        (CLI_NAME, True),
+    ]
+    assert run.collected == [APP_NAME, CLI_NAME] and run.folder == APP_NAME
+    for exe in run.exes:
+        assert not exe.get("hide_console")
+        assert exe["icon"] == [str(REPO / "resources" / "icons" / "kpidesk.ico")]
+        strings = _version_strings(Path(exe["version"]).read_text(encoding="ascii"))
+        assert strings["OriginalFilename"] == f"{exe['name']}.exe"
+        assert strings["InternalName"] == exe["name"]
+    descriptions = {
+        _version_strings(Path(exe["version"]).read_text())["FileDescription"] for exe in run.exes
+    }
+    assert len(descriptions) == 2  # Task Manager tells them apart
+
+
+def test_windows_single_file_is_the_window(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    run = run_spec(monkeypatch, tmp_path, onefile=True, platform="win32")
+    assert [(exe["name"], exe["console"]) for exe in run.exes] == [("KPIDesk", False)]
+    assert run.exe["icon"] and run.exe["version"]
+
+
+@pytest.mark.parametrize("onefile", [False, True], ids=["one-folder", "one-file"])
+def test_linux_builds_one_console_program(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, onefile: bool
+) -> None:
+    run = run_spec(monkeypatch, tmp_path, onefile=onefile, platform="linux")
+    # .ci/run and the Makefile run dist/KPIDesk/KPIDesk, subcommands included.
+    assert [(exe["name"], exe["console"]) for exe in run.exes] == [("KPIDesk", True)]
+    assert run.exe["icon"] is None and run.exe["version"] is None
+    assert run.exe["strip"] is True
+    if not onefile:
+        assert run.collected == ["KPIDesk"] and run.folder == "KPIDesk"
 
 
 def test_pdf_text_check_reads_both_kinds_of_unicode_map() -> None:
