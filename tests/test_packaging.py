@@ -438,6 +438,183 @@ def test_linux_builds_one_console_program(
         assert run.collected == ["KPIDesk"] and run.folder == "KPIDesk"
 
 
+def _paths(text: str) -> list[str]:
+    """Paths written one after another, separated by spaces and lines."""
+    return text.split()
+
+
+#: What PyInstaller 6.22 collects on Windows for KPI Desk before slimming
+#: (paths in ``_internal``, as its TOC has them): the PySide6 6.11.3 wheel for
+#: Windows (Qt under PySide6\, no Qt folder) and python.org's Python 3.11.
+WINDOWS_COLLECTED = _paths(r"""
+python311.dll VCRUNTIME140.dll VCRUNTIME140_1.dll sqlite3.dll _sqlite3.pyd libffi-8.dll
+_ctypes.pyd unicodedata.pyd select.pyd _decimal.pyd _bz2.pyd _lzma.pyd pyexpat.pyd
+libcrypto-3.dll libssl-3.dll libcrypto-3-x64.dll libssl-3-x64.dll base_library.zip
+shiboken6\Shiboken.pyd shiboken6\shiboken6.abi3.dll shiboken6\MSVCP140.dll
+PySide6\QtCore.pyd PySide6\QtGui.pyd PySide6\QtWidgets.pyd PySide6\QtPrintSupport.pyd
+PySide6\pyside6.abi3.dll PySide6\Qt6Core.dll PySide6\Qt6Gui.dll PySide6\Qt6Widgets.dll
+PySide6\Qt6PrintSupport.dll PySide6\Qt6Svg.dll PySide6\MSVCP140.dll PySide6\MSVCP140_1.dll
+PySide6\MSVCP140_2.dll PySide6\VCRUNTIME140.dll PySide6\VCRUNTIME140_1.dll
+PySide6\Qt6Network.dll PySide6\Qt6OpenGL.dll PySide6\Qt6Pdf.dll PySide6\Qt6Qml.dll
+PySide6\Qt6QmlModels.dll PySide6\Qt6Quick.dll PySide6\Qt6VirtualKeyboard.dll
+PySide6\opengl32sw.dll PySide6\d3dcompiler_47.dll
+PySide6\plugins\platforms\qwindows.dll PySide6\plugins\platforms\qoffscreen.dll
+PySide6\plugins\platforms\qminimal.dll PySide6\plugins\platforms\qdirect2d.dll
+PySide6\plugins\imageformats\qico.dll PySide6\plugins\imageformats\qsvg.dll
+PySide6\plugins\imageformats\qjpeg.dll PySide6\plugins\imageformats\qgif.dll
+PySide6\plugins\imageformats\qwebp.dll PySide6\plugins\imageformats\qtiff.dll
+PySide6\plugins\imageformats\qpdf.dll PySide6\plugins\imageformats\qicns.dll
+PySide6\plugins\imageformats\qtga.dll PySide6\plugins\imageformats\qwbmp.dll
+PySide6\plugins\iconengines\qsvgicon.dll PySide6\plugins\styles\qmodernwindowsstyle.dll
+PySide6\plugins\platforminputcontexts\qtvirtualkeyboardplugin.dll
+PySide6\plugins\generic\qtuiotouchplugin.dll PySide6\plugins\tls\qopensslbackend.dll
+PySide6\plugins\tls\qschannelbackend.dll PySide6\plugins\networkinformation\qnetworklistmanager.dll
+PySide6\translations\qtbase_de.qm PySide6\translations\qtbase_ja.qm
+PySide6\translations\qtbase_zh_CN.qm PySide6\translations\qt_help_ja.qm
+""")
+
+#: What the kept Qt modules and plugins load, followed through the DLLs of
+#: the PySide6 6.11.3 wheel for Windows (objdump -p): qwindows.dll loads
+#: Qt6Gui, Qt6Core, MSVCP140, VCRUNTIME140 and VCRUNTIME140_1; Qt6Core loads
+#: MSVCP140_1, QtGui.pyd MSVCP140_2, qsvgicon and qsvg Qt6Svg.
+WINDOWS_KEPT_NEEDS = _paths(r"""
+PySide6\Qt6Core.dll PySide6\Qt6Gui.dll PySide6\Qt6Widgets.dll PySide6\Qt6PrintSupport.dll
+PySide6\Qt6Svg.dll PySide6\pyside6.abi3.dll PySide6\MSVCP140.dll PySide6\MSVCP140_1.dll
+PySide6\MSVCP140_2.dll PySide6\VCRUNTIME140.dll PySide6\VCRUNTIME140_1.dll
+MSVCP140.dll msvcp140_1.dll msvcp140_2.dll VCRUNTIME140.dll VCRUNTIME140_1.dll
+shiboken6\shiboken6.abi3.dll python311.dll
+""")
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        (r"PySide6\plugins\platforms\qwindows.dll", True),
+        (r"PySide6\plugins\platforms\qoffscreen.dll", True),
+        (r"PySide6\plugins\platforms\qminimal.dll", True),
+        (r"PYSIDE6\Plugins\Platforms\QWindows.DLL", True),
+        (r"PySide6\plugins\imageformats\qico.dll", True),
+        (r"PySide6\plugins\imageformats\qsvg.dll", True),
+        (r"PySide6\plugins\iconengines\qsvgicon.dll", True),
+        (r"PySide6\plugins\styles\qmodernwindowsstyle.dll", True),
+        (r"PySide6\plugins\styles\qwindowsvistastyle.dll", True),
+        (r"PySide6\QtPrintSupport.pyd", True),
+        (r"sqlite3.dll", True),
+        (r"_sqlite3.pyd", True),
+        (r"resources\translations\qtbase_ja.qm", True),
+        (r"PySide6\translations\qtbase_de.qm", False),
+        (r"PySide6\translations\qtbase_ja.qm", False),
+        (r"PySide6/translations/qtbase_zh_CN.qm", False),
+        (r"PySide6\plugins\platforms\qdirect2d.dll", False),
+        (r"PySide6\plugins\imageformats\qjpeg.dll", False),
+        (r"PySide6\plugins\imageformats\qgif.dll", False),
+        (r"PySide6\plugins\imageformats\qwebp.dll", False),
+        (r"PySide6\plugins\imageformats\qtiff.dll", False),
+        (r"PySide6\plugins\imageformats\qpdf.dll", False),
+        (r"PySide6\plugins\tls\qopensslbackend.dll", False),
+        (r"PySide6\plugins\platforminputcontexts\qtvirtualkeyboardplugin.dll", False),
+        (r"PySide6\qml\QtQuick\Pdf\pdfquickplugin.dll", False),
+        (r"PySide6\Qt6Network.dll", False),
+        (r"PySide6\Qt6OpenGL.dll", False),
+        (r"PySide6\Qt6Pdf.dll", False),
+        (r"PySide6\Qt6Quick.dll", False),
+        (r"PySide6\Qt6Qml.dll", False),
+        (r"PySide6\opengl32sw.dll", False),
+        (r"PySide6\d3dcompiler_47.dll", False),
+        (r"libcrypto-3.dll", False),
+        (r"libssl-3-x64.dll", False),
+        (r"LIBCRYPTO-1_1-X64.DLL", False),
+    ],
+)
+def test_slimming_reads_the_windows_layout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, kept: bool
+) -> None:
+    keep_entry = run_spec(monkeypatch, tmp_path, onefile=False, platform="win32").namespace[
+        "keep_entry"
+    ]
+    assert keep_entry(name) is kept
+
+
+def test_slimming_keeps_what_qwindows_and_the_qt_modules_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keep_entry = run_spec(monkeypatch, tmp_path, onefile=False, platform="win32").namespace[
+        "keep_entry"
+    ]
+    assert [name for name in WINDOWS_KEPT_NEEDS if not keep_entry(name)] == []
+
+
+def _windows_folder(run: SpecRun, collected: list[str]) -> list[str]:
+    """The files of dist/KPIDesk on Windows, relative to it, from what a build collects."""
+    keep_entry = run.namespace["keep_entry"]
+    internal = [name for name in collected if keep_entry(name)] + list(run.bundled)
+    return [f"{name}.exe" for name in run.collected] + [
+        "_internal/" + name.replace("\\", "/") for name in internal
+    ]
+
+
+def test_slimmed_windows_folder_is_what_the_windows_check_wants(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    run = run_spec(monkeypatch, tmp_path, onefile=False, platform="win32")
+    problems = run.namespace["folder_problems"]
+    folder = _windows_folder(run, WINDOWS_COLLECTED)
+    assert problems(folder) == []
+    # Unslimmed, the check names what slimming leaves out.
+    everything = [f"{name}.exe" for name in run.collected] + [
+        "_internal/" + name.replace("\\", "/") for name in [*WINDOWS_COLLECTED, *run.bundled]
+    ]
+    unwanted = {line.rsplit("/", 1)[-1] for line in problems(everything)}
+    assert {
+        "libcrypto-3.dll",
+        "libssl-3-x64.dll",
+        "Qt6Network.dll",
+        "opengl32sw.dll",
+        "qdirect2d.dll",
+        "qjpeg.dll",
+        "qtbase_de.qm",
+        "qtbase_ja.qm",
+        "Qt6Pdf.dll",
+    } <= unwanted
+    # And a folder without the window's platform plugin or the runtime fails it.
+    gone = {"qwindows.dll", "msvcp140_1.dll", "vcruntime140_1.dll"}
+    lacking = [name for name in folder if name.rsplit("/", 1)[-1].lower() not in gone]
+    assert problems(lacking) == [
+        "missing: qwindows.dll",
+        "missing: MSVCP140_1.dll",
+        "missing: VCRUNTIME140_1.dll",
+    ]
+
+
+def test_spec_checks_a_built_windows_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    run = run_spec(monkeypatch, tmp_path, onefile=False, platform="win32")
+    folder = tmp_path / "ケーピーアイ デスク" / "KPIDesk"
+    for name in _windows_folder(run, WINDOWS_COLLECTED):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"")
+
+    def check() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(SPEC), "--check", str(folder)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+    good = check()
+    assert good.returncode == 0, good.stdout + good.stderr
+    (folder / "_internal" / "libssl-3.dll").write_bytes(b"")
+    (folder / "_internal" / "PySide6" / "plugins" / "platforms" / "qwindows.dll").unlink()
+    bad = check()
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines() == ["missing: qwindows.dll", "unwanted: _internal/libssl-3.dll"]
+
+
 def test_pdf_text_check_reads_both_kinds_of_unicode_map() -> None:
     cmap = (
         b"stream\nbegincmap\n2 beginbfrange\n<0001> <0002> [<5211> <6CD5>]\n"
