@@ -28,7 +28,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The standalone program (build.spec, PyInstaller): dist/KPIDesk/KPIDesk[.exe]
+# The standalone program (build.spec, PyInstaller): dist/KPIDesk/KPIDesk
+# (on Windows KPIDesk.exe, the window, and kpidesk-cli.exe, the commands)
 package: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/onedir build.spec
 

@@ -5,5 +5,7 @@ Nothing in this package imports QtWidgets; the window lives in ``ui``.
 
 __version__ = "0.1.0"
 APP_NAME = "KPIDesk"
+#: The console program beside the windowed KPIDesk.exe on Windows (build.spec).
+CLI_NAME = "kpidesk-cli"
 APP_TITLE = "KPI Desk"
 ORGANIZATION = "KPIDesk"
