@@ -13,6 +13,7 @@ PDF embeds them, whatever the PC has installed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -31,6 +32,20 @@ FONT_FILES = ("BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf")
 POSTSCRIPT_NAMES = {b"BIZUDGothic-Regular": False, b"BIZUDGothic-Bold": True}
 
 _loaded_family: str | None = None
+#: What Qt leaves out of a family name when it makes a PostScript name of it.
+_NOT_IN_POSTSCRIPT = re.compile(r"[ ()<>\[\]{}/%]")
+
+
+def pdf_face_names(family: str) -> dict[bytes, bool]:
+    """Every name a PDF of ours may give a bundled face, with whether it is the bold one.
+
+    Qt writes the face's PostScript name where the font engine reports one
+    (FreeType, on Linux). Where it does not (Windows' engines may not), Qt
+    makes one of the family, the style and the weight, as
+    ``BIZUDGothicKPIDesk-0-400``; both are accepted.
+    """
+    made = _NOT_IN_POSTSCRIPT.sub("", family).encode("ascii", "ignore")
+    return {**POSTSCRIPT_NAMES, made + b"-0-400": False, made + b"-0-700": True}
 
 
 def drawing_font(family: str, pixels: int, bold: bool = False) -> QFont:

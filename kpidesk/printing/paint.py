@@ -37,10 +37,10 @@ from kpidesk import __version__
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.printing.fonts import (
-    POSTSCRIPT_NAMES,
     characters_in_face,
     drawing_font,
     load_fonts,
+    pdf_face_names,
 )
 from kpidesk.printing.layout import (
     CONTENT_LEFT,
@@ -368,7 +368,7 @@ def _with_text_layer(data: bytes, drawn: Sequence[tuple[str, bool]]) -> bytes:
         )
         for bold in (False, True)
     }
-    return complete_text_layer(data, drawn, POSTSCRIPT_NAMES, has_glyph)
+    return complete_text_layer(data, drawn, pdf_face_names(load_fonts()), has_glyph)
 
 
 def pdf_bytes(

@@ -94,3 +94,29 @@ def test_a_pdf_whose_glyphs_do_not_line_up_is_left_as_qt_wrote_it() -> None:
     updated = pdftext.complete_text_layer(qt_only, drawn, faces, has)
     assert updated.startswith(qt_only) and updated.endswith(b"%%EOF\n")
     assert HOKKE.encode("utf-16-be").hex().upper().encode() in updated
+
+
+def test_faces_named_after_the_family_as_on_windows_are_completed_too(tmp_path: Path) -> None:
+    # Where the font engine reports no PostScript name (Windows' may not), Qt
+    # names an embedded face after its family, style and weight.
+    sheet = sheet_with(title=f"{HOKKE}の定食", efforts=[f"{HOKKE}の段落"])
+    drawn = [("見本", True), (sheet.title, True), (sheet.efforts[0], False)]
+    paint.ensure_application()
+    data, _ = paint.pdf_bytes([sheet], "")
+    qt_only = data[: data.index(b"%%EOF") + len(b"%%EOF\n")]
+    family = "K P (社内)"
+    windows_names = {b"BIZUDGothic-Regular": b"KP-0-400", b"BIZUDGothic-Bold": b"KP-0-700"}
+    as_on_windows = qt_only
+    for name, made in windows_names.items():  # padded: every object stays where it was
+        as_on_windows = as_on_windows.replace(name, made.ljust(len(name)))
+    assert b"BIZUDGothic-" not in as_on_windows
+    has = {True: frozenset({HOKKE}), False: frozenset({HOKKE})}
+    faces = fonts.pdf_face_names(family)
+    assert set(windows_names.values()) <= set(faces)
+    updated = pdftext.complete_text_layer(as_on_windows, drawn, faces, has)
+    assert updated != as_on_windows
+    text = squash(pdftotext(updated, tmp_path))
+    assert f"{HOKKE}の定食" in text and f"{HOKKE}の段落" in text
+    # With the PostScript names alone, as before, nothing would be completed.
+    unchanged = pdftext.complete_text_layer(as_on_windows, drawn, fonts.POSTSCRIPT_NAMES, has)
+    assert unchanged == as_on_windows
