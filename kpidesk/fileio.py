@@ -1,7 +1,20 @@
-"""Writing output files so that a failure never leaves half a file behind.
+"""Writing, replacing and removing files so that Windows' habits never lose work.
 
 Every export writes to a temporary file in the target's folder and moves it
-into place only when it is complete.
+into place only when it is complete (:func:`atomic_output`), so a failure
+never leaves half a file behind.
+
+One thing Windows does that Linux does not is handled here, for every
+module that writes or removes files: **a file held for a moment.** An
+antivirus scan, the search indexer or a backup program opens every file
+just written, and while it has it open Windows refuses to replace or
+remove it (``PermissionError``: access denied, WinError 5, or a sharing
+violation, WinError 32). SQLite tries again for the same reason.
+:func:`retry_while_held` (and :func:`replace_with_retry`,
+:func:`unlink_with_retry`) try again for about a second on Windows;
+elsewhere such an error is a real lack of permission and is raised at once.
+
+Tests simulate Windows by setting ``sys.platform`` (:func:`on_windows`).
 """
 
 from __future__ import annotations
@@ -9,14 +22,72 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+_T = TypeVar("_T")
+
+#: How many times a file Windows says is in use is tried, and how long apart:
+#: about a second in all, as long as a scan of a file just written takes.
+HELD_ATTEMPTS = 10
+HELD_PAUSE_SECONDS = 0.1
 
 
 class OutputError(OSError):
     """The output file cannot be written (message in Japanese)."""
+
+
+def on_windows() -> bool:
+    """Whether the program runs on Windows (read each time, so tests can simulate it)."""
+    return sys.platform == "win32"
+
+
+# --- files held for a moment ----------------------------------------------------
+
+
+def retry_while_held(action: Callable[[], _T]) -> _T:
+    """Run a file operation; on Windows, try again for about a second while the file is held.
+
+    Only ``PermissionError`` is tried again, and only on Windows (see the
+    module's description): :data:`HELD_ATTEMPTS` tries,
+    :data:`HELD_PAUSE_SECONDS` apart. The last error is raised as it is.
+    """
+    for _ in range(HELD_ATTEMPTS - 1):
+        try:
+            return action()
+        except PermissionError:
+            if not on_windows():
+                raise
+            time.sleep(HELD_PAUSE_SECONDS)
+    return action()
+
+
+def replace_with_retry(source: Path | str, target: Path | str) -> None:
+    """``os.replace(source, target)``, tried again while Windows says a file is in use."""
+    retry_while_held(lambda: os.replace(source, target))
+
+
+def unlink_with_retry(path: Path | str, *, missing_ok: bool = True) -> None:
+    """Remove ``path``, tried again while Windows says it is in use.
+
+    Raises:
+        FileNotFoundError: it is not there (only without ``missing_ok``).
+        OSError: it cannot be removed.
+    """
+    retry_while_held(lambda: Path(path).unlink(missing_ok=missing_ok))
+
+
+def _discard(path: Path) -> None:
+    """Remove a temporary file of ours if possible; a failure is not worth an error."""
+    with contextlib.suppress(OSError):
+        unlink_with_retry(path)
+
+
+# --- writing ----------------------------------------------------------------------
 
 
 def describe_os_error(error: OSError, path: Path) -> str:
@@ -51,7 +122,10 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path``; move it into place on success.
 
     On any exception the temporary file is removed and ``path`` is left as it
-    was. OS errors are raised as ``OutputError`` with a Japanese message.
+    was. OS errors are raised as ``OutputError`` with a Japanese message. A
+    file Windows says is in use (another program scanning the new file or
+    reading the old one) is tried again for about a second
+    (:func:`replace_with_retry`).
 
     The temporary file is made owner-only; on POSIX it is given, before it is
     moved into place, the mode of the file it replaces, or the mode a new file
@@ -74,15 +148,15 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
             if os.name != "nt":
                 with contextlib.suppress(OSError):
                     os.fchmod(stream.fileno(), _output_mode(path))
-        os.replace(temp_path, path)
+        replace_with_retry(temp_path, path)
     except OSError as error:
-        temp_path.unlink(missing_ok=True)
+        _discard(temp_path)
         if isinstance(error, OutputError) or error.filename not in (None, temp_name, str(path)):
             # Another file failed inside the block (a template, say): say which, unchanged.
             raise
         raise OutputError(describe_os_error(error, path)) from error
     except BaseException:
-        temp_path.unlink(missing_ok=True)
+        _discard(temp_path)
         raise
 
 

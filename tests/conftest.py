@@ -6,6 +6,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,74 @@ def private_data_dir(
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("KPIDESK_DATA_DIR", str(path))
     return path
+
+
+def simulate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, KPI Desk sees Windows where it asks (``sys.platform``): a file held
+    by another program is tried again (here without pausing), and paths are limited
+    to MAX_PATH."""
+    from kpidesk import fileio
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(fileio, "HELD_PAUSE_SECONDS", 0, raising=False)
+
+
+@pytest.fixture
+def windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulate Windows for the whole test (:func:`simulate_windows`)."""
+    simulate_windows(monkeypatch)
+
+
+#: What Windows says when another program has the file open (WinError 32).
+IN_USE = "The process cannot access the file because it is being used by another process"
+
+
+class Held:
+    """Makes ``os.replace`` or ``Path.unlink`` fail as Windows does while another program
+    (an antivirus scan, the search indexer) has the file open: the first ``times``
+    calls on a matching path raise ``PermissionError(13, IN_USE, name, 32)``, the
+    rest work (``times=None``: every call fails).
+
+    Attributes:
+        calls: the paths of every matching call, in order.
+    """
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        operation: str,
+        *,
+        times: int | None,
+        match: Callable[[Path], bool] = lambda path: True,
+    ) -> None:
+        self.calls: list[Path] = []
+        self.times = times
+        self.match = match
+        if operation == "replace":
+            real_replace = os.replace
+
+            def replace(source: object, target: object, **kwargs: object) -> None:
+                self.check(Path(os.fspath(target)))  # type: ignore[arg-type]
+                real_replace(source, target, **kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(os, "replace", replace)
+        elif operation == "unlink":
+            real_unlink = Path.unlink
+
+            def unlink(path: Path, missing_ok: bool = False) -> None:
+                self.check(path)
+                real_unlink(path, missing_ok=missing_ok)
+
+            monkeypatch.setattr(Path, "unlink", unlink)
+        else:
+            raise ValueError(operation)
+
+    def check(self, path: Path) -> None:
+        if not self.match(path):
+            return
+        self.calls.append(path)
+        if self.times is None or len(self.calls) <= self.times:
+            raise PermissionError(13, IN_USE, str(path), 32)
 
 
 def pytest_configure(config: pytest.Config) -> None:

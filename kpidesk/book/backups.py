@@ -26,6 +26,10 @@ temporary file (``.<backup name>.<random>.tmp``) in the folder. Those older
 than :data:`LEFTOVER_AGE` are removed whenever a backup is taken, the
 backups are pruned, or the book is opened; a file another program still
 has open (Windows refuses to remove it) is left for the next time.
+
+An old backup that cannot be pruned because another program has it open
+is left too, and said in a note (``notes``) the window shows in its status
+bar: it never stops the import or the opening that took the new backup.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from pathlib import Path
 from kpidesk.book import identity
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
-from kpidesk.fileio import unique_path
+from kpidesk.fileio import atomic_output, unique_path, unlink_with_retry
 from kpidesk.paths import BOOK_SUFFIX
 
 DEFAULT_KEEP = 10
@@ -236,7 +240,12 @@ def _has_namesake(book: Path) -> bool:
 
 
 def take_backup(
-    store: Book, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book,
+    reason: str,
+    *,
+    keep: int = DEFAULT_KEEP,
+    now: datetime | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Copy the open book into its backup folder and keep only the newest ``keep``.
 
@@ -244,6 +253,14 @@ def take_backup(
     none, so that the backup can be told from other books' backups; when
     the id cannot be written (another program is saving), the backup is
     taken without it.
+
+    Args:
+        store: the open book.
+        reason: a key of :data:`REASONS`.
+        keep: how many of the book's backups to keep.
+        now: the time the backup's name gives (default: now).
+        notes: given, it gets a Japanese note when an old backup could not
+            be deleted (see :func:`prune`).
 
     Raises:
         BookError: the book is in memory, or the copy cannot be written.
@@ -261,25 +278,34 @@ def take_backup(
     stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
     target = unique_path(folder, f"{store.path.name}-{stamp}-{reason}", BOOK_SUFFIX)
     store.backup_to(target)
-    prune(store.path, keep)
+    prune(store.path, keep, notes=notes)
     return target
 
 
-def prune(book: Path, keep: int) -> list[Path]:
+def prune(book: Path, keep: int, *, notes: list[str] | None = None) -> list[Path]:
     """Delete all but the newest ``keep`` of the book's backups; return what was deleted.
 
     Left-over temporary files are removed too (:func:`clean_leftovers`). A
-    backup that cannot be deleted now (open in another program) is left for
-    the next time.
+    backup that cannot be deleted now (another program has it open, even
+    after trying for a moment) is left for the next time: that is no error,
+    but a note is added to ``notes``.
     """
-    removed = []
+    removed, left = [], []
     for backup in list_backups(book)[max(keep, 1) :]:
         try:
-            backup.path.unlink(missing_ok=True)
+            unlink_with_retry(backup.path)
         except OSError:
+            left.append(backup.path.name)
             continue
         removed.append(backup.path)
     clean_leftovers(book)
+    if left and notes is not None:
+        notes.append(
+            f"古いバックアップを{len(left)}件削除できませんでした"
+            f"（ほかのプログラムが開いています）: {'、'.join(left[:3])}"
+            f"{' ほか' if len(left) > 3 else ''}。"
+            "次にバックアップを取るときに、もう一度削除します"
+        )
     return removed
 
 
@@ -308,7 +334,7 @@ def clean_leftovers(book: Path) -> list[Path]:
             status = entry.lstat()
             if not stat.S_ISREG(status.st_mode) or status.st_mtime > before:
                 continue
-            entry.unlink()
+            unlink_with_retry(entry, missing_ok=False)
         except OSError:
             continue
         removed.append(entry)
@@ -316,11 +342,16 @@ def clean_leftovers(book: Path) -> list[Path]:
 
 
 def backup_on_open(
-    store: Book, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book,
+    *,
+    keep: int = DEFAULT_KEEP,
+    now: datetime | None = None,
+    notes: list[str] | None = None,
 ) -> Path | None:
     """Take the day's backup of a book just opened; None when it has one today.
 
     Either way, the temporary files killed backups left are removed.
+    ``notes`` are as in :func:`take_backup`.
     """
     if store.path is None:
         return None
@@ -330,7 +361,7 @@ def backup_on_open(
         b.taken_at.date() == today and b.reason == REASONS["open"] for b in list_backups(store.path)
     ):
         return None
-    return take_backup(store, "open", keep=keep, now=now)
+    return take_backup(store, "open", keep=keep, now=now, notes=notes)
 
 
 def restore_as_copy(backup: Path, target: Path) -> None:
@@ -342,15 +373,28 @@ def restore_as_copy(backup: Path, target: Path) -> None:
     if target.exists():
         raise BookError(f"既にファイルがあります: {target}")
     Book.peek_sheet_count(backup)
+    _copy(backup, target)
+
+
+def _copy(backup: Path, target: Path) -> None:
+    """Copy ``backup`` to ``target`` through a temporary file (never half a book).
+
+    Raises:
+        BookError: it cannot be read or written.
+    """
     try:
-        shutil.copy2(backup, target)
+        with atomic_output(target) as stream, backup.open("rb") as source:
+            shutil.copyfileobj(source, stream)
     except OSError as error:
-        target.unlink(missing_ok=True)
-        raise BookError(f"復元できません: {target}（{error}）") from error
+        raise BookError(f"復元できません: {error}") from error
 
 
-def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
+def restore_over(
+    backup: Path, book: Path, *, keep: int = DEFAULT_KEEP, notes: list[str] | None = None
+) -> Path:
     """Put a backup in place of the (closed) book, after backing the book up first.
+
+    ``notes`` are as in :func:`take_backup`.
 
     Returns:
         The backup of the book as it was just before the restore.
@@ -368,12 +412,6 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
                 "ブックは置き換えていません。中身を確かめるには、"
                 "「新しいファイルとして復元」で別の名前のファイルに復元してください"
             )
-        safety = take_backup(store, "restore", keep=keep + 1)
-    temp = book.with_name(f".{book.name}.restore.tmp")
-    try:
-        shutil.copy2(backup, temp)
-        temp.replace(book)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise BookError(f"復元できません: {book}（{error}）") from error
+        safety = take_backup(store, "restore", keep=keep + 1, notes=notes)
+    _copy(backup, book)
     return safety

@@ -52,17 +52,16 @@ import os
 import socket
 import stat
 import sys
-import time
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from kpidesk import __version__
+from kpidesk.fileio import replace_with_retry, retry_while_held, unlink_with_retry
 
 #: The suffix added to the book's file name (``本庁.kpidb`` → ``本庁.kpidb.lock``).
 LOCK_SUFFIX = ".lock"
@@ -82,12 +81,9 @@ UNREADABLE_GRACE = timedelta(seconds=30)
 #: Shown for the user and computer of a lock file that cannot be read.
 UNKNOWN = "不明"
 
-#: How often, and how long apart, a file operation that Windows refused
-#: because another program had the file open for a moment is tried again.
+#: How many times making the lock file is tried when it comes and goes meanwhile.
 _RETRIES = 5
-_RETRY_PAUSE_SECONDS = 0.05
 _ENCODING = "utf-8"
-_T = TypeVar("_T")
 #: Windows needs it so that the JSON's bytes are written as they are.
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
 #: Reading never follows a link, nor waits for a named pipe's writer (POSIX only).
@@ -331,7 +327,7 @@ def read_lock(book: Path | str) -> LockInfo | None:
     """
     path = lock_path(book)
     try:
-        raw = _with_retries(lambda: _read_bytes(path))
+        raw = retry_while_held(lambda: _read_bytes(path))
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -508,22 +504,6 @@ else:
 # --- writing ------------------------------------------------------------------
 
 
-def _with_retries(action: Callable[[], _T]) -> _T:
-    """Run a file operation, trying again briefly when Windows says the file is in use.
-
-    Another program reading the lock file at that moment makes ``os.replace``
-    and ``open`` fail with a sharing violation (PermissionError) on Windows.
-    """
-    for _ in range(_RETRIES - 1):
-        try:
-            return action()
-        except PermissionError:
-            if sys.platform != "win32":
-                raise
-            time.sleep(_RETRY_PAUSE_SECONDS)
-    return action()
-
-
 def _create_exclusive(path: Path, content: bytes) -> None:
     """Make ``path`` with ``content`` only if it does not exist yet.
 
@@ -540,22 +520,25 @@ def _create_exclusive(path: Path, content: bytes) -> None:
             os.close(descriptor)
     except OSError:
         with contextlib.suppress(OSError):
-            path.unlink()
+            unlink_with_retry(path)
         raise
 
 
 def _replace(path: Path, content: bytes) -> None:
     """Put ``content`` at ``path`` in one step (write a temporary file, then rename).
 
-    A reader sees the old content or the new, never half of it.
+    A reader sees the old content or the new, never half of it. Another
+    program reading the lock file at that moment makes Windows refuse the
+    rename for a while: it is tried again
+    (:func:`kpidesk.fileio.replace_with_retry`).
     """
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     _create_exclusive(temp, content)
     try:
-        _with_retries(lambda: os.replace(temp, path))
+        replace_with_retry(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            unlink_with_retry(temp)
         raise
 
 
@@ -686,7 +669,7 @@ class BookLock:
         try:
             there = read_lock(self.book)
             if there is not None and there.is_same_owner(self.info):
-                _with_retries(lambda: self.path.unlink(missing_ok=True))
+                unlink_with_retry(self.path)
         except (OSError, LockError):
             pass
 

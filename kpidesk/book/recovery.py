@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kpidesk.exchange import jsonio
-from kpidesk.fileio import write_bytes_atomic
+from kpidesk.fileio import unlink_with_retry, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import user_data_dir
 
@@ -71,8 +71,13 @@ def write_draft(book: Path, sheet: Sheet, *, now: datetime | None = None) -> Pat
 
 
 def clear_draft(book: Path, sheet: Sheet) -> None:
-    """Forget the draft of ``sheet`` (it was saved or discarded)."""
-    _draft_path(book, sheet).unlink(missing_ok=True)
+    """Forget the draft of ``sheet`` (it was saved or discarded).
+
+    Raises:
+        OSError: the draft cannot be removed (another program has held it for
+            longer than :func:`kpidesk.fileio.unlink_with_retry` waits).
+    """
+    unlink_with_retry(_draft_path(book, sheet))
 
 
 def list_drafts() -> list[Draft]:
@@ -94,5 +99,9 @@ def list_drafts() -> list[Draft]:
 
 
 def discard(draft: Draft) -> None:
-    """Delete a draft the user chose not to restore."""
-    draft.path.unlink(missing_ok=True)
+    """Delete a draft the user chose not to restore.
+
+    Raises:
+        OSError: as :func:`clear_draft`.
+    """
+    unlink_with_retry(draft.path)

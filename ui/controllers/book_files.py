@@ -220,8 +220,11 @@ class BookFiles(Controller):
         session.close_document()
         session.book.close()
         session.book = None
+        notes: list[str] = []
         try:
-            backups.restore_over(backup.path, path, keep=self.window.settings.backups_keep)
+            backups.restore_over(
+                backup.path, path, keep=self.window.settings.backups_keep, notes=notes
+            )
             restored = True
         except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")
@@ -234,7 +237,7 @@ class BookFiles(Controller):
             return False
         session.set_book(book, book_lock=session.book_lock)  # still this program's
         if restored:
-            self.status(f"{when} のバックアップから復元しました")
+            self.status_with_notes(f"{when} のバックアップから復元しました", notes)
         return restored
 
     # --- recent books

@@ -125,6 +125,7 @@ class Exchange(Controller):
                 self.status(f"{source.name}: ブックと同じ内容のため、何も変わりませんでした")
                 return 0
             changed = sum(plan.status is not compare.Status.SAME for plan in plans)
+            notes: list[str] = []
             with progress.progress(
                 self.window, f"{source.name} から{changed}件を取り込んでいます…"
             ) as report:
@@ -137,6 +138,7 @@ class Exchange(Controller):
                     replace=True,
                     progress=report,
                     keep_backups=self.window.settings.backups_keep,
+                    notes=notes,
                 )
         except progress.Cancelled:
             self.status("取り込みを取り消しました（何も変わっていません）", 0)
@@ -157,7 +159,7 @@ class Exchange(Controller):
             )
             return 0
         session.reload_list()
-        self.status(f"{len(written)}件のシートを取り込みました: {source.name}")
+        self.status_with_notes(f"{len(written)}件のシートを取り込みました: {source.name}", notes)
         return len(written)
 
     # --- exports

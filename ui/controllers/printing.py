@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk.fileio import atomic_output
+from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
 from ui.controllers.base import PDF_FILTER, Controller
@@ -178,7 +179,8 @@ class Printing(Controller):
                 printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
                 and printer.outputFileName()
             ):
-                Path(printer.outputFileName()).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # one held by another program stays
+                    unlink_with_retry(printer.outputFileName())
             self.status("印刷を取り消しました")
             return 0
         except OSError as error:

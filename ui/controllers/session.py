@@ -70,6 +70,8 @@ class BookSession(Controller):
         self.undo_group = QUndoGroup(self)
         self.locked_years: set[int] = set()
         self._lock: lock.BookLock | None = None
+        #: What the backup taken when the book was shown could not do (Japanese notes).
+        self.backup_notes: list[str] = []
         #: The book's file as it was when shown, to notice it deleted or replaced.
         self._opened_as: FileIdentity | None = None
         #: What happened to the book's file, once noticed (said once, kept for saves).
@@ -112,6 +114,7 @@ class BookSession(Controller):
         self._file_gone = None
         if book_lock is not None or (book is not None and not book.read_only and book.path):
             self._heartbeat.start()
+        self.backup_notes = []
         if book is not None and not book.read_only:
             self._backup_on_open()
         self.update_year_lock()
@@ -134,14 +137,22 @@ class BookSession(Controller):
         return self._lock
 
     def _backup_on_open(self) -> None:
-        """Take the day's backup of the book just shown; never blocks the work."""
+        """Take the day's backup of the book just shown; never blocks the work.
+
+        What could not be done (an old backup another program holds) is said
+        in the status bar, and kept in :attr:`backup_notes` for what is said next.
+        """
         book = self.book
         if book is None or book.path is None:
             return
         try:
-            backups.backup_on_open(book, keep=self.window.settings.backups_keep)
+            backups.backup_on_open(
+                book, keep=self.window.settings.backups_keep, notes=self.backup_notes
+            )
         except BookError as error:
             self.status(f"バックアップを取れませんでした: {error}", 0)
+        if self.backup_notes:
+            self.status("。".join(self.backup_notes), 0)
 
     def book_name(self) -> str:
         """The shown book's file name, or ""."""
@@ -171,7 +182,7 @@ class BookSession(Controller):
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        self.status(f"開きました{suffix}: {book.path}")
+        self.status_with_notes(f"開きました{suffix}: {book.path}", self.backup_notes)
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:

@@ -1,0 +1,92 @@
+"""The window on Windows' file habits: files held for a moment by an antivirus scan or the
+search indexer.
+
+Windows is simulated (``sys.platform``); what the user is told is read from the status
+bar and the recorded message boxes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtWidgets import QApplication
+
+from kpidesk import samples
+from kpidesk.book import backups, recovery
+from kpidesk.book.store import Book
+from kpidesk.exchange import jsonio
+from tests.conftest import Held, simulate_windows
+from tests.ui.helpers import replace_text
+from ui.main_window import MainWindow
+
+
+def open_no(window: MainWindow, no: str) -> None:
+    sheet_id = next(s.id for s in window.session.book.list_entries() if s.no == no)
+    window.session.open_sheet(sheet_id)
+    QApplication.processEvents()
+
+
+# --- files held for a moment
+
+
+def test_an_old_backup_held_by_another_program_does_not_stop_an_import(
+    window: MainWindow, answers, demo_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [opened] = backups.list_backups(demo_book)  # taken when the window opened the book
+    window.settings.backups_keep = 1
+    simulate_windows(monkeypatch)
+    Held(monkeypatch, "unlink", times=None, match=lambda path: path == opened.path)
+    sheets = [dataclasses.replace(samples.sample_sheets()[0], title="取り込んだKPI名")]
+    source = tmp_path / "取り込み.json"
+    jsonio.write_file(sheets, source)
+    answers.confirm_answer = True
+
+    assert window.exchange.import_json(source) == 1
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith("1件のシートを取り込みました: 取り込み.json。")
+    assert "古いバックアップを1件削除できませんでした（ほかのプログラムが開いています）" in shown
+    assert opened.path.name in shown
+    assert answers.errors == []
+    assert opened.path.exists()
+
+
+def test_a_draft_another_program_holds_is_a_status_note_after_saving(
+    window: MainWindow, answers, demo_book: Path, monkeypatch: pytest.MonkeyPatch, qtbot
+) -> None:
+    open_no(window, "9")
+    replace_text(window.form.edits["title"], "保存するKPI名")
+    window.drafts.write_draft()
+    [draft] = recovery.list_drafts()
+    simulate_windows(monkeypatch)
+    Held(monkeypatch, "unlink", times=None, match=lambda path: path == draft.path)
+
+    assert window.session.save()
+    qtbot.waitUntil(lambda: "控えを削除できませんでした" in window.statusBar().currentMessage())
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith("保存しました: No 9")
+    assert "次に起動したときに控えが表示されたら、「破棄する」を選んでください" in shown
+    assert answers.errors == []
+    with Book.open(demo_book, create=False, read_only=True) as store:
+        assert store.find_sheet(2020, "9").title == "保存するKPI名"
+
+
+def test_an_old_backup_held_when_the_book_is_opened_is_said_after_opening(
+    window: MainWindow, answers, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.session.set_book(None)
+    with Book.open(demo_book, create=False) as store:  # yesterday's: today's is yet to come
+        for backup in backups.list_backups(demo_book):
+            backup.path.unlink()
+        old = backups.take_backup(store, "open", now=datetime.now() - timedelta(days=1))
+    window.settings.backups_keep = 1
+    simulate_windows(monkeypatch)
+    Held(monkeypatch, "unlink", times=None, match=lambda path: path == old)
+
+    assert window.session.open_book(demo_book)
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith(f"開きました: {demo_book}。古いバックアップを1件削除できませんでした")
+    assert old.exists() and len(backups.list_backups(demo_book)) == 2
