@@ -20,7 +20,12 @@ from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, eras, evaluation, evaluation_table, operations
 from kpidesk.book import lock
-from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
+from kpidesk.book.errors import (
+    BookError,
+    DuplicateSheetError,
+    PathTooLongError,
+    ReadOnlyFileError,
+)
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio, textimport
 from kpidesk.fileio import OutputError, atomic_output, unlink_with_retry, write_bytes_atomic
@@ -398,9 +403,11 @@ def _open_existing(db_path: Path, *, reading: bool = False) -> Book:
     try:
         try:
             return Book.open(db_path, create=False)
-        except ReadOnlyFileError as error:
-            if reading:
+        except (ReadOnlyFileError, PathTooLongError) as error:
+            if reading:  # nothing is written: the book can be read as it is
                 return Book.open(db_path, read_only=True)
+            if isinstance(error, PathTooLongError):
+                raise
             # The window's question has no place here: say what cannot be done.
             raise CommandError(
                 f"{_without_question(error)}。変更するコマンドは使えません: {db_path}"

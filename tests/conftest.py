@@ -82,6 +82,21 @@ def windows(monkeypatch: pytest.MonkeyPatch) -> None:
     simulate_windows(monkeypatch)
 
 
+def deep_folder(base: Path, length: int) -> Path:
+    """A folder below ``base`` (made) whose path has exactly ``length`` characters.
+
+    Its names are ASCII: SQLite on Linux opens no path longer than 512 bytes.
+    """
+    folder = base
+    while len(str(folder)) < length:
+        room = length - len(str(folder)) - 1
+        step = room if room <= 80 else 60
+        folder = folder / ("shared-folder-" * 6)[:step]
+    assert len(str(folder)) == length
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 #: What Windows says when another program has the file open (WinError 32).
 IN_USE = "The process cannot access the file because it is being used by another process"
 

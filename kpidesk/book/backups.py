@@ -1,31 +1,35 @@
 """Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
 Backups are consistent copies of the book in the folder ``<book stem>_backups/``
-beside it, named after the book's whole file name:
-``<book name>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``
-(``報告.kpidb-20261130-091203-import.kpidb``); the copy the book takes of
-itself before a migration goes there too, named
-``<book name>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. Books whose names
-share a stem (``報告.kpidb`` and ``報告.db``, ``報告 v1.2`` and ``報告 v1.3``)
-share the folder but never each other's backups: a backup is a book's only
-when its name is the book's whole name followed by a date and a reason.
-This module is the one place that knows these names. The newest ``keep``
-backups are kept.
+beside it, named by when and why they were taken:
+``<YYYYmmdd-HHMMSS>-<reason>.kpidb`` (``報告_backups/20261130-091203-import.kpidb``
+for ``報告.kpidb``); the copy the book takes of itself before a migration
+goes there too, as ``before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. A book
+whose name does not end in ``.kpidb`` shares the folder with the books of
+its stem (``報告.db``, ``報告 v1.2`` and ``報告 v1.3``), so its backups
+carry its whole file name first (``報告.db-20261130-091203-import.kpidb``):
+a backup is a book's only when its name is the book's own form followed
+by a date and a reason. ``kpidesk.book.sidefiles`` makes these names (and
+keeps them short enough for Windows); this module is the one place that
+reads them. The newest ``keep`` backups are kept.
 
-Earlier versions named backups after the stem alone
-(``報告-20261130-091203-import.kpidb``). Those are still listed, kept,
-pruned and restored: as the book's when no other SQLite file beside the
-book has the same stem, otherwise only when the backup's identity
-(``kpidesk.book.identity``) says it is this book's.
+Earlier versions named backups after the book's whole name
+(``報告.kpidb-20261130-091203-import.kpidb``), and before that after the
+stem alone (``報告-20261130-091203-import.kpidb``). Both are still listed,
+kept, pruned and restored: the former always, the latter as the book's
+when no other SQLite file beside the book has the same stem, otherwise
+only when the backup's identity (``kpidesk.book.identity``) says it is this
+book's.
 
 Before a backup is put in place of a book, the two identities are compared:
 a backup of another book is refused (it can still be restored as a new file).
 
-A backup being written when the program was killed leaves a hidden
-temporary file (``.<backup name>.<random>.tmp``) in the folder. Those older
-than :data:`LEFTOVER_AGE` are removed whenever a backup is taken, the
-backups are pruned, or the book is opened; a file another program still
-has open (Windows refuses to remove it) is left for the next time.
+A backup being written when the program was killed leaves a temporary file
+(``~kd1a2b3c4d.tmp``; ``.<backup name>.<random>.tmp`` from earlier
+versions) in the folder. Those older than :data:`LEFTOVER_AGE` are removed
+whenever a backup is taken, the backups are pruned, or the book is opened;
+a file another program still has open (Windows refuses to remove it) is
+left for the next time.
 
 An old backup that cannot be pruned because another program has it open
 is left too, and said in a note (``notes``) the window shows in its status
@@ -35,7 +39,6 @@ bar: it never stops the import or the opening that took the new backup.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import stat
@@ -45,8 +48,23 @@ from pathlib import Path
 
 from kpidesk.book import identity
 from kpidesk.book.errors import BookError
+from kpidesk.book.sidefiles import (
+    BEFORE_MIGRATION,
+    REASONS,
+    STAMP_FORMAT,
+    backup_folder,
+    backup_stem,
+    same_name,
+    short_backup_names,
+)
 from kpidesk.book.store import Book
-from kpidesk.fileio import atomic_output, unique_path, unlink_with_retry
+from kpidesk.fileio import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    atomic_output,
+    unique_path,
+    unlink_with_retry,
+)
 from kpidesk.paths import BOOK_SUFFIX
 
 DEFAULT_KEEP = 10
@@ -54,24 +72,17 @@ DEFAULT_KEEP = 10
 #: a program that was killed or crashed (a backup is written within seconds).
 LEFTOVER_AGE = timedelta(minutes=10)
 
-#: Why a backup was taken, as shown to the user.
-REASONS = {
-    "open": "開いたとき",
-    "import": "取り込みの前",
-    "restore": "復元の前",
-    "rollover": "年度更新の前",
-    "manual": "手動",
-}
-#: How a backup's name says when it was taken.
-_STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _SUFFIX = re.escape(BOOK_SUFFIX)
-#: What follows ``<book name>-`` in a backup's name (``-2``: a second one in the same second).
+#: A backup's name after the book's part (``-2``: a second one in the same second).
 _TAKEN = re.compile(rf"(\d{{8}}-\d{{6}})-([a-z]+)(?:-\d+)?{_SUFFIX}")
-#: What follows ``<book name>-`` in the name of the copy taken before a migration.
-_BEFORE_MIGRATION = "before-v"
-_MIGRATION = re.compile(rf"{_BEFORE_MIGRATION}\d+-(\d{{8}}-\d{{6}})(?:-\d+)?{_SUFFIX}")
-#: A temporary file ``kpidesk.fileio`` writes a backup through, or a journal of one.
-_LEFTOVER = re.compile(rf"\.[^/\\]+{_SUFFIX}\.\w+\.tmp(?:-journal|-wal|-shm)?")
+#: The name of the copy taken before a migration, after the book's part.
+_MIGRATION = re.compile(rf"{BEFORE_MIGRATION}\d+-(\d{{8}}-\d{{6}})(?:-\d+)?{_SUFFIX}")
+#: A temporary file ``kpidesk.fileio`` writes a backup through (or, from earlier
+#: versions, one named after the backup, or a journal of one).
+_LEFTOVER = re.compile(
+    rf"{re.escape(TEMP_PREFIX)}\w{{8}}{re.escape(TEMP_SUFFIX)}"
+    rf"|\.[^/\\]+{_SUFFIX}\.\w+\.tmp(?:-journal|-wal|-shm)?"
+)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -97,11 +108,6 @@ class Backup:
             return None
 
 
-def backup_folder(book: Path) -> Path:
-    """The folder of a book's backups: ``<stem>_backups`` beside the book."""
-    return book.parent / f"{book.stem}_backups"
-
-
 def migration_backup_path(book: Path, version: int, *, now: datetime | None = None) -> Path:
     """A new file in the book's backup folder for the copy taken before migrating it.
 
@@ -117,23 +123,20 @@ def migration_backup_path(book: Path, version: int, *, now: datetime | None = No
     """
     folder = backup_folder(book)
     folder.mkdir(exist_ok=True)
-    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    return unique_path(folder, f"{book.name}-{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
+    stamp = (now or datetime.now()).strftime(STAMP_FORMAT)
+    stem = backup_stem(book, f"{BEFORE_MIGRATION}{version}-{stamp}")
+    return unique_path(folder, stem, BOOK_SUFFIX)
 
 
-def _same_name(first: str, second: str) -> bool:
-    """File names compare without case on Windows, as its file systems do."""
-    if os.name == "nt":
-        return first.casefold() == second.casefold()
-    return first == second
-
-
-def _parse(name: str, owner: str) -> tuple[datetime, str] | None:
-    """When and why the backup named ``name`` was taken, if it is named after ``owner``."""
-    prefix = f"{owner}-"
-    if not _same_name(name[: len(prefix)], prefix):
-        return None
-    rest = name[len(prefix) :]
+def _parse(name: str, owner: str | None) -> tuple[datetime, str] | None:
+    """When and why the backup named ``name`` was taken, if it is named after ``owner``
+    (None: named by date and reason alone)."""
+    rest = name
+    if owner is not None:
+        prefix = f"{owner}-"
+        if not same_name(name[: len(prefix)], prefix):
+            return None
+        rest = name[len(prefix) :]
     if (taken := _TAKEN.fullmatch(rest)) is not None:
         stamp, key = taken.group(1), taken.group(2)
         reason = REASONS.get(key, key)
@@ -142,7 +145,7 @@ def _parse(name: str, owner: str) -> tuple[datetime, str] | None:
     else:
         return None
     try:
-        taken_at = datetime.strptime(stamp, _STAMP_FORMAT)
+        taken_at = datetime.strptime(stamp, STAMP_FORMAT)
     except ValueError:
         return None
     return taken_at, reason
@@ -167,10 +170,12 @@ def list_backups(book: Path) -> list[Backup]:
         return []
     found: list[Backup] = []
     former: list[Backup] = []
+    short = short_backup_names(book)
     for name in names:
         if name.startswith("."):
             continue
-        if (parsed := _parse(name, book.name)) is not None:
+        parsed = _parse(name, None) if short else None
+        if parsed is not None or (parsed := _parse(name, book.name)) is not None:
             found.append(Backup(folder / name, *parsed))
         elif book.name != book.stem and (parsed := _parse(name, book.stem)) is not None:
             former.append(Backup(folder / name, *parsed))
@@ -232,8 +237,8 @@ def _has_namesake(book: Path) -> bool:
     except OSError:
         return True
     return any(
-        _same_name(entry.stem, book.stem)
-        and not _same_name(entry.name, book.name)
+        same_name(entry.stem, book.stem)
+        and not same_name(entry.name, book.name)
         and _is_sqlite(entry)
         for entry in entries
     )
@@ -275,8 +280,8 @@ def take_backup(
     clean_leftovers(store.path)
     with contextlib.suppress(BookError):
         store.identity(assign=True)
-    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    target = unique_path(folder, f"{store.path.name}-{stamp}-{reason}", BOOK_SUFFIX)
+    stamp = (now or datetime.now()).strftime(STAMP_FORMAT)
+    target = unique_path(folder, backup_stem(store.path, f"{stamp}-{reason}"), BOOK_SUFFIX)
     store.backup_to(target)
     prune(store.path, keep, notes=notes)
     return target
@@ -312,7 +317,8 @@ def prune(book: Path, keep: int, *, notes: list[str] | None = None) -> list[Path
 def clean_leftovers(book: Path) -> list[Path]:
     """Remove the temporary files that killed backups left in the book's backup folder.
 
-    Only hidden ``.<name>.kpidb.<random>.tmp`` files (and journals of them)
+    Only temporary files of ours (``~kd1a2b3c4d.tmp``, and the
+    ``.<name>.kpidb.<random>.tmp`` of earlier versions with their journals)
     untouched for :data:`LEFTOVER_AGE` are removed: a younger one may be a
     backup being written right now. One that cannot be removed (Windows
     refuses while another program has it open) is left alone.

@@ -53,7 +53,6 @@ import socket
 import stat
 import sys
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,10 +60,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from kpidesk import __version__
-from kpidesk.fileio import replace_with_retry, retry_while_held, unlink_with_retry
+from kpidesk.book.errors import PathTooLongError
+from kpidesk.book.sidefiles import check_room, lock_path
+from kpidesk.fileio import replace_with_retry, retry_while_held, temp_name, unlink_with_retry
 
-#: The suffix added to the book's file name (``本庁.kpidb`` → ``本庁.kpidb.lock``).
-LOCK_SUFFIX = ".lock"
 #: How often the window is meant to call :meth:`BookLock.heartbeat`.
 HEARTBEAT_INTERVAL = timedelta(minutes=1)
 #: A lock whose heartbeat is older than this was left behind (ten missed heartbeats).
@@ -306,12 +305,6 @@ def this_user() -> str:
         return UNKNOWN
 
 
-def lock_path(book: Path | str) -> Path:
-    """The lock file of a book: ``本庁.kpidb`` → ``本庁.kpidb.lock`` in the same folder."""
-    book = Path(book)
-    return book.with_name(book.name + LOCK_SUFFIX)
-
-
 def read_lock(book: Path | str) -> LockInfo | None:
     """Who has the book open, from its lock file; None when there is no lock file.
 
@@ -527,12 +520,13 @@ def _create_exclusive(path: Path, content: bytes) -> None:
 def _replace(path: Path, content: bytes) -> None:
     """Put ``content`` at ``path`` in one step (write a temporary file, then rename).
 
-    A reader sees the old content or the new, never half of it. Another
-    program reading the lock file at that moment makes Windows refuse the
-    rename for a while: it is tried again
-    (:func:`kpidesk.fileio.replace_with_retry`).
+    A reader sees the old content or the new, never half of it. The
+    temporary file has a short name (``~kd1a2b3c4d.tmp``), so that it fits
+    wherever the lock file does. Another program reading the lock file at
+    that moment makes Windows refuse the rename for a while: it is tried
+    again (:func:`kpidesk.fileio.replace_with_retry`).
     """
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temp = path.with_name(temp_name())
     _create_exclusive(temp, content)
     try:
         replace_with_retry(temp, path)
@@ -574,10 +568,16 @@ class BookLock:
         Raises:
             LockedError: someone else has the book open and ``take_over`` is false.
             LockError: the lock file cannot be made (a read-only folder, or a
-                folder with its name).
+                folder with its name), or the book's files would be longer
+                than Windows allows (``kpidesk.book.sidefiles.check_room``;
+                then nothing is written).
         """
         book = Path(book)
         path = lock_path(book)
+        try:
+            check_room(book)
+        except PathTooLongError as error:
+            raise LockError(str(error)) from error
         if _kind(path) == "folder":
             raise _folder_in_the_way(path)
         now = _now()

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from kpidesk.fileio import OutputError
+from kpidesk.fileio import TEMP_NAME_LENGTH, OutputError, name_room
 
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _WINDOWS_RESERVED = frozenset(
@@ -24,13 +24,8 @@ _WINDOWS_RESERVED = frozenset(
 )
 #: The longest department file name, in UTF-8 bytes (``.xlsx`` included).
 #: Linux allows 255 bytes (85 Japanese characters), Windows 255 UTF-16 units,
-#: encrypted home folders 143 bytes; the file is first written under a
-#: temporary name 14 bytes longer (``.NAME.abcd1234.tmp``).
+#: encrypted home folders 143 bytes.
 MAX_FILE_NAME_BYTES = 120
-#: Windows' longest path (MAX_PATH, the final NUL included) when long paths
-#: are not enabled.
-WINDOWS_MAX_PATH = 260
-_TEMPORARY_EXTRA = len(".") + len(".abcd1234.tmp")
 _RESERVED_DIGITS = "123456789¹²³"
 _NO_DEPARTMENT = "担当課なし"
 
@@ -100,16 +95,15 @@ def _shortened(stem: str, tag: str, limit_bytes: int, limit_units: int) -> str:
 _KEPT_END = 8
 
 
-def department_file_names(
-    departments: Iterable[str], folder: Path | None = None, *, max_path: int | None = None
-) -> dict[str, str]:
+def department_file_names(departments: Iterable[str], folder: Path | None = None) -> dict[str, str]:
     """A file name for each department's workbook (``観光振興課.xlsx``), all different.
 
     Names are safe on Windows and Linux: characters such as ``/ \\ : * ? " < > |``
     become ``_``, reserved names (``CON``, ``COM1``…) get a leading ``_``,
     leading and trailing dots and spaces go, and no department gives an empty
     name (``担当課なし.xlsx``). A name longer than :data:`MAX_FILE_NAME_BYTES`
-    (or than the path allows, with ``max_path``) is cut and tagged with a
+    (or than the path allows in ``folder``: on Windows,
+    ``kpidesk.fileio.name_room``) is cut and tagged with a
     short hash of the whole department name (``観光…課~1a2b3c4d.xlsx``), as is
     any name that would otherwise be the same as another department's
     (ignoring case), so no workbook replaces another. The same department
@@ -117,18 +111,16 @@ def department_file_names(
 
     Args:
         departments: the departments (``""``: sheets without one).
-        folder: the folder the files go into; needed with ``max_path``.
-        max_path: the longest path the system allows (:data:`WINDOWS_MAX_PATH`
-            on Windows), or None for no limit on the whole path.
+        folder: the folder the files go into (None: the path is not measured).
 
     Raises:
         OutputError: the folder's path leaves no room for a file name (message
             in Japanese).
     """
     limit_units = MAX_FILE_NAME_BYTES
-    if max_path is not None and folder is not None:
-        room = max_path - 1 - _utf16_length(str(folder)) - 1 - _TEMPORARY_EXTRA
-        if room < 24:
+    room = name_room(folder) if folder is not None else None
+    if room is not None:
+        if room < max(24, TEMP_NAME_LENGTH):
             raise OutputError(
                 f"保存先のフォルダのパスが長すぎて、担当課ごとのファイル名を付けられません: "
                 f"{folder}。もっと短いパスのフォルダ（例: デスクトップ）を選んでください"

@@ -1,5 +1,5 @@
 """The window on Windows' file habits: files held for a moment by an antivirus scan or the
-search indexer.
+search indexer, and paths longer than MAX_PATH.
 
 Windows is simulated (``sys.platform``); what the user is told is read from the status
 bar and the recorded message boxes.
@@ -16,10 +16,10 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import samples
-from kpidesk.book import backups, recovery
+from kpidesk.book import backups, lock, recovery
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio
-from tests.conftest import Held, simulate_windows
+from tests.conftest import Held, deep_folder, simulate_windows
 from tests.ui.helpers import replace_text
 from ui.main_window import MainWindow
 
@@ -72,6 +72,44 @@ def test_a_draft_another_program_holds_is_a_status_note_after_saving(
     assert answers.errors == []
     with Book.open(demo_book, create=False, read_only=True) as store:
         assert store.find_sheet(2020, "9").title == "保存するKPI名"
+
+
+# --- long paths
+
+
+def test_a_book_too_deep_for_its_files_is_opened_read_only_and_nothing_is_written(
+    window: MainWindow, answers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stem = "報告書" * 10
+    book = deep_folder(tmp_path, 237 - len(stem) - len(".kpidb") - 1) / f"{stem}.kpidb"
+    samples.create_sample_book(book).close()
+    before = book.read_bytes()
+    simulate_windows(monkeypatch)
+
+    assert window.session.open_book(book)
+    [said] = answers.infos
+    assert said.startswith(
+        f"ブックの場所のパスが長すぎるため、Windows ではこのブックに書き込めません: {book}"
+    )
+    assert "読み取り専用で開きます" in said
+    assert window.session.book.read_only
+    assert window.session.book_lock is None
+    assert sorted(path.name for path in book.parent.iterdir()) == [book.name]  # no lock, no backups
+    assert book.read_bytes() == before
+
+
+def test_saving_as_a_book_too_deep_for_its_files_writes_nothing(
+    window: MainWindow, answers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stem = "報告書" * 10
+    target = deep_folder(tmp_path, 237 - len(stem) - len(".kpidb") - 1) / f"{stem}.kpidb"
+    simulate_windows(monkeypatch)
+    assert not window.files.save_book_as(target)
+    [said] = answers.errors
+    assert said.startswith(f"保存できませんでした: {target}\n")
+    assert "パスが長すぎる" in said
+    assert list(target.parent.iterdir()) == []
+    assert not lock.lock_path(target).exists()
 
 
 def test_an_old_backup_held_when_the_book_is_opened_is_said_after_opening(

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk.book import backups
+from kpidesk.book import backups, sidefiles
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX
@@ -105,6 +105,7 @@ class BookFiles(Controller):
             else None
         )
         try:
+            sidefiles.check_room(path)  # before the copy is written
             session.book.backup_to(path)
             book = Book.open(path, create=False)
         except (BookError, OSError) as error:
@@ -194,6 +195,7 @@ class BookFiles(Controller):
     def restore_backup_as_copy(self, backup: backups.Backup, target: Path) -> bool:
         """Write a backup out as a new book and open it."""
         try:
+            sidefiles.check_room(target)  # before the copy is written
             backups.restore_as_copy(backup.path, target)
         except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")

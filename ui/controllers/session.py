@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
 from kpidesk import limits
-from kpidesk.book import backups, lock
+from kpidesk.book import backups, lock, sidefiles
 from kpidesk.book.errors import (
     BookError,
     DuplicateSheetError,
@@ -186,6 +186,16 @@ class BookSession(Controller):
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
+        problem = sidefiles.room_problem(path)
+        if problem is not None:
+            # Nothing may be written for it (no lock, no backup): it can still be read,
+            # and saved under a shorter path.
+            messages.show_info(
+                self.window,
+                f"{problem}。\n読み取り専用で開きます。編集するには、ブックを短いパスのフォルダに"
+                "移すか、「名前を付けて保存」で短いパスの場所に保存してください。",
+            )
+            return self._open_plain(path, read_only=True)
         try:
             left = lock.read_lock(path)
             book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
@@ -304,6 +314,7 @@ class BookSession(Controller):
             return None
         target = with_book_suffix(Path(name))
         try:
+            sidefiles.check_room(target)
             with Book.open(path, create=False, read_only=True) as source:
                 source.backup_to(target)
         except BookError as error:
