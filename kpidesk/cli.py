@@ -470,10 +470,10 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import file_names
     from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
         excel_template,
         excel_writer,
-        file_names,
         xlsx_safety,
     )
 

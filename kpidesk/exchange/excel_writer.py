@@ -43,9 +43,9 @@ from kpidesk.exchange.excel_template import (
     load_template,
     name_destination,
 )
-from kpidesk.exchange.file_names import department_file_names
 from kpidesk.exchange.numformat import escape_text, typed_number
 from kpidesk.exchange.xlsx_safety import ExcelError
+from kpidesk.file_names import department_file_names
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
 from kpidesk.model import (
     ITEM_HEADING,

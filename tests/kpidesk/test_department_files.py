@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import fileio, limits, samples
-from kpidesk.exchange import excel_reader, excel_writer, file_names
+from kpidesk import file_names, fileio, limits, samples
+from kpidesk.exchange import excel_reader, excel_writer
 from kpidesk.fileio import OutputError
 from kpidesk.model import Sheet
 

@@ -1,5 +1,5 @@
 """The window on Windows' file habits: files held for a moment by an antivirus scan or the
-search indexer, and paths longer than MAX_PATH.
+search indexer, paths longer than MAX_PATH, and file names made from a sheet's No.
 
 Windows is simulated (``sys.platform``); what the user is told is read from the status
 bar and the recorded message boxes.
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from kpidesk import samples
 from kpidesk.book import backups, lock, recovery
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio
 from tests.conftest import Held, deep_folder, simulate_windows
+from tests.kpidesk.test_file_names import windows_takes
 from tests.ui.helpers import replace_text
 from ui.main_window import MainWindow
 
@@ -110,6 +111,57 @@ def test_saving_as_a_book_too_deep_for_its_files_writes_nothing(
     assert "パスが長すぎる" in said
     assert list(target.parent.iterdir()) == []
     assert not lock.lock_path(target).exists()
+
+
+# --- the names offered for exports
+
+NOS = ["CON", "1/2", "a:b", "  ", "x" * 300]
+
+
+@pytest.mark.parametrize("no", NOS)
+@pytest.mark.parametrize("export", ["xlsx", "pdf"])
+def test_the_name_offered_for_exporting_a_sheet_is_safe_whatever_its_no(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch, demo_book: Path, export: str, no: str
+) -> None:
+    sheet = dataclasses.replace(samples.sample_sheets()[0], no=no)
+    monkeypatch.setattr(window.printing, "choose_sheets", lambda title: [sheet])
+    offered: list[str] = []
+
+    def save_name(parent: object, title: str, suggested: str, *args: object) -> tuple[str, str]:
+        offered.append(suggested)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    if export == "xlsx":
+        window.exchange.ask_export_xlsx()
+    else:
+        window.printing.ask_export_pdf()
+    [suggested] = offered
+    path = Path(suggested)
+    assert path.parent == demo_book.parent  # "1/2" made no folder of its own
+    assert windows_takes(path.name), path.name
+    assert path.name.startswith("KPI分析シート") and path.suffix == f".{export}"
+
+
+def test_the_name_offered_for_an_ordinary_no_is_unchanged(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offered: list[str] = []
+    monkeypatch.setattr(
+        window.printing, "choose_sheets", lambda title: [samples.sample_sheets()[0]]
+    )
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda parent, title, suggested, *args: (offered.append(suggested), ("", ""))[1],
+    )
+    window.printing.ask_export_pdf()
+    window.exchange.ask_export_xlsx()
+    no = samples.sample_sheets()[0].no
+    assert [Path(name).name for name in offered] == [
+        f"KPI分析シート_No{no}.pdf",
+        f"KPI分析シート_No{no}.xlsx",
+    ]
 
 
 def test_an_old_backup_held_when_the_book_is_opened_is_said_after_opening(

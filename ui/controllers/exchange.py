@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import compare, eras, operations
+from kpidesk import compare, eras, file_names, operations
 from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange import (
@@ -15,7 +15,6 @@ from kpidesk.exchange import (
     excel_reader,
     excel_template,
     excel_writer,
-    file_names,
     jsonio,
     textimport,
     xlsx_safety,
@@ -194,12 +193,7 @@ class Exchange(Controller):
         return len(sheets)
 
     def _ask_output(self, title: str, sheets: list[Sheet]) -> Path | None:
-        suffix = ".xlsx"
-        default = (
-            f"KPI分析シート_No{sheets[0].no}{suffix}"
-            if len(sheets) == 1
-            else f"KPI分析シート{suffix}"
-        )
+        default = file_names.export_file_name([sheet.no for sheet in sheets], ".xlsx")
         name, _ = QFileDialog.getSaveFileName(
             self.window, title, str(self.dialog_folder() / default), XLSX_FILTER
         )

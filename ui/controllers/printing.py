@@ -10,6 +10,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog
 
+from kpidesk import file_names
 from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
@@ -81,7 +82,7 @@ class Printing(Controller):
         sheets = self.choose_sheets("PDFに書き出し")
         if not sheets:
             return
-        default = f"KPI分析シート_No{sheets[0].no}.pdf" if len(sheets) == 1 else "KPI分析シート.pdf"
+        default = file_names.export_file_name([sheet.no for sheet in sheets], ".pdf")
         name, _ = QFileDialog.getSaveFileName(
             self.window, "PDFに書き出し", str(self.dialog_folder() / default), PDF_FILTER
         )
