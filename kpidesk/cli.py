@@ -20,10 +20,15 @@ from typing import Any, NoReturn, TextIO
 
 from kpidesk import __version__, eras, evaluation, evaluation_table, operations
 from kpidesk.book import lock
-from kpidesk.book.errors import BookError, DuplicateSheetError, ReadOnlyFileError
+from kpidesk.book.errors import (
+    BookError,
+    DuplicateSheetError,
+    PathTooLongError,
+    ReadOnlyFileError,
+)
 from kpidesk.book.store import Book
 from kpidesk.exchange import jsonio, textimport
-from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
+from kpidesk.fileio import OutputError, atomic_output, unlink_with_retry, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import log_file
 
@@ -336,13 +341,17 @@ def _import(
     cannot carry a row's hand-set direction and kind (the book's are kept)."""
     db_path: Path = args.db
     created = not db_path.exists()
+    notes: list[str] = []
     try:
         with _holding(db_path), Book.open(db_path, create=True) as book:
             plans = operations.plan_import(book, sheets, keep_row_settings=keep_row_settings)
-            operations.import_sheets(book, plans, only_changed=False, replace=args.replace)
+            operations.import_sheets(
+                book, plans, only_changed=False, replace=args.replace, notes=notes
+            )
     except BaseException as error:
         if created:
-            db_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the error that stopped it is the one to say
+                unlink_with_retry(db_path)
         if isinstance(error, DuplicateSheetError):
             hint = "" if error.within_import else "（上書きするには --replace を指定してください）"
             raise CommandError(f"{error}{hint}") from None
@@ -353,6 +362,8 @@ def _import(
         raise
     years = "、".join(f"{year}年度" for year in sorted({sheet.report_year for sheet in sheets}))
     print(f"{len(sheets)}件のシートを取り込みました（{years}）: {db_path}", file=out)
+    for note in notes:
+        print(f"注意: {note}", file=args.err)
     return EXIT_OK
 
 
@@ -392,9 +403,11 @@ def _open_existing(db_path: Path, *, reading: bool = False) -> Book:
     try:
         try:
             return Book.open(db_path, create=False)
-        except ReadOnlyFileError as error:
-            if reading:
+        except (ReadOnlyFileError, PathTooLongError) as error:
+            if reading:  # nothing is written: the book can be read as it is
                 return Book.open(db_path, read_only=True)
+            if isinstance(error, PathTooLongError):
+                raise
             # The window's question has no place here: say what cannot be done.
             raise CommandError(
                 f"{_without_question(error)}。変更するコマンドは使えません: {db_path}"
@@ -457,10 +470,10 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
+    from kpidesk import file_names
     from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
         excel_template,
         excel_writer,
-        file_names,
         xlsx_safety,
     )
 
@@ -639,9 +652,10 @@ def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
 def _rollover(args: argparse.Namespace, out: TextIO) -> int:
     from_year: int = args.from_year
     to_year: int = from_year + 1 if args.to_year is None else args.to_year
+    notes: list[str] = []
     with _holding(args.db), _open_existing(args.db) as book:
         try:
-            made = operations.roll_over(book, from_year, to_year)
+            made = operations.roll_over(book, from_year, to_year, notes=notes)
             warnings = _rollover_warnings(made, from_year, to_year)
         except DuplicateSheetError as error:
             raise CommandError(f"{error}。年度更新できません: {args.db}") from None
@@ -654,6 +668,8 @@ def _rollover(args: argparse.Namespace, out: TextIO) -> int:
     )
     for warning in warnings:
         print(f"注意: {warning}", file=out)
+    for note in notes:
+        print(f"注意: {note}", file=args.err)
     return EXIT_OK
 
 

@@ -60,6 +60,7 @@ def import_sheets(
     replace: bool,
     progress: Progress | None = None,
     keep_backups: int = backups.DEFAULT_KEEP,
+    notes: list[str] | None = None,
 ) -> list[Sheet]:
     """Check, back up and write an import planned by :func:`plan_import`.
 
@@ -73,6 +74,8 @@ def import_sheets(
         progress: called with (done, total) per sheet written; an exception it
             raises (a cancel) rolls everything back.
         keep_backups: how many backups of the book to keep.
+        notes: given, it gets the Japanese notes of the backup (an old backup
+            that could not be deleted: no reason to stop the import).
 
     Returns:
         The sheets written (none when nothing differs).
@@ -97,7 +100,7 @@ def import_sheets(
     clashes = [plan.sheet.key for plan in chosen if plan.status is not Status.NEW]
     if clashes and not replace:
         raise DuplicateSheetError(clashes)
-    _backup(book, "import", keep_backups)
+    _backup(book, "import", keep_backups, notes)
     return book.import_sheets(
         [plan.sheet for plan in chosen],
         replace=replace,
@@ -113,8 +116,11 @@ def roll_over(
     *,
     progress: Progress | None = None,
     keep_backups: int = backups.DEFAULT_KEEP,
+    notes: list[str] | None = None,
 ) -> list[Sheet]:
     """The yearly roll-over: check, back up, then make ``to_year``'s sheets and lock ``from_year``.
+
+    ``notes`` are as in :func:`import_sheets`.
 
     Returns:
         The new sheets, in No order.
@@ -124,11 +130,11 @@ def roll_over(
         :meth:`Book.rollover` says, before any backup is taken.
     """
     book.check_rollover(from_year, to_year)
-    _backup(book, "rollover", keep_backups)
+    _backup(book, "rollover", keep_backups, notes)
     return book.rollover(from_year, to_year, progress=progress)
 
 
-def _backup(book: Book, reason: str, keep: int) -> None:
+def _backup(book: Book, reason: str, keep: int, notes: list[str] | None) -> None:
     """Back up a book that has anything to lose (a new, empty book has not)."""
     if book.path is not None and book.count_sheets() > 0:
-        backups.take_backup(book, reason, keep=keep)
+        backups.take_backup(book, reason, keep=keep, notes=notes)

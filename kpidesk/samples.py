@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from kpidesk.book.store import Book
 from kpidesk.exchange import textimport
+from kpidesk.fileio import unlink_with_retry
 from kpidesk.model import Sheet
 from kpidesk.resources import resource_path
 
@@ -44,6 +46,7 @@ def create_sample_book(path: Path) -> Book:
         store.import_sheets(sheets)
     except BaseException:
         store.close()
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the error that stopped it is the one to say
+            unlink_with_retry(path)
         raise
     return store

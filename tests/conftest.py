@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,91 @@ def private_data_dir(
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("KPIDESK_DATA_DIR", str(path))
     return path
+
+
+def simulate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, KPI Desk sees Windows where it asks (``sys.platform``): a file held
+    by another program is tried again (here without pausing), and paths are limited
+    to MAX_PATH (long paths turned off)."""
+    from kpidesk import fileio
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(fileio, "HELD_PAUSE_SECONDS", 0, raising=False)
+    # Long paths off, as on most office PCs (a Windows CI runner may have them on).
+    monkeypatch.setattr(fileio, "long_paths_enabled", lambda: False)
+
+
+@pytest.fixture
+def windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulate Windows for the whole test (:func:`simulate_windows`)."""
+    simulate_windows(monkeypatch)
+
+
+def deep_folder(base: Path, length: int) -> Path:
+    """A folder below ``base`` (made) whose path has exactly ``length`` characters.
+
+    Its names are ASCII: SQLite on Linux opens no path longer than 512 bytes.
+    """
+    folder = base
+    while len(str(folder)) < length:
+        room = length - len(str(folder)) - 1
+        step = room if room <= 80 else 60
+        folder = folder / ("shared-folder-" * 6)[:step]
+    assert len(str(folder)) == length
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+#: What Windows says when another program has the file open (WinError 32).
+IN_USE = "The process cannot access the file because it is being used by another process"
+
+
+class Held:
+    """Makes ``os.replace`` or ``Path.unlink`` fail as Windows does while another program
+    (an antivirus scan, the search indexer) has the file open: the first ``times``
+    calls on a matching path raise ``PermissionError(13, IN_USE, name, 32)``, the
+    rest work (``times=None``: every call fails).
+
+    Attributes:
+        calls: the paths of every matching call, in order.
+    """
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        operation: str,
+        *,
+        times: int | None,
+        match: Callable[[Path], bool] = lambda path: True,
+    ) -> None:
+        self.calls: list[Path] = []
+        self.times = times
+        self.match = match
+        if operation == "replace":
+            real_replace = os.replace
+
+            def replace(source: object, target: object, **kwargs: object) -> None:
+                self.check(Path(os.fspath(target)))  # type: ignore[arg-type]
+                real_replace(source, target, **kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(os, "replace", replace)
+        elif operation == "unlink":
+            real_unlink = Path.unlink
+
+            def unlink(path: Path, missing_ok: bool = False) -> None:
+                self.check(path)
+                real_unlink(path, missing_ok=missing_ok)
+
+            monkeypatch.setattr(Path, "unlink", unlink)
+        else:
+            raise ValueError(operation)
+
+    def check(self, path: Path) -> None:
+        if not self.match(path):
+            return
+        self.calls.append(path)
+        if self.times is None or len(self.calls) <= self.times:
+            raise PermissionError(13, IN_USE, str(path), 32)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,6 +8,7 @@
 * ``search`` — a user's search words as a WHERE clause (full-text index or ``LIKE``).
 * ``backups`` — backup copies of a book: taken, listed, pruned, restored.
 * ``identity`` — which book a file is, and whether a book's file was deleted or replaced.
+* ``sidefiles`` — the files a book makes beside itself: their names, and whether they fit.
 * ``lock`` — the lock file beside a book that tells others who has it open.
 * ``recovery`` — drafts of unsaved sheets, offered back after a crash.
 """

@@ -1,37 +1,44 @@
 """Backups of a book: taken on opening (once a day), before imports and roll-overs, kept, restored.
 
 Backups are consistent copies of the book in the folder ``<book stem>_backups/``
-beside it, named after the book's whole file name:
-``<book name>-<YYYYmmdd-HHMMSS>-<reason>.kpidb``
-(``報告.kpidb-20261130-091203-import.kpidb``); the copy the book takes of
-itself before a migration goes there too, named
-``<book name>-before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. Books whose names
-share a stem (``報告.kpidb`` and ``報告.db``, ``報告 v1.2`` and ``報告 v1.3``)
-share the folder but never each other's backups: a backup is a book's only
-when its name is the book's whole name followed by a date and a reason.
-This module is the one place that knows these names. The newest ``keep``
-backups are kept.
+beside it, named by when and why they were taken:
+``<YYYYmmdd-HHMMSS>-<reason>.kpidb`` (``報告_backups/20261130-091203-import.kpidb``
+for ``報告.kpidb``); the copy the book takes of itself before a migration
+goes there too, as ``before-v<version>-<YYYYmmdd-HHMMSS>.kpidb``. A book
+whose name does not end in ``.kpidb`` shares the folder with the books of
+its stem (``報告.db``, ``報告 v1.2`` and ``報告 v1.3``), so its backups
+carry its whole file name first (``報告.db-20261130-091203-import.kpidb``):
+a backup is a book's only when its name is the book's own form followed
+by a date and a reason. ``kpidesk.book.sidefiles`` makes these names (and
+keeps them short enough for Windows); this module is the one place that
+reads them. The newest ``keep`` backups are kept.
 
-Earlier versions named backups after the stem alone
-(``報告-20261130-091203-import.kpidb``). Those are still listed, kept,
-pruned and restored: as the book's when no other SQLite file beside the
-book has the same stem, otherwise only when the backup's identity
-(``kpidesk.book.identity``) says it is this book's.
+Earlier versions named backups after the book's whole name
+(``報告.kpidb-20261130-091203-import.kpidb``), and before that after the
+stem alone (``報告-20261130-091203-import.kpidb``). Both are still listed,
+kept, pruned and restored: the former always, the latter as the book's
+when no other SQLite file beside the book has the same stem, otherwise
+only when the backup's identity (``kpidesk.book.identity``) says it is this
+book's.
 
 Before a backup is put in place of a book, the two identities are compared:
 a backup of another book is refused (it can still be restored as a new file).
 
-A backup being written when the program was killed leaves a hidden
-temporary file (``.<backup name>.<random>.tmp``) in the folder. Those older
-than :data:`LEFTOVER_AGE` are removed whenever a backup is taken, the
-backups are pruned, or the book is opened; a file another program still
-has open (Windows refuses to remove it) is left for the next time.
+A backup being written when the program was killed leaves a temporary file
+(``~kd1a2b3c4d.tmp``; ``.<backup name>.<random>.tmp`` from earlier
+versions) in the folder. Those older than :data:`LEFTOVER_AGE` are removed
+whenever a backup is taken, the backups are pruned, or the book is opened;
+a file another program still has open (Windows refuses to remove it) is
+left for the next time.
+
+An old backup that cannot be pruned because another program has it open
+is left too, and said in a note (``notes``) the window shows in its status
+bar: it never stops the import or the opening that took the new backup.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import stat
@@ -41,8 +48,23 @@ from pathlib import Path
 
 from kpidesk.book import identity
 from kpidesk.book.errors import BookError
+from kpidesk.book.sidefiles import (
+    BEFORE_MIGRATION,
+    REASONS,
+    STAMP_FORMAT,
+    backup_folder,
+    backup_stem,
+    same_name,
+    short_backup_names,
+)
 from kpidesk.book.store import Book
-from kpidesk.fileio import unique_path
+from kpidesk.fileio import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    atomic_output,
+    unique_path,
+    unlink_with_retry,
+)
 from kpidesk.paths import BOOK_SUFFIX
 
 DEFAULT_KEEP = 10
@@ -50,24 +72,17 @@ DEFAULT_KEEP = 10
 #: a program that was killed or crashed (a backup is written within seconds).
 LEFTOVER_AGE = timedelta(minutes=10)
 
-#: Why a backup was taken, as shown to the user.
-REASONS = {
-    "open": "開いたとき",
-    "import": "取り込みの前",
-    "restore": "復元の前",
-    "rollover": "年度更新の前",
-    "manual": "手動",
-}
-#: How a backup's name says when it was taken.
-_STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _SUFFIX = re.escape(BOOK_SUFFIX)
-#: What follows ``<book name>-`` in a backup's name (``-2``: a second one in the same second).
+#: A backup's name after the book's part (``-2``: a second one in the same second).
 _TAKEN = re.compile(rf"(\d{{8}}-\d{{6}})-([a-z]+)(?:-\d+)?{_SUFFIX}")
-#: What follows ``<book name>-`` in the name of the copy taken before a migration.
-_BEFORE_MIGRATION = "before-v"
-_MIGRATION = re.compile(rf"{_BEFORE_MIGRATION}\d+-(\d{{8}}-\d{{6}})(?:-\d+)?{_SUFFIX}")
-#: A temporary file ``kpidesk.fileio`` writes a backup through, or a journal of one.
-_LEFTOVER = re.compile(rf"\.[^/\\]+{_SUFFIX}\.\w+\.tmp(?:-journal|-wal|-shm)?")
+#: The name of the copy taken before a migration, after the book's part.
+_MIGRATION = re.compile(rf"{BEFORE_MIGRATION}\d+-(\d{{8}}-\d{{6}})(?:-\d+)?{_SUFFIX}")
+#: A temporary file ``kpidesk.fileio`` writes a backup through (or, from earlier
+#: versions, one named after the backup, or a journal of one).
+_LEFTOVER = re.compile(
+    rf"{re.escape(TEMP_PREFIX)}\w{{8}}{re.escape(TEMP_SUFFIX)}"
+    rf"|\.[^/\\]+{_SUFFIX}\.\w+\.tmp(?:-journal|-wal|-shm)?"
+)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -93,11 +108,6 @@ class Backup:
             return None
 
 
-def backup_folder(book: Path) -> Path:
-    """The folder of a book's backups: ``<stem>_backups`` beside the book."""
-    return book.parent / f"{book.stem}_backups"
-
-
 def migration_backup_path(book: Path, version: int, *, now: datetime | None = None) -> Path:
     """A new file in the book's backup folder for the copy taken before migrating it.
 
@@ -113,23 +123,20 @@ def migration_backup_path(book: Path, version: int, *, now: datetime | None = No
     """
     folder = backup_folder(book)
     folder.mkdir(exist_ok=True)
-    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    return unique_path(folder, f"{book.name}-{_BEFORE_MIGRATION}{version}-{stamp}", BOOK_SUFFIX)
+    stamp = (now or datetime.now()).strftime(STAMP_FORMAT)
+    stem = backup_stem(book, f"{BEFORE_MIGRATION}{version}-{stamp}")
+    return unique_path(folder, stem, BOOK_SUFFIX)
 
 
-def _same_name(first: str, second: str) -> bool:
-    """File names compare without case on Windows, as its file systems do."""
-    if os.name == "nt":
-        return first.casefold() == second.casefold()
-    return first == second
-
-
-def _parse(name: str, owner: str) -> tuple[datetime, str] | None:
-    """When and why the backup named ``name`` was taken, if it is named after ``owner``."""
-    prefix = f"{owner}-"
-    if not _same_name(name[: len(prefix)], prefix):
-        return None
-    rest = name[len(prefix) :]
+def _parse(name: str, owner: str | None) -> tuple[datetime, str] | None:
+    """When and why the backup named ``name`` was taken, if it is named after ``owner``
+    (None: named by date and reason alone)."""
+    rest = name
+    if owner is not None:
+        prefix = f"{owner}-"
+        if not same_name(name[: len(prefix)], prefix):
+            return None
+        rest = name[len(prefix) :]
     if (taken := _TAKEN.fullmatch(rest)) is not None:
         stamp, key = taken.group(1), taken.group(2)
         reason = REASONS.get(key, key)
@@ -138,7 +145,7 @@ def _parse(name: str, owner: str) -> tuple[datetime, str] | None:
     else:
         return None
     try:
-        taken_at = datetime.strptime(stamp, _STAMP_FORMAT)
+        taken_at = datetime.strptime(stamp, STAMP_FORMAT)
     except ValueError:
         return None
     return taken_at, reason
@@ -163,10 +170,12 @@ def list_backups(book: Path) -> list[Backup]:
         return []
     found: list[Backup] = []
     former: list[Backup] = []
+    short = short_backup_names(book)
     for name in names:
         if name.startswith("."):
             continue
-        if (parsed := _parse(name, book.name)) is not None:
+        parsed = _parse(name, None) if short else None
+        if parsed is not None or (parsed := _parse(name, book.name)) is not None:
             found.append(Backup(folder / name, *parsed))
         elif book.name != book.stem and (parsed := _parse(name, book.stem)) is not None:
             former.append(Backup(folder / name, *parsed))
@@ -228,15 +237,20 @@ def _has_namesake(book: Path) -> bool:
     except OSError:
         return True
     return any(
-        _same_name(entry.stem, book.stem)
-        and not _same_name(entry.name, book.name)
+        same_name(entry.stem, book.stem)
+        and not same_name(entry.name, book.name)
         and _is_sqlite(entry)
         for entry in entries
     )
 
 
 def take_backup(
-    store: Book, reason: str, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book,
+    reason: str,
+    *,
+    keep: int = DEFAULT_KEEP,
+    now: datetime | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Copy the open book into its backup folder and keep only the newest ``keep``.
 
@@ -244,6 +258,14 @@ def take_backup(
     none, so that the backup can be told from other books' backups; when
     the id cannot be written (another program is saving), the backup is
     taken without it.
+
+    Args:
+        store: the open book.
+        reason: a key of :data:`REASONS`.
+        keep: how many of the book's backups to keep.
+        now: the time the backup's name gives (default: now).
+        notes: given, it gets a Japanese note when an old backup could not
+            be deleted (see :func:`prune`).
 
     Raises:
         BookError: the book is in memory, or the copy cannot be written.
@@ -258,35 +280,45 @@ def take_backup(
     clean_leftovers(store.path)
     with contextlib.suppress(BookError):
         store.identity(assign=True)
-    stamp = (now or datetime.now()).strftime(_STAMP_FORMAT)
-    target = unique_path(folder, f"{store.path.name}-{stamp}-{reason}", BOOK_SUFFIX)
+    stamp = (now or datetime.now()).strftime(STAMP_FORMAT)
+    target = unique_path(folder, backup_stem(store.path, f"{stamp}-{reason}"), BOOK_SUFFIX)
     store.backup_to(target)
-    prune(store.path, keep)
+    prune(store.path, keep, notes=notes)
     return target
 
 
-def prune(book: Path, keep: int) -> list[Path]:
+def prune(book: Path, keep: int, *, notes: list[str] | None = None) -> list[Path]:
     """Delete all but the newest ``keep`` of the book's backups; return what was deleted.
 
     Left-over temporary files are removed too (:func:`clean_leftovers`). A
-    backup that cannot be deleted now (open in another program) is left for
-    the next time.
+    backup that cannot be deleted now (another program has it open, even
+    after trying for a moment) is left for the next time: that is no error,
+    but a note is added to ``notes``.
     """
-    removed = []
+    removed, left = [], []
     for backup in list_backups(book)[max(keep, 1) :]:
         try:
-            backup.path.unlink(missing_ok=True)
+            unlink_with_retry(backup.path)
         except OSError:
+            left.append(backup.path.name)
             continue
         removed.append(backup.path)
     clean_leftovers(book)
+    if left and notes is not None:
+        notes.append(
+            f"古いバックアップを{len(left)}件削除できませんでした"
+            f"（ほかのプログラムが開いています）: {'、'.join(left[:3])}"
+            f"{' ほか' if len(left) > 3 else ''}。"
+            "次にバックアップを取るときに、もう一度削除します"
+        )
     return removed
 
 
 def clean_leftovers(book: Path) -> list[Path]:
     """Remove the temporary files that killed backups left in the book's backup folder.
 
-    Only hidden ``.<name>.kpidb.<random>.tmp`` files (and journals of them)
+    Only temporary files of ours (``~kd1a2b3c4d.tmp``, and the
+    ``.<name>.kpidb.<random>.tmp`` of earlier versions with their journals)
     untouched for :data:`LEFTOVER_AGE` are removed: a younger one may be a
     backup being written right now. One that cannot be removed (Windows
     refuses while another program has it open) is left alone.
@@ -308,7 +340,7 @@ def clean_leftovers(book: Path) -> list[Path]:
             status = entry.lstat()
             if not stat.S_ISREG(status.st_mode) or status.st_mtime > before:
                 continue
-            entry.unlink()
+            unlink_with_retry(entry, missing_ok=False)
         except OSError:
             continue
         removed.append(entry)
@@ -316,11 +348,16 @@ def clean_leftovers(book: Path) -> list[Path]:
 
 
 def backup_on_open(
-    store: Book, *, keep: int = DEFAULT_KEEP, now: datetime | None = None
+    store: Book,
+    *,
+    keep: int = DEFAULT_KEEP,
+    now: datetime | None = None,
+    notes: list[str] | None = None,
 ) -> Path | None:
     """Take the day's backup of a book just opened; None when it has one today.
 
     Either way, the temporary files killed backups left are removed.
+    ``notes`` are as in :func:`take_backup`.
     """
     if store.path is None:
         return None
@@ -330,7 +367,7 @@ def backup_on_open(
         b.taken_at.date() == today and b.reason == REASONS["open"] for b in list_backups(store.path)
     ):
         return None
-    return take_backup(store, "open", keep=keep, now=now)
+    return take_backup(store, "open", keep=keep, now=now, notes=notes)
 
 
 def restore_as_copy(backup: Path, target: Path) -> None:
@@ -342,15 +379,28 @@ def restore_as_copy(backup: Path, target: Path) -> None:
     if target.exists():
         raise BookError(f"既にファイルがあります: {target}")
     Book.peek_sheet_count(backup)
+    _copy(backup, target)
+
+
+def _copy(backup: Path, target: Path) -> None:
+    """Copy ``backup`` to ``target`` through a temporary file (never half a book).
+
+    Raises:
+        BookError: it cannot be read or written.
+    """
     try:
-        shutil.copy2(backup, target)
+        with atomic_output(target) as stream, backup.open("rb") as source:
+            shutil.copyfileobj(source, stream)
     except OSError as error:
-        target.unlink(missing_ok=True)
-        raise BookError(f"復元できません: {target}（{error}）") from error
+        raise BookError(f"復元できません: {error}") from error
 
 
-def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
+def restore_over(
+    backup: Path, book: Path, *, keep: int = DEFAULT_KEEP, notes: list[str] | None = None
+) -> Path:
     """Put a backup in place of the (closed) book, after backing the book up first.
+
+    ``notes`` are as in :func:`take_backup`.
 
     Returns:
         The backup of the book as it was just before the restore.
@@ -368,12 +418,6 @@ def restore_over(backup: Path, book: Path, *, keep: int = DEFAULT_KEEP) -> Path:
                 "ブックは置き換えていません。中身を確かめるには、"
                 "「新しいファイルとして復元」で別の名前のファイルに復元してください"
             )
-        safety = take_backup(store, "restore", keep=keep + 1)
-    temp = book.with_name(f".{book.name}.restore.tmp")
-    try:
-        shutil.copy2(backup, temp)
-        temp.replace(book)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise BookError(f"復元できません: {book}（{error}）") from error
+        safety = take_backup(store, "restore", keep=keep + 1, notes=notes)
+    _copy(backup, book)
     return safety

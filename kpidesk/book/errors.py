@@ -193,6 +193,17 @@ class ReadOnlyFileError(BookError):
         super().__init__(f"{what}。読み取り専用で開きますか")
 
 
+class PathTooLongError(BookError):
+    """The book's path, or that of a file it makes beside itself, is longer than the
+    system allows (``kpidesk.book.sidefiles``); nothing was written."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"{problem}。ブックを短いパスのフォルダ（例: ドキュメント）に移すか、"
+            "フォルダやブックの名前を短くしてください（何も書き込んでいません）"
+        )
+
+
 class BusyError(BookError):
     """Someone else kept the book locked for longer than the busy timeout; try again later."""
 

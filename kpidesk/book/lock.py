@@ -52,20 +52,18 @@ import os
 import socket
 import stat
 import sys
-import time
 import unicodedata
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from kpidesk import __version__
+from kpidesk.book.errors import PathTooLongError
+from kpidesk.book.sidefiles import check_room, lock_path
+from kpidesk.fileio import replace_with_retry, retry_while_held, temp_name, unlink_with_retry
 
-#: The suffix added to the book's file name (``本庁.kpidb`` → ``本庁.kpidb.lock``).
-LOCK_SUFFIX = ".lock"
 #: How often the window is meant to call :meth:`BookLock.heartbeat`.
 HEARTBEAT_INTERVAL = timedelta(minutes=1)
 #: A lock whose heartbeat is older than this was left behind (ten missed heartbeats).
@@ -82,14 +80,12 @@ UNREADABLE_GRACE = timedelta(seconds=30)
 #: Shown for the user and computer of a lock file that cannot be read.
 UNKNOWN = "不明"
 
-#: How often, and how long apart, a file operation that Windows refused
-#: because another program had the file open for a moment is tried again.
+#: How many times making the lock file is tried when it comes and goes meanwhile.
 _RETRIES = 5
 _RETRY_PAUSE_SECONDS = 0.05
 #: How often making a lock file that Windows refused (access denied) is tried.
 _CREATE_RETRIES = 10
 _ENCODING = "utf-8"
-_T = TypeVar("_T")
 #: Windows needs it so that the JSON's bytes are written as they are.
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
 #: Reading never follows a link, nor waits for a named pipe's writer (POSIX only).
@@ -312,12 +308,6 @@ def this_user() -> str:
         return UNKNOWN
 
 
-def lock_path(book: Path | str) -> Path:
-    """The lock file of a book: ``本庁.kpidb`` → ``本庁.kpidb.lock`` in the same folder."""
-    book = Path(book)
-    return book.with_name(book.name + LOCK_SUFFIX)
-
-
 def read_lock(book: Path | str) -> LockInfo | None:
     """Who has the book open, from its lock file; None when there is no lock file.
 
@@ -333,7 +323,7 @@ def read_lock(book: Path | str) -> LockInfo | None:
     """
     path = lock_path(book)
     try:
-        raw = _with_retries(lambda: _read_bytes(path))
+        raw = retry_while_held(lambda: _read_bytes(path))
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -510,22 +500,6 @@ else:
 # --- writing ------------------------------------------------------------------
 
 
-def _with_retries(action: Callable[[], _T]) -> _T:
-    """Run a file operation, trying again briefly when Windows says the file is in use.
-
-    Another program reading the lock file at that moment makes ``os.replace``
-    and ``open`` fail with a sharing violation (PermissionError) on Windows.
-    """
-    for _ in range(_RETRIES - 1):
-        try:
-            return action()
-        except PermissionError:
-            if sys.platform != "win32":
-                raise
-            time.sleep(_RETRY_PAUSE_SECONDS)
-    return action()
-
-
 def _create_exclusive(path: Path, content: bytes) -> None:
     """Make ``path`` with ``content`` only if it does not exist yet.
 
@@ -542,7 +516,7 @@ def _create_exclusive(path: Path, content: bytes) -> None:
             os.close(descriptor)
     except OSError:
         with contextlib.suppress(OSError):
-            path.unlink()
+            unlink_with_retry(path)
         raise
 
 
@@ -567,15 +541,19 @@ def _create_new(path: Path, content: bytes) -> None:
 def _replace(path: Path, content: bytes) -> None:
     """Put ``content`` at ``path`` in one step (write a temporary file, then rename).
 
-    A reader sees the old content or the new, never half of it.
+    A reader sees the old content or the new, never half of it. The
+    temporary file has a short name (``~kd1a2b3c4d.tmp``), so that it fits
+    wherever the lock file does. Another program reading the lock file at
+    that moment makes Windows refuse the rename for a while: it is tried
+    again (:func:`kpidesk.fileio.replace_with_retry`).
     """
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temp = path.with_name(temp_name())
     _create_exclusive(temp, content)
     try:
-        _with_retries(lambda: os.replace(temp, path))
+        replace_with_retry(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            unlink_with_retry(temp)
         raise
 
 
@@ -611,10 +589,16 @@ class BookLock:
         Raises:
             LockedError: someone else has the book open and ``take_over`` is false.
             LockError: the lock file cannot be made (a read-only folder, or a
-                folder with its name).
+                folder with its name), or the book's files would be longer
+                than Windows allows (``kpidesk.book.sidefiles.check_room``;
+                then nothing is written).
         """
         book = Path(book)
         path = lock_path(book)
+        try:
+            check_room(book)
+        except PathTooLongError as error:
+            raise LockError(str(error)) from error
         if _kind(path) == "folder":
             raise _folder_in_the_way(path)
         now = _now()
@@ -706,7 +690,7 @@ class BookLock:
         try:
             there = read_lock(self.book)
             if there is not None and there.is_same_owner(self.info):
-                _with_retries(lambda: self.path.unlink(missing_ok=True))
+                unlink_with_retry(self.path)
         except (OSError, LockError):
             pass
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from kpidesk.exchange import jsonio
-from kpidesk.fileio import write_bytes_atomic
+from kpidesk.file_names import safe_file_name, stable_tag
+from kpidesk.fileio import unlink_with_retry, write_bytes_atomic
 from kpidesk.model import Sheet
 from kpidesk.paths import user_data_dir
 
@@ -49,9 +50,16 @@ def drafts_dir() -> Path:
 
 
 def _draft_path(book: Path, sheet: Sheet) -> Path:
+    """``<book key>-<sheet id>.json``; a sheet not yet in the book is named by its year
+    and No, made safe for a file name (and then tagged, so that no two Nos share one)."""
     book_key = hashlib.sha256(os.fsdecode(book.absolute()).encode("utf-8")).hexdigest()[:16]
-    sheet_key = sheet.id if sheet.id is not None else f"new-{sheet.report_year}-{sheet.no}"
-    return drafts_dir() / f"{book_key}-{sheet_key}.json"
+    if sheet.id is not None:
+        return drafts_dir() / f"{book_key}-{sheet.id}.json"
+    name = f"{book_key}-new-{sheet.report_year}-{sheet.no}"
+    safe = safe_file_name(name, ".json")
+    if safe != f"{name}.json":
+        safe = safe_file_name(name, ".json", tag=stable_tag(sheet.no))
+    return drafts_dir() / safe
 
 
 def write_draft(book: Path, sheet: Sheet, *, now: datetime | None = None) -> Path:
@@ -71,8 +79,13 @@ def write_draft(book: Path, sheet: Sheet, *, now: datetime | None = None) -> Pat
 
 
 def clear_draft(book: Path, sheet: Sheet) -> None:
-    """Forget the draft of ``sheet`` (it was saved or discarded)."""
-    _draft_path(book, sheet).unlink(missing_ok=True)
+    """Forget the draft of ``sheet`` (it was saved or discarded).
+
+    Raises:
+        OSError: the draft cannot be removed (another program has held it for
+            longer than :func:`kpidesk.fileio.unlink_with_retry` waits).
+    """
+    unlink_with_retry(_draft_path(book, sheet))
 
 
 def list_drafts() -> list[Draft]:
@@ -94,5 +107,9 @@ def list_drafts() -> list[Draft]:
 
 
 def discard(draft: Draft) -> None:
-    """Delete a draft the user chose not to restore."""
-    draft.path.unlink(missing_ok=True)
+    """Delete a draft the user chose not to restore.
+
+    Raises:
+        OSError: as :func:`clear_draft`.
+    """
+    unlink_with_retry(draft.path)

@@ -34,7 +34,7 @@ from sqlite_utils import Database
 
 from kpidesk import limits
 from kpidesk.book import settings as stored_settings
-from kpidesk.book import sqlitefile
+from kpidesk.book import sidefiles, sqlitefile
 from kpidesk.book.errors import (
     IDS_EXHAUSTED,
     INDEX_BROKEN_READ_ONLY,
@@ -170,6 +170,8 @@ class Book(stored_settings.BookSettings):
             ForeignSchemaError: the book holds tables, indexes, triggers or
                 views KPI Desk does not make (or lacks some it makes).
             NewerVersionError: the book was made by a newer KPI Desk.
+            PathTooLongError: not ``read_only``, and the files the book makes beside
+                itself would be too long for Windows (``kpidesk.book.sidefiles``).
         """
         path = Path(path)
         if path.is_symlink():
@@ -222,7 +224,12 @@ class Book(stored_settings.BookSettings):
             recheck: run ``PRAGMA quick_check`` once the connection has rolled
                 back a save cut off by a crash (the file could not be fully
                 checked before).
+
+        Raises:
+            PathTooLongError: a file the book makes beside itself (journal,
+                lock, backups) would be too long for Windows; nothing is written.
         """
+        sidefiles.check_room(path)
         try:
             connection = sqlitefile.connect(
                 sqlitefile.file_uri(path, mode), uri=True, timeout=timeout

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
@@ -44,12 +43,9 @@ from kpidesk.exchange.excel_template import (
     load_template,
     name_destination,
 )
-from kpidesk.exchange.file_names import (
-    WINDOWS_MAX_PATH,
-    department_file_names,
-)
 from kpidesk.exchange.numformat import escape_text, typed_number
 from kpidesk.exchange.xlsx_safety import ExcelError
+from kpidesk.file_names import department_file_names
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
 from kpidesk.model import (
     ITEM_HEADING,
@@ -645,17 +641,13 @@ def department_files(
     folder: Path,
     *,
     departments: Collection[str] | None = None,
-    max_path: int | None = None,
 ) -> dict[str, str]:
     """The file name of each department's workbook, as :func:`export_by_department` names them.
 
-    Args and Raises: as :func:`export_by_department` (``max_path`` is
-    :data:`WINDOWS_MAX_PATH` on Windows when None).
+    Args and Raises: as :func:`export_by_department`.
     """
-    if max_path is None and os.name == "nt":
-        max_path = WINDOWS_MAX_PATH
     groups = _department_groups(sheets, departments)
-    return department_file_names(groups, Path(folder).absolute(), max_path=max_path)
+    return department_file_names(groups, Path(folder).absolute())
 
 
 def export_by_department(
@@ -666,7 +658,6 @@ def export_by_department(
     progress: Callable[[int, int], None] | None = None,
     departments: Collection[str] | None = None,
     settings: EvaluationSettings | None = None,
-    max_path: int | None = None,
 ) -> list[Path]:
     """Write one workbook per department into a folder (created if missing).
 
@@ -686,8 +677,6 @@ def export_by_department(
             :func:`export_workbook`; an exception it raises aborts.
         departments: when given, only these departments' workbooks.
         settings: the book's rank scheme, as in :func:`export_workbook`.
-        max_path: the longest path allowed, as in :func:`department_file_names`;
-            :data:`WINDOWS_MAX_PATH` on Windows when None.
 
     Returns:
         The paths written, in order of department names.
@@ -706,7 +695,7 @@ def export_by_department(
     load_template(template)
 
     folder = Path(folder)
-    names = department_files(sheets, folder, departments=departments, max_path=max_path)
+    names = department_files(sheets, folder, departments=departments)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"保存先がフォルダではなくファイルです: {folder}")
     created = not folder.exists()

@@ -206,7 +206,7 @@ def test_export_does_not_replace_a_file_when_it_fails(
 
     def disk_full(fd: int) -> None:
         # The failure comes while the temporary file is written, after the data went in.
-        temp = next(tmp_path.glob(".keep.json.*.tmp"))
+        temp = next(tmp_path.glob("~kd*.tmp"))
         assert temp.stat().st_size > 0
         written.append(temp)
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kpidesk import limits, samples
-from kpidesk.exchange import excel_reader, excel_writer, file_names
+from kpidesk import file_names, fileio, limits, samples
+from kpidesk.exchange import excel_reader, excel_writer
 from kpidesk.fileio import OutputError
 from kpidesk.model import Sheet
 
@@ -74,25 +74,21 @@ def test_names_windows_refuses_are_made_safe_and_unique() -> None:
     assert names["A/B"] != names["A_B"] == "A_B.xlsx"
 
 
-def test_windows_path_limit_is_kept() -> None:
-    folder = Path("C:/") / ("フォルダ" * 45)  # 183 characters
-    names = file_names.department_file_names(
-        [LONG, "港湾課"], folder, max_path=file_names.WINDOWS_MAX_PATH
-    )
+def test_windows_path_limit_is_kept(windows: None) -> None:
+    folder = Path("/") / ("フォルダ" * 55)  # 221 characters: 37 left for a name
+    names = file_names.department_file_names([LONG, "港湾課"], folder)
     for name in names.values():
-        temporary = f".{name}.abcd1234.tmp"
-        assert len(str(folder)) + 1 + len(temporary) < file_names.WINDOWS_MAX_PATH
+        assert len(str(folder)) + 1 + len(name) < fileio.WINDOWS_MAX_PATH
     assert names["港湾課"] == "港湾課.xlsx"
+    assert names[LONG] != file_names.department_file_names([LONG])[LONG]  # cut shorter
 
 
 def test_a_folder_too_deep_for_windows_is_refused_before_anything_is_written(
-    tmp_path: Path,
+    tmp_path: Path, windows: None
 ) -> None:
     folder = tmp_path.joinpath(*["深いフォルダ" * 10] * 4)  # 240 characters below tmp_path
     with pytest.raises(OutputError, match="保存先のフォルダのパスが長すぎて"):
-        excel_writer.export_by_department(
-            sheets_of("港湾課"), folder, max_path=file_names.WINDOWS_MAX_PATH
-        )
+        excel_writer.export_by_department(sheets_of("港湾課"), folder)
     assert not folder.exists()
 
 

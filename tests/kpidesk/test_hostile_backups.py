@@ -88,7 +88,7 @@ def test_a_backup_killed_half_way_leaves_nothing_after_the_next_backup(tmp_path:
     folder = backups.backup_folder(book)
     leftovers = [entry for entry in folder.iterdir() if entry.name.endswith(".tmp")]
     assert len(leftovers) == 3
-    assert all(entry.name.startswith(".報告.kpidb-") for entry in leftovers)
+    assert all(entry.name.startswith("~kd") for entry in leftovers)
     for entry in leftovers:
         age(entry, 30)
     assert backups.list_backups(book) == []

@@ -920,9 +920,7 @@ def test_a_version_1_book_is_backed_up_then_migrated(tmp_path: Path) -> None:
     assert pragma(path, "user_version") == SCHEMA_VERSION
     backups = list((tmp_path / "戦略 ブック_backups").iterdir())
     assert len(backups) == 1
-    assert re.fullmatch(
-        rf"戦略 ブック\.kpidb-before-v{SCHEMA_VERSION}-\d{{8}}-\d{{6}}\.kpidb", backups[0].name
-    )
+    assert re.fullmatch(rf"before-v{SCHEMA_VERSION}-\d{{8}}-\d{{6}}\.kpidb", backups[0].name)
     # The backup is the book as it was before the migration.
     assert pragma(backups[0], "user_version") == 1
     assert pragma(backups[0], "application_id") == APPLICATION_ID
@@ -972,7 +970,7 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
     assert pragma(path, "user_version") == SCHEMA_VERSION
     backups = list((tmp_path / "v2_backups").iterdir())
     assert [pragma(backup, "user_version") for backup in backups] == [2]
-    assert backups[0].name.startswith(f"v2.kpidb-before-v{SCHEMA_VERSION}-")
+    assert backups[0].name.startswith(f"before-v{SCHEMA_VERSION}-")
 
 
 def test_a_version_3_book_gets_rates_and_an_empty_saved_by(tmp_path: Path) -> None:

@@ -44,6 +44,13 @@ class Controller(QObject):
         """Say something quietly in the status bar (0: until the next message)."""
         self.window.statusBar().showMessage(text, timeout)
 
+    def status_with_notes(self, text: str, notes: list[str]) -> None:
+        """Say ``text`` and, after it, the notes of the work (kept until the next message)."""
+        if notes:
+            self.status("。".join([text, *notes]), 0)
+        else:
+            self.status(text)
+
     def dialog_folder(self) -> Path:
         """Where file dialogs start: the book's folder, else the home folder."""
         book = self.window.session.book

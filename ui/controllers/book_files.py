@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk.book import backups, lock
+from kpidesk.book import backups, lock, sidefiles
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX, Whereabouts, whereabouts
@@ -114,6 +114,7 @@ class BookFiles(Controller):
         if book_lock is None:
             return False
         try:
+            sidefiles.check_room(path)  # before the copy is written
             session.book.backup_to(path)
             book = Book.open(path, create=False)
         except (BookError, OSError) as error:
@@ -209,6 +210,7 @@ class BookFiles(Controller):
         if book_lock is None:
             return False
         try:
+            sidefiles.check_room(target)  # before the copy is written
             backups.restore_as_copy(backup.path, target)
         except BookError as error:
             self._give_up(book_lock)
@@ -247,8 +249,11 @@ class BookFiles(Controller):
         session.close_document()
         session.book.close()
         session.book = None
+        notes: list[str] = []
         try:
-            backups.restore_over(backup.path, path, keep=self.window.settings.backups_keep)
+            backups.restore_over(
+                backup.path, path, keep=self.window.settings.backups_keep, notes=notes
+            )
             restored = True
         except BookError as error:
             messages.show_error(self.window, f"復元できませんでした。\n{error}")
@@ -262,7 +267,7 @@ class BookFiles(Controller):
             return False
         session.set_book(book, book_lock=book_lock)  # held all through the restore
         if restored:
-            self.status(f"{when} のバックアップから復元しました")
+            self.status_with_notes(f"{when} のバックアップから復元しました", notes)
         return restored
 
     # --- recent books

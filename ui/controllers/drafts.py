@@ -58,7 +58,34 @@ class Drafts(Controller):
         if modified or document is None or book is None or book.path is None:
             return
         self._timer.stop()
-        recovery.clear_draft(book.path, document.sheet)
+        try:
+            recovery.clear_draft(book.path, document.sheet)
+        except OSError as error:
+            self._not_removed(error)
+
+    def _discard(self, draft: recovery.Draft) -> None:
+        try:
+            recovery.discard(draft)
+        except OSError as error:
+            self._not_removed(error)
+
+    def _not_removed(self, error: OSError) -> None:
+        """Say in the status bar that a draft could not be removed (the work itself is safe).
+
+        Said once the current event is done, after what the save or the
+        restore says, so that it is not replaced at once.
+        """
+        note = (
+            "編集中の内容の控えを削除できませんでした"
+            f"（{error.strerror or error}）。次に起動したときに控えが表示されたら、"
+            "「破棄する」を選んでください"
+        )
+
+        def show() -> None:
+            shown = self.window.statusBar().currentMessage()
+            self.status(f"{shown}。{note}" if shown else note, 0)
+
+        QTimer.singleShot(0, self, show)
 
     def offer_drafts(self) -> int:
         """Offer back the edits a crash left unsaved; return how many were restored."""
@@ -74,7 +101,7 @@ class Drafts(Controller):
                 ["復元する", "破棄する"],
             )
             if choice == 1:
-                recovery.discard(draft)
+                self._discard(draft)
             elif choice == 0 and self.restore_draft(draft):
                 restored += 1
                 break  # one sheet is open at a time; the rest are offered next start
@@ -102,13 +129,13 @@ class Drafts(Controller):
             saved = self.window.sheets.create_sheet(
                 dataclasses.replace(incoming, id=None, revision=0)
             )
-            recovery.discard(draft)
+            self._discard(draft)
             return saved is not None
         session.open_sheet(existing.id)
         if session.document is None:
             return False
         session.document.replace_content("前回の編集の復元", incoming)
-        recovery.discard(draft)
+        self._discard(draft)
         self.write_draft()
         self.status("前回の編集を復元しました。確かめて上書き保存してください")
         return True

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import compare, eras, operations
+from kpidesk import compare, eras, file_names, operations
 from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange import (
@@ -15,7 +15,6 @@ from kpidesk.exchange import (
     excel_reader,
     excel_template,
     excel_writer,
-    file_names,
     jsonio,
     textimport,
     xlsx_safety,
@@ -125,6 +124,7 @@ class Exchange(Controller):
                 self.status(f"{source.name}: ブックと同じ内容のため、何も変わりませんでした")
                 return 0
             changed = sum(plan.status is not compare.Status.SAME for plan in plans)
+            notes: list[str] = []
             with progress.progress(
                 self.window, f"{source.name} から{changed}件を取り込んでいます…"
             ) as report:
@@ -137,6 +137,7 @@ class Exchange(Controller):
                     replace=True,
                     progress=report,
                     keep_backups=self.window.settings.backups_keep,
+                    notes=notes,
                 )
         except progress.Cancelled:
             self.status("取り込みを取り消しました（何も変わっていません）", 0)
@@ -157,7 +158,7 @@ class Exchange(Controller):
             )
             return 0
         session.reload_list()
-        self.status(f"{len(written)}件のシートを取り込みました: {source.name}")
+        self.status_with_notes(f"{len(written)}件のシートを取り込みました: {source.name}", notes)
         return len(written)
 
     # --- exports
@@ -192,12 +193,7 @@ class Exchange(Controller):
         return len(sheets)
 
     def _ask_output(self, title: str, sheets: list[Sheet]) -> Path | None:
-        suffix = ".xlsx"
-        default = (
-            f"KPI分析シート_No{sheets[0].no}{suffix}"
-            if len(sheets) == 1
-            else f"KPI分析シート{suffix}"
-        )
+        default = file_names.export_file_name([sheet.no for sheet in sheets], ".xlsx")
         name, _ = QFileDialog.getSaveFileName(
             self.window, title, str(self.dialog_folder() / default), XLSX_FILTER
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,8 @@ from PySide6.QtCore import Slot
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk.fileio import atomic_output
+from kpidesk import file_names
+from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
 from ui.controllers.base import PDF_FILTER, Controller
@@ -80,7 +82,7 @@ class Printing(Controller):
         sheets = self.choose_sheets("PDFに書き出し")
         if not sheets:
             return
-        default = f"KPI分析シート_No{sheets[0].no}.pdf" if len(sheets) == 1 else "KPI分析シート.pdf"
+        default = file_names.export_file_name([sheet.no for sheet in sheets], ".pdf")
         name, _ = QFileDialog.getSaveFileName(
             self.window, "PDFに書き出し", str(self.dialog_folder() / default), PDF_FILTER
         )
@@ -178,7 +180,8 @@ class Printing(Controller):
                 printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
                 and printer.outputFileName()
             ):
-                Path(printer.outputFileName()).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # one held by another program stays
+                    unlink_with_retry(printer.outputFileName())
             self.status("印刷を取り消しました")
             return 0
         except OSError as error:

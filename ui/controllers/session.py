@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
 from kpidesk import limits
-from kpidesk.book import backups, lock
+from kpidesk.book import backups, lock, sidefiles
 from kpidesk.book.errors import (
     BookError,
     DuplicateSheetError,
@@ -70,6 +70,8 @@ class BookSession(Controller):
         self.undo_group = QUndoGroup(self)
         self.locked_years: set[int] = set()
         self._lock: lock.BookLock | None = None
+        #: What the backup taken when the book was shown could not do (Japanese notes).
+        self.backup_notes: list[str] = []
         #: The book's file as it was when shown, to notice it deleted or replaced.
         self._opened_as: FileIdentity | None = None
         #: What happened to the book's file, once noticed (said once, kept for saves).
@@ -114,6 +116,7 @@ class BookSession(Controller):
         self._file_gone = None
         if book_lock is not None or (book is not None and not book.read_only and book.path):
             self._heartbeat.start()
+        self.backup_notes = []
         if book is not None and not book.read_only:
             self._backup_on_open()
         self.update_year_lock()
@@ -136,14 +139,22 @@ class BookSession(Controller):
         return self._lock
 
     def _backup_on_open(self) -> None:
-        """Take the day's backup of the book just shown; never blocks the work."""
+        """Take the day's backup of the book just shown; never blocks the work.
+
+        What could not be done (an old backup another program holds) is said
+        in the status bar, and kept in :attr:`backup_notes` for what is said next.
+        """
         book = self.book
         if book is None or book.path is None:
             return
         try:
-            backups.backup_on_open(book, keep=self.window.settings.backups_keep)
+            backups.backup_on_open(
+                book, keep=self.window.settings.backups_keep, notes=self.backup_notes
+            )
         except BookError as error:
             self.status(f"バックアップを取れませんでした: {error}", 0)
+        if self.backup_notes:
+            self.status("。".join(self.backup_notes), 0)
 
     def book_name(self) -> str:
         """The shown book's file name, or ""."""
@@ -173,7 +184,7 @@ class BookSession(Controller):
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        self.status(f"開きました{suffix}: {book.path}")
+        self.status_with_notes(f"開きました{suffix}: {book.path}", self.backup_notes)
         return True
 
     def lock_for_new_file(self, path: Path, failed: str) -> lock.BookLock | None:
@@ -222,6 +233,16 @@ class BookSession(Controller):
         return True
 
     def _open_with_lock(self, path: Path) -> tuple[Book, lock.BookLock | None] | None:
+        problem = sidefiles.room_problem(path)
+        if problem is not None:
+            # Nothing may be written for it (no lock, no backup): it can still be read,
+            # and saved under a shorter path.
+            messages.show_info(
+                self.window,
+                f"{problem}。\n読み取り専用で開きます。編集するには、ブックを短いパスのフォルダに"
+                "移すか、「名前を付けて保存」で短いパスの場所に保存してください。",
+            )
+            return self._open_plain(path, read_only=True)
         try:
             left = lock.read_lock(path)
             book_lock = lock.BookLock.acquire(path)  # a stale lock is taken over
@@ -344,6 +365,7 @@ class BookSession(Controller):
         if book_lock is None:
             return None
         try:
+            sidefiles.check_room(target)
             with Book.open(path, create=False, read_only=True) as source:
                 source.backup_to(target)
         except BookError as error:

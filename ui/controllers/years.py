@@ -101,6 +101,7 @@ class Years(Controller):
             return 0
         current = session.document.sheet.no if session.document is not None else None
         old, new = eras.kanji_label(from_year), eras.kanji_label(to_year)
+        notes: list[str] = []
         try:
             with progress.progress(
                 self.window, f"{old}のシートから{new}のシートを作っています…"
@@ -111,6 +112,7 @@ class Years(Controller):
                     to_year,
                     progress=report,
                     keep_backups=self.window.settings.backups_keep,
+                    notes=notes,
                 )
         except progress.Cancelled:
             self.status("年度更新を取り消しました（何も変わっていません）", 0)
@@ -127,7 +129,9 @@ class Years(Controller):
         opened = next((sheet for sheet in made if sheet.no == current), None)
         visible = panel.visible_sheet_ids()
         session.open_sheet(opened.id if opened is not None else (visible[0] if visible else None))
-        self.status(f"{old}の{len(made)}シートから{new}のシートを作り、{old}をロックしました")
+        self.status_with_notes(
+            f"{old}の{len(made)}シートから{new}のシートを作り、{old}をロックしました", notes
+        )
         return len(made)
 
     # --- year locks

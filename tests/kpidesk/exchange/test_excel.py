@@ -18,12 +18,11 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, fileio, samples
+from kpidesk import eras, file_names, fileio, samples
 from kpidesk.exchange import (
     excel_reader,
     excel_template,
     excel_writer,
-    file_names,
     jsonio,
     numformat,
     xlsx_safety,
