@@ -52,6 +52,7 @@ import os
 import socket
 import stat
 import sys
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
