@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
 import json
 import sqlite3
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from kpidesk import compare, limits, samples
 from kpidesk.book.store import Book
-from kpidesk.exchange import jsonio
+from kpidesk.exchange import excel_reader, excel_template, excel_writer, jsonio
 from kpidesk.model import BULLET_SECTIONS, SOURCE_FIELDS, Sheet
 
 SOURCE = "警察庁「犯罪統計」（熊本県警察本部調べ）"
@@ -133,6 +135,62 @@ def test_control_characters_in_the_new_fields_are_replaced_as_elsewhere() -> Non
     assert back.next_release == "\ufffd令和4年"
     assert back.opinions == ["意見\ufffd"]
     assert limits.clean_sheet(sheet) == 4
+
+
+# --- Excel --------------------------------------------------------------------------
+
+
+def export(sheets: list[Sheet], **kwargs: object) -> bytes:
+    stream = io.BytesIO()
+    excel_writer.export_workbook(sheets, stream, **kwargs)  # type: ignore[arg-type]
+    return stream.getvalue()
+
+
+def test_excel_export_then_import_gives_the_same_sheets() -> None:
+    sheets = [with_fields(), samples.sample_sheets()[1]]
+    data = export(sheets)
+    back = excel_reader.read_workbook(io.BytesIO(data))
+    assert jsonio.dumps(back) == jsonio.dumps(sheets)
+    ws = openpyxl.load_workbook(io.BytesIO(data))["No9"]
+    cells = {}
+    for _, name, _ in (*excel_template.SOURCE_CELLS, excel_template.OPINION_BOX):
+        ((title, where),) = list(ws.defined_names[name].destinations)
+        assert title == "No9"
+        cells[name] = ws[where.replace("$", "").split(":")[0]]
+    assert cells["KPI_SOURCE"].value == SOURCE
+    assert cells["KPI_PUBLISHED"].value == PUBLISHED
+    assert cells["KPI_NEXT_RELEASE"].value == NEXT_RELEASE
+    assert cells["KPI_OPINIONS"].value == "\n".join(f"・{text}" for text in OPINIONS)
+
+
+def test_excel_keeps_a_source_that_looks_like_a_formula_as_text() -> None:
+    sheet = dataclasses.replace(
+        no9(), source='=HYPERLINK("http://example.com")', published="2022", opinions=["+1"]
+    )
+    data = export([sheet])
+    [back] = excel_reader.read_workbook(io.BytesIO(data))
+    assert back == sheet
+    ws = openpyxl.load_workbook(io.BytesIO(data))["No9"]
+    assert ws["B24"].data_type == "s" and ws["B24"].quotePrefix
+    assert ws["B25"].value == "2022"
+
+
+def test_a_workbook_without_the_new_cells_reads_with_empty_fields(tmp_path: Path) -> None:
+    """A template made before them (an office's own) exports and reads without them."""
+    wb = openpyxl.load_workbook(excel_template.default_template_path())
+    for _, name, _ in (*excel_template.SOURCE_CELLS, excel_template.OPINION_BOX):
+        del wb.defined_names[name]
+    template = tmp_path / "古い様式.xlsx"
+    wb.save(template)
+    [back] = excel_reader.read_workbook(io.BytesIO(export([with_fields()], template=template)))
+    assert (back.source, back.published, back.next_release, back.opinions) == ("", "", "", [])
+    assert back == no9()
+
+
+def test_excel_refuses_a_new_field_too_long_for_a_cell_naming_it() -> None:
+    sheet = dataclasses.replace(no9(), opinions=["意" * 20_000, "見" * 20_000])
+    with pytest.raises(excel_writer.ExcelError, match="企画課・有識者意見が長すぎて"):
+        export([sheet])
 
 
 # --- the book -----------------------------------------------------------------------
