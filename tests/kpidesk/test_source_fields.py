@@ -10,12 +10,15 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pdfplumber
 import pytest
 
 from kpidesk import compare, limits, samples
 from kpidesk.book.store import Book
 from kpidesk.exchange import excel_reader, excel_template, excel_writer, jsonio
 from kpidesk.model import BULLET_SECTIONS, SOURCE_FIELDS, Sheet
+from kpidesk.printing import fonts, layout, paint
+from tests.conftest import squash
 
 SOURCE = "警察庁「犯罪統計」（熊本県警察本部調べ）"
 PUBLISHED = "毎年3月（前年分）"
@@ -234,3 +237,62 @@ def test_import_and_history_comparisons_name_the_new_fields_in_japanese() -> Non
     wheres = [change.where for change in compare.compare_sheets(None, new).changes]
     assert wheres.index("出典") < wheres.index("取組状況 1段落目")
     assert wheres[-1] == "企画課・有識者意見 2段落目"
+
+
+# --- the PDF ------------------------------------------------------------------------
+
+
+def pdf_text(sheets: list[Sheet]) -> str:
+    data, pages = paint.pdf_bytes(sheets, "見本.kpidb")
+    assert pages == 1
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return pdf.pages[0].extract_text() or ""
+
+
+def test_the_pdf_prints_the_source_under_the_table_and_the_opinions_after_the_direction() -> None:
+    sheet = with_fields()
+    text = squash(pdf_text([sheet]))
+    source = squash(f"出典：{SOURCE}　公表時期：{PUBLISHED}　次回公表予定：{NEXT_RELEASE}")
+    assert source in text
+    assert text.index("前年比減") < text.index(source) < text.index("取組状況")
+    direction = text.index("今後の方向性")
+    heading = text.index("企画課・有識者意見")
+    assert direction < text.index(squash(sheet.direction[-1])) < heading
+    assert heading < text.index(squash(OPINIONS[0])) < text.index(squash(OPINIONS[1]))
+
+
+def test_a_sheet_without_them_prints_neither_line_nor_box() -> None:
+    text = pdf_text([dataclasses.replace(no9(), opinions=["", " "])])
+    assert "出典" not in text and "公表時期" not in text
+    assert "有識者意見" not in text  # 生活安全企画課 is the department
+    assert text.splitlines()[-2].startswith("め、詐欺やストーカー")  # 今後の方向性 is last
+
+
+def test_a_sheet_without_them_lays_out_item_for_item_as_before() -> None:
+    """Empty fields add nothing: the same items as a sheet that never had them."""
+    paint.ensure_application()
+    measure = paint.QtMeasure(fonts.load_fonts())
+    plain = layout.layout_sheet(no9(), measure)
+    blank = dataclasses.replace(no9(), source="", opinions=[""])
+    assert layout.layout_sheet(blank, measure) == plain
+    given = layout.layout_sheet(with_fields(), measure)
+    assert len(given[0].items) > len(plain[0].items)
+
+
+def test_only_the_source_fields_given_are_named() -> None:
+    sheet = dataclasses.replace(no9(), next_release="令和4年3月")
+    assert layout.source_text(sheet) == "次回公表予定：令和4年3月"
+    assert layout.source_text(no9()) == ""
+
+
+def test_opinions_that_do_not_fit_continue_on_a_marked_page() -> None:
+    sheet = with_fields()
+    sheet.opinions = [f"意見{number:03d}の本文です。" * 6 for number in range(60)]
+    data, pages = paint.pdf_bytes([sheet], "長文.kpidb")
+    assert pages >= 2
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        texts = [squash(page.extract_text() or "") for page in pdf.pages]
+    assert "企画課・有識者意見（続き）" in texts[-1]
+    joined = "".join(texts)
+    for bullet in sheet.opinions:
+        assert squash(bullet) in joined
