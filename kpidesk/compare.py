@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from kpidesk import eras
 from kpidesk.evaluation import KIND_NAMES, TARGET_DIRECTION_NAMES
-from kpidesk.model import TEXT_SECTIONS, Sheet
+from kpidesk.model import BULLET_SECTIONS, SOURCE_FIELDS, Sheet
 
 
 class Status(enum.Enum):
@@ -89,7 +89,7 @@ def _years_text(sheet: Sheet) -> str:
 
 
 def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
-    """Every field of a sheet in the form's order: header, value table, paragraphs."""
+    """Every field of a sheet in the form's order: header, value table, source, paragraphs."""
     header = [
         ("No", sheet.no),
         ("担当課", sheet.departments_text),
@@ -116,8 +116,14 @@ def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
             _Field(f"{name} {label}", label, cell.text)
             for label, cell in zip(labels, cells, strict=False)
         )
+    # Under the table, as on the form; listed only when given, as they are optional.
+    fields.extend(
+        _Field(label, label, getattr(sheet, attr))
+        for attr, label in SOURCE_FIELDS
+        if getattr(sheet, attr)
+    )
     if paragraphs:
-        for attr, heading in TEXT_SECTIONS:
+        for attr, heading in BULLET_SECTIONS:
             fields.extend(
                 _Field(f"{heading} {index}段落目", heading, text)
                 for index, text in enumerate(sheet.text_section(attr), start=1)
@@ -190,7 +196,7 @@ def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:
         missing = AUTOMATIC if part in _ROW_SETTINGS else ""
         change = Change(where, before.text if before else missing, after.text if after else missing)
         aligned.append((part, change))
-    for attr, heading in TEXT_SECTIONS:
+    for attr, heading in BULLET_SECTIONS:
         aligned.extend(
             (heading, change)
             for change in _aligned_paragraphs(
@@ -233,7 +239,7 @@ def change_words(old: Sheet | None, new: Sheet) -> str:
             counts[part] = counts.get(part, 0) + 1
     if not counts:
         return "変更なし"
-    headings = {heading for _, heading in TEXT_SECTIONS}
+    headings = {heading for _, heading in BULLET_SECTIONS}
     parts = [f"{part} {count}段落" if part in headings else part for part, count in counts.items()]
     shown = "、".join(parts[:CHANGE_WORDS_PARTS])
     rest = len(parts) - CHANGE_WORDS_PARTS

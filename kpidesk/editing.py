@@ -6,7 +6,7 @@ copy and keeps the copies before and after for undo. Nothing here knows Qt.
 
 from __future__ import annotations
 
-from kpidesk.model import TEXT_SECTIONS, Cell, Sheet, ValueRow
+from kpidesk.model import BULLET_SECTIONS, SOURCE_FIELDS, Cell, Sheet, ValueRow
 
 #: The value table's fixed columns before the actual years.
 LABEL_COLUMN = 0
@@ -14,9 +14,17 @@ UNIT_COLUMN = 1
 BASELINE_COLUMN = 2
 FIRST_ACTUAL_COLUMN = 3
 
-HEADER_FIELDS = ("report_year", "no", "departments", "title", "section")
+#: The one-line fields: No to 施策 above the table, and the source fields below it.
+HEADER_FIELDS = (
+    "report_year",
+    "no",
+    "departments",
+    "title",
+    "section",
+    *(attr for attr, _ in SOURCE_FIELDS),
+)
 TABLE_FIELDS = ("baseline_label", "baseline_year", "actual_years", "target_year", "rows")
-SECTION_NAMES = tuple(attr for attr, _ in TEXT_SECTIONS)
+SECTION_NAMES = tuple(attr for attr, _ in BULLET_SECTIONS)
 
 
 def column_count(sheet: Sheet) -> int:
@@ -110,7 +118,7 @@ def dropped_values(sheet: Sheet, actual_years: list[int]) -> list[tuple[int, str
 
 
 def bullets(sheet: Sheet, section: str) -> list[str]:
-    """The bullet list of a text section (``efforts``, ``issues``, ``direction``)."""
+    """The bullet list of a section (``efforts``, ``issues``, ``direction``, ``opinions``)."""
     return sheet.text_section(section)
 
 

@@ -40,6 +40,9 @@ MAX_DEPARTMENT_CHARS = 100
 #: Characters of the KPI name and of the strategy section heading.
 MAX_TITLE_CHARS = 1_000
 MAX_SECTION_CHARS = 1_000
+#: Characters of the 出典 line, and of 公表時期 and 次回公表予定 each.
+MAX_SOURCE_CHARS = 1_000
+MAX_RELEASE_CHARS = 200
 #: Characters of the value table's base column label, a row's label and unit.
 MAX_BASELINE_LABEL_CHARS = 100
 MAX_ROW_LABEL_CHARS = 200
@@ -87,7 +90,18 @@ _UNSAFE = re.compile(
     + "]"
 )
 
-_TEXT_SECTION_NAMES = {"efforts": "取組状況", "issues": "課題等", "direction": "今後の方向性"}
+_TEXT_SECTION_NAMES = {
+    "efforts": "取組状況",
+    "issues": "課題等",
+    "direction": "今後の方向性",
+    "opinions": "企画課・有識者意見",
+}
+#: The one-line source fields: attribute -> (label, most characters).
+_SOURCE_FIELD_LIMITS = {
+    "source": ("出典", MAX_SOURCE_CHARS),
+    "published": ("公表時期", MAX_RELEASE_CHARS),
+    "next_release": ("次回公表予定", MAX_RELEASE_CHARS),
+}
 
 
 def unsafe_character(text: str) -> str | None:
@@ -140,6 +154,8 @@ def clean_sheet(sheet: Sheet) -> int:
     sheet.title = clean(sheet.title)
     sheet.section = clean(sheet.section)
     sheet.baseline_label = clean(sheet.baseline_label)
+    for attribute in _SOURCE_FIELD_LIMITS:
+        setattr(sheet, attribute, clean(getattr(sheet, attribute)))
     for row in sheet.rows:
         row.label = clean(row.label)
         row.unit = clean(row.unit)
@@ -237,6 +253,10 @@ def sheet_problems(sheet: Sheet) -> list[str]:
         _too_long(sheet.title, MAX_TITLE_CHARS, "KPI名"),
         _too_long(sheet.section, MAX_SECTION_CHARS, "施策"),
         _too_long(sheet.baseline_label, MAX_BASELINE_LABEL_CHARS, "値の表の基準値の見出し"),
+    ]
+    found += [
+        _too_long(getattr(sheet, attribute), limit, label)
+        for attribute, (label, limit) in _SOURCE_FIELD_LIMITS.items()
     ]
     if len(sheet.departments) > MAX_DEPARTMENTS:
         found.append(

@@ -31,6 +31,18 @@ TEXT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("issues", "課題等"),
     ("direction", "今後の方向性"),
 )
+#: The reviewer's box after the three sections: (attribute, heading). It is
+#: printed only when it has text, so a sheet without it prints as the form.
+OPINION_SECTION: tuple[str, str] = ("opinions", "企画課・有識者意見")
+#: Every bullet section of a sheet, in order: the three of the form, then the reviewer's.
+BULLET_SECTIONS: tuple[tuple[str, str], ...] = (*TEXT_SECTIONS, OPINION_SECTION)
+#: Where a KPI's value comes from and when it is published, each one line:
+#: (attribute, label). Optional; printed under the value table when any is set.
+SOURCE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("source", "出典"),
+    ("published", "公表時期"),
+    ("next_release", "次回公表予定"),
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,11 @@ class Sheet(_SheetIdentity):
         efforts: 取組状況, one paragraph per bullet.
         issues: 課題等, one paragraph per bullet.
         direction: 今後の方向性, one paragraph per bullet.
+        source: 出典, the statistic the values come from ("" when not given).
+        published: 公表時期, when that statistic is published (``毎年8月``).
+        next_release: 次回公表予定, when its next figure is due (``令和4年8月``),
+            which tells why the newest actual reads 集計中.
+        opinions: 企画課・有識者意見, the reviewer's comment, one paragraph per bullet.
     """
 
     report_year: int
@@ -149,6 +166,10 @@ class Sheet(_SheetIdentity):
     efforts: list[str] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
     direction: list[str] = field(default_factory=list)
+    source: str = ""
+    published: str = ""
+    next_release: str = ""
+    opinions: list[str] = field(default_factory=list)
     id: int | None = field(default=None, compare=False)
     revision: int = field(default=0, compare=False)
     updated_at: str = field(default="", compare=False)
@@ -169,8 +190,8 @@ class Sheet(_SheetIdentity):
         return None
 
     def text_section(self, name: str) -> list[str]:
-        """The bullets of one text section by attribute name (``efforts``...)."""
-        if name not in {attr for attr, _ in TEXT_SECTIONS}:
+        """The bullets of one bullet section by attribute name (``efforts``... ``opinions``)."""
+        if name not in {attr for attr, _ in BULLET_SECTIONS}:
             raise KeyError(name)
         return getattr(self, name)
 
@@ -179,11 +200,12 @@ class Sheet(_SheetIdentity):
         return [cell for row in self.rows for cell in (row.baseline, *row.actuals, row.target)]
 
     def all_texts(self) -> list[str]:
-        """Every text the sheet shows: No, departments, title, section, table and bullets."""
+        """Every text the sheet shows: header, table, source fields and bullets."""
         texts = [self.no, *self.departments, self.title, self.section, self.baseline_label]
         texts += [text for row in self.rows for text in (row.label, row.unit)]
         texts += [cell.text for cell in self.all_cells()]
-        return texts + [bullet for name, _ in TEXT_SECTIONS for bullet in getattr(self, name)]
+        texts += [getattr(self, name) for name, _ in SOURCE_FIELDS]
+        return texts + [bullet for name, _ in BULLET_SECTIONS for bullet in getattr(self, name)]
 
 
 _NO_PATTERN = re.compile(r"(\d+)")

@@ -1,4 +1,4 @@
-"""A text section of the form (取組状況, 課題等, 今後の方向性): a list of bullets."""
+"""A bullet section of the form (取組状況, 課題等, 今後の方向性, 企画課・有識者意見)."""
 
 from __future__ import annotations
 

@@ -18,8 +18,9 @@ class SheetDocument(QObject):
     """One sheet open in the form, edited only through undo commands.
 
     Signals:
-        changed(str): a part of the sheet changed: ``header``, ``table``,
-            ``efforts``, ``issues`` or ``direction``.
+        changed(str): a part of the sheet changed: ``header`` (a one-line
+            field, the source fields included), ``table``, ``efforts``,
+            ``issues``, ``direction`` or ``opinions``.
         modified_changed(bool): the sheet became modified or clean.
     """
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras, limits
 from kpidesk.evaluation import EvaluationSettings
-from kpidesk.model import TEXT_SECTIONS, split_departments
+from kpidesk.model import BULLET_SECTIONS, split_departments
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_panel import EvaluationPanel
@@ -33,6 +33,22 @@ HEADER_FIELDS = (
     ("title", "KPI名", "KPIの名前"),
     ("section", "施策", "総合戦略の項目の見出し"),
 )
+#: The source fields under the value table: (attribute, label, tooltip, placeholder).
+SOURCE_FIELD_EDITS = (
+    ("source", "出典", "実績値の出典（統計名・調査名）", "例: 総務省「住民基本台帳人口移動報告」"),
+    ("published", "公表時期", "出典の統計が公表される時期", "例: 毎年8月"),
+    (
+        "next_release",
+        "次回公表予定",
+        "次の実績値が公表される予定（集計中の理由になります）",
+        "例: 令和4年8月",
+    ),
+)
+#: Every one-line field of the form: attribute -> label (for the undo step's name).
+FIELD_LABELS = {
+    **{attr: label for attr, label, _ in HEADER_FIELDS},
+    **{attr: label for attr, label, _, _ in SOURCE_FIELD_EDITS},
+}
 
 
 class SheetForm(QScrollArea):
@@ -98,6 +114,7 @@ class SheetForm(QScrollArea):
         grid.addWidget(self.edits["title"], 1, 1, 1, 4)
         grid.addWidget(QLabel("施策"), 2, 0)
         grid.addWidget(self.edits["section"], 2, 1, 1, 4)
+        source_grid = self._source_grid()
 
         self.value_table = ValueTableEditor()
         self.evaluation = EvaluationPanel()
@@ -113,7 +130,7 @@ class SheetForm(QScrollArea):
         chart_layout.addWidget(chart_heading)
         chart_layout.addWidget(self.trend_chart)
         self.sections = {
-            attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in TEXT_SECTIONS
+            attr: BulletSectionEditor(attr, heading_text) for attr, heading_text in BULLET_SECTIONS
         }
         for section in self.sections.values():
             section.rebuilt.connect(self._set_tab_order)
@@ -129,6 +146,7 @@ class SheetForm(QScrollArea):
         body_layout.addLayout(grid)
         body_layout.addWidget(_rule())
         body_layout.addWidget(self.value_table)
+        body_layout.addLayout(source_grid)
         body_layout.addWidget(self.evaluation)
         body_layout.addWidget(self.chart_box)
         for editor in self.sections.values():
@@ -144,6 +162,28 @@ class SheetForm(QScrollArea):
         self.setWidget(page)
         self._set_tab_order()
         self.set_document(None)
+
+    def _source_grid(self) -> QGridLayout:
+        """出典 on one line, 公表時期 and 次回公表予定 on the next, as edits of ``self.edits``."""
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        places = {"source": (0, 0, 3), "published": (1, 0, 1), "next_release": (1, 2, 1)}
+        for attr, label, tooltip, placeholder in SOURCE_FIELD_EDITS:
+            edit = QLineEdit()
+            edit.setObjectName(attr)
+            edit.setToolTip(tooltip)
+            edit.setPlaceholderText(placeholder)
+            edit.setMaxLength(
+                limits.MAX_SOURCE_CHARS if attr == "source" else limits.MAX_RELEASE_CHARS
+            )
+            edit.textEdited.connect(lambda text, a=attr: self.on_header_edited(a, text))
+            edit.installEventFilter(UNDO_KEYS_TO_WINDOW)
+            self.edits[attr] = edit
+            row, column, span = places[attr]
+            grid.addWidget(QLabel(label), row, column, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(edit, row, column + 1, 1, span)
+        return grid
 
     def _set_tab_order(self) -> None:
         """Tab runs down the form as on paper, through every paragraph."""
@@ -162,6 +202,7 @@ class SheetForm(QScrollArea):
             value_table.remove_row_button,
             value_table.row_up_button,
             value_table.row_down_button,
+            *(self.edits[attr] for attr, _, _, _ in SOURCE_FIELD_EDITS),
             *self.evaluation.focus_chain(),
         ]
         for section in self.sections.values():
@@ -248,6 +289,7 @@ class SheetForm(QScrollArea):
             "departments": sheet.departments_text,
             "title": sheet.title,
             "section": sheet.section,
+            **{attr: getattr(sheet, attr) for attr, _, _, _ in SOURCE_FIELD_EDITS},
         }
         for attr, text in texts.items():
             edit = self.edits[attr]
@@ -265,7 +307,7 @@ class SheetForm(QScrollArea):
         """A header field was typed in: record it as an undo step (keystrokes merge)."""
         if self._document is None or self._read_only:
             return
-        label = next(label for a, label, _ in HEADER_FIELDS if a == attr)
+        label = FIELD_LABELS[attr]
         value: object = split_departments(text) if attr == "departments" else text
         self._document.edit(
             f"{label}の変更", lambda sheet: setattr(sheet, attr, value), merge_key=attr

@@ -23,8 +23,10 @@ from kpidesk.exchange.excel_template import (
     DEFAULT_POSITIONS,
     INDEX_TITLE,
     MAX_VALUE_ROWS,
+    OPINION_BOX,
     OPTIONAL_NAMES,
     REQUIRED_NAMES,
+    SOURCE_CELLS,
     TABLE_COLUMNS,
     TEXT_BOXES,
     merged_anchor,
@@ -169,7 +171,10 @@ def _read_worksheet(wb: Workbook, ws: Worksheet) -> _Read:
                 target=Cell(texts[-1]),
             )
         )
-    boxes = {attribute: text_to_bullets(text(name)) for attribute, name, _ in TEXT_BOXES}
+    boxes = {
+        attribute: text_to_bullets(text(name)) for attribute, name, _ in (*TEXT_BOXES, OPINION_BOX)
+    }
+    sources = {attribute: text(name) for attribute, name, _ in SOURCE_CELLS}
     sheet = Sheet(
         report_year=0,
         no=no,
@@ -182,6 +187,7 @@ def _read_worksheet(wb: Workbook, ws: Worksheet) -> _Read:
         target_year=target_year,
         rows=rows,
         **boxes,
+        **sources,
     )
     return _Read(sheet=sheet, year_text=text("KPI_REPORT_YEAR").strip(), worksheet=ws.title)
 

@@ -25,7 +25,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
-from kpidesk.model import TEXT_SECTIONS, split_departments
+from kpidesk.model import OPINION_SECTION, SOURCE_FIELDS, TEXT_SECTIONS, split_departments
 from kpidesk.resources import resource_path
 
 #: Names every template must define (workbook- or worksheet-scoped).
@@ -39,7 +39,14 @@ REQUIRED_NAMES: tuple[str, ...] = (
     "KPI_DIRECTION",
 )
 #: Names a template may define; what they hold is left out when it does not.
-OPTIONAL_NAMES: tuple[str, ...] = ("KPI_SECTION", "KPI_REPORT_YEAR")
+OPTIONAL_NAMES: tuple[str, ...] = (
+    "KPI_SECTION",
+    "KPI_REPORT_YEAR",
+    "KPI_SOURCE",
+    "KPI_PUBLISHED",
+    "KPI_NEXT_RELEASE",
+    "KPI_OPINIONS",
+)
 
 #: Value rows the template's table holds.
 MAX_VALUE_ROWS = 6
@@ -62,11 +69,28 @@ DEFAULT_POSITIONS: dict[str, str] = {
     "KPI_EFFORTS": "A16",
     "KPI_ISSUES": "A19",
     "KPI_DIRECTION": "A22",
+    # Below the form as it was, so that the cells above stay where older
+    # workbooks have them.
+    "KPI_SOURCE": "B24",
+    "KPI_PUBLISHED": "B25",
+    "KPI_NEXT_RELEASE": "G25",
+    "KPI_OPINIONS": "A28",
 }
 
 #: The text boxes: (sheet attribute, name, heading), in the form's order.
 TEXT_BOXES: tuple[tuple[str, str, str], ...] = tuple(
     (attribute, f"KPI_{attribute.upper()}", heading) for attribute, heading in TEXT_SECTIONS
+)
+
+#: The reviewer's box after the three (optional): (sheet attribute, name, heading).
+OPINION_BOX: tuple[str, str, str] = (
+    OPINION_SECTION[0],
+    f"KPI_{OPINION_SECTION[0].upper()}",
+    OPINION_SECTION[1],
+)
+#: The one-line source cells (optional): (sheet attribute, name, label), in the form's order.
+SOURCE_CELLS: tuple[tuple[str, str, str], ...] = tuple(
+    (attribute, f"KPI_{attribute.upper()}", label) for attribute, label in SOURCE_FIELDS
 )
 
 #: The exported workbook's first worksheet: one line per value row, linking to the sheets.
@@ -80,8 +104,8 @@ TEMPLATE_PARTS = ("templates", "kpi_sheet.xlsx")
 
 # An export copies the form worksheet once per sheet, so what it holds costs
 # that many times over. The bounds are far above the form's needs (the
-# bundled template has 147 cells, 31 rows and columns with settings, 6
-# merged ranges and 9 names) and keep an export of hundreds of sheets quick.
+# bundled template has 183 cells, 37 rows and columns with settings, 11
+# merged ranges and 13 names) and keep an export of hundreds of sheets quick.
 #: Cells holding a value or a format that the form worksheet may have.
 MAX_TEMPLATE_CELLS = 5_000
 #: Rows and columns with their own height, width or format on the form worksheet.

@@ -35,6 +35,8 @@ from kpidesk.exchange.excel_template import (
     INDEX_TITLE,
     MAX_ACTUAL_YEARS,
     MAX_VALUE_ROWS,
+    OPINION_BOX,
+    SOURCE_CELLS,
     TABLE_COLUMNS,
     TEXT_BOXES,
     LoadedTemplate,
@@ -139,7 +141,8 @@ def check_sheet_text(sheet: Sheet) -> None:
         texts += [(row.label, f"値の{number}行目の項目"), (row.unit, f"値の{number}行目の単位")]
         texts += [(cell.text, f"値の{number}行目") for cell in (row.baseline, *row.actuals)]
         texts.append((row.target.text, f"値の{number}行目"))
-    for attribute, _, heading in TEXT_BOXES:
+    texts += [(getattr(sheet, attribute), label) for attribute, _, label in SOURCE_CELLS]
+    for attribute, _, heading in (*TEXT_BOXES, OPINION_BOX):
         texts.append((bullets_to_text(getattr(sheet, attribute)), heading))
     for text, where in texts:
         _check_text(text, sheet, where)
@@ -285,7 +288,16 @@ def _fill_worksheet(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> No
             else:
                 set_value(cell, text)
 
-    for attribute, name, _ in TEXT_BOXES:
+    # A template without the optional cells (an office's own) leaves their text out.
+    for attribute, name, _ in SOURCE_CELLS:
+        if name in cells:
+            text = getattr(sheet, attribute)
+            set_text(at(name), text)
+            if text and at(name).alignment.wrap_text:
+                _fit_height(ws, *cells[name], text)
+    for attribute, name, _ in (*TEXT_BOXES, OPINION_BOX):
+        if name not in cells:
+            continue
         text = bullets_to_text(getattr(sheet, attribute))
         set_text(at(name), text)
         if text:

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from kpidesk import limits
-from kpidesk.model import ROW_KINDS, TARGET_DIRECTIONS, Cell, Sheet, ValueRow, sheet_sort_key
+from kpidesk.model import (
+    ROW_KINDS,
+    SOURCE_FIELDS,
+    TARGET_DIRECTIONS,
+    Cell,
+    Sheet,
+    ValueRow,
+    sheet_sort_key,
+)
 
 FORMAT_NAME = "kpidesk-sheets"
 FORMAT_VERSION = 1
@@ -27,8 +35,13 @@ class JsonFormatError(ValueError):
 
 
 def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
-    """The interchange form of one sheet (no book bookkeeping)."""
-    return {
+    """The interchange form of one sheet (no book bookkeeping).
+
+    The optional 出典, 公表時期, 次回公表予定 and 企画課・有識者意見 are
+    written only when given, so that a file without them reads and writes
+    back byte for byte, and a book's stored sheets stay as they were.
+    """
+    data: dict[str, Any] = {
         "report_year": sheet.report_year,
         "no": sheet.no,
         "departments": list(sheet.departments),
@@ -43,6 +56,16 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
         "issues": list(sheet.issues),
         "direction": list(sheet.direction),
     }
+    for key in _OPTIONAL_TEXT_KEYS:
+        if getattr(sheet, key):
+            data[key] = getattr(sheet, key)
+    if sheet.opinions:
+        data["opinions"] = list(sheet.opinions)
+    return data
+
+
+#: The sheet's one-line texts that are written only when given.
+_OPTIONAL_TEXT_KEYS = tuple(attribute for attribute, _ in SOURCE_FIELDS)
 
 
 def _row_to_dict(row: ValueRow) -> dict[str, Any]:
@@ -173,6 +196,10 @@ def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
         efforts=read.texts(data, "efforts", default=[]),
         issues=read.texts(data, "issues", default=[]),
         direction=read.texts(data, "direction", default=[]),
+        source=read.text(data, "source", default=""),
+        published=read.text(data, "published", default=""),
+        next_release=read.text(data, "next_release", default=""),
+        opinions=read.texts(data, "opinions", default=[]),
     )
 
 

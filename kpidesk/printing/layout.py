@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kpidesk import eras, values
-from kpidesk.model import TEXT_SECTIONS, Sheet, value_column_headings
+from kpidesk.model import (
+    BULLET_SECTIONS,
+    OPINION_SECTION,
+    SOURCE_FIELDS,
+    TEXT_SECTIONS,
+    Sheet,
+    value_column_headings,
+)
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
 
@@ -40,8 +47,9 @@ HEADER_VALUE_SIZE = 10.5
 TABLE_HEADER_SIZE = 8.0
 TABLE_VALUE_SIZE = 9.5
 BOX_HEADING_SIZE = 10.0
+SOURCE_SIZE = 8.0
 FOOTER_SIZE = 8.0
-#: The text of the three boxes shrinks in these steps before a second page is used.
+#: The text of the boxes shrinks in these steps before a second page is used.
 BODY_SIZES = (10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 MIN_BODY_SIZE = BODY_SIZES[-1]
 
@@ -171,7 +179,7 @@ class FlowLine:
     """A line of a box's text as it flows down the pages.
 
     Attributes:
-        section: the box (``efforts``, ``issues``, ``direction``).
+        section: the box (``efforts``, ``issues``, ``direction``, ``opinions``).
         text: the line's text.
         first: True for the first line of a bullet (it carries the ・).
     """
@@ -426,8 +434,45 @@ def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
         _grid_row(cursor, measure, cells, 22.0)
 
 
+#: What separates the source fields on their line.
+SOURCE_SEPARATOR = "　"
+#: The space between the value table and the source line under it.
+SOURCE_GAP = 3.0
+
+
+def source_text(sheet: Sheet) -> str:
+    """The line under the value table: ``出典：…　公表時期：…　次回公表予定：…``.
+
+    Only the fields that are given are named; "" when none is (no line is printed).
+    """
+    return SOURCE_SEPARATOR.join(
+        f"{label}：{getattr(sheet, attr)}" for attr, label in SOURCE_FIELDS if getattr(sheet, attr)
+    )
+
+
+def _source_line(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
+    """Where the values come from and when they are published, small, under the table."""
+    text = source_text(sheet)
+    if not text:
+        return
+    cursor.y += SOURCE_GAP
+    for line in measure.wrap(text, SOURCE_SIZE, CONTENT_WIDTH):
+        cursor.add(
+            Text(CONTENT_LEFT, cursor.y, CONTENT_WIDTH, line_height(SOURCE_SIZE), line, SOURCE_SIZE)
+        )
+        cursor.y += line_height(SOURCE_SIZE)
+
+
 BOX_HEADING_HEIGHT = line_height(BOX_HEADING_SIZE) + 4
 BOX_GAP = 8.0
+
+
+def printed_sections(sheet: Sheet) -> list[tuple[str, str]]:
+    """The boxes a sheet prints: the form's three always, the reviewer's when it has text."""
+    sections = list(TEXT_SECTIONS)
+    if any(text.strip() for text in sheet.opinions):
+        sections.append(OPINION_SECTION)
+    return sections
 
 
 def _flow_lines(measure: Measure, sheet: Sheet, size: float) -> list[tuple[str, list[FlowLine]]]:
@@ -435,7 +480,7 @@ def _flow_lines(measure: Measure, sheet: Sheet, size: float) -> list[tuple[str, 
     indent = measure.width(BULLET, size)
     width = CONTENT_WIDTH - 2 * BOX_PADDING - indent
     sections = []
-    for attr, _ in TEXT_SECTIONS:
+    for attr, _ in printed_sections(sheet):
         lines: list[FlowLine] = []
         for bullet in sheet.text_section(attr):
             for index, text in enumerate(measure.wrap(bullet, size, width)):
@@ -459,7 +504,7 @@ def _draw_box(
     size: float,
     continued: bool,
 ) -> None:
-    heading = dict(TEXT_SECTIONS)[name] + (CONTINUED if continued else "")
+    heading = dict(BULLET_SECTIONS)[name] + (CONTINUED if continued else "")
     height = BOX_HEADING_HEIGHT + 2 * BOX_PADDING + max(len(lines), 1) * line_height(size)
     top = _box_frame(cursor, height, heading)
     indent = measure.width(BULLET, size)
@@ -583,7 +628,9 @@ def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list
 
     The boxes' type shrinks step by step (:data:`BODY_SIZES`) until the sheet
     fits one page; at the smallest size the boxes continue on further
-    pages marked (続き). No text is ever dropped.
+    pages marked (続き). No text is ever dropped. The 出典 line under the
+    value table and the 企画課・有識者意見 box after 今後の方向性 are printed
+    only when the sheet has them, so a sheet without them prints as the form.
 
     Args:
         sheet: the sheet.
@@ -598,6 +645,7 @@ def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list
     _header_grid(cursor, measure, sheet)
     cursor.y += 8
     _value_table(cursor, measure, sheet)
+    _source_line(cursor, measure, sheet)
     cursor.y += 10
     if chart and sheet.rows:
         cursor = _chart_boxes(pages, cursor, measure, sheet)

@@ -19,6 +19,13 @@ Layout (one worksheet 様式, A4 portrait, fitted to one page)::
     row 15/16  取組状況 / KPI_EFFORTS (merged A16:I16)
     row 18/19  課題等 / KPI_ISSUES (merged A19:I19)
     row 21/22  今後の方向性 / KPI_DIRECTION (merged A22:I22)
+    row 24  出典 | KPI_SOURCE (merged B24:I24)
+    row 25  公表時期 | KPI_PUBLISHED (merged B25:D25)
+            | 次回公表予定 | KPI_NEXT_RELEASE (merged G25:I25)
+    row 27/28  企画課・有識者意見 / KPI_OPINIONS (merged A28:I28)
+
+Rows 24 to 28 come after the paper form's last box, so that every cell
+above stays where workbooks made before them have it.
 
 Only cells that wrap are merged: openpyxl spends most of its time reading a
 workbook on merged cells, and text in A1, I1 and A3 runs over into its
@@ -50,6 +57,7 @@ from kpidesk.exchange.excel_template import (
     FONT_NAME,
     HEADER_FILL,
     MAX_VALUE_ROWS,
+    OPINION_BOX,
     TABLE_COLUMNS,
     TEXT_BOXES,
 )
@@ -62,6 +70,9 @@ FIXED_TIME = datetime.datetime(2024, 4, 1, 9, 0, 0)
 COLUMN_WIDTHS = (13.0, 10.5, 13.5, 9.5, 9.5, 9.5, 9.5, 9.5, 10.5)
 VALUE_ROW_HEIGHT = 21.0
 BOX_HEIGHT = 130.0
+#: The reviewer's box starts smaller: it is often empty, and grows with its text.
+OPINION_BOX_HEIGHT = 60.0
+SOURCE_ROW_HEIGHT = 20.0
 BOX_HEADING_HEIGHT = 19.0
 GAP_HEIGHT = 7.0
 
@@ -200,8 +211,10 @@ def build() -> Workbook:
         ws.row_dimensions[row].height = VALUE_ROW_HEIGHT
     ws.row_dimensions[top + 1 + MAX_VALUE_ROWS].height = GAP_HEIGHT
 
-    # The three text boxes: a grey heading line, then a merged, wrapped, top-aligned box.
-    for _attribute, name, heading in TEXT_BOXES:
+    # The three text boxes, then the reviewer's: a grey heading line, then a
+    # merged, wrapped, top-aligned box.
+    boxes = (*TEXT_BOXES, OPINION_BOX)
+    for _attribute, name, heading in boxes:
         row = row_of(name)
         put(
             ws,
@@ -221,9 +234,23 @@ def build() -> Workbook:
             alignment=Alignment(horizontal="left", vertical="top", wrap_text=True, indent=1),
         )
         ws.row_dimensions[row - 1].height = BOX_HEADING_HEIGHT
-        ws.row_dimensions[row].height = BOX_HEIGHT
-        if name != TEXT_BOXES[-1][1]:
+        ws.row_dimensions[row].height = OPINION_BOX_HEIGHT if name == "KPI_OPINIONS" else BOX_HEIGHT
+        if name != boxes[-1][1]:
             ws.row_dimensions[row + 1].height = GAP_HEIGHT
+
+    # Where the values come from and when they are published, under the last box of the form.
+    source_row, release_row = row_of("KPI_SOURCE"), row_of("KPI_PUBLISHED")
+    assert release_row == row_of("KPI_NEXT_RELEASE") == source_row + 1
+    value = {"font": font(9.5), "alignment": left}
+    put(ws, f"A{source_row}", "出典", **label)
+    put(ws, f"B{source_row}:{LAST_COLUMN}{source_row}", None, **value)
+    put(ws, f"A{release_row}", "公表時期", **label)
+    put(ws, f"B{release_row}:D{release_row}", None, **value)
+    put(ws, f"E{release_row}:F{release_row}", "次回公表予定", **label)
+    put(ws, f"G{release_row}:{LAST_COLUMN}{release_row}", None, **value)
+    for row in (source_row, release_row):
+        ws.row_dimensions[row].height = SOURCE_ROW_HEIGHT
+    ws.row_dimensions[release_row + 1].height = GAP_HEIGHT
 
     # Every place the program writes is a workbook-level name.
     merged = {str(r).split(":")[0]: str(r) for r in ws.merged_cells.ranges}
@@ -233,7 +260,7 @@ def build() -> Workbook:
         wb.defined_names[name] = DefinedName(name, attr_text=reference)
 
     # Printing: A4 portrait, one page, sensible margins, the worksheet's name in the footer.
-    last_row = row_of(TEXT_BOXES[-1][1])
+    last_row = row_of(OPINION_BOX[1])
     ws.print_area = f"A1:{LAST_COLUMN}{last_row}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"

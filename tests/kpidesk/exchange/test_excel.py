@@ -108,13 +108,15 @@ def test_template_looks_like_the_paper_form() -> None:
     texts = {cell.value for row in ws.iter_rows() for cell in row if cell.value}
     assert {"<別記様式2>", "KPI分析シート", "No", "担当課", "KPI名", "項目", "単位"} <= texts
     assert {"取組状況", "課題等", "今後の方向性"} <= texts
+    # Below the paper form: the source of the values and the reviewer's box.
+    assert {"出典", "公表時期", "次回公表予定", "企画課・有識者意見"} <= texts
     assert ws["I1"].value == "<別記様式2>" and ws["I1"].alignment.horizontal == "right"
     # A4 portrait, one page wide and tall, print area set.
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.page_setup.orientation == "portrait"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
-    assert ws.print_area == "'様式'!$A$1:$I$22"
+    assert ws.print_area == "'様式'!$A$1:$I$28"
     assert 0.3 <= ws.page_margins.left <= 0.8 and 0.3 <= ws.page_margins.top <= 0.8
     # One typeface everywhere, the default font included.
     fonts = {cell.font.name for row in ws.iter_rows() for cell in row}
@@ -122,11 +124,18 @@ def test_template_looks_like_the_paper_form() -> None:
     assert wb._fonts[0].name == "BIZ UDゴシック"
     # The boxes: merged across the table, wrapped, top-aligned, tall enough.
     merged = {str(r) for r in ws.merged_cells.ranges}
-    for name in ("KPI_EFFORTS", "KPI_ISSUES", "KPI_DIRECTION"):
+    for name in ("KPI_EFFORTS", "KPI_ISSUES", "KPI_DIRECTION", "KPI_OPINIONS"):
         cell = ws[excel_template.DEFAULT_POSITIONS[name]]
         assert f"{cell.coordinate}:I{cell.row}" in merged
         assert cell.alignment.wrap_text and cell.alignment.vertical == "top"
-        assert ws.row_dimensions[cell.row].height >= 120
+        assert ws.row_dimensions[cell.row].height >= (60 if name == "KPI_OPINIONS" else 120)
+    # The cells of the paper form stay where workbooks made before the new ones have them.
+    assert [excel_template.DEFAULT_POSITIONS[name] for name in excel_template.REQUIRED_NAMES] == [
+        "B4", "D4", "B5", "A7", "A16", "A19", "A22",
+    ]  # fmt: skip
+    for name in ("KPI_SOURCE", "KPI_PUBLISHED", "KPI_NEXT_RELEASE"):
+        cell = ws[excel_template.DEFAULT_POSITIONS[name]]
+        assert cell.row > 22 and cell.alignment.wrap_text
     # The value table: header row grey, six rows, thin borders.
     top = ws["A7"]
     assert top.value == "項目" and top.fill.fgColor.rgb.endswith(excel_template.HEADER_FILL)
@@ -198,7 +207,7 @@ def test_every_worksheet_has_its_own_names_and_print_settings(sample_book: bytes
             ((title, cells),) = list(defn.destinations)
             assert title == ws.title
             assert cells.replace("$", "").split(":")[0] == excel_template.DEFAULT_POSITIONS[name]
-        assert ws.print_area == f"'{ws.title}'!$A$1:$I$22"
+        assert ws.print_area == f"'{ws.title}'!$A$1:$I$28"
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.orientation == "portrait"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
