@@ -158,11 +158,17 @@ def _aligned_paragraphs(old: list[str], new: list[str], heading: str) -> list[Ch
 
 
 def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
-    """``incoming`` with the hand-set direction and kind of ``existing``'s rows.
+    """``incoming`` with the hand-set direction and kind of ``existing``'s rows (and more).
 
     Published text and Excel workbooks cannot carry what the 評価 box sets
     on a row; an import from them keeps the book's settings for every row
     whose label is the same at the same position, instead of resetting them.
+
+    The same sources cannot carry 出典, 公表時期, 次回公表予定 or the
+    企画課・有識者意見 either (the published text has no place for them, nor
+    a workbook made from an older template): when the incoming sheet has
+    none of them, the book's are kept, so a reviewer's comment is never
+    wiped out by re-importing the published text.
     """
     if existing is None:
         return incoming
@@ -170,7 +176,14 @@ def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
     for row, old in zip(carried.rows, existing.rows, strict=False):
         if row.label == old.label and not row.target_direction and not row.kind:
             row.target_direction, row.kind = old.target_direction, old.kind
+    if not any(getattr(carried, name) for name in _CARRIED_SHEET_FIELDS):
+        for name in _CARRIED_SHEET_FIELDS:
+            setattr(carried, name, copy.deepcopy(getattr(existing, name)))
     return carried
+
+
+#: The sheet's own fields that published text and older workbooks cannot carry.
+_CARRIED_SHEET_FIELDS = ("source", "published", "next_release", "opinions")
 
 
 def _aligned(old: Sheet, new: Sheet) -> list[tuple[str, Change]]:

@@ -19,7 +19,8 @@ def rolled_over(sheet: Sheet, to_year: int) -> Sheet:
     """The sheet ``sheet`` becomes in the report of ``to_year``.
 
     Everything typed is kept as it stands (values, words, text, the base and
-    target columns). When the new report year comes after the last actual
+    target columns, 出典 and its timing), except the 企画課・有識者意見, which
+    was about the year just reported. When the new report year comes after the last actual
     column, columns are added up to it (none skipped) with an empty cell in
     every row, ready for the new year's actual. The copy is new to the book:
     its ``id``, ``revision`` and ``updated_at`` are cleared. ``sheet`` itself
@@ -44,6 +45,8 @@ def rolled_over(sheet: Sheet, to_year: int) -> Sheet:
             copied.actual_years.append(year)
             for row in copied.rows:
                 row.actuals.append(Cell())
+    # The reviewer's comment was on the year just reported: the new one starts without it.
+    copied.opinions = []
     return dataclasses.replace(copied, report_year=to_year, id=None, revision=0, updated_at="")
 
 

@@ -635,3 +635,21 @@ def test_a_book_someone_else_has_open_is_not_written_by_a_command(tmp_path: Path
     out = tmp_path / "out.json"
     assert cli.main(["export-json", "--db", str(book), "-o", str(out)]) == cli.EXIT_OK
     del held
+
+
+def test_importing_the_published_text_again_keeps_the_source_and_the_reviewers_comment(
+    tmp_path: Path,
+) -> None:
+    book_path = tmp_path / "本庁.kpidb"
+    assert run("import-text", SAMPLE_TEXT, "--db", book_path)[0] == 0
+    with Book.open(book_path, create=False) as book:
+        sheet = book.find_sheet(2020, "9")
+        sheet.source = "犯罪統計"
+        sheet.opinions = ["高齢者の被害に注意が必要。"]
+        book.save_sheet(sheet)
+    code, _, err = run("import-text", SAMPLE_TEXT, "--db", book_path, "--replace")
+    assert code == 0, err
+    with Book.open(book_path, create=False) as book:
+        sheet = book.find_sheet(2020, "9")
+    assert sheet.source == "犯罪統計"
+    assert sheet.opinions == ["高齢者の被害に注意が必要。"]

@@ -376,3 +376,16 @@ def test_cli_lock_year_refuses_a_year_without_sheets(book: Path) -> None:
     code, _, err = run("lock-year", "--db", book, "--year", "2030")
     assert code == 1
     assert "2030年度のシートがブックにありません" in err
+
+
+def test_the_reviewers_comment_stays_with_the_year_it_was_on() -> None:
+    sheet = dataclasses.replace(
+        samples.sample_sheets()[0],
+        source="熊本県警察本部「犯罪統計」",
+        next_release="令和4年3月",
+        opinions=["件数は減少しているが、高齢者の被害に注意が必要。"],
+    )
+    new = rolled_over(sheet, 2021)
+    assert new.opinions == []
+    assert (new.source, new.next_release) == ("熊本県警察本部「犯罪統計」", "令和4年3月")
+    assert sheet.opinions  # the original keeps it
