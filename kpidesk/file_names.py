@@ -45,6 +45,9 @@ MAX_FILE_NAME_BYTES = 120
 DEFAULT_FALLBACK = "無題"
 #: How many characters of a long name's end :func:`safe_file_name` keeps after ``…``.
 _KEPT_END = 8
+#: How many characters beyond what can fit a long name keeps at each end before it is
+#: cleaned, for the dots, spaces and combining marks that may be stripped there.
+_LOOSE_ROOM = 64
 _NO_DEPARTMENT = "担当課なし"
 #: A name offered for an export of sheets (``KPI分析シート_No10.pdf``).
 EXPORT_STEM = "KPI分析シート"
@@ -105,6 +108,16 @@ def _without_loose_ends(text: str, *, head: bool) -> str:
     return text
 
 
+def _ends(name: str, most: int = MAX_FILE_NAME_BYTES) -> str:
+    """A long ``name`` cut to the two ends a file name of ``most`` characters can keep.
+
+    The middle of a name longer than that is never looked at, so a name of
+    any length (from a hostile book, say) costs no more than a short one.
+    """
+    room = most + _LOOSE_ROOM
+    return name if len(name) <= 2 * room else name[:room] + name[-room:]
+
+
 def _shortened(stem: str, end: str, limit_bytes: int, limit_units: int) -> str:
     """``stem + end`` cut so that it fits both limits, keeping the stem's end after ``…``
     (``観光振興部…推進班甲~1a2b3c4d.xlsx``): long names often differ only there."""
@@ -114,13 +127,17 @@ def _shortened(stem: str, end: str, limit_bytes: int, limit_units: int) -> str:
 
     if fits(stem + end):
         return stem + end
+    # Every character takes at least one byte and one unit: no more can fit,
+    # so a name of any length is cut in steps of a few hundred at most.
+    most = min(limit_bytes, limit_units)
     tail = _without_loose_ends(stem[-_KEPT_END:], head=False)
-    head = stem[: len(stem) - _KEPT_END]
+    head = stem[: len(stem) - _KEPT_END][:most]
     while head and not fits(head + "…" + tail + end):
         head = head[:-1]
     head = _without_loose_ends(head, head=True)
     if head and tail:
         return head + "…" + tail + end
+    stem = stem[:most]
     while stem and not fits(stem + end):  # no room for both ends
         stem = stem[:-1]
     return (_without_loose_ends(stem, head=True) or "_") + end
@@ -159,7 +176,11 @@ def safe_file_name(
         max_units: the longest file name in UTF-16 units (default: ``max_bytes``).
     """
     units = max_bytes if max_units is None else max_units
-    return _shortened(_safe_stem(name, suffix, fallback), tag + suffix, max_bytes, units)
+    name = _ends(name, min(max_bytes, units))
+    made = _shortened(_safe_stem(name, suffix, fallback), tag + suffix, max_bytes, units)
+    if _is_reserved(made):  # what was cut made it a device name (``CON`` + combining marks)
+        made = _shortened("_" + made.removesuffix(tag + suffix), tag + suffix, max_bytes, units)
+    return made
 
 
 def export_file_name(nos: Sequence[str], suffix: str) -> str:
@@ -169,7 +190,7 @@ def export_file_name(nos: Sequence[str], suffix: str) -> str:
     :func:`safe_file_name`; a blank No is left out); several or none:
     ``KPI分析シート.pdf``.
     """
-    if len(nos) == 1 and _clean(nos[0], ""):
+    if len(nos) == 1 and _clean(_ends(nos[0]), ""):
         return safe_file_name(f"{EXPORT_STEM}_No{nos[0].strip(_STRIPPED)}", suffix)
     return EXPORT_STEM + suffix
 
@@ -204,7 +225,10 @@ def department_file_names(departments: Iterable[str], folder: Path | None = None
             )
         limit_units = min(limit_units, room)
     unique = sorted(set(departments))
-    stems = {department: _safe_stem(department, ".xlsx", _NO_DEPARTMENT) for department in unique}
+    # A name too long to fit is tagged anyway: its stem is only used to find clashes.
+    stems = {
+        department: _safe_stem(_ends(department), ".xlsx", _NO_DEPARTMENT) for department in unique
+    }
     clashes: dict[str, list[str]] = {}
     for department in unique:
         clashes.setdefault((stems[department] + ".xlsx").casefold(), []).append(department)
@@ -227,8 +251,11 @@ def department_file_names(departments: Iterable[str], folder: Path | None = None
     taken: set[str] = set()
     for department in unique:  # a hash clash, in theory: number it
         name, number = names[department], 2
-        while name.casefold() in taken:
-            name = names[department].removesuffix(".xlsx") + f"_{number}.xlsx"
+        while name.casefold() in taken:  # numbered within the same room
+            tag = f"{stable_tag(department)}_{number}"
+            name = safe_file_name(
+                department, ".xlsx", tag=tag, fallback=_NO_DEPARTMENT, max_units=limit_units
+            )
             number += 1
         taken.add(name.casefold())
         names[department] = name

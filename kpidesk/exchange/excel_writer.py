@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
@@ -710,13 +711,19 @@ def export_by_department(
     names = department_files(sheets, folder, departments=departments)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"保存先がフォルダではなくファイルです: {folder}")
+    plan = [(folder / names[department], groups[department]) for department in sorted(groups)]
+    for path, _ in plan:
+        if template is not None and _same_file(path, template):
+            # Each workbook reads the template again: the first would replace it.
+            raise OutputError(
+                f"担当課のファイル「{path.name}」が、使っているテンプレートと同じファイルです。"
+                f"テンプレートを上書きしないよう、別のフォルダに書き出してください: {path}"
+            )
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(describe_os_error(error, folder)) from error
-
-    plan = [(folder / names[department], groups[department]) for department in sorted(groups)]
 
     total = sum(len(group) + 1 for _, group in plan)
     offset = 0
@@ -744,3 +751,13 @@ def export_by_department(
 def _remove_empty(folder: Path) -> None:
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file (the same file reached two ways counts; never raises)."""
+    try:
+        if first.exists() and second.exists():
+            return os.path.samefile(first, second)
+        return os.path.normcase(first.resolve()) == os.path.normcase(second.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False

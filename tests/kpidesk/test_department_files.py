@@ -110,3 +110,27 @@ def test_long_names_that_differ_only_at_the_end_keep_their_ends() -> None:
     assert names[first].startswith("観光振興部国際観光推進課")
     for name in names.values():
         assert len(name.encode("utf-8")) <= file_names.MAX_FILE_NAME_BYTES
+
+
+def test_a_department_named_like_the_template_never_overwrites_it(tmp_path: Path) -> None:
+    from kpidesk.resources import resource_path
+
+    template = tmp_path / "A課.xlsx"
+    template.write_bytes(resource_path("templates", "kpi_sheet.xlsx").read_bytes())
+    before = template.read_bytes()
+    with pytest.raises(OutputError, match="テンプレートと同じファイル"):
+        excel_writer.export_by_department(sheets_of("A課", "B課"), tmp_path, template=template)
+    assert template.read_bytes() == before
+    assert not (tmp_path / "B課.xlsx").exists()  # nothing was written
+
+
+def test_numbered_names_stay_within_the_room_a_deep_folder_leaves(windows: None) -> None:
+    folder = Path("/") / ("フォルダ" * 58 + "a")  # 234 characters: 24 left for a name
+    room = fileio.name_room(folder)
+    departments = ["a/bbbbbbbb", "a:bbbbbbbb"]
+    tagged = file_names.department_file_names(departments, folder)
+    # A third department named exactly like one of the tagged names forces numbering.
+    departments.append(tagged["a/bbbbbbbb"].removesuffix(".xlsx"))
+    names = file_names.department_file_names(departments, folder)
+    assert len(set(names.values())) == 3
+    assert all(len(name) <= room for name in names.values()), names

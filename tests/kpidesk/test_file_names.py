@@ -10,7 +10,12 @@ import pytest
 
 from kpidesk import file_names, samples
 from kpidesk.book import recovery
-from kpidesk.file_names import MAX_FILE_NAME_BYTES, safe_file_name
+from kpidesk.file_names import (
+    MAX_FILE_NAME_BYTES,
+    department_file_names,
+    export_file_name,
+    safe_file_name,
+)
 
 #: What Windows refuses or changes in a file name, checked without the code under test.
 FORBIDDEN = set('\\/:*?"<>|') | {chr(code) for code in range(32)}
@@ -142,3 +147,21 @@ def test_drafts_of_nos_that_would_share_a_name_are_kept_apart(tmp_path: Path) ->
     drafts = recovery.list_drafts()
     assert sorted(draft.sheet.no for draft in drafts) == ["1/2", "1:2", "1_2"]
     assert all(json.loads(draft.path.read_text(encoding="utf-8")) for draft in drafts)
+
+
+@pytest.mark.parametrize("device", ["CON", "aux", "com1", "NUL     ", "PRN"])
+def test_a_device_name_left_after_cutting_combining_marks_is_still_made_safe(device: str) -> None:
+    name = safe_file_name(device + "\u0301" * 200, ".xlsx")
+    assert not file_names._is_reserved(name) and name.startswith("_")
+
+
+def test_a_name_of_millions_of_characters_is_cut_from_its_ends_alone() -> None:
+    # From a book edited outside KPI Desk: its middle is never looked at, so the
+    # name is made at once (cut a character at a time, it took minutes).
+    huge = "観光振興" * 1_000_000 + "推進班"
+    short = "観光振興" * 100 + "推進班"
+    assert safe_file_name(huge, ".xlsx") == safe_file_name(short, ".xlsx")
+    assert export_file_name([huge], ".pdf") == export_file_name([short], ".pdf")
+    names = department_file_names([huge, huge + "甲"])
+    assert len(set(names.values())) == 2
+    assert all(len(name.encode()) <= 120 for name in names.values())
