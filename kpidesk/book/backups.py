@@ -71,6 +71,12 @@ DEFAULT_KEEP = 10
 #: A temporary file of a backup that has not changed for this long was left by
 #: a program that was killed or crashed (a backup is written within seconds).
 LEFTOVER_AGE = timedelta(minutes=10)
+#: A backup named more than this after now was taken by a PC whose clock is ahead
+#: (or is not a backup at all): it is listed, but neither counts among the backups
+#: kept nor is deleted to make room, so it cannot push today's backups out.
+FUTURE_SLACK = timedelta(days=1)
+#: ``FILE_ATTRIBUTE_REPARSE_POINT``: a junction, a link or a mount point on Windows.
+_REPARSE_POINT = 0x400
 
 _SUFFIX = re.escape(BOOK_SUFFIX)
 #: A backup's name after the book's part (``-2``: a second one in the same second).
@@ -164,6 +170,8 @@ def list_backups(book: Path) -> list[Backup]:
     Only plain files are backups: a link or a named pipe with a backup's name is not.
     """
     folder = backup_folder(book)
+    if not _is_plain_folder(folder):  # missing, or a link into another book's backups
+        return []
     try:
         names = [entry.name for entry in folder.iterdir() if _is_plain_file(entry)]
     except OSError:
@@ -217,6 +225,17 @@ def _is_plain_file(path: Path) -> bool:
         return stat.S_ISREG(path.lstat().st_mode)
     except OSError:
         return False
+
+
+def _is_plain_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder of its own: not a link, nor (on Windows) a junction
+    or another reparse point, through which backups would land in someone else's folder."""
+    try:
+        status = path.lstat()
+    except OSError:
+        return False
+    reparse = getattr(status, "st_file_attributes", 0) & _REPARSE_POINT
+    return stat.S_ISDIR(status.st_mode) and not reparse
 
 
 def _is_sqlite(path: Path) -> bool:
@@ -277,6 +296,12 @@ def take_backup(
         folder.mkdir(exist_ok=True)
     except OSError as error:
         raise BookError(f"バックアップのフォルダを作れません: {folder}（{error}）") from error
+    if not _is_plain_folder(folder):
+        raise BookError(
+            f"バックアップのフォルダがリンク（ショートカットのようなもの）になっているため、"
+            f"バックアップを取りませんでした: {folder}。"
+            "ほかのブックのバックアップを消さないよう、リンクではない普通のフォルダにしてください"
+        )
     clean_leftovers(store.path)
     with contextlib.suppress(BookError):
         store.identity(assign=True)
@@ -290,13 +315,18 @@ def take_backup(
 def prune(book: Path, keep: int, *, notes: list[str] | None = None) -> list[Path]:
     """Delete all but the newest ``keep`` of the book's backups; return what was deleted.
 
+    Backups named after tomorrow (:data:`FUTURE_SLACK`) are left alone and not
+    counted, so a PC whose clock is ahead cannot make every new backup go.
+
     Left-over temporary files are removed too (:func:`clean_leftovers`). A
     backup that cannot be deleted now (another program has it open, even
     after trying for a moment) is left for the next time: that is no error,
     but a note is added to ``notes``.
     """
     removed, left = [], []
-    for backup in list_backups(book)[max(keep, 1) :]:
+    latest = datetime.now() + FUTURE_SLACK
+    dated = [backup for backup in list_backups(book) if backup.taken_at <= latest]
+    for backup in dated[max(keep, 1) :]:
         try:
             unlink_with_retry(backup.path)
         except OSError:
@@ -327,6 +357,8 @@ def clean_leftovers(book: Path) -> list[Path]:
         The files removed.
     """
     folder = backup_folder(book)
+    if not _is_plain_folder(folder):
+        return []
     try:
         entries = list(folder.iterdir())
     except OSError:

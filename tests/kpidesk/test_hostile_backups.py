@@ -384,3 +384,39 @@ def test_a_view_in_an_earlier_backup_or_a_namesake_never_runs(tmp_path: Path, wh
 def samples_count(book: Path) -> int:
     with Book.open(book, create=False, read_only=True) as store:
         return store.count_sheets()
+
+
+def test_backups_dated_in_the_future_never_push_todays_out(tmp_path: Path) -> None:
+    # Ten files named for 2099 (junk, or backups of a PC whose clock is ahead).
+    path = tmp_path / "本庁.kpidb"
+    samples.create_sample_book(path).close()
+    folder = backups.backup_folder(path)
+    folder.mkdir()
+    for day in range(1, 11):
+        (folder / f"209901{day:02d}-000000-open.kpidb").write_bytes(b"not a book")
+    with Book.open(path, create=False) as store:
+        taken = [backups.take_backup(store, "import", keep=10) for _ in range(3)]
+    assert all(backup.exists() for backup in taken)
+    listed = backups.list_backups(path)
+    assert {backup.path for backup in listed} >= set(taken)
+    assert len([b for b in listed if b.taken_at.year == 2099]) == 10  # left alone
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="links need rights")
+def test_a_backup_folder_that_links_elsewhere_is_neither_used_nor_pruned(tmp_path: Path) -> None:
+    other = tmp_path / "別.kpidb"
+    samples.create_sample_book(other).close()
+    with Book.open(other, create=False) as store:
+        theirs = [backups.take_backup(store, "import", keep=10) for _ in range(3)]
+    (tmp_path / "本庁_backups").symlink_to(backups.backup_folder(other))
+    leftover = backups.backup_folder(other) / "~kd12345678.tmp"
+    leftover.write_bytes(b"someone's file")
+    old = (datetime.now() - timedelta(hours=1)).timestamp()
+    os.utime(leftover, (old, old))
+    book = tmp_path / "本庁.kpidb"
+    samples.create_sample_book(book).close()
+    with Book.open(book, create=False) as store, pytest.raises(BookError, match="リンク"):
+        backups.take_backup(store, "import", keep=1)
+    assert backups.list_backups(book) == []
+    assert backups.prune(book, 1) == [] and backups.clean_leftovers(book) == []
+    assert all(backup.exists() for backup in theirs) and leftover.exists()
