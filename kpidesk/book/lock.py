@@ -712,7 +712,7 @@ class BookLock:
 
 def _cannot_write(error: OSError) -> LockError:
     if isinstance(error, PermissionError):
-        reason = "フォルダに書き込む権限がありません"
+        reason = "フォルダに書き込む権限がないか、ほかのプログラムがロックファイルを開いています"
     else:
         reason = error.strerror or str(error)
     return LockError(f"ブックのロックファイルを作れません（{reason}）")

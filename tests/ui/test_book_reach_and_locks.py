@@ -330,7 +330,7 @@ def test_a_folder_that_keeps_refusing_is_called_read_only(
 
     monkeypatch.setattr(lock, "_create_exclusive", create)
     monkeypatch.setattr(lock, "_RETRY_PAUSE_SECONDS", 0)
-    with pytest.raises(lock.LockError, match="権限がありません"):
+    with pytest.raises(lock.LockError, match="書き込む権限がないか"):
         lock.BookLock.acquire(tmp_path / "ブック.kpidb")
 
 
