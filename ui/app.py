@@ -113,8 +113,12 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
     return open_default_book()
 
 
-def open_default_book() -> InitialBook:
-    """Open the book in Documents, making it with the sample sheets the first time."""
+def open_default_book(*, first_start: bool = True) -> InitialBook:
+    """Open the book in Documents, making it with the sample sheets the first time.
+
+    ``first_start`` false: it is opened instead of a book that cannot be
+    reached, and the message says so rather than welcoming a new user.
+    """
     path = default_book_path()
     try:
         there = path.exists()
@@ -131,6 +135,13 @@ def open_default_book() -> InitialBook:
         book = samples.create_sample_book(path)
     except (OSError, BookError) as error:
         return InitialBook(None, f"ブックを作れません: {path}\n{error}", is_error=True)
+    if not first_start:
+        return InitialBook(
+            book,
+            "見本のシート（熊本県 令和2年度の15件）で新しいブックを作りました:\n"
+            f"{path}\n前回のブックに接続できるようになったら、「ファイル」→"
+            "「最近使ったブック」から開けます。",
+        )
     return InitialBook(
         book,
         "初めての起動のため、見本のシート（熊本県 令和2年度の15件）で"

@@ -59,6 +59,9 @@ class Ink(enum.Enum):
     ERROR = "#b00020"
     #: What a dialog warns about.
     WARNING = "#8a4b00"
+    #: Text that comes second (headings of figures, why a row is not judged):
+    #: grey, yet readable, unlike the theme's colour for disabled text.
+    QUIET = "#5f6368"
 
 
 @dataclass(frozen=True)

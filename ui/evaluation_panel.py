@@ -100,7 +100,7 @@ class EvaluationPanel(QFrame):
         title = section_heading("評価")
         self.scheme_label = QLabel()
         self.scheme_label.setObjectName("evaluationScheme")
-        self.scheme_label.setEnabled(False)
+        colours.colour_label(self.scheme_label, colours.Ink.QUIET)
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
@@ -109,7 +109,7 @@ class EvaluationPanel(QFrame):
         self.grid.setHorizontalSpacing(14)
         self.grid.setVerticalSpacing(2)
         self.empty_label = QLabel("（値の行がありません）")
-        self.empty_label.setEnabled(False)
+        colours.colour_label(self.empty_label, colours.Ink.QUIET)
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
         layout.addLayout(self.grid)
@@ -171,7 +171,7 @@ class EvaluationPanel(QFrame):
             if judged_rows:
                 for column, (_key, heading) in enumerate(FIGURES, start=1):
                     label = QLabel(heading)
-                    label.setEnabled(False)
+                    colours.colour_label(label, colours.Ink.QUIET)
                     self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
             for index in range(len(judged_rows)):
                 self._add_row(index)
@@ -238,7 +238,7 @@ class EvaluationPanel(QFrame):
         note = QLabel()
         note.setObjectName(f"eval_{index}_note")
         note.setWordWrap(True)
-        note.setEnabled(False)
+        colours.colour_label(note, colours.Ink.QUIET)
         controls = QWidget()
         controls_layout = QHBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)

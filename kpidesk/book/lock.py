@@ -301,6 +301,16 @@ def this_computer() -> str:
         return UNKNOWN
 
 
+def is_mine_elsewhere(info: LockInfo) -> bool:
+    """Whether a lock is this user's on this computer (the same user's other KPI Desk)."""
+    return (
+        info.readable
+        and info.user == this_user()
+        and _same_computer(info.computer, this_computer())
+        and info.pid != os.getpid()
+    )
+
+
 def this_user() -> str:
     """The login name of the user running this program, as written into lock files."""
     try:

@@ -166,8 +166,9 @@ def test_documents_on_a_share_that_is_down_is_said_so(
 
 
 def test_the_window_asks_which_book_and_the_sample_is_not_remembered(
-    blank_window: MainWindow, settings: Settings, documents: Path, share: Path, monkeypatch, qtbot
-) -> None:
+    blank_window: MainWindow, settings: Settings, documents: Path, share: Path, monkeypatch, qtbot,
+    answers,
+) -> None:  # fmt: skip
     last = share / "KPI分析シート.kpidb"
     settings.add_recent_book(last)
     choices = Choices(monkeypatch, 2)  # 見本で開く
@@ -181,6 +182,8 @@ def test_the_window_asks_which_book_and_the_sample_is_not_remembered(
     assert settings.last_book == str(last)  # the next start looks for it again
     assert settings.recent_books[0] == str(last)
     assert holds_lock(blank_window, documents)
+    qtbot.waitUntil(lambda: bool(answers.infos))
+    assert "最近使ったブック" in answers.infos[-1] and "初めての起動" not in answers.infos[-1]
 
 
 def test_retry_opens_the_book_once_the_share_is_back(
@@ -419,3 +422,18 @@ def test_a_copy_of_a_book_someone_else_has_open_is_locked(
     assert blank_window.session.book.path == target and not blank_window.session.book.read_only
     assert holds_lock(blank_window, target)
     assert lock.read_lock(demo_book).user == "鈴木"
+
+
+def test_the_same_users_other_window_is_not_called_someone_else(
+    blank_window: MainWindow, demo_book: Path, monkeypatch
+) -> None:
+    now = datetime.now(UTC)
+    mine = lock.LockInfo(lock.this_user(), lock.this_computer(), os.getppid(), now, now, "0")
+    lock.lock_path(demo_book).write_text(mine.to_json(), encoding="utf-8")
+    choices = Choices(monkeypatch)  # closed
+    assert not blank_window.session.open_book(demo_book)
+    text, _ = choices.asked[0]
+    assert "このパソコンの別の KPI Desk" in text and "ほかの人" not in text
+    someone_elses_lock(demo_book)
+    assert not blank_window.session.open_book(demo_book)
+    assert "鈴木" in choices.asked[1][0] and "別の KPI Desk" not in choices.asked[1][0]

@@ -175,6 +175,17 @@ def test_evaluation_rank_stays_readable(theme: str, window: MainWindow) -> None:
     assert_readable(text_shown(rank), background_shown(rank), "評価")
 
 
+def test_evaluation_notes_and_headings_stay_readable(theme: str, window: MainWindow) -> None:
+    select_no(window, "10")  # its 県 row says why it is not judged
+    panel = window.form.evaluation
+    background = background_shown(panel)
+    labels = [panel.findChild(QLabel, "evaluationScheme"), panel.findChild(QLabel, "eval_1_note")]
+    labels += [label for label in panel.findChildren(QLabel) if label.text() == "評価"]
+    for label in labels:
+        assert label is not None and label.text()
+        assert_readable(text_shown(label), background, label.objectName() or label.text())
+
+
 def test_dialog_messages_stay_readable(theme: str, qtbot) -> None:
     from kpidesk.evaluation import EvaluationSettings
     from ui.dialogs.evaluation_settings import EvaluationSettingsDialog

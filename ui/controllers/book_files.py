@@ -357,7 +357,7 @@ class BookFiles(Controller):
 
     def open_sample_book(self) -> bool:
         """Open the book in Documents (made with the sample sheets if new), not as the last book."""
-        initial = open_default_book()
+        initial = open_default_book(first_start=False)
         if initial.book is None or initial.book.path is None:
             messages.show_error(self.window, initial.message)
             return False

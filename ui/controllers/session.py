@@ -280,10 +280,19 @@ class BookSession(Controller):
         A lock whose heartbeat is far ahead of this computer's clock
         (``lock.is_ahead``) never goes stale by itself: taking it over is offered.
         """
+        title = "ほかの人が開いています"
         text = (
             f"このブックは{info.describe()}。\n"
             "同時に書き込むと変更が重なるため、読み取り専用で開くか、コピーを作って開いてください。"
         )
+        if lock.is_mine_elsewhere(info):
+            title = "別の KPI Desk で開いています"
+            text = (
+                "このブックは、このパソコンの別の KPI Desk の画面で開いています"
+                f"（{info.describe()}）。\n"
+                "そちらの画面で作業を続けるか、そちらを閉じてから開いてください。"
+                "ここでは読み取り専用で開くか、コピーを作って開けます。"
+            )
         options = ["読み取り専用で開く", "コピーを作って開く"]
         if lock.is_ahead(info):
             beat = info.heartbeat.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -294,7 +303,7 @@ class BookSession(Controller):
                 "その人がもうこのブックを閉じていることを確かめられたら、引き継いで開けます。"
             )
             options.append("引き継いで開く")
-        choice = messages.choose(self.window, "ほかの人が開いています", text, options)
+        choice = messages.choose(self.window, title, text, options)
         if choice == 0:
             return self._open_plain(path, read_only=True)
         if choice == 1:
