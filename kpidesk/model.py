@@ -25,6 +25,9 @@ TARGET_DIRECTIONS: tuple[str, ...] = ("", "up", "down")
 #: cumulative), "single" and "cumulative" are set by hand.
 ROW_KINDS: tuple[str, ...] = ("", "single", "cumulative")
 
+#: The reason offered for a row's 外的要因 (external factor).
+EXTERNAL_REASON_SUGGESTION = "新型コロナウイルス感染症の影響"
+
 #: The three text sections of the form, in order: (attribute, heading).
 TEXT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("efforts", "取組状況"),
@@ -77,6 +80,12 @@ class ValueRow:
             see :data:`TARGET_DIRECTIONS`.
         kind: "" (follows from the label), "single" or "cumulative"; see
             :data:`ROW_KINDS`.
+        measures: set by hand, the label of the row this row is the
+            期待値 (yardstick) of; "" leaves it to the row's own label
+            (``期待値``, ``目安値(累計)``; see :mod:`kpidesk.expected`).
+        external: the row is marked 外的要因: an external factor (such as
+            COVID-19) weighs on it; the book's settings say what that does.
+        external_reason: the reason given with it (:data:`EXTERNAL_REASON_SUGGESTION`).
     """
 
     label: str = ""
@@ -86,6 +95,9 @@ class ValueRow:
     target: Cell = field(default_factory=Cell)
     target_direction: str = ""
     kind: str = ""
+    measures: str = ""
+    external: bool = False
+    external_reason: str = ""
 
     def latest_actual(self, years: list[int]) -> tuple[int, Cell] | None:
         """The newest (year, cell) with something typed, or None."""
