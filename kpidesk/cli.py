@@ -571,33 +571,39 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_OK
     with_year = len({sheet.report_year for sheet in sheets}) > 1
+    against_expected = settings.basis.against_expected
+    rate_headers = ["期待値", "前年比", "期待値比", "期待進捗率"]
+    if not against_expected:
+        rate_headers = ["前年比", "達成率", "進捗率"]
     headers = [
         *(["年度"] if with_year else []),
         "No",
         "区分",
         "最新実績",
-        "前年比",
-        "達成率",
-        "進捗率",
+        *rate_headers,
         "評価",
         "備考",
     ]
+
+    def figures(line: evaluation_table.EvaluationLine) -> list[str]:
+        if against_expected:
+            return [line.expected, line.change, line.expected_rate, line.expected_progress]
+        return [line.change, line.achievement, line.progress_words]
+
     rows = [
         [
             *([eras.short_label(line.sheet.report_year)] if with_year else []),
             line.sheet.no,
             line.evaluation.label.strip(),
             line.latest,
-            line.change,
-            line.achievement,
-            line.progress,
+            *figures(line),
             line.rank_text,
             line.remarks,
         ]
         for line in lines
     ]
     first = headers.index("最新実績")
-    right = set(range(first, first + 4))  # 最新実績, 前年比, 達成率, 進捗率
+    right = set(range(first, first + 1 + len(rate_headers)))  # 最新実績 and the figures
     _write(out, f"評価一覧（{evaluation_table.report_years_label(sheets)}）: {args.db.name}")
     _write(out, "")
     _write(out, format_table(headers, rows, right))

@@ -8,13 +8,14 @@ exposes its parsed number, when it has one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kpidesk import eras, limits, values
+from kpidesk import eras, limits, ranking, values
 
 DEFAULT_BASELINE_LABEL = "戦略策定時実績値"
 
@@ -260,6 +261,9 @@ class ListEntry(_SheetIdentity):
             is always ranked by its achievement rate.
         evaluation_note: why that row has no rate (or ""), with its label.
         evaluation_label: that row's label when the sheet has several rows, else "".
+        eval_rates: what each value row but the 期待値 rows gives its rank,
+            as the book keeps it (JSON; see :attr:`rank_rows`); "" when the
+            book holds none for the sheet (its JSON could not be read).
     """
 
     id: int
@@ -278,6 +282,15 @@ class ListEntry(_SheetIdentity):
     word_target: bool = False
     evaluation_note: str = ""
     evaluation_label: str = ""
+    eval_rates: str = field(default="", repr=False)
+
+    @functools.cached_property
+    def rank_rows(self) -> tuple[ranking.RankInputs, ...]:
+        """Each value row's :class:`~kpidesk.ranking.RankInputs`, read from
+        ``eval_rates`` when first asked for, so that a list of thousands of
+        sheets is read as fast as before; () when there are none (the rates
+        above are then used)."""
+        return ranking.read_rank_rows(self.eval_rates)
 
 
 def latest_and_target(sheet: Sheet) -> tuple[str, int | None, str, str]:

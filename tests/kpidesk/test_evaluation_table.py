@@ -26,7 +26,8 @@ from kpidesk.exchange import evaluation_workbook, excel_writer, numformat, xlsx_
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import REPO, libreoffice_pdf, squash
 
-TRUNCATE = EvaluationSettings(rounding=Rounding.TRUNCATE)
+#: The rules against the final target with truncation (the rounding-edge tests).
+TRUNCATE = dataclasses.replace(evaluation.LEGACY_SETTINGS, rounding=Rounding.TRUNCATE)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,8 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "達成率": "127.9%",
         "進捗率": "—",
         "評価": "A",
-        "備考": "目標が「前年比減」のため進捗率はありません。",
+        "備考": "前年の6,498に対して5,081のため、目標「前年比減」を達成。"
+        "目標が「前年比減」のため期待値はありません。",
     }
     no17 = texts(line_of(lines, 17))
     assert (no17["最新実績"], no17["前年比"], no17["達成率"], no17["評価"]) == (
@@ -110,7 +112,9 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "473 (R2)",
         "800 (R5)",
     ]
-    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "C")
+    # A new book ranks by the 期待値 and the floor: 473 is below the base of 763.
+    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "D")
+    assert no27["備考"].startswith("実績値（473）が基準値（763）を下回っているため")
     # Rates are numbers (sortable), rounded as printed.
     assert line_of(lines, 27)["進捗率"].value == pytest.approx(-7.838)
 
@@ -129,7 +133,7 @@ def test_rows_that_cannot_be_judged_say_why(evaluation_book: bytes) -> None:
     assert no13["評価"] == "—" and "目標値が「—」のため評価できません" in no13["備考"]
     no15 = texts(line_of(lines, 15))
     assert (no15["最新実績"], no15["評価"]) == ("28,467 (R1)", "B")
-    assert no15["備考"] == "R2の実績値が集計中です。R1の実績で評価しています。"
+    assert no15["備考"] == "前年度値で評価。R2の実績値が集計中です。R1の実績で評価しています。"
 
 
 def test_every_rate_excel_shows_is_the_printed_rate(sample_sheets: list[Sheet]) -> None:
@@ -151,9 +155,10 @@ def test_title_legend_and_print_settings(evaluation_book: bytes) -> None:
     assert ws["A1"].value == "KPI評価一覧（令和2年度）\u3000見本.kpidb"
     legend = ws["A2"].value
     assert legend.startswith(
-        "評価（達成率）: A 100%以上\u3000B 80%以上100%未満\u3000C 50%以上80%未満"
+        "評価（期待値に対する達成率）: A 100%以上\u3000B 80%以上100%未満\u3000C 50%以上80%未満"
     )
     assert "D 50%未満" in legend and "四捨五入" in legend
+    assert "実績が基準値より悪い行はD" in legend and "未達成ならD" in legend
     assert "A2:M2" in {str(merged) for merged in ws.merged_cells.ranges}
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
@@ -176,8 +181,8 @@ def test_ranks_are_coloured_best_green_to_worst_red(evaluation_book: bytes) -> N
         return "#" + cell.font.color.rgb[-6:].lower(), "#" + cell.fill.fgColor.rgb[-6:].lower()
 
     assert colours(9) == evaluation.RANK_COLOURS[0]  # A
-    assert colours(14) == evaluation.rank_colours(1, 4)  # B
-    assert colours(27) == evaluation.rank_colours(2, 4)  # C
+    assert colours(15) == evaluation.rank_colours(1, 4)  # B
+    assert colours(13, "累計") == evaluation.rank_colours(2, 4)  # C
     assert colours(28) == evaluation.RANK_COLOURS[-1]  # D
     assert line_of(lines, 16)["評価"].fill.fill_type is None  # not judged: no colour
 
@@ -396,21 +401,27 @@ def test_evaluate_prints_an_aligned_table(book: Path) -> None:
     code, out, err = run("evaluate", "--db", book)
     assert (code, err) == (0, "")
     assert out.startswith("評価一覧（令和2年度）: 見本.kpidb\n")
+    # A new book ranks by the 期待値: its columns are the 期待値 and the two rates against it.
     assert columns_of(out, "9") == [
-        "9", "単年", "5,081 (R2)", "-1,417件(-21.8%)", "127.9%", "—", "A",
-        "目標が「前年比減」のため進捗率はありません。",
+        "9", "単年", "5,081 (R2)", "—", "-1,417件(-21.8%)", "—", "—", "A",
+        "前年の6,498に対して5,081のため、目標「前年比減」を達成。"
+        "目標が「前年比減」のため期待値はありません。",
     ]  # fmt: skip
-    assert columns_of(out, "17")[2:7] == ["41 (R2)", "+7件(+20.6%)", "117.1%", "700.0%", "A"]
-    assert columns_of(out, "27")[4:7] == ["59.1%", "-783.8%", "C"]
-    assert columns_of(out, "16")[2:] == ["集計中 (R2)", *["—"] * 4, "R2の実績値が集計中です。"]
+    assert columns_of(out, "17")[2:8] == [
+        "41 (R2)", "34.25", "+7件(+20.6%)", "119.7%", "目標達成済", "A",
+    ]  # fmt: skip
+    assert columns_of(out, "27")[3:8] == [
+        "772.25", "-290万人(-38.0%)", "61.2%", "基準値を下回る", "D",
+    ]  # fmt: skip
+    assert columns_of(out, "16")[2:] == ["集計中 (R2)", *["—"] * 5, "R2の実績値が集計中です。"]
     assert columns_of(out, "26")[-1] == "R2の実績値が「—」（該当なし）です。"
     # Aligned in terminal columns: No and 区分 start at their column, the figures end at theirs.
     rows = table_cells(out)
     assert len(rows) == 18
     for cells in rows:
-        assert all(not cell.startswith(" ") for cell in cells[:2] + cells[6:])
-        assert all(cell.rstrip() and not cell.endswith(" ") for cell in cells[2:6]), cells
-    assert "評価（達成率）: A 100%以上" in out
+        assert all(not cell.startswith(" ") for cell in cells[:2] + cells[7:])
+        assert all(cell.rstrip() and not cell.endswith(" ") for cell in cells[2:7]), cells
+    assert "評価（期待値に対する達成率）: A 100%以上" in out
 
 
 def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
@@ -428,7 +439,16 @@ def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
     )  # fmt: skip
     assert no9["achievement_text"] == "127.9%" and no9["rank"] == "A"
     no27 = rows[("27", "単年")]
-    assert no27["progress_text"] == "-783.8%" and no27["progress"] == pytest.approx(-783.7837837)
+    assert no27["progress_text"] == "基準値を下回る"
+    assert no27["progress"] == pytest.approx(-783.7837837)
+    assert (no27["expected"], no27["expected_text"], no27["expected_source"]) == (
+        772.25, "772.25", "line",
+    )  # fmt: skip
+    assert (no27["rate"], no27["rate_basis"], no27["rank"]) == (
+        pytest.approx(61.2496), "expected", "D",
+    )  # fmt: skip
+    assert no27["reason"].startswith("実績値（473）が基準値（763）を下回っているため")
+    assert no27["flags"]["below_base"] and no27["flags"]["floored"]
     no16 = rows[("16", "単年")]
     assert no16["rank"] is None and no16["rank_reason"] == "R2の実績値が集計中です"
 
