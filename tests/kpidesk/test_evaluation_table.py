@@ -424,6 +424,19 @@ def test_evaluate_prints_an_aligned_table(book: Path) -> None:
     assert "評価（期待値に対する達成率）: A 100%以上" in out
 
 
+def test_evaluate_against_the_final_target_prints_the_rates_of_before(book: Path) -> None:
+    code, out, err = run("evaluate", "--db", book, "--basis", "achievement", "--no-floor")
+    assert (code, err) == (0, "")
+    assert columns_of(out, "9")[:7] == [
+        "9", "単年", "5,081 (R2)", "-1,417件(-21.8%)", "127.9%", "—", "A",
+    ]  # fmt: skip
+    # 700 % of the way: past the target, said in words.
+    assert columns_of(out, "17")[2:7] == ["41 (R2)", "+7件(+20.6%)", "117.1%", "目標達成済", "A"]
+    # -783.8 % means "moved away from the target": said in words, ranked C as before.
+    assert columns_of(out, "27")[4:7] == ["59.1%", "基準値を下回る", "C"]
+    assert "評価（達成率）: A 100%以上" in out and "基準値より悪い" not in out
+
+
 def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
     code, out, err = run("evaluate", "--db", book, "--json")
     assert (code, err) == (0, "")
@@ -513,3 +526,100 @@ def test_evaluate_to_a_shift_jis_stream_keeps_working(book: Path) -> None:
     data = json.loads(evaluate("--json", "--no", "9"))
     assert data["rows"][0]["progress_text"] == "—"  # the same data, escaped
     assert data["rows"][0]["achievement_text"] == "127.9%"
+
+
+def test_evaluate_flags_override_the_books_settings_for_that_run_only(book: Path) -> None:
+    code, out, _ = run("evaluate", "--db", book, "--json", "--basis", "achievement")
+    data = json.loads(out)
+    assert code == 0 and (data["settings"]["basis"], data["settings"]["floor"]) == (
+        "achievement", True,
+    )  # fmt: skip
+    rows = {(row["no"], row["label"]): row for row in data["rows"]}
+    assert rows[("27", "単年")]["rank"] == "D"  # 59.1 %, but below its base
+    assert rows[("27", "単年")]["rate_basis"] == "achievement"
+    code, out, _ = run("evaluate", "--db", book, "--json", "--basis", "achievement", "--no-floor")
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    assert rows[("27", "単年")]["rank"] == "C"
+    assert rows[("14", "単年")]["rank"] == "B"  # 92.2 % of the final target
+    code, out, _ = run("evaluate", "--db", book, "--json", "--rounding", "truncate")
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    assert rows[("9", "単年")]["achievement_text"] == "127.8%"
+    code, out, _ = run("evaluate", "--db", book, "--basis", "expected_progress", "--no", "14")
+    assert "評価（期待値に対する進捗率）" in out and columns_of(out, "14")[6:8] == ["183.0%", "A"]
+    # The book keeps its own settings.
+    with Book.open(book, read_only=True) as store:
+        assert store.evaluation_settings() == EvaluationSettings()
+    code, _, err = run("evaluate", "--db", book, "--basis", "elapsed")
+    assert code == 2 and err.startswith("エラー: コマンドの指定が正しくありません")
+
+
+def test_evaluate_json_says_what_each_rank_rests_on(book: Path) -> None:
+    with Book.open(book, create=False) as store:
+        no14 = store.find_sheet(2020, "14")
+        no27 = store.find_sheet(2020, "27")
+        assert no14 is not None and no27 is not None
+        no14.rows[0].actuals[0] = Cell("3,688（速報値）")
+        no14.rows.append(
+            ValueRow(label="期待値", unit="人", actuals=[Cell("3,700"), *[Cell("")] * 3])
+        )
+        no27.rows[0].external = True
+        no27.rows[0].external_reason = "新型コロナウイルス感染症の影響"
+        store.save_sheet(no14)
+        store.save_sheet(no27)
+    code, out, _ = run("evaluate", "--db", book, "--json", "--no", "14", "--no", "27", "--no", "15")
+    assert code == 0
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    kpi, yardstick = rows[("14", "単年")], rows[("14", "期待値")]
+    assert (kpi["latest_text"], kpi["expected"], kpi["expected_source"], kpi["expected_row"]) == (
+        "3,688（速報値）", 3700, "typed", 2,
+    )  # fmt: skip
+    assert (kpi["rate_basis"], kpi["rank"]) == ("expected", "B")  # 3,688 of 3,700: 99.7 %
+    assert kpi["flags"]["provisional"] and kpi["flags"]["mark"] == "速報値"
+    assert "速報値による評価" in kpi["remarks"]
+    assert yardstick["rank"] is None and yardstick["flags"]["yardstick"]
+    assert yardstick["flags"]["yardstick_of"] == 1
+    assert yardstick["reason"] == "1行目の期待値の行です（評価しません）"
+    external = rows[("27", "単年")]["flags"]
+    assert external["external"] and external["reference"] and not external["excluded"]
+    assert external["external_reason"] == "新型コロナウイルス感染症の影響"
+    earlier = rows[("15", "単年")]
+    assert earlier["flags"]["previous_year_value"] and earlier["note"].startswith("前年度値で評価")
+
+
+def test_a_reader_that_goes_away_is_a_normal_end(book: Path) -> None:
+    """``evaluate … | head``: the pipe is closed before the output is written."""
+    env = {**os.environ}
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    for args in (("--json",), ()):
+        reader, writer = os.pipe()
+        os.close(reader)  # the reader has gone before a byte is written
+        try:
+            result = subprocess.run(
+                [sys.executable, str(REPO / "main.py"), "evaluate", "--db", str(book), *args],
+                stdout=writer, stderr=subprocess.PIPE, env=env, timeout=120, check=False,
+            )  # fmt: skip
+        finally:
+            os.close(writer)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+        assert result.stderr == b""
+
+
+def test_a_closed_pipe_on_windows_is_a_normal_end_too(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows reports a pipe whose reader has gone as EINVAL (simulated here)."""
+
+    class ClosedPipe(io.StringIO):
+        encoding = "utf-8"
+
+        def write(self, text: str) -> int:
+            raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    err = io.StringIO()
+    assert cli.main(["evaluate", "--db", str(book)], out=ClosedPipe(), err=err) == 0
+    assert err.getvalue() == ""
+    # Elsewhere an EINVAL is no closed pipe: it is reported.
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert cli.main(["evaluate", "--db", str(book)], out=ClosedPipe(), err=err) == 3
