@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation
+from kpidesk import evaluation, evaluation_summary
 from kpidesk.book import schema as schema_module
 from kpidesk.book.schema import META_EVALUATION, SCHEMA_VERSION
 from kpidesk.book.store import Book
@@ -76,6 +76,8 @@ def test_a_version_5_book_keeps_ranking_as_it_did(tmp_path: Path) -> None:
         assert book.settings_problems() == []
         assert list_ranks(book) == RANKS_BEFORE
         assert all(entry.rank_rows for entry in book.list_entries())
+        summary = evaluation_summary.summarize(book.list_sheets(), book.evaluation_settings())
+        assert {item.sheet.no: item.result.label for item in summary.items} == RANKS_BEFORE
         # Choosing the 期待値 later ranks the list anew without saving any sheet.
         book.set_evaluation_settings(EvaluationSettings())
         assert list_ranks(book) == RANKS_AFTER

@@ -54,7 +54,7 @@ def shown(cell: Any) -> str:
 def table(data: bytes) -> tuple[Worksheet, list[dict[str, Any]]]:
     """The 評価一覧 worksheet and its lines as {header: cell}."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["評価一覧"]
+    assert wb.sheetnames == ["評価一覧", "総括"]
     ws = wb["評価一覧"]
     headers = [cell.value for cell in ws[3]]
     lines = [dict(zip(headers, row, strict=True)) for row in ws.iter_rows(min_row=4)]
@@ -293,20 +293,25 @@ def test_the_list_of_the_main_export_names_the_year_and_agrees_with_the_evaluati
     assert shown_there[-2] == ("0.0%", "-23.4%", "D")  # No 28: -23.47...%, towards zero
 
 
-def test_libreoffice_prints_the_evaluation_table_on_one_landscape_page(
+def test_libreoffice_prints_the_evaluation_table_and_its_summary_on_a_landscape_page_each(
     evaluation_book: bytes, tmp_path: Path
 ) -> None:
     pdf_path = libreoffice_pdf(evaluation_book, tmp_path, "summary")
     with pdfplumber.open(pdf_path) as pdf:
-        assert len(pdf.pages) == 1
-        page = pdf.pages[0]
-        assert page.width > page.height  # landscape
-        text = squash(page.extract_text() or "")
+        assert len(pdf.pages) == 2
+        assert all(page.width > page.height for page in pdf.pages)  # landscape
+        text = squash(pdf.pages[0].extract_text() or "")
+        summary = squash(pdf.pages[1].extract_text() or "")
     for expected in (
         "KPI評価一覧（令和2年度）", "5,081(R2)", "-1,417件(-21.8%)", "127.9%", "117.1%",
         "-783.8%", "R2の実績値が集計中です。", "備考", "A100%以上",
     ):  # fmt: skip
         assert squash(expected) in text, expected
+    for expected in (
+        "KPI評価の総括（令和2年度）", "15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）",
+        "Aの割合", "評価対象外", "産業支援課",
+    ):  # fmt: skip
+        assert squash(expected) in summary, expected
 
 
 # --- the printed lines ------------------------------------------------------------------
