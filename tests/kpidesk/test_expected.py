@@ -430,3 +430,22 @@ def test_progress_rates_that_mislead_are_said_in_words(
         Decimal(rate), Rounding.HALF_UP, reached=reached, direction=direction
     )
     assert text == shown
+
+
+def test_a_published_text_with_marked_values_reads_them_as_typed() -> None:
+    from kpidesk.exchange import textimport
+    from tests.conftest import SAMPLE_TEXT
+
+    text = SAMPLE_TEXT.read_text(encoding="utf-8").replace(
+        "単年\t3,425 人/年\t3,688\t", "単年\t3,425（確定値） 人/年\t3,688（速報値）\t", 1
+    )
+    result = textimport.parse(text)
+    assert result.problems == []
+    (no14,) = [sheet for sheet in result.sheets if sheet.no == "14"]
+    row = no14.rows[0]
+    assert (row.baseline.text, row.unit, row.actuals[0].text) == (
+        "3,425（確定値）", "人/年", "3,688（速報値）",
+    )  # fmt: skip
+    judged = evaluate_row(no14, 0)
+    assert (judged.baseline, judged.latest, judged.latest_mark) == (3425, 3688, "速報値")
+    assert judged.rank(NEW) == "A" and judged.provisional
