@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import json
 import logging
+import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -197,10 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "evaluate",
-        help="各シートの値の行の最新実績・前年比・達成率・進捗率・評価を表示する",
-        description="各シートの値の行ごとに、最新の実績値とその年度、前年比、達成率、進捗率、"
-        "評価（評価できない行は「—」と理由）を表で表示します。率の端数処理と評価の基準は"
-        "ブックの評価の設定に従います。",
+        help="各シートの値の行の最新実績・期待値・前年比・達成率・進捗率・評価を表示する",
+        description="各シートの値の行ごとに、最新の実績値とその年度、その年度の期待値、前年比、"
+        "達成率と進捗率（期待値に対する率か、目標値に対する率）、評価（評価できない行は「—」と"
+        "理由）を表で表示します。率の端数処理と評価の基準はブックの評価の設定に従います"
+        "（--basis、--rounding、--floor でこの実行だけ変えられます）。",
     )
     db_argument(evaluate, "評価するブック")
     _selection_arguments(evaluate)
@@ -208,6 +211,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="表ではなくJSONで出力する（率は丸めた文字列と丸める前の数値の両方）",
+    )
+    evaluate.add_argument(
+        "--basis",
+        choices=[basis.value for basis in evaluation.Basis],
+        help="評価に使う率（この実行だけ）: expected 期待値に対する達成率、expected_progress "
+        "期待値に対する進捗率、achievement 目標値に対する達成率、progress 進捗率。"
+        "既定: ブックの評価の設定",
+    )
+    evaluate.add_argument(
+        "--rounding",
+        choices=[rounding.value for rounding in evaluation.Rounding],
+        help="率の0.1%%未満（この実行だけ）: half_up 四捨五入、truncate 切り捨て。"
+        "既定: ブックの評価の設定",
+    )
+    evaluate.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="実績が基準値より悪い行を最も低い評価にする／しない（この実行だけ）。"
+        "既定: ブックの評価の設定",
     )
     evaluate.set_defaults(run=_evaluate)
 
@@ -561,13 +584,19 @@ def _write(out: TextIO, text: str, *, fallback: str | None = None) -> None:
             text = fallback
         except LookupError:  # an encoding Python does not know: print as it is
             pass
-    print(text, file=out)
+    try:
+        print(text, file=out)
+    except OSError as error:
+        # On Windows a pipe whose reader has gone fails with EINVAL, not EPIPE.
+        if sys.platform == "win32" and error.errno == errno.EINVAL:
+            raise BrokenPipeError(errno.EPIPE, "出力先が閉じられました") from error
+        raise
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
-        settings = _settings_with_notes(store, args.err)
+        settings = _overridden(_settings_with_notes(store, args.err), args)
     lines = evaluation_table.evaluation_lines(sheets, settings)
     if args.json:
         data = {
@@ -584,39 +613,59 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_OK
     with_year = len({sheet.report_year for sheet in sheets}) > 1
+    against_expected = settings.basis.against_expected
+    rate_headers = ["期待値", "前年比", "期待値比", "期待進捗率"]
+    if not against_expected:
+        rate_headers = ["前年比", "達成率", "進捗率"]
     headers = [
         *(["年度"] if with_year else []),
         "No",
         "区分",
         "最新実績",
-        "前年比",
-        "達成率",
-        "進捗率",
+        *rate_headers,
         "評価",
         "備考",
     ]
+
+    def figures(line: evaluation_table.EvaluationLine) -> list[str]:
+        if against_expected:
+            return [line.expected, line.change, line.expected_rate, line.expected_progress]
+        return [line.change, line.achievement, line.progress_words]
+
     rows = [
         [
             *([eras.short_label(line.sheet.report_year)] if with_year else []),
             line.sheet.no,
             line.evaluation.label.strip(),
             line.latest,
-            line.change,
-            line.achievement,
-            line.progress,
+            *figures(line),
             line.rank_text,
             line.remarks,
         ]
         for line in lines
     ]
     first = headers.index("最新実績")
-    right = set(range(first, first + 4))  # 最新実績, 前年比, 達成率, 進捗率
+    right = set(range(first, first + 1 + len(rate_headers)))  # 最新実績 and the figures
     _write(out, f"評価一覧（{evaluation_table.report_years_label(sheets)}）: {args.db.name}")
     _write(out, "")
     _write(out, format_table(headers, rows, right))
     _write(out, "")
     _write(out, evaluation_table.legend(settings))
     return EXIT_OK
+
+
+def _overridden(
+    settings: evaluation.EvaluationSettings, args: argparse.Namespace
+) -> evaluation.EvaluationSettings:
+    """The book's settings with what the command line says for this run instead."""
+    changes: dict[str, Any] = {}
+    if args.basis is not None:
+        changes["basis"] = evaluation.Basis(args.basis)
+    if args.rounding is not None:
+        changes["rounding"] = evaluation.Rounding(args.rounding)
+    if args.floor is not None:
+        changes["floor"] = args.floor
+    return dataclasses.replace(settings, **changes)
 
 
 def _settings_with_notes(store: Book, err: TextIO) -> evaluation.EvaluationSettings:
@@ -746,13 +795,22 @@ def safe_output(stream: TextIO | None) -> TextIO | None:
 
 
 def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run one subcommand and return the exit code."""
+    """Run one subcommand and return the exit code.
+
+    Output whose reader has gone (``evaluate … | head``) is a normal end:
+    exit 0, nothing on stderr.
+    """
     out = out or safe_output(sys.stdout)
     err = err or safe_output(sys.stderr)
     try:
         args = build_parser().parse_args(list(argv))
         args.err = err
-        return int(args.run(args, out))
+        code = int(args.run(args, out))
+        out.flush()  # a reader that has gone is found here, not at exit
+        return code
+    except BrokenPipeError:
+        _silence_closed_output(out)
+        return EXIT_OK
     except _UsageError as error:
         print(f"エラー: {error}", file=err)
         return EXIT_USAGE
@@ -777,6 +835,21 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
             file=err,
         )
         return EXIT_UNEXPECTED
+
+
+def _silence_closed_output(out: TextIO) -> None:
+    """Point standard output, whose reader has gone, at the null device.
+
+    As Python's documentation of SIGPIPE recommends: Python flushes
+    standard output once more at exit, and would report the broken pipe
+    then.
+    """
+    if out is not sys.stdout:
+        return
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor: nothing is flushed
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _log_unexpected(error: Exception) -> Path | str:

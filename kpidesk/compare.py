@@ -81,7 +81,7 @@ class _Field:
 
 #: How a row setting left to the rules reads beside one set by hand.
 AUTOMATIC = "自動"
-_ROW_SETTINGS = ("目標の向き", "区分")
+_ROW_SETTINGS = ("目標の向き", "区分", "期待値の対象")
 
 
 def _years_text(sheet: Sheet) -> str:
@@ -111,6 +111,12 @@ def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
             fields.append(_Field(f"{name} 目標の向き", "目標の向き", direction))
         if row.kind:
             fields.append(_Field(f"{name} 区分", "区分", KIND_NAMES.get(row.kind, row.kind)))
+        if row.measures:
+            fields.append(_Field(f"{name} 期待値の対象", "期待値の対象", row.measures))
+        if row.external or row.external_reason:
+            shown = "あり" if row.external else "なし"
+            reason = f"（{row.external_reason}）" if row.external_reason else ""
+            fields.append(_Field(f"{name} 外的要因", "外的要因", shown + reason))
         cells = [row.baseline, *row.actuals, row.target]
         fields.extend(
             _Field(f"{name} {label}", label, cell.text)
@@ -158,7 +164,8 @@ def _aligned_paragraphs(old: list[str], new: list[str], heading: str) -> list[Ch
 
 
 def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
-    """``incoming`` with the hand-set direction and kind of ``existing``'s rows (and more).
+    """``incoming`` with the hand-set settings of ``existing``'s rows: direction
+    and kind, the row a 期待値 row measures, and the 外的要因 with its reason.
 
     Published text and Excel workbooks cannot carry what the 評価 box sets
     on a row; an import from them keeps the book's settings for every row
@@ -174,8 +181,14 @@ def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
         return incoming
     carried = copy.deepcopy(incoming)
     for row, old in zip(carried.rows, existing.rows, strict=False):
-        if row.label == old.label and not row.target_direction and not row.kind:
+        if row.label != old.label:
+            continue
+        if not row.target_direction and not row.kind:
             row.target_direction, row.kind = old.target_direction, old.kind
+        if not row.measures:
+            row.measures = old.measures
+        if not row.external and not row.external_reason:
+            row.external, row.external_reason = old.external, old.external_reason
     if not any(getattr(carried, name) for name in _CARRIED_SHEET_FIELDS):
         for name in _CARRIED_SHEET_FIELDS:
             setattr(carried, name, copy.deepcopy(getattr(existing, name)))

@@ -4,13 +4,17 @@ Plain functions over a :class:`~kpidesk.model.Sheet`; nothing here draws or
 stores. Every rate is a :class:`~decimal.Decimal` percentage kept exact until
 it is printed, so 129.075 % rounds to 129.1 % (round half up) or 129.0 %
 (truncate) as the book says, never to whatever binary floating point makes
-of it.
+of it. The book's settings are :class:`~kpidesk.ranking.EvaluationSettings`
+(re-exported here); :mod:`kpidesk.expected` works out the 期待値 and
+:mod:`kpidesk.evaluation_summary` counts the ranks (総括).
 
 The rules, per value row:
 
-* **Newest actual**: the newest actual column holding a number. A newer
-  column that says 集計中 is named in the note (R2 is still being counted,
-  so R1 is judged).
+* **Newest actual**: the newest actual column holding a number. A number
+  may carry a mark (``7,077（速報値）``, 暫定値, 見込み, 確定値) and is judged
+  as its number; a rank resting on 速報値, 暫定値 or 見込み says so. A newer
+  column that says 集計中 is named in the note, which begins 「前年度値で評価」
+  (R2 is still being counted, so R1 is judged).
 * **Previous year**: the actual of the year before, or the base value when
   the base is of that year. A *cumulative* row whose base is the total of an
   earlier period (its unit says so: ``人/4年``) starts again from zero, so in
@@ -20,19 +24,45 @@ The rules, per value row:
 * **Direction**: set by hand per row, else from a word target (前年比減 goes
   down, 前年比増 up), else from the base and the target (a target above the
   base goes up); a cumulative row always goes up.
-* **Achievement rate**: actual ÷ target for a target that goes up, target ÷
-  actual for one that goes down. A word target is judged against the
-  previous year's actual, which then stands in for the target.
-* **Progress rate**: (actual − base) ÷ (target − base); a cumulative row
-  that starts again from zero uses zero as its base.
-* When the achievement rate has no meaning (a target of zero or below, or
-  an actual of zero or below for a target that goes down), the row is
-  ranked by its progress rate instead, and says so.
-* **Rank**: from the achievement rate (or the progress rate when the book
-  says so; rows with a word target always use the achievement rate),
-  rounded as printed, against thresholds set per book. A word target that
-  is not met (前年比減 with the same count as the year before) never gets the
-  best rank.
+* **期待値** (expected value) of the judged year: where a straight line from
+  the base value in the base year to the target in the target year stands
+  that year (from zero for a row that starts again from zero), unless a
+  期待値 row gives that year's value (:mod:`kpidesk.expected`). No 14:
+  3,425 (R1) to 4,000 (R5) expects 3,568.75 in R2; No 18: 0 to 20 over four
+  years expects 5 after the first.
+* **期待値 rows**: a row labelled 期待値… or 目安値… (or marked so by hand) is
+  the yardstick of another row and is itself never ranked nor counted.
+* **The four rates**: achievement = actual ÷ target (target ÷ actual for a
+  target that goes down); progress = (actual − base) ÷ (target − base);
+  against the 期待値: actual ÷ 期待値 (期待値 ÷ actual going down) and
+  (actual − base) ÷ (期待値 − base). A cumulative row that starts again from
+  zero uses zero as its base. When a ratio has no meaning (a target or
+  期待値 of zero or below, or an actual of zero or below going down), the
+  row is ranked by the progress rate of the same kind instead, and says so.
+* **Rank**: from the rate the book's basis names — achievement against the
+  期待値 for a new book, the achievement rate for a book made before —
+  rounded as printed, against thresholds set per book.
+* **Floor** (a book setting, on for a new book): an actual worse than the
+  base value (below it for a target that goes up, above it for one that
+  goes down) gets the lowest rank whatever its rate, and says why (No 19:
+  36,665 TEU against a base of 37,163). A row that starts again from zero
+  has no base to fall below.
+* **Word and yes/no targets are met or not**: 前年比減 / 前年比増 compares
+  the actual with the previous year's (which stands in for the target in
+  the achievement rate); met gets the best rank, not met the lowest. A
+  yes/no target (a word such as 認定) is met when that word is typed as the
+  year's actual (any width), not met for anything else (認定なし); it is
+  judged once the year has an actual. Neither has a progress rate nor a
+  floor.
+* **外的要因** (external factor, set per row with its reason): by the book's
+  setting, ranked as usual and marked 参考, or 評価対象外 (no rank, left out
+  of the counts).
+* **Progress rates that mislead** are printed in words
+  (:func:`~kpidesk.ranking.describe_progress`): below zero 「基準値を下回る」,
+  above 200 % 「目標達成済」.
+* **A sheet's rank** is that of its first row that is ranked (or left out
+  for an external factor); 期待値 rows are passed over
+  (:func:`~kpidesk.ranking.sheet_rank_row`).
 
 A row that cannot be judged gives None with the reason in Japanese.
 """
@@ -40,19 +70,42 @@ A row that cannot be judged gives None with the reason in Japanese.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from kpidesk import eras, limits, values
+from kpidesk import eras, expected, limits, values
+from kpidesk.evaluation_text import change_sentence as change_sentence
+from kpidesk.evaluation_text import change_text as change_text
+from kpidesk.evaluation_text import change_unit as change_unit
+from kpidesk.evaluation_text import describe_rate as describe_rate
+from kpidesk.evaluation_text import place_sentence as place_sentence
 from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.ranking import HUNDRED as HUNDRED
+from kpidesk.ranking import LEGACY_SETTINGS as LEGACY_SETTINGS
+from kpidesk.ranking import NOT_JUDGED as NOT_JUDGED
+from kpidesk.ranking import RANK_COLOURS as RANK_COLOURS
+from kpidesk.ranking import Basis as Basis
+from kpidesk.ranking import EvaluationSettings as EvaluationSettings
+from kpidesk.ranking import ExternalMode as ExternalMode
+from kpidesk.ranking import RankInputs as RankInputs
+from kpidesk.ranking import RankLevel as RankLevel
+from kpidesk.ranking import RankResult as RankResult
+from kpidesk.ranking import RankStatus as RankStatus
+from kpidesk.ranking import Rounding as Rounding
+from kpidesk.ranking import describe_progress as describe_progress
+from kpidesk.ranking import format_rate as format_rate
+from kpidesk.ranking import format_threshold as format_threshold
+from kpidesk.ranking import rank_colours as rank_colours
+from kpidesk.ranking import rank_index as rank_index
+from kpidesk.ranking import rank_of as rank_of
+from kpidesk.ranking import rank_row, sheet_rank_row
+from kpidesk.ranking import round_rate as round_rate
 
-HUNDRED = Decimal(100)
-_TENTH = Decimal("0.1")
+if TYPE_CHECKING:
+    from kpidesk.model import ListEntry
 
 #: The words that make a target relative to the previous year, with the direction they ask for.
 WORD_TARGETS: dict[str, str] = {"前年比減": "down", "前年比増": "up"}
@@ -61,179 +114,15 @@ WORD_TARGETS: dict[str, str] = {"前年比減": "down", "前年比増": "up"}
 KIND_NAMES: dict[str, str] = {"single": "単年", "cumulative": "累計"}
 TARGET_DIRECTION_NAMES: dict[str, str] = {"up": "増やす", "down": "減らす"}
 
-#: What "not judged" looks like wherever a rate or rank is printed.
-NOT_JUDGED = "—"
-
-#: Colours of the ranks, best to worst, as (text, background) in #rrggbb:
-#: green, blue, orange, red. A scheme with another number of ranks spreads
-#: over them (:func:`rank_colours`); the list, the form and Excel all use these.
-RANK_COLOURS: tuple[tuple[str, str], ...] = (
-    ("#1b5e20", "#c8e6c9"),
-    ("#0d47a1", "#bbdefb"),
-    ("#8a4b00", "#ffe0b2"),
-    ("#b71c1c", "#ffcdd2"),
-)
-
-
-class Rounding(enum.Enum):
-    """How printed rates are brought to 0.1 %."""
-
-    HALF_UP = "half_up"
-    TRUNCATE = "truncate"
-
-    @property
-    def label(self) -> str:
-        """The Japanese name shown in the settings."""
-        return "四捨五入" if self is Rounding.HALF_UP else "切り捨て"
-
-
-class Basis(enum.Enum):
-    """Which rate a rank is read from."""
-
-    ACHIEVEMENT = "achievement"
-    PROGRESS = "progress"
-
-    @property
-    def label(self) -> str:
-        """The Japanese name shown in the settings."""
-        return "達成率" if self is Basis.ACHIEVEMENT else "進捗率"
-
-
-@dataclass(frozen=True)
-class RankLevel:
-    """One rank: the label given when the rate is at least ``threshold`` percent."""
-
-    label: str
-    threshold: Decimal
-
-
-@dataclass(frozen=True)
-class EvaluationSettings:
-    """A book's rank scheme.
-
-    Attributes:
-        basis: which rate ranks are read from.
-        levels: the ranks from best to worst, each with its lowest rate
-            (percent); thresholds strictly fall.
-        lowest_label: the rank below the last level.
-        rounding: how rates are printed and ranked (to 0.1 %).
-    """
-
-    basis: Basis = Basis.ACHIEVEMENT
-    levels: tuple[RankLevel, ...] = (
-        RankLevel("A", Decimal(100)),
-        RankLevel("B", Decimal(80)),
-        RankLevel("C", Decimal(50)),
-    )
-    lowest_label: str = "D"
-    rounding: Rounding = Rounding.HALF_UP
-
-    def __post_init__(self) -> None:
-        labels = self.labels
-        if not limits.MIN_RANKS <= len(labels) <= limits.MAX_RANKS:
-            raise ValueError(
-                f"評価の段階は{limits.MIN_RANKS}から{limits.MAX_RANKS}までにしてください"
-                f"（{len(labels):,}段階）"
-            )
-        if any(not isinstance(label, str) for label in labels):
-            raise ValueError("評価の記号が文字ではありません")
-        if any(not label.strip() for label in labels):
-            raise ValueError("評価の記号が空です")
-        for label in labels:
-            if len(label) > limits.MAX_RANK_LABEL_CHARS:
-                raise ValueError(
-                    f"評価の記号は{limits.MAX_RANK_LABEL_CHARS}文字までにしてください"
-                    f"（{len(label):,}文字）"
-                )
-            char = limits.unsafe_character(label)
-            if char is not None or "\n" in label or "\r" in label or "\t" in label:
-                shown = limits.describe_character(char) if char else "改行・タブ"
-                raise ValueError(f"評価の記号に使えない文字（{shown}）があります")
-        if NOT_JUDGED in (label.strip() for label in labels):
-            raise ValueError(
-                f"「{NOT_JUDGED}」は評価できない行の印のため、評価の記号には使えません"
-            )
-        if len(set(labels)) != len(labels):
-            raise ValueError("評価の記号が重複しています")
-        thresholds = [level.threshold for level in self.levels]
-        if any(
-            not isinstance(threshold, Decimal) or not threshold.is_finite()
-            for threshold in thresholds
-        ):
-            raise ValueError("しきい値が数ではありません")
-        low, high = limits.MIN_THRESHOLD, limits.MAX_THRESHOLD
-        if any(not low <= threshold <= high for threshold in thresholds):
-            raise ValueError(
-                f"しきい値は{format_threshold(low)}%から{format_threshold(high)}%までにしてください"
-            )
-        places = limits.MAX_THRESHOLD_PLACES
-        if any(threshold != round(threshold, places) for threshold in thresholds):
-            raise ValueError(f"しきい値は小数第{places}位までにしてください")
-        if any(a <= b for a, b in itertools.pairwise(thresholds)):
-            raise ValueError("しきい値は上の評価ほど大きくしてください")
-
-    @property
-    def labels(self) -> list[str]:
-        """Every rank label, best first."""
-        return [level.label for level in self.levels] + [self.lowest_label]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as JSON-ready data (thresholds as text, exact)."""
-        return {
-            "basis": self.basis.value,
-            "levels": [{"label": lv.label, "threshold": str(lv.threshold)} for lv in self.levels],
-            "lowest_label": self.lowest_label,
-            "rounding": self.rounding.value,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> EvaluationSettings:
-        """Settings from :meth:`to_dict`'s form.
-
-        Raises:
-            ValueError: the data is not in that form (message in Japanese).
-        """
-        try:
-            if not isinstance(data["levels"], list) or len(data["levels"]) >= limits.MAX_RANKS:
-                raise ValueError(
-                    f"評価の段階は{limits.MIN_RANKS}から{limits.MAX_RANKS}までにしてください"
-                )
-            levels = tuple(
-                RankLevel(_setting_text(item["label"]), _setting_threshold(item["threshold"]))
-                for item in data["levels"]
-            )
-            return cls(
-                basis=Basis(data["basis"]),
-                levels=levels,
-                lowest_label=_setting_text(data["lowest_label"]),
-                rounding=Rounding(data["rounding"]),
-            )
-        except (KeyError, TypeError, ArithmeticError) as error:
-            raise ValueError(f"評価の設定が読めません（{error}）") from error
-
-
-def _setting_text(value: Any) -> str:
-    """A rank label as stored: text, or the settings are not read."""
-    if not isinstance(value, str):
-        raise TypeError("評価の記号が文字ではありません")
-    return value
-
-
-def _setting_threshold(value: Any) -> Decimal:
-    """A threshold as stored (text or a JSON number), checked by :class:`EvaluationSettings`."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise TypeError("しきい値が数ではありません")
-    if isinstance(value, str) and len(value) > 40:
-        raise ValueError("しきい値が長すぎます")
-    return Decimal(str(value))
-
 
 @dataclass(frozen=True)
 class RowEvaluation:
     """The judgement of one value row.
 
     Rates are percentages, unrounded; ``None`` means not judged, with the
-    reason beside it.
+    reason beside it. ``expected_rate`` and ``expected_progress`` are the
+    rates against the 期待値 (``expected``) of the judged year. A 期待値 row
+    (``is_yardstick``) has no figures of its own.
     """
 
     index: int
@@ -260,74 +149,117 @@ class RowEvaluation:
     achieved: bool | None
     note: str = ""
     baseline: Decimal | None = field(default=None)
+    #: The 期待値 of the judged year, where it came from (:data:`kpidesk.expected.LINE`
+    #: or TYPED), the 期待値 row that gave it, and why there is none.
+    expected: Decimal | None = None
+    expected_source: str = ""
+    expected_row: int | None = None
+    expected_reason: str = ""
+    expected_rate: Decimal | None = None
+    expected_rate_reason: str = ""
+    expected_progress: Decimal | None = None
+    expected_progress_reason: str = ""
+    #: "word" (前年比減), "yesno" (認定) or "" (ranked by a rate), and what was met.
+    binary: str = ""
+    verdict: str = ""
+    #: "" or the sentence saying the actual is worse than the base value.
+    below_base: str = ""
+    #: The mark the judged actual carries (速報値…), and whether an older year was judged.
+    latest_mark: str = ""
+    earlier_year: bool = False
+    external: bool = False
+    external_reason: str = ""
+    #: For a 期待値 row: it is one, and the row it measures (None: no such row).
+    is_yardstick: bool = False
+    yardstick_of: int | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """True when the judged actual is marked 速報値, 暫定値 or 見込み."""
+        return self.latest_mark in values.PROVISIONAL_MARKS
+
+    def rank_inputs(self) -> RankInputs:
+        """What the row's rank is read from, whatever the settings (kept for the list)."""
+        rates = {
+            Basis.ACHIEVEMENT: (self.achievement, self.achievement_reason),
+            Basis.PROGRESS: (self.progress, self.progress_reason),
+            Basis.EXPECTED: (self.expected_rate, self.expected_rate_reason),
+            Basis.EXPECTED_PROGRESS: (self.expected_progress, self.expected_progress_reason),
+        }
+        return RankInputs(
+            row=self.index,
+            label=self.label.strip(),
+            achievement=self.achievement,
+            progress=self.progress,
+            expected=self.expected_rate,
+            expected_progress=self.expected_progress,
+            reasons=tuple(
+                (basis.value, rates[basis][1])
+                for basis in Basis
+                if rates[basis][0] is None and rates[basis][1]
+            ),
+            binary=self.binary,
+            met=self.achieved if self.binary else None,
+            verdict=self.verdict,
+            below_base=self.below_base,
+            mark=self.latest_mark,
+            earlier_year=self.earlier_year,
+            external=self.external,
+            external_reason=self.external_reason,
+        )
+
+    def rank_result(self, settings: EvaluationSettings) -> RankResult:
+        """The rank under ``settings`` with the rate it came from and why."""
+        if self.is_yardstick:
+            return RankResult(None, RankStatus.UNRANKED, reason=yardstick_reason(self))
+        return rank_row(self.rank_inputs(), settings)
 
     def rank_rate(self, settings: EvaluationSettings) -> tuple[Decimal | None, str]:
         """The rate the rank is read from, and the reason when there is none."""
-        return _rank_rate(
-            self.achievement,
-            self.progress,
-            self.word_target is not None,
-            settings,
-            (self.achievement_reason, self.progress_reason),
-        )
+        result = self.rank_result(settings)
+        if self.binary and result.label is not None:
+            return self.achievement, self.achievement_reason
+        return result.rate, result.reason
 
     def ranked_by_progress(self, settings: EvaluationSettings) -> bool:
-        """True when the rank comes from the progress rate (by setting or as a fallback)."""
-        return (
-            self.word_target is None
-            and self.progress is not None
-            and (settings.basis is Basis.PROGRESS or self.achievement is None)
-        )
+        """True when the rank comes from a progress rate (by setting or as a fallback)."""
+        basis = self.rank_result(settings).basis
+        return basis is not None and basis.is_progress
 
     def rank(self, settings: EvaluationSettings) -> str | None:
-        """The rank label, or None when the row cannot be judged."""
-        return sheet_rank(self.achievement, self.progress, self.word_target is not None, settings)
+        """The rank label, or None when the row is not ranked."""
+        return self.rank_result(settings).label
 
+    def progress_text(self, rounding: Rounding) -> str:
+        """The progress rate as printed, in words where a figure would mislead."""
+        return describe_progress(
+            self.progress, rounding, reached=self._reached(), direction=self.target_direction
+        )
 
-def round_rate(rate: Decimal, rounding: Rounding) -> Decimal:
-    """A percentage brought to 0.1 % (truncation goes towards zero)."""
-    mode = ROUND_HALF_UP if rounding is Rounding.HALF_UP else ROUND_DOWN
-    return rate.quantize(_TENTH, rounding=mode)
+    def expected_progress_text(self, rounding: Rounding) -> str:
+        """The progress rate against the 期待値 as printed (words where a figure would mislead)."""
+        return describe_progress(
+            self.expected_progress,
+            rounding,
+            reached=self._reached(),
+            direction=self.target_direction,
+        )
 
-
-def format_rate(rate: Decimal | None, rounding: Rounding) -> str:
-    """``117.1%``, ``-783.8%``, or ``—`` for no rate."""
-    if rate is None:
-        return NOT_JUDGED
-    return values.format_number(round_rate(rate, rounding)) + "%"
-
-
-def format_threshold(threshold: Decimal) -> str:
-    """A rank threshold as the legend prints it: ``100``, ``90.5`` (no trailing ``.0``)."""
-    if threshold == threshold.to_integral_value():
-        threshold = threshold.to_integral_value()
-    return values.format_number(threshold)
-
-
-def rank_of(rate: Decimal | None, settings: EvaluationSettings) -> str | None:
-    """The rank label of a rate as printed (rounded), or None for no rate."""
-    if rate is None:
+    def _reached(self) -> bool | None:
+        if self.binary or self.latest is None or self.target is None:
+            return None
+        if self.target_direction == "up":
+            return self.latest >= self.target
+        if self.target_direction == "down":
+            return self.latest <= self.target
         return None
-    printed = round_rate(rate, settings.rounding)
-    for level in settings.levels:
-        if printed >= level.threshold:
-            return level.label
-    return settings.lowest_label
 
 
-def rank_index(label: str | None, settings: EvaluationSettings) -> int | None:
-    """0 for the best rank, 1 for the next...; None when not ranked or not a label."""
-    if label is None or label not in settings.labels:
-        return None
-    return settings.labels.index(label)
-
-
-def rank_colours(index: int, count: int) -> tuple[str, str]:
-    """(text, background) colour of rank ``index`` (0 is best) among ``count`` ranks."""
-    last = len(RANK_COLOURS) - 1
-    if count <= 1:
-        return RANK_COLOURS[0]
-    return RANK_COLOURS[round(min(max(index, 0), count - 1) * last / (count - 1))]
+def yardstick_reason(judged: RowEvaluation) -> str:
+    """What a 期待値 row says instead of a rank."""
+    if judged.yardstick_of is None:
+        return "期待値の行ですが、対応する値の行がありません（評価しません）"
+    return f"{judged.yardstick_of + 1}行目の期待値の行です（評価しません）"
 
 
 def row_kind(row: ValueRow) -> str:
@@ -373,8 +305,15 @@ def _describe_missing(cell: Cell, what: str, year: int | None = None) -> str:
     return f"{where}{what}「{cell.text.strip()}」が数値として読めません"
 
 
-def _latest(sheet: Sheet, row: ValueRow) -> tuple[int | None, Cell | None, str]:
-    """The newest actual holding a number: (year, cell, note); or (None, newest cell, reason)."""
+#: What the note of a row judged on the year before a 集計中 one begins with.
+EARLIER_YEAR_NOTE = "前年度値で評価"
+
+
+def _latest(
+    sheet: Sheet, row: ValueRow, usable: Callable[[Cell], bool] | None = None
+) -> tuple[int | None, Cell | None, str]:
+    """The newest actual holding a number (or one ``usable`` accepts): (year, cell, note);
+    or (None, newest cell, reason)."""
     cells = list(zip(sheet.actual_years, row.actuals, strict=False))
     newest: tuple[int, Cell] | None = None
     for year, cell in reversed(cells):
@@ -382,13 +321,15 @@ def _latest(sheet: Sheet, row: ValueRow) -> tuple[int | None, Cell | None, str]:
             continue
         if newest is None:
             newest = (year, cell)
-        if cell.number is not None:
+        if cell.number is not None if usable is None else usable(cell):
             note = ""
             if newest[0] != year:
                 note = (
                     f"{_describe_missing(newest[1], '実績値', newest[0])}。"
                     f"{eras.short_label(year)}の実績で評価しています"
                 )
+                if newest[1].parsed.word == "集計中" and newest[0] - 1 == year:
+                    note = f"{EARLIER_YEAR_NOTE}。{note}"
             return year, cell, note
     if newest is None:
         return None, None, "実績値がまだありません"
@@ -453,10 +394,18 @@ def _target_direction(row: ValueRow, kind: str, word: str | None) -> tuple[str |
 def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     """Judge value row ``index`` of ``sheet`` (see the module's rules)."""
     row = sheet.rows[index]
+    marked = expected.yardsticks(sheet)
+    if index in marked:
+        measured = marked[index]
+        reason = yardstick_reason(_blank(sheet, index, "", yardstick_of=measured))
+        return _blank(sheet, index, reason, is_yardstick=True, yardstick_of=measured)
     kind = row_kind(row)
     cumulative = kind == "cumulative"
     from_zero = cumulative and restarts_from_zero(row)
     word = _word(row)
+    answer = None if word is not None else yes_no_target(row)
+    if answer is not None:
+        return _evaluate_yes_no(sheet, index, answer)
     direction, source, direction_reason = _target_direction(row, kind, word)
     latest_year, latest_cell, note = _latest(sheet, row)
     latest = latest_cell.number if latest_year is not None and latest_cell else None
@@ -499,6 +448,7 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
 
     achievement: Decimal | None = None
     achieved: bool | None = None
+    verdict = ""
     if latest is None:
         achievement_reason = note
     elif target is None:
@@ -509,6 +459,11 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
         achieved = latest >= target if direction == "up" else latest <= target
         if word is not None:
             achieved = latest > target if direction == "up" else latest < target
+            verdict = (
+                f"前年の{values.format_number(target)}に対して"
+                f"{values.normalize_width(latest_text.strip())}のため、"
+                f"目標「{word}」を{'達成' if achieved else '未達成'}"
+            )
         achievement, achievement_reason = _achievement(latest, target, direction)
 
     progress: Decimal | None = None
@@ -526,6 +481,20 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
     else:
         progress = (latest - base) / (target - base) * HUNDRED
         progress_reason = ""
+
+    against_expected: dict[str, Any]
+    if word is not None:
+        no_path = f"目標が「{word}」のため期待値はありません"
+        against_expected = _no_expected(no_path)
+    elif latest is None or latest_year is None:
+        against_expected = _no_expected(note)
+    elif row.target.number is None and not expected.yardstick_rows(sheet, index):
+        against_expected = _no_expected(target_reason)
+    else:
+        path = expected.expected_value(sheet, index, latest_year, from_zero=from_zero)
+        against_expected = _against_expected(
+            path, latest, base, row.baseline, direction, direction_reason
+        )
 
     return RowEvaluation(
         index=index,
@@ -552,6 +521,16 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
         achieved=achieved,
         note=note if latest is not None else "",
         baseline=row.baseline.number,
+        **against_expected,
+        binary="word" if word is not None else "",
+        verdict=verdict,
+        below_base=""
+        if word is not None or from_zero or latest is None
+        else _below_base(latest_text, latest, row.baseline, direction),
+        latest_mark=latest_cell.parsed.mark if latest is not None and latest_cell else "",
+        earlier_year=latest is not None and bool(note),
+        external=row.external,
+        external_reason=row.external_reason,
     )
 
 
@@ -569,9 +548,178 @@ def _achievement(latest: Decimal, target: Decimal, direction: str) -> tuple[Deci
     return target / latest * HUNDRED, ""
 
 
+def _no_expected(reason: str) -> dict[str, Any]:
+    """The 期待値 fields of a row that has no 期待値 (or nothing to hold against one)."""
+    return {
+        "expected_reason": reason,
+        "expected_rate_reason": reason,
+        "expected_progress_reason": reason,
+    }
+
+
+def _against_expected(
+    path: expected.Expected,
+    latest: Decimal,
+    base: Decimal | None,
+    baseline: Cell,
+    direction: str | None,
+    direction_reason: str,
+) -> dict[str, Any]:
+    """The 期待値 fields of a row with an actual: the 期待値 and both rates against it."""
+    value = path.value
+    fields: dict[str, Any] = {
+        "expected": value,
+        "expected_source": path.source,
+        "expected_row": path.row,
+        "expected_reason": path.reason,
+    }
+    if value is None:
+        return {**fields, **_no_expected(path.reason), "expected_reason": path.reason}
+    if direction is None:
+        fields["expected_rate_reason"] = direction_reason
+    elif direction == "up" and value <= 0:
+        fields["expected_rate_reason"] = (
+            "期待値が0以下のため期待値に対する達成率はありません（期待値に対する進捗率で評価します）"
+        )
+    elif direction == "down" and (latest <= 0 or value <= 0):
+        fields["expected_rate_reason"] = (
+            "実績値か期待値が0以下のため期待値に対する達成率（期待値÷実績）はありません"
+            "（期待値に対する進捗率で評価します）"
+        )
+    else:
+        ratio = latest / value if direction == "up" else value / latest
+        fields["expected_rate"] = ratio * HUNDRED
+    if base is None:
+        fields["expected_progress_reason"] = (
+            _describe_missing(baseline, "基準値") + "。期待値に対する進捗率を計算できません"
+        )
+    elif value == base:
+        fields["expected_progress_reason"] = (
+            "期待値が基準値と同じため期待値に対する進捗率を計算できません"
+        )
+    else:
+        fields["expected_progress"] = (latest - base) / (value - base) * HUNDRED
+    return fields
+
+
+def _below_base(latest_text: str, latest: Decimal, baseline: Cell, direction: str | None) -> str:
+    """The sentence saying the actual is worse than the base value, or ""."""
+    base = baseline.number
+    if base is None or direction is None:
+        return ""
+    if (latest >= base) if direction == "up" else (latest <= base):
+        return ""
+    shown = values.normalize_width(latest_text.strip())
+    base_shown = values.normalize_width(baseline.text.strip())
+    side = "下回" if direction == "up" else "上回"
+    return f"実績値（{shown}）が基準値（{base_shown}）を{side}っている"
+
+
+# --- yes/no targets and 期待値 rows ------------------------------------------------
+
+#: The cell words that are no answer to a yes/no target: the year is passed over.
+_NO_ANSWER = ("集計中", "—")
+
+
+def yes_no_target(row: ValueRow) -> str | None:
+    """The target of a yes/no row (a word such as 認定), as typed; None for other rows.
+
+    A target that is text with no digit in it, other than 集計中, — and the
+    word targets 前年比減 / 前年比増.
+    """
+    text = row.target.text.strip()
+    parsed = row.target.parsed
+    if not text or parsed.kind in (values.ValueKind.NUMBER, values.ValueKind.EMPTY):
+        return None
+    if parsed.word in _NO_ANSWER or parsed.word in WORD_TARGETS:
+        return None
+    if any(char.isdigit() for char in text):
+        return None
+    return text
+
+
+def _answer(text: str) -> str:
+    """A yes/no cell as compared: its known word, else its text half-width without spaces."""
+    word = values.parse_value(text).word
+    return word if word is not None else "".join(values.normalize_width(text).split())
+
+
+def _is_answer(cell: Cell) -> bool:
+    return not cell.is_empty and cell.parsed.word not in _NO_ANSWER
+
+
+def _evaluate_yes_no(sheet: Sheet, index: int, answer: str) -> RowEvaluation:
+    """Judge a row whose target is a word such as 認定: met when that word is the actual."""
+    row = sheet.rows[index]
+    year, cell, note = _latest(sheet, row, _is_answer)
+    if year is None or cell is None:
+        return _blank(sheet, index, note, latest_text=cell.text if cell else "", binary="yesno")
+    met = _answer(cell.text) == _answer(answer)
+    shown = values.normalize_width(cell.text.strip())
+    verdict = (
+        f"{eras.short_label(year)}の実績が「{shown}」のため、"
+        f"目標「{answer}」を{'達成' if met else '未達成'}"
+    )
+    no_rate = f"目標が「{answer}」のため率はありません（達成か未達成かで評価します）"
+    return dataclasses.replace(
+        _blank(sheet, index, no_rate, latest_text=cell.text, binary="yesno"),
+        latest_year=year,
+        previous_year=year - 1,
+        achieved=met,
+        verdict=verdict,
+        note=note,
+        earlier_year=bool(note),
+        change_reason="目標が達成か未達成かの行のため前年比はありません",
+    )
+
+
+def _blank(sheet: Sheet, index: int, reason: str, **fields: Any) -> RowEvaluation:
+    """A row's evaluation without figures: every rate missing for ``reason``."""
+    row = sheet.rows[index]
+    return RowEvaluation(
+        index=index,
+        label=row.label,
+        unit=row.unit,
+        kind=row_kind(row),
+        target_direction=None,
+        target_direction_source="auto",
+        latest_year=None,
+        latest_text=fields.pop("latest_text", ""),
+        latest=None,
+        previous_year=None,
+        previous=None,
+        change=None,
+        change_percent=None,
+        change_reason=reason,
+        target_text=row.target.text,
+        target=row.target.number,
+        word_target=None,
+        achievement=None,
+        achievement_reason=reason,
+        progress=None,
+        progress_reason=reason,
+        achieved=None,
+        baseline=row.baseline.number,
+        **_no_expected(reason),
+        external=row.external,
+        external_reason=row.external_reason,
+        **fields,
+    )
+
+
 def evaluate_sheet(sheet: Sheet) -> list[RowEvaluation]:
     """Every value row of the sheet, judged."""
     return [evaluate_row(sheet, index) for index in range(len(sheet.rows))]
+
+
+def expected_path(sheet: Sheet, index: int) -> list[tuple[int, expected.Expected]]:
+    """(year, 期待値) of value row ``index`` for each actual year (for the trend chart);
+    [] for a 期待値 row and a row with a word or yes/no target."""
+    row = sheet.rows[index]
+    if index in expected.yardsticks(sheet) or _word(row) or yes_no_target(row):
+        return []
+    from_zero = row_kind(row) == "cumulative" and restarts_from_zero(row)
+    return expected.expected_path(sheet, index, from_zero=from_zero)
 
 
 def rated_row_index(sheet: Sheet) -> int | None:
@@ -582,15 +730,47 @@ def rated_row_index(sheet: Sheet) -> int | None:
     return 0 if sheet.rows else None
 
 
-def list_evaluation(sheet: Sheet) -> RowEvaluation | None:
-    """The row evaluation a list shows for a sheet: the first row that has a
-    rate, else the row :func:`rated_row_index` names; None without rows."""
-    evaluations = evaluate_sheet(sheet)
+def list_evaluation(
+    sheet: Sheet, evaluations: Sequence[RowEvaluation] | None = None
+) -> RowEvaluation | None:
+    """The row evaluation the older list columns show for a sheet: the first row
+    that has a rate against the final target, else the row :func:`rated_row_index`
+    names; None without rows. ``evaluations``: the sheet's, when already made."""
+    evaluations = evaluate_sheet(sheet) if evaluations is None else evaluations
     for evaluation in evaluations:
         if evaluation.achievement is not None or evaluation.progress is not None:
             return evaluation
     index = rated_row_index(sheet)
     return None if index is None else evaluations[index]
+
+
+def sheet_rank_inputs(evaluations: Sequence[RowEvaluation]) -> list[RankInputs]:
+    """What a sheet's rank is read from: the inputs of each row but its 期待値 rows."""
+    return [judged.rank_inputs() for judged in evaluations if not judged.is_yardstick]
+
+
+def sheet_result(
+    sheet: Sheet, settings: EvaluationSettings
+) -> tuple[RankInputs | None, RankResult]:
+    """The row that ranks the sheet (:func:`~kpidesk.ranking.sheet_rank_row`) and its result."""
+    return sheet_rank_row(sheet_rank_inputs(evaluate_sheet(sheet)), settings)
+
+
+def entry_rank(
+    entry: ListEntry, settings: EvaluationSettings
+) -> tuple[RankInputs | None, RankResult]:
+    """The rank a list shows for a sheet, from what the book keeps beside it.
+
+    From the rows' :class:`RankInputs` (the ranking row and its result);
+    a list entry without them (a sheet whose JSON the book cannot read) falls
+    back on the rates of the older list columns.
+    """
+    if entry.rank_rows:
+        return sheet_rank_row(entry.rank_rows, settings)
+    return None, rank_row(
+        _legacy_inputs(entry.achievement, entry.progress, entry.word_target, entry.evaluation_note),
+        settings,
+    )
 
 
 def sheet_rank(
@@ -599,138 +779,22 @@ def sheet_rank(
     word_target: bool,
     settings: EvaluationSettings,
 ) -> str | None:
-    """The rank of a row from its rates (what a book keeps beside each sheet for its list).
+    """The rank of a row from its two rates against the final target alone.
 
     The achievement rate, or the progress rate when the book says so; a row
     whose achievement rate has no meaning falls back to its progress rate. A
     word target is met only above 100 % (前年比減: fewer than the year
-    before), so an unmet one never gets the best rank.
+    before) and is then ranked best, else lowest. A basis against the
+    期待値 gives no rank from these.
     """
-    rate, _ = _rank_rate(achievement, progress, word_target, settings, ("", ""))
-    rank = rank_of(rate, settings)
-    if (
-        word_target
-        and rate is not None
-        and rate <= HUNDRED
-        and rank == settings.labels[0]
-        and len(settings.labels) > 1
-    ):
-        return settings.labels[1]
-    return rank
+    return rank_row(_legacy_inputs(achievement, progress, word_target, ""), settings).label
 
 
-def _rank_rate(
-    achievement: Decimal | None,
-    progress: Decimal | None,
-    word_target: bool,
-    settings: EvaluationSettings,
-    reasons: tuple[str, str],
-) -> tuple[Decimal | None, str]:
-    """(rate, reason when None) a rank is read from; see :func:`sheet_rank`."""
-    achievement_reason, progress_reason = reasons
+def _legacy_inputs(
+    achievement: Decimal | None, progress: Decimal | None, word_target: bool, reason: str
+) -> RankInputs:
+    reasons = tuple((basis.value, reason) for basis in Basis if reason)
     if word_target:
-        return achievement, achievement_reason
-    if settings.basis is Basis.PROGRESS or (achievement is None and progress is not None):
-        return progress, progress_reason
-    return achievement, achievement_reason
-
-
-# --- wording ------------------------------------------------------------------
-
-# A search starts only at a slash and never backtracks; the spaces before
-# the slash are stripped in Python (a leading ``\s*`` would be tried again
-# from every space of a long run).
-_PERIOD_SUFFIX = re.compile(r"/\s*+[0-9]*+\s*+年(?:度)?$")
-
-
-def _without_period(unit: str) -> str:
-    """``件/年`` -> ``件``, ``人 / 4 年度`` -> ``人``; other units as they are."""
-    match = _PERIOD_SUFFIX.search(unit)
-    if match is None:
-        return unit
-    return unit[: match.start()].rstrip() + unit[match.end() :]
-
-
-def change_unit(unit: str) -> str:
-    """The unit of a change: ``件/年`` -> ``件``, ``人/4年`` -> ``人``, ``%`` -> ``ポイント``."""
-    stripped = values.normalize_width(unit.strip())
-    if stripped == "%":
-        return "ポイント"
-    return _without_period(stripped)
-
-
-def _signed(number: Decimal) -> str:
-    text = values.format_number(number)
-    return "+" + text if number > 0 else text
-
-
-def _signed_rate(rate: Decimal, rounding: Rounding) -> str:
-    """A change in percent with its sign kept even when it rounds to zero (``+0.0``)."""
-    text = values.format_number(round_rate(rate, rounding))
-    if rate > 0:
-        return "+" + text
-    if rate < 0 and not text.startswith("-"):
-        return "-" + text
-    return text
-
-
-def change_text(evaluation: RowEvaluation, rounding: Rounding) -> str | None:
-    """``-1,417件(-21.8%)`` as the published sheets print it, or None without a change."""
-    if evaluation.change is None:
-        return None
-    text = _signed(evaluation.change) + change_unit(evaluation.unit)
-    if evaluation.change_percent is not None and change_unit(evaluation.unit) != "ポイント":
-        text += f"({_signed_rate(evaluation.change_percent, rounding)}%)"
-    return text
-
-
-def change_sentence(sheet: Sheet, evaluation: RowEvaluation, rounding: Rounding) -> str | None:
-    """The 取組状況 sentence for a row's year-on-year change, or None without a change.
-
-    ``令和2年度の刑法犯認知件数は、前年比：-1,417件(-21.8%)の5,081件となった。``
-    """
-    change = change_text(evaluation, rounding)
-    if change is None or evaluation.latest_year is None:
-        return None
-    subject = sheet.title.strip() or f"No {sheet.no}"
-    if len(sheet.rows) > 1 and evaluation.label.strip():
-        subject += f"（{evaluation.label.strip()}）"
-    unit = _without_period(values.normalize_width(evaluation.unit.strip()))
-    year = eras.kanji_label(evaluation.latest_year)
-    latest = values.normalize_width(evaluation.latest_text.strip())
-    return f"{year}の{subject}は、前年比：{change}の{latest}{unit}となった。"
-
-
-# The atomic group keeps the first ``年度の`` (a later one could only give a
-# match the first gives too), so a paragraph is read once, not once per 年度の.
-_SENTENCE = re.compile(r"^(?>\S+?年度の)(?P<subject>.+?)は、前年比：")
-
-
-def place_sentence(paragraphs: Sequence[str], sentence: str) -> list[str]:
-    """取組状況 with the year-on-year ``sentence`` put in.
-
-    An earlier sentence about the same subject (now outdated, of this year or
-    of the year before, as a roll-over leaves it) is replaced; otherwise the
-    sentence goes after the year-on-year sentences already at the top, so that
-    the rows' sentences stay in row order.
-    """
-    placed = list(paragraphs)
-    match = _SENTENCE.match(sentence)
-    subject = match.group("subject") if match else None
-    for position, paragraph in enumerate(placed):
-        earlier = _SENTENCE.match(paragraph)
-        if earlier is not None and earlier.group("subject") == subject:
-            placed[position] = sentence
-            return placed
-    position = 0
-    while position < len(placed) and _SENTENCE.match(placed[position]):
-        position += 1
-    placed.insert(position, sentence)
-    return placed
-
-
-def describe_rate(rate: Decimal | None, reason: str, rounding: Rounding) -> str:
-    """A rate as printed, or ``— （reason）``."""
-    if rate is None:
-        return f"{NOT_JUDGED}（{reason}）" if reason else NOT_JUDGED
-    return format_rate(rate, rounding)
+        met = None if achievement is None else achievement > HUNDRED
+        return RankInputs(achievement=achievement, binary="word", met=met, reasons=reasons)
+    return RankInputs(achievement=achievement, progress=progress, reasons=reasons)

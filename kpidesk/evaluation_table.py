@@ -4,8 +4,11 @@ What the Excel 評価一覧, the 一覧 of the Excel export and ``main.py
 evaluate`` show of each value row is made here once, as text, so that they
 never disagree: the base value and the newest actual with their years
 (``6,498 (R1)``, ``5,081 (R2)``), the year-on-year change
-(``-1,417件(-21.8%)``), the rates rounded as the book says (``127.9%``),
-the rank, and a remark saying why a rate is "—" or which year was judged.
+(``-1,417件(-21.8%)``), the year's 期待値 (``3,568.75``), the rates rounded
+as the book says (``127.9%``; a progress rate that would mislead in words,
+``基準値を下回る``), the rank, and a remark saying why a rate is "—", which
+year was judged, and which rule set the rank (the floor, a word target, an
+external factor, a 速報値).
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from kpidesk import eras, evaluation, values
-from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings, RowEvaluation
+from kpidesk import eras, evaluation, expected, values
+from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings, RankResult, RowEvaluation
 from kpidesk.model import Sheet, sheet_sort_key
 
 
@@ -33,14 +36,23 @@ class EvaluationLine:
         change: the year-on-year change (``-1,417件(-21.8%)``) or "—".
         target: the target with its year (``前年比減 (R5)``), or "".
         achievement: the achievement rate as printed (``127.9%``) or "—".
-        progress: the progress rate as printed or "—".
+        progress: the progress rate as a figure (``-783.8%``) or "—".
         achievement_rounded: the achievement rate rounded as printed (percent), or None.
         progress_rounded: the progress rate rounded as printed (percent), or None.
         rank: the rank label, or None when the row is not judged.
         rank_index: 0 for the best rank, 1 for the next...; None when not judged.
         rank_reason: why there is no rank, or "".
-        remarks: the note (which year was judged) and the reasons for each
-            "—", joined into sentences; "" when there is nothing to say.
+        remarks: the note (which year was judged), the rule that set the rank
+            and the reasons for each "—", joined into sentences; "" when
+            there is nothing to say.
+        result: the rank with the rate it was read from and its flags.
+        expected: the 期待値 of the judged year as printed (``3,568.75``) or "—".
+        expected_rate: the rate against the 期待値 as printed, or "—".
+        expected_progress: the progress against the 期待値's, in words where a
+            figure would mislead (:func:`kpidesk.ranking.describe_progress`).
+        progress_words: the progress rate the same way (``基準値を下回る``).
+        expected_rate_rounded: the rate against the 期待値, rounded as printed, or None.
+        expected_progress_rounded: the progress against the 期待値's, rounded, or None.
     """
 
     sheet: Sheet
@@ -57,6 +69,13 @@ class EvaluationLine:
     rank_index: int | None
     rank_reason: str
     remarks: str
+    result: RankResult | None = None
+    expected: str = NOT_JUDGED
+    expected_rate: str = NOT_JUDGED
+    expected_progress: str = NOT_JUDGED
+    progress_words: str = NOT_JUDGED
+    expected_rate_rounded: Decimal | None = None
+    expected_progress_rounded: Decimal | None = None
 
     @property
     def rank_text(self) -> str:
@@ -68,10 +87,13 @@ class EvaluationLine:
 
         Numbers are JSON numbers (exact integers stay integers); rates come
         both raw (``achievement``, unrounded percent) and as printed
-        (``achievement_text``, rounded as the book says).
+        (``achievement_text``, rounded as the book says; progress rates in
+        words where a figure would mislead). ``rate`` is the one the rank was
+        read from (``rate_basis``), ``flags`` what the rank rests on.
         """
         sheet, ev = self.sheet, self.evaluation
         row = sheet.rows[ev.index]
+        result = self.result
         return {
             "report_year": sheet.report_year,
             "no": sheet.no,
@@ -100,13 +122,48 @@ class EvaluationLine:
             "achievement_text": self.achievement,
             "achievement_reason": ev.achievement_reason,
             "progress": json_number(ev.progress),
-            "progress_text": self.progress,
+            "progress_text": self.progress_words,
             "progress_reason": ev.progress_reason,
+            "expected": json_number(ev.expected),
+            "expected_text": self.expected,
+            "expected_source": ev.expected_source or None,
+            "expected_row": None if ev.expected_row is None else ev.expected_row + 1,
+            "expected_reason": ev.expected_reason,
+            "expected_rate": json_number(ev.expected_rate),
+            "expected_rate_text": self.expected_rate,
+            "expected_rate_reason": ev.expected_rate_reason,
+            "expected_progress": json_number(ev.expected_progress),
+            "expected_progress_text": self.expected_progress,
+            "expected_progress_reason": ev.expected_progress_reason,
+            "rate": json_number(None if result is None else result.rate),
+            "rate_basis": None if result is None or result.basis is None else result.basis.value,
             "rank": self.rank,
+            "rank_status": None if result is None else result.status.value,
             "rank_reason": self.rank_reason,
+            "reason": "" if result is None else result.rule or result.reason,
+            "flags": _flags(ev, result),
             "note": ev.note,
             "remarks": self.remarks,
         }
+
+
+def _flags(ev: RowEvaluation, result: RankResult | None) -> dict[str, Any]:
+    """What a row's rank rests on, for the JSON of ``main.py evaluate``."""
+    return {
+        "provisional": ev.provisional,
+        "mark": ev.latest_mark or None,
+        "previous_year_value": ev.earlier_year,
+        "external": ev.external,
+        "external_reason": ev.external_reason,
+        "reference": result is not None and result.reference,
+        "excluded": result is not None and result.status is evaluation.RankStatus.EXCLUDED,
+        "below_base": bool(ev.below_base),
+        "floored": result is not None and result.floored,
+        "binary": ev.binary or None,
+        "met": ev.achieved if ev.binary else None,
+        "yardstick": ev.is_yardstick,
+        "yardstick_of": None if ev.yardstick_of is None else ev.yardstick_of + 1,
+    }
 
 
 def json_number(number: Decimal | None) -> int | float | None:
@@ -135,14 +192,27 @@ def _latest(sheet: Sheet, ev: RowEvaluation) -> str:
     return "" if typed is None else with_year(typed[1].text, typed[0])
 
 
-def _remarks(ev: RowEvaluation, rank_reason: str) -> str:
-    """The note and every distinct reason for a "—", as sentences."""
+def _remarks(ev: RowEvaluation, result: RankResult, settings: EvaluationSettings) -> str:
+    """The note, the rule that set the rank, its flags and every distinct reason for a "—",
+    as sentences."""
+    flags = []
+    if result.reference:
+        why = f"（{ev.external_reason.strip()}）" if ev.external_reason.strip() else ""
+        flags.append(f"外的要因{why}のため参考")
+    if result.provisional:
+        flags.append(f"{ev.latest_mark}による評価")
+    if settings.basis.against_expected:
+        rates = ((ev.expected_rate, ev.expected_rate_reason),)
+        rates += ((ev.expected_progress, ev.expected_progress_reason),)
+    else:
+        rates = ((ev.achievement, ev.achievement_reason), (ev.progress, ev.progress_reason))
     parts: list[str] = []
     for text in (
         ev.note,
-        rank_reason,
-        ev.achievement_reason if ev.achievement is None else "",
-        ev.progress_reason if ev.progress is None else "",
+        result.rule,
+        *flags,
+        result.reason if result.label is None else "",
+        *(reason for rate, reason in rates if rate is None),
         ev.change_reason if ev.change is None else "",
     ):
         for sentence in text.split("。"):
@@ -158,8 +228,8 @@ def evaluation_line(
     """The printed line of one evaluated value row."""
     row = sheet.rows[ev.index]
     rounding = settings.rounding
-    rank = ev.rank(settings)
-    _, reason = ev.rank_rate(settings)
+    result = ev.rank_result(settings)
+    rank = result.label
 
     def rounded(rate: Decimal | None) -> Decimal | None:
         return None if rate is None else evaluation.round_rate(rate, rounding)
@@ -177,8 +247,15 @@ def evaluation_line(
         progress_rounded=rounded(ev.progress),
         rank=rank,
         rank_index=evaluation.rank_index(rank, settings),
-        rank_reason="" if rank is not None else reason,
-        remarks=_remarks(ev, "" if rank is not None else reason),
+        rank_reason="" if rank is not None else result.reason,
+        remarks=_remarks(ev, result, settings),
+        result=result,
+        expected=expected.format_expected(ev.expected),
+        expected_rate=evaluation.format_rate(ev.expected_rate, rounding),
+        expected_progress=ev.expected_progress_text(rounding),
+        progress_words=ev.progress_text(rounding),
+        expected_rate_rounded=rounded(ev.expected_rate),
+        expected_progress_rounded=rounded(ev.expected_progress),
     )
 
 
@@ -213,9 +290,9 @@ def legend(settings: EvaluationSettings) -> str:
     """The rank scheme in one line.
 
     ``評価（達成率）: A 100%以上　B 80%以上100%未満　C 50%以上80%未満　D 50%未満``,
-    then which rows are judged how and the rounding.
+    then how the rate is worked out, which rows are judged how and the rounding.
     """
-    basis = settings.basis.label
+    basis = settings.basis
     parts: list[str] = []
     upper: Decimal | None = None
     for level in settings.levels:
@@ -224,16 +301,29 @@ def legend(settings: EvaluationSettings) -> str:
             bound += f"{_percent(upper)}未満"
         parts.append(f"{level.label} {bound}")
         upper = level.threshold
+    best, lowest = settings.labels[0], settings.lowest_label
     if upper is not None:
-        parts.append(f"{settings.lowest_label} {_percent(upper)}未満")
+        parts.append(f"{lowest} {_percent(upper)}未満")
     else:
-        parts.append(settings.lowest_label)
+        parts.append(lowest)
     words = "・".join(evaluation.WORD_TARGETS)
-    rule = f"評価（{basis}）: " + "　".join(parts)
-    notes = [
-        "達成率は実績÷目標（減らす目標は目標÷実績）",
-        "進捗率は（実績−基準値）÷（目標−基準値）",
-        f"目標が{words}の行は前年の実績を目標として達成率で評価",
+    rule = f"評価（{basis.label}）: " + "　".join(parts)
+    if basis.against_expected:
+        notes = [
+            "期待値は基準値から目標値への直線をその年度で読んだ値（期待値の行があればその値）",
+            "期待値に対する達成率は実績÷期待値（減らす目標は期待値÷実績）",
+            "期待値に対する進捗率は（実績−基準値）÷（期待値−基準値）",
+        ]
+    else:
+        notes = [
+            "達成率は実績÷目標（減らす目標は目標÷実績）",
+            "進捗率は（実績−基準値）÷（目標−基準値）",
+        ]
+    notes.append(f"目標が{words}・認定などの行は達成なら{best}、未達成なら{lowest}")
+    if settings.floor:
+        notes.append(f"実績が基準値より悪い行は{lowest}")
+    notes.append(f"外的要因の行は{settings.external.label}")
+    notes += [
         f"率は0.1%未満を{settings.rounding.label}",
         f"{NOT_JUDGED}は評価できない行（理由は備考）",
     ]

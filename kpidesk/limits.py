@@ -47,6 +47,8 @@ MAX_RELEASE_CHARS = 200
 MAX_BASELINE_LABEL_CHARS = 100
 MAX_ROW_LABEL_CHARS = 200
 MAX_UNIT_CHARS = 50
+#: Characters of the reason given with a row's 外的要因 (external factor).
+MAX_EXTERNAL_REASON_CHARS = 200
 #: Characters of one cell of the value table.
 MAX_CELL_CHARS = 200
 #: Value rows of one sheet, and actual years (columns) of one sheet.
@@ -162,6 +164,8 @@ def clean_sheet(sheet: Sheet) -> int:
         row.baseline = Cell(clean(row.baseline.text))
         row.actuals = [Cell(clean(cell.text)) for cell in row.actuals]
         row.target = Cell(clean(row.target.text))
+        row.measures = clean(row.measures)
+        row.external_reason = clean(row.external_reason)
     for attribute in _TEXT_SECTION_NAMES:
         setattr(sheet, attribute, [clean(text) for text in getattr(sheet, attribute)])
     return changed
@@ -283,6 +287,10 @@ def sheet_problems(sheet: Sheet) -> list[str]:
             found.append(_cell_problem(row.baseline.text, f"{where}の{baseline}"))
             found += [_cell_problem(cell.text, f"{where}の実績値") for cell in row.actuals]
             found.append(_cell_problem(row.target.text, f"{where}の目標値"))
+            found.append(_too_long(row.measures, MAX_ROW_LABEL_CHARS, f"{where}の期待値の対象"))
+            found.append(
+                _too_long(row.external_reason, MAX_EXTERNAL_REASON_CHARS, f"{where}の外的要因")
+            )
     for attribute, heading in _TEXT_SECTION_NAMES.items():
         bullets: list[str] = getattr(sheet, attribute)
         if len(bullets) > MAX_BULLETS:

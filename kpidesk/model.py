@@ -8,13 +8,14 @@ exposes its parsed number, when it has one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kpidesk import eras, limits, values
+from kpidesk import eras, limits, ranking, values
 
 DEFAULT_BASELINE_LABEL = "戦略策定時実績値"
 
@@ -24,6 +25,9 @@ TARGET_DIRECTIONS: tuple[str, ...] = ("", "up", "down")
 #: A value row's kind: "" follows from its label (累計 in it means
 #: cumulative), "single" and "cumulative" are set by hand.
 ROW_KINDS: tuple[str, ...] = ("", "single", "cumulative")
+
+#: The reason offered for a row's 外的要因 (external factor).
+EXTERNAL_REASON_SUGGESTION = "新型コロナウイルス感染症の影響"
 
 #: The three text sections of the form, in order: (attribute, heading).
 TEXT_SECTIONS: tuple[tuple[str, str], ...] = (
@@ -89,6 +93,12 @@ class ValueRow:
             see :data:`TARGET_DIRECTIONS`.
         kind: "" (follows from the label), "single" or "cumulative"; see
             :data:`ROW_KINDS`.
+        measures: set by hand, the label of the row this row is the
+            期待値 (yardstick) of; "" leaves it to the row's own label
+            (``期待値``, ``目安値(累計)``; see :mod:`kpidesk.expected`).
+        external: the row is marked 外的要因: an external factor (such as
+            COVID-19) weighs on it; the book's settings say what that does.
+        external_reason: the reason given with it (:data:`EXTERNAL_REASON_SUGGESTION`).
     """
 
     label: str = ""
@@ -98,6 +108,9 @@ class ValueRow:
     target: Cell = field(default_factory=Cell)
     target_direction: str = ""
     kind: str = ""
+    measures: str = ""
+    external: bool = False
+    external_reason: str = ""
 
     def latest_actual(self, years: list[int]) -> tuple[int, Cell] | None:
         """The newest (year, cell) with something typed, or None."""
@@ -270,6 +283,9 @@ class ListEntry(_SheetIdentity):
             is always ranked by its achievement rate.
         evaluation_note: why that row has no rate (or ""), with its label.
         evaluation_label: that row's label when the sheet has several rows, else "".
+        eval_rates: what each value row but the 期待値 rows gives its rank,
+            as the book keeps it (JSON; see :attr:`rank_rows`); "" when the
+            book holds none for the sheet (its JSON could not be read).
     """
 
     id: int
@@ -288,6 +304,15 @@ class ListEntry(_SheetIdentity):
     word_target: bool = False
     evaluation_note: str = ""
     evaluation_label: str = ""
+    eval_rates: str = field(default="", repr=False)
+
+    @functools.cached_property
+    def rank_rows(self) -> tuple[ranking.RankInputs, ...]:
+        """Each value row's :class:`~kpidesk.ranking.RankInputs`, read from
+        ``eval_rates`` when first asked for, so that a list of thousands of
+        sheets is read as fast as before; () when there are none (the rates
+        above are then used)."""
+        return ranking.read_rank_rows(self.eval_rates)
 
 
 def latest_and_target(sheet: Sheet) -> tuple[str, int | None, str, str]:

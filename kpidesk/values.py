@@ -6,6 +6,12 @@ A cell of the value table (別記様式2) holds either a number as printed
 This module tells which, without ever changing the text a person typed:
 the model keeps the text and asks :func:`parse_value` what it means.
 
+A number may carry a mark saying how final it is, after it in brackets of
+either width or after a space: ``7,077（速報値）``, ``7,077(速報値)``,
+``7,077 速報``; also 暫定値 (暫定), 見込み (見込) and 確定値 (確定). Such a
+cell is the number it shows, and :attr:`ParsedValue.mark` names the mark in
+its canonical spelling; the text stays as typed.
+
 Numbers are :class:`decimal.Decimal` and keep the precision as typed
 (``77.60`` stays ``Decimal('77.60')``), so nothing is rounded behind the
 user's back. :func:`format_number` writes a number back in the form the
@@ -46,6 +52,25 @@ WORD_ALIASES: dict[str, str] = {
     "–": "—",  # U+2013 en dash
     "−": "—",  # U+2212 minus sign
 }
+
+#: The marks a number may carry (canonical spelling), with their meaning.
+MARKS: dict[str, str] = {
+    "速報値": "速報値（あとで改められることがある）",
+    "暫定値": "暫定値（あとで改められることがある）",
+    "見込み": "見込み（実績が出る前の見込みの値）",
+    "確定値": "確定値（改められた後の値）",
+}
+#: Other spellings of the marks, mapped to their canonical spelling.
+MARK_ALIASES: dict[str, str] = {
+    "速報": "速報値",
+    "暫定": "暫定値",
+    "見込": "見込み",
+    "確定": "確定値",
+}
+#: The marks that say a value is not final: a rank resting on one is provisional.
+PROVISIONAL_MARKS: frozenset[str] = frozenset({"速報値", "暫定値", "見込み"})
+# Every spelling, longest first, so that 速報値 is not read as 速報 followed by 値.
+_MARK_SPELLINGS = sorted([*MARKS, *MARK_ALIASES], key=len, reverse=True)
 
 #: Marks that may stand before a negative number; △ and ▲ are the Japanese
 #: accounting marks. ``－`` (full-width) is read as ``-`` by :func:`normalize_width`.
@@ -113,12 +138,20 @@ class ParsedValue:
         word: the canonical known word (a key of :data:`KNOWN_WORDS`) when
             ``kind`` is WORD, else None.
         problem: a short Japanese explanation when ``kind`` is INVALID, else "".
+        mark: the canonical mark (a key of :data:`MARKS`) a number carries,
+            else "".
     """
 
     kind: ValueKind
     number: Decimal | None = None
     word: str | None = None
     problem: str = ""
+    mark: str = ""
+
+    @property
+    def provisional(self) -> bool:
+        """True when the number carries a mark saying it is not final (速報値, 暫定値, 見込み)."""
+        return self.mark in PROVISIONAL_MARKS
 
     @property
     def is_number(self) -> bool:
@@ -143,7 +176,8 @@ def parse_value(text: str) -> ParsedValue:
     (``-``, ``−``, ``－``, ``△``, ``▲`` or ``+``), thousands separators in
     proper groups of three, and a decimal part; no exponent, NaN or
     Infinity. A lone dash is the word ``—``, not a number. Negative zero
-    is read as zero.
+    is read as zero. A number may be followed by a mark (``（速報値）``,
+    ``(暫定)``, `` 見込み``; see :data:`MARKS`), given in ``mark``.
 
     Args:
         text: the cell's text as typed or printed.
@@ -159,14 +193,49 @@ def parse_value(text: str) -> ParsedValue:
         if word is not None:
             return ParsedValue(ValueKind.WORD, word=word)
     normalized = normalize_width(stripped)
-    match = _NUMBER.fullmatch(normalized)
-    if match is not None:
-        digits = match.group("int").replace(",", "") + (match.group("frac") or "")
-        number = Decimal(digits)
-        if match.group("sign") in NEGATIVE_SIGNS and not number.is_zero():
-            number = number.copy_negate()
+    number = _number(normalized)
+    if number is not None:
         return ParsedValue(ValueKind.NUMBER, number=number)
+    marked = _split_mark(normalized)
+    if marked is not None:
+        number = _number(marked[0])
+        if number is not None:
+            return ParsedValue(ValueKind.NUMBER, number=number, mark=marked[1])
     return ParsedValue(ValueKind.INVALID, problem=_problem(normalized))
+
+
+def _number(normalized: str) -> Decimal | None:
+    """The number ``normalized`` spells (nothing before or after it), or None."""
+    match = _NUMBER.fullmatch(normalized)
+    if match is None:
+        return None
+    digits = match.group("int").replace(",", "") + (match.group("frac") or "")
+    number = Decimal(digits)
+    if match.group("sign") in NEGATIVE_SIGNS and not number.is_zero():
+        number = number.copy_negate()
+    return number
+
+
+def _split_mark(normalized: str) -> tuple[str, str] | None:
+    """(what comes before, canonical mark) when ``normalized`` ends with a mark, else None.
+
+    The mark is in brackets (``(速報値)``; full-width ones are already
+    half-width here) or written bare (``速報``), with or without a space
+    before it. Read from the end without a pattern, so any text is read once.
+    """
+    if normalized.endswith(")"):
+        opening = normalized.rfind("(")
+        if opening < 0:
+            return None
+        spelled = normalized[opening + 1 : -1].strip()
+        before = normalized[:opening]
+    else:
+        spelled = next((s for s in _MARK_SPELLINGS if normalized.endswith(s)), "")
+        before = normalized[: len(normalized) - len(spelled)]
+    mark = spelled if spelled in MARKS else MARK_ALIASES.get(spelled)
+    if mark is None:
+        return None
+    return before.rstrip(), mark
 
 
 def _canonical_word(text: str) -> str | None:

@@ -95,25 +95,36 @@ def updated_display(summary: ListEntry) -> str:
 
 
 def entry_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
-    """The rank the list shows for a sheet, or None when it cannot be judged."""
-    return evaluation.sheet_rank(
-        summary.achievement, summary.progress, summary.word_target, settings
-    )
+    """The rank the list shows for a sheet, or None when it is not ranked."""
+    return evaluation.entry_rank(summary, settings)[1].label
 
 
 def rank_tooltip(summary: ListEntry, settings: EvaluationSettings) -> str:
-    """What the 評価 cell says on hover: the rates, or why there is no rank."""
-    if summary.achievement is None and summary.progress is None:
-        return f"評価できません: {summary.evaluation_note}" if summary.evaluation_note else ""
-    rounding = settings.rounding
-    parts = [f"達成率 {evaluation.format_rate(summary.achievement, rounding)}"]
-    if not summary.word_target:
-        parts.append(f"進捗率 {evaluation.format_rate(summary.progress, rounding)}")
-    basis = settings.basis.label
-    if not summary.word_target and summary.achievement is None:
-        basis = "進捗率"  # no achievement rate: ranked by progress
-    row = f"{summary.evaluation_label}の行: " if summary.evaluation_label else ""
-    return f"{row}{'、'.join(parts)}（{basis}で評価）"
+    """What the 評価 cell says on hover: the rate and the rule it was read by, or why
+    there is no rank."""
+    row, result = evaluation.entry_rank(summary, settings)
+    if result.label is None:
+        if result.status is evaluation.RankStatus.EXCLUDED:
+            return result.reason
+        reason = result.reason or summary.evaluation_note
+        return f"評価できません: {reason}" if reason else ""
+    label = row.label if row is not None else summary.evaluation_label
+    several = row is None or len(summary.rank_rows) > 1
+    parts: list[str] = []
+    if result.rate is not None and result.basis is not None:
+        parts.append(
+            f"{result.basis.label} {evaluation.format_rate(result.rate, settings.rounding)}"
+        )
+    if result.rule:
+        parts.append(result.rule)
+    if result.reference:
+        parts.append("外的要因のため参考")
+    if result.provisional and row is not None:
+        parts.append(f"{row.mark}による評価")
+    if result.earlier_year:
+        parts.append(evaluation.EARLIER_YEAR_NOTE)
+    prefix = f"{label}の行: " if label and several else ""
+    return prefix + "、".join(parts)
 
 
 def _sort_key(

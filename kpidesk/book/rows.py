@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kpidesk import evaluation, limits
+from kpidesk import evaluation, limits, ranking
 from kpidesk.book.errors import BookError
 from kpidesk.book.search import SEARCH_COLUMNS, search_text
 from kpidesk.exchange import jsonio
@@ -43,6 +43,7 @@ LIST_COLUMNS = (
     "eval_word",
     "eval_reason",
     "eval_label",
+    "eval_rates",
 )
 LIST_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in LIST_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
@@ -76,6 +77,7 @@ def stored_form(sheet: Sheet) -> tuple[Sheet, str]:
 def row_columns(sheet: Sheet, data: str) -> dict[str, Any]:
     """The columns of a sheets row other than the bookkeeping ones (list columns included)."""
     latest_text, latest_year, target_text, unit = latest_and_target(sheet)
+    evaluations = evaluation.evaluate_sheet(sheet)
     return {
         "report_year": sheet.report_year,
         "no": sheet.no,
@@ -91,13 +93,16 @@ def row_columns(sheet: Sheet, data: str) -> dict[str, Any]:
         "latest_year": latest_year,
         "target_text": target_text,
         "unit": unit,
-        **evaluation_columns(sheet),
+        **evaluation_columns(sheet, evaluations),
+        "eval_rates": rank_rows_text(evaluations),
     }
 
 
-def evaluation_columns(sheet: Sheet) -> dict[str, Any]:
+def evaluation_columns(
+    sheet: Sheet, evaluations: Sequence[evaluation.RowEvaluation] | None = None
+) -> dict[str, Any]:
     """The rates of :func:`kpidesk.evaluation.list_evaluation`'s row, for the list."""
-    judged = evaluation.list_evaluation(sheet)
+    judged = evaluation.list_evaluation(sheet, evaluations)
     if judged is None:
         return {
             "eval_achievement": None,
@@ -118,6 +123,13 @@ def evaluation_columns(sheet: Sheet) -> dict[str, Any]:
     }
 
 
+def rank_rows_text(evaluations: Sequence[evaluation.RowEvaluation]) -> str:
+    """The ``eval_rates`` column: each ranked row's :class:`~kpidesk.ranking.RankInputs`
+    as a JSON list, so that the list ranks the sheet by any settings."""
+    rows = [inputs.to_json() for inputs in evaluation.sheet_rank_inputs(evaluations)]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
 def _decimal_or_none(text: Any) -> Decimal | None:
     if text is None:
         return None
@@ -125,7 +137,7 @@ def _decimal_or_none(text: Any) -> Decimal | None:
         number = Decimal(str(text))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    return ranking.stored_rate(str(number)) if number.is_finite() else None
 
 
 def with_bookkeeping(sheet: Sheet, sheet_id: int, revision: int, updated_at: str) -> Sheet:
@@ -216,6 +228,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         eval_word,
         eval_reason,
         eval_label,
+        eval_rates,
     ) = row
     sheet_id = stored_int(sheet_id, "ID", sheet_id)
     if _stored_year(report_year) is None:
@@ -246,6 +259,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         word_target=bool(eval_word),
         evaluation_note=str(eval_reason or ""),
         evaluation_label=str(eval_label or ""),
+        eval_rates=eval_rates if isinstance(eval_rates, str) else "",
     )
 
 

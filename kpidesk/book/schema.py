@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kpidesk import __version__
-from kpidesk.book.rows import evaluation_columns
+from kpidesk import __version__, evaluation
+from kpidesk.book.rows import evaluation_columns, rank_rows_text
 from kpidesk.book.search import SEARCH_COLUMNS, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import latest_and_target
@@ -27,7 +27,7 @@ from kpidesk.model import latest_and_target
 _SQLITE_CORRUPT_VTAB = 267
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 
@@ -275,6 +275,59 @@ def rebuild_search_index(db: Database) -> None:
     _fill_search_index(db)
 
 
+#: The rank scheme a book made before version 6 ranked by when it kept none:
+#: the achievement rate against the final target, no floor. Written out, so
+#: that migration 6 stores the same whatever the defaults later become.
+_VERSION_5_DEFAULT_SETTINGS = {
+    "basis": "achievement",
+    "levels": [
+        {"label": "A", "threshold": "100"},
+        {"label": "B", "threshold": "80"},
+        {"label": "C", "threshold": "50"},
+    ],
+    "lowest_label": "D",
+    "rounding": "half_up",
+    "floor": False,
+    "external": "reference",
+}
+#: The rank scheme of a book made from version 6 on (the 期待値, the floor).
+_VERSION_6_NEW_BOOK_SETTINGS = {
+    **_VERSION_5_DEFAULT_SETTINGS,
+    "basis": "expected",
+    "floor": True,
+}
+
+
+def _migrate_6(db: Database) -> None:
+    """Version 6: what each sheet's rank is read from, and the rank scheme made explicit.
+
+    ``eval_rates`` keeps, per value row but the 期待値 rows, its
+    :class:`~kpidesk.ranking.RankInputs` as JSON (``kpidesk.book.rows``),
+    filled in here from each sheet's JSON; a row whose JSON cannot be read
+    keeps the empty default, as in version 3, and the list falls back on its
+    older rate columns. A book that has sheets and kept no rank scheme ranked
+    by the defaults of its day, which it now keeps explicitly so that its
+    ranks stay as they were; a book without sheets (a new one) keeps the
+    defaults of this version: the 期待値 and the floor.
+    """
+    db.execute("ALTER TABLE sheets ADD COLUMN eval_rates TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT id, data FROM sheets").fetchall()
+    updates: list[tuple[str, int]] = []
+    for sheet_id, data in rows:
+        try:
+            sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
+        except (ValueError, TypeError, RecursionError):
+            continue
+        updates.append((rank_rows_text(evaluation.evaluate_sheet(sheet)), int(sheet_id)))
+    db.conn.executemany("UPDATE sheets SET eval_rates = ? WHERE id = ?", updates)
+    if db.execute("SELECT 1 FROM meta WHERE key = ?", [META_EVALUATION]).fetchone() is None:
+        settings = _VERSION_5_DEFAULT_SETTINGS if rows else _VERSION_6_NEW_BOOK_SETTINGS
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            [META_EVALUATION, json.dumps(settings, ensure_ascii=False)],
+        )
+
+
 #: The schema changes in order; running 1..N on an empty file gives version N.
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migrate_1,
@@ -282,4 +335,5 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     3: _migrate_3,
     4: _migrate_4,
     5: _migrate_5,
+    6: _migrate_6,
 }

@@ -1,21 +1,24 @@
-"""The 評価一覧 workbook: the book's evaluation table on one worksheet.
+"""The 評価一覧 workbook: the book's evaluation table, and its 総括.
 
-One line per value row with its newest actual, change, rates and rank (the
-lines come from :mod:`kpidesk.evaluation_table`, as in the exported
-workbook's 一覧 and ``main.py evaluate``), printed on A4 landscape.
+The 評価一覧 worksheet has one line per value row with its newest actual,
+change, rates and rank (the lines come from :mod:`kpidesk.evaluation_table`,
+as in the exported workbook's 一覧 and ``main.py evaluate``); the 総括
+worksheet counts the ranks of the report year overall, per section and per
+department (:mod:`kpidesk.evaluation_summary`). Both print on A4 landscape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import BinaryIO
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, BinaryIO
 
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, evaluation_table
+from kpidesk import eras, evaluation_summary, evaluation_table
 from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.exchange.excel_template import FONT_NAME, HEADER_FILL
 from kpidesk.exchange.excel_writer import (
@@ -34,6 +37,9 @@ from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.model import Sheet
 
 EVALUATION_TITLE = "評価一覧"
+SUMMARY_TITLE = "総括"
+#: How a share of the 総括 is shown: whole percents, as its sentence prints them.
+SHARE_FORMAT = "0%"
 
 #: The 評価一覧's columns: (header, width in Excel units, alignment).
 _EVALUATION_COLUMNS: tuple[tuple[str, float, str], ...] = (
@@ -156,6 +162,94 @@ def _write_evaluation(
     print_table(ws, landscape=True, side_margin=0.4)
 
 
+def _summary_headers(settings: EvaluationSettings) -> list[str]:
+    """The 総括's columns: 区分, 名称, 項目数, each rank and its share, —, 評価対象外."""
+    ranks = [text for label in settings.labels for text in (label, f"{label}の割合")]
+    not_judged = evaluation_summary.NOT_JUDGED_NAME
+    return [
+        "区分", "名称", "項目数", *ranks, not_judged, f"{not_judged}の割合",
+        evaluation_summary.EXCLUDED_NAME,
+    ]  # fmt: skip
+
+
+def _set_share(cell: Any, share: Decimal | None) -> None:
+    """A share of the 総括, rounded to whole percents as its sentence prints it."""
+    if share is None:
+        set_text(cell, NOT_JUDGED)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        return
+    cell.value = float(share.quantize(Decimal(1), rounding=ROUND_HALF_UP) / 100)
+    cell.number_format = SHARE_FORMAT
+    cell.alignment = Alignment(horizontal="right", vertical="center", indent=1)
+
+
+def _write_summary(
+    ws: Worksheet,
+    summaries: Sequence[evaluation_summary.EvaluationSummary],
+    settings: EvaluationSettings,
+    book_name: str,
+) -> None:
+    """Fill the 総括 worksheet: per report year a title, its sentence and the counts table."""
+    headers = _summary_headers(settings)
+    widths = [10.0, 34.0, 8.0, *([6.0, 8.0] * (len(settings.labels) + 1)), 10.0]
+    font = Font(name=FONT_NAME, size=9, charset=128)
+    bold = Font(name=FONT_NAME, size=9, bold=True, charset=128)
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    border = thin_border()
+    last = len(headers)
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.sheet_view.showGridLines = False
+    row = 1
+    for summary in summaries:
+        title = f"KPI評価の総括（{eras.kanji_label(summary.report_year)}）"
+        set_text(ws.cell(row, 1), f"{title}\u3000{book_name}" if book_name else title)
+        ws.cell(row, 1).font = Font(name=FONT_NAME, size=12, bold=True, charset=128)
+        ws.row_dimensions[row].height = 24
+        for text in (summary.sentence(), evaluation_table.legend(settings)):
+            row += 1
+            cell = ws.cell(row, 1)
+            set_text(cell, text)
+            size = 9 if text == summary.sentence() else 8
+            cell.font = Font(name=FONT_NAME, size=size, charset=128)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+            lines = estimate_lines(text, (sum(widths) * POINTS_PER_WIDTH_UNIT - 8) / 4.0)
+            ws.row_dimensions[row].height = lines * 9 * LINE_ADVANCE + 6
+        row += 2
+        for column, header in enumerate(headers, start=1):
+            cell = ws.cell(row, column)
+            set_text(cell, header)
+            cell.font, cell.fill, cell.border = bold, fill, border
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        groups = [
+            ("全体", summary.overall),
+            *(("施策", counts) for counts in summary.sections),
+            *(("担当課", counts) for counts in summary.departments),
+        ]
+        for kind, counts in groups:
+            row += 1
+            cells: list[str | int | Decimal | None] = [kind, counts.heading, counts.counted]
+            for number in (*counts.counts, counts.not_judged):
+                cells += [number, counts.share(number)]
+            cells.append(counts.excluded)
+            for column, value in enumerate(cells, start=1):
+                cell = ws.cell(row, column)
+                cell.font, cell.border = font, border
+                if headers[column - 1].endswith("の割合"):
+                    _set_share(cell, value if isinstance(value, Decimal) else None)
+                elif isinstance(value, int):
+                    cell.value = value
+                    cell.alignment = Alignment(horizontal="right", vertical="center", indent=1)
+                else:
+                    set_text(cell, str(value))
+                    cell.alignment = Alignment(vertical="center", wrap_text=True)
+            ws.row_dimensions[row].height = 18.0
+        row += 3
+    ws.print_area = f"A1:{get_column_letter(last)}{max(row - 3, 1)}"
+    print_table(ws, landscape=True, side_margin=0.4)
+
+
 def evaluation_title(sheets: Sequence[Sheet], book_name: str = "") -> str:
     """The 評価一覧's title: ``KPI評価一覧（令和2年度）　book.kpidb``."""
     title = f"KPI評価一覧（{evaluation_table.report_years_label(sheets)}）"
@@ -170,7 +264,7 @@ def export_evaluation_table(
     book_name: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write the 評価一覧 workbook: the book's evaluation table on one worksheet.
+    """Write the 評価一覧 workbook: the book's evaluation table and its 総括.
 
     One line per value row (sheets ordered by No, then report year; a sheet
     without value rows has none): No, 担当課, KPI名, 区分 (the row's label),
@@ -181,7 +275,10 @@ def export_evaluation_table(
     book, the legend under it the rank scheme. Rates are numbers already
     rounded as the book says, shown with :data:`RATE_FORMAT`, so Excel
     shows the printed rate. Printed on A4 landscape, fitted to the width,
-    with the header row repeated on every page.
+    with the header row repeated on every page. A second worksheet, 総括,
+    counts the ranks of each report year (one block per year): overall, per
+    section and per department, with each rank's share, the items not
+    judged and those left out (評価対象外).
 
     Args:
         sheets: the sheets, at least one.
@@ -217,6 +314,12 @@ def export_evaluation_table(
     assert isinstance(ws, Worksheet)
     ws.title = EVALUATION_TITLE
     _write_evaluation(ws, lines, settings, evaluation_title(sheets, book_name))
+    _write_summary(
+        wb.create_sheet(SUMMARY_TITLE),
+        evaluation_summary.summaries(sheets, settings),
+        settings,
+        book_name,
+    )
     wb.properties.creator = "KPI Desk"
     wb.properties.lastModifiedBy = "KPI Desk"
     wb.properties.title = EVALUATION_TITLE

@@ -69,8 +69,8 @@ _OPTIONAL_TEXT_KEYS = tuple(attribute for attribute, _ in SOURCE_FIELDS)
 
 
 def _row_to_dict(row: ValueRow) -> dict[str, Any]:
-    """One value row; the hand-set direction and kind only when set, so that
-    files without them read and write back byte for byte."""
+    """One value row; the hand-set direction, kind, 期待値 target and 外的要因
+    only when set, so that files without them read and write back byte for byte."""
     data: dict[str, Any] = {
         "label": row.label,
         "unit": row.unit,
@@ -82,6 +82,12 @@ def _row_to_dict(row: ValueRow) -> dict[str, Any]:
         data["target_direction"] = row.target_direction
     if row.kind:
         data["kind"] = row.kind
+    if row.measures:
+        data["measures"] = row.measures
+    if row.external:
+        data["external"] = True
+    if row.external_reason:
+        data["external_reason"] = row.external_reason
     return data
 
 
@@ -105,6 +111,12 @@ class _Reader:
         value = data.get(key)
         if not isinstance(value, str):
             raise self.fail(key, "文字列")
+        return value
+
+    def flag(self, data: dict[str, Any], key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(key, "真偽値（true か false）")
         return value
 
     def choice(self, data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
@@ -177,6 +189,9 @@ def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
                 target=Cell(row_read.text(raw_row, "target")),
                 target_direction=row_read.choice(raw_row, "target_direction", TARGET_DIRECTIONS),
                 kind=row_read.choice(raw_row, "kind", ROW_KINDS),
+                measures=row_read.text(raw_row, "measures", default=""),
+                external=row_read.flag(raw_row, "external"),
+                external_reason=row_read.text(raw_row, "external_reason", default=""),
             )
         )
     no = read.text(data, "no")

@@ -178,3 +178,22 @@ def test_imports_that_cannot_carry_row_settings_keep_the_books() -> None:
     moved = compare.carry_row_settings(incoming, book)
     assert [(row.target_direction, row.kind) for row in moved.rows] == [("", ""), ("", "")]
     assert compare.carry_row_settings(incoming, None) is incoming
+
+
+def test_the_expected_row_and_external_factor_of_a_row_are_changes_and_are_kept() -> None:
+    old = samples.sample_sheets()[2]  # No 13: 単年 and 累計
+    new = copy.deepcopy(old)
+    new.rows[0].measures = "累計"
+    new.rows[1].external = True
+    new.rows[1].external_reason = "新型コロナウイルス感染症の影響"
+    assert [c for c in compare.side_by_side(old, new) if c.changed] == [
+        Change("単年 期待値の対象", "自動", "累計"),
+        Change("累計 外的要因", "", "あり（新型コロナウイルス感染症の影響）"),
+    ]
+    # An import from text or Excel, which cannot carry them, keeps the book's.
+    incoming = samples.sample_sheets()[2]
+    carried = compare.carry_row_settings(incoming, new)
+    assert [(row.measures, row.external, row.external_reason) for row in carried.rows] == [
+        ("累計", False, ""),
+        ("", True, "新型コロナウイルス感染症の影響"),
+    ]

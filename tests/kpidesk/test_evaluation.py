@@ -22,7 +22,9 @@ from kpidesk.evaluation import (
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.samples import sample_sheets
 
-DEFAULT = EvaluationSettings()
+#: The rules against the final target (a book made before the 期待値): most
+#: tests here are of those rates; tests/kpidesk/test_expected.py has the rest.
+DEFAULT = evaluation.LEGACY_SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +126,8 @@ def test_no_26_cannot_be_judged_and_says_why(samples: dict[str, Sheet]) -> None:
 def test_no_15_is_judged_on_the_newest_number_and_says_so(samples: dict[str, Sheet]) -> None:
     judged = evaluate_row(samples["15"], 0)
     assert (judged.latest_year, judged.latest) == (2019, Decimal(28467))
-    assert judged.note == "R2の実績値が集計中です。R1の実績で評価しています"
+    assert judged.note == "前年度値で評価。R2の実績値が集計中です。R1の実績で評価しています"
+    assert judged.earlier_year
     assert printed(judged.achievement) == "94.3%"
 
 
@@ -259,7 +262,9 @@ def test_word_target_not_met() -> None:
     judged = evaluate_row(make_sheet(row("100", ["120"], "前年比減")), 0)
     assert judged.achieved is False
     assert printed(judged.achievement) == "83.3%"
-    assert judged.rank(DEFAULT) == "B"
+    # Not met is not met: the lowest rank, whatever the rate or the basis.
+    assert judged.rank(DEFAULT) == "D"
+    assert judged.rank(EvaluationSettings()) == "D"
     # 前年比増 against the previous actual column, not the base.
     judged = evaluate_row(make_sheet(row("100", ["80", "90"], "前年比増")), 0)
     assert (judged.previous, judged.latest, judged.achieved) == (80, 90, True)
@@ -270,7 +275,7 @@ def test_missing_base_and_word_cells_say_why() -> None:
     no_base = evaluate_row(make_sheet(row("", ["6"], "20")), 0)
     assert no_base.achievement is None and "基準値" in no_base.achievement_reason
     assert "基準値" in no_base.change_reason
-    word = evaluate_row(make_sheet(row("認定なし", ["認定なし"], "認定", unit="")), 0)
+    word = evaluate_row(make_sheet(row("10", ["認定なし"], "20", unit="")), 0)
     assert word.achievement_reason == "R2の実績値が「認定なし」で数値ではありません"
     empty = evaluate_row(make_sheet(row("10", [], "20")), 0)
     assert empty.achievement_reason == "実績値がまだありません"
@@ -329,7 +334,7 @@ def test_an_unmet_word_target_never_gets_the_best_rank() -> None:
     same = evaluate_row(make_sheet(row("6,498", ["6,498"], "前年比減")), 0)
     assert same.achieved is False
     assert printed(same.achievement) == "100.0%"
-    assert same.rank(DEFAULT) == "B"
+    assert same.rank(DEFAULT) == "D"  # not met: the lowest, never B as before
 
 
 @pytest.mark.parametrize(

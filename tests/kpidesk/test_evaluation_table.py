@@ -26,7 +26,8 @@ from kpidesk.exchange import evaluation_workbook, excel_writer, numformat, xlsx_
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import REPO, libreoffice_pdf, squash
 
-TRUNCATE = EvaluationSettings(rounding=Rounding.TRUNCATE)
+#: The rules against the final target with truncation (the rounding-edge tests).
+TRUNCATE = dataclasses.replace(evaluation.LEGACY_SETTINGS, rounding=Rounding.TRUNCATE)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def shown(cell: Any) -> str:
 def table(data: bytes) -> tuple[Worksheet, list[dict[str, Any]]]:
     """The 評価一覧 worksheet and its lines as {header: cell}."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["評価一覧"]
+    assert wb.sheetnames == ["評価一覧", "総括"]
     ws = wb["評価一覧"]
     headers = [cell.value for cell in ws[3]]
     lines = [dict(zip(headers, row, strict=True)) for row in ws.iter_rows(min_row=4)]
@@ -98,7 +99,8 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "達成率": "127.9%",
         "進捗率": "—",
         "評価": "A",
-        "備考": "目標が「前年比減」のため進捗率はありません。",
+        "備考": "前年の6,498に対して5,081のため、目標「前年比減」を達成。"
+        "目標が「前年比減」のため期待値はありません。",
     }
     no17 = texts(line_of(lines, 17))
     assert (no17["最新実績"], no17["前年比"], no17["達成率"], no17["評価"]) == (
@@ -110,7 +112,9 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "473 (R2)",
         "800 (R5)",
     ]
-    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "C")
+    # A new book ranks by the 期待値 and the floor: 473 is below the base of 763.
+    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "D")
+    assert no27["備考"].startswith("実績値（473）が基準値（763）を下回っているため")
     # Rates are numbers (sortable), rounded as printed.
     assert line_of(lines, 27)["進捗率"].value == pytest.approx(-7.838)
 
@@ -129,7 +133,7 @@ def test_rows_that_cannot_be_judged_say_why(evaluation_book: bytes) -> None:
     assert no13["評価"] == "—" and "目標値が「—」のため評価できません" in no13["備考"]
     no15 = texts(line_of(lines, 15))
     assert (no15["最新実績"], no15["評価"]) == ("28,467 (R1)", "B")
-    assert no15["備考"] == "R2の実績値が集計中です。R1の実績で評価しています。"
+    assert no15["備考"] == "前年度値で評価。R2の実績値が集計中です。R1の実績で評価しています。"
 
 
 def test_every_rate_excel_shows_is_the_printed_rate(sample_sheets: list[Sheet]) -> None:
@@ -151,9 +155,10 @@ def test_title_legend_and_print_settings(evaluation_book: bytes) -> None:
     assert ws["A1"].value == "KPI評価一覧（令和2年度）\u3000見本.kpidb"
     legend = ws["A2"].value
     assert legend.startswith(
-        "評価（達成率）: A 100%以上\u3000B 80%以上100%未満\u3000C 50%以上80%未満"
+        "評価（期待値に対する達成率）: A 100%以上\u3000B 80%以上100%未満\u3000C 50%以上80%未満"
     )
     assert "D 50%未満" in legend and "四捨五入" in legend
+    assert "実績が基準値より悪い行はD" in legend and "未達成ならD" in legend
     assert "A2:M2" in {str(merged) for merged in ws.merged_cells.ranges}
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
@@ -176,8 +181,8 @@ def test_ranks_are_coloured_best_green_to_worst_red(evaluation_book: bytes) -> N
         return "#" + cell.font.color.rgb[-6:].lower(), "#" + cell.fill.fgColor.rgb[-6:].lower()
 
     assert colours(9) == evaluation.RANK_COLOURS[0]  # A
-    assert colours(14) == evaluation.rank_colours(1, 4)  # B
-    assert colours(27) == evaluation.rank_colours(2, 4)  # C
+    assert colours(15) == evaluation.rank_colours(1, 4)  # B
+    assert colours(13, "累計") == evaluation.rank_colours(2, 4)  # C
     assert colours(28) == evaluation.RANK_COLOURS[-1]  # D
     assert line_of(lines, 16)["評価"].fill.fill_type is None  # not judged: no colour
 
@@ -288,20 +293,25 @@ def test_the_list_of_the_main_export_names_the_year_and_agrees_with_the_evaluati
     assert shown_there[-2] == ("0.0%", "-23.4%", "D")  # No 28: -23.47...%, towards zero
 
 
-def test_libreoffice_prints_the_evaluation_table_on_one_landscape_page(
+def test_libreoffice_prints_the_evaluation_table_and_its_summary_on_a_landscape_page_each(
     evaluation_book: bytes, tmp_path: Path
 ) -> None:
     pdf_path = libreoffice_pdf(evaluation_book, tmp_path, "summary")
     with pdfplumber.open(pdf_path) as pdf:
-        assert len(pdf.pages) == 1
-        page = pdf.pages[0]
-        assert page.width > page.height  # landscape
-        text = squash(page.extract_text() or "")
+        assert len(pdf.pages) == 2
+        assert all(page.width > page.height for page in pdf.pages)  # landscape
+        text = squash(pdf.pages[0].extract_text() or "")
+        summary = squash(pdf.pages[1].extract_text() or "")
     for expected in (
         "KPI評価一覧（令和2年度）", "5,081(R2)", "-1,417件(-21.8%)", "127.9%", "117.1%",
         "-783.8%", "R2の実績値が集計中です。", "備考", "A100%以上",
     ):  # fmt: skip
         assert squash(expected) in text, expected
+    for expected in (
+        "KPI評価の総括（令和2年度）", "15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）",
+        "Aの割合", "評価対象外", "産業支援課",
+    ):  # fmt: skip
+        assert squash(expected) in summary, expected
 
 
 # --- the printed lines ------------------------------------------------------------------
@@ -396,21 +406,40 @@ def test_evaluate_prints_an_aligned_table(book: Path) -> None:
     code, out, err = run("evaluate", "--db", book)
     assert (code, err) == (0, "")
     assert out.startswith("評価一覧（令和2年度）: 見本.kpidb\n")
+    # A new book ranks by the 期待値: its columns are the 期待値 and the two rates against it.
     assert columns_of(out, "9") == [
-        "9", "単年", "5,081 (R2)", "-1,417件(-21.8%)", "127.9%", "—", "A",
-        "目標が「前年比減」のため進捗率はありません。",
+        "9", "単年", "5,081 (R2)", "—", "-1,417件(-21.8%)", "—", "—", "A",
+        "前年の6,498に対して5,081のため、目標「前年比減」を達成。"
+        "目標が「前年比減」のため期待値はありません。",
     ]  # fmt: skip
-    assert columns_of(out, "17")[2:7] == ["41 (R2)", "+7件(+20.6%)", "117.1%", "700.0%", "A"]
-    assert columns_of(out, "27")[4:7] == ["59.1%", "-783.8%", "C"]
-    assert columns_of(out, "16")[2:] == ["集計中 (R2)", *["—"] * 4, "R2の実績値が集計中です。"]
+    assert columns_of(out, "17")[2:8] == [
+        "41 (R2)", "34.25", "+7件(+20.6%)", "119.7%", "目標達成済", "A",
+    ]  # fmt: skip
+    assert columns_of(out, "27")[3:8] == [
+        "772.25", "-290万人(-38.0%)", "61.2%", "基準値を下回る", "D",
+    ]  # fmt: skip
+    assert columns_of(out, "16")[2:] == ["集計中 (R2)", *["—"] * 5, "R2の実績値が集計中です。"]
     assert columns_of(out, "26")[-1] == "R2の実績値が「—」（該当なし）です。"
     # Aligned in terminal columns: No and 区分 start at their column, the figures end at theirs.
     rows = table_cells(out)
     assert len(rows) == 18
     for cells in rows:
-        assert all(not cell.startswith(" ") for cell in cells[:2] + cells[6:])
-        assert all(cell.rstrip() and not cell.endswith(" ") for cell in cells[2:6]), cells
-    assert "評価（達成率）: A 100%以上" in out
+        assert all(not cell.startswith(" ") for cell in cells[:2] + cells[7:])
+        assert all(cell.rstrip() and not cell.endswith(" ") for cell in cells[2:7]), cells
+    assert "評価（期待値に対する達成率）: A 100%以上" in out
+
+
+def test_evaluate_against_the_final_target_prints_the_rates_of_before(book: Path) -> None:
+    code, out, err = run("evaluate", "--db", book, "--basis", "achievement", "--no-floor")
+    assert (code, err) == (0, "")
+    assert columns_of(out, "9")[:7] == [
+        "9", "単年", "5,081 (R2)", "-1,417件(-21.8%)", "127.9%", "—", "A",
+    ]  # fmt: skip
+    # 700 % of the way: past the target, said in words.
+    assert columns_of(out, "17")[2:7] == ["41 (R2)", "+7件(+20.6%)", "117.1%", "目標達成済", "A"]
+    # -783.8 % means "moved away from the target": said in words, ranked C as before.
+    assert columns_of(out, "27")[4:7] == ["59.1%", "基準値を下回る", "C"]
+    assert "評価（達成率）: A 100%以上" in out and "基準値より悪い" not in out
 
 
 def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
@@ -428,7 +457,16 @@ def test_evaluate_json_has_raw_and_printed_rates(book: Path) -> None:
     )  # fmt: skip
     assert no9["achievement_text"] == "127.9%" and no9["rank"] == "A"
     no27 = rows[("27", "単年")]
-    assert no27["progress_text"] == "-783.8%" and no27["progress"] == pytest.approx(-783.7837837)
+    assert no27["progress_text"] == "基準値を下回る"
+    assert no27["progress"] == pytest.approx(-783.7837837)
+    assert (no27["expected"], no27["expected_text"], no27["expected_source"]) == (
+        772.25, "772.25", "line",
+    )  # fmt: skip
+    assert (no27["rate"], no27["rate_basis"], no27["rank"]) == (
+        pytest.approx(61.2496), "expected", "D",
+    )  # fmt: skip
+    assert no27["reason"].startswith("実績値（473）が基準値（763）を下回っているため")
+    assert no27["flags"]["below_base"] and no27["flags"]["floored"]
     no16 = rows[("16", "単年")]
     assert no16["rank"] is None and no16["rank_reason"] == "R2の実績値が集計中です"
 
@@ -493,3 +531,100 @@ def test_evaluate_to_a_shift_jis_stream_keeps_working(book: Path) -> None:
     data = json.loads(evaluate("--json", "--no", "9"))
     assert data["rows"][0]["progress_text"] == "—"  # the same data, escaped
     assert data["rows"][0]["achievement_text"] == "127.9%"
+
+
+def test_evaluate_flags_override_the_books_settings_for_that_run_only(book: Path) -> None:
+    code, out, _ = run("evaluate", "--db", book, "--json", "--basis", "achievement")
+    data = json.loads(out)
+    assert code == 0 and (data["settings"]["basis"], data["settings"]["floor"]) == (
+        "achievement", True,
+    )  # fmt: skip
+    rows = {(row["no"], row["label"]): row for row in data["rows"]}
+    assert rows[("27", "単年")]["rank"] == "D"  # 59.1 %, but below its base
+    assert rows[("27", "単年")]["rate_basis"] == "achievement"
+    code, out, _ = run("evaluate", "--db", book, "--json", "--basis", "achievement", "--no-floor")
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    assert rows[("27", "単年")]["rank"] == "C"
+    assert rows[("14", "単年")]["rank"] == "B"  # 92.2 % of the final target
+    code, out, _ = run("evaluate", "--db", book, "--json", "--rounding", "truncate")
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    assert rows[("9", "単年")]["achievement_text"] == "127.8%"
+    code, out, _ = run("evaluate", "--db", book, "--basis", "expected_progress", "--no", "14")
+    assert "評価（期待値に対する進捗率）" in out and columns_of(out, "14")[6:8] == ["183.0%", "A"]
+    # The book keeps its own settings.
+    with Book.open(book, read_only=True) as store:
+        assert store.evaluation_settings() == EvaluationSettings()
+    code, _, err = run("evaluate", "--db", book, "--basis", "elapsed")
+    assert code == 2 and err.startswith("エラー: コマンドの指定が正しくありません")
+
+
+def test_evaluate_json_says_what_each_rank_rests_on(book: Path) -> None:
+    with Book.open(book, create=False) as store:
+        no14 = store.find_sheet(2020, "14")
+        no27 = store.find_sheet(2020, "27")
+        assert no14 is not None and no27 is not None
+        no14.rows[0].actuals[0] = Cell("3,688（速報値）")
+        no14.rows.append(
+            ValueRow(label="期待値", unit="人", actuals=[Cell("3,700"), *[Cell("")] * 3])
+        )
+        no27.rows[0].external = True
+        no27.rows[0].external_reason = "新型コロナウイルス感染症の影響"
+        store.save_sheet(no14)
+        store.save_sheet(no27)
+    code, out, _ = run("evaluate", "--db", book, "--json", "--no", "14", "--no", "27", "--no", "15")
+    assert code == 0
+    rows = {(row["no"], row["label"]): row for row in json.loads(out)["rows"]}
+    kpi, yardstick = rows[("14", "単年")], rows[("14", "期待値")]
+    assert (kpi["latest_text"], kpi["expected"], kpi["expected_source"], kpi["expected_row"]) == (
+        "3,688（速報値）", 3700, "typed", 2,
+    )  # fmt: skip
+    assert (kpi["rate_basis"], kpi["rank"]) == ("expected", "B")  # 3,688 of 3,700: 99.7 %
+    assert kpi["flags"]["provisional"] and kpi["flags"]["mark"] == "速報値"
+    assert "速報値による評価" in kpi["remarks"]
+    assert yardstick["rank"] is None and yardstick["flags"]["yardstick"]
+    assert yardstick["flags"]["yardstick_of"] == 1
+    assert yardstick["reason"] == "1行目の期待値の行です（評価しません）"
+    external = rows[("27", "単年")]["flags"]
+    assert external["external"] and external["reference"] and not external["excluded"]
+    assert external["external_reason"] == "新型コロナウイルス感染症の影響"
+    earlier = rows[("15", "単年")]
+    assert earlier["flags"]["previous_year_value"] and earlier["note"].startswith("前年度値で評価")
+
+
+def test_a_reader_that_goes_away_is_a_normal_end(book: Path) -> None:
+    """``evaluate … | head``: the pipe is closed before the output is written."""
+    env = {**os.environ}
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        env.pop(name, None)
+    for args in (("--json",), ()):
+        reader, writer = os.pipe()
+        os.close(reader)  # the reader has gone before a byte is written
+        try:
+            result = subprocess.run(
+                [sys.executable, str(REPO / "main.py"), "evaluate", "--db", str(book), *args],
+                stdout=writer, stderr=subprocess.PIPE, env=env, timeout=120, check=False,
+            )  # fmt: skip
+        finally:
+            os.close(writer)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+        assert result.stderr == b""
+
+
+def test_a_closed_pipe_on_windows_is_a_normal_end_too(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows reports a pipe whose reader has gone as EINVAL (simulated here)."""
+
+    class ClosedPipe(io.StringIO):
+        encoding = "utf-8"
+
+        def write(self, text: str) -> int:
+            raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    err = io.StringIO()
+    assert cli.main(["evaluate", "--db", str(book)], out=ClosedPipe(), err=err) == 0
+    assert err.getvalue() == ""
+    # Elsewhere an EINVAL is no closed pipe: it is reported.
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert cli.main(["evaluate", "--db", str(book)], out=ClosedPipe(), err=err) == 3

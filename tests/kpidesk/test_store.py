@@ -33,6 +33,7 @@ from kpidesk.book.errors import (
     ReadOnlyFileError,
     StaleRevisionError,
 )
+from kpidesk.book.rows import rank_rows_text
 from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
 from kpidesk.book.store import Book, HistoryEntry
 from kpidesk.exchange import jsonio
@@ -526,6 +527,7 @@ def summary_of(sheet: Sheet) -> ListEntry:
         word_target=judged is not None and judged.word_target is not None,
         evaluation_note=reason,
         evaluation_label=judged.label if judged is not None and len(sheet.rows) > 1 else "",
+        eval_rates=rank_rows_text(evaluation.evaluate_sheet(sheet)),
     )
 
 
@@ -897,7 +899,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
     assert sorted(schema_module.MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -945,6 +947,7 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
     with Book.open(path) as book:
         [sheet_id] = book.search_ids("")
         summary = book.get_list_entry(sheet_id)
+        sheet = two_row_sheet()
         assert summary == ListEntry(
             id=sheet_id,
             report_year=2020,
@@ -962,6 +965,11 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             achievement=Decimal(1204) / Decimal(1500) * 100,
             progress=Decimal(1204 - 300) / Decimal(1500 - 300) * 100,
             evaluation_label="累計",
+            # Migration 6: what each row ranks by, whatever the settings.
+            eval_rates=rank_rows_text(evaluation.evaluate_sheet(sheet)),
+        )
+        assert summary.rank_rows == tuple(
+            evaluation.sheet_rank_inputs(evaluation.evaluate_sheet(sheet))
         )
         assert book.list_entries() == [summary]
         assert book.search_ids("移住") == {sheet_id}  # the v2 index still works

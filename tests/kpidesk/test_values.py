@@ -320,3 +320,46 @@ def test_full_width_formatted_text_reads_the_same(number: Decimal) -> None:
     text = format_number(number)
     full_width = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
     assert parse_value(full_width).number == number
+
+
+# --- parse_value: numbers with a mark (速報値, 暫定値, 見込み, 確定値) ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "mark"),
+    [
+        ("7,077（速報値）", "7077", "速報値"),
+        ("7,077(速報値)", "7077", "速報値"),
+        ("7,077 (速報値)", "7077", "速報値"),
+        ("7,077 速報", "7077", "速報値"),
+        ("7,077速報値", "7077", "速報値"),
+        ("７，０７７（速報値）", "7077", "速報値"),
+        ("7,077\u3000速報", "7077", "速報値"),
+        ("77.6（暫定値）", "77.6", "暫定値"),
+        ("77.6 暫定", "77.6", "暫定値"),
+        ("△1,417(見込み)", "-1417", "見込み"),
+        ("12 見込", "12", "見込み"),
+        ("5,163（確定値）", "5163", "確定値"),
+        ("5,163 確定", "5163", "確定値"),
+        ("5,163（ 速報値 ）", "5163", "速報値"),
+    ],
+)
+def test_a_number_may_carry_a_mark(text: str, number: str, mark: str) -> None:
+    parsed = parse_value(text)
+    assert parsed.kind is ValueKind.NUMBER and parsed.is_valid
+    assert parsed.number == Decimal(number)
+    assert parsed.mark == mark
+    assert parsed.provisional is (mark != "確定値")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["速報値", "（速報値）", "7,077（速報）値", "7,077（未定）", "7,077 速報値値", "認定（速報）"],
+)
+def test_a_mark_alone_or_an_unknown_one_is_no_number(text: str) -> None:
+    parsed = parse_value(text)
+    assert parsed.number is None and parsed.mark == ""
+
+
+def test_numbers_without_a_mark_have_none() -> None:
+    assert parse_value("7,077").mark == "" and not parse_value("7,077").provisional

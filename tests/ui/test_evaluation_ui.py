@@ -38,26 +38,32 @@ def figure(window: MainWindow, row: int, key: str) -> str:
 
 def test_the_list_shows_a_rank_per_sheet(window: MainWindow) -> None:
     shown = ranks(window)
-    assert shown["9"] == "A"  # 前年比減 achieved: 6,498 ÷ 5,081
-    assert shown["17"] == "A"  # 41 of 35
-    assert shown["27"] == "C"  # 473 of 800: 59.1 %
-    assert shown["14"] == "B"  # 3,688 of 4,000: 92.2 %
+    # A new book ranks by the year's 期待値, with the floor.
+    assert shown["9"] == "A"  # 前年比減 met: 5,081 after 6,498
+    assert shown["17"] == "A"  # 41 of the 期待値 34.25
+    assert shown["27"] == "D"  # 473, below its base of 763
+    assert shown["14"] == "A"  # 3,688 of the 期待値 3,568.75: 103.3 %
     assert shown["16"] == "—" and shown["26"] == "—"
-    assert shown["13"] == "D"  # its cumulative row: 72 of 400
+    assert shown["13"] == "C"  # its cumulative row: 72 of the 期待値 100
     model = window.list_panel.model
     row16 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "16"))
     tip = model.index(row16, Col.RANK).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == "評価できません: R2の実績値が集計中です"
     row17 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "17"))
     assert model.index(row17, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
-        "達成率 117.1%、進捗率 700.0%（達成率で評価）"
+        "期待値に対する達成率 119.7%"
     )
     green = model.index(row17, Col.RANK).data(Qt.ItemDataRole.BackgroundRole).color().name()
     assert green == "#c8e6c9"
     # No 13's rank comes from its second row: the tooltip names it.
     row13 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "13"))
     assert model.index(row13, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
-        "累計の行: 達成率 18.0%、進捗率 18.0%（達成率で評価）"
+        "累計の行: 期待値に対する達成率 72.0%"
+    )
+    row27 = model.row_of(next(s.id for s in window.session.book.list_entries() if s.no == "27"))
+    assert model.index(row27, Col.RANK).data(Qt.ItemDataRole.ToolTipRole) == (
+        "期待値に対する達成率 61.2%、"
+        "実績値（473）が基準値（763）を下回っているため、率にかかわらずDとしています"
     )
 
 
@@ -70,8 +76,8 @@ def test_the_list_sorts_and_filters_by_rank(window: MainWindow) -> None:
         "（すべて）", "A", "B", "C", "D", "—（評価なし）",
     ]  # fmt: skip
     combo.setCurrentIndex(combo.findData("C"))
-    assert sorted(shown_nos(window), key=int) == ["27", "29"]
-    assert window.list_panel.count_label.text() == "2 / 15 件"
+    assert sorted(shown_nos(window), key=int) == ["13"]
+    assert window.list_panel.count_label.text() == "1 / 15 件"
     combo.setCurrentIndex(combo.findData("—"))
     assert sorted(shown_nos(window), key=int) == ["16", "26"]
 
@@ -96,7 +102,7 @@ def test_the_form_shows_rates_rank_and_change(window: MainWindow) -> None:
     assert "前年比減" in figure(window, 0, "note") and "達成" in figure(window, 0, "note")
     select_no(window, "27")
     assert figure(window, 0, "progress") == "-783.8%"
-    assert figure(window, 0, "rank") == "C"
+    assert figure(window, 0, "rank") == "D"  # below its base
     select_no(window, "16")
     assert figure(window, 0, "rank") == "—"
     assert figure(window, 0, "note") == "R2の実績値が集計中です"
@@ -143,11 +149,11 @@ def test_setting_the_direction_on_a_row_rejudges_and_is_saved(
     combo.activated.emit(combo.currentIndex())
     QApplication.processEvents()
     assert figure(window, 0, "achievement") == "85.4%"  # 35 ÷ 41
-    assert figure(window, 0, "rank") == "B"
+    assert figure(window, 0, "rank") == "D"  # going down, 41 is worse than the base of 34
     window.actions[Action.SAVE].trigger()
     with Book.open(demo_book, read_only=True) as book:
         assert book.find_sheet(2020, "17").rows[0].target_direction == "down"
-    assert ranks(window)["17"] == "B"
+    assert ranks(window)["17"] == "D"
     window.actions[Action.UNDO].trigger()
     assert figure(window, 0, "rank") == "A"
 
@@ -165,14 +171,14 @@ def test_new_settings_rank_again_everywhere_and_stay_with_the_book(
 ) -> None:
     select_no(window, "27")
     assert window.years.apply_evaluation_settings(MARKS, True)
-    assert ranks(window)["9"] == "◎" and ranks(window)["27"] == "△"
-    assert figure(window, 0, "rank") == "△"
+    assert ranks(window)["9"] == "◎" and ranks(window)["27"] == "×"
+    assert figure(window, 0, "rank") == "×"
     combo = window.list_panel.rank_combo
     assert combo.itemText(1) == "◎"
     progress = EvaluationSettings(basis=Basis.PROGRESS, rounding=Rounding.TRUNCATE)
     assert window.years.apply_evaluation_settings(progress, False)
     assert ranks(window)["27"] == "D"  # progress -783.8 %
-    assert ranks(window)["9"] == "A"  # word targets keep the achievement rate
+    assert ranks(window)["9"] == "A"  # a met word target is met, whatever the rate
     window.close()
     again = make_window(demo_book)
     assert again.session.book.evaluation_settings() == progress

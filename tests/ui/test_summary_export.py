@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from kpidesk.book.store import Book
-from kpidesk.evaluation import EvaluationSettings, Rounding
+from kpidesk.evaluation import LEGACY_SETTINGS, Rounding
 from kpidesk.exchange import numformat
 from ui.actions import Action
 from ui.main_window import MainWindow
@@ -72,7 +72,8 @@ def test_the_menu_writes_the_list_years_summary(
         "117.1%", "A",
     )  # fmt: skip
     no27 = lines[("", "27", "単年")]
-    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "C")
+    # Ranked by the 期待値 with the floor: 473 is below the base of 763.
+    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "D")
     assert lines[("", "16", "単年")]["備考"] == "R2の実績値が集計中です。"
     assert lines[("", "26", "累計")]["評価"] == "—"
     assert "評価一覧を書き出しました" in window.statusBar().currentMessage()
@@ -81,7 +82,10 @@ def test_the_menu_writes_the_list_years_summary(
 def test_the_open_sheets_unsaved_edits_and_the_books_rounding_are_used(
     window: MainWindow, tmp_path: Path
 ) -> None:
-    window.session.book.set_evaluation_settings(EvaluationSettings(rounding=Rounding.TRUNCATE))
+    # A book ranking against the final target, as before the 期待値, with truncation.
+    window.session.book.set_evaluation_settings(
+        dataclasses.replace(LEGACY_SETTINGS, rounding=Rounding.TRUNCATE)
+    )
     open_no(window, "27")
     model = window.form.value_table.model
     headers = [

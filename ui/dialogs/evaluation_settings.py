@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -53,18 +54,16 @@ class EvaluationSettingsDialog(QDialog):
         self.basis_buttons = QButtonGroup(self)
         basis_box = QGroupBox("評価の基準")
         basis_layout = QVBoxLayout(basis_box)
-        for basis, tip in (
-            (Basis.ACHIEVEMENT, "実績÷目標（減らす目標は 目標÷実績）"),
-            (Basis.PROGRESS, "（実績−基準値）÷（目標−基準値）"),
-        ):
-            button = QRadioButton(f"{basis.label}  {tip}")
+        self._shown = settings
+        for basis in Basis:
+            button = QRadioButton(f"{basis.label}  {basis.formula}")
             button.setObjectName(f"basis_{basis.value}")
             self.basis_buttons.addButton(button)
             button.setProperty("value", basis.value)
             basis_layout.addWidget(button)
         # Broken by hand: a word-wrapped label in a group box gets cut off.
         note = QLabel(
-            "目標が「前年比減」「前年比増」の行は、いつも達成率で評価します。\n"
+            "目標が「前年比減」「前年比増」「認定」などの行は、達成か未達成かで評価します。\n"
             "達成率を計算できない行（目標値が0以下など）は進捗率で評価します。"
         )
         note.setEnabled(False)
@@ -187,8 +186,10 @@ class EvaluationSettingsDialog(QDialog):
         )
         checked_basis = self.basis_buttons.checkedButton()
         checked_rounding = self.rounding_buttons.checkedButton()
-        return EvaluationSettings(
-            basis=Basis(checked_basis.property("value")) if checked_basis else Basis.ACHIEVEMENT,
+        # The floor and external factors have no control here yet: kept as they were.
+        return dataclasses.replace(
+            self._shown,
+            basis=Basis(checked_basis.property("value")) if checked_basis else self._shown.basis,
             levels=levels,
             lowest_label=labels[-1],
             rounding=Rounding(checked_rounding.property("value"))

@@ -190,3 +190,54 @@ def test_broken_json_is_explained_in_japanese_with_its_place(
     assert reason in message
     assert "直して" in message
     assert not re.search(r"[A-Za-z]{3,}", message.replace("JSON", "")), message
+
+
+def test_row_evaluation_settings_are_written_only_when_set_and_read_back(
+    seed_sheets: list[Sheet],
+) -> None:
+    sheet = seed_sheets[0]
+    plain = json.loads(jsonio.dumps([sheet]))["sheets"][0]["rows"][0]
+    assert set(plain) == {"label", "unit", "baseline", "actuals", "target"}  # old files alike
+    sheet.rows[0].actuals[0] = Cell("5,081（速報値）")
+    sheet.rows.append(ValueRow(label="見直し", actuals=[Cell("")] * 4, measures="単年"))
+    sheet.rows[0].external = True
+    sheet.rows[0].external_reason = "新型コロナウイルス感染症の影響"
+    try:
+        text = jsonio.dumps([sheet])
+        rows = json.loads(text)["sheets"][0]["rows"]
+        assert rows[0]["actuals"][0] == "5,081（速報値）"  # as typed
+        assert (rows[0]["external"], rows[0]["external_reason"]) == (
+            True, "新型コロナウイルス感染症の影響",
+        )  # fmt: skip
+        assert rows[1]["measures"] == "単年" and "external" not in rows[1]
+        (back,) = jsonio.loads(text)
+        assert back == sheet
+        assert jsonio.dumps([back]) == text
+    finally:
+        del sheet.rows[1]
+        sheet.rows[0].actuals[0] = Cell("5,081")
+        sheet.rows[0].external, sheet.rows[0].external_reason = False, ""
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"external": "yes"}, "external には真偽値（true か false）が必要"),
+        ({"external": 1}, "external には真偽値（true か false）が必要"),
+        ({"measures": 5}, "measures には文字列"),
+        ({"external_reason": ["x"]}, "external_reason には文字列"),
+        ({"measures": "x" * 201}, "期待値の対象が長すぎます"),
+        ({"external_reason": "x" * 201}, "外的要因が長すぎます"),
+    ],
+)
+def test_row_evaluation_settings_from_outside_are_checked(
+    row: dict[str, object], message: str
+) -> None:
+    sheet = {
+        "report_year": 2020, "no": "1", "departments": [], "title": "", "baseline_label": "",
+        "baseline_year": 2019, "actual_years": [2020], "target_year": 2023,
+        "rows": [{"label": "単年", "baseline": "", "actuals": [""], "target": "", **row}],
+    }  # fmt: skip
+    text = json.dumps({"format": "kpidesk-sheets", "version": 1, "sheets": [sheet]})
+    with pytest.raises(jsonio.JsonFormatError, match=message):
+        jsonio.loads(text)

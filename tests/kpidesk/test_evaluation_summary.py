@@ -1,0 +1,142 @@
+"""The 総括: ranks counted per report year, section and department (kpidesk.evaluation_summary)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from kpidesk import evaluation_summary
+from kpidesk.evaluation import LEGACY_SETTINGS, EvaluationSettings, ExternalMode
+from kpidesk.exchange import evaluation_workbook
+from kpidesk.model import Cell, Sheet
+from kpidesk.samples import sample_sheets
+
+NEW = EvaluationSettings()
+
+
+@pytest.fixture(scope="module")
+def samples() -> list[Sheet]:
+    return sample_sheets()
+
+
+def test_the_samples_summary_reads_as_prefectures_print_it(samples: list[Sheet]) -> None:
+    summary = evaluation_summary.summarize(samples, NEW)
+    assert summary.report_year == 2020 and summary.title == "令和2年度 評価の総括"
+    overall = summary.overall
+    assert (overall.counts, overall.not_judged, overall.excluded) == ((6, 1, 1, 5), 2, 0)
+    assert (
+        summary.sentence() == "15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）、— 2（13%）"
+    )
+    assert overall.share(6) == 40 and overall.counted == overall.total == 15
+    # By the rules before: A 3, B 4, C 2, D 4.
+    before = evaluation_summary.summarize(samples, LEGACY_SETTINGS)
+    assert before.overall.counts == (3, 4, 2, 4)
+
+
+def test_counts_per_section_and_per_department(samples: list[Sheet]) -> None:
+    renamed = [
+        dataclasses.replace(sheet, section="1 しごと" if int(sheet.no) < 15 else sheet.section)
+        for sheet in samples
+    ]
+    summary = evaluation_summary.summarize(renamed, NEW)
+    assert [counts.heading for counts in summary.sections] == [
+        "1 しごと", "2 新型コロナウイルス感染症 を踏まえた対応",
+    ]  # fmt: skip
+    first, second = summary.sections
+    assert (first.counts, first.not_judged) == ((2, 0, 1, 1), 0)  # No 9, 10, 13, 14
+    assert first.total + second.total == 15
+    departments = {counts.heading: counts for counts in summary.departments}
+    # No 28 has two departments: it counts for each.
+    assert departments["観光振興課"].counts == (0, 0, 0, 2)  # No 28, 29
+    assert departments["港湾課"].counts == (0, 0, 0, 1)  # No 28
+    assert departments["産業支援課"].sentence() == (
+        "3項目のうちA 1（33%）、B 1（33%）、C 0（0%）、D 0（0%）、— 1（33%）"
+    )
+    assert sum(counts.total for counts in summary.departments) == 16  # 15 sheets, No 28 twice
+    assert list(departments)[:3] == ["生活安全企画課", "教育政策課", "商工政策課"]  # by No
+
+
+def covid(sheet: Sheet) -> Sheet:
+    rows = [
+        dataclasses.replace(row, external=True, external_reason="新型コロナウイルス感染症の影響")
+        for row in sheet.rows
+    ]
+    return dataclasses.replace(sheet, rows=rows)
+
+
+def test_external_factors_are_marked_or_left_out_of_the_counts(samples: list[Sheet]) -> None:
+    hit = {"27", "28", "29"}
+    sheets = [covid(sheet) if sheet.no in hit else sheet for sheet in samples]
+    reference = evaluation_summary.summarize(sheets, NEW)
+    assert reference.overall.counts == (6, 1, 1, 5)  # ranked as usual...
+    marked = [item for item in reference.items if item.result.reference]
+    assert {item.sheet.no for item in marked} == hit  # ...marked 参考
+
+    excluded = evaluation_summary.summarize(
+        sheets, dataclasses.replace(NEW, external=ExternalMode.EXCLUDED)
+    )
+    overall = excluded.overall
+    assert (overall.counts, overall.not_judged, overall.excluded) == ((6, 1, 1, 2), 2, 3)
+    assert (overall.counted, overall.total) == (12, 15)
+    assert excluded.sentence() == (
+        "12項目のうちA 6（50%）、B 1（8%）、C 1（8%）、D 2（17%）、— 2（17%）"
+        "（ほかに評価対象外 3項目）"
+    )
+    departments = {counts.heading: counts for counts in excluded.departments}
+    assert departments["港湾課"].sentence() == "評価対象外 1項目"
+
+
+def test_expected_rows_are_never_counted_and_a_sheet_ranks_by_its_first_ranked_row(
+    samples: list[Sheet],
+) -> None:
+    no13 = next(sheet for sheet in samples if sheet.no == "13")
+    # A 期待値 row that would rank A by itself if it were a KPI row.
+    yardstick = dataclasses.replace(
+        no13.rows[1], label="期待値(累計)", actuals=[Cell("70"), *no13.rows[1].actuals[1:]]
+    )
+    sheet = dataclasses.replace(no13, rows=[*no13.rows, yardstick])
+    [item] = evaluation_summary.summarize([sheet], NEW).items
+    assert item.row is not None and (item.row.row, item.row.label) == (1, "累計")
+    assert item.result.label == "A"  # 72 of the typed 70
+    assert evaluation_summary.summarize([sheet], NEW).overall.total == 1
+
+
+def test_one_summary_per_report_year(samples: list[Sheet]) -> None:
+    later = [dataclasses.replace(sheet, report_year=2021) for sheet in samples[:3]]
+    with pytest.raises(ValueError, match="報告年度ごと"):
+        evaluation_summary.summarize([*samples, *later], NEW)
+    with pytest.raises(ValueError, match="ありません"):
+        evaluation_summary.summarize([], NEW)
+    years = evaluation_summary.summaries([*later, *samples], NEW)
+    assert [(summary.report_year, summary.overall.total) for summary in years] == [
+        (2020, 15), (2021, 3),
+    ]  # fmt: skip
+    assert evaluation_summary.percent_text(Decimal("12.5")) == "13%"
+    assert evaluation_summary.percent_text(None) == "—"
+
+
+def test_the_evaluation_workbook_carries_the_summary(samples: list[Sheet]) -> None:
+    stream = io.BytesIO()
+    evaluation_workbook.export_evaluation_table(samples, stream, settings=NEW, book_name="見本")
+    ws = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))["総括"]
+    assert ws["A1"].value == "KPI評価の総括（令和2年度）\u3000見本"
+    assert ws["A2"].value == summary_sentence(samples)
+    headers = [cell.value for cell in ws[5]]
+    assert headers == [
+        "区分", "名称", "項目数", "A", "Aの割合", "B", "Bの割合", "C", "Cの割合", "D", "Dの割合",
+        "—", "—の割合", "評価対象外",
+    ]  # fmt: skip
+    rows = {(row[0].value, row[1].value): row for row in ws.iter_rows(min_row=6)}
+    overall = rows[("全体", "全体")]
+    assert [cell.value for cell in overall[2:5]] == [15, 6, 0.4]
+    assert overall[4].number_format == "0%"
+    assert rows[("担当課", "港湾課")][9].value == 1  # D
+    assert ws.page_setup.orientation == "landscape"
+
+
+def summary_sentence(sheets: list[Sheet]) -> str:
+    return evaluation_summary.summarize(sheets, NEW).sentence()
