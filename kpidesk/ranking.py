@@ -133,6 +133,10 @@ class EvaluationSettings:
         rounding: how rates are printed and ranked (to 0.1 %).
         floor: an actual worse than the base value gets the lowest rank.
         external: what a row marked 外的要因 gets.
+        binary_targets: a word target (前年比減) or a yes/no target (認定) is
+            met (best rank) or not (lowest); off, as books ranked before: a
+            word target is ranked by its rate and an unmet one never gets
+            the best rank, and a yes/no target is not judged.
     """
 
     basis: Basis = Basis.EXPECTED
@@ -145,10 +149,13 @@ class EvaluationSettings:
     rounding: Rounding = Rounding.HALF_UP
     floor: bool = True
     external: ExternalMode = ExternalMode.REFERENCE
+    binary_targets: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.basis, Basis) or not isinstance(self.rounding, Rounding):
             raise ValueError("評価の基準か端数の処理が正しくありません")
+        if not isinstance(self.binary_targets, bool):
+            raise ValueError("語の目標の扱いが正しくありません")
         if not isinstance(self.floor, bool) or not isinstance(self.external, ExternalMode):
             raise ValueError("基準値を下回る行か外的要因の扱いが正しくありません")
         labels = self.labels
@@ -208,15 +215,17 @@ class EvaluationSettings:
             "rounding": self.rounding.value,
             "floor": self.floor,
             "external": self.external.value,
+            "binary_targets": self.binary_targets,
         }
 
     @classmethod
     def from_dict(cls, data: Any) -> EvaluationSettings:
         """Settings from :meth:`to_dict`'s form.
 
-        ``floor`` and ``external`` may be missing (settings stored before
-        they were): the floor is then off and external factors are 参考, so
-        that such a book ranks as it did.
+        ``floor``, ``external`` and ``binary_targets`` may be missing
+        (settings stored before they were): the floor is then off, external
+        factors are 参考 and word targets ranked by their rate, so that such
+        a book ranks as it did.
 
         Raises:
             ValueError: the data is not in that form (message in Japanese).
@@ -237,6 +246,7 @@ class EvaluationSettings:
                 rounding=Rounding(data["rounding"]),
                 floor=_setting_flag(data.get("floor", False)),
                 external=ExternalMode(data.get("external", ExternalMode.REFERENCE.value)),
+                binary_targets=_setting_flag(data.get("binary_targets", False)),
             )
         except (KeyError, TypeError, ArithmeticError) as error:
             raise ValueError(f"評価の設定が読めません（{error}）") from error
@@ -268,7 +278,7 @@ def _setting_threshold(value: Any) -> Decimal:
 #: The settings every book ranked by before the 期待値: the achievement rate
 #: against the final target, no floor. A book that has sheets and was made
 #: before keeps them (``kpidesk.book.schema``).
-LEGACY_SETTINGS = EvaluationSettings(basis=Basis.ACHIEVEMENT, floor=False)
+LEGACY_SETTINGS = EvaluationSettings(basis=Basis.ACHIEVEMENT, floor=False, binary_targets=False)
 
 
 def round_rate(rate: Decimal, rounding: Rounding) -> Decimal:
@@ -590,6 +600,8 @@ def rank_row(inputs: RankInputs, settings: EvaluationSettings) -> RankResult:
             earlier_year=inputs.earlier_year,
         )
     labels = settings.labels
+    if inputs.binary and not settings.binary_targets:
+        return _rank_as_before(inputs, settings, flags)
     if inputs.binary:
         if inputs.met is None:
             return RankResult(None, RankStatus.UNRANKED, reason=inputs.reason(settings.basis))
@@ -609,6 +621,31 @@ def rank_row(inputs: RankInputs, settings: EvaluationSettings) -> RankResult:
             labels[-1], RankStatus.RANKED, rate, basis, rule=rule, floored=True, **flags
         )
     return RankResult(label, RankStatus.RANKED, rate, basis, **flags)
+
+
+def _rank_as_before(
+    inputs: RankInputs, settings: EvaluationSettings, flags: dict[str, bool]
+) -> RankResult:
+    """A word or yes/no target ranked as before they were met or not (``binary_targets`` off).
+
+    A word target (前年比減) is ranked by its achievement rate against the
+    year before, and one not met never gets the best rank; a yes/no target
+    (認定) is not judged.
+    """
+    labels = settings.labels
+    rate = inputs.rate(Basis.ACHIEVEMENT) if inputs.binary == "word" else None
+    if rate is None:
+        reason = inputs.reason(Basis.ACHIEVEMENT)
+        if inputs.binary == "yesno" or not reason:
+            reason = (
+                "目標が語（認定 など）のため、この評価の設定では評価しません"
+                "（評価の設定で、目標の語を達成か未達成かで評価するようにできます）"
+            )
+        return RankResult(None, RankStatus.UNRANKED, reason=reason)
+    label = rank_of(rate, settings)
+    if not inputs.met and label == labels[0] and len(labels) > 1:
+        label = labels[1]
+    return RankResult(label, RankStatus.RANKED, rate, Basis.ACHIEVEMENT, **flags)
 
 
 def sheet_rank_row(

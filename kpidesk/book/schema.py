@@ -289,12 +289,15 @@ _VERSION_5_DEFAULT_SETTINGS = {
     "rounding": "half_up",
     "floor": False,
     "external": "reference",
+    "binary_targets": False,
 }
-#: The rank scheme of a book made from version 6 on (the 期待値, the floor).
+#: The rank scheme of a book made from version 6 on (the 期待値, the floor,
+#: word and yes/no targets met or not).
 _VERSION_6_NEW_BOOK_SETTINGS = {
     **_VERSION_5_DEFAULT_SETTINGS,
     "basis": "expected",
     "floor": True,
+    "binary_targets": True,
 }
 
 

@@ -263,8 +263,9 @@ def test_word_target_not_met() -> None:
     assert judged.achieved is False
     assert printed(judged.achievement) == "83.3%"
     # Not met is not met: the lowest rank, whatever the rate or the basis.
-    assert judged.rank(DEFAULT) == "D"
     assert judged.rank(EvaluationSettings()) == "D"
+    assert judged.rank(dataclasses.replace(DEFAULT, binary_targets=True)) == "D"
+    assert judged.rank(DEFAULT) == "B"  # a book ranked before: by its rate, as it did
     # 前年比増 against the previous actual column, not the base.
     judged = evaluate_row(make_sheet(row("100", ["80", "90"], "前年比増")), 0)
     assert (judged.previous, judged.latest, judged.achieved) == (80, 90, True)
@@ -334,7 +335,8 @@ def test_an_unmet_word_target_never_gets_the_best_rank() -> None:
     same = evaluate_row(make_sheet(row("6,498", ["6,498"], "前年比減")), 0)
     assert same.achieved is False
     assert printed(same.achievement) == "100.0%"
-    assert same.rank(DEFAULT) == "D"  # not met: the lowest, never B as before
+    assert same.rank(EvaluationSettings()) == "D"  # not met: the lowest, never B as before
+    assert same.rank(DEFAULT) == "B"  # a book ranked before: never the best, as it did
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,8 @@ def test_no_10_yes_no_row_is_judged_once_it_has_an_actual(samples: dict[str, She
     sheet = samples["10"]
     county = row_of(sheet, "県")
     assert (county.binary, county.achieved, county.latest_year) == ("yesno", False, 2020)
-    assert county.rank(NEW) == "D" and county.rank(LEGACY_SETTINGS) == "D"  # was "—"
+    assert county.rank(NEW) == "D"  # was "—"
+    assert county.rank(LEGACY_SETTINGS) is None  # a book ranked before: as it did
     assert county.rank_result(NEW).rule == "R2の実績が「認定なし」のため、目標「認定」を未達成"
     # 認定 typed (in any width) as the year's actual: met, the best rank.
     certified = dataclasses.replace(sheet, rows=[*sheet.rows])
@@ -449,3 +450,22 @@ def test_a_published_text_with_marked_values_reads_them_as_typed() -> None:
     judged = evaluate_row(no14, 0)
     assert (judged.baseline, judged.latest, judged.latest_mark) == (3425, 3688, "速報値")
     assert judged.rank(NEW) == "A" and judged.provisional
+
+
+def test_a_book_ranked_before_keeps_word_targets_ranked_by_their_rate() -> None:
+    from kpidesk.ranking import LEGACY_SETTINGS, EvaluationSettings
+
+    sheet = sample_sheets()[0]  # No 9: 前年比減
+    sheet.rows[0].actuals[0] = Cell("6,498")  # the same as the year before: not met
+    unmet = evaluation.evaluate_row(sheet, 0)
+    assert unmet.rank_result(EvaluationSettings()).label == "D"  # met or not
+    assert unmet.rank_result(LEGACY_SETTINGS).label == "B"  # as books ranked before
+    yes_no = evaluation.evaluate_row(sample_sheets()[1], 1)  # No 10 県: 認定なし
+    assert yes_no.rank_result(EvaluationSettings()).label == "D"
+    before = yes_no.rank_result(LEGACY_SETTINGS)
+    assert before.label is None and "評価しません" in before.reason
+    stored = EvaluationSettings.from_dict({**EvaluationSettings().to_dict()})
+    assert stored.binary_targets
+    stored_before = LEGACY_SETTINGS.to_dict()
+    del stored_before["binary_targets"]  # settings stored before the key was
+    assert not EvaluationSettings.from_dict(stored_before).binary_targets
