@@ -1,22 +1,24 @@
 """The 評価 box as an officer reads it: the 期待値 and the rate against it, the rank's
-flags and reasons, 期待値 rows, and the row settings by hand."""
+flags and reasons, 期待値 rows, the row settings by hand, and the book's settings."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialog, QLabel, QLineEdit
 
 from kpidesk.book.store import Book
-from kpidesk.evaluation import EvaluationSettings, ExternalMode, Rounding
+from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, Rounding
 from kpidesk.model import EXTERNAL_REASON_SUGGESTION, Cell, Sheet, ValueRow
 from tests.ui.helpers import type_text
 from tests.ui.test_evaluation_ui import ranks
 from tests.ui.test_main_window import select_no
 from ui.actions import Action
+from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
 from ui.main_window import MainWindow
 from ui.sheet_list import Col
 
@@ -259,3 +261,63 @@ def test_read_only_books_cannot_change_the_new_row_settings(make_window, demo_bo
     assert not control(window, 0, "measures", QComboBox).isEnabled()
     assert not control(window, 0, "external", QCheckBox).isEnabled()
     assert not control(window, 0, "external_reason", QLineEdit).isEnabled()
+
+
+def test_the_settings_dialog_round_trip_ranks_the_list_again(
+    window: MainWindow, make_window, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[bool, str, str]] = []
+
+    def fill_in(dialog: EvaluationSettingsDialog) -> int:
+        checked = dialog.basis_buttons.checkedButton().objectName()
+        external = dialog.external_buttons.checkedButton().objectName()
+        seen.append((dialog.floor_check.isChecked(), checked, external))
+        dialog.findChild(type(dialog.floor_check), "floor").setChecked(False)
+        dialog.basis_buttons.buttons()[2].click()  # 達成率
+        dialog.external_buttons.buttons()[1].click()  # 評価対象外にする
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(EvaluationSettingsDialog, "exec", fill_in)
+    before = ranks(window)
+    assert (before["14"], before["18"], before["19"]) == ("A", "A", "D")
+    window.actions[Action.EVALUATION_SETTINGS].trigger()
+    assert seen == [(True, "basis_expected", "external_reference")]
+    after = ranks(window)
+    # Against the final target and without the floor: 92.2 %, 30.0 %, 83.3 %.
+    assert (after["14"], after["18"], after["19"]) == ("B", "D", "B")
+    select_no(window, "19")
+    assert not shown(window, 0, "expected_rate").isVisibleTo(window.form)
+    assert text(window, 0, "expected") == "38,872.25"  # still shown beside the rates
+    assert shown(window, 0, "achievement").font().bold()
+    window.close()
+    again = make_window(demo_book)
+    stored = again.session.book.evaluation_settings()
+    assert stored == dataclasses.replace(
+        EvaluationSettings(), basis=Basis.ACHIEVEMENT, floor=False, external=ExternalMode.EXCLUDED
+    )
+    dialog = EvaluationSettingsDialog(stored, False)
+    assert dialog.basis_buttons.checkedButton().objectName() == "basis_achievement"
+    assert not dialog.floor_check.isChecked()
+    assert dialog.external_buttons.checkedButton().objectName() == "external_excluded"
+    assert ranks(again)["19"] == "B"
+
+
+def test_the_settings_dialog_explains_each_basis(app) -> None:
+    dialog = EvaluationSettingsDialog(EvaluationSettings(), False)
+    buttons = {button.objectName(): button.text() for button in dialog.basis_buttons.buttons()}
+    assert buttons == {
+        "basis_expected": "期待値に対する達成率（新しいブックの標準）",
+        "basis_expected_progress": "期待値に対する進捗率",
+        "basis_achievement": "達成率",
+        "basis_progress": "進捗率",
+    }
+    notes = {
+        basis.value: dialog.findChild(QLabel, f"basisNote_{basis.value}").text() for basis in Basis
+    }
+    assert notes["expected"].startswith("その年度に期待される値（期待値）に届いたか: 実績÷")
+    assert notes["progress"].endswith("（実績−基準値）÷（目標−基準値）")
+    assert [b.text() for b in dialog.external_buttons.buttons()] == [
+        "参考として評価する（評価に「参考」と添えます）",
+        "評価対象外にする（評価せず、件数にも数えません）",
+    ]
+    assert dialog.floor_check.text() == "基準値を下回った実績は最低の評価にする"

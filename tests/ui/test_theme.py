@@ -223,6 +223,16 @@ def test_dialog_messages_stay_readable(theme: str, qtbot) -> None:
         label.setText("保存できません")
         background = label.window().palette().color(QPalette.ColorRole.Window)
         assert_readable(text_shown(label), background, label.objectName())
+    # The explanations of the evaluation settings are quiet grey, yet readable.
+    notes = [
+        label
+        for label in settings.findChildren(QLabel)
+        if label.objectName().startswith("basisNote_")
+    ]
+    assert len(notes) == 4
+    background = settings.palette().color(QPalette.ColorRole.Window)
+    for label in [*notes, settings.lowest_note]:
+        assert_readable(text_shown(label), background, label.text())
 
 
 def test_colours_follow_a_change_of_theme(app, window: MainWindow, qtbot) -> None:
