@@ -262,9 +262,8 @@ class EvaluationPanel(QFrame):
         reason.setToolTip("外的要因の内容（例: " + EXTERNAL_REASON_SUGGESTION + "）")
         reason.setMaxLength(limits.MAX_EXTERNAL_REASON_CHARS)
         reason.setMinimumWidth(240)
-        completer = QCompleter([EXTERNAL_REASON_SUGGESTION], reason)
-        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        reason.setCompleter(completer)
+        # Offered once what is typed begins it (新型…); the placeholder shows it before.
+        reason.setCompleter(QCompleter([EXTERNAL_REASON_SUGGESTION], reason))
         reason.installEventFilter(UNDO_KEYS_TO_WINDOW)
         reason.textEdited.connect(lambda text, i=index: self._set_reason(i, text))
         widgets.update(measures=measures, external=external, external_reason=reason)

@@ -212,10 +212,10 @@ def test_an_external_factor_is_marked_and_the_settings_say_what_it_does(
     assert window.isWindowModified()
     assert reason.isVisibleTo(window.form) and reason.isEnabled()
     assert reason.placeholderText() == EXTERNAL_REASON_SUGGESTION
-    assert reason.completer().model().index(0, 0).data() == EXTERNAL_REASON_SUGGESTION
     assert text(window, 0, "rank") == "A"
     assert text(window, 0, "flags") == "参考（外的要因）"
     type_text(reason, "新型コロナ")
+    assert reason.completer().currentCompletion() == EXTERNAL_REASON_SUGGESTION  # offered
     type_text(reason, "ウイルス感染症の影響")
     assert "外的要因（新型コロナウイルス感染症の影響）のため参考として評価しています" in text(
         window, 0, "note"
