@@ -1,79 +1,59 @@
 """Under the value table: each row's progress, judged as the book's scheme says.
 
 For every value row the panel shows the newest actual with its year, the
-change from the previous year, the achievement and progress rates and the
-rank (or "—" with the reason), lets the row's target direction and kind be
-set by hand, and inserts the year-on-year sentence into 取組状況.
+change from the previous year, the year's 期待値 and the rate against it
+(when the book ranks by it), the rates against the final target and the
+rank (or "—" with the reason), with the flags the rank carries (速報値に基づく,
+前年度値で評価, 参考（外的要因）, 評価対象外). A 期待値 row is shown as the path
+of the row it measures, not ranked. Each row's target direction, kind, role
+as a 期待値 row and 外的要因 (with its reason) can be set by hand, each change
+one undo step; the year-on-year sentence goes into 取組状況 at a click.
+The texts are made by :mod:`ui.evaluation_texts`.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QCompleter,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from kpidesk import eras, evaluation, values
-from kpidesk.evaluation import Basis, EvaluationSettings, RowEvaluation
-from kpidesk.model import Sheet
+from kpidesk import evaluation, limits
+from kpidesk.evaluation import EvaluationSettings, RowEvaluation
+from kpidesk.model import EXTERNAL_REASON_SUGGESTION, Sheet
 from ui import colours
-from ui.bullets import section_heading
+from ui.bullets import UNDO_KEYS_TO_WINDOW, section_heading
 from ui.document import SheetDocument
+from ui.evaluation_texts import (
+    FIGURES,
+    expected_tip,
+    figure_texts,
+    heading_tips,
+    measure_choices,
+    notes,
+    path_note,
+    path_text,
+    rank_column,
+    row_flags,
+)
 from ui.value_table import NoWheelUnlessFocused
 
-#: The figures of a row, in column order: (key, heading).
-FIGURES: tuple[tuple[str, str], ...] = (
-    ("latest", "最新実績"),
-    ("change", "前年比"),
-    ("achievement", "達成率"),
-    ("progress", "進捗率"),
-    ("rank", "評価"),
-)
-
-
-def figure_texts(judged: RowEvaluation, settings: EvaluationSettings) -> dict[str, str]:
-    """What the panel prints for one row, by :data:`FIGURES` key."""
-    rounding = settings.rounding
-    latest = evaluation.NOT_JUDGED
-    if judged.latest_year is not None:
-        text = values.normalize_width(judged.latest_text.strip())
-        latest = f"{text}（{eras.short_label(judged.latest_year)}）"
-    change = evaluation.change_text(judged, rounding) or evaluation.NOT_JUDGED
-    rank = judged.rank(settings)
-    return {
-        "latest": latest,
-        "change": change,
-        "achievement": evaluation.format_rate(judged.achievement, rounding),
-        "progress": evaluation.format_rate(judged.progress, rounding),
-        "rank": evaluation.NOT_JUDGED if rank is None else rank,
-    }
-
-
-def notes(judged: RowEvaluation, settings: EvaluationSettings) -> list[str]:
-    """The reasons and remarks shown under a row's figures, without repeats."""
-    found: list[str] = []
-    rate, reason = judged.rank_rate(settings)
-    fallback = judged.ranked_by_progress(settings) and settings.basis is Basis.ACHIEVEMENT
-    for text in (
-        judged.note,
-        reason if rate is None else "",
-        judged.achievement_reason if fallback else "",
-        judged.change_reason if judged.change is None or judged.change_percent is None else "",
-        "" if judged.word_target else judged.progress_reason,
-    ):
-        if text and text not in found:
-            found.append(text)
-    if judged.word_target and judged.achieved is not None and judged.previous is not None:
-        verdict = "達成" if judged.achieved else "未達成"
-        found.insert(0, f"目標「{judged.word_target}」は前年の実績と比べて{verdict}")
-    return found
+#: The panel's grid lines per value row: figures, flags, notes, two lines of settings.
+LINES_PER_ROW = 5
+#: The row settings, in tab order: each a control named ``eval_<row>_<key>``.
+CONTROLS = ("direction", "kind", "insert", "measures", "external", "external_reason")
+#: The figures shown only when the book ranks against the 期待値.
+EXPECTED_ONLY = ("expected_rate",)
 
 
 class EvaluationPanel(QFrame):
@@ -95,6 +75,7 @@ class EvaluationPanel(QFrame):
         self._settings = EvaluationSettings()
         self._read_only = False
         self._rows: list[dict[str, QWidget]] = []
+        self._headings: dict[str, QLabel] = {}
         self._wheel_filter = NoWheelUnlessFocused(self)
 
         title = section_heading("評価")
@@ -133,11 +114,11 @@ class EvaluationPanel(QFrame):
         self.refresh()
 
     def set_read_only(self, read_only: bool) -> None:
-        """Allow or forbid setting directions and inserting the sentence."""
+        """Allow or forbid the row settings and inserting the sentence."""
         self._read_only = read_only
         for widgets in self._rows:
-            for key in ("direction", "kind", "insert"):
-                widgets[key].setEnabled(not read_only and self._can_insert(widgets, key))
+            for key in CONTROLS:
+                widgets[key].setEnabled(not read_only and self._can_use(widgets, key))
 
     @Slot(str)
     def on_document_changed(self, part: str) -> None:
@@ -169,12 +150,19 @@ class EvaluationPanel(QFrame):
         if rebuild:
             self._clear()
             if judged_rows:
-                for column, (_key, heading) in enumerate(FIGURES, start=1):
+                for column, (key, heading) in enumerate(FIGURES, start=1):
                     label = QLabel(heading)
+                    label.setObjectName(f"evalHeading_{key}")
                     colours.colour_label(label, colours.Ink.QUIET)
                     self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
+                    self._headings[key] = label
             for index in range(len(judged_rows)):
                 self._add_row(index)
+        against = settings.basis.against_expected
+        for key, tip in heading_tips(settings).items():
+            if key in self._headings:
+                self._headings[key].setToolTip(tip)
+                self._headings[key].setVisible(against or key not in EXPECTED_ONLY)
         for index, judged in enumerate(judged_rows):
             self._fill_row(index, judged)
         self.set_read_only(self._read_only)
@@ -183,7 +171,7 @@ class EvaluationPanel(QFrame):
 
     def focus_chain(self) -> list[QWidget]:
         """The panel's controls in tab order."""
-        return [widgets[key] for widgets in self._rows for key in ("direction", "kind", "insert")]
+        return [widgets[key] for widgets in self._rows for key in CONTROLS]
 
     def _clear(self) -> None:
         while self.grid.count():
@@ -196,10 +184,12 @@ class EvaluationPanel(QFrame):
                     child.setObjectName("")
                 widget.deleteLater()
         self._rows = []
+        self._headings = {}
 
     def _add_row(self, index: int) -> None:
         """Make the widgets of row ``index`` (filled in by :meth:`_fill_row`)."""
-        grid_row = 1 + index * 3
+        grid_row = 1 + index * LINES_PER_ROW
+        span = len(FIGURES) + 1
         widgets: dict[str, QWidget] = {}
         name = QLabel()
         name.setObjectName(f"eval_{index}_label")
@@ -211,6 +201,20 @@ class EvaluationPanel(QFrame):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.grid.addWidget(label, grid_row, column, Qt.AlignmentFlag.AlignRight)
             widgets[key] = label
+        path = QLabel()
+        path.setObjectName(f"eval_{index}_path")
+        self.grid.addWidget(path, grid_row, 1, 1, span - 1)
+        flags = QLabel()
+        flags.setObjectName(f"eval_{index}_flags")
+        flags.setWordWrap(True)
+        colours.colour_label(flags, colours.Ink.WARNING)
+        self.grid.addWidget(flags, grid_row + 1, 0, 1, span)
+        note = QLabel()
+        note.setObjectName(f"eval_{index}_note")
+        note.setWordWrap(True)
+        colours.colour_label(note, colours.Ink.QUIET)
+        self.grid.addWidget(note, grid_row + 2, 0, 1, span)
+        widgets.update(path=path, flags=flags, note=note)
 
         direction = self._combo(f"eval_{index}_direction")
         direction.addItem("", "")
@@ -235,22 +239,48 @@ class EvaluationPanel(QFrame):
         insert.setObjectName(f"eval_{index}_insert")
         insert.setAutoDefault(False)
         insert.clicked.connect(lambda _=False, i=index: self.insert_sentence(i))
-        note = QLabel()
-        note.setObjectName(f"eval_{index}_note")
-        note.setWordWrap(True)
-        colours.colour_label(note, colours.Ink.QUIET)
-        controls = QWidget()
-        controls_layout = QHBoxLayout(controls)
-        controls_layout.setContentsMargins(0, 0, 0, 0)
-        controls_layout.addStretch(1)
-        controls_layout.addWidget(direction)
-        controls_layout.addWidget(kind)
-        controls_layout.addWidget(insert)
-        self.grid.addWidget(controls, grid_row + 1, 0, 1, len(FIGURES) + 1)
-        note.setContentsMargins(0, 0, 0, 6)
-        self.grid.addWidget(note, grid_row + 2, 0, 1, len(FIGURES) + 1)
-        widgets.update(direction=direction, kind=kind, insert=insert, note=note)
+        widgets.update(direction=direction, kind=kind, insert=insert)
+        widgets["settings"] = self._line(grid_row + 3, direction, kind, insert)
+
+        measures = self._combo(f"eval_{index}_measures")
+        measures.setToolTip(
+            "この行を期待値の行にする: 選んだ行の各年度の期待値を、この行に入力した値で"
+            "与えます。期待値の行は評価しません（自動: 項目名が「期待値」「目安値」で始まる行。"
+            "括弧内の名前の行、なければ上の行の期待値になります）"
+        )
+        measures.activated.connect(lambda _=0, i=index, c=measures: self._set_row(i, c, "measures"))
+        external = QCheckBox("外的要因")
+        external.setObjectName(f"eval_{index}_external")
+        external.setToolTip(
+            "この行の実績が外的要因（感染症の流行など）の影響を受けています。"
+            "評価の設定により、参考として評価するか、評価対象外にします"
+        )
+        external.clicked.connect(lambda checked, i=index: self._set_external(i, checked))
+        reason = QLineEdit()
+        reason.setObjectName(f"eval_{index}_external_reason")
+        reason.setPlaceholderText(EXTERNAL_REASON_SUGGESTION)
+        reason.setToolTip("外的要因の内容（例: " + EXTERNAL_REASON_SUGGESTION + "）")
+        reason.setMaxLength(limits.MAX_EXTERNAL_REASON_CHARS)
+        reason.setMinimumWidth(240)
+        # Offered once what is typed begins it (新型…); the placeholder shows it before.
+        reason.setCompleter(QCompleter([EXTERNAL_REASON_SUGGESTION], reason))
+        reason.installEventFilter(UNDO_KEYS_TO_WINDOW)
+        reason.textEdited.connect(lambda text, i=index: self._set_reason(i, text))
+        widgets.update(measures=measures, external=external, external_reason=reason)
+        widgets["roles"] = self._line(grid_row + 4, measures, external, reason)
+        widgets["roles"].setContentsMargins(0, 0, 0, 8)
         self._rows.append(widgets)
+
+    def _line(self, grid_row: int, *controls: QWidget) -> QWidget:
+        """A line of the grid holding ``controls`` at its right."""
+        line = QWidget()
+        layout = QHBoxLayout(line)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)
+        for control in controls:
+            layout.addWidget(control)
+        self.grid.addWidget(line, grid_row, 0, 1, len(FIGURES) + 1)
+        return line
 
     def _combo(self, name: str) -> QComboBox:
         """A chooser that the mouse wheel changes only once it has focus."""
@@ -267,10 +297,29 @@ class EvaluationPanel(QFrame):
         row = sheet.rows[index]
         settings = self._settings
         widgets = self._rows[index]
+        yardstick = judged.is_yardstick
         _set_text(widgets["label"], judged.label.strip() or f"{index + 1}行目")
+        result = judged.rank_result(settings)
+        ranked_by = rank_column(result)
+        against = settings.basis.against_expected
         for key, text in figure_texts(judged, settings).items():
-            _set_text(widgets[key], text)
+            label = widgets[key]
+            _set_text(label, text)
+            label.setVisible(not yardstick and (against or key not in EXPECTED_ONLY))
+            _set_bold(label, key == ranked_by)
+        widgets["expected"].setToolTip(expected_tip(sheet, judged))
         self._colour_rank(widgets["rank"], judged)
+        _set_text(widgets["path"], path_text(sheet, judged) if yardstick else "")
+        widgets["path"].setVisible(yardstick)
+
+        flags = widgets["flags"]
+        _set_text(flags, "" if yardstick else "・".join(row_flags(judged, result)))
+        flags.setVisible(bool(flags.text()))  # it has a parent: never a window of its own
+        note = widgets["note"]
+        _set_text(
+            note, path_note(sheet, judged) if yardstick else "／".join(notes(judged, settings))
+        )
+        note.setVisible(bool(note.text()))
 
         direction = widgets["direction"]
         assert isinstance(direction, QComboBox)
@@ -293,9 +342,28 @@ class EvaluationPanel(QFrame):
             if sentence
             else "前年比を計算できないため使えません"
         )
-        note = widgets["note"]
-        _set_text(note, "／".join(notes(judged, settings)))
-        note.setVisible(bool(note.text()))  # it has a parent: never a window of its own
+        widgets["settings"].setVisible(not yardstick)
+
+        measures = widgets["measures"]
+        assert isinstance(measures, QComboBox)
+        choices = measure_choices(sheet, index)
+        shown = [(measures.itemData(i), measures.itemText(i)) for i in range(measures.count())]
+        if shown != choices:
+            measures.clear()
+            for value, text in choices:
+                measures.addItem(text, value)
+        measures.setCurrentIndex(max(measures.findData(row.measures.strip()), 0))
+        external = widgets["external"]
+        assert isinstance(external, QCheckBox)
+        external.setChecked(row.external)
+        reason = widgets["external_reason"]
+        assert isinstance(reason, QLineEdit)
+        if reason.text() != row.external_reason:
+            position = reason.cursorPosition()
+            reason.setText(row.external_reason)
+            reason.setCursorPosition(min(position, len(row.external_reason)))
+        external.setVisible(not yardstick)
+        reason.setVisible(not yardstick and row.external)
 
     def _colour_rank(self, label: QWidget, judged: RowEvaluation) -> None:
         rank_index = evaluation.rank_index(judged.rank(self._settings), self._settings)
@@ -316,20 +384,43 @@ class EvaluationPanel(QFrame):
             self._paint_rank(widgets["rank"])
 
     @staticmethod
-    def _can_insert(widgets: dict[str, QWidget], key: str) -> bool:
-        return key != "insert" or bool(widgets["insert"].property("sentence"))
+    def _can_use(widgets: dict[str, QWidget], key: str) -> bool:
+        if key == "insert":
+            return bool(widgets["insert"].property("sentence"))
+        return True
 
     # --- changes
 
     def _set_row(self, index: int, combo: QComboBox, attr: str) -> None:
-        """A direction or kind was chosen: one undo step of the open sheet."""
+        """A direction, kind or measured row was chosen: one undo step of the open sheet."""
         if self._document is None or self._read_only:
             return
         value = str(combo.currentData())
-        what = "目標の向き" if attr == "target_direction" else "区分"
+        what = {"target_direction": "目標の向き", "kind": "区分", "measures": "期待値の行"}[attr]
         self._document.edit(
             f"{index + 1}行目の{what}の変更",
             lambda sheet: setattr(sheet.rows[index], attr, value),
+        )
+
+    def _set_external(self, index: int, checked: bool) -> None:
+        """外的要因 was ticked or cleared: one undo step."""
+        if self._document is None or self._read_only:
+            return
+        changed = self._document.edit(
+            f"{index + 1}行目の外的要因の変更",
+            lambda sheet: setattr(sheet.rows[index], "external", checked),
+        )
+        if changed and checked and index < len(self._rows):
+            self._rows[index]["external_reason"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _set_reason(self, index: int, text: str) -> None:
+        """The reason of the 外的要因 was typed: an undo step (keystrokes merge)."""
+        if self._document is None or self._read_only:
+            return
+        self._document.edit(
+            f"{index + 1}行目の外的要因の内容の変更",
+            lambda sheet: setattr(sheet.rows[index], "external_reason", text),
+            merge_key=f"external_reason_{index}",
         )
 
     def insert_sentence(self, index: int) -> bool:
@@ -362,3 +453,11 @@ def _set_text(label: QWidget, text: str) -> None:
     assert isinstance(label, QLabel)
     if label.text() != text:
         label.setText(text)
+
+
+def _set_bold(label: QWidget, bold: bool) -> None:
+    """Make a figure bold (the rate the rank is read from) or plain."""
+    font = label.font()
+    if font.bold() != bold:
+        font.setBold(bold)
+        label.setFont(font)

@@ -262,7 +262,7 @@ class SheetForm(QScrollArea):
         self.value_table.set_document(document)
         self.evaluation.set_document(document)
         self.trend_chart.set_sheet(document.sheet if document is not None else None)
-        self.chart_box.setVisible(document is not None and bool(document.sheet.rows))
+        self.chart_box.setVisible(self.trend_chart.row_count() > 0)
         for editor in self.sections.values():
             editor.set_document(document)
         self._show_header()
@@ -275,7 +275,7 @@ class SheetForm(QScrollArea):
         elif part == "table" and self._document is not None:
             # A restore swaps in a new Sheet object: hand the chart the current one.
             self.trend_chart.set_sheet(self._document.sheet)
-            self.chart_box.setVisible(bool(self._document.sheet.rows))
+            self.chart_box.setVisible(self.trend_chart.row_count() > 0)
 
     def _show_header(self) -> None:
         if self._document is None:

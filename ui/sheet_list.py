@@ -37,6 +37,7 @@ from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 from ui import colours
+from ui.evaluation_texts import rank_flags
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 EntryRole = Qt.ItemDataRole.UserRole + 2
@@ -117,12 +118,10 @@ def rank_tooltip(summary: ListEntry, settings: EvaluationSettings) -> str:
         )
     if result.rule:
         parts.append(result.rule)
-    if result.reference:
-        parts.append("外的要因のため参考")
-    if result.provisional and row is not None:
-        parts.append(f"{row.mark}による評価")
-    if result.earlier_year:
-        parts.append(evaluation.EARLIER_YEAR_NOTE)
+    if row is not None:
+        parts += rank_flags(result, row.mark, reason=row.external_reason)
+    else:
+        parts += rank_flags(result, "")
     prefix = f"{label}の行: " if label and several else ""
     return prefix + "、".join(parts)
 

@@ -1,4 +1,5 @@
-"""The form's trend charts: one small chart per value row, drawn by kpidesk.printing.chart."""
+"""The form's trend charts: one small chart per value row (期待値 rows are drawn as the
+path of their row), drawn by kpidesk.printing.chart."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from PySide6.QtGui import QFontInfo, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kpidesk.model import Sheet
-from kpidesk.printing import chart, fonts
+from kpidesk.printing import chart, fonts, layout
 
 #: The size of one row's chart (pixels); the widget stacks them top to bottom.
 CHART_WIDTH = 460
@@ -17,9 +18,9 @@ CHART_SPACING = 8
 
 
 class TrendChart(QWidget):
-    """Each value row's actuals by year against its base value and target.
+    """Each value row's actuals by year against its base value, target and 期待値 path.
 
-    The charts are stacked one per row and are drawn by
+    The charts are stacked one per row but the 期待値 rows and are drawn by
     :func:`kpidesk.printing.chart.paint_chart`, the same function that prints them.
     Call :meth:`set_sheet` again after the sheet's values change.
     """
@@ -29,7 +30,7 @@ class TrendChart(QWidget):
         self.setObjectName("trendChart")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._sheet: Sheet | None = None
-        self.setToolTip("実績値の推移（基準値・目標値と比べて）")
+        self.setToolTip("実績値の推移（基準値・目標値・期待値と比べて）")
 
     def sheet(self) -> Sheet | None:
         """The sheet shown, or None."""
@@ -41,9 +42,13 @@ class TrendChart(QWidget):
         self.updateGeometry()
         self.update()
 
+    def charted_rows(self) -> list[int]:
+        """The value rows charted, top to bottom (all but the 期待値 rows)."""
+        return layout.charted_rows(self._sheet) if self._sheet is not None else []
+
     def row_count(self) -> int:
         """How many charts are shown."""
-        return len(self._sheet.rows) if self._sheet is not None else 0
+        return len(self.charted_rows())
 
     def sizeHint(self) -> QSize:
         rows = self.row_count()
@@ -72,7 +77,7 @@ class TrendChart(QWidget):
         size = self.text_size()
         return [
             chart.chart_geometry(self._sheet, index, rect, text_size=size)
-            for index, rect in enumerate(self.chart_rects())
+            for index, rect in zip(self.charted_rows(), self.chart_rects(), strict=True)
         ]
 
     def paintEvent(self, event: QPaintEvent) -> None:

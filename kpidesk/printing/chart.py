@@ -1,4 +1,5 @@
-"""The trend chart of a value row: its actuals by year against the base value and the target.
+"""The trend chart of a value row: its actuals by year against the base value, the target
+and the 期待値 path (:mod:`kpidesk.printing.chart_expected`).
 
 Geometry and painting are apart, as for the page (:mod:`kpidesk.printing.layout`,
 :mod:`kpidesk.printing.paint`).
@@ -44,6 +45,7 @@ from PySide6.QtGui import (
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
+from kpidesk.printing import chart_expected
 from kpidesk.printing.fonts import drawing_font, load_fonts
 
 #: The chart's base type size on paper (points).
@@ -127,7 +129,7 @@ class LegendItem:
     """One entry of the legend.
 
     Attributes:
-        kind: ``actual``, ``base``, ``target`` or ``note`` (text only).
+        kind: ``actual``, ``base``, ``target``, ``expected`` or ``note`` (text only).
         swatch: where its sample line and marker go (empty for a note).
         label: its text.
     """
@@ -160,6 +162,8 @@ class ChartGeometry:
         message: the text shown instead of a plot when the row has no
             number (then there are no points, ticks or legend), else None.
         text_size: the base type size.
+        expected: the 期待値 path, base year first (its ``text`` as printed,
+            ``3,568.75``); () when the row has none.
     """
 
     frame: QRectF
@@ -179,6 +183,7 @@ class ChartGeometry:
     legend: tuple[LegendItem, ...]
     message: Label | None
     text_size: float
+    expected: tuple[ChartPoint, ...] = ()
 
     @property
     def points(self) -> tuple[ChartPoint, ...]:
@@ -364,8 +369,12 @@ def chart_geometry(
         (year, cell.text, _number(cell.text))
         for year, cell in zip(sheet.actual_years, row.actuals, strict=False)
     ]
+    path = chart_expected.path_values(sheet, row_index)
     numbers = [value for _, _, value in actual_values if value is not None]
     numbers += [value for value in (base_value, target_value) if value is not None]
+    # Ticks stay whole for whole values, though the path may pass between them.
+    whole = all(value == int(value) for value in numbers)
+    numbers += [value for _, value, _ in path]
     target_parsed = row.target.parsed
     target_word = (
         row.target.text.strip()
@@ -401,9 +410,8 @@ def chart_geometry(
             text_size=size,
         )
 
-    whole = all(value == int(value) for value in numbers)
     # The legend stands right of the title, or under it when both do not fit one line.
-    legend_args = (size, base_value is not None, target_value is not None, target_word)
+    legend_args = (size, base_value is not None, target_value is not None, target_word, bool(path))
     legend = _legend(rect.right() - pad, title.rect.center().y(), *legend_args)
     title_end = title.rect.left() + text_width(title.text, title_size)
     if _left_edge(legend) < title_end + size:
@@ -452,6 +460,9 @@ def chart_geometry(
 
     base = marker(sheet.baseline_year, base_value, row.baseline.text)
     target = marker(sheet.target_year, target_value, row.target.text)
+    expected_points = tuple(
+        ChartPoint(year, value, text, x_of(year), y_of(value)) for year, value, text in path
+    )
 
     x_ticks = tuple(
         Tick(
@@ -561,6 +572,7 @@ def chart_geometry(
         legend=legend,
         message=None,
         text_size=size,
+        expected=expected_points,
     )
 
 
@@ -573,7 +585,13 @@ def _left_edge(legend: Sequence[LegendItem]) -> float:
 
 
 def _legend(
-    right: float, middle: float, size: float, base: bool, target: bool, target_word: str
+    right: float,
+    middle: float,
+    size: float,
+    base: bool,
+    target: bool,
+    target_word: str,
+    expected: bool,
 ) -> tuple[LegendItem, ...]:
     """The legend, right-aligned at ``right`` on a line centred at ``middle``."""
     entries = [("actual", ACTUAL_LABEL)]
@@ -583,6 +601,8 @@ def _legend(
         entries.append(("target", TARGET_LABEL))
     elif target_word:
         entries.append(("note", f"{TARGET_LABEL}: {target_word}"))
+    if expected:
+        entries.append(("expected", chart_expected.EXPECTED_LABEL))
     swatch_width = size * 2.2
     gap = size * 0.4
     items: list[LegendItem] = []
@@ -746,6 +766,13 @@ def _paint(canvas: _Canvas, g: ChartGeometry) -> None:
         canvas.line(pen, plot.left(), g.target.y, plot.right(), g.target.y)
 
     radius = size * 0.38
+    if g.expected:
+        chart_expected.draw_path(
+            painter,
+            [canvas.point(p.x, p.y) for p in g.expected],
+            [canvas.point(p.x, p.y) for p in g.expected if p.year != g.years[0]],
+            unit * FINE,
+        )
     if len(g.actuals) > 1:
         path = QPainterPath(canvas.point(g.actuals[0].x, g.actuals[0].y))
         for point in g.actuals[1:]:
@@ -780,6 +807,9 @@ def _paint(canvas: _Canvas, g: ChartGeometry) -> None:
             pen.setDashPattern([1.5, 2.0])
             canvas.line(pen, swatch.left(), middle, swatch.right(), middle)
             canvas.diamond(swatch.center().x(), middle, radius * 1.45, "target")
+        elif item.kind == "expected":
+            ends = (canvas.point(swatch.left(), middle), canvas.point(swatch.right(), middle))
+            chart_expected.draw_swatch(painter, *ends, unit * FINE)
         canvas.text(item.label)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kpidesk import eras, values
+from kpidesk import eras, expected, values
 from kpidesk.model import (
     BULLET_SECTIONS,
     OPINION_SECTION,
@@ -546,6 +546,13 @@ CHART_GAP = 6.0
 CHARTS_PER_LINE = 2
 
 
+def charted_rows(sheet: Sheet) -> list[int]:
+    """The value rows that get a trend chart: all but the 期待値 rows (whose values
+    are drawn as the path of their row), in table order."""
+    yardsticks = expected.yardsticks(sheet)
+    return [index for index in range(len(sheet.rows)) if index not in yardsticks]
+
+
 def chart_lines(row_count: int, per_line: int = CHARTS_PER_LINE) -> list[list[int]]:
     """The value rows' indices in the lines of the chart box (``[[0, 1], [2]]``)."""
     return [
@@ -582,7 +589,7 @@ def _draw_chart_box(cursor: _Cursor, sheet: Sheet, lines: list[list[int]], conti
     """The 推移グラフ box with the charts of ``lines``."""
     height = chart_box_height(len(lines))
     top = _box_frame(cursor, height, CHART_BOX_TITLE + (CONTINUED if continued else ""))
-    columns = min(CHARTS_PER_LINE, len(sheet.rows))
+    columns = min(CHARTS_PER_LINE, len(charted_rows(sheet)))
     inner = CONTENT_WIDTH - 2 * BOX_PADDING
     width = (inner - (columns - 1) * CHART_GAP) / columns
     y = top + BOX_HEADING_HEIGHT + BOX_PADDING
@@ -601,7 +608,8 @@ def _chart_boxes(pages: list[Page], cursor: _Cursor, measure: Measure, sheet: Sh
     A line of charts is never cut; a box that does not fit goes on under its
     heading marked (続き) on the next page. Returns the cursor below the box.
     """
-    remaining = chart_lines(len(sheet.rows))
+    charted = charted_rows(sheet)
+    remaining = [[charted[place] for place in line] for line in chart_lines(len(charted))]
     continued = False
     fresh = False
     while remaining:
@@ -636,7 +644,8 @@ def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list
         sheet: the sheet.
         measure: measures and wraps text.
         chart: put a 推移グラフ box with each value row's trend chart
-            between the value table and the text boxes.
+            between the value table and the text boxes (a 期待値 row has
+            none: it is drawn as the path of its row).
     """
     first = Page(sheet.no, report_year=sheet.report_year)
     pages = [first]
@@ -647,7 +656,7 @@ def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list
     _value_table(cursor, measure, sheet)
     _source_line(cursor, measure, sheet)
     cursor.y += 10
-    if chart and sheet.rows:
+    if chart and charted_rows(sheet):
         cursor = _chart_boxes(pages, cursor, measure, sheet)
     last = pages[-1]
     boxes_top = cursor.y

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from kpidesk import cli, samples
 from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.printing import chart, fonts, layout, paint
+from kpidesk.printing import chart, chart_expected, fonts, layout, paint
 from tests.conftest import squash
 
 RECT = QRectF(0, 0, 500, 118)  # the full-width chart on the printed page (points)
@@ -118,7 +118,7 @@ def test_range_holds_every_value_and_everything_stays_in_the_frame(
         assert geometry.y_min <= min(values) and max(values) <= geometry.y_max, sheet.no
         assert geometry.y_min < geometry.y_max
         plot = geometry.plot
-        for point in geometry.points:
+        for point in (*geometry.points, *geometry.expected):
             assert plot.top() - 0.01 <= point.y <= plot.bottom() + 0.01
             assert plot.left() <= point.x <= plot.right()
         ticks = [tick.position for tick in geometry.y_ticks]
@@ -184,6 +184,85 @@ def test_no16_without_actuals_still_shows_base_and_target(sheets: dict[str, Shee
     assert geometry.actuals == ()
     assert geometry.base is not None and geometry.target is not None
     assert [label.text for label in geometry.pending] == ["集計中", "集計中"]
+
+
+def test_the_expected_path_runs_from_the_base_to_the_target(sheets: dict[str, Sheet]) -> None:
+    geometry = chart.chart_geometry(sheets["14"], 0, RECT)  # 3,425 (R1) to 4,000 (R5)
+    path = [(p.year, p.value, p.text) for p in geometry.expected]
+    assert path == [
+        (2019, 3425.0, "3,425"),
+        (2020, 3568.75, "3,568.75"),
+        (2021, 3712.5, "3,712.5"),
+        (2022, 3856.25, "3,856.25"),
+        (2023, 4000.0, "4,000"),
+    ]
+    assert [item.kind for item in geometry.legend] == ["actual", "base", "target", "expected"]
+    assert geometry.legend[-1].label.text == "期待値"
+    # On the line from the base point to the target point.
+    assert geometry.base is not None and geometry.target is not None
+    assert (geometry.expected[0].x, geometry.expected[0].y) == (geometry.base.x, geometry.base.y)
+    assert geometry.expected[-1].y == pytest.approx(geometry.target.y)
+    # No 18's running total over four years starts again from zero: 5 after the first.
+    restart = chart.chart_geometry(sheets["18"], 1, RECT)
+    assert [(p.year, p.value) for p in restart.expected] == [
+        (2019, 0.0), (2020, 5.0), (2021, 10.0), (2022, 15.0), (2023, 20.0),
+    ]  # fmt: skip
+    assert restart.y_min <= 0
+    # A word or yes/no target has no path.
+    assert chart.chart_geometry(sheets["9"], 0, RECT).expected == ()
+    assert chart.chart_geometry(sheets["10"], 1, RECT).expected == ()
+
+
+def expected_row_sheet() -> Sheet:
+    """Ibaraki's running total with its printed 期待値 row, the second year revised."""
+    sheet = four_year_sheet("2,748", "5,163", "7,077（速報値）", "", base="—", target="10,000")
+    sheet.rows[0] = dataclasses.replace(sheet.rows[0], label="累計", unit="人/4年")
+    sheet.rows.append(
+        ValueRow("期待値(累計)", "人/4年", Cell(), [Cell("2,500"), Cell("4,200"), Cell(), Cell()])
+    )
+    return sheet
+
+
+def test_a_typed_expected_row_is_the_path_and_gets_no_chart_of_its_own() -> None:
+    sheet = expected_row_sheet()
+    geometry = chart.chart_geometry(sheet, 0, RECT)
+    # The typed values where there are some, the line from zero elsewhere.
+    assert [(p.year, p.value) for p in geometry.expected] == [
+        (2019, 0.0), (2020, 2500.0), (2021, 4200.0), (2022, 7500.0), (2023, 10000.0),
+    ]  # fmt: skip
+    assert [p.text for p in geometry.actuals] == ["2,748", "5,163", "7,077（速報値）"]
+    assert layout.charted_rows(sheet) == [0]
+    measure = paint.QtMeasure(fonts.load_fonts())
+    [page] = layout.layout_sheet(sheet, measure, chart=True)
+    [only] = page.charts()
+    assert only.row_index == 0 and only.width > layout.CONTENT_WIDTH * 0.95
+
+
+def test_painting_draws_the_path_in_its_colour(sheets: dict[str, Sheet]) -> None:
+    image = QImage(460, 180, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    geometry = chart.paint_chart(
+        painter, WIDGET, sheets["18"], 1, font_family=fonts.load_fonts(), text_size=10
+    )
+    painter.end()
+    marker = geometry.expected[3]  # R4: 15, away from the actual and the labels
+    purple = QColor(chart_expected.EXPECTED_COLOR)
+    around = [
+        image.pixelColor(round(marker.x) + dx, round(marker.y) + dy)
+        for dx in range(-5, 6)
+        for dy in range(-5, 6)
+    ]
+
+    def distance(colour: QColor) -> int:
+        return max(
+            abs(colour.red() - purple.red()),
+            abs(colour.green() - purple.green()),
+            abs(colour.blue() - purple.blue()),
+        )
+
+    assert min(distance(colour) for colour in around) < 24  # its square's border, antialiased
+    assert image.pixelColor(round(marker.x), round(marker.y)) == QColor("white")  # open
 
 
 def test_title_carries_the_unit(sheets: dict[str, Sheet]) -> None:
@@ -264,6 +343,7 @@ def test_pdf_with_charts_has_the_box_and_era_ticks(sheets: dict[str, Sheet], no:
     ticks = [word for word in words if word in {"R1", "R2", "R3", "R4", "R5"}]
     assert ticks == ["R1", "R2", "R3", "R4", "R5"]
     assert "基準" in words and "実績" in words
+    assert ("期待値" in words) == (no == "27")  # 前年比減 has no path
     actual = {"9": "5,081", "27": "473"}[no]
     assert actual in words
 

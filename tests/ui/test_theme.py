@@ -15,7 +15,7 @@ import pytest
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QWidget
 
 from kpidesk import compare
 from kpidesk.model import Cell
@@ -186,6 +186,26 @@ def test_evaluation_notes_and_headings_stay_readable(theme: str, window: MainWin
         assert_readable(text_shown(label), background, label.objectName() or label.text())
 
 
+def test_evaluation_flags_and_expected_rows_stay_readable(theme: str, window: MainWindow) -> None:
+    select_no(window, "15")  # judged on R1: its flag says 前年度値で評価
+    panel = window.form.evaluation
+    flags = panel.findChild(QLabel, "eval_0_flags")
+    assert flags is not None and flags.text() == "前年度値で評価"
+    assert_readable(text_shown(flags), background_shown(panel), "前年度値で評価")
+    # A row made a 期待値 row shows its path and a quiet note instead of figures.
+    select_no(window, "18")
+    combo = panel.findChild(QComboBox, "eval_0_measures")
+    combo.setCurrentIndex(combo.findData("累計"))
+    combo.activated.emit(combo.currentIndex())
+    QApplication.processEvents()
+    background = background_shown(panel)
+    for name in ("eval_0_path", "eval_0_note", "evalHeading_expected"):
+        label = panel.findChild(QLabel, name)
+        assert label is not None and label.text(), name
+        assert_readable(text_shown(label), background, name)
+    window.session.document.undo_stack.setClean()
+
+
 def test_dialog_messages_stay_readable(theme: str, qtbot) -> None:
     from kpidesk.evaluation import EvaluationSettings
     from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
@@ -203,6 +223,16 @@ def test_dialog_messages_stay_readable(theme: str, qtbot) -> None:
         label.setText("保存できません")
         background = label.window().palette().color(QPalette.ColorRole.Window)
         assert_readable(text_shown(label), background, label.objectName())
+    # The explanations of the evaluation settings are quiet grey, yet readable.
+    notes = [
+        label
+        for label in settings.findChildren(QLabel)
+        if label.objectName().startswith("basisNote_")
+    ]
+    assert len(notes) == 4
+    background = settings.palette().color(QPalette.ColorRole.Window)
+    for label in [*notes, settings.lowest_note]:
+        assert_readable(text_shown(label), background, label.text())
 
 
 def test_colours_follow_a_change_of_theme(app, window: MainWindow, qtbot) -> None:

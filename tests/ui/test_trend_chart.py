@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pdfplumber
@@ -10,7 +11,7 @@ import pytest
 from PySide6.QtGui import QColor
 
 from kpidesk import samples
-from kpidesk.model import Sheet
+from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.printing import chart
 from ui.main_window import MainWindow
 from ui.trend_chart import CHART_HEIGHT, CHART_SPACING, TrendChart
@@ -59,6 +60,32 @@ def test_the_widget_draws_the_points(trend_chart: TrendChart, sheets: dict[str, 
     assert at == QColor(chart.COLORS["actual"])
     assert geometry.base is not None and geometry.target is not None
     assert [tick.label.text for tick in geometry.x_ticks] == ["R1", "R2", "R3", "R4", "R5"]
+
+
+def test_the_charts_draw_the_expected_path_and_skip_expected_rows(
+    trend_chart: TrendChart, sheets: dict[str, Sheet]
+) -> None:
+    sheet = dataclasses.replace(sheets["18"], rows=list(sheets["18"].rows))
+    trend_chart.set_sheet(sheet)
+    trend_chart.resize(trend_chart.sizeHint())
+    trend_chart.show()
+    _single, total = trend_chart.geometries()
+    assert [(p.year, p.value) for p in total.expected] == [
+        (2019, 0.0), (2020, 5.0), (2021, 10.0), (2022, 15.0), (2023, 20.0),
+    ]  # fmt: skip
+    assert total.legend[-1].label.text == "期待値"
+    image = trend_chart.grab().toImage()
+    ratio = image.devicePixelRatio()
+    r4 = total.expected[3]
+    assert image.pixelColor(round(r4.x * ratio), round(r4.y * ratio)) == QColor("white")
+    # A 期待値 row (here typed under 累計) is drawn as that row's path, not as a chart.
+    sheet.rows.append(
+        ValueRow("期待値(累計)", "社/4年", Cell(), [Cell("4"), Cell("9"), Cell(), Cell()])
+    )
+    trend_chart.set_sheet(sheet)
+    assert trend_chart.row_count() == 2 and trend_chart.charted_rows() == [0, 1]
+    _single, total = trend_chart.geometries()
+    assert [p.value for p in total.expected] == [0.0, 4.0, 9.0, 15.0, 20.0]
 
 
 def test_a_row_without_numbers_is_drawn_with_the_message(

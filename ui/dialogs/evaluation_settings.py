@@ -1,4 +1,5 @@
-"""The book's evaluation settings: which rate ranks, the ranks, rounding, the printed chart."""
+"""The book's evaluation settings: which rate ranks, the floor rule, what an external
+factor does, the ranks, rounding, the printed chart."""
 
 from __future__ import annotations
 
@@ -25,11 +26,24 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import limits
-from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
+from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, RankLevel, Rounding
 from ui import colours
 
 MAX_RANKS = limits.MAX_RANKS
 MIN_RANKS = limits.MIN_RANKS
+
+#: Each basis in a line a department member understands (its formula follows).
+BASIS_EXPLANATIONS: dict[Basis, str] = {
+    Basis.EXPECTED: "その年度に期待される値（期待値）に届いたか",
+    Basis.EXPECTED_PROGRESS: "基準値から期待値までの伸びのうち、どこまで伸びたか",
+    Basis.ACHIEVEMENT: "最終年度の目標値に対して、どこまで来たか",
+    Basis.PROGRESS: "基準値から目標値までの道のりのうち、どこまで進んだか",
+}
+#: What each choice for rows marked 外的要因 says.
+EXTERNAL_CHOICES: dict[ExternalMode, str] = {
+    ExternalMode.REFERENCE: "参考として評価する（評価に「参考」と添えます）",
+    ExternalMode.EXCLUDED: "評価対象外にする（評価せず、件数にも数えません）",
+}
 
 #: Ready-made schemes: (button text, labels best to worst, thresholds of all but the last).
 PRESETS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
@@ -52,22 +66,50 @@ class EvaluationSettingsDialog(QDialog):
         self.setWindowTitle("評価の設定")
 
         self.basis_buttons = QButtonGroup(self)
-        basis_box = QGroupBox("評価の基準")
+        basis_box = QGroupBox("評価の基準（どの率で評価するか）")
         basis_layout = QVBoxLayout(basis_box)
         self._shown = settings
         for basis in Basis:
-            button = QRadioButton(f"{basis.label}  {basis.formula}")
+            default = "（新しいブックの標準）" if basis is EvaluationSettings().basis else ""
+            button = QRadioButton(basis.label + default)
             button.setObjectName(f"basis_{basis.value}")
             self.basis_buttons.addButton(button)
             button.setProperty("value", basis.value)
+            explanation = _quiet(f"{BASIS_EXPLANATIONS[basis]}: {basis.formula}")
+            explanation.setObjectName(f"basisNote_{basis.value}")
+            explanation.setContentsMargins(22, 0, 0, 4)
             basis_layout.addWidget(button)
+            basis_layout.addWidget(explanation)
         # Broken by hand: a word-wrapped label in a group box gets cut off.
-        note = QLabel(
-            "目標が「前年比減」「前年比増」「認定」などの行は、達成か未達成かで評価します。\n"
-            "達成率を計算できない行（目標値が0以下など）は進捗率で評価します。"
+        basis_layout.addWidget(
+            _quiet(
+                "期待値は、基準値から目標値への直線をその年度で読んだ値です"
+                "（期待値の行があればその値）。\n"
+                "目標が「前年比減」「前年比増」「認定」などの行は、達成か未達成かで評価します。\n"
+                "率を計算できない行（目標値が0以下など）は、同じ種類の進捗率で評価します。"
+            )
         )
-        note.setEnabled(False)
-        basis_layout.addWidget(note)
+
+        self.floor_check = QCheckBox("基準値を下回った実績は最低の評価にする")
+        self.floor_check.setObjectName("floor")
+        floor_note = _quiet(
+            "率にかかわらず、いちばん下の段階にします（減らす目標では基準値を上回った実績）。"
+        )
+        floor_note.setContentsMargins(22, 0, 0, 0)
+        floor_box = QGroupBox("基準値より悪い実績")
+        floor_layout = QVBoxLayout(floor_box)
+        floor_layout.addWidget(self.floor_check)
+        floor_layout.addWidget(floor_note)
+
+        external_box = QGroupBox("外的要因のある行（行ごとに「評価」の欄で指定します）")
+        external_layout = QVBoxLayout(external_box)
+        self.external_buttons = QButtonGroup(self)
+        for mode, text in EXTERNAL_CHOICES.items():
+            button = QRadioButton(text)
+            button.setObjectName(f"external_{mode.value}")
+            button.setProperty("value", mode.value)
+            self.external_buttons.addButton(button)
+            external_layout.addWidget(button)
 
         ranks_box = QGroupBox("評価の段階（上から良い順）")
         self.count_spin = QSpinBox()
@@ -107,8 +149,7 @@ class EvaluationSettingsDialog(QDialog):
         ranks_layout = QVBoxLayout(ranks_box)
         ranks_layout.addLayout(presets)
         ranks_layout.addLayout(self.rank_grid)
-        self.lowest_note = QLabel()
-        self.lowest_note.setEnabled(False)
+        self.lowest_note = _quiet("")
         ranks_layout.addWidget(self.lowest_note)
 
         rounding_box = QGroupBox("率の端数（0.1%未満）")
@@ -134,11 +175,22 @@ class EvaluationSettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
+        # Two columns, so that the dialog fits a laptop's 768 pixels of height.
+        how = QVBoxLayout()
+        how.addWidget(basis_box)
+        how.addWidget(floor_box)
+        how.addStretch(1)
+        scale = QVBoxLayout()
+        scale.addWidget(ranks_box)
+        scale.addWidget(rounding_box)
+        scale.addWidget(external_box)
+        scale.addWidget(self.chart_check)
+        scale.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(how)
+        columns.addLayout(scale)
         layout = QVBoxLayout(self)
-        layout.addWidget(basis_box)
-        layout.addWidget(ranks_box)
-        layout.addWidget(rounding_box)
-        layout.addWidget(self.chart_check)
+        layout.addLayout(columns)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
 
@@ -150,6 +202,9 @@ class EvaluationSettingsDialog(QDialog):
             button.setChecked(button.property("value") == settings.basis.value)
         for button in self.rounding_buttons.buttons():
             button.setChecked(button.property("value") == settings.rounding.value)
+        for button in self.external_buttons.buttons():
+            button.setChecked(button.property("value") == settings.external.value)
+        self.floor_check.setChecked(settings.floor)
         self._apply_preset(
             tuple(settings.labels), tuple(float(lv.threshold) for lv in settings.levels)
         )
@@ -186,7 +241,7 @@ class EvaluationSettingsDialog(QDialog):
         )
         checked_basis = self.basis_buttons.checkedButton()
         checked_rounding = self.rounding_buttons.checkedButton()
-        # The floor and external factors have no control here yet: kept as they were.
+        checked_external = self.external_buttons.checkedButton()
         return dataclasses.replace(
             self._shown,
             basis=Basis(checked_basis.property("value")) if checked_basis else self._shown.basis,
@@ -195,6 +250,10 @@ class EvaluationSettingsDialog(QDialog):
             rounding=Rounding(checked_rounding.property("value"))
             if checked_rounding
             else Rounding.HALF_UP,
+            floor=self.floor_check.isChecked(),
+            external=ExternalMode(checked_external.property("value"))
+            if checked_external
+            else self._shown.external,
         )
 
     def print_chart(self) -> bool:
@@ -209,6 +268,13 @@ class EvaluationSettingsDialog(QDialog):
             self.error_label.setText(f"{error}。直してから OK を押してください。")
             return
         super().accept()
+
+
+def _quiet(text: str) -> QLabel:
+    """A line that explains, in the quiet grey that stays readable in every theme."""
+    label = QLabel(text)
+    colours.colour_label(label, colours.Ink.QUIET)
+    return label
 
 
 def _threshold(value: float) -> Decimal:
