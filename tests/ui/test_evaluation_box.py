@@ -321,3 +321,18 @@ def test_the_settings_dialog_explains_each_basis(app) -> None:
         "評価対象外にする（評価せず、件数にも数えません）",
     ]
     assert dialog.floor_check.text() == "基準値を下回った実績は最低の評価にする"
+
+
+def test_the_settings_dialog_sets_whether_word_targets_are_met_or_not(app, qtbot) -> None:
+    from kpidesk.ranking import LEGACY_SETTINGS
+
+    dialog = EvaluationSettingsDialog(LEGACY_SETTINGS, False)
+    qtbot.addWidget(dialog)
+    check = dialog.findChild(QCheckBox, "binaryTargets")
+    assert check is not None and not check.isChecked()  # a book ranked before
+    assert dialog.settings().binary_targets is False
+    check.setChecked(True)
+    assert dialog.settings() == dataclasses.replace(LEGACY_SETTINGS, binary_targets=True)
+    new_book = EvaluationSettingsDialog(EvaluationSettings(), False)
+    qtbot.addWidget(new_book)
+    assert new_book.findChild(QCheckBox, "binaryTargets").isChecked()

@@ -85,7 +85,7 @@ class EvaluationSettingsDialog(QDialog):
             _quiet(
                 "期待値は、基準値から目標値への直線をその年度で読んだ値です"
                 "（期待値の行があればその値）。\n"
-                "目標が「前年比減」「前年比増」「認定」などの行は、達成か未達成かで評価します。\n"
+                "目標が「前年比減」「前年比増」「認定」などの行は、「率によらない評価」の設定に従います。\n"
                 "率を計算できない行（目標値が0以下など）は、同じ種類の進捗率で評価します。"
             )
         )
@@ -96,10 +96,21 @@ class EvaluationSettingsDialog(QDialog):
             "率にかかわらず、いちばん下の段階にします（減らす目標では基準値を上回った実績）。"
         )
         floor_note.setContentsMargins(22, 0, 0, 0)
-        floor_box = QGroupBox("基準値より悪い実績")
+        floor_box = QGroupBox("率によらない評価")
         floor_layout = QVBoxLayout(floor_box)
         floor_layout.addWidget(self.floor_check)
         floor_layout.addWidget(floor_note)
+        self.binary_check = QCheckBox("前年比減・認定 などの目標は、達成か未達成かで評価する")
+        self.binary_check.setObjectName("binaryTargets")
+        binary_note = _quiet(
+            "達成は最もよい評価、未達成は最も低い評価。"
+            "外すと、前年比減・前年比増は前年に対する率で評価し（未達成は最もよい評価にしない）、"
+            "認定 などの目標は評価しません（以前の評価のしかた）。"
+        )
+        binary_note.setContentsMargins(22, 0, 0, 0)
+        binary_note.setWordWrap(True)
+        floor_layout.addWidget(self.binary_check)
+        floor_layout.addWidget(binary_note)
 
         external_box = QGroupBox("外的要因のある行（行ごとに「評価」の欄で指定します）")
         external_layout = QVBoxLayout(external_box)
@@ -205,6 +216,7 @@ class EvaluationSettingsDialog(QDialog):
         for button in self.external_buttons.buttons():
             button.setChecked(button.property("value") == settings.external.value)
         self.floor_check.setChecked(settings.floor)
+        self.binary_check.setChecked(settings.binary_targets)
         self._apply_preset(
             tuple(settings.labels), tuple(float(lv.threshold) for lv in settings.levels)
         )
@@ -251,6 +263,7 @@ class EvaluationSettingsDialog(QDialog):
             if checked_rounding
             else Rounding.HALF_UP,
             floor=self.floor_check.isChecked(),
+            binary_targets=self.binary_check.isChecked(),
             external=ExternalMode(checked_external.property("value"))
             if checked_external
             else self._shown.external,
