@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kpidesk import evaluation_summary
+from kpidesk import evaluation_summary, limits
+from kpidesk.book.store import Book
 from kpidesk.evaluation import LEGACY_SETTINGS, EvaluationSettings, ExternalMode
 from kpidesk.exchange import evaluation_workbook
 from kpidesk.model import Cell, Sheet
 from kpidesk.samples import sample_sheets
+from tests.kpidesk.test_store import raw
 
 NEW = EvaluationSettings()
 
@@ -125,12 +128,15 @@ def test_the_evaluation_workbook_carries_the_summary(samples: list[Sheet]) -> No
     ws = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))["総括"]
     assert ws["A1"].value == "KPI評価の総括（令和2年度）\u3000見本"
     assert ws["A2"].value == summary_sentence(samples)
-    headers = [cell.value for cell in ws[5]]
+    header_row = next(row for row in ws.iter_rows() if row[0].value == "区分")
+    headers = [cell.value for cell in header_row]
     assert headers == [
         "区分", "名称", "項目数", "A", "Aの割合", "B", "Bの割合", "C", "Cの割合", "D", "Dの割合",
         "—", "—の割合", "評価対象外",
     ]  # fmt: skip
-    rows = {(row[0].value, row[1].value): row for row in ws.iter_rows(min_row=6)}
+    rows = {
+        (row[0].value, row[1].value): row for row in ws.iter_rows(min_row=header_row[0].row + 1)
+    }
     overall = rows[("全体", "全体")]
     assert [cell.value for cell in overall[2:5]] == [15, 6, 0.4]
     assert overall[4].number_format == "0%"
@@ -140,3 +146,51 @@ def test_the_evaluation_workbook_carries_the_summary(samples: list[Sheet]) -> No
 
 def summary_sentence(sheets: list[Sheet]) -> str:
     return evaluation_summary.summarize(sheets, NEW).sentence()
+
+
+# --- from the list entries a book keeps ---------------------------------------------
+
+
+def test_the_list_entries_count_as_the_sheets_do(samples: list[Sheet]) -> None:
+    renamed = [
+        dataclasses.replace(sheet, section="1 しごと" if int(sheet.no) < 15 else sheet.section)
+        for sheet in samples
+    ]
+    hit = {"27", "28"}
+    sheets = [covid(sheet) if sheet.no in hit else sheet for sheet in renamed]
+    settings = dataclasses.replace(NEW, external=ExternalMode.EXCLUDED)
+    with Book.memory() as book:
+        book.import_sheets(sheets)
+        entries = book.list_entries(report_year=2020)
+        assert {entry.no: entry.section for entry in entries} == {
+            sheet.no: sheet.section for sheet in sheets
+        }
+        from_entries = evaluation_summary.summarize(entries, settings)
+        from_sheets = evaluation_summary.summarize(book.list_sheets(), settings)
+    assert from_entries.overall == from_sheets.overall
+    assert from_entries.sections == from_sheets.sections
+    assert from_entries.departments == from_sheets.departments
+    assert from_entries.overall.excluded == 2
+    assert [item.sheet.no for item in from_entries.items] == [
+        item.sheet.no for item in from_sheets.items
+    ]
+    # A sheet given in full (the window's open sheet, edited) counts beside the entries.
+    no16 = next(sheet for sheet in sheets if sheet.no == "16")
+    actuals = list(no16.rows[0].actuals)
+    actuals[no16.actual_years.index(2020)] = Cell("400")  # was 集計中
+    judged = dataclasses.replace(no16, rows=[dataclasses.replace(no16.rows[0], actuals=actuals)])
+    mixed = [judged if entry.no == "16" else entry for entry in entries]
+    assert evaluation_summary.summarize(mixed, settings).overall.not_judged == (
+        from_entries.overall.not_judged - 1
+    )
+
+
+def test_a_section_another_program_stored_too_long_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "b.kpidb"
+    with Book.open(path) as book:
+        book.import_sheets(sample_sheets()[:2])
+    with raw(path) as connection:
+        connection.execute("UPDATE sheets SET section = ?", ["施策" * 500_000])
+    with Book.open(path) as book:
+        entries = book.list_entries()
+    assert {len(entry.section) for entry in entries} == {limits.MAX_SECTION_CHARS}
