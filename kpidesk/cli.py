@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from kpidesk import __version__, eras, evaluation, evaluation_table, operations
+from kpidesk import __version__, eras, evaluation, evaluation_summary, evaluation_table, operations
 from kpidesk.book import lock
 from kpidesk.book.errors import (
     BookError,
@@ -235,11 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_evaluate)
 
     evaluation_export = commands.add_parser(
-        "export-summary", help="評価一覧（最新実績・率・評価の一覧表）をExcelに書き出す"
+        "export-summary",
+        help="評価一覧（最新実績・率・評価の一覧表と総括）をExcelに、総括をPDFに書き出す",
     )
     db_argument(evaluation_export, "書き出すブック")
     evaluation_export.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="OUT.xlsx", help="書き出すファイル"
+        "-o", "--output", type=Path, metavar="OUT.xlsx", help="書き出すExcelファイル"
+    )
+    evaluation_export.add_argument(
+        "--pdf", type=Path, metavar="OUT.pdf", help="総括（評価の集計とグラフ）のPDFファイル"
     )
     _selection_arguments(evaluation_export)
     evaluation_export.set_defaults(run=_export_evaluation_table)
@@ -681,20 +685,31 @@ def _export_evaluation_table(args: argparse.Namespace, out: TextIO) -> int:
         xlsx_safety,
     )
 
+    if args.output is None and args.pdf is None:
+        raise _UsageError(
+            "コマンドの指定が正しくありません: -o（Excel）か --pdf（総括のPDF）を指定してください"
+            "（--help で使い方を表示します）"
+        )
     with _open_existing(args.db, reading=True) as store:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = _settings_with_notes(store, args.err)
     try:
-        with atomic_output(args.output) as stream:
-            count = evaluation_workbook.export_evaluation_table(
-                sheets, stream, settings=settings, book_name=args.db.name
-            )
-    except (xlsx_safety.ExcelError, OutputError) as error:
+        if args.output is not None:
+            with atomic_output(args.output) as stream:
+                count = evaluation_workbook.export_evaluation_table(
+                    sheets, stream, settings=settings, book_name=args.db.name
+                )
+            print(f"{len(sheets)}件のシート（{count}行）の評価一覧をExcelに書き出しました: "
+                  f"{args.output}", file=out)  # fmt: skip
+        if args.pdf is not None:
+            from kpidesk.printing import paint  # Qt is loaded only for the commands that draw
+
+            with atomic_output(args.pdf) as stream:
+                summaries = evaluation_summary.summaries(sheets, settings)
+                pages = paint.write_summary_pdf(summaries, stream, args.db.name)
+            print(f"総括をPDF（{pages}ページ）に書き出しました: {args.pdf}", file=out)
+    except (xlsx_safety.ExcelError, OSError) as error:
         raise CommandError(str(error)) from None
-    print(
-        f"{len(sheets)}件のシート（{count}行）の評価一覧をExcelに書き出しました: {args.output}",
-        file=out,
-    )
     return EXIT_OK
 
 

@@ -11,6 +11,11 @@ and are not among the items the percentages are of; items not judged yet
 so that the published sentence reads as prefectures print it:
 ``15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）、— 2（13%）``.
 
+The sheets may be given in full or as the list entries a book keeps beside
+them (:meth:`kpidesk.book.store.Book.list_entries`), which carry the rows'
+rank inputs, the departments and the section: the window counts a report
+year of thousands of sheets without loading one.
+
 Plain data; the window, the PDF and the Excel 評価一覧 draw and print it.
 """
 
@@ -22,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpidesk import eras, evaluation
 from kpidesk.evaluation import EvaluationSettings, RankInputs, RankResult, RankStatus
-from kpidesk.model import Sheet, sheet_sort_key
+from kpidesk.model import ListEntry, Sheet, no_sort_key
 
 #: The heading of a group of sheets that have no section heading.
 NO_SECTION = "（施策なし）"
@@ -32,6 +37,10 @@ OVERALL = "全体"
 NOT_JUDGED_NAME = "—"
 #: What the items left out for an external factor are called.
 EXCLUDED_NAME = "評価対象外"
+#: The colours (text, background) of the items not judged and of those left out
+#: where the ranks have theirs (:func:`kpidesk.ranking.rank_colours`): the charts.
+NOT_JUDGED_COLOURS = ("#555555", "#dedede")
+EXCLUDED_COLOURS = ("#6b6b6b", "#ffffff")
 
 
 @dataclass(frozen=True)
@@ -39,12 +48,12 @@ class SheetItem:
     """One sheet as the 総括 counts it.
 
     Attributes:
-        sheet: the sheet.
+        sheet: the sheet, or its list entry.
         row: the value row whose rank is the sheet's (its inputs), or None.
         result: that row's rank, status and flags.
     """
 
-    sheet: Sheet
+    sheet: Sheet | ListEntry
     row: RankInputs | None
     result: RankResult
 
@@ -153,9 +162,13 @@ class EvaluationSummary:
         return self.overall.sentence()
 
 
-def sheet_item(sheet: Sheet, settings: EvaluationSettings) -> SheetItem:
-    """One sheet ranked as the 総括 (and the list) ranks it."""
-    row, result = evaluation.sheet_result(sheet, settings)
+def sheet_item(sheet: Sheet | ListEntry, settings: EvaluationSettings) -> SheetItem:
+    """One sheet ranked as the 総括 (and the list) ranks it: a full sheet from its
+    rows, a list entry from the rank inputs the book keeps for it."""
+    if isinstance(sheet, ListEntry):
+        row, result = evaluation.entry_rank(sheet, settings)
+    else:
+        row, result = evaluation.sheet_result(sheet, settings)
     return SheetItem(sheet, row, result)
 
 
@@ -176,7 +189,7 @@ def count(heading: str, items: Iterable[SheetItem], settings: EvaluationSettings
 
 
 def summarize(
-    sheets: Sequence[Sheet],
+    sheets: Sequence[Sheet | ListEntry],
     settings: EvaluationSettings,
     *,
     progress: Callable[[int, int], None] | None = None,
@@ -184,7 +197,9 @@ def summarize(
     """The 総括 of the sheets of one report year.
 
     Args:
-        sheets: the sheets, all of one report year (at least one).
+        sheets: the sheets or their list entries (both may be mixed: the
+            window gives the open sheet as edited), all of one report year
+            (at least one).
         settings: the book's rank scheme.
         progress: called with (done, total) after each sheet; an exception
             it raises aborts.
@@ -198,7 +213,7 @@ def summarize(
         raise ValueError("総括するシートがありません")
     if len(years) > 1:
         raise ValueError("総括は報告年度ごとに作ります（複数の報告年度のシートがあります）")
-    ordered = sorted(sheets, key=sheet_sort_key)
+    ordered = sorted(sheets, key=lambda sheet: no_sort_key(sheet.no))
     items: list[SheetItem] = []
     for done, sheet in enumerate(ordered, start=1):
         items.append(sheet_item(sheet, settings))
@@ -221,7 +236,9 @@ def summarize(
     )
 
 
-def summaries(sheets: Sequence[Sheet], settings: EvaluationSettings) -> list[EvaluationSummary]:
+def summaries(
+    sheets: Sequence[Sheet | ListEntry], settings: EvaluationSettings
+) -> list[EvaluationSummary]:
     """One 総括 per report year of the sheets, oldest first."""
     years = sorted({sheet.report_year for sheet in sheets})
     return [

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from kpidesk import eras
 from kpidesk.fileio import TEMP_NAME_LENGTH, OutputError, name_room
 
 #: Characters Windows refuses in a file name (``/`` and NUL are refused by Linux too).
@@ -51,6 +52,8 @@ _LOOSE_ROOM = 64
 _NO_DEPARTMENT = "担当課なし"
 #: A name offered for an export of sheets (``KPI分析シート_No10.pdf``).
 EXPORT_STEM = "KPI分析シート"
+#: A name offered for the 総括 of a report year (``総括_R2.pdf``).
+SUMMARY_STEM = "総括"
 
 
 def _utf8_length(text: str) -> int:
@@ -193,6 +196,14 @@ def export_file_name(nos: Sequence[str], suffix: str) -> str:
     if len(nos) == 1 and _clean(_ends(nos[0]), ""):
         return safe_file_name(f"{EXPORT_STEM}_No{nos[0].strip(_STRIPPED)}", suffix)
     return EXPORT_STEM + suffix
+
+
+def summary_file_name(report_year: int | None, suffix: str) -> str:
+    """The file name offered for the 総括 of a report year: ``総括_R2.pdf``
+    (``総括.pdf`` without a year)."""
+    if report_year is None:
+        return SUMMARY_STEM + suffix
+    return safe_file_name(f"{SUMMARY_STEM}_{eras.short_label(report_year)}", suffix)
 
 
 def department_file_names(departments: Iterable[str], folder: Path | None = None) -> dict[str, str]:

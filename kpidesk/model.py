@@ -283,6 +283,7 @@ class ListEntry(_SheetIdentity):
             is always ranked by its achievement rate.
         evaluation_note: why that row has no rate (or ""), with its label.
         evaluation_label: that row's label when the sheet has several rows, else "".
+        section: the strategy section heading the sheet belongs to (for the 総括).
         eval_rates: what each value row but the 期待値 rows gives its rank,
             as the book keeps it (JSON; see :attr:`rank_rows`); "" when the
             book holds none for the sheet (its JSON could not be read).
@@ -304,6 +305,7 @@ class ListEntry(_SheetIdentity):
     word_target: bool = False
     evaluation_note: str = ""
     evaluation_label: str = ""
+    section: str = ""
     eval_rates: str = field(default="", repr=False)
 
     @functools.cached_property

@@ -43,6 +43,7 @@ class Action(enum.Enum):
     HISTORY = "history"
     EXPORT_SUMMARY = "export_summary"
     EVALUATION_SETTINGS = "evaluation_settings"
+    SUMMARY = "summary"
     ROLLOVER = "rollover"
     LOCK_YEAR = "lock_year"
     UNLOCK_YEAR = "unlock_year"
@@ -130,6 +131,10 @@ _SPECS: dict[Action, _Spec] = {
     Action.EVALUATION_SETTINGS: _Spec(
         "評価の設定(&E)…", "評価の基準（達成率・進捗率）、しきい値、記号、端数処理を設定します",
     ),
+    Action.SUMMARY: _Spec(
+        "総括(&S)…",
+        "報告年度の評価の集計（全体・施策別・担当課別）とグラフを表示し、PDFに保存・印刷します",
+    ),
     Action.ROLLOVER: _Spec(
         "年度更新(&Y)…", "今年度のシートから次の報告年度のシートを作り、今年度をロックします",
     ),
@@ -161,7 +166,8 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
     )),
     ("ブック(&K)", (
-        Action.EVALUATION_SETTINGS, None, Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR,
+        Action.EVALUATION_SETTINGS, Action.SUMMARY, None,
+        Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR,
     )),
     ("ヘルプ(&H)", (Action.ABOUT,)),
 )  # fmt: skip

@@ -31,6 +31,7 @@ from ui.controllers.exchange import Exchange
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
+from ui.controllers.summary import Summary
 from ui.controllers.years import Years
 from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
@@ -50,8 +51,8 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, drafts: the controllers
-            that do the menus' work.
+        files, sheets, exchange, printing, years, summary, drafts: the
+            controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.exchange = Exchange(self)
         self.printing = Printing(self)
         self.years = Years(self)
+        self.summary = Summary(self)
         self.drafts = Drafts(self)
 
         handlers = self._action_handlers()
@@ -138,6 +140,7 @@ class MainWindow(QMainWindow):
             Action.DELETE_SHEET: sheets.delete_sheet,
             Action.HISTORY: sheets.show_history,
             Action.EVALUATION_SETTINGS: years.ask_evaluation_settings,
+            Action.SUMMARY: self.summary.show_summary,
             Action.ROLLOVER: years.ask_rollover,
             Action.LOCK_YEAR: years.ask_lock_year,
             Action.UNLOCK_YEAR: years.ask_unlock_year,
@@ -264,7 +267,8 @@ class MainWindow(QMainWindow):
         has_sheet = session.document is not None
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
-                    Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY):  # fmt: skip
+                    Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY,
+                    Action.SUMMARY):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
                     Action.NEW_SHEET):  # fmt: skip

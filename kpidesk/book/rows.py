@@ -44,6 +44,7 @@ LIST_COLUMNS = (
     "eval_reason",
     "eval_label",
     "eval_rates",
+    "section",
 )
 LIST_SELECT = "SELECT " + ", ".join(f"s.{c}" for c in LIST_COLUMNS) + " FROM sheets AS s"
 _DEPARTMENT_SEPARATOR = "、"
@@ -229,6 +230,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         eval_reason,
         eval_label,
         eval_rates,
+        section,
     ) = row
     sheet_id = stored_int(sheet_id, "ID", sheet_id)
     if _stored_year(report_year) is None:
@@ -259,6 +261,7 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         word_target=bool(eval_word),
         evaluation_note=str(eval_reason or ""),
         evaluation_label=str(eval_label or ""),
+        section=clean(str(section or "")[: limits.MAX_SECTION_CHARS]),
         eval_rates=eval_rates if isinstance(eval_rates, str) else "",
     )
 

@@ -4,7 +4,8 @@ The 評価一覧 worksheet has one line per value row with its newest actual,
 change, rates and rank (the lines come from :mod:`kpidesk.evaluation_table`,
 as in the exported workbook's 一覧 and ``main.py evaluate``); the 総括
 worksheet counts the ranks of the report year overall, per section and per
-department (:mod:`kpidesk.evaluation_summary`). Both print on A4 landscape.
+department (:mod:`kpidesk.evaluation_summary`), under an Excel bar chart of
+the year's ranks. Both print on A4 landscape.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, BinaryIO
 
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, evaluation_summary, evaluation_table
+from kpidesk import eras, evaluation, evaluation_summary, evaluation_table
 from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
 from kpidesk.exchange.excel_template import FONT_NAME, HEADER_FILL
 from kpidesk.exchange.excel_writer import (
@@ -31,6 +37,7 @@ from kpidesk.exchange.excel_writer import (
     set_rank,
     set_rate,
     set_text,
+    set_value,
     thin_border,
 )
 from kpidesk.exchange.xlsx_safety import ExcelError
@@ -53,31 +60,77 @@ _EVALUATION_COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("前年比", 16.0, "right"),
     ("目標値", 12.5, "right"),
     ("達成率", 9.0, "right"),
-    ("進捗率", 9.0, "right"),
+    ("進捗率", 10.5, "right"),
     ("評価", 6.0, "center"),
     ("備考", 36.0, "left"),
 )
 _YEAR_COLUMN = ("年度", 10.0, "left")
+EXPECTED_HEADER = "期待値"
+EXPECTED_RATE_HEADER = "期待値に対する達成率"
+EXPECTED_PROGRESS_HEADER = "期待値に対する進捗率"
+#: The columns of the 期待値 and the rates against it, after 目標値, when the book ranks by them.
+_EXPECTED_COLUMNS: tuple[tuple[str, float, str], ...] = (
+    (EXPECTED_HEADER, 11.0, "right"),
+    (EXPECTED_RATE_HEADER, 10.0, "right"),
+    (EXPECTED_PROGRESS_HEADER, 10.5, "right"),
+)
 
 
-def _evaluation_texts(line: evaluation_table.EvaluationLine, with_year: bool) -> list[str]:
+def evaluation_columns(
+    settings: EvaluationSettings, *, with_year: bool
+) -> list[tuple[str, float, str]]:
+    """The 評価一覧's columns: a 年度 column first for several report years, and the
+    期待値 with the rates against it after 目標値 when the book's basis uses it."""
+    columns = [*([_YEAR_COLUMN] if with_year else []), *_EVALUATION_COLUMNS]
+    if settings.basis.against_expected:
+        after = [header for header, _, _ in columns].index("目標値") + 1
+        columns[after:after] = _EXPECTED_COLUMNS
+    return columns
+
+
+def _evaluation_texts(line: evaluation_table.EvaluationLine) -> dict[str, str]:
+    """What each column shows of a line, by header (progress rates in words where a
+    figure would mislead)."""
     sheet, ev = line.sheet, line.evaluation
-    return [
-        *([eras.kanji_label(sheet.report_year)] if with_year else []),
-        sheet.no,
-        sheet.departments_text,
-        sheet.title,
-        ev.label,
-        ev.unit,
-        line.baseline,
-        line.latest,
-        line.change,
-        line.target,
-        line.achievement,
-        line.progress,
-        line.rank_text,
-        line.remarks,
-    ]
+    return {
+        "年度": eras.kanji_label(sheet.report_year),
+        "No": sheet.no,
+        "担当課": sheet.departments_text,
+        "KPI名": sheet.title,
+        "区分": ev.label,
+        "単位": ev.unit,
+        "基準値": line.baseline,
+        "最新実績": line.latest,
+        "前年比": line.change,
+        "目標値": line.target,
+        EXPECTED_HEADER: line.expected,
+        EXPECTED_RATE_HEADER: line.expected_rate,
+        EXPECTED_PROGRESS_HEADER: line.expected_progress,
+        "達成率": line.achievement,
+        "進捗率": line.progress_words,
+        "評価": line.rank_text,
+        "備考": line.remarks,
+    }
+
+
+def _rates(line: evaluation_table.EvaluationLine) -> dict[str, Decimal | None]:
+    """The rate columns' rates, rounded as printed, by header."""
+    return {
+        "達成率": line.achievement_rounded,
+        "進捗率": line.progress_rounded,
+        EXPECTED_RATE_HEADER: line.expected_rate_rounded,
+        EXPECTED_PROGRESS_HEADER: line.expected_progress_rounded,
+    }
+
+
+def _set_rate_or_words(cell: Any, rounded: Decimal | None, printed: str) -> None:
+    """A rate cell as a number shown as the printed percentage, or the words printed
+    instead of a figure that would mislead (``基準値を下回る`` rather than ``-783.8%``)."""
+    if printed.endswith("%") or printed == NOT_JUDGED:
+        set_rate(cell, rounded if printed != NOT_JUDGED else None)
+        return
+    set_text(cell, printed)
+    cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True, indent=1)
 
 
 def _write_evaluation(
@@ -88,7 +141,7 @@ def _write_evaluation(
 ) -> None:
     """Fill the 評価一覧 worksheet: title, legend, header, one line per value row."""
     with_year = len({line.sheet.report_year for line in lines}) > 1
-    columns = [*([_YEAR_COLUMN] if with_year else []), *_EVALUATION_COLUMNS]
+    columns = evaluation_columns(settings, with_year=with_year)
     headers = [header for header, _, _ in columns]
     widths = [width for _, width, _ in columns]
     last = len(columns)
@@ -120,16 +173,20 @@ def _write_evaluation(
         cell.font, cell.fill, cell.border = bold, fill, border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(column)].width = width
-    ws.row_dimensions[header_row].height = 20
+    header_lines = max(
+        estimate_lines(header, (width * POINTS_PER_WIDTH_UNIT - 8) / 4.5)
+        for header, width in zip(headers, widths, strict=True)
+    )
+    ws.row_dimensions[header_row].height = max(20.0, header_lines * 9 * LINE_ADVANCE + 5)
 
-    achievement_column = headers.index("達成率") + 1
-    progress_column = headers.index("進捗率") + 1
-    rank_column = headers.index("評価") + 1
-    no_column = headers.index("No") + 1
     row = header_row
     for row, line in enumerate(lines, start=header_row + 1):
-        texts = _evaluation_texts(line, with_year)
-        for column, (text, (_, _, align)) in enumerate(zip(texts, columns, strict=True), start=1):
+        shown = _evaluation_texts(line)
+        rates = _rates(line)
+        texts = [shown[header] for header in headers]
+        for column, (header, text, (_, _, align)) in enumerate(
+            zip(headers, texts, columns, strict=True), start=1
+        ):
             cell = ws.cell(row, column)
             cell.font, cell.border = font, border
             horizontal = "center" if text == NOT_JUDGED else align
@@ -139,13 +196,13 @@ def _write_evaluation(
                 wrap_text=align == "left",
                 indent=1 if horizontal == "right" else 0,
             )
-            if column == no_column:
+            if header == "No":
                 set_no(cell, text)
-            elif column == achievement_column:
-                set_rate(cell, line.achievement_rounded)
-            elif column == progress_column:
-                set_rate(cell, line.progress_rounded)
-            elif column == rank_column:
+            elif header in rates:
+                _set_rate_or_words(cell, rates[header], text)
+            elif header == EXPECTED_HEADER:
+                set_value(cell, text)
+            elif header == "評価":
                 set_rank(cell, line, len(settings.labels))
             else:
                 set_text(cell, text)
@@ -201,7 +258,9 @@ def _write_summary(
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.sheet_view.showGridLines = False
     row = 1
-    for summary in summaries:
+    for number, summary in enumerate(summaries):
+        if number:  # each report year on a page of its own
+            ws.row_breaks.append(Break(id=row - 1))
         title = f"KPI評価の総括（{eras.kanji_label(summary.report_year)}）"
         set_text(ws.cell(row, 1), f"{title}\u3000{book_name}" if book_name else title)
         ws.cell(row, 1).font = Font(name=FONT_NAME, size=12, bold=True, charset=128)
@@ -216,7 +275,7 @@ def _write_summary(
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
             lines = estimate_lines(text, (sum(widths) * POINTS_PER_WIDTH_UNIT - 8) / 4.0)
             ws.row_dimensions[row].height = lines * 9 * LINE_ADVANCE + 6
-        row += 2
+        row = _write_distribution(ws, row + 2, summary) + 2
         for column, header in enumerate(headers, start=1):
             cell = ws.cell(row, column)
             set_text(cell, header)
@@ -250,6 +309,75 @@ def _write_summary(
     print_table(ws, landscape=True, side_margin=0.4)
 
 
+#: The 総括 bar chart's size (cm) and the rows kept free for it.
+CHART_WIDTH_CM = 17.0
+CHART_HEIGHT_CM = 6.0
+CHART_ROWS = 12
+DISTRIBUTION_TITLE = "評価の分布"
+
+
+def _write_distribution(
+    ws: Worksheet, row: int, summary: evaluation_summary.EvaluationSummary
+) -> int:
+    """The whole year's count of each rank (then 「—」 and 評価対象外 when any) from
+    ``row`` down in columns A and B, with a native Excel bar chart of them beside it,
+    each bar in its rank's colours; return the last row used."""
+    counts = summary.overall
+    names = [*counts.labels, evaluation_summary.NOT_JUDGED_NAME]
+    numbers = [*counts.counts, counts.not_judged]
+    colours = [
+        *(evaluation.rank_colours(index, len(counts.labels)) for index in range(len(names) - 1)),
+        evaluation_summary.NOT_JUDGED_COLOURS,
+    ]
+    if counts.excluded:
+        names.append(evaluation_summary.EXCLUDED_NAME)
+        numbers.append(counts.excluded)
+        colours.append(evaluation_summary.EXCLUDED_COLOURS)
+    font = Font(name=FONT_NAME, size=9, charset=128)
+    bold = Font(name=FONT_NAME, size=9, bold=True, charset=128)
+    border = thin_border()
+    set_text(ws.cell(row, 1), DISTRIBUTION_TITLE)
+    ws.cell(row, 1).font = bold
+    first = row + 1
+    for offset, (name, number) in enumerate(
+        [("評価", "項目数"), *zip(names, numbers, strict=True)]
+    ):
+        for column, value in enumerate((name, number), start=1):
+            cell = ws.cell(first + offset, column)
+            if isinstance(value, int):
+                cell.value = value
+            else:
+                set_text(cell, value)
+            cell.font = bold if offset == 0 else font
+            cell.border = border
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            if offset == 0:
+                cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    last = first + len(names)
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = f"{DISTRIBUTION_TITLE}（{counts.counted}項目）"
+    chart.y_axis.title = "項目数"
+    chart.y_axis.majorGridlines = ChartLines()
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend = None
+    chart.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+    )
+    chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first + 1, max_row=last))
+    series = chart.series[0]
+    for index, (edge, background) in enumerate(colours):
+        point = DataPoint(idx=index)
+        point.graphicalProperties.solidFill = background.removeprefix("#").upper()
+        point.graphicalProperties.line.solidFill = edge.removeprefix("#").upper()
+        series.dPt.append(point)
+    chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM
+    ws.add_chart(chart, f"D{first}")
+    return max(last, first + CHART_ROWS)
+
+
 def evaluation_title(sheets: Sequence[Sheet], book_name: str = "") -> str:
     """The 評価一覧's title: ``KPI評価一覧（令和2年度）　book.kpidb``."""
     title = f"KPI評価一覧（{evaluation_table.report_years_label(sheets)}）"
@@ -269,16 +397,23 @@ def export_evaluation_table(
     One line per value row (sheets ordered by No, then report year; a sheet
     without value rows has none): No, 担当課, KPI名, 区分 (the row's label),
     単位, 基準値 and 最新実績 with their years, 前年比, 目標値 with its year,
-    達成率, 進捗率, 評価 (coloured as in the list) and 備考 (why a rate is
-    "—", which year was judged). A 年度 column comes first when the sheets
-    are of several report years. The title names the report years and the
-    book, the legend under it the rank scheme. Rates are numbers already
-    rounded as the book says, shown with :data:`RATE_FORMAT`, so Excel
-    shows the printed rate. Printed on A4 landscape, fitted to the width,
-    with the header row repeated on every page. A second worksheet, 総括,
-    counts the ranks of each report year (one block per year): overall, per
-    section and per department, with each rank's share, the items not
-    judged and those left out (評価対象外).
+    when the book ranks against the 期待値 the year's 期待値 and the rates
+    against it (期待値に対する達成率, 期待値に対する進捗率), 達成率, 進捗率,
+    評価 (coloured as in the list) and 備考 (why a rate is "—", which year
+    was judged, the rule that set the rank and what it rests on: 速報値,
+    前年度値で評価, 参考, 評価対象外). A 年度 column comes first when the
+    sheets are of several report years. The title names the report years
+    and the book, the legend under it the rank scheme. Rates are numbers
+    already rounded as the book says, shown with :data:`RATE_FORMAT`, so
+    Excel shows the printed rate; a progress rate that would mislead is the
+    words printed instead (基準値を下回る, 目標達成済). The 期待値 is a number
+    shown as printed (``3,568.75``). Printed on A4 landscape, fitted to the
+    width, with the header row repeated on every page. A second worksheet,
+    総括, counts the ranks of each report year (one block per year, each on
+    a page of its own): the year's count of each rank with an Excel bar
+    chart of them, then a table overall, per section and per department,
+    with each rank's share, the items not judged and those left out
+    (評価対象外).
 
     Args:
         sheets: the sheets, at least one.

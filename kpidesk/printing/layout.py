@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kpidesk import eras, expected, values
 from kpidesk.model import (
@@ -23,6 +23,9 @@ from kpidesk.model import (
     Sheet,
     value_column_headings,
 )
+
+if TYPE_CHECKING:
+    from kpidesk.evaluation_summary import RankCounts
 
 # --- page geometry (points, 1/72 inch) ---------------------------------------
 
@@ -108,6 +111,23 @@ class Chart:
     row_index: int = 0
 
 
+@dataclass(frozen=True)
+class RankChart:
+    """The rank-distribution bar chart of a 総括 (drawn by
+    :func:`kpidesk.printing.rank_chart.paint_rank_chart`).
+
+    Attributes:
+        x, y, width, height: the chart's rectangle (points).
+        counts: the counts it shows.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+    counts: RankCounts = field(compare=False)
+
+
 @dataclass
 class Page:
     """One page of drawing items.
@@ -119,13 +139,15 @@ class Page:
         items: what to draw, in order.
         report_year: the report year of the sheet on the page (for the
             footer), or None.
+        footer_mark: what the footer names instead of the No (``総括``), or "".
     """
 
     sheet_no: str
     continued: bool = False
     body_size: float = BODY_SIZES[0]
-    items: list[Text | Box | Chart] = field(default_factory=list)
+    items: list[Text | Box | Chart | RankChart] = field(default_factory=list)
     report_year: int | None = None
+    footer_mark: str = ""
 
     def charts(self) -> list[Chart]:
         """The trend charts drawn on the page."""
@@ -255,7 +277,7 @@ class _Cursor:
         self.page = page
         self.y = top
 
-    def add(self, item: Text | Box | Chart) -> None:
+    def add(self, item: Text | Box | Chart | RankChart) -> None:
         self.page.items.append(item)
 
 
@@ -714,9 +736,9 @@ def report_year_text(year: int) -> str:
 
 
 def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[str, str]:
-    """The footer: the book's name, the report year and the No on the left, the page number
-    on the right."""
-    mark = f"No {page.sheet_no}" + (CONTINUED if page.continued else "")
+    """The footer: the book's name, the report year and the No (or the page's own mark,
+    such as 総括) on the left, the page number on the right."""
+    mark = (page.footer_mark or f"No {page.sheet_no}") + (CONTINUED if page.continued else "")
     year = report_year_text(page.report_year) if page.report_year is not None else ""
     left = "　".join(part for part in (book_name, year, mark) if part)
     return left, f"{number} / {total}"

@@ -2,7 +2,9 @@
 
 :func:`paint_pages` draws the items of :mod:`kpidesk.printing.layout` on
 any QPagedPaintDevice, so what is printed is what is saved as PDF;
-:func:`pdf_bytes` and :func:`write_pdf` lay sheets out and make the PDF.
+:func:`pdf_bytes` and :func:`write_pdf` lay sheets out and make the PDF,
+:func:`summary_pages` and :func:`write_summary_pdf` do the same for the 総括
+(:mod:`kpidesk.printing.summary_page`).
 :class:`QtMeasure` measures text with the same Qt fonts the painter draws
 with.
 
@@ -34,6 +36,7 @@ from PySide6.QtGui import (
 )
 
 from kpidesk import __version__
+from kpidesk.evaluation_summary import EvaluationSummary
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.printing.fonts import (
@@ -52,12 +55,15 @@ from kpidesk.printing.layout import (
     Box,
     Chart,
     Page,
+    RankChart,
     Text,
     footer_texts,
     layout_document,
     line_height,
 )
 from kpidesk.printing.pdftext import complete_text_layer, is_outside_bmp
+from kpidesk.printing.rank_chart import paint_rank_chart
+from kpidesk.printing.summary_page import layout_summaries
 
 RULE_COLOR = "#222222"
 #: The charts' type size on the page (points).
@@ -212,19 +218,26 @@ class _Painter:
             self.use_pen(self.rule)
             self.painter.drawRect(rect)
 
-    def chart(self, item: Chart) -> None:
+    def chart(self, item: Chart | RankChart) -> None:
         painter = self.painter
         painter.save()
         try:
             painter.scale(self.scale, self.scale)  # the chart is laid out in points
-            paint_chart(
-                painter,
-                QRectF(item.x, item.y, item.width, item.height),
-                item.sheet,
-                item.row_index,
-                font_family=self.measure.family,
-                text_size=CHART_TEXT_SIZE,
-            )
+            rect = QRectF(item.x, item.y, item.width, item.height)
+            family = self.measure.family
+            if isinstance(item, RankChart):
+                paint_rank_chart(
+                    painter, rect, item.counts, font_family=family, text_size=CHART_TEXT_SIZE
+                )
+            else:
+                paint_chart(
+                    painter,
+                    rect,
+                    item.sheet,
+                    item.row_index,
+                    font_family=family,
+                    text_size=CHART_TEXT_SIZE,
+                )
         finally:
             painter.restore()
         self.pen = None
@@ -249,7 +262,7 @@ def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
     for item in page.items:
         if isinstance(item, Box):
             draw.box(item)
-        elif isinstance(item, Chart):
+        elif isinstance(item, (Chart, RankChart)):
             draw.chart(item)
         else:
             draw.text(item)
@@ -392,6 +405,28 @@ def pdf_bytes(
     """
     ensure_application()
     pages = layout_document(sheets, QtMeasure(load_fonts()), chart=chart)
+    return pages_pdf_bytes(pages, book_name, book_name or "KPI分析シート", progress=progress)
+
+
+def pages_pdf_bytes(
+    pages: Sequence[Page],
+    book_name: str,
+    title: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[bytes, int]:
+    """The PDF of laid-out pages and its number of pages.
+
+    Args:
+        pages: the pages (of :func:`layout_document`, :func:`summary_pages`).
+        book_name: for the footer.
+        title: the PDF's title.
+        progress: called with (done, total) after each page.
+
+    Raises:
+        OSError: the PDF could not be drawn.
+    """
+    ensure_application()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -399,7 +434,7 @@ def pdf_bytes(
     writer.setPageLayout(a4_layout())
     writer.setResolution(PDF_RESOLUTION)
     writer.setCreator(f"KPI Desk {__version__}")
-    writer.setTitle(book_name or "KPI分析シート")
+    writer.setTitle(title)
     painter = _TextLog()
     if not painter.begin(writer):
         raise OSError("印刷先（PDF・プリンター）を開けません")
@@ -410,6 +445,27 @@ def pdf_bytes(
     del writer
     buffer.close()
     return _with_text_layer(bytes(data.data()), painter.drawn), len(pages)
+
+
+def summary_pages(summaries: Sequence[EvaluationSummary]) -> list[Page]:
+    """The 総括 pages of each report year's summary, one year after the other."""
+    ensure_application()
+    return layout_summaries(summaries, QtMeasure(load_fonts()))
+
+
+def write_summary_pdf(
+    summaries: Sequence[EvaluationSummary], stream: BinaryIO, book_name: str = ""
+) -> int:
+    """Write the 総括 of each report year (:func:`summary_pages`) to ``stream`` as a PDF;
+    return the number of pages.
+
+    Raises:
+        OSError: the PDF could not be drawn.
+    """
+    title = "KPI評価の総括" + (f"　{book_name}" if book_name else "")
+    data, page_count = pages_pdf_bytes(summary_pages(summaries), book_name, title)
+    stream.write(data)
+    return page_count
 
 
 def write_pdf(

@@ -83,7 +83,8 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
     ws, lines = table(evaluation_book)
     assert [cell.value for cell in ws[3]] == [
         "No", "担当課", "KPI名", "区分", "単位", "基準値", "最新実績", "前年比", "目標値",
-        "達成率", "進捗率", "評価", "備考",
+        "期待値", "期待値に対する達成率", "期待値に対する進捗率", "達成率", "進捗率", "評価",
+        "備考",
     ]  # fmt: skip
     assert len(lines) == sum(len(sheet.rows) for sheet in sample_sheets) == 18
     assert texts(line_of(lines, 9)) == {
@@ -96,6 +97,9 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "最新実績": "5,081 (R2)",
         "前年比": "-1,417件(-21.8%)",
         "目標値": "前年比減 (R5)",
+        "期待値": "—",
+        "期待値に対する達成率": "—",
+        "期待値に対する進捗率": "—",
         "達成率": "127.9%",
         "進捗率": "—",
         "評価": "A",
@@ -112,11 +116,16 @@ def test_the_evaluation_table_has_one_line_per_value_row_with_the_published_figu
         "473 (R2)",
         "800 (R5)",
     ]
-    # A new book ranks by the 期待値 and the floor: 473 is below the base of 763.
-    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "D")
+    # A new book ranks by the 期待値 and the floor: 473 is below the base of 763. Its
+    # progress rates, -783.8% and worse, would mislead: they are said in words.
+    assert (no27["期待値"], no27["期待値に対する達成率"], no27["期待値に対する進捗率"]) == (
+        "772.25", "61.2%", "基準値を下回る",
+    )  # fmt: skip
+    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "基準値を下回る", "D")
     assert no27["備考"].startswith("実績値（473）が基準値（763）を下回っているため")
     # Rates are numbers (sortable), rounded as printed.
-    assert line_of(lines, 27)["進捗率"].value == pytest.approx(-7.838)
+    assert line_of(lines, 27)["達成率"].value == pytest.approx(0.591)
+    assert line_of(lines, 14)["期待値に対する進捗率"].value == pytest.approx(1.83)
 
 
 def test_rows_that_cannot_be_judged_say_why(evaluation_book: bytes) -> None:
@@ -143,7 +152,7 @@ def test_every_rate_excel_shows_is_the_printed_rate(sample_sheets: list[Sheet]) 
         assert len(lines) == len(expected)
         for line, printed in zip(lines, expected, strict=True):
             assert shown(line["達成率"]) == printed.achievement
-            assert shown(line["進捗率"]) == printed.progress
+            assert shown(line["進捗率"]) == printed.progress_words
             assert shown(line["評価"]) == printed.rank_text
             ev = printed.evaluation
             rate = evaluation.describe_rate(ev.achievement, "", settings.rounding)
@@ -159,18 +168,18 @@ def test_title_legend_and_print_settings(evaluation_book: bytes) -> None:
     )
     assert "D 50%未満" in legend and "四捨五入" in legend
     assert "実績が基準値より悪い行はD" in legend and "未達成ならD" in legend
-    assert "A2:M2" in {str(merged) for merged in ws.merged_cells.ranges}
+    assert "A2:P2" in {str(merged) for merged in ws.merged_cells.ranges}
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == f"A3:M{3 + len(lines)}"
+    assert ws.auto_filter.ref == f"A3:P{3 + len(lines)}"
     for row in ws.iter_rows(min_row=3):
         for cell in row:
             assert cell.font.name == "BIZ UDゴシック"
             assert cell.border.left.style == cell.border.bottom.style == "thin"
-    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCM"}
-    assert widths["A"] < widths["B"] < widths["C"] and widths["M"] >= 30
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCP"}
+    assert widths["A"] < widths["B"] < widths["C"] and widths["P"] >= 30
 
 
 def test_ranks_are_coloured_best_green_to_worst_red(evaluation_book: bytes) -> None:
@@ -221,7 +230,8 @@ def test_truncate_mode_changes_the_printed_rates_and_ranks() -> None:
     assert [line["達成率"] for line in truncated] == ["129.0%", "120.7%", "99.9%", "47.0%"]
     assert [line["評価"] for line in half_up] == ["A", "A", "A", "D"]
     assert [line["評価"] for line in truncated] == ["A", "A", "B", "D"]
-    assert half_up[3]["進捗率"] == "-12.4%" and truncated[3]["進捗率"] == "-12.3%"
+    # -12.35 %: moved away from the target, said in words however it is rounded.
+    assert half_up[3]["進捗率"] == truncated[3]["進捗率"] == "基準値を上回る"
     ws = table(evaluation_bytes([sheet], settings=TRUNCATE))[0]
     assert "切り捨て" in ws["A2"].value
 
@@ -304,12 +314,12 @@ def test_libreoffice_prints_the_evaluation_table_and_its_summary_on_a_landscape_
         summary = squash(pdf.pages[1].extract_text() or "")
     for expected in (
         "KPI評価一覧（令和2年度）", "5,081(R2)", "-1,417件(-21.8%)", "127.9%", "117.1%",
-        "-783.8%", "R2の実績値が集計中です。", "備考", "A100%以上",
+        "3,568.75", "基準値を下回る", "R2の実績値が集計中です。", "備考", "A100%以上",
     ):  # fmt: skip
         assert squash(expected) in text, expected
     for expected in (
         "KPI評価の総括（令和2年度）", "15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）",
-        "Aの割合", "評価対象外", "産業支援課",
+        "Aの割合", "評価対象外", "産業支援課", "評価の分布",
     ):  # fmt: skip
         assert squash(expected) in summary, expected
 

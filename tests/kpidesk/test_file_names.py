@@ -165,3 +165,9 @@ def test_a_name_of_millions_of_characters_is_cut_from_its_ends_alone() -> None:
     names = department_file_names([huge, huge + "甲"])
     assert len(set(names.values())) == 2
     assert all(len(name.encode()) <= 120 for name in names.values())
+
+
+def test_the_summary_is_offered_under_its_report_year() -> None:
+    assert file_names.summary_file_name(2020, ".pdf") == "総括_R2.pdf"
+    assert file_names.summary_file_name(2018, ".pdf") == "総括_H30.pdf"
+    assert file_names.summary_file_name(None, ".pdf") == "総括.pdf"

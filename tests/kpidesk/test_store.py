@@ -527,6 +527,7 @@ def summary_of(sheet: Sheet) -> ListEntry:
         word_target=judged is not None and judged.word_target is not None,
         evaluation_note=reason,
         evaluation_label=judged.label if judged is not None and len(sheet.rows) > 1 else "",
+        section=sheet.section,
         eval_rates=rank_rows_text(evaluation.evaluate_sheet(sheet)),
     )
 
@@ -965,6 +966,7 @@ def test_a_version_2_book_is_migrated_and_its_summaries_filled_in(tmp_path: Path
             achievement=Decimal(1204) / Decimal(1500) * 100,
             progress=Decimal(1204 - 300) / Decimal(1500 - 300) * 100,
             evaluation_label="累計",
+            section=sheet.section,
             # Migration 6: what each row ranks by, whatever the settings.
             eval_rates=rank_rows_text(evaluation.evaluate_sheet(sheet)),
         )

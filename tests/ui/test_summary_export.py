@@ -73,7 +73,7 @@ def test_the_menu_writes_the_list_years_summary(
     )  # fmt: skip
     no27 = lines[("", "27", "単年")]
     # Ranked by the 期待値 with the floor: 473 is below the base of 763.
-    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "-783.8%", "D")
+    assert (no27["達成率"], no27["進捗率"], no27["評価"]) == ("59.1%", "基準値を下回る", "D")
     assert lines[("", "16", "単年")]["備考"] == "R2の実績値が集計中です。"
     assert lines[("", "26", "累計")]["評価"] == "—"
     assert "評価一覧を書き出しました" in window.statusBar().currentMessage()
