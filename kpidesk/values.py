@@ -238,6 +238,24 @@ def _split_mark(normalized: str) -> tuple[str, str] | None:
     return before.rstrip(), mark
 
 
+def split_marked(text: str) -> tuple[str, str] | None:
+    """A number typed with its mark, in its two parts as typed: ``("7,077", "（速報値）")``.
+
+    None for any other text. Printed in a narrow cell, the mark goes on a
+    line of its own rather than being broken in the middle.
+    """
+    stripped = text.strip()
+    if not parse_value(stripped).mark:
+        return None
+    normalized = normalize_width(stripped)  # one character for each: the places agree
+    if normalized.endswith(")"):
+        start = normalized.rfind("(")
+    else:
+        spelled = next((s for s in _MARK_SPELLINGS if normalized.endswith(s)), "")
+        start = len(normalized) - len(spelled)
+    return stripped[:start].rstrip(), stripped[start:]
+
+
 def _canonical_word(text: str) -> str | None:
     """The canonical known word spelled by ``text``, or None."""
     if text in KNOWN_WORDS:

@@ -424,6 +424,15 @@ def table_sizes(columns: int) -> tuple[float, float]:
     )
 
 
+def _value_text(measure: Measure, text: str, size: float, width: float) -> str:
+    """A value as its cell prints it: a marked number too wide for one line puts its
+    mark on the next line (``7,077`` / ``（速報値）``) rather than breaking it."""
+    parts = values.split_marked(text)
+    if parts is None or len(_cell_lines(measure, text, size, width)) == 1:
+        return text
+    return "\n".join(parts)
+
+
 def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
     """The header row of year columns and one line per value row."""
     columns = 2 + len(sheet.actual_years)  # base, actuals, target
@@ -444,8 +453,11 @@ def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
     for row in sheet.rows:
         texts = [
             cell_display(row.baseline.text, row.unit),
-            *(cell.text for cell in row.actuals),
-            row.target.text,
+            *(
+                _value_text(measure, cell.text, value_size, width)
+                for cell, width in zip(row.actuals, widths[2:], strict=False)
+            ),
+            _value_text(measure, row.target.text, value_size, widths[-1]),
         ]
         aligns = [_value_align(row.baseline.text), *(_value_align(text) for text in texts[1:])]
         cells = [(widths[0], row.label, value_size, False, "left", None)]
