@@ -186,6 +186,8 @@ def with_year(text: str, year: int | None) -> str:
 
 
 def _latest(sheet: Sheet, ev: RowEvaluation) -> str:
+    if ev.is_yardstick:
+        return ""  # a 期待値 row's values are the path, not an actual
     if ev.latest_year is not None:
         return with_year(ev.latest_text, ev.latest_year)
     typed = sheet.rows[ev.index].latest_actual(sheet.actual_years)
@@ -319,7 +321,13 @@ def legend(settings: EvaluationSettings) -> str:
             "達成率は実績÷目標（減らす目標は目標÷実績）",
             "進捗率は（実績−基準値）÷（目標−基準値）",
         ]
-    notes.append(f"目標が{words}・認定などの行は達成なら{best}、未達成なら{lowest}")
+    if settings.binary_targets:
+        notes.append(f"目標が{words}・認定などの行は達成なら{best}、未達成なら{lowest}")
+    else:
+        notes.append(
+            f"目標が{words}の行は前年に対する達成率で評価（未達成は{best}にしない）。"
+            "目標が認定などの語の行は評価しない"
+        )
     if settings.floor:
         notes.append(f"実績が基準値より悪い行は{lowest}")
     notes.append(f"外的要因の行は{settings.external.label}")

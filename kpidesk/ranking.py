@@ -638,8 +638,8 @@ def _rank_as_before(
         reason = inputs.reason(Basis.ACHIEVEMENT)
         if inputs.binary == "yesno" or not reason:
             reason = (
-                "目標が語（認定 など）のため、この評価の設定では評価しません"
-                "（評価の設定で、目標の語を達成か未達成かで評価するようにできます）"
+                "目標が「認定」などの語のため、今の評価の設定では評価しません"
+                "（評価の設定で、達成か未達成かで評価するようにできます）"
             )
         return RankResult(None, RankStatus.UNRANKED, reason=reason)
     label = rank_of(rate, settings)

@@ -193,7 +193,9 @@ def _write_evaluation(
             cell.alignment = Alignment(
                 horizontal=horizontal,
                 vertical="center",
-                wrap_text=align == "left",
+                # Wrapped, so that a long value (7,077（速報値） (H29)) shows whole
+                # on two lines rather than cut off at the column's edge.
+                wrap_text=True,
                 indent=1 if horizontal == "right" else 0,
             )
             if header == "No":

@@ -29,7 +29,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, evaluation, evaluation_table, limits
-from kpidesk.evaluation import NOT_JUDGED, EvaluationSettings
+from kpidesk.evaluation import NOT_JUDGED, Basis, EvaluationSettings
 from kpidesk.exchange.excel_template import (
     FONT_NAME,
     HEADER_FILL,
@@ -428,6 +428,23 @@ def set_rank(cell: Any, line: evaluation_table.EvaluationLine, count: int) -> No
     cell.fill = PatternFill("solid", fgColor=_hex(background))
 
 
+def _index_rate_headers(settings: EvaluationSettings) -> list[str]:
+    """The 一覧's two rate columns: the 期待値 and the rate against it when the book ranks
+    by it (so that the rank beside them is read from what is shown), else 達成率 and 進捗率."""
+    if settings.basis.against_expected:
+        return ["期待値", f"{settings.basis.label}"]
+    return ["達成率", "進捗率"]
+
+
+def _index_expected_rate(
+    line: evaluation_table.EvaluationLine, settings: EvaluationSettings
+) -> Decimal | None:
+    """The rate against the 期待値 the book ranks by, rounded as printed."""
+    if settings.basis is Basis.EXPECTED_PROGRESS:
+        return line.expected_progress_rounded
+    return line.expected_rate_rounded
+
+
 def _write_index(
     ws: Worksheet,
     sheets: Sequence[Sheet],
@@ -448,8 +465,7 @@ def _write_index(
         "戦略策定時\n実績値",
         *(f"{eras.short_label(year)}\n実績値" for year in years),
         "目標値",
-        "達成率",
-        "進捗率",
+        *_index_rate_headers(settings),
         "評価",
     ]
     widths = [
@@ -527,7 +543,14 @@ def _write_index(
             achievement, progress, rank = (ws.cell(line, rate_column + n) for n in range(3))
             for cell in (achievement, progress, rank):
                 cell.font, cell.border = font, border
-            if index < len(judged):
+            if index < len(judged) and settings.basis.against_expected:
+                # The 期待値 and the rate the rank was read from, as in the 評価一覧.
+                line_of = judged[index]
+                set_value(achievement, "" if line_of.expected == NOT_JUDGED else line_of.expected)
+                achievement.alignment = right
+                set_rate(progress, _index_expected_rate(line_of, settings))
+                set_rank(rank, line_of, len(settings.labels))
+            elif index < len(judged):
                 set_rate(achievement, judged[index].achievement_rounded)
                 set_rate(progress, judged[index].progress_rounded)
                 set_rank(rank, judged[index], len(settings.labels))

@@ -451,15 +451,15 @@ def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
         30.0,
     )
     for row in sheet.rows:
+        typed = [cell.text for cell in (*row.actuals, row.target)]
         texts = [
             cell_display(row.baseline.text, row.unit),
             *(
-                _value_text(measure, cell.text, value_size, width)
-                for cell, width in zip(row.actuals, widths[2:], strict=False)
+                _value_text(measure, text, value_size, width)
+                for text, width in zip(typed, widths[2:], strict=True)
             ),
-            _value_text(measure, row.target.text, value_size, widths[-1]),
         ]
-        aligns = [_value_align(row.baseline.text), *(_value_align(text) for text in texts[1:])]
+        aligns = [_value_align(text) for text in (row.baseline.text, *typed)]
         cells = [(widths[0], row.label, value_size, False, "left", None)]
         cells += [
             (width, text, value_size, False, align, None)

@@ -638,3 +638,46 @@ def test_a_closed_pipe_on_windows_is_a_normal_end_too(
     # Elsewhere an EINVAL is no closed pipe: it is reported.
     monkeypatch.setattr(sys, "platform", "linux")
     assert cli.main(["evaluate", "--db", str(book)], out=ClosedPipe(), err=err) == 3
+
+
+def test_the_legend_says_how_word_targets_are_judged_in_this_book() -> None:
+    from kpidesk.ranking import LEGACY_SETTINGS
+
+    new = evaluation_table.legend(EvaluationSettings())
+    assert "前年比減・前年比増・認定などの行は達成ならA、未達成ならD" in new
+    before = evaluation_table.legend(LEGACY_SETTINGS)
+    assert "未達成ならD" not in before
+    assert "前年に対する達成率で評価（未達成はAにしない）" in before and "評価しない" in before
+
+
+def test_an_expected_row_shows_no_actual_of_its_own() -> None:
+    from kpidesk.model import Cell, ValueRow
+
+    sheet = samples.sample_sheets()[2]  # No 13: 単年 and 累計 (人/4年)
+    planned = [Cell("100"), Cell("200"), Cell(""), Cell("")]
+    path = ValueRow("期待値(累計)", "人/4年", Cell(""), planned, Cell("400"))
+    sheet = dataclasses.replace(sheet, rows=[*sheet.rows, path])
+    lines = evaluation_table.evaluation_lines([sheet], EvaluationSettings())
+    expected_line = next(line for line in lines if line.evaluation.label == "期待値(累計)")
+    assert expected_line.latest == ""  # its 200 is a planned value, not an actual
+    cumulative = next(line for line in lines if line.evaluation.label == "累計")
+    assert cumulative.latest == "72 (R2)"
+
+
+def test_a_long_marked_value_wraps_in_its_cell_rather_than_being_cut() -> None:
+    from kpidesk.model import Cell
+
+    sheet = samples.sample_sheets()[0]
+    rows = [dataclasses.replace(sheet.rows[0], actuals=[Cell("12,345,678（速報値）"), Cell(""),
+                                                        Cell(""), Cell("")])]  # fmt: skip
+    stream = io.BytesIO()
+    evaluation_workbook.export_evaluation_table(
+        [dataclasses.replace(sheet, rows=rows)], stream, settings=EvaluationSettings()
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(stream.getvalue())).worksheets[0]
+    header_row = next(row for row in ws.iter_rows() if any(c.value == "最新実績" for c in row))
+    column = next(c.column for c in header_row if c.value == "最新実績")
+    cell = ws.cell(header_row[0].row + 1, column)
+    assert cell.value == "12,345,678（速報値） (R2)"
+    assert cell.alignment.wrap_text
+    assert ws.row_dimensions[cell.row].height > 18  # room for the second line

@@ -57,3 +57,18 @@ def test_a_marked_number_splits_into_its_two_parts_as_typed() -> None:
     assert values.split_marked("５，１６３(暫定値)") == ("５，１６３", "(暫定値)")
     assert values.split_marked("7,077") is None
     assert values.split_marked("集計中") is None
+
+
+def test_a_marked_number_is_aligned_right_like_the_other_numbers() -> None:
+    from kpidesk.printing import fonts, layout
+
+    paint.ensure_application()
+    pages = layout.layout_document(
+        [marked_sheet("7,077（速報値）")], paint.QtMeasure(fonts.load_fonts())
+    )
+    lines = [item for item in pages[0].items if isinstance(item, layout.Text)]
+    number = next(item for item in lines if item.text == "7,077")
+    mark = next(item for item in lines if item.text == "（速報値）")
+    plain = next(item for item in lines if item.text == "6,498 件/年")
+    assert number.align == mark.align == plain.align == "right"
+    assert mark.y > number.y  # the mark on the line below, whole

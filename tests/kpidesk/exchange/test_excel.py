@@ -28,6 +28,7 @@ from kpidesk.exchange import (
     xlsx_safety,
 )
 from kpidesk.model import Cell, Sheet, ValueRow
+from kpidesk.ranking import LEGACY_SETTINGS
 from tests.conftest import REPO, libreoffice_pdf, squash
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -306,17 +307,27 @@ def test_the_list_has_one_line_per_value_row(sample_book: bytes, sample_sheets) 
     header = [cell.value for cell in ws[2]]
     assert header == ["No", "担当課", "KPI名", "項目", "単位", "戦略策定時\n実績値",
                       "R1\n実績値", "R2\n実績値", "R3\n実績値", "R4\n実績値", "R5\n実績値",
-                      "目標値", "達成率", "進捗率", "評価"]  # fmt: skip
+                      "目標値", "期待値", "期待値に対する達成率", "評価"]  # fmt: skip
     assert all(cell.font.bold and cell.fill.fgColor.rgb.endswith("EDEDED") for cell in ws[2])
     lines = [[cell.value for cell in row] for row in ws.iter_rows(min_row=3)]
     assert len(lines) == sum(len(sheet.rows) for sheet in sample_sheets)
+    # A new book ranks by the 期待値: the list shows it and the rate the rank is read from.
     assert lines[0] == [9, "生活安全企画課", "刑法犯認知件数", "単年", "件/年", 6498, None, 5081,
-                        None, None, None, "前年比減", 1.279, "—", "A"]  # fmt: skip
-    assert numformat.format_cell_number(ws["M3"].value, ws["M3"].number_format) == "127.9%"
+                        None, None, None, "前年比減", None, "—", "A"]  # fmt: skip
+    no14 = next(line for line in lines if line[0] == 14)
+    assert no14[-4:] == [4000, 3568.75, 1.033, "A"]
+    assert numformat.format_cell_number(ws["N8"].value, ws["N8"].number_format) == "103.3%"
     no15 = next(line for line in lines if line[0] == 15)
-    assert no15[5:] == [28461, 28467, "集計中", None, None, None, 30203, 0.943, 0.003, "B"]
+    assert no15[5:] == [28461, 28467, "集計中", None, None, None, 30203, 28809.4, 0.988, "B"]
     no16 = next(line for line in lines if line[0] == 16)
-    assert no16[-3:] == ["—", "—", "—"]
+    assert no16[-3:] == [None, "—", "—"]
+    # A book ranked against the final target shows 達成率 and 進捗率, as before.
+    ws = load(export_bytes(sample_sheets, settings=LEGACY_SETTINGS))["一覧"]
+    assert [cell.value for cell in ws[2]][-4:] == ["目標値", "達成率", "進捗率", "評価"]
+    lines = [[cell.value for cell in row] for row in ws.iter_rows(min_row=3)]
+    assert lines[0][-4:] == ["前年比減", 1.279, "—", "A"]
+    no15 = next(line for line in lines if line[0] == 15)
+    assert no15[-4:] == [30203, 0.943, 0.003, "B"]
     assert ws["A3"].hyperlink.location == "'No9'!A1"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows == "$1:$2" and ws.freeze_panes == "A3"
