@@ -285,9 +285,17 @@ def _word(row: ValueRow) -> str | None:
     return word if word in WORD_TARGETS else None
 
 
+def _year_label(year: int) -> str:
+    """``R2``; a year before 昭和 (only ever the year before a sheet's first) as ``1925年度``."""
+    try:
+        return eras.short_label(year)
+    except ValueError:
+        return f"{year}年度"
+
+
 def _describe_missing(cell: Cell, what: str, year: int | None = None) -> str:
     """Why a cell does not give a number, in Japanese."""
-    where = f"{eras.short_label(year)}の" if year is not None else ""
+    where = f"{_year_label(year)}の" if year is not None else ""
     parsed = cell.parsed
     if parsed.kind is values.ValueKind.EMPTY:
         return f"{where}{what}がありません"
@@ -326,7 +334,7 @@ def _latest(
             if newest[0] != year:
                 note = (
                     f"{_describe_missing(newest[1], '実績値', newest[0])}。"
-                    f"{eras.short_label(year)}の実績で評価しています"
+                    f"{_year_label(year)}の実績で評価しています"
                 )
                 if newest[1].parsed.word == "集計中" and newest[0] - 1 == year:
                     note = f"{EARLIER_YEAR_NOTE}。{note}"
@@ -368,7 +376,7 @@ def _previous(
         if row.baseline.number is not None:
             return row.baseline.number, ""
         return None, _describe_missing(row.baseline, "基準値", before)
-    return None, f"{eras.short_label(before)}の実績値がシートにありません"
+    return None, f"{_year_label(before)}の実績値がシートにありません"
 
 
 def _target_direction(row: ValueRow, kind: str, word: str | None) -> tuple[str | None, str, str]:
@@ -391,10 +399,16 @@ def _target_direction(row: ValueRow, kind: str, word: str | None) -> tuple[str |
     return ("up" if target > base else "down"), "auto", ""
 
 
-def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
-    """Judge value row ``index`` of ``sheet`` (see the module's rules)."""
+def evaluate_row(
+    sheet: Sheet, index: int, *, marked: dict[int, int | None] | None = None
+) -> RowEvaluation:
+    """Judge value row ``index`` of ``sheet`` (see the module's rules).
+
+    ``marked``: the sheet's 期待値 rows (``kpidesk.expected.yardsticks``) when
+    the caller judges every row; worked out here otherwise.
+    """
     row = sheet.rows[index]
-    marked = expected.yardsticks(sheet)
+    marked = expected.yardsticks(sheet) if marked is None else marked
     if index in marked:
         measured = marked[index]
         reason = yardstick_reason(_blank(sheet, index, "", yardstick_of=measured))
@@ -488,10 +502,12 @@ def evaluate_row(sheet: Sheet, index: int) -> RowEvaluation:
         against_expected = _no_expected(no_path)
     elif latest is None or latest_year is None:
         against_expected = _no_expected(note)
-    elif row.target.number is None and not expected.yardstick_rows(sheet, index):
+    elif row.target.number is None and not expected.yardstick_rows(sheet, index, marked):
         against_expected = _no_expected(target_reason)
     else:
-        path = expected.expected_value(sheet, index, latest_year, from_zero=from_zero)
+        path = expected.expected_value(
+            sheet, index, latest_year, from_zero=from_zero, marked=marked
+        )
         against_expected = _against_expected(
             path, latest, base, row.baseline, direction, direction_reason
         )
@@ -657,7 +673,7 @@ def _evaluate_yes_no(sheet: Sheet, index: int, answer: str) -> RowEvaluation:
     met = _answer(cell.text) == _answer(answer)
     shown = values.normalize_width(cell.text.strip())
     verdict = (
-        f"{eras.short_label(year)}の実績が「{shown}」のため、"
+        f"{_year_label(year)}の実績が「{shown}」のため、"
         f"目標「{answer}」を{'達成' if met else '未達成'}"
     )
     no_rate = f"目標が「{answer}」のため率はありません（達成か未達成かで評価します）"
@@ -709,7 +725,8 @@ def _blank(sheet: Sheet, index: int, reason: str, **fields: Any) -> RowEvaluatio
 
 def evaluate_sheet(sheet: Sheet) -> list[RowEvaluation]:
     """Every value row of the sheet, judged."""
-    return [evaluate_row(sheet, index) for index in range(len(sheet.rows))]
+    marked = expected.yardsticks(sheet)
+    return [evaluate_row(sheet, index, marked=marked) for index in range(len(sheet.rows))]
 
 
 def expected_path(sheet: Sheet, index: int) -> list[tuple[int, expected.Expected]]:

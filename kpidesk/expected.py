@@ -22,6 +22,7 @@ Plain functions; nothing here ranks (``kpidesk.evaluation`` does).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -76,25 +77,34 @@ def yardsticks(sheet: Sheet) -> dict[int, int | None]:
     if not marked:
         return {}
     measured = [index for index in range(len(rows)) if index not in marked]
+    # Looked up, not searched for each yardstick: a stored sheet of any size is read once.
+    first_named: dict[str, int] = {}
+    for other in measured:
+        first_named.setdefault(_normal(rows[other].label), other)
     found: dict[int, int | None] = {}
     for index in sorted(marked):
         row = rows[index]
         name = _normal(row.measures) or named_row(row.label)
-        named = [other for other in measured if name and _normal(rows[other].label) == name]
-        above = [other for other in measured if other < index]
-        below = [other for other in measured if other > index]
-        if named:
-            found[index] = named[0]
-        elif above:
-            found[index] = above[-1]
+        place = bisect.bisect_left(measured, index)
+        if name and name in first_named:
+            found[index] = first_named[name]
+        elif place > 0:
+            found[index] = measured[place - 1]  # the nearest above
         else:
-            found[index] = below[0] if below else None
+            found[index] = measured[place] if place < len(measured) else None
     return found
 
 
-def yardstick_rows(sheet: Sheet, index: int) -> list[int]:
-    """The yardstick rows of value row ``index``, in table order."""
-    return [yard for yard, measured in yardsticks(sheet).items() if measured == index]
+def yardstick_rows(
+    sheet: Sheet, index: int, marked: dict[int, int | None] | None = None
+) -> list[int]:
+    """The yardstick rows of value row ``index``, in table order.
+
+    ``marked``: :func:`yardsticks` of the sheet when the caller has it (a
+    whole sheet is judged with one look at its rows, whatever their number).
+    """
+    marked = yardsticks(sheet) if marked is None else marked
+    return [yard for yard, measured in marked.items() if measured == index]
 
 
 def straight_line(
@@ -127,16 +137,24 @@ class Expected:
     reason: str = ""
 
 
-def expected_value(sheet: Sheet, index: int, year: int, *, from_zero: bool) -> Expected:
+def expected_value(
+    sheet: Sheet,
+    index: int,
+    year: int,
+    *,
+    from_zero: bool,
+    marked: dict[int, int | None] | None = None,
+) -> Expected:
     """The 期待値 of value row ``index`` for ``year``.
 
     A number typed for that year in one of the row's yardstick rows (the
     first that has one) wins; otherwise the straight line from the base
-    value (zero when ``from_zero``) to the target.
+    value (zero when ``from_zero``) to the target. ``marked`` as for
+    :func:`yardstick_rows`.
     """
     if year in sheet.actual_years:
         column = sheet.actual_years.index(year)
-        for yard in yardstick_rows(sheet, index):
+        for yard in yardstick_rows(sheet, index, marked):
             actuals = sheet.rows[yard].actuals
             number = actuals[column].number if column < len(actuals) else None
             if number is not None:

@@ -472,9 +472,9 @@ class RankInputs:
             row=row,
             **{key: stored_rate(data[key]) for key in _RATE_KEYS if key in data},
             reasons=tuple(kept_reasons),
-            binary=binary if binary in BINARY_KINDS else "",
+            binary=binary if isinstance(binary, str) and binary in BINARY_KINDS else "",
             met=met if isinstance(met, bool) else None,
-            mark=mark if mark in values.MARKS else "",
+            mark=mark if isinstance(mark, str) and mark in values.MARKS else "",
             earlier_year=data.get("earlier_year") is True,
             external=data.get("external") is True,
             **texts,
@@ -509,7 +509,10 @@ def read_rank_rows(text: Any) -> tuple[RankInputs, ...]:
         return ()
     if not isinstance(data, list) or len(data) > limits.MAX_ROWS:
         return ()
-    rows = [RankInputs.from_json(item) for item in data]
+    try:
+        rows = [RankInputs.from_json(item) for item in data]
+    except (TypeError, ValueError, ArithmeticError, RecursionError):  # a value of another shape
+        return ()
     if any(row is None for row in rows):
         return ()
     return tuple(row for row in rows if row is not None)

@@ -160,9 +160,9 @@ def _migrate_4(db: Database) -> None:
     for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
         try:
             sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
-        except (ValueError, TypeError, RecursionError):
+            columns = evaluation_columns(sheet)
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
             continue
-        columns = evaluation_columns(sheet)
         updates.append((*columns.values(), int(sheet_id)))
     db.conn.executemany(
         "UPDATE sheets SET eval_achievement = ?, eval_progress = ?, eval_word = ?,"
@@ -319,9 +319,12 @@ def _migrate_6(db: Database) -> None:
     for sheet_id, data in rows:
         try:
             sheet = jsonio.sheet_from_dict(json.loads(data), f"ID {sheet_id}")
-        except (ValueError, TypeError, RecursionError):
+            # A stored sheet no rule can judge keeps the empty default too: one
+            # sheet never stops the whole book from opening.
+            rates = rank_rows_text(evaluation.evaluate_sheet(sheet))
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
             continue
-        updates.append((rank_rows_text(evaluation.evaluate_sheet(sheet)), int(sheet_id)))
+        updates.append((rates, int(sheet_id)))
     db.conn.executemany("UPDATE sheets SET eval_rates = ? WHERE id = ?", updates)
     if db.execute("SELECT 1 FROM meta WHERE key = ?", [META_EVALUATION]).fetchone() is None:
         settings = _VERSION_5_DEFAULT_SETTINGS if rows else _VERSION_6_NEW_BOOK_SETTINGS

@@ -191,7 +191,9 @@ def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
                 kind=row_read.choice(raw_row, "kind", ROW_KINDS),
                 measures=row_read.text(raw_row, "measures", default=""),
                 external=row_read.flag(raw_row, "external"),
-                external_reason=row_read.text(raw_row, "external_reason", default=""),
+                # A one-line field: a line break from a file cannot start a line of its own
+                # wherever the reason is printed (the evaluate table, the 評価一覧).
+                external_reason=_one_line(row_read.text(raw_row, "external_reason", default="")),
             )
         )
     no = read.text(data, "no")
@@ -331,3 +333,14 @@ def read_file(path: Path) -> list[Sheet]:
     except UnicodeDecodeError:
         raise JsonFormatError("JSONファイルがUTF-8ではありません") from None
     return loads(text)
+
+
+#: Line and paragraph breaks, and the direction controls that reorder what follows them.
+_BREAKS_AND_DIRECTIONS = dict.fromkeys(
+    map(ord, "\n\r\v\f\x85\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), " "
+)
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line, read as written (breaks and direction controls as spaces)."""
+    return text.translate(_BREAKS_AND_DIRECTIONS)

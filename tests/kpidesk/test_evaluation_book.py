@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -14,7 +15,7 @@ from kpidesk.book.schema import META_EVALUATION, SCHEMA_VERSION
 from kpidesk.book.store import Book
 from kpidesk.evaluation import LEGACY_SETTINGS, Basis, EvaluationSettings, ExternalMode
 from kpidesk.exchange import jsonio
-from kpidesk.model import Sheet
+from kpidesk.model import Cell, Sheet
 from kpidesk.samples import sample_sheets
 from tests.kpidesk.test_expected import RANKS_AFTER, RANKS_BEFORE
 from tests.kpidesk.test_store import pragma, raw
@@ -158,3 +159,39 @@ def test_rank_inputs_a_book_holds_are_read_as_untrusted(tmp_path: Path) -> None:
         assert sheet is not None
         book.save_sheet(dataclasses.replace(sheet, title=sheet.title + "（改）"))
         assert book.get_list_entry(sheet.id or 0).rank_rows
+
+
+def test_a_sheet_judged_in_the_first_year_of_showa_never_stops_the_book(tmp_path: Path) -> None:
+    # Its year before (1925) has no era label: it is named by its Western year.
+    first = dataclasses.replace(
+        sample_sheets()[0], report_year=1926, baseline_year=1926, actual_years=[1926, 1927],
+        target_year=1930,
+    )  # fmt: skip
+    first.rows[0].actuals = [Cell("5,081"), Cell("")]
+    judged = evaluation.evaluate_sheet(first)
+    assert judged[0].latest == 5081 and "1925年度" in judged[0].change_reason
+    path = tmp_path / "昭和.kpidb"
+    make_version_5_book(path, [first, *sample_sheets()[1:3]])
+    with Book.open(path) as book:  # migrated to version 6
+        assert len(book.list_entries()) == 3
+
+
+def test_a_stored_rank_input_of_another_shape_is_left_out_not_raised() -> None:
+    from kpidesk.ranking import read_rank_rows
+
+    [row] = read_rank_rows('[{"row": 0, "mark": {}, "binary": [], "achievement": "90"}]')
+    assert (row.mark, row.binary, row.achievement) == ("", "", Decimal("90"))
+
+
+def test_a_sheet_of_many_expected_rows_is_judged_with_one_look_at_its_rows(monkeypatch) -> None:
+    from kpidesk import expected
+
+    base = sample_sheets()[3]
+    rows = [dataclasses.replace(base.rows[0], label="期待値" if i % 2 else f"行{i}")
+            for i in range(400)]  # fmt: skip
+    looks = []
+    real = expected.yardsticks
+    monkeypatch.setattr(expected, "yardsticks", lambda sheet: looks.append(1) or real(sheet))
+    judged = evaluation.evaluate_sheet(dataclasses.replace(base, rows=rows))
+    assert len(judged) == 400 and len(looks) == 1
+    assert judged[1].is_yardstick and judged[1].yardstick_of == 0

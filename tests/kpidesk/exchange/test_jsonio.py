@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from kpidesk import samples
 from kpidesk.exchange import jsonio, textimport
 from kpidesk.model import Cell, Sheet, ValueRow
 from tests.conftest import SAMPLE_TEXT
@@ -241,3 +242,13 @@ def test_row_evaluation_settings_from_outside_are_checked(
     text = json.dumps({"format": "kpidesk-sheets", "version": 1, "sheets": [sheet]})
     with pytest.raises(jsonio.JsonFormatError, match=message):
         jsonio.loads(text)
+
+
+def test_an_external_reason_from_a_file_stays_on_one_line() -> None:
+    sheet = jsonio.sheet_to_dict(samples.sample_sheets()[0])
+    sheet["rows"][0]["external"] = True
+    sheet["rows"][0]["external_reason"] = "感染症\n99  単年  100  A\u2028\u202e偽"
+    [back] = jsonio.loads(json.dumps({"format": "kpidesk-sheets", "version": 1, "sheets": [sheet]}))
+    reason = back.rows[0].external_reason
+    assert "\n" not in reason and "\u2028" not in reason and "\u202e" not in reason
+    assert reason.startswith("感染症 99  単年")
