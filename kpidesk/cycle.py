@@ -11,10 +11,14 @@ the origin book: the planning division decides that itself.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
+from kpidesk import limits
 from kpidesk.exchange.jsonio import sheet_to_dict
 from kpidesk.model import Sheet
 
@@ -80,3 +84,202 @@ def compare(handed: str | None, returned: str | None, origin: str | None) -> Out
     if origin_changed:
         return Outcome.KEPT
     return Outcome.UNCHANGED
+
+
+#: The longest 配布記録 or origin mark read from a book; a longer one is not used.
+MAX_RECORD_CHARS = 5_000_000
+#: How many hand-outs the origin book remembers (the oldest go first).
+MAX_LOG_ENTRIES = 2_000
+#: How many sheets one handed-out file may list.
+MAX_MARKED_SHEETS = 20_000
+_MAX_TEXT = 500
+_HASH_CHARS = 64
+
+
+def _text(data: dict[str, Any], key: str, *, allow_empty: bool = False) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str) or len(value) > _MAX_TEXT or (not value and not allow_empty):
+        raise ValueError(key)
+    return value
+
+
+def _year(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if type(value) is not int or limits.year_problem(value, "") is not None:
+        raise ValueError(key)
+    return value
+
+
+def _hashes(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or len(value) > MAX_MARKED_SHEETS:
+        raise ValueError("hashes")
+    result: dict[str, str] = {}
+    for no, digest in value.items():
+        if (
+            not isinstance(no, str)
+            or not no
+            or len(no) > limits.MAX_NO_CHARS
+            or not isinstance(digest, str)
+            or len(digest) != _HASH_CHARS
+            or digest.strip("0123456789abcdef")
+        ):
+            raise ValueError("hashes")
+        result[no] = digest
+    return result
+
+
+def _load(text: str | None) -> Any:
+    if text is None or len(text) > MAX_RECORD_CHARS:
+        raise ValueError("size")
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError):
+        raise ValueError("json") from None
+
+
+@dataclass(frozen=True)
+class HandoutMark:
+    """What a handed-out book says about where it came from.
+
+    Attributes:
+        handout_id: a random id of this hand-out, also in the origin's 配布記録.
+        origin_book_id: the origin book's id (``kpidesk.book.identity``).
+        report_year: the report year handed out.
+        department: the department it was handed out to.
+        handed_out_at: when (ISO 8601 local time).
+        handed_out_by: by whom (login name).
+        revisions: per No, the sheet's revision in the origin book then.
+        hashes: per No, its :func:`content_hash` then.
+    """
+
+    handout_id: str
+    origin_book_id: str
+    report_year: int
+    department: str
+    handed_out_at: str
+    handed_out_by: str
+    revisions: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The mark as stored in the handed-out book."""
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> HandoutMark:
+        """Read a stored mark as untrusted input.
+
+        Raises:
+            ValueError: it is missing or not a mark KPI Desk writes.
+        """
+        data = _load(text)
+        if not isinstance(data, dict):
+            raise ValueError("mark")
+        revisions = data.get("revisions", {})
+        if not isinstance(revisions, dict) or not all(
+            isinstance(no, str) and type(revision) is int and 0 < revision < 2**62
+            for no, revision in revisions.items()
+        ):
+            raise ValueError("revisions")
+        return cls(
+            handout_id=_text(data, "handout_id"),
+            origin_book_id=_text(data, "origin_book_id"),
+            report_year=_year(data, "report_year"),
+            department=_text(data, "department", allow_empty=True),
+            handed_out_at=_text(data, "handed_out_at"),
+            handed_out_by=_text(data, "handed_out_by", allow_empty=True),
+            revisions=dict(revisions),
+            hashes=_hashes(data.get("hashes", {})),
+        )
+
+
+@dataclass
+class LogEntry:
+    """One hand-out in the origin book's 配布記録, and its returns.
+
+    Attributes:
+        handout_id: as in the handed-out file's :class:`HandoutMark`.
+        department: to whom.
+        report_year: which report year.
+        file_name: the file handed out.
+        handed_out_at: when.
+        handed_out_by: by whom.
+        handed: per No, the content hash handed out.
+        collected: per No, the hash collect last settled on ({} before the first return).
+        returned_at: when it was last collected ("" before).
+        returned_file: the file last collected ("").
+        changed: how many sheets the last collect wrote.
+        conflicts: the Nos left in conflict by the last collect.
+    """
+
+    handout_id: str
+    department: str
+    report_year: int
+    file_name: str
+    handed_out_at: str
+    handed_out_by: str
+    handed: dict[str, str] = field(default_factory=dict)
+    collected: dict[str, str] = field(default_factory=dict)
+    returned_at: str = ""
+    returned_file: str = ""
+    changed: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    def base(self) -> dict[str, str]:
+        """Per No, the version a returned sheet is compared against."""
+        return {**self.handed, **self.collected}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LogEntry:
+        """Read one stored entry as untrusted input (ValueError when unusable)."""
+        if not isinstance(data, dict):
+            raise ValueError("entry")
+        conflicts = data.get("conflicts", [])
+        if not isinstance(conflicts, list) or not all(
+            isinstance(no, str) and len(no) <= limits.MAX_NO_CHARS for no in conflicts
+        ):
+            raise ValueError("conflicts")
+        changed = data.get("changed", 0)
+        if type(changed) is not int or not 0 <= changed <= 2**31:
+            raise ValueError("changed")
+        return cls(
+            handout_id=_text(data, "handout_id"),
+            department=_text(data, "department", allow_empty=True),
+            report_year=_year(data, "report_year"),
+            file_name=_text(data, "file_name"),
+            handed_out_at=_text(data, "handed_out_at"),
+            handed_out_by=_text(data, "handed_out_by", allow_empty=True),
+            handed=_hashes(data.get("handed", {})),
+            collected=_hashes(data.get("collected", {})),
+            returned_at=_text(data, "returned_at", allow_empty=True),
+            returned_file=_text(data, "returned_file", allow_empty=True),
+            changed=changed,
+            conflicts=list(conflicts),
+        )
+
+
+def read_log(text: str | None) -> tuple[list[LogEntry], str]:
+    """The 配布記録 stored as ``text``, and "" or why some of it was not used (Japanese)."""
+    if text is None:
+        return [], ""
+    try:
+        data = _load(text)
+    except ValueError:
+        return [], "ブックの配布記録が読めないため、使っていません"
+    if not isinstance(data, list):
+        return [], "ブックの配布記録の形が正しくないため、使っていません"
+    entries: list[LogEntry] = []
+    skipped = 0
+    for item in data[-MAX_LOG_ENTRIES:]:
+        try:
+            entries.append(LogEntry.from_dict(item))
+        except ValueError:
+            skipped += 1
+    note = f"ブックの配布記録のうち{skipped}件が読めないため、使っていません" if skipped else ""
+    return entries, note
+
+
+def log_to_json(entries: list[LogEntry]) -> str:
+    """The 配布記録 as stored, keeping only the newest :data:`MAX_LOG_ENTRIES`."""
+    kept = entries[-MAX_LOG_ENTRIES:]
+    return json.dumps([dataclasses.asdict(entry) for entry in kept], ensure_ascii=False)

@@ -43,6 +43,7 @@ REASONS = {
     "import": "取り込みの前",
     "restore": "復元の前",
     "rollover": "年度更新の前",
+    "collect": "回収の前",
     "manual": "手動",
 }
 #: How a backup's name says when it was taken.

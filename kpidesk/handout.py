@@ -1,0 +1,170 @@
+"""Hand out (配布): one book per department, holding that department's sheets.
+
+Each handed-out book is a normal KPI Desk book that the department opens
+and edits like any other. Its ``meta`` table remembers where it came from
+(:class:`kpidesk.cycle.HandoutMark`), and the origin book records what was
+handed out to whom (配布記録, :class:`kpidesk.cycle.LogEntry`), so that the
+returned file can be collected with a three-way comparison
+(``kpidesk.collect``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import uuid
+from pathlib import Path
+
+from kpidesk.book import cyclestore
+from kpidesk.book.errors import BookError
+from kpidesk.book.lock import this_user
+from kpidesk.book.schema import iso_now
+from kpidesk.book.store import Book
+from kpidesk.cycle import HandoutMark, LogEntry, content_hash, log_to_json, read_log
+from kpidesk.file_names import safe_file_name, stable_tag
+from kpidesk.fileio import unlink_with_retry
+from kpidesk.paths import BOOK_SUFFIX
+
+#: The file name of the sheets without a department.
+_NO_DEPARTMENT = "担当課なし"
+
+
+class HandoutError(Exception):
+    """Handing out cannot be done; the message says why, in Japanese."""
+
+
+def handout_file_names(year: int, departments: list[str]) -> dict[str, str]:
+    """A Windows-safe file name per department (``2020_観光振興課.kpidb``), all different.
+
+    Two departments whose names would give the same file name (ignoring
+    case) get a short hash of their name as well.
+    """
+    names = {
+        department: safe_file_name(
+            f"{year}_{department or _NO_DEPARTMENT}", BOOK_SUFFIX, fallback=str(year)
+        )
+        for department in departments
+    }
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    for department, name in names.items():
+        if counts[name.casefold()] > 1:
+            names[department] = safe_file_name(
+                f"{year}_{department or _NO_DEPARTMENT}",
+                BOOK_SUFFIX,
+                tag=stable_tag(department),
+                fallback=str(year),
+            )
+    return names
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refused when it would be anywhere but directly in ``folder``."""
+    target = folder / name
+    if target.parent != folder or Path(name).name != name or name in ("", ".", ".."):
+        raise HandoutError(f"保存先のフォルダの外に出るファイル名は使えません: {name}")
+    return target
+
+
+def distribute(
+    book: Book, out_dir: Path, year: int | None = None, departments: list[str] | None = None
+) -> list[Path]:
+    """Write one handed-out book per department into ``out_dir``; return their paths.
+
+    A sheet with several departments goes to each of them. The origin book
+    is given its id when it has none, and records each hand-out in its
+    配布記録. No file in ``out_dir`` is replaced: when one of the names is
+    taken, nothing is written.
+
+    Args:
+        book: the origin book (open for writing).
+        out_dir: an existing folder.
+        year: the report year (default: the latest the book holds).
+        departments: only these departments (default: all of the year's).
+
+    Raises:
+        HandoutError: nothing to hand out, a department that has no sheets,
+            a file already there, or a file that cannot be written.
+        BookError: the origin book cannot be read or written.
+    """
+    years = book.report_years()
+    if not years:
+        raise HandoutError("ブックにシートがありません")
+    year = max(years) if year is None else year
+    known = book.departments(year)
+    wanted = list(dict.fromkeys(departments)) if departments else known
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise HandoutError(
+            f"{year}年度のシートがない担当課です: {'、'.join(unknown)}"
+            f"（この年度の担当課: {'、'.join(known) or 'なし'}）"
+        )
+    if not wanted:
+        raise HandoutError(f"{year}年度のシートがありません")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise HandoutError(f"保存先のフォルダがありません: {out_dir}")
+    names = handout_file_names(year, wanted)
+    targets = {department: _inside(out_dir, names[department]) for department in wanted}
+    taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]
+    if taken:
+        raise HandoutError(
+            "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）: "
+            + "、".join(taken)
+        )
+    origin_id = book.identity(assign=True).book_id
+    if not origin_id:
+        raise HandoutError("元のブックに識別子を付けられないため、配布できません")
+    entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    now, user = iso_now(), this_user()
+    written: list[Path] = []
+    try:
+        for department in wanted:
+            sheets = book.list_sheets(report_year=year, department=department)
+            mark = HandoutMark(
+                handout_id=uuid.uuid4().hex,
+                origin_book_id=origin_id,
+                report_year=year,
+                department=department,
+                handed_out_at=now,
+                handed_out_by=user,
+                revisions={sheet.no: sheet.revision for sheet in sheets},
+                hashes={sheet.no: content_hash(sheet) for sheet in sheets},
+            )
+            target = targets[department]
+            _write_book(target, sheets, mark)
+            written.append(target)
+            entries.append(
+                LogEntry(
+                    handout_id=mark.handout_id,
+                    department=department,
+                    report_year=year,
+                    file_name=target.name,
+                    handed_out_at=now,
+                    handed_out_by=user,
+                    handed=dict(mark.hashes),
+                )
+            )
+        cyclestore.write_text(book, cyclestore.META_HANDOUT_LOG, log_to_json(entries))
+    except BaseException:
+        for path in written:  # no file stays that the origin has no record of
+            with contextlib.suppress(OSError):
+                unlink_with_retry(path)
+        raise
+    return written
+
+
+def _write_book(target: Path, sheets: list, mark: HandoutMark) -> None:
+    """Make the department's book at ``target`` with ``sheets`` and its mark."""
+    fresh = [dataclasses.replace(sheet, id=None, revision=0, updated_at="") for sheet in sheets]
+    try:
+        with Book.open(target) as handed:
+            handed.import_sheets(fresh)
+            cyclestore.write_text(handed, cyclestore.META_HANDOUT, mark.to_json())
+    except BookError:
+        with contextlib.suppress(OSError):
+            unlink_with_retry(target)
+        raise
+    except OSError as error:
+        raise HandoutError(f"配布するファイルを書けません: {target}（{error}）") from error
