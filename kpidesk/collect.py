@@ -1,0 +1,235 @@
+"""Collect (回収): take returned department books back into the origin book.
+
+:func:`plan_collect` reads a returned file as untrusted input and says, per
+sheet, what collecting would do (``kpidesk.cycle.compare``), or why the
+whole file is refused; :func:`apply_collect` writes what the plans take, in
+one transaction after a backup, and records the return in the origin's
+配布記録. A conflict is never written unless the caller decides it
+(``theirs``); a sheet the department deleted is only reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from kpidesk.book import cyclestore
+from kpidesk.book.backups import take_backup
+from kpidesk.book.errors import BookError
+from kpidesk.book.lock import this_user
+from kpidesk.book.schema import iso_now
+from kpidesk.book.store import Book
+from kpidesk.cycle import (
+    WRITTEN,
+    HandoutMark,
+    LogEntry,
+    Outcome,
+    compare,
+    content_hash,
+    log_to_json,
+    read_log,
+)
+from kpidesk.model import Sheet
+
+
+class Decision(StrEnum):
+    """How the conflicts of a collect are decided, all at once."""
+
+    #: Leave them open: the origin's sheet stays as it is.
+    OPEN = "open"
+    #: Take the department's version.
+    THEIRS = "theirs"
+    #: Keep the origin's version, and count the department's as seen.
+    OURS = "ours"
+
+
+@dataclass(frozen=True)
+class SheetPlan:
+    """What collecting does with one sheet.
+
+    Attributes:
+        report_year: the sheet's report year.
+        no: its No.
+        outcome: the three-way judgement.
+        returned: the department's version (None: not in the returned file).
+        origin: the origin book's version now (None: not in the book).
+    """
+
+    report_year: int
+    no: str
+    outcome: Outcome
+    returned: Sheet | None
+    origin: Sheet | None
+
+
+@dataclass
+class CollectPlan:
+    """What collecting one returned file would do.
+
+    Attributes:
+        path: the returned file.
+        refusal: why nothing of it is collected ("" when it can be).
+        department: the department it says it is from ("" when unknown).
+        entry: the origin's record of this hand-out (None when refused).
+        sheets: per sheet, what collecting does.
+        already: the file was collected before and has not changed since.
+        returned: per No, the content hash of the returned sheet.
+    """
+
+    path: Path
+    refusal: str = ""
+    department: str = ""
+    entry: LogEntry | None = None
+    sheets: list[SheetPlan] = field(default_factory=list)
+    already: bool = False
+    returned: dict[str, str] = field(default_factory=dict)
+
+    def of(self, *outcomes: Outcome) -> list[SheetPlan]:
+        """The sheet plans with any of these outcomes."""
+        return [plan for plan in self.sheets if plan.outcome in outcomes]
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    """What a collect wrote.
+
+    Attributes:
+        written: the sheets written, as saved.
+        conflicts: the sheet plans left in conflict (not written).
+        backup: the backup taken before writing (None: nothing written).
+    """
+
+    written: list[Sheet]
+    conflicts: list[SheetPlan]
+    backup: Path | None
+
+
+def _refused(path: Path, reason: str, department: str = "") -> CollectPlan:
+    return CollectPlan(
+        path=path, refusal=f"{reason}（何も取り込んでいません）", department=department
+    )
+
+
+def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
+    """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
+
+    The returned file is opened read-only after the checks any book passes
+    on opening. It is refused (:attr:`CollectPlan.refusal`) when it is not
+    a book, not a handed-out book, from another book, for a hand-out the
+    origin has no record of, holding a sheet of another year, or a sheet
+    that does not name the department it claims.
+    """
+    path = Path(returned_path)
+    try:
+        with Book.open(path, create=False, read_only=True) as handed:
+            mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
+            sheets = handed.list_sheets()
+    except (BookError, OSError) as error:
+        return _refused(path, f"KPI Desk のブックとして読めません: {error}")
+    try:
+        mark = HandoutMark.from_json(mark_text)
+    except ValueError:
+        return _refused(path, "配布したファイルではありません（配布の記録がないか、読めません）")
+    department = mark.department
+    origin_id = origin.identity().book_id
+    if not origin_id or mark.origin_book_id != origin_id:
+        return _refused(path, "別のブックから配布されたファイルです", department)
+    entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
+    entry = next((e for e in entries if e.handout_id == mark.handout_id), None)
+    if entry is None:
+        return _refused(path, "このブックの配布記録にない配布のファイルです", department)
+    if (entry.department, entry.report_year) != (mark.department, mark.report_year):
+        return _refused(
+            path,
+            f"配布記録（{entry.report_year}年度・{entry.department}）と"
+            f"ファイルの記録（{mark.report_year}年度・{mark.department}）が違います",
+            department,
+        )
+    other_years = sorted({s.report_year for s in sheets if s.report_year != entry.report_year})
+    if other_years:
+        years = "、".join(f"{year}年度" for year in other_years)
+        return _refused(
+            path,
+            f"{entry.report_year}年度の配布に、別の年度（{years}）のシートがあります",
+            department,
+        )
+    foreign = [s.no for s in sheets if entry.department not in s.departments]
+    if foreign:
+        return _refused(
+            path,
+            f"{entry.department}に配布したファイルに、担当課が{entry.department}でない"
+            f"シートがあります（No {'、'.join(foreign)}）",
+            department,
+        )
+    returned = {sheet.no: sheet for sheet in sheets}
+    hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
+    base = entry.base()
+    plans: list[SheetPlan] = []
+    for no in sorted(set(base) | set(returned)):
+        current = origin.find_sheet(entry.report_year, no)
+        outcome = compare(
+            base.get(no), hashes.get(no), None if current is None else content_hash(current)
+        )
+        plans.append(SheetPlan(entry.report_year, no, outcome, returned.get(no), current))
+    already = bool(entry.returned_at) and hashes == entry.collected
+    return CollectPlan(
+        path=path,
+        department=department,
+        entry=entry,
+        sheets=plans,
+        already=already and not any(p.outcome in WRITTEN for p in plans),
+        returned=hashes,
+    )
+
+
+def apply_collect(
+    origin: Book, plan: CollectPlan, decision: Decision = Decision.OPEN
+) -> CollectResult:
+    """Write what ``plan`` takes into ``origin``: all of it, or nothing.
+
+    Taken and added sheets (and, with ``THEIRS``, the conflicting ones the
+    department returned) are written in one transaction, after a backup,
+    each as a new revision whose history says 「回収: 課名 (ファイル名)」;
+    the return is recorded in the origin's 配布記録 in the same transaction.
+
+    Raises:
+        ValueError: the plan was refused.
+        StaleRevisionError: a sheet changed in the origin since the plan was made.
+        BookError: the backup or the write failed (nothing was written).
+    """
+    if plan.refusal or plan.entry is None:
+        raise ValueError(plan.refusal or "refused")
+    conflicts = plan.of(Outcome.CONFLICT)
+    chosen = plan.of(*WRITTEN)
+    if decision is Decision.THEIRS:
+        chosen += [p for p in conflicts if p.returned is not None]
+    open_conflicts = conflicts if decision is Decision.OPEN else []
+    entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
+    entry = next((e for e in entries if e.handout_id == plan.entry.handout_id), None)
+    if entry is None:
+        raise BookError("配布記録が変わったため、回収できません。もう一度やり直してください")
+    base = entry.base()
+    settled = dict(plan.returned)
+    for conflict in open_conflicts:  # compared against the same base next time
+        settled.pop(conflict.no, None)
+        if conflict.no in base:
+            settled[conflict.no] = base[conflict.no]
+    entry.collected = settled
+    entry.returned_at = iso_now()
+    entry.returned_file = plan.path.name[:200]
+    entry.changed = len(chosen)
+    entry.conflicts = [conflict.no for conflict in open_conflicts]
+    sheets = [
+        dataclasses.replace(p.returned, id=None, revision=0, updated_at="")
+        for p in chosen
+        if p.returned is not None
+    ]
+    expected = {(p.report_year, p.no): 0 if p.origin is None else p.origin.revision for p in chosen}
+    backup = take_backup(origin, "collect") if sheets and origin.path is not None else None
+    saved_by = f"回収: {plan.department} ({plan.path.name}) {this_user()}".strip()
+    written = cyclestore.write_collected(
+        origin, sheets, expected_revisions=expected, saved_by=saved_by, log=log_to_json(entries)
+    )
+    return CollectResult(written=written, conflicts=open_conflicts, backup=backup)

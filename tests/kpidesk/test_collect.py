@@ -1,0 +1,195 @@
+"""Collect (回収): returned department books compared three ways and taken back."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from kpidesk.book import cyclestore
+from kpidesk.book.backups import list_backups
+from kpidesk.book.store import Book
+from kpidesk.collect import Decision, apply_collect, plan_collect
+from kpidesk.cycle import Outcome, read_log
+from kpidesk.handout import distribute
+from kpidesk.model import Sheet
+from kpidesk.samples import create_sample_book
+
+DEPARTMENT = "観光振興課"
+
+
+@pytest.fixture
+def handed(tmp_path: Path) -> tuple[Path, Path]:
+    """The sample book and its file handed out to 観光振興課."""
+    out = tmp_path / "out"
+    out.mkdir()
+    origin = tmp_path / "origin.kpidb"
+    with create_sample_book(origin) as book:
+        [path] = distribute(book, out, 2020, [DEPARTMENT])
+    return origin, path
+
+
+def _edit(path: Path, no: str, **changes: object) -> None:
+    with Book.open(path) as book:
+        sheet = next(s for s in book.list_sheets() if s.no == no)
+        book.save_sheet(dataclasses.replace(sheet, **changes))
+
+
+def _nos(path: Path) -> list[str]:
+    with Book.open(path, read_only=True) as book:
+        return [sheet.no for sheet in book.list_sheets()]
+
+
+def test_only_theirs_is_taken_with_a_backup_and_history(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(path, no, efforts=["課で書いた取組"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert plan.refusal == ""
+        assert [p.no for p in plan.of(Outcome.TAKEN)] == [no]
+        result = apply_collect(book, plan)
+        sheet = book.find_sheet(2020, no)
+        assert sheet is not None
+        history = book.history(sheet.id or 0)
+        log, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    assert sheet.efforts == ["課で書いた取組"]
+    assert sheet.revision == 2
+    assert history[0].saved_by.startswith(f"回収: {DEPARTMENT} ({path.name})")
+    assert result.backup is not None and result.backup.exists()
+    assert [b.reason for b in list_backups(origin)] == ["回収の前"]
+    assert log[0].returned_file == path.name and log[0].changed == 1
+
+
+def test_only_ours_is_kept(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(origin, no, issues=["企画課が直した課題"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert [p.no for p in plan.of(Outcome.KEPT)] == [no]
+        assert apply_collect(book, plan).written == []
+        sheet = book.find_sheet(2020, no)
+    assert sheet is not None and sheet.issues == ["企画課が直した課題"]
+
+
+def test_both_changed_is_a_conflict_never_written(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(path, no, efforts=["課の版"])
+    _edit(origin, no, efforts=["企画課の版"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        result = apply_collect(book, plan)
+        again = plan_collect(book, path)
+        sheet = book.find_sheet(2020, no)
+        log, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    assert [p.no for p in result.conflicts] == [no]
+    assert sheet is not None and sheet.efforts == ["企画課の版"]
+    assert log[0].conflicts == [no]
+    assert [p.no for p in again.of(Outcome.CONFLICT)] == [no]  # still open next time
+
+
+@pytest.mark.parametrize(
+    ("decision", "kept"), [(Decision.THEIRS, "課の版"), (Decision.OURS, "企画")]
+)
+def test_conflicts_decided_at_once(
+    handed: tuple[Path, Path], decision: Decision, kept: str
+) -> None:
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(path, no, efforts=["課の版"])
+    _edit(origin, no, efforts=["企画"])
+    with Book.open(origin) as book:
+        result = apply_collect(book, plan_collect(book, path), decision)
+        sheet = book.find_sheet(2020, no)
+        again = plan_collect(book, path)
+    assert result.conflicts == []
+    assert sheet is not None and sheet.efforts == [kept]
+    assert again.of(Outcome.CONFLICT) == []
+
+
+def test_added_and_deleted_by_the_department(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    nos = _nos(path)
+    with Book.open(path) as book:
+        book.save_sheet(Sheet(report_year=2020, no="99", departments=[DEPARTMENT], title="新"))
+        book.delete_sheet(book.find_sheet(2020, nos[0]).id or 0)  # type: ignore[union-attr]
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert [p.no for p in plan.of(Outcome.ADDED)] == ["99"]
+        assert [p.no for p in plan.of(Outcome.DELETED_THERE)] == [nos[0]]
+        apply_collect(book, plan)
+        added = book.find_sheet(2020, "99")
+        still = book.find_sheet(2020, nos[0])
+    assert added is not None and added.title == "新"
+    assert still is not None  # the department's deletion is never applied
+
+
+def test_added_under_an_existing_no_is_a_conflict(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    with Book.open(origin) as book:
+        other = next(s for s in book.list_sheets() if DEPARTMENT not in s.departments)
+    with Book.open(path) as book:
+        book.save_sheet(Sheet(report_year=2020, no=other.no, departments=[DEPARTMENT]))
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+    assert [p.no for p in plan.of(Outcome.CONFLICT)] == [other.no]
+
+
+def test_collected_twice_unchanged_is_reported(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    _edit(path, _nos(path)[0], efforts=["一度だけ"])
+    with Book.open(origin) as book:
+        apply_collect(book, plan_collect(book, path))
+        again = plan_collect(book, path)
+    assert again.already
+    assert again.of(Outcome.TAKEN, Outcome.ADDED, Outcome.CONFLICT) == []
+
+
+def test_a_file_from_another_book_is_refused(handed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, path = handed
+    with create_sample_book(tmp_path / "other.kpidb") as other:
+        other.identity(assign=True)
+        plan = plan_collect(other, path)
+    assert "別のブックから配布されたファイル" in plan.refusal
+
+
+def test_a_plain_book_is_refused(handed: tuple[Path, Path], tmp_path: Path) -> None:
+    origin, _ = handed
+    with create_sample_book(tmp_path / "plain.kpidb"):
+        pass
+    with Book.open(origin) as book:
+        plan = plan_collect(book, tmp_path / "plain.kpidb")
+        not_a_book = tmp_path / "x.kpidb"
+        not_a_book.write_bytes(b"not sqlite")
+        broken = plan_collect(book, not_a_book)
+    assert "配布したファイルではありません" in plan.refusal
+    assert "読めません" in broken.refusal
+
+
+def test_a_sheet_of_another_year_is_refused(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    with Book.open(path) as book:
+        book.save_sheet(Sheet(report_year=2021, no="1", departments=[DEPARTMENT]))
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+    assert "別の年度（2021年度）のシート" in plan.refusal
+
+
+def test_a_sheet_of_another_department_is_refused(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    _edit(path, _nos(path)[0], departments=["別の課"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+    assert f"担当課が{DEPARTMENT}でないシート" in plan.refusal
+
+
+def test_a_forged_mark_is_refused(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    with Book.open(path) as book:
+        cyclestore.write_text(book, cyclestore.META_HANDOUT, '{"handout_id": [1]}')
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+    assert "配布したファイルではありません" in plan.refusal
