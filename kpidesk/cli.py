@@ -281,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--year", required=True, type=_year, help="報告年度（2020、R2 など）"
         )
         year_lock.set_defaults(run=run)
+    from kpidesk import cli_cycle  # imported here: it builds on this module
+
+    cli_cycle.add_commands(commands, db_argument, _year)
     return parser
 
 
@@ -789,6 +792,9 @@ SUBCOMMANDS = (
     "rollover",
     "lock-year",
     "unlock-year",
+    "distribute",
+    "collect",
+    "status",
 )
 
 

@@ -1,0 +1,151 @@
+"""The command-line hand out (配布), collect (回収) and status (提出状況) commands.
+
+Registered by ``kpidesk.cli``; they call the same operations the window
+will (``kpidesk.handout``, ``kpidesk.collect``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from kpidesk.book import cyclestore
+from kpidesk.book.errors import BookError, StaleRevisionError
+from kpidesk.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    _holding,
+    _open_existing,
+)
+from kpidesk.collect import Decision, apply_collect, plan_collect
+from kpidesk.cycle import Outcome, read_log
+from kpidesk.handout import HandoutError, distribute
+
+#: The subcommands this module adds.
+COMMANDS = ("distribute", "collect", "status")
+
+
+def add_commands(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    db_argument: Callable[[argparse.ArgumentParser, str], None],
+    year: Callable[[str], int],
+) -> None:
+    """Add ``distribute``, ``collect`` and ``status`` to the parser's subcommands."""
+    hand_out = commands.add_parser(
+        "distribute", help="配布: 担当課ごとに、その課のシートだけのブックを書き出す"
+    )
+    db_argument(hand_out, "配布する元のブック")
+    hand_out.add_argument("--out", required=True, type=Path, metavar="DIR", help="保存先のフォルダ")
+    hand_out.add_argument("--year", type=year, help="報告年度（既定: ブックの最新の年度）")
+    hand_out.add_argument(
+        "--department", action="append", default=[], metavar="NAME", help="担当課（複数指定可）"
+    )
+    hand_out.set_defaults(run=_distribute)
+
+    collect = commands.add_parser("collect", help="回収: 担当課から戻ったブックを取り込む")
+    db_argument(collect, "取り込む先の元のブック")
+    collect.add_argument("files", nargs="+", type=Path, metavar="FILE", help="戻ったブック")
+    choice = collect.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--take-theirs", action="store_true", help="競合したシートはすべて課の版を取り込む"
+    )
+    choice.add_argument(
+        "--keep-ours", action="store_true", help="競合したシートはすべて元のブックの版を残す"
+    )
+    collect.set_defaults(run=_collect)
+
+    status = commands.add_parser("status", help="提出状況: 担当課ごとの配布・回収の状況を表示する")
+    db_argument(status, "元のブック")
+    status.set_defaults(run=_status)
+
+
+def _distribute(args: argparse.Namespace, out: TextIO) -> int:
+    with _holding(args.db), _open_existing(args.db) as book:
+        try:
+            paths = distribute(book, args.out, args.year, args.department or None)
+        except (HandoutError, BookError) as error:
+            raise CommandError(str(error)) from None
+    for path in paths:
+        print(f"配布しました: {path}", file=out)
+    print(f"{len(paths)}件のファイルを書き出しました: {args.out}", file=out)
+    return EXIT_OK
+
+
+def _collect(args: argparse.Namespace, out: TextIO) -> int:
+    decision = (
+        Decision.THEIRS if args.take_theirs else Decision.OURS if args.keep_ours else Decision.OPEN
+    )
+    open_conflicts: list[str] = []
+    refused = 0
+    with _holding(args.db), _open_existing(args.db) as book:
+        for path in args.files:
+            try:
+                plan = plan_collect(book, path)
+            except BookError as error:
+                raise CommandError(f"{error}: {args.db}") from None
+            if plan.refusal:
+                refused += 1
+                print(f"取り込みません: {path}: {plan.refusal}", file=args.err)
+                continue
+            if plan.already:
+                print(
+                    f"回収済みで、その後変更されていません: {path}（何も取り込んでいません）",
+                    file=out,
+                )
+                continue
+            try:
+                result = apply_collect(book, plan, decision)
+            except StaleRevisionError as error:
+                raise CommandError(f"{error}。もう一度回収してください: {path}") from None
+            except BookError as error:
+                raise CommandError(f"{error}: {args.db}") from None
+            kept = len(plan.of(Outcome.KEPT))
+            print(
+                f"回収しました: {path}（{plan.department}、取り込み{len(result.written)}件、"
+                f"元のブックの変更を維持{kept}件、競合{len(result.conflicts)}件）",
+                file=out,
+            )
+            for deleted in plan.of(Outcome.DELETED_THERE):
+                print(
+                    f"  No {deleted.no}: 課のファイルにありません（元のブックには残しています）",
+                    file=out,
+                )
+            both = "元のブックと課の両方で変更されています"
+            open_conflicts += [
+                f"  No {c.no}（{plan.department}、{path.name}）: {both}" for c in result.conflicts
+            ]
+    if open_conflicts:
+        print(
+            f"競合が{len(open_conflicts)}件あります（元のブックのシートはそのままです。"
+            "--take-theirs か --keep-ours で決められます）:",
+            file=args.err,
+        )
+        for line in open_conflicts:
+            print(line, file=args.err)
+    return EXIT_FAILED if open_conflicts or refused else EXIT_OK
+
+
+def _status(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_existing(args.db, reading=True) as book:
+        try:
+            entries, note = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+        except BookError as error:
+            raise CommandError(f"{error}: {args.db}") from None
+    if note:
+        print(f"注意: {note}", file=args.err)
+    if not entries:
+        print("配布の記録がありません", file=out)
+        return EXIT_OK
+    print("報告年度\t担当課\t配布\t回収\t変更\t競合\t状況", file=out)
+    for entry in entries:
+        state = "未提出" if not entry.returned_at else "競合あり" if entry.conflicts else "提出済"
+        print(
+            f"{entry.report_year}\t{entry.department}\t{entry.handed_out_at}"
+            f"\t{entry.returned_at or '-'}\t{entry.changed if entry.returned_at else '-'}"
+            f"\t{'、'.join(entry.conflicts) or '-'}\t{state}",
+            file=out,
+        )
+    return EXIT_OK
