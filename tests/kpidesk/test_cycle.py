@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from kpidesk.cycle import Outcome, compare, content_hash
+from kpidesk.cycle import (
+    MAX_LOG_ENTRIES,
+    HandoutMark,
+    LogEntry,
+    Outcome,
+    compare,
+    content_hash,
+    log_to_json,
+    read_log,
+)
 from kpidesk.model import Sheet
 
 
@@ -47,3 +57,59 @@ def test_compare(
     handed: str | None, returned: str | None, origin: str | None, expected: Outcome
 ) -> None:
     assert compare(handed, returned, origin) is expected
+
+
+def _mark(**changes: object) -> str:
+    data: dict[str, object] = {
+        "handout_id": "a" * 32,
+        "origin_book_id": "b" * 32,
+        "report_year": 2020,
+        "department": "観光振興課",
+        "handed_out_at": "2026-04-01T09:00:00",
+        "handed_out_by": "planning",
+        "revisions": {"1": 3},
+        "hashes": {"1": "0" * 64},
+    }
+    data.update(changes)
+    return json.dumps(data)
+
+
+def test_a_mark_kpidesk_writes_is_read() -> None:
+    mark = HandoutMark.from_json(_mark())
+    assert HandoutMark.from_json(mark.to_json()) == mark
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "not json",
+        "[1]",
+        "[" * 100_000,
+        _mark(report_year=True),
+        _mark(report_year=99999),
+        _mark(hashes={"1": "z" * 64}),
+        _mark(hashes={"1": 5}),
+        _mark(revisions={"1": -1}),
+        _mark(department=["x"]),
+        _mark(handout_id=""),
+        _mark(handed_out_by="x" * 100_000),
+    ],
+)
+def test_a_mark_not_written_by_kpidesk_is_refused(text: str | None) -> None:
+    with pytest.raises(ValueError):
+        HandoutMark.from_json(text)
+
+
+def test_an_unreadable_log_is_not_used_and_said() -> None:
+    entries, note = read_log("{broken")
+    assert entries == [] and "配布記録が読めない" in note
+    good = LogEntry("a" * 32, "課", 2020, "2020_課.kpidb", "2026-04-01T09:00:00", "me")
+    entries, note = read_log(log_to_json([good]).replace("[{", '[{"x": 1}, 7, {', 1))
+    assert entries == [good] and "2件が読めない" in note
+
+
+def test_the_log_keeps_only_the_newest_entries() -> None:
+    entry = LogEntry("a" * 32, "課", 2020, "f.kpidb", "2026-04-01T09:00:00", "me")
+    entries, _ = read_log(log_to_json([entry] * (MAX_LOG_ENTRIES + 5)))
+    assert len(entries) == MAX_LOG_ENTRIES
