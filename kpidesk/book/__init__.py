@@ -10,5 +10,6 @@
 * ``identity`` — which book a file is, and whether a book's file was deleted or replaced.
 * ``sidefiles`` — the files a book makes beside itself: their names, and whether they fit.
 * ``lock`` — the lock file beside a book that tells others who has it open.
+* ``cyclestore`` — where hand out and collect keep their records, and a collect's one write.
 * ``recovery`` — drafts of unsaved sheets, offered back after a crash.
 """
