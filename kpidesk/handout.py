@@ -103,8 +103,14 @@ def distribute(
     if not wanted:
         raise HandoutError(f"{year}年度のシートがありません")
     out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        raise HandoutError(f"保存先のフォルダがありません: {out_dir}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HandoutError(f"保存先がフォルダではなくファイルです: {out_dir}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)  # a new folder for the year's files, as asked
+    except OSError as error:
+        raise HandoutError(
+            f"保存先のフォルダを作れません: {out_dir}（{error.strerror or error}）"
+        ) from error
     names = handout_file_names(year, wanted)
     targets = {department: _inside(out_dir, names[department]) for department in wanted}
     taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]

@@ -73,3 +73,16 @@ def test_an_unknown_department_is_refused(tmp_path: Path) -> None:
         pytest.raises(HandoutError, match="シートがない担当課"),
     ):
         distribute(origin, tmp_path, 2020, ["存在しない課"])
+
+
+def test_the_folder_handed_out_into_is_made_when_new(tmp_path: Path) -> None:
+    with create_sample_book(tmp_path / "本庁.kpidb") as book:
+        paths = distribute(book, tmp_path / "令和2年度" / "配布", departments=["港湾課"])
+    assert [path.name for path in paths] == ["2020_港湾課.kpidb"]
+    assert paths[0].parent == tmp_path / "令和2年度" / "配布"
+    (tmp_path / "ファイル").write_text("", encoding="utf-8")
+    with (
+        create_sample_book(tmp_path / "別.kpidb") as book,
+        pytest.raises(HandoutError, match="ファイル"),
+    ):
+        distribute(book, tmp_path / "ファイル")
