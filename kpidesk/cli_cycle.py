@@ -21,7 +21,7 @@ from kpidesk.cli import (
     _open_existing,
 )
 from kpidesk.collect import Decision, apply_collect, plan_collect
-from kpidesk.cycle import Outcome, read_log
+from kpidesk.cycle import Outcome, read_log, status_rows
 from kpidesk.handout import HandoutError, distribute
 
 #: The subcommands this module adds.
@@ -140,12 +140,10 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
         print("配布の記録がありません", file=out)
         return EXIT_OK
     print("報告年度\t担当課\t配布\t回収\t変更\t競合\t状況", file=out)
-    for entry in entries:
-        state = "未提出" if not entry.returned_at else "競合あり" if entry.conflicts else "提出済"
+    for row in status_rows(entries):
         print(
-            f"{entry.report_year}\t{entry.department}\t{entry.handed_out_at}"
-            f"\t{entry.returned_at or '-'}\t{entry.changed if entry.returned_at else '-'}"
-            f"\t{'、'.join(entry.conflicts) or '-'}\t{state}",
+            f"{row.report_year}\t{row.department}\t{row.handed_out_at}"
+            f"\t{row.returned_at}\t{row.changed}\t{row.conflicts}\t{row.state}",
             file=out,
         )
     return EXIT_OK

@@ -11,6 +11,7 @@ one transaction after a backup, and records the return in the origin's
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -35,7 +36,7 @@ from kpidesk.model import Sheet
 
 
 class Decision(StrEnum):
-    """How the conflicts of a collect are decided, all at once."""
+    """How a conflict of a collect is decided (all at once, or one sheet at a time)."""
 
     #: Leave them open: the origin's sheet stays as it is.
     OPEN = "open"
@@ -185,7 +186,10 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
 
 
 def apply_collect(
-    origin: Book, plan: CollectPlan, decision: Decision = Decision.OPEN
+    origin: Book,
+    plan: CollectPlan,
+    decision: Decision = Decision.OPEN,
+    decisions: Mapping[tuple[int, str], Decision] | None = None,
 ) -> CollectResult:
     """Write what ``plan`` takes into ``origin``: all of it, or nothing.
 
@@ -193,6 +197,11 @@ def apply_collect(
     department returned) are written in one transaction, after a backup,
     each as a new revision whose history says 「回収: 課名 (ファイル名)」;
     the return is recorded in the origin's 配布記録 in the same transaction.
+
+    Args:
+        decision: how the conflicts are decided.
+        decisions: per (report year, No), how that sheet's conflict is
+            decided instead of ``decision`` (the window asks sheet by sheet).
 
     Raises:
         ValueError: the plan was refused.
@@ -203,9 +212,13 @@ def apply_collect(
         raise ValueError(plan.refusal or "refused")
     conflicts = plan.of(Outcome.CONFLICT)
     chosen = plan.of(*WRITTEN)
-    if decision is Decision.THEIRS:
-        chosen += [p for p in conflicts if p.returned is not None]
-    open_conflicts = conflicts if decision is Decision.OPEN else []
+    per_sheet = decisions or {}
+
+    def decided(conflict: SheetPlan) -> Decision:
+        return per_sheet.get((conflict.report_year, conflict.no), decision)
+
+    chosen += [p for p in conflicts if decided(p) is Decision.THEIRS and p.returned is not None]
+    open_conflicts = [p for p in conflicts if decided(p) is Decision.OPEN]
     entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
     entry = next((e for e in entries if e.handout_id == plan.entry.handout_id), None)
     if entry is None:

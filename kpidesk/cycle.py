@@ -283,3 +283,49 @@ def log_to_json(entries: list[LogEntry]) -> str:
     """The 配布記録 as stored, keeping only the newest :data:`MAX_LOG_ENTRIES`."""
     kept = entries[-MAX_LOG_ENTRIES:]
     return json.dumps([dataclasses.asdict(entry) for entry in kept], ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One hand-out as the 提出状況 shows it (the window and ``kpidesk status``).
+
+    Attributes:
+        report_year: the report year handed out.
+        department: to whom.
+        handed_out_at: when.
+        returned_at: when last collected ("-" before).
+        changed: how many sheets the last collect wrote ("-" before).
+        conflicts: the Nos left in conflict, joined ("-" when none).
+        state: 未提出, 競合あり or 提出済.
+    """
+
+    report_year: int
+    department: str
+    handed_out_at: str
+    returned_at: str
+    changed: str
+    conflicts: str
+    state: str
+
+
+def entry_state(entry: LogEntry) -> str:
+    """The hand-out's state: 未提出, 競合あり (conflicts left open) or 提出済."""
+    if not entry.returned_at:
+        return "未提出"
+    return "競合あり" if entry.conflicts else "提出済"
+
+
+def status_rows(entries: list[LogEntry]) -> list[StatusRow]:
+    """The 提出状況 of the 配布記録 ``entries``, one row per hand-out, in their order."""
+    return [
+        StatusRow(
+            report_year=entry.report_year,
+            department=entry.department,
+            handed_out_at=entry.handed_out_at,
+            returned_at=entry.returned_at or "-",
+            changed=str(entry.changed) if entry.returned_at else "-",
+            conflicts="、".join(entry.conflicts) or "-",
+            state=entry_state(entry),
+        )
+        for entry in entries
+    ]

@@ -47,6 +47,9 @@ class Action(enum.Enum):
     ROLLOVER = "rollover"
     LOCK_YEAR = "lock_year"
     UNLOCK_YEAR = "unlock_year"
+    DISTRIBUTE = "distribute"
+    COLLECT = "collect"
+    SUBMISSION_STATUS = "submission_status"
     ABOUT = "about"
 
 
@@ -144,6 +147,15 @@ _SPECS: dict[Action, _Spec] = {
     Action.UNLOCK_YEAR: _Spec(
         "報告年度のロックを解除(&U)…", "ロックした報告年度のシートを再び変更できるようにします",
     ),
+    Action.DISTRIBUTE: _Spec(
+        "配布(&H)…", "担当課ごとに、その課のシートだけのブックを書き出します",
+    ),
+    Action.COLLECT: _Spec(
+        "回収(&C)…", "担当課から戻ったブックを、企画課の変更と突き合わせて取り込みます",
+    ),
+    Action.SUBMISSION_STATUS: _Spec(
+        "提出状況(&T)…", "担当課ごとの配布・回収の状況を表示します",
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -167,7 +179,8 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     )),
     ("ブック(&K)", (
         Action.EVALUATION_SETTINGS, Action.SUMMARY, None,
-        Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR,
+        Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR, None,
+        Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS,
     )),
     ("ヘルプ(&H)", (Action.ABOUT,)),
 )  # fmt: skip

@@ -26,6 +26,7 @@ from ui import actions
 from ui.actions import Action
 from ui.controllers.base import STATUS_TIMEOUT_MS
 from ui.controllers.book_files import BookFiles
+from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
 from ui.controllers.printing import Printing
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, summary, drafts: the
+        files, sheets, exchange, printing, years, summary, drafts, cycle: the
             controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.years = Years(self)
         self.summary = Summary(self)
         self.drafts = Drafts(self)
+        self.cycle = Cycle(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -144,6 +146,9 @@ class MainWindow(QMainWindow):
             Action.ROLLOVER: years.ask_rollover,
             Action.LOCK_YEAR: years.ask_lock_year,
             Action.UNLOCK_YEAR: years.ask_unlock_year,
+            Action.DISTRIBUTE: self.cycle.ask_distribute,
+            Action.COLLECT: self.cycle.ask_collect,
+            Action.SUBMISSION_STATUS: self.cycle.show_status,
             Action.ABOUT: self.show_about,
         }
 
@@ -268,10 +273,10 @@ class MainWindow(QMainWindow):
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
                     Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY,
-                    Action.SUMMARY):  # fmt: skip
+                    Action.SUMMARY, Action.SUBMISSION_STATUS):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
-                    Action.NEW_SHEET):  # fmt: skip
+                    Action.NEW_SHEET, Action.DISTRIBUTE, Action.COLLECT):  # fmt: skip
             self.actions[key].setEnabled(writable)
         self.actions[Action.RESTORE_BACKUP].setEnabled(book is not None and not book.read_only)
         self.actions[Action.HISTORY].setEnabled(has_sheet)

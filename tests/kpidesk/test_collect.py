@@ -11,7 +11,7 @@ from kpidesk.book import cyclestore
 from kpidesk.book.backups import list_backups
 from kpidesk.book.store import Book
 from kpidesk.collect import Decision, apply_collect, plan_collect
-from kpidesk.cycle import Outcome, read_log
+from kpidesk.cycle import Outcome, read_log, status_rows
 from kpidesk.handout import distribute
 from kpidesk.model import Sheet
 from kpidesk.samples import create_sample_book
@@ -108,6 +108,38 @@ def test_conflicts_decided_at_once(
     assert result.conflicts == []
     assert sheet is not None and sheet.efforts == [kept]
     assert again.of(Outcome.CONFLICT) == []
+
+
+def test_conflicts_decided_sheet_by_sheet(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    first, second = _nos(path)
+    for no in (first, second):
+        _edit(path, no, efforts=["課の版"])
+        _edit(origin, no, efforts=["企画"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert [p.no for p in plan.of(Outcome.CONFLICT)] == [first, second]
+        result = apply_collect(book, plan, decisions={(2020, first): Decision.THEIRS})
+        taken, left = book.find_sheet(2020, first), book.find_sheet(2020, second)
+        again = plan_collect(book, path)
+    assert [s.no for s in result.written] == [first]
+    assert [c.no for c in result.conflicts] == [second]
+    assert taken is not None and taken.efforts == ["課の版"]
+    assert left is not None and left.efforts == ["企画"]
+    assert [p.no for p in again.of(Outcome.CONFLICT)] == [second]
+
+
+def test_status_rows_say_where_each_hand_out_stands(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    with Book.open(origin) as book:
+        before = status_rows(read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))[0])
+        _edit(path, _nos(path)[0], efforts=["課の版"])
+        apply_collect(book, plan_collect(book, path))
+        after = status_rows(read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))[0])
+    assert [(r.department, r.returned_at, r.changed, r.state) for r in before] == [
+        (DEPARTMENT, "-", "-", "未提出")
+    ]
+    assert [(r.changed, r.conflicts, r.state) for r in after] == [("1", "-", "提出済")]
 
 
 def test_added_and_deleted_by_the_department(handed: tuple[Path, Path]) -> None:

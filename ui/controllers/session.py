@@ -29,6 +29,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import Sheet
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
+from ui.controllers.cycle import handout_notice
 from ui.dialogs import messages
 from ui.dialogs.messages import Choice
 from ui.document import SheetDocument
@@ -419,7 +420,8 @@ class BookSession(Controller):
         A book whose file was deleted or replaced while open says so until it
         is saved under a new name; a book opened read-only says so; a book
         whose stored settings could not be used lists why, one line each,
-        until they are saved again.
+        until they are saved again; a book handed out to a department says
+        by whom and when, with 「提出用に保存…」.
         """
         bar = self.window.book_notice_bar
         self._notice_action = None
@@ -442,6 +444,13 @@ class BookSession(Controller):
         elif problems := self.book.settings_problems():
             self._notice_action = self.window.years.ask_evaluation_settings
             bar.show_notice("\n".join(f"注意: {problem}" for problem in problems), "評価の設定…")
+        elif (mark := self.window.cycle.handout_mark()) is not None:
+            self._notice_action = self.window.cycle.ask_save_for_return
+            bar.show_notice(
+                f"{handout_notice(mark)}\n編集が済んだら「提出用に保存」で"
+                "企画課に送るファイルを作ってください。",
+                "提出用に保存…",
+            )
         else:
             bar.show_notice("")
 

@@ -1,0 +1,165 @@
+"""The yearly cycle in the window: 配布…, 回収…, 提出状況… and the department's banner."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from kpidesk.book.store import Book
+from kpidesk.collect import Decision
+from kpidesk.handout import distribute
+from ui.actions import Action
+from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, StatusDialog
+
+DEPARTMENT = "観光振興課"
+
+
+def _edit(path: Path, no: str, efforts: list[str]) -> None:
+    with Book.open(path) as book:
+        sheet = book.find_sheet(2020, no)
+        assert sheet is not None
+        book.save_sheet(dataclasses.replace(sheet, efforts=efforts))
+
+
+@pytest.fixture
+def handed(demo_book: Path, tmp_path: Path) -> Path:
+    """観光振興課's file of the sample book, handed out (its sheets: No 28 and 29)."""
+    with Book.open(demo_book) as book:
+        [path] = distribute(book, tmp_path / "配布", 2020, [DEPARTMENT])
+    return path
+
+
+def test_hand_out_writes_a_file_per_checked_department(
+    window, answers, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "選んだフォルダ"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(folder))
+    shown: list[tuple[list[str], str]] = []
+
+    def run(dialog: HandoutDialog) -> int:
+        shown.append((dialog.departments(), dialog.folder_edit.text()))
+        dialog.on_browse_clicked()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(HandoutDialog, "exec", run)
+    window.actions[Action.DISTRIBUTE].trigger()
+    [(departments, proposed)] = shown
+    assert len(departments) == 12
+    assert proposed == str(window.session.book.path.parent / "配布_2020")
+    files = sorted(path.name for path in folder.iterdir())
+    assert len(files) == 12 and f"2020_{DEPARTMENT}.kpidb" in files
+    assert answers.errors == []
+    assert "12件のファイルを書き出しました" in answers.infos[-1]
+
+
+def test_hand_out_refuses_to_overwrite_in_japanese(
+    window, answers, monkeypatch: pytest.MonkeyPatch, handed: Path
+) -> None:
+    dialog = window.cycle.handout_dialog()
+    assert dialog is not None
+    assert window.cycle.distribute(2020, [DEPARTMENT], handed.parent) == []
+    assert "配布できませんでした" in answers.errors[-1]
+    assert "上書きしません" in answers.errors[-1]
+
+
+def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
+    make_window, demo_book: Path, handed: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(handed, "28", ["課で書いた28"])
+    _edit(handed, "29", ["課で書いた29"])
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileNames", lambda *args: ([str(handed), str(demo_book)], "")
+    )
+    seen: list[list[tuple[str, str, str, str]]] = []
+    compared: list[list[str]] = []
+
+    def run(dialog: CollectPreviewDialog) -> int:
+        seen.append(dialog.shown_rows())
+        row = dialog.conflict_row(handed.name, "29")
+        compared.append(dialog.compare_dialog(row).table.marked_places())
+        dialog.choose(row, Decision.THEIRS)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CollectPreviewDialog, "exec", run)
+    window.actions[Action.COLLECT].trigger()
+    [rows] = seen
+    assert (handed.name, DEPARTMENT, "28", "取り込む") in rows
+    assert (handed.name, DEPARTMENT, "29", "競合") in rows
+    assert (demo_book.name, "", "", "取り込みません") in rows
+    assert compared[0] != []
+    book = window.session.book
+    assert book.find_sheet(2020, "28").efforts == ["課で書いた28"]
+    assert book.find_sheet(2020, "29").efforts == ["課で書いた29"]
+    assert "2件のシートを取り込みました" in window.statusBar().currentMessage()
+    assert answers.errors == []
+
+
+def test_a_conflict_left_for_later_keeps_the_origin(
+    make_window, demo_book: Path, handed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(handed, "29", ["課で書いた29"])
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    assert window.cycle.collect(dialog) == 0
+    assert window.session.book.find_sheet(2020, "29").efforts == ["企画課が直した29"]
+    assert "未決の競合1件" in window.statusBar().currentMessage()
+    status = window.cycle.status_dialog()
+    assert status is not None
+    assert [row[1:2] + row[5:] for row in status.shown_rows()] == [(DEPARTMENT, "29", "競合あり")]
+
+
+def test_status_shows_who_has_returned(
+    make_window, demo_book: Path, handed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(handed, "28", ["課で書いた28"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    window.cycle.collect(dialog)
+    shown: list[list[tuple[str, ...]]] = []
+
+    def run(status: StatusDialog) -> int:
+        shown.append(status.shown_rows())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(StatusDialog, "exec", run)
+    window.actions[Action.SUBMISSION_STATUS].trigger()
+    [[row]] = shown
+    assert row[0] == "令和2年度（2020）"
+    assert row[1] == DEPARTMENT
+    assert row[3] != "-" and row[4:] == ("1", "-", "提出済")
+
+
+def test_a_handed_out_book_shows_its_banner_and_saves_a_copy_to_return(
+    make_window, handed: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(handed)
+    text = window.book_notice_bar.text
+    assert text.startswith(f"配布されたブックです: {DEPARTMENT}（令和2年度）、")
+    assert "に 企画課の " in text and "さんが配布" in text
+    assert window.book_notice_bar.button.text() == "提出用に保存…"
+    proposed: list[str] = []
+
+    def ask(parent: object, title: str, name: str, filters: str) -> tuple[str, str]:
+        proposed.append(name)
+        return name, ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", ask)
+    window.book_notice_bar.button.click()
+    target = handed.with_name(f"{handed.stem}_提出.kpidb")
+    assert proposed == [str(target)]
+    with Book.open(target, read_only=True) as copy:
+        assert sorted(sheet.no for sheet in copy.list_sheets()) == ["28", "29"]
+    assert "提出用に保存しました" in answers.infos[-1]
+
+
+def test_a_plain_book_has_no_hand_out_banner(window) -> None:
+    assert "配布されたブック" not in window.book_notice_bar.text

@@ -1,0 +1,212 @@
+"""The yearly cycle in the window: hand out (配布), collect (回収), the 提出状況,
+and the department's side (a handed-out book saved for returning)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFileDialog
+
+from kpidesk import eras
+from kpidesk.book import cyclestore
+from kpidesk.book.errors import BookError, StaleRevisionError
+from kpidesk.collect import CollectPlan, apply_collect, plan_collect
+from kpidesk.cycle import HandoutMark, read_log, status_rows
+from kpidesk.handout import HandoutError, distribute
+from kpidesk.paths import BOOK_SUFFIX
+from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
+from ui.dialogs import messages
+from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, StatusDialog
+
+
+def handout_notice(mark: HandoutMark) -> str:
+    """What a handed-out book's banner says (Japanese)."""
+    try:
+        year = eras.kanji_label(mark.report_year)
+    except ValueError:
+        year = f"{mark.report_year}年度"
+    by = f"企画課の {mark.handed_out_by} さんが" if mark.handed_out_by else "企画課が"
+    department = mark.department or "担当課なし"
+    return f"配布されたブックです: {department}（{year}）、{mark.handed_out_at[:10]} に {by}配布"
+
+
+class Cycle(Controller):
+    """The ブック menu's hand out, collect and 提出状況, and the return of a handed-out book."""
+
+    # --- hand out
+
+    def default_handout_folder(self, year: int) -> Path:
+        """A 「配布_<年度>」 folder beside the book."""
+        return self.dialog_folder() / f"配布_{year}"
+
+    def handout_dialog(self) -> HandoutDialog | None:
+        """The hand-out dialog over the open book (None: no book, or it cannot be read)."""
+        book = self.session.book
+        if book is None:
+            return None
+        try:
+            years = book.report_years()
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return None
+        if not years:
+            messages.show_error(self.window, "ブックにシートがないため、配布できません。")
+            return None
+
+        def departments_of(year: int) -> list[str]:
+            try:
+                return book.departments(year)
+            except BookError:
+                return []
+
+        return HandoutDialog(years, departments_of, self.default_handout_folder, self.window)
+
+    @Slot()
+    def ask_distribute(self) -> None:
+        if not self.session.maybe_save():
+            return
+        dialog = self.handout_dialog()
+        if dialog is None or dialog.exec() != HandoutDialog.DialogCode.Accepted:
+            return
+        self.distribute(dialog.year(), dialog.departments(), dialog.folder())
+
+    def distribute(self, year: int | None, departments: list[str], folder: Path) -> list[Path]:
+        """Hand out ``departments``' sheets of ``year`` into ``folder``; say what was written."""
+        book = self.session.book
+        if book is None or year is None:
+            return []
+        try:
+            paths = distribute(book, folder, year, departments)
+        except (HandoutError, BookError) as error:
+            messages.show_error(self.window, f"配布できませんでした。\n{error}")
+            return []
+        names = "\n".join(path.name for path in paths)
+        messages.show_info(
+            self.window,
+            f"{len(paths)}件のファイルを書き出しました（{folder}）。\n{names}\n"
+            "各課に渡し、戻ってきたら「ブック → 回収…」で取り込んでください。",
+        )
+        self.status(f"配布しました: {len(paths)}件（{folder}）")
+        return paths
+
+    # --- collect
+
+    @Slot()
+    def ask_collect(self) -> None:
+        if self.session.book is None or not self.session.maybe_save():
+            return
+        names, _ = QFileDialog.getOpenFileNames(
+            self.window, "回収するファイル", str(self.dialog_folder()), BOOK_FILTER
+        )
+        if not names:
+            return
+        dialog = self.collect_dialog([Path(name) for name in names])
+        if dialog is None or dialog.exec() != CollectPreviewDialog.DialogCode.Accepted:
+            return
+        self.collect(dialog)
+
+    def collect_dialog(self, paths: list[Path]) -> CollectPreviewDialog | None:
+        """The preview of collecting ``paths`` (None: the book cannot be read)."""
+        book = self.session.book
+        if book is None:
+            return None
+        plans: list[CollectPlan] = []
+        try:
+            for path in paths:
+                plans.append(plan_collect(book, path))
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return None
+        return CollectPreviewDialog(plans, self.window)
+
+    def collect(self, dialog: CollectPreviewDialog) -> int:
+        """Collect what the preview shows, as decided in it; return how many sheets were taken."""
+        book = self.session.book
+        if book is None:
+            return 0
+        taken = conflicts = 0
+        failed: list[str] = []
+        for plan in dialog.plans:
+            if plan.refusal or plan.already:
+                continue
+            try:
+                result = apply_collect(book, plan, decisions=dialog.decisions(plan))
+            except StaleRevisionError as error:
+                failed.append(f"{plan.path.name}: {error}。もう一度回収してください")
+                continue
+            except (BookError, ValueError) as error:
+                failed.append(f"{plan.path.name}: {error}")
+                continue
+            taken += len(result.written)
+            conflicts += len(result.conflicts)
+        self.session.reload_list()
+        self.session.update_book_notice()
+        if failed:
+            messages.show_error(
+                self.window, "回収できなかったファイルがあります。\n" + "\n".join(failed)
+            )
+        left = f"、未決の競合{conflicts}件（元のまま）" if conflicts else ""
+        self.status(f"回収しました: {taken}件のシートを取り込みました{left}")
+        return taken
+
+    # --- status
+
+    def status_dialog(self) -> StatusDialog | None:
+        """The 提出状況 of the open book (None: no book, or it cannot be read)."""
+        book = self.session.book
+        if book is None:
+            return None
+        try:
+            entries, note = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return None
+        return StatusDialog(status_rows(entries), note, self.window)
+
+    @Slot()
+    def show_status(self) -> None:
+        dialog = self.status_dialog()
+        if dialog is not None:
+            dialog.exec()
+
+    # --- the department's side
+
+    def handout_mark(self) -> HandoutMark | None:
+        """The open book's hand-out mark (None: not a handed-out book)."""
+        book = self.session.book
+        if book is None:
+            return None
+        try:
+            return HandoutMark.from_json(cyclestore.read_text(book, cyclestore.META_HANDOUT))
+        except (ValueError, BookError):
+            return None
+
+    @Slot()
+    def ask_save_for_return(self) -> None:
+        book = self.session.book
+        if book is None or book.path is None or not self.session.maybe_save():
+            return
+        proposed = book.path.with_name(f"{book.path.stem}_提出{BOOK_SUFFIX}")
+        name, _ = QFileDialog.getSaveFileName(
+            self.window, "提出用に保存", str(proposed), BOOK_FILTER
+        )
+        if name:
+            self.save_for_return(Path(name))
+
+    def save_for_return(self, target: Path) -> bool:
+        """Save a copy of the open book at ``target`` to return to the planning division."""
+        book = self.session.book
+        if book is None:
+            return False
+        target = with_book_suffix(target)
+        try:
+            book.backup_to(target)
+        except BookError as error:
+            messages.show_error(self.window, f"提出用に保存できませんでした。\n{error}")
+            return False
+        messages.show_info(
+            self.window, f"提出用に保存しました。\n{target}\nこのファイルを企画課に送ってください。"
+        )
+        self.status(f"提出用に保存しました: {target}")
+        return True
