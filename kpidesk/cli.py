@@ -795,6 +795,8 @@ SUBCOMMANDS = (
     "distribute",
     "collect",
     "status",
+    "send-back",
+    "confirm",
 )
 
 

@@ -1,4 +1,4 @@
-"""The command-line hand out (配布), collect (回収) and status (提出状況) commands.
+"""The command-line hand out (配布), collect (回収), status (提出状況), 差戻し and 確定 commands.
 
 Registered by ``kpidesk.cli``; they call the same operations the window
 will (``kpidesk.handout``, ``kpidesk.collect``).
@@ -23,9 +23,10 @@ from kpidesk.cli import (
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
 from kpidesk.handout import HandoutError, distribute
+from kpidesk.sendback import confirm, send_back
 
 #: The subcommands this module adds.
-COMMANDS = ("distribute", "collect", "status")
+COMMANDS = ("distribute", "collect", "status", "send-back", "confirm")
 
 
 def add_commands(
@@ -33,7 +34,7 @@ def add_commands(
     db_argument: Callable[[argparse.ArgumentParser, str], None],
     year: Callable[[str], int],
 ) -> None:
-    """Add ``distribute``, ``collect`` and ``status`` to the parser's subcommands."""
+    """Add the commands of :data:`COMMANDS` to the parser's subcommands."""
     hand_out = commands.add_parser(
         "distribute", help="配布: 担当課ごとに、その課のシートだけのブックを書き出す"
     )
@@ -60,6 +61,28 @@ def add_commands(
     status = commands.add_parser("status", help="提出状況: 担当課ごとの配布・回収の状況を表示する")
     db_argument(status, "元のブック")
     status.set_defaults(run=_status)
+
+    send = commands.add_parser(
+        "send-back", help="差戻し: 企画課コメントを付けて、担当課に新しいファイルを書き出す"
+    )
+    db_argument(send, "元のブック")
+    send.add_argument("--department", required=True, metavar="NAME", help="担当課")
+    send.add_argument("--year", type=year, help="報告年度（既定: ブックの最新の年度）")
+    send.add_argument("--out", required=True, type=Path, metavar="DIR", help="保存先のフォルダ")
+    send.add_argument(
+        "--comment",
+        action="append",
+        default=[],
+        metavar="NO=TEXT",
+        help="シートの No と企画課コメント（複数指定可）",
+    )
+    send.set_defaults(run=_send_back)
+
+    done = commands.add_parser("confirm", help="確定: 担当課の提出を確定する（以後の回収は断る）")
+    db_argument(done, "元のブック")
+    done.add_argument("--department", required=True, metavar="NAME", help="担当課")
+    done.add_argument("--year", type=year, help="報告年度（既定: ブックの最新の年度）")
+    done.set_defaults(run=_confirm)
 
 
 def _distribute(args: argparse.Namespace, out: TextIO) -> int:
@@ -146,4 +169,30 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
             f"\t{row.returned_at}\t{row.changed}\t{row.conflicts}\t{row.state}",
             file=out,
         )
+    return EXIT_OK
+
+
+def _send_back(args: argparse.Namespace, out: TextIO) -> int:
+    comments: dict[str, str] = {}
+    for item in args.comment:
+        no, sep, text = item.partition("=")
+        if not sep or not no.strip() or not text.strip():
+            raise CommandError(f"--comment は「No=コメント」の形で指定してください: {item}")
+        comments[no.strip()] = text
+    with _holding(args.db), _open_existing(args.db) as book:
+        try:
+            path = send_back(book, args.department, args.out, args.year, comments)
+        except (HandoutError, BookError) as error:
+            raise CommandError(str(error)) from None
+    print(f"差戻しました: {args.department}（コメント{len(comments)}件）: {path}", file=out)
+    return EXIT_OK
+
+
+def _confirm(args: argparse.Namespace, out: TextIO) -> int:
+    with _holding(args.db), _open_existing(args.db) as book:
+        try:
+            entry = confirm(book, args.department, args.year)
+        except (HandoutError, BookError) as error:
+            raise CommandError(str(error)) from None
+    print(f"確定しました: {entry.report_year}年度 {entry.department}", file=out)
     return EXIT_OK

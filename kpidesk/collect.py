@@ -23,12 +23,15 @@ from kpidesk.book.lock import this_user
 from kpidesk.book.schema import iso_now
 from kpidesk.book.store import Book
 from kpidesk.cycle import (
+    CONFIRMED,
+    RETURNED,
     WRITTEN,
     HandoutMark,
     LogEntry,
     Outcome,
     compare,
     content_hash,
+    latest_entry,
     log_to_json,
     read_log,
 )
@@ -141,6 +144,11 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     entry = next((e for e in entries if e.handout_id == mark.handout_id), None)
     if entry is None:
         return _refused(path, "このブックの配布記録にない配布のファイルです", department)
+    latest = latest_entry(entries, entry.report_year, entry.department)
+    if latest is not None and latest.state() == CONFIRMED:
+        return _refused(
+            path, f"{entry.report_year}年度の{entry.department}の提出は確定済みです", department
+        )
     if (entry.department, entry.report_year) != (mark.department, mark.report_year):
         return _refused(
             path,
@@ -234,6 +242,7 @@ def apply_collect(
     entry.returned_file = plan.path.name[:200]
     entry.changed = len(chosen)
     entry.conflicts = [conflict.no for conflict in open_conflicts]
+    entry.status = RETURNED
     sheets = [
         dataclasses.replace(p.returned, id=None, revision=0, updated_at="")
         for p in chosen

@@ -98,6 +98,8 @@ def _fields(sheet: Sheet, *, paragraphs: bool = True) -> list[_Field]:
         ("表の列", _years_text(sheet)),
     ]
     fields = [_Field(where, where, text) for where, text in header]
+    if sheet.planning_comment:  # listed only when given, as most sheets have none
+        fields.append(_Field("企画課コメント", "企画課コメント", sheet.planning_comment))
     labels = [label.replace(" ", "") for label in sheet.column_labels()]
     labels_seen = [row.label for row in sheet.rows]
     for number, row in enumerate(sheet.rows, start=1):
@@ -175,7 +177,9 @@ def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
     企画課・有識者意見 either (the published text has no place for them, nor
     a workbook made from an older template): when the incoming sheet has
     none of them, the book's are kept, so a reviewer's comment is never
-    wiped out by re-importing the published text.
+    wiped out by re-importing the published text. Nor can they carry the
+    企画課コメント of a sheet sent back: an incoming sheet without one keeps
+    the book's.
     """
     if existing is None:
         return incoming
@@ -192,6 +196,8 @@ def carry_row_settings(incoming: Sheet, existing: Sheet | None) -> Sheet:
     if not any(getattr(carried, name) for name in _CARRIED_SHEET_FIELDS):
         for name in _CARRIED_SHEET_FIELDS:
             setattr(carried, name, copy.deepcopy(getattr(existing, name)))
+    if not carried.planning_comment:
+        carried.planning_comment = existing.planning_comment
     return carried
 
 

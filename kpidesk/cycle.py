@@ -86,6 +86,13 @@ def compare(handed: str | None, returned: str | None, origin: str | None) -> Out
     return Outcome.UNCHANGED
 
 
+#: A department's status (提出状況) in the 配布記録, in the order of the cycle.
+NOT_RETURNED = "未提出"
+RETURNED = "提出済"
+SENT_BACK = "差戻し"
+CONFIRMED = "確定"
+STATUSES = (NOT_RETURNED, RETURNED, SENT_BACK, CONFIRMED)
+
 #: The longest 配布記録 or origin mark read from a book; a longer one is not used.
 MAX_RECORD_CHARS = 5_000_000
 #: How many hand-outs the origin book remembers (the oldest go first).
@@ -210,6 +217,8 @@ class LogEntry:
         returned_file: the file last collected ("").
         changed: how many sheets the last collect wrote.
         conflicts: the Nos left in conflict by the last collect.
+        status: one of :data:`STATUSES` as set by collect, 差戻し and 確定;
+            "" (an older record) leaves it to :meth:`state`.
     """
 
     handout_id: str
@@ -224,6 +233,13 @@ class LogEntry:
     returned_file: str = ""
     changed: int = 0
     conflicts: list[str] = field(default_factory=list)
+    status: str = ""
+
+    def state(self) -> str:
+        """The status shown: the one recorded, else 未提出 or 提出済 by whether it came back."""
+        if self.status in STATUSES:
+            return self.status
+        return RETURNED if self.returned_at else NOT_RETURNED
 
     def base(self) -> dict[str, str]:
         """Per No, the version a returned sheet is compared against."""
@@ -255,7 +271,15 @@ class LogEntry:
             returned_file=_text(data, "returned_file", allow_empty=True),
             changed=changed,
             conflicts=list(conflicts),
+            status=_status(data.get("status", "")),
         )
+
+
+def _status(value: Any) -> str:
+    """A stored status; one KPI Desk does not write is left to :meth:`LogEntry.state`."""
+    if not isinstance(value, str):
+        raise ValueError("status")
+    return value if value in STATUSES else ""
 
 
 def read_log(text: str | None) -> tuple[list[LogEntry], str]:
@@ -277,6 +301,12 @@ def read_log(text: str | None) -> tuple[list[LogEntry], str]:
             skipped += 1
     note = f"ブックの配布記録のうち{skipped}件が読めないため、使っていません" if skipped else ""
     return entries, note
+
+
+def latest_entry(entries: list[LogEntry], year: int, department: str) -> LogEntry | None:
+    """The newest hand-out of ``year`` to ``department`` (None: never handed out)."""
+    found = [e for e in entries if (e.report_year, e.department) == (year, department)]
+    return found[-1] if found else None
 
 
 def log_to_json(entries: list[LogEntry]) -> str:
@@ -309,14 +339,15 @@ class StatusRow:
 
 
 def entry_state(entry: LogEntry) -> str:
-    """The hand-out's state: 未提出, 競合あり (conflicts left open) or 提出済."""
-    if not entry.returned_at:
-        return "未提出"
-    return "競合あり" if entry.conflicts else "提出済"
+    """The hand-out's state: the one recorded (未提出 / 提出済 / 差戻し / 確定), with
+    （競合あり） while conflicts are left open."""
+    return entry.state() + ("（競合あり）" if entry.conflicts else "")
 
 
 def status_rows(entries: list[LogEntry]) -> list[StatusRow]:
-    """The 提出状況 of the 配布記録 ``entries``, one row per hand-out, in their order."""
+    """The 提出状況 of the 配布記録 ``entries``: one row per department and year, its newest
+    hand-out (or 差戻し), in the order they were first handed out."""
+    latest = {(entry.report_year, entry.department): entry for entry in entries}
     return [
         StatusRow(
             report_year=entry.report_year,
@@ -327,5 +358,5 @@ def status_rows(entries: list[LogEntry]) -> list[StatusRow]:
             conflicts="、".join(entry.conflicts) or "-",
             state=entry_state(entry),
         )
-        for entry in entries
+        for entry in latest.values()
     ]

@@ -14,7 +14,8 @@ UNIT_COLUMN = 1
 BASELINE_COLUMN = 2
 FIRST_ACTUAL_COLUMN = 3
 
-#: The one-line fields: No to 施策 above the table, and the source fields below it.
+#: The one-line fields: No to 施策 above the table, the source fields below it,
+#: and the 企画課コメント shown at the top of the form.
 HEADER_FIELDS = (
     "report_year",
     "no",
@@ -22,6 +23,7 @@ HEADER_FIELDS = (
     "title",
     "section",
     *(attr for attr, _ in SOURCE_FIELDS),
+    "planning_comment",
 )
 TABLE_FIELDS = ("baseline_label", "baseline_year", "actual_years", "target_year", "rows")
 SECTION_NAMES = tuple(attr for attr, _ in BULLET_SECTIONS)

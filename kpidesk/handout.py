@@ -23,6 +23,7 @@ from kpidesk.book.store import Book
 from kpidesk.cycle import HandoutMark, LogEntry, content_hash, log_to_json, read_log
 from kpidesk.file_names import safe_file_name, stable_tag
 from kpidesk.fileio import unlink_with_retry
+from kpidesk.model import Sheet
 from kpidesk.paths import BOOK_SUFFIX
 
 #: The file name of the sheets without a department.
@@ -59,7 +60,7 @@ def handout_file_names(year: int, departments: list[str]) -> dict[str, str]:
     return names
 
 
-def _inside(folder: Path, name: str) -> Path:
+def inside(folder: Path, name: str) -> Path:
     """``folder / name``, refused when it would be anywhere but directly in ``folder``."""
     target = folder / name
     if target.parent != folder or Path(name).name != name or name in ("", ".", ".."):
@@ -112,7 +113,7 @@ def distribute(
             f"保存先のフォルダを作れません: {out_dir}（{error.strerror or error}）"
         ) from error
     names = handout_file_names(year, wanted)
-    targets = {department: _inside(out_dir, names[department]) for department in wanted}
+    targets = {department: inside(out_dir, names[department]) for department in wanted}
     taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]
     if taken:
         raise HandoutError(
@@ -139,7 +140,7 @@ def distribute(
                 hashes={sheet.no: content_hash(sheet) for sheet in sheets},
             )
             target = targets[department]
-            _write_book(target, sheets, mark)
+            write_book(target, sheets, mark)
             written.append(target)
             entries.append(
                 LogEntry(
@@ -161,7 +162,7 @@ def distribute(
     return written
 
 
-def _write_book(target: Path, sheets: list, mark: HandoutMark) -> None:
+def write_book(target: Path, sheets: list[Sheet], mark: HandoutMark) -> None:
     """Make the department's book at ``target`` with ``sheets`` and its mark."""
     fresh = [dataclasses.replace(sheet, id=None, revision=0, updated_at="") for sheet in sheets]
     try:

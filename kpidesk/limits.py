@@ -43,6 +43,8 @@ MAX_SECTION_CHARS = 1_000
 #: Characters of the 出典 line, and of 公表時期 and 次回公表予定 each.
 MAX_SOURCE_CHARS = 1_000
 MAX_RELEASE_CHARS = 200
+#: Characters of a sheet's 企画課コメント (差戻し).
+MAX_PLANNING_COMMENT_CHARS = 2_000
 #: Characters of the value table's base column label, a row's label and unit.
 MAX_BASELINE_LABEL_CHARS = 100
 MAX_ROW_LABEL_CHARS = 200
@@ -156,7 +158,7 @@ def clean_sheet(sheet: Sheet) -> int:
     sheet.title = clean(sheet.title)
     sheet.section = clean(sheet.section)
     sheet.baseline_label = clean(sheet.baseline_label)
-    for attribute in _SOURCE_FIELD_LIMITS:
+    for attribute in (*_SOURCE_FIELD_LIMITS, "planning_comment"):
         setattr(sheet, attribute, clean(getattr(sheet, attribute)))
     for row in sheet.rows:
         row.label = clean(row.label)
@@ -262,6 +264,7 @@ def sheet_problems(sheet: Sheet) -> list[str]:
         _too_long(getattr(sheet, attribute), limit, label)
         for attribute, (label, limit) in _SOURCE_FIELD_LIMITS.items()
     ]
+    found.append(_too_long(sheet.planning_comment, MAX_PLANNING_COMMENT_CHARS, "企画課コメント"))
     if len(sheet.departments) > MAX_DEPARTMENTS:
         found.append(
             f"担当課が多すぎます（{len(sheet.departments):,}件、上限 {MAX_DEPARTMENTS}件）"

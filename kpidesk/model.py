@@ -164,6 +164,8 @@ class Sheet(_SheetIdentity):
         next_release: 次回公表予定, when its next figure is due (``令和4年8月``),
             which tells why the newest actual reads 集計中.
         opinions: 企画課・有識者意見, the reviewer's comment, one paragraph per bullet.
+        planning_comment: 企画課コメント, why the planning division sent the
+            sheet back (差戻し); shown at the top of the form until cleared.
     """
 
     report_year: int
@@ -183,6 +185,7 @@ class Sheet(_SheetIdentity):
     published: str = ""
     next_release: str = ""
     opinions: list[str] = field(default_factory=list)
+    planning_comment: str = ""
     id: int | None = field(default=None, compare=False)
     revision: int = field(default=0, compare=False)
     updated_at: str = field(default="", compare=False)
@@ -213,12 +216,13 @@ class Sheet(_SheetIdentity):
         return [cell for row in self.rows for cell in (row.baseline, *row.actuals, row.target)]
 
     def all_texts(self) -> list[str]:
-        """Every text the sheet shows: header, table, source fields and bullets."""
+        """Every text the sheet shows: header, table, source fields, bullets and 企画課コメント."""
         texts = [self.no, *self.departments, self.title, self.section, self.baseline_label]
         texts += [text for row in self.rows for text in (row.label, row.unit)]
         texts += [cell.text for cell in self.all_cells()]
         texts += [getattr(self, name) for name, _ in SOURCE_FIELDS]
-        return texts + [bullet for name, _ in BULLET_SECTIONS for bullet in getattr(self, name)]
+        texts += [bullet for name, _ in BULLET_SECTIONS for bullet in getattr(self, name)]
+        return [*texts, self.planning_comment]
 
 
 _NO_PATTERN = re.compile(r"(\d+)")

@@ -47,6 +47,7 @@ def rolled_over(sheet: Sheet, to_year: int) -> Sheet:
                 row.actuals.append(Cell())
     # The reviewer's comment was on the year just reported: the new one starts without it.
     copied.opinions = []
+    copied.planning_comment = ""  # a 差戻し of the year just reported, settled with it
     return dataclasses.replace(copied, report_year=to_year, id=None, revision=0, updated_at="")
 
 

@@ -23,6 +23,7 @@ from kpidesk.model import BULLET_SECTIONS, split_departments
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_panel import EvaluationPanel
+from ui.notice_bar import NoticeBar
 from ui.trend_chart import TrendChart
 from ui.value_table import ValueTableEditor
 
@@ -139,9 +140,14 @@ class SheetForm(QScrollArea):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setObjectName("placeholder")
 
+        # Why the planning division sent the sheet back (差戻し), until the department clears it.
+        self.planning_comment = NoticeBar("planningComment")
+        self.planning_comment.action_requested.connect(self.on_clear_planning_comment)
+
         self.body = QWidget()
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.planning_comment)
         body_layout.addLayout(heading)
         body_layout.addLayout(grid)
         body_layout.addWidget(_rule())
@@ -214,6 +220,7 @@ class SheetForm(QScrollArea):
     def set_read_only(self, read_only: bool) -> None:
         """Show the sheet without letting it be changed (a book opened read-only)."""
         self._read_only = read_only
+        self.planning_comment.button.setEnabled(not read_only)
         for edit in self.edits.values():
             edit.setReadOnly(read_only)
         self.value_table.set_read_only(read_only)
@@ -282,8 +289,13 @@ class SheetForm(QScrollArea):
             for edit in self.edits.values():
                 edit.clear()
             self.report_year_label.clear()
+            self.planning_comment.show_notice("")
             return
         sheet = self._document.sheet
+        comment = sheet.planning_comment
+        self.planning_comment.show_notice(
+            f"企画課コメント: {comment}" if comment else "", "コメントを消す"
+        )
         texts = {
             "no": sheet.no,
             "departments": sheet.departments_text,
@@ -311,6 +323,15 @@ class SheetForm(QScrollArea):
         value: object = split_departments(text) if attr == "departments" else text
         self._document.edit(
             f"{label}の変更", lambda sheet: setattr(sheet, attr, value), merge_key=attr
+        )
+
+    @Slot()
+    def on_clear_planning_comment(self) -> None:
+        """The department has read the 企画課コメント: clear it as one undoable step."""
+        if self._document is None or self._read_only:
+            return
+        self._document.edit(
+            "企画課コメントを消す", lambda sheet: setattr(sheet, "planning_comment", "")
         )
 
 

@@ -61,6 +61,8 @@ def sheet_to_dict(sheet: Sheet) -> dict[str, Any]:
             data[key] = getattr(sheet, key)
     if sheet.opinions:
         data["opinions"] = list(sheet.opinions)
+    if sheet.planning_comment:
+        data["planning_comment"] = sheet.planning_comment
     return data
 
 
@@ -217,6 +219,7 @@ def sheet_from_dict(data: Any, where: str = "sheet") -> Sheet:
         published=read.text(data, "published", default=""),
         next_release=read.text(data, "next_release", default=""),
         opinions=read.texts(data, "opinions", default=[]),
+        planning_comment=read.text(data, "planning_comment", default=""),
     )
 
 

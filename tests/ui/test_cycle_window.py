@@ -113,7 +113,8 @@ def test_a_conflict_left_for_later_keeps_the_origin(
     assert "未決の競合1件" in window.statusBar().currentMessage()
     status = window.cycle.status_dialog()
     assert status is not None
-    assert [row[1:2] + row[5:] for row in status.shown_rows()] == [(DEPARTMENT, "29", "競合あり")]
+    shown = [row[1:2] + row[5:] for row in status.shown_rows()]
+    assert shown == [(DEPARTMENT, "29", "提出済（競合あり）")]
 
 
 def test_status_shows_who_has_returned(

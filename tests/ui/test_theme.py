@@ -168,6 +168,17 @@ def test_notice_bars_stay_readable(theme: str, window: MainWindow) -> None:
         assert_readable(text_shown(bar.label), background_shown(bar), bar.objectName())
 
 
+def test_the_planning_comment_stays_readable(theme: str, window: MainWindow) -> None:
+    select_no(window, "9")
+    document = window.session.document
+    assert document is not None
+    document.edit("企画課コメント", lambda sheet: setattr(sheet, "planning_comment", "要確認"))
+    QApplication.processEvents()
+    bar = window.form.planning_comment
+    assert bar.isVisible()
+    assert_readable(text_shown(bar.label), background_shown(bar), bar.objectName())
+
+
 def test_evaluation_rank_stays_readable(theme: str, window: MainWindow) -> None:
     select_no(window, "9")
     rank = window.form.evaluation.findChild(QLabel, "eval_0_rank")

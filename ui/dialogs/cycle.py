@@ -354,7 +354,18 @@ class CollectPreviewDialog(QDialog):
 
 
 #: The tint of a 提出状況 row by its state (None: the table's own colours).
-_STATE_MARKS = {"提出済": colours.Mark.NEW, "競合あり": colours.Mark.INVALID}
+_STATE_MARKS = {
+    "提出済": colours.Mark.NEW,
+    "確定": colours.Mark.NEW,
+    "差戻し": colours.Mark.CHANGED,
+}
+
+
+def _state_mark(state: str) -> colours.Mark | None:
+    """Conflicts left open are marked whatever the state; else the state's own tint."""
+    if "競合あり" in state:
+        return colours.Mark.INVALID
+    return _STATE_MARKS.get(state)
 
 
 class StatusDialog(QDialog):
@@ -391,7 +402,7 @@ class StatusDialog(QDialog):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(number, column, QTableWidgetItem(text))
-            mark = _STATE_MARKS.get(row.state)
+            mark = _state_mark(row.state)
             if mark is not None:
                 tint = colours.tint(mark)
                 for column in range(len(cells)):
