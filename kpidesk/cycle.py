@@ -326,7 +326,7 @@ class StatusRow:
         returned_at: when last collected ("-" before).
         changed: how many sheets the last collect wrote ("-" before).
         conflicts: the Nos left in conflict, joined ("-" when none).
-        state: 未提出, 競合あり or 提出済.
+        state: 未提出, 提出済, 差戻し or 確定, with （競合あり） while conflicts are open.
     """
 
     report_year: int

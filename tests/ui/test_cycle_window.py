@@ -164,3 +164,31 @@ def test_a_handed_out_book_shows_its_banner_and_saves_a_copy_to_return(
 
 def test_a_plain_book_has_no_hand_out_banner(window) -> None:
     assert "配布されたブック" not in window.book_notice_bar.text
+
+
+@pytest.mark.parametrize(
+    ("state", "tinted"),
+    [
+        ("未提出", False),
+        ("提出済", True),
+        ("差戻し", True),
+        ("確定", True),
+        ("提出済（競合あり）", True),
+    ],
+)
+def test_each_state_reads_at_a_glance(app, qtbot, state: str, tinted: bool) -> None:
+    from PySide6.QtCore import Qt
+
+    from kpidesk.cycle import StatusRow
+    from tests.ui.palettes import MIN_CONTRAST, contrast
+
+    row = StatusRow(2020, "観光振興課", "2026-04-01 09:00", "-", "-", "-", state)
+    dialog = StatusDialog([row])
+    qtbot.addWidget(dialog)
+    item = dialog.table.item(0, 6)
+    assert item.text() == state
+    background = item.data(Qt.ItemDataRole.BackgroundRole)
+    assert (background is not None) == tinted
+    if tinted:
+        text = item.data(Qt.ItemDataRole.ForegroundRole)
+        assert contrast(text.color(), background.color()) >= MIN_CONTRAST
