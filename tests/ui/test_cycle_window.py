@@ -13,7 +13,7 @@ from kpidesk.book.store import Book
 from kpidesk.collect import Decision
 from kpidesk.handout import distribute
 from ui.actions import Action
-from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, StatusDialog
+from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
 DEPARTMENT = "観光振興課"
 
@@ -192,3 +192,91 @@ def test_each_state_reads_at_a_glance(app, qtbot, state: str, tinted: bool) -> N
     if tinted:
         text = item.data(Qt.ItemDataRole.ForegroundRole)
         assert contrast(text.color(), background.color()) >= MIN_CONTRAST
+
+
+def _collected(make_window, demo_book: Path, handed: Path):
+    """A window on the sample book after 観光振興課's edited No 28 was collected."""
+    _edit(handed, "28", ["課で書いた28"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    window.cycle.collect(dialog)
+    return window
+
+
+def test_send_back_from_the_status_writes_the_file_with_the_comment(
+    make_window, demo_book: Path, handed: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _collected(make_window, demo_book, handed)
+    status = window.cycle.status_dialog()
+    assert status is not None
+    status.select(0)
+    assert status.send_back_button.isEnabled() and status.confirm_button.isEnabled()
+    asked: list[tuple[list[str], str]] = []
+
+    def run(dialog) -> int:
+        nos = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
+        asked.append((nos, dialog.folder_edit.text()))
+        assert not dialog.ok_button.isEnabled()
+        dialog.set_comment("29", "目標値の根拠を書いてください")
+        assert dialog.ok_button.isEnabled()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SendBackDialog, "exec", run)
+    status.send_back_button.click()
+    [(nos, folder)] = asked
+    assert nos == ["28", "29"]
+    assert folder == str(demo_book.parent / "配布_2020")
+    written = demo_book.parent / "配布_2020" / f"2020_{DEPARTMENT}_差戻し.kpidb"
+    assert written.exists()
+    assert str(written) in answers.infos[-1] and answers.errors == []
+    assert status.shown_rows()[0][6] == "差戻し"
+    book = window.session.book
+    assert book.find_sheet(2020, "29").planning_comment == "目標値の根拠を書いてください"
+    with Book.open(written, read_only=True) as copy:
+        assert copy.find_sheet(2020, "29").planning_comment == "目標値の根拠を書いてください"
+
+
+def test_confirm_from_the_status_refuses_a_later_collect(
+    make_window, demo_book: Path, handed: Path, answers
+) -> None:
+    window = _collected(make_window, demo_book, handed)
+    status = window.cycle.status_dialog()
+    assert status is not None
+    status.select(0)
+    answers.confirm_answer = True
+    status.confirm_button.click()
+    assert "確定しますか" in answers.asked[-1]
+    assert status.shown_rows()[0][6] == "確定"
+    assert not status.confirm_button.isEnabled()
+    _edit(handed, "29", ["確定の後に書いた29"])
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    assert dialog.shown_rows() == [(handed.name, DEPARTMENT, "", "取り込みません")]
+    assert "確定済み" in dialog.table.item(0, 4).text()
+
+
+def test_confirm_before_a_return_is_refused_in_japanese(
+    make_window, demo_book: Path, handed: Path, answers
+) -> None:
+    window = make_window(demo_book)
+    status = window.cycle.status_dialog()
+    assert status is not None
+    status.select(0)
+    assert not status.confirm_button.isEnabled()
+    assert window.cycle.confirm(status.rows[0]) is False
+    assert "確定できませんでした" in answers.errors[-1]
+    assert "まだ提出されていない" in answers.errors[-1]
+
+
+def test_send_back_and_confirm_are_off_in_a_read_only_book(
+    make_window, demo_book: Path, handed: Path
+) -> None:
+    window = make_window(demo_book)
+    window.session.set_book(Book.open(demo_book, create=False, read_only=True))
+    assert window.session.book.read_only
+    status = window.cycle.status_dialog()
+    assert status is not None
+    status.select(0)
+    assert not status.send_back_button.isEnabled()
+    assert not status.confirm_button.isEnabled()

@@ -8,16 +8,16 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import eras
+from kpidesk import eras, sendback
 from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
 from kpidesk.collect import CollectPlan, apply_collect, plan_collect
-from kpidesk.cycle import HandoutMark, read_log, status_rows
+from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
 from kpidesk.handout import HandoutError, distribute
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
-from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, StatusDialog
+from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
 
 def handout_notice(mark: HandoutMark) -> str:
@@ -33,6 +33,9 @@ def handout_notice(mark: HandoutMark) -> str:
 
 class Cycle(Controller):
     """The ブック menu's hand out, collect and 提出状況, and the return of a handed-out book."""
+
+    #: The folder of the last hand-out or 差戻し in this session (None: none yet).
+    last_folder: Path | None = None
 
     # --- hand out
 
@@ -81,6 +84,7 @@ class Cycle(Controller):
         except (HandoutError, BookError) as error:
             messages.show_error(self.window, f"配布できませんでした。\n{error}")
             return []
+        self.last_folder = folder
         names = "\n".join(path.name for path in paths)
         messages.show_info(
             self.window,
@@ -162,7 +166,100 @@ class Cycle(Controller):
         except BookError as error:
             messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
             return None
-        return StatusDialog(status_rows(entries), note, self.window)
+        dialog = StatusDialog(status_rows(entries), note, self.window, writable=not book.read_only)
+        dialog.send_back_requested.connect(lambda row: self.ask_send_back(dialog, row))
+        dialog.confirm_requested.connect(lambda row: self.ask_confirm(dialog, row))
+        return dialog
+
+    def refresh_status(self, dialog: StatusDialog) -> None:
+        """Show the book's 提出状況 anew in ``dialog``."""
+        book = self.session.book
+        if book is None:
+            return
+        try:
+            entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+        except BookError:
+            return
+        dialog.set_rows(status_rows(entries))
+
+    def send_back_dialog(self, row: StatusRow) -> SendBackDialog | None:
+        """The dialog asking the comments of a 差戻し of ``row`` (None: nothing to ask)."""
+        book = self.session.book
+        if book is None:
+            return None
+        try:
+            sheets = book.list_sheets(report_year=row.report_year, department=row.department)
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return None
+        if not sheets:
+            messages.show_error(
+                self.window, f"{row.report_year}年度の{row.department}のシートがありません。"
+            )
+            return None
+        folder = self.last_folder or self.default_handout_folder(row.report_year)
+        choices = [(sheet.no, sheet.title) for sheet in sheets]
+        return SendBackDialog(row.department, choices, folder, self.window)
+
+    def ask_send_back(self, status: StatusDialog, row: StatusRow) -> None:
+        """Ask and do a 差戻し of ``row``'s department; refresh ``status``."""
+        if not self.session.maybe_save():
+            return
+        dialog = self.send_back_dialog(row)
+        if dialog is None or dialog.exec() != SendBackDialog.DialogCode.Accepted:
+            return
+        self.send_back(row, dialog.comments(), dialog.folder())
+        self.refresh_status(status)
+
+    def send_back(self, row: StatusRow, comments: dict[str, str], folder: Path) -> Path | None:
+        """Send ``row``'s department its sheets back with ``comments``; say what was written."""
+        book = self.session.book
+        if book is None:
+            return None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = sendback.send_back(book, row.department, folder, row.report_year, comments)
+        except (HandoutError, BookError, OSError) as error:
+            messages.show_error(self.window, f"差戻しできませんでした。\n{error}")
+            return None
+        self.last_folder = folder
+        self.session.reload_list()
+        self.session.update_book_notice()
+        messages.show_info(
+            self.window,
+            f"{row.department}への差戻しのファイルを書き出しました。\n{target}\n"
+            "このファイルを課に渡してください。",
+        )
+        self.status(f"差し戻しました: {row.department}（{target.name}）")
+        return target
+
+    def ask_confirm(self, status: StatusDialog, row: StatusRow) -> None:
+        """Ask and do the 確定 of ``row``'s department; refresh ``status``."""
+        if not self.session.maybe_save():
+            return
+        if not messages.confirm(
+            self.window,
+            "確定",
+            f"{row.report_year}年度の{row.department}の提出を確定しますか？\n"
+            "確定した後は、この課のファイルを回収できません。",
+        ):
+            return
+        self.confirm(row)
+        self.refresh_status(status)
+
+    def confirm(self, row: StatusRow) -> bool:
+        """Mark ``row``'s department 確定."""
+        book = self.session.book
+        if book is None:
+            return False
+        try:
+            sendback.confirm(book, row.department, row.report_year)
+        except (HandoutError, BookError) as error:
+            messages.show_error(self.window, f"確定できませんでした。\n{error}")
+            return False
+        self.session.reload_list()
+        self.status(f"確定しました: {row.department}")
+        return True
 
     @Slot()
     def show_status(self) -> None:

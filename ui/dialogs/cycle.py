@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -369,27 +369,83 @@ def _state_mark(state: str) -> colours.Mark | None:
 
 
 class StatusDialog(QDialog):
-    """The 提出状況: one read-only row per hand-out."""
+    """The 提出状況: one read-only row per hand-out, and 差戻し / 確定 of the selected one.
+
+    Args:
+        writable: whether 差戻し and 確定 can be offered (not in a read-only book).
+
+    Signals:
+        send_back_requested(StatusRow): 「差戻し…」 was clicked on a row.
+        confirm_requested(StatusRow): 「確定」 was clicked on a row.
+    """
+
+    send_back_requested = Signal(object)
+    confirm_requested = Signal(object)
 
     _COLUMNS = ("報告年度", "担当課", "配布", "回収", "変更", "競合", "状況")
 
-    def __init__(self, rows: Sequence[StatusRow], note: str = "", parent: QWidget | None = None):
+    def __init__(
+        self,
+        rows: Sequence[StatusRow],
+        note: str = "",
+        parent: QWidget | None = None,
+        *,
+        writable: bool = False,
+    ):
         super().__init__(parent)
         self.setWindowTitle("提出状況")
         self.resize(900, 480)
-        heading = QLabel(
-            "担当課ごとの配布・回収の状況です。" if rows else "配布の記録がありません。"
-        )
-        heading.setWordWrap(True)
-        self.table = QTableWidget(len(rows), len(self._COLUMNS))
+        self._writable = writable
+        self.rows: list[StatusRow] = []
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.table = QTableWidget(0, len(self._COLUMNS))
         self.table.setObjectName("submissionStatus")
         self.table.setHorizontalHeaderLabels(list(self._COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.send_back_button = QPushButton("差戻し(&S)…")
+        self.send_back_button.setObjectName("statusSendBack")
+        self.send_back_button.clicked.connect(self.on_send_back_clicked)
+        self.confirm_button = QPushButton("確定(&K)")
+        self.confirm_button.setObjectName("statusConfirm")
+        self.confirm_button.clicked.connect(self.on_confirm_clicked)
+        if not writable:
+            tip = "読み取り専用で開いているため、差戻し・確定はできません"
+            self.send_back_button.setToolTip(tip)
+            self.confirm_button.setToolTip(tip)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.send_back_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton("閉じる(&C)", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        if note:
+            warning = QLabel(f"注意: {note}")
+            warning.setWordWrap(True)
+            layout.addWidget(warning)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.table.currentCellChanged.connect(self._update_buttons)
+        self.set_rows(rows)
+
+    def set_rows(self, rows: Sequence[StatusRow]) -> None:
+        """Show ``rows``, keeping the selected department selected when it is still there."""
+        selected = self.selected_row()
+        self.rows = list(rows)
+        self.heading.setText(
+            "担当課ごとの配布・回収の状況です。担当課を選んで差戻し・確定ができます。"
+            if rows
+            else "配布の記録がありません。"
+        )
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(rows))
         for number, row in enumerate(rows):
             cells = (
                 _year_text(row.report_year),
@@ -408,17 +464,41 @@ class StatusDialog(QDialog):
                 for column in range(len(cells)):
                     self.table.item(number, column).setBackground(tint.background)
                     self.table.item(number, column).setForeground(tint.text)
-        buttons = QDialogButtonBox()
-        buttons.addButton("閉じる(&C)", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        if note:
-            warning = QLabel(f"注意: {note}")
-            warning.setWordWrap(True)
-            layout.addWidget(warning)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(buttons)
+        if selected is not None:
+            keys = [(row.report_year, row.department) for row in self.rows]
+            key = (selected.report_year, selected.department)
+            if key in keys:
+                self.select(keys.index(key))
+        self._update_buttons()
+
+    def select(self, number: int) -> None:
+        """Select row ``number``."""
+        self.table.setCurrentCell(number, 0)
+
+    def selected_row(self) -> StatusRow | None:
+        """The selected department's row (None: none selected)."""
+        number = self.table.currentRow()
+        return self.rows[number] if 0 <= number < len(self.rows) else None
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        row = self.selected_row()
+        self.send_back_button.setEnabled(self._writable and row is not None)
+        self.confirm_button.setEnabled(
+            self._writable and row is not None and not row.state.startswith(("未提出", "確定"))
+        )
+
+    @Slot()
+    def on_send_back_clicked(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.send_back_requested.emit(row)
+
+    @Slot()
+    def on_confirm_clicked(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.confirm_requested.emit(row)
 
     def shown_rows(self) -> list[tuple[str, ...]]:
         """Every row as shown."""
@@ -433,3 +513,97 @@ def _when(stamp: str) -> str:
     if len(stamp) >= 16 and stamp[10] == "T":
         return f"{stamp[:10]} {stamp[11:16]}"
     return stamp
+
+
+class SendBackDialog(QDialog):
+    """Ask the 企画課コメント per sheet and the folder of a 差戻し.
+
+    Args:
+        sheets: (No, title) of the department's sheets.
+        folder: the folder proposed.
+    """
+
+    def __init__(
+        self,
+        department: str,
+        sheets: Sequence[tuple[str, str]],
+        folder: Path,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"差戻し: {department}")
+        self.resize(720, 380)
+        heading = QLabel(
+            f"{department}に差し戻すシートに、直してほしいことを書いてください"
+            "（1件以上）。コメントはシートの上部に「企画課コメント」として表示されます。"
+            "課のシートをすべて入れた新しいファイルを書き出します。"
+        )
+        heading.setWordWrap(True)
+        self.table = QTableWidget(len(sheets), 3)
+        self.table.setObjectName("sendBackSheets")
+        self.table.setHorizontalHeaderLabels(["No", "シート名", "企画課コメント"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._edits: dict[str, QLineEdit] = {}
+        for number, (no, title) in enumerate(sheets):
+            self.table.setItem(number, 0, QTableWidgetItem(no))
+            title_item = QTableWidgetItem(title)
+            title_item.setToolTip(title)
+            self.table.setItem(number, 1, title_item)
+            edit = QLineEdit()
+            edit.setObjectName(f"sendBackComment_{no}")
+            edit.setPlaceholderText("コメントなし（差し戻さない）")
+            edit.textChanged.connect(self._update_ok)
+            self.table.setCellWidget(number, 2, edit)
+            self._edits[no] = edit
+        self.table.setColumnWidth(1, 240)
+        self.table.resizeRowsToContents()
+        self.folder_edit = QLineEdit(str(folder))
+        self.folder_edit.setObjectName("sendBackFolder")
+        self.folder_edit.textChanged.connect(self._update_ok)
+        browse = QPushButton("参照(&B)…")
+        browse.clicked.connect(self.on_browse_clicked)
+        folder_row = QHBoxLayout()
+        folder_label = QLabel("保存先のフォルダ(&F):")
+        folder_label.setBuddy(self.folder_edit)
+        folder_row.addWidget(folder_label)
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("差し戻す(&S)", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(folder_row)
+        layout.addWidget(buttons)
+        self._update_ok()
+
+    def set_comment(self, no: str, text: str) -> None:
+        """Write ``text`` as sheet ``no``'s comment."""
+        self._edits[no].setText(text)
+
+    def comments(self) -> dict[str, str]:
+        """The comments written, by No (sheets left empty are not sent back)."""
+        return {no: edit.text().strip() for no, edit in self._edits.items() if edit.text().strip()}
+
+    def folder(self) -> Path:
+        """The chosen folder."""
+        return Path(self.folder_edit.text().strip())
+
+    @Slot()
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(bool(self.comments()) and bool(self.folder_edit.text().strip()))
+
+    @Slot()
+    def on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "差戻しの保存先", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
