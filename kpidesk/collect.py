@@ -29,6 +29,7 @@ from kpidesk.cycle import (
     HandoutMark,
     LogEntry,
     Outcome,
+    ReturnMark,
     compare,
     content_hash,
     latest_entry,
@@ -80,6 +81,8 @@ class CollectPlan:
         sheets: per sheet, what collecting does.
         already: the file was collected before and has not changed since.
         returned: per No, the content hash of the returned sheet.
+        return_mark: who saved the file to return it, and when (None: not
+            recorded, or unreadable).
     """
 
     path: Path
@@ -89,6 +92,7 @@ class CollectPlan:
     sheets: list[SheetPlan] = field(default_factory=list)
     already: bool = False
     returned: dict[str, str] = field(default_factory=dict)
+    return_mark: ReturnMark | None = None
 
     def of(self, *outcomes: Outcome) -> list[SheetPlan]:
         """The sheet plans with any of these outcomes."""
@@ -116,6 +120,14 @@ def _refused(path: Path, reason: str, department: str = "") -> CollectPlan:
     )
 
 
+def _return_mark(text: str | None) -> ReturnMark | None:
+    """The file's 「提出」 mark, read as untrusted input (None when missing or unusable)."""
+    try:
+        return ReturnMark.from_json(text)
+    except ValueError:
+        return None
+
+
 def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
 
@@ -129,6 +141,7 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     try:
         with Book.open(path, create=False, read_only=True) as handed:
             mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
+            returned_text = cyclestore.read_text(handed, cyclestore.META_RETURNED)
             sheets = handed.list_sheets()
     except (BookError, OSError) as error:
         return _refused(path, f"KPI Desk のブックとして読めません: {error}")
@@ -190,6 +203,7 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         sheets=plans,
         already=already and not any(p.outcome in WRITTEN for p in plans),
         returned=hashes,
+        return_mark=_return_mark(returned_text),
     )
 
 

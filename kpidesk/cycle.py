@@ -200,6 +200,46 @@ class HandoutMark:
         )
 
 
+@dataclass(frozen=True)
+class ReturnMark:
+    """Who saved a handed-out book to return it (「提出用に保存」), and when.
+
+    Attributes:
+        returned_by: the login name ("" when unknown).
+        returned_at: when (ISO 8601 local time).
+    """
+
+    returned_by: str
+    returned_at: str
+
+    def to_json(self) -> str:
+        """The mark as stored in the copy saved for returning."""
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ReturnMark:
+        """Read a stored mark as untrusted input.
+
+        Raises:
+            ValueError: it is missing or not a mark KPI Desk writes.
+        """
+        data = _load(text)
+        if not isinstance(data, dict):
+            raise ValueError("mark")
+        by = _text(data, "returned_by", allow_empty=True)
+        at = _text(data, "returned_at")
+        if not by.isprintable() or not at.isprintable():
+            raise ValueError("text")
+        return cls(returned_by=by, returned_at=at)
+
+    def label(self) -> str:
+        """「提出: tanaka 2026-05-01 10:00」 as the collect preview shows it."""
+        at = self.returned_at
+        if len(at) >= 16 and at[10] == "T":
+            at = f"{at[:10]} {at[11:16]}"
+        return f"提出: {self.returned_by or '（不明）'} {at}"
+
+
 @dataclass
 class LogEntry:
     """One hand-out in the origin book's 配布記録, and its returns.

@@ -20,7 +20,14 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.lock import this_user
 from kpidesk.book.schema import iso_now
 from kpidesk.book.store import Book
-from kpidesk.cycle import HandoutMark, LogEntry, content_hash, log_to_json, read_log
+from kpidesk.cycle import (
+    HandoutMark,
+    LogEntry,
+    ReturnMark,
+    content_hash,
+    log_to_json,
+    read_log,
+)
 from kpidesk.file_names import safe_file_name, stable_tag
 from kpidesk.fileio import unlink_with_retry
 from kpidesk.model import Sheet
@@ -175,3 +182,26 @@ def write_book(target: Path, sheets: list[Sheet], mark: HandoutMark) -> None:
         raise
     except OSError as error:
         raise HandoutError(f"配布するファイルを書けません: {target}（{error}）") from error
+
+
+def save_for_return(book: Book, target: Path) -> ReturnMark:
+    """Save a copy of the handed-out ``book`` at ``target``, marked with who and when.
+
+    The copy is the whole book; the mark (:class:`kpidesk.cycle.ReturnMark`)
+    is only shown when collecting, it changes no sheet. A copy that cannot
+    be marked is removed again.
+
+    Raises:
+        BookError: the copy cannot be written.
+    """
+    target = Path(target)
+    book.backup_to(target)
+    mark = ReturnMark(returned_by=this_user(), returned_at=iso_now())
+    try:
+        with Book.open(target, create=False) as copy:
+            cyclestore.write_text(copy, cyclestore.META_RETURNED, mark.to_json())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            unlink_with_retry(target)
+        raise
+    return mark

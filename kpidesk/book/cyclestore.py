@@ -4,6 +4,7 @@ Both live in the book's ``meta`` table, as JSON text, so that no new table
 (and no new schema version) is needed:
 
 * :data:`META_HANDOUT` in a handed-out department book: where it came from;
+* :data:`META_RETURNED` in a copy saved to return: who saved it and when;
 * :data:`META_HANDOUT_LOG` in the origin book: what was handed out to whom,
   and when each file came back (配布記録).
 
@@ -34,6 +35,8 @@ from kpidesk.model import Sheet
 META_HANDOUT = "handout"
 #: The key of the origin book's record of hand-outs and returns.
 META_HANDOUT_LOG = "handout_log"
+#: The key of who saved a handed-out book for returning, and when.
+META_RETURNED = "returned"
 
 
 def read_text(book: Book, key: str) -> str | None:

@@ -12,7 +12,7 @@ from kpidesk.book.backups import list_backups
 from kpidesk.book.store import Book
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
-from kpidesk.handout import distribute
+from kpidesk.handout import distribute, save_for_return
 from kpidesk.model import Sheet
 from kpidesk.samples import create_sample_book
 
@@ -225,3 +225,42 @@ def test_a_forged_mark_is_refused(handed: tuple[Path, Path]) -> None:
     with Book.open(origin) as book:
         plan = plan_collect(book, path)
     assert "配布したファイルではありません" in plan.refusal
+
+
+def test_a_copy_saved_to_return_says_who_and_when(
+    handed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpidesk import handout
+
+    origin, path = handed
+    monkeypatch.setattr(handout, "this_user", lambda: "tanaka")
+    target = tmp_path / "提出.kpidb"
+    with Book.open(path) as book:
+        mark = save_for_return(book, target)
+    assert mark.returned_by == "tanaka"
+    with Book.open(origin) as book:
+        plan = plan_collect(book, target)
+    assert plan.refusal == "" and plan.return_mark == mark
+    assert plan.return_mark.label() == (
+        f"提出: tanaka {mark.returned_at[:10]} {mark.returned_at[11:16]}"
+    )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "not json",
+        '["list"]',
+        '{"returned_by": "x"}',
+        '{"returned_by": 3, "returned_at": "2026-05-01T10:00:00"}',
+        '{"returned_by": "a\\u0000b", "returned_at": "2026-05-01T10:00:00"}',
+        '{"returned_by": "' + "x" * 600 + '", "returned_at": "2026-05-01T10:00:00"}',
+    ],
+)
+def test_an_unusable_return_mark_is_ignored(handed: tuple[Path, Path], stored: str) -> None:
+    origin, path = handed
+    with Book.open(path) as book:
+        cyclestore.write_text(book, cyclestore.META_RETURNED, stored)
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+    assert plan.refusal == "" and plan.return_mark is None

@@ -162,6 +162,25 @@ def test_a_handed_out_book_shows_its_banner_and_saves_a_copy_to_return(
     assert "提出用に保存しました" in answers.infos[-1]
 
 
+def test_the_collect_preview_says_who_returned_the_file_and_when(
+    make_window, demo_book: Path, handed: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpidesk import handout
+
+    monkeypatch.setattr(handout, "this_user", lambda: "tanaka")
+    department = make_window(handed)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (args[2], ""))
+    department.book_notice_bar.button.click()
+    target = handed.with_name(f"{handed.stem}_提出.kpidb")
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([target, handed])
+    assert dialog is not None
+    text = dialog.returns_label.text()
+    assert text.startswith(f"{target.name}: 提出: tanaka 20")
+    assert handed.name + ":" not in text
+    assert not dialog.returns_label.isHidden()
+
+
 def test_a_plain_book_has_no_hand_out_banner(window) -> None:
     assert "配布されたブック" not in window.book_notice_bar.text
 

@@ -13,7 +13,7 @@ from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
 from kpidesk.collect import CollectPlan, apply_collect, plan_collect
 from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
-from kpidesk.handout import HandoutError, distribute
+from kpidesk.handout import HandoutError, distribute, save_for_return
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
@@ -292,13 +292,14 @@ class Cycle(Controller):
             self.save_for_return(Path(name))
 
     def save_for_return(self, target: Path) -> bool:
-        """Save a copy of the open book at ``target`` to return to the planning division."""
+        """Save a copy of the open book at ``target`` to return to the planning division,
+        marked with who saved it and when (the 回収 preview shows it)."""
         book = self.session.book
         if book is None:
             return False
         target = with_book_suffix(target)
         try:
-            book.backup_to(target)
+            save_for_return(book, target)
         except BookError as error:
             messages.show_error(self.window, f"提出用に保存できませんでした。\n{error}")
             return False

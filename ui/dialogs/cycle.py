@@ -212,6 +212,17 @@ class CollectPreviewDialog(QDialog):
             "「あとで決める」のシートは元のまま残し、次の回収でもう一度競合として示します。"
         )
         heading.setWordWrap(True)
+        self.returns_label = QLabel(
+            "\n".join(
+                f"{plan.path.name}: {plan.return_mark.label()}"
+                for plan in self.plans
+                if plan.return_mark is not None
+            )
+        )
+        self.returns_label.setObjectName("collectReturns")
+        self.returns_label.setWordWrap(True)
+        self.returns_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.returns_label.setVisible(bool(self.returns_label.text()))
         self.table = QTableWidget(0, len(self._COLUMNS))
         self.table.setObjectName("collectPreview")
         self.table.setHorizontalHeaderLabels(list(self._COLUMNS))
@@ -235,6 +246,7 @@ class CollectPreviewDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        layout.addWidget(self.returns_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self._fill()
