@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -626,8 +626,9 @@ def _legend(
 FINE = 10.0
 
 
-class _Canvas:
-    """Draws chart geometry on a painter scaled down by :data:`FINE`."""
+class ChartCanvas:
+    """Draws chart geometry on a painter scaled down by :data:`FINE` (the trend chart
+    and the 総括's rank chart alike)."""
 
     def __init__(self, painter: QPainter, family: str) -> None:
         self.painter = painter
@@ -643,7 +644,8 @@ class _Canvas:
         return font
 
     def pen(self, role: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-        pen = QPen(QColor(COLORS[role]))
+        """A pen of a :data:`COLORS` role, or of a colour given as ``#rrggbb``."""
+        pen = QPen(QColor(COLORS.get(role, role)))
         pen.setWidthF(width * FINE)
         pen.setStyle(style)
         pen.setCapStyle(Qt.PenCapStyle.FlatCap)
@@ -659,7 +661,7 @@ class _Canvas:
         self.painter.setPen(pen)
         self.painter.drawLine(self.point(x1, y1), self.point(x2, y2))
 
-    def text(self, label: Label, *, halo: bool = False) -> None:
+    def text(self, label: Label, *, halo: bool = False, colour: str | None = None) -> None:
         if not label.text:
             return
         if halo:
@@ -684,7 +686,7 @@ class _Canvas:
         else:
             x = rect.center().x() - width / 2
         y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
-        self.painter.setPen(QPen(QColor(COLORS[label.role])))
+        self.painter.setPen(QPen(QColor(colour or COLORS[label.role])))
         self.painter.setFont(font)
         self.painter.drawText(QPointF(x, y), label.text)
 
@@ -715,17 +717,25 @@ def paint_geometry(
 
     ``font_family`` defaults to the bundled font's (:func:`~kpidesk.printing.fonts.load_fonts`).
     """
+    paint_scaled(painter, font_family, lambda canvas: _paint(canvas, geometry))
+
+
+def paint_scaled(
+    painter: QPainter, font_family: str | None, draw: Callable[[ChartCanvas], None]
+) -> None:
+    """Call ``draw`` with a :class:`ChartCanvas` on ``painter``, antialiased and scaled
+    by :data:`FINE`; the painter is left as it was."""
     painter.save()
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.scale(1 / FINE, 1 / FINE)
-        _paint(_Canvas(painter, font_family or load_fonts()), geometry)
+        draw(ChartCanvas(painter, font_family or load_fonts()))
     finally:
         painter.restore()
 
 
-def _paint(canvas: _Canvas, g: ChartGeometry) -> None:
+def _paint(canvas: ChartCanvas, g: ChartGeometry) -> None:
     painter = canvas.painter
     size = g.text_size
     unit = size / PRINT_TEXT_SIZE  # line widths grow with the type

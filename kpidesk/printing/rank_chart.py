@@ -22,23 +22,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter
 
 from kpidesk import evaluation_summary, ranking
 from kpidesk.evaluation_summary import EXCLUDED_COLOURS, NOT_JUDGED_COLOURS, RankCounts
 from kpidesk.printing.chart import (
-    COLORS,
-    FINE,
     PRINT_TEXT_SIZE,
+    ChartCanvas,
     Label,
     Tick,
     elide,
     nice_range,
+    paint_scaled,
     text_width,
     tick_text,
 )
-from kpidesk.printing.fonts import drawing_font, load_fonts
 
 #: What the chart says when the group has no items.
 NO_ITEMS = "対象の項目がありません"
@@ -206,72 +205,26 @@ def rank_chart_geometry(
 # --- painting ----------------------------------------------------------------------
 
 
-class _Canvas:
-    """Draws on a painter scaled down by :data:`~kpidesk.printing.chart.FINE`, as the
-    trend chart does, so that type sizes such as 7.5 points are whole pixel sizes."""
-
-    def __init__(self, painter: QPainter, family: str) -> None:
-        self.painter = painter
-        self.family = family
-
-    def rect(self, rect: QRectF) -> QRectF:
-        return QRectF(rect.x() * FINE, rect.y() * FINE, rect.width() * FINE, rect.height() * FINE)
-
-    def pen(self, colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-        pen = QPen(QColor(colour))
-        pen.setWidthF(width * FINE)
-        pen.setStyle(style)
-        return pen
-
-    def line(self, pen: QPen, x1: float, y1: float, x2: float, y2: float) -> None:
-        self.painter.setPen(pen)
-        self.painter.drawLine(QPointF(x1 * FINE, y1 * FINE), QPointF(x2 * FINE, y2 * FINE))
-
-    def text(self, label: Label, colour: str | None = None) -> None:
-        if not label.text:
-            return
-        font = drawing_font(self.family, max(1, round(label.size * FINE)), label.bold)
-        metrics = QFontMetricsF(font)
-        rect = self.rect(label.rect)
-        width = metrics.horizontalAdvance(label.text)
-        if label.align == "left":
-            x = rect.left()
-        elif label.align == "right":
-            x = rect.right() - width
-        else:
-            x = rect.center().x() - width / 2
-        y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
-        self.painter.setPen(QPen(QColor(colour or COLORS[label.role])))
-        self.painter.setFont(font)
-        self.painter.drawText(QPointF(x, y), label.text)
-
-
 def paint_rank_geometry(
     painter: QPainter, geometry: RankChartGeometry, *, font_family: str | None = None
 ) -> None:
-    """Draw a rank chart's geometry; the painter's units are the geometry's units."""
-    painter.save()
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(1 / FINE, 1 / FINE)
-        _paint(_Canvas(painter, font_family or load_fonts()), geometry)
-    finally:
-        painter.restore()
+    """Draw a rank chart's geometry with the trend chart's canvas; the painter's units
+    are the geometry's units."""
+    paint_scaled(painter, font_family, lambda canvas: _paint(canvas, geometry))
 
 
-def _paint(canvas: _Canvas, g: RankChartGeometry) -> None:
+def _paint(canvas: ChartCanvas, g: RankChartGeometry) -> None:
     painter = canvas.painter
     unit = g.text_size / PRINT_TEXT_SIZE
     painter.setBrush(QBrush(QColor("#ffffff")))
-    painter.setPen(canvas.pen(COLORS["frame"], 0.5 * unit))
+    painter.setPen(canvas.pen("frame", 0.5 * unit))
     painter.drawRect(canvas.rect(g.frame))
     canvas.text(g.title)
     if g.message is not None:
         canvas.text(g.message)
         return
     plot = g.plot
-    grid = canvas.pen(COLORS["grid"], 0.4 * unit)
+    grid = canvas.pen("grid", 0.4 * unit)
     for tick in g.y_ticks:
         canvas.line(grid, plot.left(), tick.position, plot.right(), tick.position)
         canvas.text(tick.label)
@@ -282,8 +235,8 @@ def _paint(canvas: _Canvas, g: RankChartGeometry) -> None:
             painter.setBrush(QBrush(QColor(bar.fill)))
             painter.drawRect(canvas.rect(bar.rect))
         canvas.text(bar.value)
-        canvas.text(bar.category, bar.edge)
-    axis = canvas.pen(COLORS["axis"], 0.6 * unit)
+        canvas.text(bar.category, colour=bar.edge)
+    axis = canvas.pen("axis", 0.6 * unit)
     canvas.line(axis, plot.left(), plot.top(), plot.left(), plot.bottom())
     canvas.line(axis, plot.left(), plot.bottom(), plot.right(), plot.bottom())
 
