@@ -275,6 +275,20 @@ class LogEntry:
     conflicts: list[str] = field(default_factory=list)
     status: str = ""
 
+    @classmethod
+    def for_mark(cls, mark: HandoutMark, file_name: str, status: str = "") -> LogEntry:
+        """The 配布記録 entry of a file just handed out (or sent back) with ``mark``."""
+        return cls(
+            handout_id=mark.handout_id,
+            department=mark.department,
+            report_year=mark.report_year,
+            file_name=file_name,
+            handed_out_at=mark.handed_out_at,
+            handed_out_by=mark.handed_out_by,
+            handed=dict(mark.hashes),
+            status=status,
+        )
+
     def state(self) -> str:
         """The status shown: the one recorded, else 未提出 or 提出済 by whether it came back."""
         if self.status in STATUSES:

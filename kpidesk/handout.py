@@ -149,17 +149,7 @@ def distribute(
             target = targets[department]
             write_book(target, sheets, mark)
             written.append(target)
-            entries.append(
-                LogEntry(
-                    handout_id=mark.handout_id,
-                    department=department,
-                    report_year=year,
-                    file_name=target.name,
-                    handed_out_at=now,
-                    handed_out_by=user,
-                    handed=dict(mark.hashes),
-                )
-            )
+            entries.append(LogEntry.for_mark(mark, target.name))
         cyclestore.write_text(book, cyclestore.META_HANDOUT_LOG, log_to_json(entries))
     except BaseException:
         for path in written:  # no file stays that the origin has no record of

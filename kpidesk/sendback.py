@@ -112,18 +112,7 @@ def send_back(
         revisions={s.no: s.revision + (s.no in comments) for s in sheets},
         hashes={sheet.no: content_hash(sheet) for sheet in sheets},
     )
-    entries.append(
-        LogEntry(
-            handout_id=mark.handout_id,
-            department=department,
-            report_year=year,
-            file_name=target.name,
-            handed_out_at=now,
-            handed_out_by=user,
-            handed=dict(mark.hashes),
-            status=SENT_BACK,
-        )
-    )
+    entries.append(LogEntry.for_mark(mark, target.name, SENT_BACK))
     write_book(target, sheets, mark)
     try:
         cyclestore.write_collected(
