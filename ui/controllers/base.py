@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from kpidesk.book.errors import BookError
 from kpidesk.paths import BOOK_SUFFIX
+from ui.dialogs import messages
 
 if TYPE_CHECKING:
     from ui.controllers.session import BookSession
@@ -57,6 +59,22 @@ class Controller(QObject):
         if book is not None and book.path is not None:
             return book.path.parent
         return Path.home()
+
+    def report_years(self, cannot: str) -> list[int] | None:
+        """The open book's report years; None (and the user told why) when there is no
+        book, it cannot be read, or it has no sheets (``cannot``: what cannot be done)."""
+        book = self.window.session.book
+        if book is None:
+            return None
+        try:
+            years = book.report_years()
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return None
+        if not years:
+            messages.show_error(self.window, f"ブックにシートがないため、{cannot}。")
+            return None
+        return years
 
 
 def with_book_suffix(path: Path) -> Path:

@@ -46,15 +46,8 @@ class Cycle(Controller):
     def handout_dialog(self) -> HandoutDialog | None:
         """The hand-out dialog over the open book (None: no book, or it cannot be read)."""
         book = self.session.book
-        if book is None:
-            return None
-        try:
-            years = book.report_years()
-        except BookError as error:
-            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
-            return None
-        if not years:
-            messages.show_error(self.window, "ブックにシートがないため、配布できません。")
+        years = self.report_years("配布できません")
+        if book is None or years is None:
             return None
 
         def departments_of(year: int) -> list[str]:

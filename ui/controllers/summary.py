@@ -57,15 +57,8 @@ class Summary(Controller):
         """The 総括 dialog over the book's report years, the newest shown; None (and a
         message) when the book has no sheets or cannot be read."""
         book = self.session.book
-        if book is None:
-            return None
-        try:
-            years = book.report_years()
-        except BookError as error:
-            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
-            return None
-        if not years:
-            messages.show_error(self.window, "ブックにシートがないため、総括を作れません。")
+        years = self.report_years("総括を作れません")
+        if book is None or years is None:
             return None
         dialog = SummaryDialog(
             years, self.summary_of, book_name=self.session.book_name(), parent=self.window
