@@ -162,11 +162,11 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
     if not entries:
         print("配布の記録がありません", file=out)
         return EXIT_OK
-    print("報告年度\t担当課\t配布\t回収\t変更\t競合\t状況", file=out)
+    print("報告年度\t担当課\t配布\t回収\t提出者\t変更\t競合\t状況", file=out)
     for row in status_rows(entries):
         print(
             f"{row.report_year}\t{row.department}\t{row.handed_out_at}"
-            f"\t{row.returned_at}\t{row.changed}\t{row.conflicts}\t{row.state}",
+            f"\t{row.returned_at}\t{row.returned_by}\t{row.changed}\t{row.conflicts}\t{row.state}",
             file=out,
         )
     return EXIT_OK

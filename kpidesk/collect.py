@@ -25,6 +25,7 @@ from kpidesk.book.store import Book
 from kpidesk.cycle import (
     CONFIRMED,
     RETURNED,
+    SENT_BACK,
     WRITTEN,
     HandoutMark,
     LogEntry,
@@ -48,6 +49,8 @@ class Decision(StrEnum):
     THEIRS = "theirs"
     #: Keep the origin's version, and count the department's as seen.
     OURS = "ours"
+    #: Write a version merged from both (given per sheet), and count the department's as seen.
+    MERGED = "merged"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class SheetPlan:
         outcome: the three-way judgement.
         returned: the department's version (None: not in the returned file).
         origin: the origin book's version now (None: not in the book).
+        base: for a conflict, the version both started from, when the
+            origin's history still has it (None: unknown).
     """
 
     report_year: int
@@ -67,6 +72,7 @@ class SheetPlan:
     outcome: Outcome
     returned: Sheet | None
     origin: Sheet | None
+    base: Sheet | None = None
 
 
 @dataclass
@@ -128,6 +134,16 @@ def _return_mark(text: str | None) -> ReturnMark | None:
         return None
 
 
+def _version_with_hash(origin: Book, current: Sheet | None, digest: str) -> Sheet | None:
+    """The saved version of ``current`` in ``origin``'s history whose content hash is ``digest``."""
+    if current is None or current.id is None:
+        return None
+    for saved in origin.history(current.id):
+        if content_hash(saved.sheet) == digest:
+            return saved.sheet
+    return None
+
+
 def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
 
@@ -162,6 +178,14 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         return _refused(
             path, f"{entry.report_year}年度の{entry.department}の提出は確定済みです", department
         )
+    if latest is not None and latest.handout_id != entry.handout_id:
+        what = "差戻し" if latest.status == SENT_BACK else "配布"
+        return _refused(
+            path,
+            f"古いファイルです。{latest.handed_out_at[:10]}に新しいファイル"
+            f"「{latest.file_name}」を{what}しています。そのファイルを回収してください",
+            department,
+        )
     if (entry.department, entry.report_year) != (mark.department, mark.report_year):
         return _refused(
             path,
@@ -194,7 +218,10 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         outcome = compare(
             base.get(no), hashes.get(no), None if current is None else content_hash(current)
         )
-        plans.append(SheetPlan(entry.report_year, no, outcome, returned.get(no), current))
+        handed = None
+        if outcome is Outcome.CONFLICT and no in base:
+            handed = _version_with_hash(origin, current, base[no])
+        plans.append(SheetPlan(entry.report_year, no, outcome, returned.get(no), current, handed))
     already = bool(entry.returned_at) and hashes == entry.collected
     return CollectPlan(
         path=path,
@@ -212,6 +239,7 @@ def apply_collect(
     plan: CollectPlan,
     decision: Decision = Decision.OPEN,
     decisions: Mapping[tuple[int, str], Decision] | None = None,
+    merged: Mapping[tuple[int, str], Sheet] | None = None,
 ) -> CollectResult:
     """Write what ``plan`` takes into ``origin``: all of it, or nothing.
 
@@ -224,6 +252,9 @@ def apply_collect(
         decision: how the conflicts are decided.
         decisions: per (report year, No), how that sheet's conflict is
             decided instead of ``decision`` (the window asks sheet by sheet).
+        merged: per (report year, No), the version written for a conflict
+            decided ``MERGED`` (``kpidesk.merge``); a conflict decided so
+            without one is left open.
 
     Raises:
         ValueError: the plan was refused.
@@ -236,10 +267,24 @@ def apply_collect(
     chosen = plan.of(*WRITTEN)
     per_sheet = decisions or {}
 
+    versions = merged or {}
+
     def decided(conflict: SheetPlan) -> Decision:
-        return per_sheet.get((conflict.report_year, conflict.no), decision)
+        key = (conflict.report_year, conflict.no)
+        picked = per_sheet.get(key, decision)
+        return Decision.OPEN if picked is Decision.MERGED and key not in versions else picked
 
     chosen += [p for p in conflicts if decided(p) is Decision.THEIRS and p.returned is not None]
+    chosen += [
+        dataclasses.replace(
+            p,
+            returned=dataclasses.replace(
+                versions[(p.report_year, p.no)], report_year=p.report_year, no=p.no
+            ),
+        )
+        for p in conflicts
+        if decided(p) is Decision.MERGED
+    ]
     open_conflicts = [p for p in conflicts if decided(p) is Decision.OPEN]
     entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
     entry = next((e for e in entries if e.handout_id == plan.entry.handout_id), None)
@@ -254,6 +299,7 @@ def apply_collect(
     entry.collected = settled
     entry.returned_at = iso_now()
     entry.returned_file = plan.path.name[:200]
+    entry.returned_by = plan.return_mark.returned_by if plan.return_mark is not None else ""
     entry.changed = len(chosen)
     entry.conflicts = [conflict.no for conflict in open_conflicts]
     entry.status = RETURNED

@@ -255,6 +255,8 @@ class LogEntry:
         collected: per No, the hash collect last settled on ({} before the first return).
         returned_at: when it was last collected ("" before).
         returned_file: the file last collected ("").
+        returned_by: who saved it to return it, as its 提出 mark says ("" when
+            not recorded).
         changed: how many sheets the last collect wrote.
         conflicts: the Nos left in conflict by the last collect.
         status: one of :data:`STATUSES` as set by collect, 差戻し and 確定;
@@ -271,6 +273,7 @@ class LogEntry:
     collected: dict[str, str] = field(default_factory=dict)
     returned_at: str = ""
     returned_file: str = ""
+    returned_by: str = ""
     changed: int = 0
     conflicts: list[str] = field(default_factory=list)
     status: str = ""
@@ -323,6 +326,7 @@ class LogEntry:
             collected=_hashes(data.get("collected", {})),
             returned_at=_text(data, "returned_at", allow_empty=True),
             returned_file=_text(data, "returned_file", allow_empty=True),
+            returned_by=_text(data, "returned_by", allow_empty=True),
             changed=changed,
             conflicts=list(conflicts),
             status=_status(data.get("status", "")),
@@ -378,6 +382,7 @@ class StatusRow:
         department: to whom.
         handed_out_at: when.
         returned_at: when last collected ("-" before).
+        returned_by: who saved the collected file to return it ("-" when unknown).
         changed: how many sheets the last collect wrote ("-" before).
         conflicts: the Nos left in conflict, joined ("-" when none).
         state: 未提出, 提出済, 差戻し or 確定, with （競合あり） while conflicts are open.
@@ -387,6 +392,7 @@ class StatusRow:
     department: str
     handed_out_at: str
     returned_at: str
+    returned_by: str
     changed: str
     conflicts: str
     state: str
@@ -408,6 +414,7 @@ def status_rows(entries: list[LogEntry]) -> list[StatusRow]:
             department=entry.department,
             handed_out_at=entry.handed_out_at,
             returned_at=entry.returned_at or "-",
+            returned_by=(entry.returned_by or "-") if entry.returned_at else "-",
             changed=str(entry.changed) if entry.returned_at else "-",
             conflicts="、".join(entry.conflicts) or "-",
             state=entry_state(entry),

@@ -75,6 +75,23 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
+def prepare_folder(out_dir: Path) -> Path:
+    """``out_dir``, made when it is not there yet (a new folder for the year's files).
+
+    Raises:
+        HandoutError: it is a file, or it cannot be made.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HandoutError(f"保存先がフォルダではなくファイルです: {out_dir}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise HandoutError(
+            f"保存先のフォルダを作れません: {out_dir}（{error.strerror or error}）"
+        ) from error
+    return out_dir
+
+
 def distribute(
     book: Book, out_dir: Path, year: int | None = None, departments: list[str] | None = None
 ) -> list[Path]:
@@ -110,15 +127,7 @@ def distribute(
         )
     if not wanted:
         raise HandoutError(f"{year}年度のシートがありません")
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise HandoutError(f"保存先がフォルダではなくファイルです: {out_dir}")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)  # a new folder for the year's files, as asked
-    except OSError as error:
-        raise HandoutError(
-            f"保存先のフォルダを作れません: {out_dir}（{error.strerror or error}）"
-        ) from error
+    out_dir = prepare_folder(Path(out_dir))
     names = handout_file_names(year, wanted)
     targets = {department: inside(out_dir, names[department]) for department in wanted}
     taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]

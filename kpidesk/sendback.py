@@ -32,7 +32,7 @@ from kpidesk.cycle import (
 )
 from kpidesk.file_names import safe_file_name
 from kpidesk.fileio import unlink_with_retry
-from kpidesk.handout import HandoutError, inside, write_book
+from kpidesk.handout import HandoutError, inside, prepare_folder, write_book
 from kpidesk.paths import BOOK_SUFFIX
 
 #: How many 差戻し files of one department may stand side by side in a folder.
@@ -96,9 +96,7 @@ def send_back(
             if problems:
                 raise HandoutError(limits.problems_text(problems))
             changed.append(sheets[index])
-    out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        raise HandoutError(f"保存先のフォルダがありません: {out_dir}")
+    out_dir = prepare_folder(Path(out_dir))
     target = _target(out_dir, year, department)
     origin_id = book.identity(assign=True).book_id
     now, user = iso_now(), this_user()

@@ -264,3 +264,63 @@ def test_an_unusable_return_mark_is_ignored(handed: tuple[Path, Path], stored: s
     with Book.open(origin) as book:
         plan = plan_collect(book, path)
     assert plan.refusal == "" and plan.return_mark is None
+
+
+def test_a_conflict_decided_by_a_merged_version(handed: tuple[Path, Path]) -> None:
+    from kpidesk.merge import merge_parts, merged_sheet
+
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(path, no, efforts=["課の取組"], issues=["課の課題"])
+    _edit(origin, no, issues=["企画課の課題"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        [conflict] = plan.of(Outcome.CONFLICT)
+        assert conflict.origin is not None and conflict.returned is not None
+        assert conflict.base is not None and conflict.base.efforts != ["課の取組"]
+        parts = merge_parts(conflict.origin, conflict.returned, conflict.base)
+        assert [(p.label, p.changed, p.take_theirs) for p in parts] == [
+            ("取組状況", "部局で変更", True),
+            ("課題等", "両方で変更", True),
+        ]
+        merged = merged_sheet(conflict.origin, conflict.returned, {"efforts"})
+        result = apply_collect(
+            book, plan, decisions={(2020, no): Decision.MERGED}, merged={(2020, no): merged}
+        )
+        sheet = book.find_sheet(2020, no)
+        again = plan_collect(book, path)
+    assert result.conflicts == [] and len(result.written) == 1
+    assert sheet is not None
+    assert (sheet.efforts, sheet.issues) == (["課の取組"], ["企画課の課題"])
+    assert again.already
+
+
+def test_merged_without_a_version_is_left_open(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    no = _nos(path)[0]
+    _edit(path, no, efforts=["課の版"])
+    _edit(origin, no, efforts=["企画課の版"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        result = apply_collect(book, plan, decisions={(2020, no): Decision.MERGED})
+        sheet = book.find_sheet(2020, no)
+    assert [p.no for p in result.conflicts] == [no]
+    assert sheet is not None and sheet.efforts == ["企画課の版"]
+
+
+def test_who_returned_the_file_is_kept_in_the_status(
+    handed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpidesk import handout
+
+    origin, path = handed
+    _edit(path, _nos(path)[0], efforts=["課の取組"])
+    monkeypatch.setattr(handout, "this_user", lambda: "tanaka")
+    target = tmp_path / "提出.kpidb"
+    with Book.open(path) as book:
+        save_for_return(book, target)
+    with Book.open(origin) as book:
+        apply_collect(book, plan_collect(book, target))
+        entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    [row] = status_rows(entries)
+    assert row.returned_by == "tanaka"

@@ -179,3 +179,20 @@ def test_send_back_wants_no_equals_text(tmp_path: Path) -> None:
         "コメントだけ",
     )
     assert code != 0 and "No=コメント" in err
+
+
+def test_the_file_replaced_by_a_send_back_is_refused(tmp_path: Path) -> None:
+    origin, out = tmp_path / "origin.kpidb", tmp_path / "out"
+    with create_sample_book(origin) as book:
+        [handed] = distribute(book, out, 2020, [DEPARTMENT])
+    _edit_first(handed, efforts=["課の取組"])
+    assert _collect(origin, handed) == ""
+    with Book.open(origin) as book:
+        back = send_back(book, DEPARTMENT, tmp_path / "差戻し先", 2020)
+    assert back.parent == tmp_path / "差戻し先"
+    _edit_first(handed, efforts=["古いファイルに続けて書いた取組"])
+    refusal = _collect(origin, handed)
+    assert "古いファイルです" in refusal and back.name in refusal
+    assert _state(origin) == "差戻し"
+    _edit_first(back, efforts=["新しいファイルの取組"])
+    assert _collect(origin, back) == ""

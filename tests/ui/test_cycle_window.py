@@ -113,7 +113,7 @@ def test_a_conflict_left_for_later_keeps_the_origin(
     assert "未決の競合1件" in window.statusBar().currentMessage()
     status = window.cycle.status_dialog()
     assert status is not None
-    shown = [row[1:2] + row[5:] for row in status.shown_rows()]
+    shown = [row[1:2] + row[6:] for row in status.shown_rows()]
     assert shown == [(DEPARTMENT, "29", "提出済（競合あり）")]
 
 
@@ -136,7 +136,7 @@ def test_status_shows_who_has_returned(
     [[row]] = shown
     assert row[0] == "令和2年度（2020）"
     assert row[1] == DEPARTMENT
-    assert row[3] != "-" and row[4:] == ("1", "-", "提出済")
+    assert row[3] != "-" and row[4:] == ("-", "1", "-", "提出済")
 
 
 def test_a_handed_out_book_shows_its_banner_and_saves_a_copy_to_return(
@@ -201,10 +201,10 @@ def test_each_state_reads_at_a_glance(app, qtbot, state: str, tinted: bool) -> N
     from kpidesk.cycle import StatusRow
     from tests.ui.palettes import MIN_CONTRAST, contrast
 
-    row = StatusRow(2020, "観光振興課", "2026-04-01 09:00", "-", "-", "-", state)
+    row = StatusRow(2020, "観光振興課", "2026-04-01 09:00", "-", "-", "-", "-", state)
     dialog = StatusDialog([row])
     qtbot.addWidget(dialog)
-    item = dialog.table.item(0, 6)
+    item = dialog.table.item(0, 7)
     assert item.text() == state
     background = item.data(Qt.ItemDataRole.BackgroundRole)
     assert (background is not None) == tinted
@@ -249,7 +249,7 @@ def test_send_back_from_the_status_writes_the_file_with_the_comment(
     written = demo_book.parent / "配布_2020" / f"2020_{DEPARTMENT}_差戻し.kpidb"
     assert written.exists()
     assert str(written) in answers.infos[-1] and answers.errors == []
-    assert status.shown_rows()[0][6] == "差戻し"
+    assert status.shown_rows()[0][7] == "差戻し"
     book = window.session.book
     assert book.find_sheet(2020, "29").planning_comment == "目標値の根拠を書いてください"
     with Book.open(written, read_only=True) as copy:
@@ -266,7 +266,7 @@ def test_confirm_from_the_status_refuses_a_later_collect(
     answers.confirm_answer = True
     status.confirm_button.click()
     assert "確定しますか" in answers.asked[-1]
-    assert status.shown_rows()[0][6] == "確定"
+    assert status.shown_rows()[0][7] == "確定"
     assert not status.confirm_button.isEnabled()
     _edit(handed, "29", ["確定の後に書いた29"])
     dialog = window.cycle.collect_dialog([handed])
@@ -299,3 +299,57 @@ def test_send_back_and_confirm_are_off_in_a_read_only_book(
     status.select(0)
     assert not status.send_back_button.isEnabled()
     assert not status.confirm_button.isEnabled()
+
+
+def test_a_conflict_merged_part_by_part_in_the_preview(
+    make_window, demo_book: Path, handed: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.dialogs.merge import MergeDialog
+
+    with Book.open(handed) as book:
+        sheet = book.find_sheet(2020, "29")
+        book.save_sheet(dataclasses.replace(sheet, efforts=["課で書いた29"], issues=["課の課題"]))
+    with Book.open(demo_book) as book:
+        sheet = book.find_sheet(2020, "29")
+        book.save_sheet(dataclasses.replace(sheet, issues=["企画課が直した課題"]))
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    row = dialog.conflict_row(handed.name, "29")
+    shown: list[list[tuple[str, str, str]]] = []
+
+    def run(merge: MergeDialog) -> int:
+        shown.append(merge.shown_rows())
+        merge.choose("issues", theirs=False)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(MergeDialog, "exec", run)
+    box = dialog.table.cellWidget(row, 4)
+    box.setCurrentIndex(box.findData(Decision.MERGED))
+    box.activated.emit(box.currentIndex())
+    assert shown == [[("取組状況", "部局で変更", "部局の版"), ("課題等", "両方で変更", "部局の版")]]
+    assert box.currentText() == "統合した版を作る…"
+    assert window.cycle.collect(dialog) == 1
+    merged = window.session.book.find_sheet(2020, "29")
+    assert (merged.efforts, merged.issues) == (["課で書いた29"], ["企画課が直した課題"])
+    assert answers.errors == []
+
+
+def test_a_merge_cancelled_leaves_the_conflict_for_later(
+    make_window, demo_book: Path, handed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.dialogs.merge import MergeDialog
+
+    _edit(handed, "29", ["課で書いた29"])
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    row = dialog.conflict_row(handed.name, "29")
+    monkeypatch.setattr(MergeDialog, "exec", lambda merge: QDialog.DialogCode.Rejected)
+    box = dialog.table.cellWidget(row, 4)
+    box.setCurrentIndex(box.findData(Decision.MERGED))
+    box.activated.emit(box.currentIndex())
+    assert box.currentData() == Decision.OPEN
+    assert window.cycle.collect(dialog) == 0
+    assert window.session.book.find_sheet(2020, "29").efforts == ["企画課が直した29"]

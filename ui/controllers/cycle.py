@@ -128,7 +128,12 @@ class Cycle(Controller):
             if plan.refusal or plan.already:
                 continue
             try:
-                result = apply_collect(book, plan, decisions=dialog.decisions(plan))
+                result = apply_collect(
+                    book,
+                    plan,
+                    decisions=dialog.decisions(plan),
+                    merged=dialog.merged_versions(plan),
+                )
             except StaleRevisionError as error:
                 failed.append(f"{plan.path.name}: {error}。もう一度回収してください")
                 continue

@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 from kpidesk import compare, eras
 from kpidesk.collect import CollectPlan, Decision, SheetPlan
 from kpidesk.cycle import WRITTEN, Outcome, StatusRow
+from kpidesk.model import Sheet
 from ui import colours
+from ui.dialogs.merge import MergeDialog
 from ui.side_by_side import SideBySideTable
 
 #: How the collect preview names each outcome.
@@ -60,6 +62,7 @@ CONFLICT_CHOICES: tuple[tuple[str, Decision], ...] = (
     ("あとで決める（元のまま）", Decision.OPEN),
     ("部局の版を取る", Decision.THEIRS),
     ("企画課の版を残す", Decision.OURS),
+    ("統合した版を作る…", Decision.MERGED),
 )
 
 
@@ -205,10 +208,12 @@ class CollectPreviewDialog(QDialog):
         self.plans = list(plans)
         self._rows: list[tuple[CollectPlan, SheetPlan | None]] = []
         self._choices: dict[int, QComboBox] = {}
+        self._merged: dict[int, Sheet] = {}
         counts = self._counts()
         heading = QLabel(
             f"{len(self.plans)}件のファイルを回収します（{counts}）。\n"
-            "競合したシートは、部局の版を取るか企画課の版を残すかを選んでください。"
+            "競合したシートは、部局の版を取るか、企画課の版を残すか、"
+            "項目ごとに選んで統合した版を作るかを選んでください。"
             "「あとで決める」のシートは元のまま残し、次の回収でもう一度競合として示します。"
         )
         heading.setWordWrap(True)
@@ -298,6 +303,7 @@ class CollectPreviewDialog(QDialog):
                     box.setObjectName(f"conflictChoice_{row}")
                     for text, decision in CONFLICT_CHOICES:
                         box.addItem(text, decision)
+                    box.activated.connect(lambda _index, at=row: self._on_choice_activated(at))
                     self.table.setCellWidget(row, 4, box)
                     self._choices[row] = box
         self.table.resizeRowsToContents()
@@ -337,6 +343,43 @@ class CollectPreviewDialog(QDialog):
             if owner is plan and sheet is not None:
                 result[(sheet.report_year, sheet.no)] = Decision(box.currentData())
         return result
+
+    def merged_versions(self, plan: CollectPlan) -> dict[tuple[int, str], Sheet]:
+        """The merged versions made for ``plan``'s conflicts decided 統合."""
+        result: dict[tuple[int, str], Sheet] = {}
+        for row, merged in self._merged.items():
+            owner, sheet = self._rows[row]
+            if owner is plan and sheet is not None:
+                result[(sheet.report_year, sheet.no)] = merged
+        return result
+
+    def merge_dialog(self, row: int) -> MergeDialog:
+        """The dialog that merges ``row``'s two versions part by part (not shown)."""
+        _, sheet = self._rows[row]
+        if sheet is None or sheet.origin is None or sheet.returned is None:
+            raise ValueError(row)
+        return MergeDialog(sheet.origin, sheet.returned, sheet.base, self)
+
+    def set_merged(self, row: int, merged: Sheet) -> None:
+        """Decide ``row``'s conflict by the ``merged`` version."""
+        self._merged[row] = merged
+        self.choose(row, Decision.MERGED)
+
+    @Slot()
+    def _on_choice_activated(self, row: int) -> None:
+        box = self._choices[row]
+        if box.currentData() != Decision.MERGED:
+            self._merged.pop(row, None)
+            return
+        _, sheet = self._rows[row]
+        if sheet is None or sheet.origin is None or sheet.returned is None:
+            self.choose(row, Decision.OPEN)  # deleted on one side: nothing to merge
+            return
+        dialog = self.merge_dialog(row)
+        if dialog.exec() == MergeDialog.DialogCode.Accepted:
+            self.set_merged(row, dialog.merged())
+        elif row not in self._merged:
+            self.choose(row, Decision.OPEN)
 
     def _selected_sheet(self) -> SheetPlan | None:
         row = self.table.currentRow()
@@ -394,7 +437,7 @@ class StatusDialog(QDialog):
     send_back_requested = Signal(object)
     confirm_requested = Signal(object)
 
-    _COLUMNS = ("報告年度", "担当課", "配布", "回収", "変更", "競合", "状況")
+    _COLUMNS = ("報告年度", "担当課", "配布", "回収", "提出者", "変更", "競合", "状況")
 
     def __init__(
         self,
@@ -464,6 +507,7 @@ class StatusDialog(QDialog):
                 row.department or "（担当課なし）",
                 _when(row.handed_out_at),
                 _when(row.returned_at),
+                row.returned_by,
                 row.changed,
                 row.conflicts,
                 row.state,
