@@ -324,3 +324,28 @@ def test_who_returned_the_file_is_kept_in_the_status(
         entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
     [row] = status_rows(entries)
     assert row.returned_by == "tanaka"
+
+
+def test_a_sheet_changed_after_the_preview_refuses_the_whole_collect(
+    handed: tuple[Path, Path],
+) -> None:
+    from kpidesk.book.errors import StaleRevisionError
+
+    origin, path = handed
+    first, second = _nos(path)[:2]
+    _edit(path, first, efforts=["課の取組1"])
+    _edit(path, second, efforts=["課の取組2"])
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert len(plan.of(Outcome.TAKEN)) == 2
+        sheet = book.find_sheet(2020, second)
+        book.save_sheet(dataclasses.replace(sheet, issues=["プレビューの後に直した課題"]))
+        with pytest.raises(StaleRevisionError):
+            apply_collect(book, plan)
+        kept = [book.find_sheet(2020, no) for no in (first, second)]
+        log, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+        again = plan_collect(book, path)
+    assert kept[0].efforts != ["課の取組1"] and kept[1].issues == ["プレビューの後に直した課題"]
+    assert log[0].returned_at == ""
+    assert [p.no for p in again.of(Outcome.TAKEN)] == [first]
+    assert [p.no for p in again.of(Outcome.CONFLICT)] == [second]
