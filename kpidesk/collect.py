@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from kpidesk import limits
 from kpidesk.book import cyclestore
 from kpidesk.book.backups import take_backup
 from kpidesk.book.errors import BookError
@@ -38,6 +39,11 @@ from kpidesk.cycle import (
     read_log,
 )
 from kpidesk.model import Sheet
+
+#: The largest returned file read (a department's book is far smaller).
+MAX_RETURNED_BYTES = 200 * 1024 * 1024
+#: How many new sheets one returned file may add.
+MAX_ADDED_SHEETS = 200
 
 
 class Decision(StrEnum):
@@ -144,6 +150,62 @@ def _version_with_hash(origin: Book, current: Sheet | None, digest: str) -> Shee
     return None
 
 
+def _trespass(
+    origin: Book, entry: LogEntry, sheets: list[Sheet], currents: Mapping[str, Sheet | None]
+) -> str:
+    """Why the returned ``sheets`` reach beyond what the department may change ("" if not).
+
+    A department returns the sheets handed to it, and may add new ones of its
+    own; it may not take over another department's sheet, change who a sheet
+    belongs to, write the 企画課コメント (only clear it), or add more than
+    :data:`MAX_ADDED_SHEETS` sheets. Every sheet must also be within the bounds
+    any saved sheet keeps (``kpidesk.limits``).
+    """
+    base = entry.base()
+    added = 0
+    for sheet in sheets:
+        no = limits.short_no(sheet.no)
+        problems = limits.sheet_problems(sheet)
+        if problems:
+            return f"No {no}: {limits.problems_text(problems)}"
+        current = currents.get(sheet.no)
+        if sheet.no not in base:
+            if current is not None and entry.department not in current.departments:
+                return (
+                    f"配布していないシート No {no} があります"
+                    f"（元のブックでは{current.departments_text}の担当です）"
+                )
+            others = [name for name in sheet.departments if name != entry.department]
+            if current is None and others:
+                return (
+                    f"追加したシート No {no} に、ほかの担当課（{'、'.join(others)}）が"
+                    "入っています。担当課を加えるのは企画課です"
+                )
+            added += current is None
+            continue
+        comment_kept = sheet.planning_comment in ("", getattr(current, "planning_comment", ""))
+        if current is None or (sheet.departments == current.departments and comment_kept):
+            continue
+        handed = _version_with_hash(origin, current, base[sheet.no])
+        if sheet.departments != current.departments and (
+            handed is None or sheet.departments != handed.departments
+        ):
+            return (
+                f"No {no} の担当課が変えられています（元のブックでは{current.departments_text}）。"
+                "担当課を変えるのは企画課です"
+            )
+        if not comment_kept and (
+            handed is None or sheet.planning_comment != handed.planning_comment
+        ):
+            return (
+                f"No {no} の企画課コメントが書き換えられています。"
+                "企画課コメントは企画課だけが書けます"
+            )
+    if added > MAX_ADDED_SHEETS:
+        return f"追加したシートが多すぎます（{added:,}件、上限 {MAX_ADDED_SHEETS}件）"
+    return ""
+
+
 def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
 
@@ -154,6 +216,16 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     that does not name the department it claims.
     """
     path = Path(returned_path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return _refused(path, f"ファイルを読めません: {error.strerror or error}")
+    if size > MAX_RETURNED_BYTES:
+        return _refused(
+            path,
+            f"ファイルが大きすぎます（{size / 2**20:,.0f} MB、"
+            f"上限 {MAX_RETURNED_BYTES // 2**20} MB）",
+        )
     try:
         with Book.open(path, create=False, read_only=True) as handed:
             mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
@@ -182,8 +254,10 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         what = "差戻し" if latest.status == SENT_BACK else "配布"
         return _refused(
             path,
-            f"古いファイルです。{latest.handed_out_at[:10]}に新しいファイル"
-            f"「{latest.file_name}」を{what}しています。そのファイルを回収してください",
+            f"古いファイルです（{entry.handed_out_at[:10]}の配布のもの）。"
+            f"{latest.handed_out_at[:16].replace('T', ' ')}に{what}した新しいファイル"
+            f"「{latest.file_name}」で提出してもらってください（このファイルで直したところは、"
+            "新しいファイルに写す必要があります）",
             department,
         )
     if (entry.department, entry.report_year) != (mark.department, mark.report_year):
@@ -210,14 +284,20 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
             department,
         )
     returned = {sheet.no: sheet for sheet in sheets}
-    hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
     base = entry.base()
+    currents = {no: origin.find_sheet(entry.report_year, no) for no in set(base) | set(returned)}
+    trespass = _trespass(origin, entry, sheets, currents)
+    if trespass:
+        return _refused(path, trespass, department)
+    hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
     plans: list[SheetPlan] = []
-    for no in sorted(set(base) | set(returned)):
-        current = origin.find_sheet(entry.report_year, no)
+    for no in sorted(currents):
+        current = currents[no]
         outcome = compare(
             base.get(no), hashes.get(no), None if current is None else content_hash(current)
         )
+        if no in hashes and entry.is_older(no, hashes[no]):
+            outcome = Outcome.OLDER
         handed = None
         if outcome is Outcome.CONFLICT and no in base:
             handed = _version_with_hash(origin, current, base[no])
@@ -292,11 +372,11 @@ def apply_collect(
         raise BookError("配布記録が変わったため、回収できません。もう一度やり直してください")
     base = entry.base()
     settled = dict(plan.returned)
-    for conflict in open_conflicts:  # compared against the same base next time
-        settled.pop(conflict.no, None)
-        if conflict.no in base:
-            settled[conflict.no] = base[conflict.no]
-    entry.collected = settled
+    for kept in [*open_conflicts, *plan.of(Outcome.OLDER)]:  # the same base next time
+        settled.pop(kept.no, None)
+        if kept.no in base:
+            settled[kept.no] = base[kept.no]
+    entry.settle(settled)
     entry.returned_at = iso_now()
     entry.returned_file = plan.path.name[:200]
     entry.returned_by = plan.return_mark.returned_by if plan.return_mark is not None else ""

@@ -40,6 +40,8 @@ class Outcome(StrEnum):
     DELETED_THERE = "課のファイルで削除（元のブックには残します）"
     #: Deleted in the origin book since; the department did not change it.
     DELETED_HERE = "元のブックで削除済み（取り込みません）"
+    #: A version collected (or handed out) before the one collected last: an old copy.
+    OLDER = "以前に回収した古い版（取り込みません）"
 
 
 #: The outcomes whose returned version is written to the origin book.
@@ -99,6 +101,10 @@ MAX_RECORD_CHARS = 5_000_000
 MAX_LOG_ENTRIES = 2_000
 #: How many sheets one handed-out file may list.
 MAX_MARKED_SHEETS = 20_000
+#: How many earlier versions of one sheet a hand-out remembers, to tell an old copy.
+MAX_EARLIER_VERSIONS = 10
+#: The longest 配布記録 written; the oldest hand-outs go first to keep below it.
+MAX_LOG_CHARS = MAX_RECORD_CHARS * 4 // 5
 _MAX_TEXT = 500
 _HASH_CHARS = 64
 
@@ -132,6 +138,17 @@ def _hashes(value: Any) -> dict[str, str]:
         ):
             raise ValueError("hashes")
         result[no] = digest
+    return result
+
+
+def _earlier(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or len(value) > MAX_MARKED_SHEETS:
+        raise ValueError("earlier")
+    result: dict[str, list[str]] = {}
+    for no, digests in value.items():
+        if not isinstance(digests, list) or len(digests) > MAX_EARLIER_VERSIONS:
+            raise ValueError("earlier")
+        result[no] = [_hashes({no: digest})[no] for digest in digests]
     return result
 
 
@@ -259,6 +276,8 @@ class LogEntry:
             not recorded).
         changed: how many sheets the last collect wrote.
         conflicts: the Nos left in conflict by the last collect.
+        earlier: per No, the versions settled on before the last (newest
+            last), so that an old copy returned after a newer one is told.
         status: one of :data:`STATUSES` as set by collect, 差戻し and 確定;
             "" (an older record) leaves it to :meth:`state`.
     """
@@ -276,6 +295,7 @@ class LogEntry:
     returned_by: str = ""
     changed: int = 0
     conflicts: list[str] = field(default_factory=list)
+    earlier: dict[str, list[str]] = field(default_factory=dict)
     status: str = ""
 
     @classmethod
@@ -301,6 +321,23 @@ class LogEntry:
     def base(self) -> dict[str, str]:
         """Per No, the version a returned sheet is compared against."""
         return {**self.handed, **self.collected}
+
+    def is_older(self, no: str, digest: str) -> bool:
+        """Whether ``digest`` is a version of sheet ``no`` settled on before the last one."""
+        last = self.base().get(no)
+        before = [*self.earlier.get(no, []), *([self.handed[no]] if no in self.handed else [])]
+        return digest != last and digest in before
+
+    def settle(self, settled: dict[str, str]) -> None:
+        """Record ``settled`` as what the last collect settled on, remembering the versions
+        it replaces."""
+        before = self.base()
+        for no, digest in settled.items():
+            old = before.get(no)
+            if old is not None and old != digest:
+                kept = [h for h in self.earlier.get(no, []) if h not in (old, digest)]
+                self.earlier[no] = [*kept, old][-MAX_EARLIER_VERSIONS:]
+        self.collected = settled
 
     @classmethod
     def from_dict(cls, data: Any) -> LogEntry:
@@ -329,6 +366,7 @@ class LogEntry:
             returned_by=_text(data, "returned_by", allow_empty=True),
             changed=changed,
             conflicts=list(conflicts),
+            earlier=_earlier(data.get("earlier", {})),
             status=_status(data.get("status", "")),
         )
 
@@ -368,9 +406,17 @@ def latest_entry(entries: list[LogEntry], year: int, department: str) -> LogEntr
 
 
 def log_to_json(entries: list[LogEntry]) -> str:
-    """The 配布記録 as stored, keeping only the newest :data:`MAX_LOG_ENTRIES`."""
-    kept = entries[-MAX_LOG_ENTRIES:]
-    return json.dumps([dataclasses.asdict(entry) for entry in kept], ensure_ascii=False)
+    """The 配布記録 as stored, keeping only the newest :data:`MAX_LOG_ENTRIES`, and
+    dropping the oldest further while it is longer than :data:`MAX_LOG_CHARS` (so that
+    it can always be read again)."""
+    texts = [
+        json.dumps(dataclasses.asdict(entry), ensure_ascii=False)
+        for entry in entries[-MAX_LOG_ENTRIES:]
+    ]
+    total = sum(len(text) + 1 for text in texts)
+    while len(texts) > 1 and total > MAX_LOG_CHARS:
+        total -= len(texts.pop(0)) + 1
+    return "[" + ",".join(texts) + "]"
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,18 @@ def number_within_limits(number: Decimal) -> bool:
     return number.adjusted() < MAX_INTEGER_DIGITS
 
 
+def printable(text: str) -> str:
+    """The text as a terminal may show it: controls, line breaks, tabs and direction
+    controls written as ``\\x1b`` / ``\\u202e``, so that a stored name cannot move the
+    cursor, recolour the terminal or turn a line around."""
+
+    def escaped(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _BIDI_CONTROLS.sub(escaped, _CONTROLS.sub(escaped, text))
+
+
 def short_no(no: str) -> str:
     """A No as a message shows it: line breaks, tabs and controls as ``?``, a very long one cut.
 
@@ -250,9 +262,7 @@ def sheet_problems(sheet: Sheet) -> list[str]:
         year_problem(sheet.baseline_year, "基準値の年度"),
         year_problem(sheet.target_year, "目標値の年度"),
         _too_long(sheet.no, MAX_NO_CHARS, "No"),
-        "No に改行やタブは使えません"
-        if re.search(r"[\t\n\r\v\f\x85\u2028\u2029]", sheet.no)
-        else None,
+        "No に改行やタブ、制御文字は使えません" if _CONTROLS.search(sheet.no) else None,
         "No に文字の向きを変える見えない制御文字（U+202E など）は使えません"
         if _BIDI_CONTROLS.search(sheet.no)
         else None,

@@ -159,15 +159,35 @@ def test_added_and_deleted_by_the_department(handed: tuple[Path, Path]) -> None:
     assert still is not None  # the department's deletion is never applied
 
 
-def test_added_under_an_existing_no_is_a_conflict(handed: tuple[Path, Path]) -> None:
+def test_added_under_an_existing_no_of_the_department_is_a_conflict(
+    handed: tuple[Path, Path],
+) -> None:
     origin, path = handed
-    with Book.open(origin) as book:
+    with Book.open(origin) as book:  # the planning division gives the department one more
         other = next(s for s in book.list_sheets() if DEPARTMENT not in s.departments)
+        book.save_sheet(dataclasses.replace(other, departments=[*other.departments, DEPARTMENT]))
     with Book.open(path) as book:
         book.save_sheet(Sheet(report_year=2020, no=other.no, departments=[DEPARTMENT]))
     with Book.open(origin) as book:
         plan = plan_collect(book, path)
     assert [p.no for p in plan.of(Outcome.CONFLICT)] == [other.no]
+
+
+def test_another_departments_sheet_cannot_be_taken_over(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    with Book.open(origin) as book:
+        other = next(s for s in book.list_sheets() if DEPARTMENT not in s.departments)
+    with Book.open(path) as book:
+        book.save_sheet(Sheet(report_year=2020, no=other.no, departments=[DEPARTMENT], title="x"))
+    with Book.open(origin) as book:
+        plan = plan_collect(book, path)
+        assert plan.refusal and plan.sheets == []
+        with pytest.raises(ValueError):
+            apply_collect(book, plan, Decision.THEIRS)
+        kept = book.find_sheet(2020, other.no)
+    assert f"配布していないシート No {other.no}" in plan.refusal
+    assert other.departments_text in plan.refusal
+    assert kept == other
 
 
 def test_collected_twice_unchanged_is_reported(handed: tuple[Path, Path]) -> None:

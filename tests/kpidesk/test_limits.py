@@ -117,7 +117,7 @@ def test_a_no_with_a_tab_is_named_readably_and_the_advice_is_to_fix_it() -> None
     with Book.memory() as book, pytest.raises(BookError) as refused:
         book.save_sheet(sheet)
     message = str(refused.value)
-    assert "No 9?1: No に改行やタブは使えません" in message
+    assert "No 9?1: No に改行やタブ、制御文字は使えません" in message
     assert "\t" not in message
     assert "その欄を直してから保存してください" in message and "短くして" not in message
 
