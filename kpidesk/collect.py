@@ -22,6 +22,13 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.lock import this_user
 from kpidesk.book.schema import iso_now
 from kpidesk.book.store import Book
+from kpidesk.collect_excel import (
+    UnreadableWorkbook,
+    is_workbook,
+    read_returned_workbook,
+    settled_read_hashes,
+    workbook_versions,
+)
 from kpidesk.cycle import (
     CONFIRMED,
     RETURNED,
@@ -83,6 +90,8 @@ class CollectPlan:
         returned: per No, the content hash of the returned sheet.
         return_mark: who saved the file to return it, and when (None: not
             recorded, or unreadable).
+        excel_read: per No, the hash of the sheet as read from a returned
+            Excel workbook ({}: the file is a book; ``kpidesk.collect_excel``).
     """
 
     path: Path
@@ -93,6 +102,7 @@ class CollectPlan:
     already: bool = False
     returned: dict[str, str] = field(default_factory=dict)
     return_mark: ReturnMark | None = None
+    excel_read: dict[str, str] = field(default_factory=dict)
 
     def of(self, *outcomes: Outcome) -> list[SheetPlan]:
         """The sheet plans with any of these outcomes."""
@@ -132,17 +142,27 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
 
     The returned file is opened read-only after the checks any book passes
-    on opening. It is refused (:attr:`CollectPlan.refusal`) when it is not
-    a book, not a handed-out book, from another book, for a hand-out the
-    origin has no record of, holding a sheet of another year, or a sheet
-    that does not name the department it claims.
+    on opening; a returned Excel workbook made by hand out (told by its
+    content) is read as ``kpidesk.collect_excel`` says, with the same checks.
+    It is refused (:attr:`CollectPlan.refusal`) when it is not a book,
+    not a handed-out book, from another book, for a hand-out the origin has
+    no record of (or, for a workbook, one made without workbooks), holding
+    a sheet of another year, or a sheet that does not name the department
+    it claims.
     """
     path = Path(returned_path)
+    workbook = is_workbook(path)
+    returned_text: str | None = None
     try:
-        with Book.open(path, create=False, read_only=True) as handed:
-            mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
-            returned_text = cyclestore.read_text(handed, cyclestore.META_RETURNED)
-            sheets = handed.list_sheets()
+        if workbook:
+            mark_text, sheets = read_returned_workbook(path)
+        else:
+            with Book.open(path, create=False, read_only=True) as handed:
+                mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
+                returned_text = cyclestore.read_text(handed, cyclestore.META_RETURNED)
+                sheets = handed.list_sheets()
+    except UnreadableWorkbook as error:
+        return _refused(path, f"Excelのブックとして読めません: {error}")
     except (BookError, OSError) as error:
         return _refused(path, f"KPI Desk のブックとして読めません: {error}")
     try:
@@ -185,8 +205,18 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
             f"シートがあります（No {'、'.join(foreign)}）",
             department,
         )
+    if workbook and not entry.excel_handed:
+        return _refused(
+            path,
+            "この配布ではExcelのブックを作っていないため、Excelのブックからは回収できません"
+            "（配布したブック（.kpidb）を戻してもらってください）",
+            department,
+        )
     returned = {sheet.no: sheet for sheet in sheets}
     hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
+    excel_read: dict[str, str] = {}
+    if workbook:
+        returned, hashes, excel_read = workbook_versions(origin, entry, sheets)
     base = entry.base()
     plans: list[SheetPlan] = []
     for no in sorted(set(base) | set(returned)):
@@ -204,6 +234,7 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         already=already and not any(p.outcome in WRITTEN for p in plans),
         returned=hashes,
         return_mark=_return_mark(returned_text),
+        excel_read=excel_read,
     )
 
 
@@ -252,6 +283,9 @@ def apply_collect(
         if conflict.no in base:
             settled[conflict.no] = base[conflict.no]
     entry.collected = settled
+    if plan.excel_read:
+        open_nos = [conflict.no for conflict in open_conflicts]
+        entry.excel_collected = settled_read_hashes(entry, plan.excel_read, open_nos)
     entry.returned_at = iso_now()
     entry.returned_file = plan.path.name[:200]
     entry.changed = len(chosen)

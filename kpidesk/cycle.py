@@ -259,6 +259,10 @@ class LogEntry:
         conflicts: the Nos left in conflict by the last collect.
         status: one of :data:`STATUSES` as set by collect, 差戻し and 確定;
             "" (an older record) leaves it to :meth:`state`.
+        excel_handed: per No, the content hash of the sheet as read back from
+            the Excel workbook handed out with the book ({}: no workbook).
+        excel_collected: per No, the hash as read from the workbook that
+            collect last settled on ({} before a workbook came back).
     """
 
     handout_id: str
@@ -274,6 +278,8 @@ class LogEntry:
     changed: int = 0
     conflicts: list[str] = field(default_factory=list)
     status: str = ""
+    excel_handed: dict[str, str] = field(default_factory=dict)
+    excel_collected: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_mark(cls, mark: HandoutMark, file_name: str, status: str = "") -> LogEntry:
@@ -326,6 +332,8 @@ class LogEntry:
             changed=changed,
             conflicts=list(conflicts),
             status=_status(data.get("status", "")),
+            excel_handed=_hashes(data.get("excel_handed", {})),
+            excel_collected=_hashes(data.get("excel_collected", {})),
         )
 
 
