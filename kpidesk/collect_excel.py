@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.compare import carry_row_settings
-from kpidesk.cycle import LogEntry, content_hash
+from kpidesk.cycle import HandoutMark, LogEntry, content_hash
 from kpidesk.model import Sheet
 
 #: The suffix of a workbook.
@@ -115,3 +116,33 @@ def settled_read_hashes(
         if no in before:
             settled[no] = before[no]
     return settled
+
+
+def mark_of_book(mark_text: str | None, book: Book) -> HandoutMark | None:
+    """The hand-out mark read from a workbook, when it says it was handed out from
+    ``book`` (None: no usable mark, another book's, or ``book`` cannot be read)."""
+    try:
+        mark = HandoutMark.from_json(mark_text)
+        book_id = book.identity().book_id
+    except (ValueError, BookError):
+        return None
+    return mark if book_id and mark.origin_book_id == book_id else None
+
+
+def import_note(mark_text: str | None, db: Path) -> str:
+    """What ``import-excel`` says when the workbook was handed out from the book at ``db``
+    ("" otherwise): 回収 (``collect``) would compare it three ways instead."""
+    if mark_text is None or not Path(db).is_file():
+        return ""
+    try:
+        with Book.open(db, create=False, read_only=True) as book:
+            mark = mark_of_book(mark_text, book)
+    except (BookError, OSError):
+        return ""
+    if mark is None:
+        return ""
+    return (
+        f"このブックから{mark.department or '担当課なし'}に配布したファイルです。"
+        "回収（kpidesk collect）で取り込むと、配布後の元のブックの変更と比べて"
+        "競合を確かめます。ここでは通常の取り込みをします"
+    )
