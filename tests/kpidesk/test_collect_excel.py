@@ -177,6 +177,21 @@ def test_collected_twice_unchanged_is_reported(handed: tuple[Path, Path]) -> Non
     assert again.of(Outcome.TAKEN, Outcome.ADDED, Outcome.CONFLICT) == []
 
 
+def test_a_worksheet_the_department_added_is_added(handed: tuple[Path, Path]) -> None:
+    origin, workbook = handed
+    wb = openpyxl.load_workbook(workbook)
+    added = wb.copy_worksheet(wb["No28"])  # read by the form's positions: no names copied
+    added["B4"] = "99"
+    added["B5"] = "課で足したKPI"
+    wb.save(workbook)
+    with Book.open(origin) as book:
+        plan = plan_collect(book, workbook)
+        assert [p.no for p in plan.of(Outcome.ADDED)] == ["99"]
+        apply_collect(book, plan)
+        sheet = book.find_sheet(2020, "99")
+    assert sheet is not None and sheet.title == "課で足したKPI"
+
+
 def _tampered(text: str) -> str:
     data = json.loads(text)
     data["department"] = "港湾課"
