@@ -344,16 +344,17 @@ def _import_json(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _import_xlsx(args: argparse.Namespace, out: TextIO) -> int:
-    from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
-        excel_reader,
-        xlsx_safety,
-    )
+    from kpidesk.collect_excel import import_note
+    from kpidesk.exchange import handout_workbook, xlsx_safety  # openpyxl only for Excel
 
     def read(path: Path) -> list[Sheet]:
         try:
-            return excel_reader.read_workbook(path, report_year=args.year)
+            mark, sheets = handout_workbook.read_handout_workbook(path, report_year=args.year)
         except xlsx_safety.ExcelError as error:
             raise CommandError(f"{error}: {path}") from None
+        if note := import_note(mark, args.db):
+            print(f"注意: {note}", file=args.err)
+        return sheets
 
     sheets = _read_source(args.source, read)
     assert isinstance(sheets, list)

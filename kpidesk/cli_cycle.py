@@ -44,11 +44,23 @@ def add_commands(
     hand_out.add_argument(
         "--department", action="append", default=[], metavar="NAME", help="担当課（複数指定可）"
     )
+    hand_out.add_argument(
+        "--excel",
+        action="store_true",
+        help="各課のブックのほかに Excel のブック（.xlsx）も書き出す"
+        "（Excel だけで作業する課のため）",
+    )
     hand_out.set_defaults(run=_distribute)
 
     collect = commands.add_parser("collect", help="回収: 担当課から戻ったブックを取り込む")
     db_argument(collect, "取り込む先の元のブック")
-    collect.add_argument("files", nargs="+", type=Path, metavar="FILE", help="戻ったブック")
+    collect.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="戻ったブック（.kpidb）または配布した Excel のブック（.xlsx）",
+    )
     choice = collect.add_mutually_exclusive_group()
     choice.add_argument(
         "--take-theirs", action="store_true", help="競合したシートはすべて課の版を取り込む"
@@ -88,7 +100,7 @@ def add_commands(
 def _distribute(args: argparse.Namespace, out: TextIO) -> int:
     with _holding(args.db), _open_existing(args.db) as book:
         try:
-            paths = distribute(book, args.out, args.year, args.department or None)
+            paths = distribute(book, args.out, args.year, args.department or None, excel=args.excel)
         except (HandoutError, BookError) as error:
             raise CommandError(str(error)) from None
     for path in paths:

@@ -11,6 +11,7 @@ one transaction after a backup, and records the return in the origin's
 from __future__ import annotations
 
 import dataclasses
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,6 +24,13 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.lock import this_user
 from kpidesk.book.schema import iso_now
 from kpidesk.book.store import Book
+from kpidesk.collect_excel import (
+    UnreadableWorkbook,
+    is_workbook,
+    read_returned_workbook,
+    settled_read_hashes,
+    workbook_versions,
+)
 from kpidesk.cycle import (
     CONFIRMED,
     RETURNED,
@@ -95,6 +103,8 @@ class CollectPlan:
         returned: per No, the content hash of the returned sheet.
         return_mark: who saved the file to return it, and when (None: not
             recorded, or unreadable).
+        excel_read: per No, the hash of the sheet as read from a returned
+            Excel workbook ({}: the file is a book; ``kpidesk.collect_excel``).
     """
 
     path: Path
@@ -105,6 +115,7 @@ class CollectPlan:
     already: bool = False
     returned: dict[str, str] = field(default_factory=dict)
     return_mark: ReturnMark | None = None
+    excel_read: dict[str, str] = field(default_factory=dict)
 
     def of(self, *outcomes: Outcome) -> list[SheetPlan]:
         """The sheet plans with any of these outcomes."""
@@ -210,27 +221,40 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
     """What collecting ``returned_path`` into ``origin`` would do; nothing is written.
 
     The returned file is opened read-only after the checks any book passes
-    on opening. It is refused (:attr:`CollectPlan.refusal`) when it is not
-    a book, not a handed-out book, from another book, for a hand-out the
-    origin has no record of, holding a sheet of another year, or a sheet
-    that does not name the department it claims.
+    on opening; a returned Excel workbook made by hand out (told by its
+    content) is read as ``kpidesk.collect_excel`` says, with the same checks.
+    It is refused (:attr:`CollectPlan.refusal`) when it is not a book,
+    not a handed-out book, from another book, for a hand-out the origin has
+    no record of (or, for a workbook, one made without workbooks), holding
+    a sheet of another year, or a sheet that does not name the department
+    it claims.
     """
     path = Path(returned_path)
+    returned_text: str | None = None
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         return _refused(path, f"ファイルを読めません: {error.strerror or error}")
+    if not stat.S_ISREG(status.st_mode):  # a folder, a device or a pipe that would never end
+        return _refused(path, "ファイルではありません（フォルダや特殊なファイルです）")
+    size = status.st_size
     if size > MAX_RETURNED_BYTES:
         return _refused(
             path,
             f"ファイルが大きすぎます（{size / 2**20:,.0f} MB、"
             f"上限 {MAX_RETURNED_BYTES // 2**20} MB）",
         )
+    workbook = is_workbook(path)
     try:
-        with Book.open(path, create=False, read_only=True) as handed:
-            mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
-            returned_text = cyclestore.read_text(handed, cyclestore.META_RETURNED)
-            sheets = handed.list_sheets()
+        if workbook:
+            mark_text, sheets = read_returned_workbook(path)
+        else:
+            with Book.open(path, create=False, read_only=True) as handed:
+                mark_text = cyclestore.read_text(handed, cyclestore.META_HANDOUT)
+                returned_text = cyclestore.read_text(handed, cyclestore.META_RETURNED)
+                sheets = handed.list_sheets()
+    except UnreadableWorkbook as error:
+        return _refused(path, f"Excelのブックとして読めません: {error}")
     except (BookError, OSError) as error:
         return _refused(path, f"KPI Desk のブックとして読めません: {error}")
     try:
@@ -283,13 +307,23 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
             f"シートがあります（No {'、'.join(foreign)}）",
             department,
         )
+    if workbook and not entry.excel_handed:
+        return _refused(
+            path,
+            "この配布ではExcelのブックを作っていないため、Excelのブックからは回収できません"
+            "（配布したブック（.kpidb）を戻してもらってください）",
+            department,
+        )
     returned = {sheet.no: sheet for sheet in sheets}
+    hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
+    excel_read: dict[str, str] = {}
+    if workbook:
+        returned, hashes, excel_read = workbook_versions(origin, entry, sheets)
     base = entry.base()
     currents = {no: origin.find_sheet(entry.report_year, no) for no in set(base) | set(returned)}
-    trespass = _trespass(origin, entry, sheets, currents)
+    trespass = _trespass(origin, entry, list(returned.values()), currents)
     if trespass:
         return _refused(path, trespass, department)
-    hashes = {no: content_hash(sheet) for no, sheet in returned.items()}
     plans: list[SheetPlan] = []
     for no in sorted(currents):
         current = currents[no]
@@ -311,6 +345,7 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         already=already and not any(p.outcome in WRITTEN for p in plans),
         returned=hashes,
         return_mark=_return_mark(returned_text),
+        excel_read=excel_read,
     )
 
 
@@ -377,6 +412,9 @@ def apply_collect(
         if kept.no in base:
             settled[kept.no] = base[kept.no]
     entry.settle(settled)
+    if plan.excel_read:
+        open_nos = [kept.no for kept in [*open_conflicts, *plan.of(Outcome.OLDER)]]
+        entry.excel_collected = settled_read_hashes(entry, plan.excel_read, open_nos)
     entry.returned_at = iso_now()
     entry.returned_file = plan.path.name[:200]
     entry.returned_by = plan.return_mark.returned_by if plan.return_mark is not None else ""

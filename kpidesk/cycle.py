@@ -280,6 +280,10 @@ class LogEntry:
             last), so that an old copy returned after a newer one is told.
         status: one of :data:`STATUSES` as set by collect, 差戻し and 確定;
             "" (an older record) leaves it to :meth:`state`.
+        excel_handed: per No, the content hash of the sheet as read back from
+            the Excel workbook handed out with the book ({}: no workbook).
+        excel_collected: per No, the hash as read from the workbook that
+            collect last settled on ({} before a workbook came back).
     """
 
     handout_id: str
@@ -297,6 +301,8 @@ class LogEntry:
     conflicts: list[str] = field(default_factory=list)
     earlier: dict[str, list[str]] = field(default_factory=dict)
     status: str = ""
+    excel_handed: dict[str, str] = field(default_factory=dict)
+    excel_collected: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_mark(cls, mark: HandoutMark, file_name: str, status: str = "") -> LogEntry:
@@ -368,6 +374,8 @@ class LogEntry:
             conflicts=list(conflicts),
             earlier=_earlier(data.get("earlier", {})),
             status=_status(data.get("status", "")),
+            excel_handed=_hashes(data.get("excel_handed", {})),
+            excel_collected=_hashes(data.get("excel_collected", {})),
         )
 
 

@@ -5,7 +5,8 @@ and edits like any other. Its ``meta`` table remembers where it came from
 (:class:`kpidesk.cycle.HandoutMark`), and the origin book records what was
 handed out to whom (配布記録, :class:`kpidesk.cycle.LogEntry`), so that the
 returned file can be collected with a three-way comparison
-(``kpidesk.collect``).
+(``kpidesk.collect``). On request each department also gets an Excel
+workbook of the same sheets carrying the same mark (:func:`write_workbook`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from kpidesk.file_names import safe_file_name, stable_tag
 from kpidesk.fileio import unlink_with_retry
 from kpidesk.model import Sheet
 from kpidesk.paths import BOOK_SUFFIX
+
+#: The suffix of a department's Excel workbook.
+WORKBOOK_SUFFIX = ".xlsx"
 
 #: The file name of the sheets without a department.
 _NO_DEPARTMENT = "担当課なし"
@@ -93,7 +97,12 @@ def prepare_folder(out_dir: Path) -> Path:
 
 
 def distribute(
-    book: Book, out_dir: Path, year: int | None = None, departments: list[str] | None = None
+    book: Book,
+    out_dir: Path,
+    year: int | None = None,
+    departments: list[str] | None = None,
+    *,
+    excel: bool = False,
 ) -> list[Path]:
     """Write one handed-out book per department into ``out_dir``; return their paths.
 
@@ -107,6 +116,9 @@ def distribute(
         out_dir: an existing folder.
         year: the report year (default: the latest the book holds).
         departments: only these departments (default: all of the year's).
+        excel: also write each department's Excel workbook beside its book
+            (:func:`write_workbook`), for departments that work in Excel
+            only; the paths returned are then book, workbook, book, ….
 
     Raises:
         HandoutError: nothing to hand out, a department that has no sheets,
@@ -130,7 +142,9 @@ def distribute(
     out_dir = prepare_folder(Path(out_dir))
     names = handout_file_names(year, wanted)
     targets = {department: inside(out_dir, names[department]) for department in wanted}
-    taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]
+    workbooks = {department: workbook_path(path) for department, path in targets.items()}
+    planned = [*targets.values(), *(workbooks.values() if excel else ())]
+    taken = [str(path) for path in planned if path.exists() or path.is_symlink()]
     if taken:
         raise HandoutError(
             "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）: "
@@ -158,7 +172,11 @@ def distribute(
             target = targets[department]
             write_book(target, sheets, mark)
             written.append(target)
-            entries.append(LogEntry.for_mark(mark, target.name))
+            entry = LogEntry.for_mark(mark, target.name)
+            if excel:
+                entry.excel_handed = write_workbook(workbooks[department], sheets, mark)
+                written.append(workbooks[department])
+            entries.append(entry)
         cyclestore.write_text(book, cyclestore.META_HANDOUT_LOG, log_to_json(entries))
     except BaseException:
         for path in written:  # no file stays that the origin has no record of
@@ -181,6 +199,47 @@ def write_book(target: Path, sheets: list[Sheet], mark: HandoutMark) -> None:
         raise
     except OSError as error:
         raise HandoutError(f"配布するファイルを書けません: {target}（{error}）") from error
+
+
+def workbook_path(book_path: Path) -> Path:
+    """Where the department's Excel workbook goes: beside its book, with the same stem."""
+    return book_path.with_name(book_path.stem + WORKBOOK_SUFFIX)
+
+
+def write_workbook(target: Path, sheets: list[Sheet], mark: HandoutMark) -> dict[str, str]:
+    """Make the department's Excel workbook at ``target`` with ``sheets`` and ``mark``.
+
+    The workbook is read back as collect will read it, and the content hash
+    of each sheet as read is returned (per No): the 配布記録 keeps them, so
+    that collecting tells a sheet the department changed from one that only
+    reads differently after Excel's round trip. ``target`` is never
+    replaced, and does not stay when anything fails.
+
+    Raises:
+        HandoutError: the workbook cannot be written or read back.
+    """
+    from kpidesk.exchange import handout_workbook  # openpyxl only when asked for
+    from kpidesk.exchange.xlsx_safety import ExcelError
+
+    try:
+        stream = target.open("xb")
+    except OSError as error:
+        raise HandoutError(f"配布するファイルを書けません: {target}（{error}）") from error
+    try:
+        with stream:
+            handout_workbook.write_handout_workbook(sheets, stream, mark.to_json())
+        mark_text, read = handout_workbook.read_handout_workbook(target)
+        if mark_text != mark.to_json():
+            raise ExcelError("配布の記録を読み戻せません")
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            unlink_with_retry(target)
+        if isinstance(error, (ExcelError, OSError)):
+            raise HandoutError(
+                f"配布するExcelのブックを作れません: {target.name}（{error}）"
+            ) from error
+        raise
+    return {sheet.no: content_hash(sheet) for sheet in read}
 
 
 def save_for_return(book: Book, target: Path) -> ReturnMark:

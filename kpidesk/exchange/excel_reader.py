@@ -1,6 +1,7 @@
 """Reading filled workbooks back into sheets.
 
-Every worksheet except the index 一覧 is read as a sheet. Cells are found by
+Every worksheet except the index 一覧 (and the hidden mark of a handed-out
+workbook) is read as a sheet. Cells are found by
 the worksheet's own names, then the workbook's names pointing at it, then
 the default template's positions; numbers come back as the text their
 number format shows.
@@ -21,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpidesk import eras, limits
 from kpidesk.exchange.excel_template import (
     DEFAULT_POSITIONS,
+    HANDOUT_MARK_TITLE,
     INDEX_TITLE,
     MAX_VALUE_ROWS,
     OPINION_BOX,
@@ -205,7 +207,8 @@ def _newest_actual_year(reads: Sequence[_Read]) -> int | None:
 def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) -> list[Sheet]:
     """Read the sheets of a workbook in the template's shape.
 
-    Every worksheet except 一覧 must be a sheet. Cells are found by the
+    Every worksheet except 一覧 (and a handed-out workbook's hidden mark)
+    must be a sheet. Cells are found by the
     worksheet's own names, then the workbook's names pointing at it, then
     the default template's positions. Numbers come back as the text their
     number format shows (the inverse of the export); a box's lines starting
@@ -233,8 +236,14 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             ``report_year`` nor any actual value settles it.
         OSError: a path cannot be read.
     """
-    wb = load_untrusted(source, "ファイル")
-    worksheets = [ws for ws in wb.worksheets if ws.title != INDEX_TITLE]
+    return read_loaded(load_untrusted(source, "ファイル"), report_year=report_year)
+
+
+def read_loaded(wb: Workbook, *, report_year: int | None = None) -> list[Sheet]:
+    """The sheets of a workbook already loaded by ``load_untrusted``, as
+    :func:`read_workbook` reads them (Args, Returns and Raises as there)."""
+    skipped = (INDEX_TITLE, HANDOUT_MARK_TITLE)
+    worksheets = [ws for ws in wb.worksheets if ws.title not in skipped]
     if not worksheets:
         raise ExcelError(
             "KPI分析シートのワークシートがありません（一覧のほかにワークシートがありません）"

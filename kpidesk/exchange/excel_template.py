@@ -95,6 +95,9 @@ SOURCE_CELLS: tuple[tuple[str, str, str], ...] = tuple(
 
 #: The exported workbook's first worksheet: one line per value row, linking to the sheets.
 INDEX_TITLE = "一覧"
+#: The very hidden worksheet of a handed-out workbook that holds where it came
+#: from (``kpidesk.exchange.handout_workbook``); never read as a sheet.
+HANDOUT_MARK_TITLE = "KPIDesk配布"
 #: What starts each bullet's line in a text box.
 BULLET = "・"
 #: The font and the header fill of the tables KPI Desk writes.

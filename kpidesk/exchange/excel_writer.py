@@ -608,6 +608,25 @@ def export_workbook(
             :data:`MAX_VALUE_ROWS` rows or :data:`MAX_ACTUAL_YEARS` actual
             years, text Excel cannot hold); the message names the sheet.
     """
+    wb, count = build_workbook(sheets, template=template, progress=progress, settings=settings)
+    wb.save(stream)
+    if progress is not None:
+        progress(count + 1, count + 1)
+    return count
+
+
+def build_workbook(
+    sheets: Sequence[Sheet],
+    *,
+    template: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    settings: EvaluationSettings | None = None,
+) -> tuple[Workbook, int]:
+    """The workbook :func:`export_workbook` saves, and its number of sheet worksheets.
+
+    For a caller that adds a worksheet of its own before saving; Args and
+    Raises as :func:`export_workbook` (``progress`` is not called for the save).
+    """
     ordered = sorted(sheets, key=sheet_sort_key)
     if not ordered:
         raise ExcelError("書き出すシートがありません")
@@ -640,10 +659,7 @@ def export_workbook(
     wb.properties.creator = "KPI Desk"
     wb.properties.lastModifiedBy = "KPI Desk"
     wb.properties.title = "KPI分析シート"
-    wb.save(stream)
-    if progress is not None:
-        progress(total, total)
-    return len(ordered)
+    return wb, len(ordered)
 
 
 def print_table(ws: Worksheet, *, landscape: bool, side_margin: float) -> None:

@@ -88,3 +88,72 @@ def test_collect_refuses_a_file_that_was_not_handed_out(tmp_path: Path) -> None:
     create_sample_book(plain).close()
     code, _, err = _run("collect", "--db", str(origin), str(plain))
     assert code == 1 and "配布したファイルではありません" in err
+
+
+def _edit_workbook(path: Path, no: str, text: str) -> None:
+    import openpyxl
+
+    from kpidesk.exchange.excel_template import name_destination, range_top_left
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[f"No{no}"]
+    destination = name_destination(ws.defined_names["KPI_EFFORTS"])
+    assert destination is not None
+    ws.cell(*range_top_left(destination[1])).value = text
+    wb.save(path)
+
+
+def test_distribute_with_excel_and_collect_a_workbook(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    create_sample_book(origin).close()
+    out = tmp_path / "out"
+    args = ("distribute", "--db", str(origin), "--out", str(out), "--department", "観光振興課")
+    code, text, _ = _run(*args, "--excel")
+    workbook = out / "2020_観光振興課.xlsx"
+    assert code == 0 and f"配布しました: {workbook}" in text
+    assert (out / "2020_観光振興課.kpidb").exists()
+    _edit_workbook(workbook, "28", "・課の版")
+    _edit_workbook(workbook, "29", "・課の版")
+    _edit_origin(origin, "29")
+
+    code, text, err = _run("collect", "--db", str(origin), str(workbook))
+    assert code == 1
+    assert "取り込み1件" in text and "No 29（" in err and "競合が1件あります" in err
+    with Book.open(origin, read_only=True) as book:
+        assert book.find_sheet(2020, "28").efforts == ["課の版"]  # type: ignore[union-attr]
+        assert book.find_sheet(2020, "29").efforts == ["企画課の版"]  # type: ignore[union-attr]
+
+    code, _, err = _run("collect", "--db", str(origin), "--take-theirs", str(workbook))
+    assert code == 0, err
+    with Book.open(origin, read_only=True) as book:
+        assert book.find_sheet(2020, "29").efforts == ["課の版"]  # type: ignore[union-attr]
+    code, text, _ = _run("collect", "--db", str(origin), str(workbook))
+    assert code == 0 and "回収済みで、その後変更されていません" in text
+
+
+def test_collect_refuses_an_exported_workbook(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    create_sample_book(origin).close()
+    exported = tmp_path / "書き出し.xlsx"
+    assert _run("export-xlsx", "--db", str(origin), "-o", str(exported))[0] == 0
+    code, _, err = _run("collect", "--db", str(origin), str(exported))
+    assert code == 1 and "配布したファイルではありません" in err
+
+
+def test_import_excel_of_a_handed_out_workbook_suggests_collect(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    create_sample_book(origin).close()
+    out = tmp_path / "out"
+    args = ("--db", str(origin), "--out", str(out), "--department", "観光振興課", "--excel")
+    assert _run("distribute", *args)[0] == 0
+    workbook = out / "2020_観光振興課.xlsx"
+    _edit_workbook(workbook, "28", "・課の版")
+    code, _, err = _run("import-xlsx", str(workbook), "--db", str(origin), "--replace")
+    assert code == 0
+    assert "配布したファイルです" in err and "kpidesk collect" in err
+    with Book.open(origin, read_only=True) as book:
+        assert book.find_sheet(2020, "28").efforts == ["課の版"]  # type: ignore[union-attr]
+    other = tmp_path / "other.kpidb"
+    create_sample_book(other).close()
+    code, _, err = _run("import-xlsx", str(workbook), "--db", str(other), "--replace")
+    assert code == 0 and "配布したファイル" not in err

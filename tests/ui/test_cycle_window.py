@@ -353,3 +353,106 @@ def test_a_merge_cancelled_leaves_the_conflict_for_later(
     assert box.currentData() == Decision.OPEN
     assert window.cycle.collect(dialog) == 0
     assert window.session.book.find_sheet(2020, "29").efforts == ["企画課が直した29"]
+
+
+def _edit_workbook(path: Path, no: str, text: str) -> None:
+    import openpyxl
+
+    from kpidesk.exchange.excel_template import name_destination, range_top_left
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[f"No{no}"]
+    destination = name_destination(ws.defined_names["KPI_EFFORTS"])
+    assert destination is not None
+    ws.cell(*range_top_left(destination[1])).value = text
+    wb.save(path)
+
+
+@pytest.fixture
+def handed_workbook(demo_book: Path, tmp_path: Path) -> Path:
+    """観光振興課's Excel workbook of the sample book, handed out with its book."""
+    with Book.open(demo_book) as book:
+        paths = distribute(book, tmp_path / "配布", 2020, [DEPARTMENT], excel=True)
+    return paths[1]
+
+
+def test_hand_out_with_the_excel_box_checked_writes_workbooks_too(
+    window, answers, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "配布先"
+
+    def run(dialog: HandoutDialog) -> int:
+        assert not dialog.excel()
+        dialog.excel_box.setChecked(True)
+        dialog.folder_edit.setText(str(folder))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(HandoutDialog, "exec", run)
+    window.actions[Action.DISTRIBUTE].trigger()
+    names = sorted(path.name for path in folder.iterdir())
+    assert len(names) == 24
+    assert f"2020_{DEPARTMENT}.kpidb" in names and f"2020_{DEPARTMENT}.xlsx" in names
+    assert answers.errors == []
+    assert "24件のファイルを書き出しました" in answers.infos[-1]
+    assert f"2020_{DEPARTMENT}.xlsx" in answers.infos[-1]
+
+
+def test_collect_a_returned_workbook_through_the_preview(
+    make_window, demo_book: Path, handed_workbook: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit_workbook(handed_workbook, "28", "・Excelで書いた28")
+    _edit_workbook(handed_workbook, "29", "・Excelで書いた29")
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    filters: list[str] = []
+
+    def open_files(*args: str) -> tuple[list[str], str]:
+        filters.append(args[3])
+        return [str(handed_workbook)], ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", open_files)
+    seen: list[list[tuple[str, str, str, str]]] = []
+
+    def run(dialog: CollectPreviewDialog) -> int:
+        seen.append(dialog.shown_rows())
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CollectPreviewDialog, "exec", run)
+    window.actions[Action.COLLECT].trigger()
+    assert "*.xlsx" in filters[0].split(";;")[0]
+    [rows] = seen
+    assert (handed_workbook.name, DEPARTMENT, "28", "取り込む") in rows
+    assert (handed_workbook.name, DEPARTMENT, "29", "競合") in rows
+    book = window.session.book
+    assert book.find_sheet(2020, "28").efforts == ["Excelで書いた28"]
+    assert book.find_sheet(2020, "29").efforts == ["企画課が直した29"]
+    assert "未決の競合1件" in window.statusBar().currentMessage()
+    assert answers.errors == []
+
+
+@pytest.mark.parametrize(("choice", "collected", "imported"), [(0, 1, 0), (1, 0, 1), (-1, 0, 0)])
+def test_an_excel_import_of_a_handed_out_workbook_offers_to_collect_it(
+    make_window,
+    demo_book: Path,
+    handed_workbook: Path,
+    answers,
+    monkeypatch: pytest.MonkeyPatch,
+    choice: int,
+    collected: int,
+    imported: int,
+) -> None:
+    _edit_workbook(handed_workbook, "28", "・Excelで書いた28")
+    window = make_window(demo_book)
+    answers.choose_answer = choice
+    previews: list[CollectPreviewDialog] = []
+
+    def run(dialog: CollectPreviewDialog) -> int:
+        previews.append(dialog)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CollectPreviewDialog, "exec", run)
+    window.exchange.import_xlsx(handed_workbook)
+    assert "配布したファイルです" in answers.asked[-1]
+    assert len(previews) == collected and len(answers.import_plans) == imported
+    efforts = window.session.book.find_sheet(2020, "28").efforts
+    assert (efforts == ["Excelで書いた28"]) == bool(collected)

@@ -19,6 +19,12 @@ from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
+#: The 回収 file chooser: the handed-out books and Excel workbooks.
+COLLECT_FILTER = (
+    f"配布したファイル (*{BOOK_SUFFIX} *.xlsx);;KPI Desk ブック (*{BOOK_SUFFIX});;"
+    "Excelブック (*.xlsx);;すべてのファイル (*)"
+)
+
 
 def handout_notice(mark: HandoutMark) -> str:
     """What a handed-out book's banner says (Japanese)."""
@@ -65,15 +71,18 @@ class Cycle(Controller):
         dialog = self.handout_dialog()
         if dialog is None or dialog.exec() != HandoutDialog.DialogCode.Accepted:
             return
-        self.distribute(dialog.year(), dialog.departments(), dialog.folder())
+        self.distribute(dialog.year(), dialog.departments(), dialog.folder(), excel=dialog.excel())
 
-    def distribute(self, year: int | None, departments: list[str], folder: Path) -> list[Path]:
-        """Hand out ``departments``' sheets of ``year`` into ``folder``; say what was written."""
+    def distribute(
+        self, year: int | None, departments: list[str], folder: Path, *, excel: bool = False
+    ) -> list[Path]:
+        """Hand out ``departments``' sheets of ``year`` into ``folder`` (with their Excel
+        workbooks when ``excel``); say what was written."""
         book = self.session.book
         if book is None or year is None:
             return []
         try:
-            paths = distribute(book, folder, year, departments)
+            paths = distribute(book, folder, year, departments, excel=excel)
         except (HandoutError, BookError) as error:
             messages.show_error(self.window, f"配布できませんでした。\n{error}")
             return []
@@ -82,7 +91,12 @@ class Cycle(Controller):
         messages.show_info(
             self.window,
             f"{len(paths)}件のファイルを書き出しました（{folder}）。\n{names}\n"
-            "各課に渡し、戻ってきたら「ブック → 回収…」で取り込んでください。",
+            "各課に渡し、戻ってきたら「ブック → 回収…」で取り込んでください。"
+            + (
+                "\n課はブック（.kpidb）と Excel のブック（.xlsx）のどちらを戻してもかまいません。"
+                if excel
+                else ""
+            ),
         )
         self.status(f"配布しました: {len(paths)}件（{folder}）")
         return paths
@@ -94,14 +108,18 @@ class Cycle(Controller):
         if self.session.book is None or not self.session.maybe_save():
             return
         names, _ = QFileDialog.getOpenFileNames(
-            self.window, "回収するファイル", str(self.dialog_folder()), BOOK_FILTER
+            self.window, "回収するファイル", str(self.dialog_folder()), COLLECT_FILTER
         )
-        if not names:
-            return
-        dialog = self.collect_dialog([Path(name) for name in names])
+        if names:
+            self.preview_and_collect([Path(name) for name in names])
+
+    def preview_and_collect(self, paths: list[Path]) -> int:
+        """Show the preview of collecting ``paths`` and collect as decided in it; return
+        how many sheets were taken (0 also when cancelled)."""
+        dialog = self.collect_dialog(paths)
         if dialog is None or dialog.exec() != CollectPreviewDialog.DialogCode.Accepted:
-            return
-        self.collect(dialog)
+            return 0
+        return self.collect(dialog)
 
     def collect_dialog(self, paths: list[Path]) -> CollectPreviewDialog | None:
         """The preview of collecting ``paths`` (None: the book cannot be read)."""

@@ -9,12 +9,13 @@ from PySide6.QtWidgets import QFileDialog
 
 from kpidesk import compare, eras, file_names, operations
 from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
+from kpidesk.collect_excel import mark_of_book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange import (
     evaluation_workbook,
-    excel_reader,
     excel_template,
     excel_writer,
+    handout_workbook,
     jsonio,
     textimport,
     xlsx_safety,
@@ -92,12 +93,34 @@ class Exchange(Controller):
         return self.import_sheets(sheets, path)
 
     def import_xlsx(self, path: Path) -> int:
-        """Import a workbook in the template's shape; return how many sheets were imported."""
+        """Import a workbook in the template's shape; return how many sheets were imported.
+
+        A workbook handed out from this book (配布) can be collected instead
+        (回収), which compares it three ways; the user is asked.
+        """
         try:
-            sheets = excel_reader.read_workbook(path)
+            mark_text, sheets = handout_workbook.read_handout_workbook(path)
         except (xlsx_safety.ExcelError, OSError) as error:
             messages.show_error(self.window, f"取り込めません: {path}\n{error}")
             return 0
+        book = self.session.book
+        mark = None if book is None else mark_of_book(mark_text, book)
+        if mark is not None:
+            choice = messages.choose(
+                self.window,
+                "Excelから取り込み",
+                f"{path.name} は、このブックから{mark.department or '担当課なし'}に"
+                "配布したファイルです。\n「回収として取り込む」と、配布した後の元のブックの変更と"
+                "比べて、両方で変わったシートを競合として示します（上書きしません）。"
+                "「通常の取り込み」は、ほかのExcelのブックと同じように取り込みます。",
+                ["回収として取り込む", "通常の取り込み"],
+            )
+            if choice < 0:
+                return 0
+            if choice == 0:
+                if not self.session.maybe_save():
+                    return 0
+                return self.window.cycle.preview_and_collect([path])
         return self.import_sheets(sheets, path, keep_row_settings=True)
 
     def import_sheets(

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -115,6 +116,13 @@ class HandoutDialog(QDialog):
         form.addRow("報告年度(&Y):", self.year_box)
         form.addRow("担当課(&D):", self.department_list)
         form.addRow("保存先のフォルダ(&F):", folder_row)
+        self.excel_box = QCheckBox("Excel のブックも作る（Excel だけで作業する課のため）(&E)")
+        self.excel_box.setObjectName("handoutExcel")
+        self.excel_box.setToolTip(
+            "各課のブック（.kpidb）の横に、同じシートの Excel のブック（.xlsx）も書き出します。"
+            "課はどちらを戻してもかまいません。回収ではどちらも同じように比べて取り込みます。"
+        )
+        form.addRow("", self.excel_box)
         buttons = QDialogButtonBox()
         self.ok_button = buttons.addButton("配布する(&H)", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -171,6 +179,10 @@ class HandoutDialog(QDialog):
     def folder(self) -> Path:
         """The chosen folder."""
         return Path(self.folder_edit.text().strip())
+
+    def excel(self) -> bool:
+        """Whether each department's Excel workbook is written too."""
+        return self.excel_box.isChecked()
 
 
 class CompareDialog(QDialog):

@@ -1,0 +1,99 @@
+"""A department's workbook of a hand-out (配布): the sheets, and where they came from.
+
+For departments that work in Excel only, hand out can write, beside each
+department's book, a workbook of the same sheets (as ``excel_writer``
+exports them) with one very hidden worksheet, :data:`HANDOUT_MARK_TITLE`,
+holding the hand-out's mark (``kpidesk.cycle.HandoutMark`` as JSON) in
+chunks down column A. Excel shows no way to unhide a very hidden worksheet,
+and ``excel_reader`` never reads it as a sheet, so an ordinary Excel import
+of the workbook still works.
+
+A returned workbook is written by someone else: :func:`read_handout_workbook`
+loads it through ``xlsx_safety.load_untrusted`` once, and reads the mark
+with bounds on its chunks and length (the caller parses the text as untrusted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl.workbook.workbook import Workbook
+
+from kpidesk.cycle import MAX_RECORD_CHARS
+from kpidesk.evaluation import EvaluationSettings
+from kpidesk.exchange.excel_reader import read_loaded
+from kpidesk.exchange.excel_template import HANDOUT_MARK_TITLE
+from kpidesk.exchange.excel_writer import build_workbook
+from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
+from kpidesk.model import Sheet
+
+#: The longest chunk of the mark in one cell (Excel holds 32,767 characters a cell).
+CHUNK_CHARS = 30_000
+#: The most chunks a mark is read from; a longer mark is not one KPI Desk wrote.
+MAX_CHUNKS = -(-MAX_RECORD_CHARS // CHUNK_CHARS)
+
+
+def write_handout_workbook(
+    sheets: Sequence[Sheet],
+    stream: BinaryIO,
+    mark_text: str,
+    *,
+    settings: EvaluationSettings | None = None,
+) -> int:
+    """Write ``sheets`` as a workbook with ``mark_text`` in its very hidden mark worksheet.
+
+    Returns:
+        The number of sheet worksheets.
+
+    Raises:
+        ExcelError: as ``excel_writer.export_workbook``, or the mark is too long.
+    """
+    if len(mark_text) > MAX_RECORD_CHARS:
+        raise ExcelError("配布の記録が長すぎるため、Excelのブックに書けません")
+    wb, count = build_workbook(sheets, settings=settings)
+    marked = wb.create_sheet(HANDOUT_MARK_TITLE)
+    for row, start in enumerate(range(0, len(mark_text), CHUNK_CHARS), start=1):
+        marked.cell(row, 1).value = mark_text[start : start + CHUNK_CHARS]
+    marked.sheet_state = "veryHidden"
+    wb.save(stream)
+    return count
+
+
+def mark_text_of(wb: Workbook) -> str | None:
+    """The mark text of a loaded workbook (None: no mark worksheet, or one too long).
+
+    Only string cells of column A are read, at most :data:`MAX_CHUNKS` of
+    them; the text is never evaluated, only returned for parsing.
+    """
+    if HANDOUT_MARK_TITLE not in wb.sheetnames:
+        return None
+    ws = wb[HANDOUT_MARK_TITLE]
+    chunks: list[str] = []
+    total = 0
+    last = min(ws.max_row, MAX_CHUNKS + 1)
+    for (value,) in ws.iter_rows(min_col=1, max_col=1, max_row=last, values_only=True):
+        if not isinstance(value, str):
+            continue
+        chunks.append(value)
+        total += len(value)
+        if len(chunks) > MAX_CHUNKS or total > MAX_RECORD_CHARS:
+            return None
+    return "".join(chunks) if chunks else None
+
+
+def read_handout_workbook(
+    source: Path | BinaryIO, *, report_year: int | None = None
+) -> tuple[str | None, list[Sheet]]:
+    """The mark text (None: none usable) and the sheets of a workbook, loaded once.
+
+    ``report_year`` as for ``excel_reader.read_workbook``.
+
+    Raises:
+        ExcelError: the workbook is unsafe or unreadable, or its sheets are
+            (as ``excel_reader.read_workbook``).
+        OSError: a path cannot be read.
+    """
+    wb = load_untrusted(source, "ファイル")
+    return mark_text_of(wb), read_loaded(wb, report_year=report_year)
