@@ -23,6 +23,7 @@ from kpidesk.cli import (
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
 from kpidesk.handout import HandoutError, distribute
+from kpidesk.limits import printable, short_no
 from kpidesk.sendback import confirm, send_back
 
 #: The subcommands this module adds.
@@ -102,7 +103,7 @@ def _distribute(args: argparse.Namespace, out: TextIO) -> int:
         try:
             paths = distribute(book, args.out, args.year, args.department or None, excel=args.excel)
         except (HandoutError, BookError) as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(printable(str(error))) from None
     for path in paths:
         print(f"配布しました: {path}", file=out)
     print(f"{len(paths)}件のファイルを書き出しました: {args.out}", file=out)
@@ -123,7 +124,7 @@ def _collect(args: argparse.Namespace, out: TextIO) -> int:
                 raise CommandError(f"{error}: {args.db}") from None
             if plan.refusal:
                 refused += 1
-                print(f"取り込みません: {path}: {plan.refusal}", file=args.err)
+                print(f"取り込みません: {path}: {printable(plan.refusal)}", file=args.err)
                 continue
             if plan.already:
                 print(
@@ -134,23 +135,26 @@ def _collect(args: argparse.Namespace, out: TextIO) -> int:
             try:
                 result = apply_collect(book, plan, decision)
             except StaleRevisionError as error:
-                raise CommandError(f"{error}。もう一度回収してください: {path}") from None
-            except BookError as error:
-                raise CommandError(f"{error}: {args.db}") from None
+                refused += 1
+                print(f"取り込みません: {path}: {error}。もう一度回収してください", file=args.err)
+                continue
+            except BookError as error:  # this file only: the others are still collected
+                refused += 1
+                print(f"取り込みません: {path}: {printable(str(error))}", file=args.err)
+                continue
+            department = printable(plan.department)
             kept = len(plan.of(Outcome.KEPT))
             print(
-                f"回収しました: {path}（{plan.department}、取り込み{len(result.written)}件、"
+                f"回収しました: {path}（{department}、取り込み{len(result.written)}件、"
                 f"元のブックの変更を維持{kept}件、競合{len(result.conflicts)}件）",
                 file=out,
             )
-            for deleted in plan.of(Outcome.DELETED_THERE):
-                print(
-                    f"  No {deleted.no}: 課のファイルにありません（元のブックには残しています）",
-                    file=out,
-                )
+            for reported in plan.of(Outcome.DELETED_THERE, Outcome.OLDER):
+                print(f"  No {short_no(reported.no)}: {reported.outcome.value}", file=out)
             both = "元のブックと課の両方で変更されています"
             open_conflicts += [
-                f"  No {c.no}（{plan.department}、{path.name}）: {both}" for c in result.conflicts
+                f"  No {short_no(c.no)}（{department}、{path.name}）: {both}"
+                for c in result.conflicts
             ]
     if open_conflicts:
         print(
@@ -176,11 +180,11 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     print("報告年度\t担当課\t配布\t回収\t提出者\t変更\t競合\t状況", file=out)
     for row in status_rows(entries):
-        print(
-            f"{row.report_year}\t{row.department}\t{row.handed_out_at}"
-            f"\t{row.returned_at}\t{row.returned_by}\t{row.changed}\t{row.conflicts}\t{row.state}",
-            file=out,
-        )
+        cells = (
+            str(row.report_year), row.department, row.handed_out_at, row.returned_at,
+            row.returned_by, row.changed, row.conflicts, row.state,
+        )  # fmt: skip
+        print("\t".join(printable(cell) for cell in cells), file=out)
     return EXIT_OK
 
 
@@ -195,8 +199,9 @@ def _send_back(args: argparse.Namespace, out: TextIO) -> int:
         try:
             path = send_back(book, args.department, args.out, args.year, comments)
         except (HandoutError, BookError) as error:
-            raise CommandError(str(error)) from None
-    print(f"差戻しました: {args.department}（コメント{len(comments)}件）: {path}", file=out)
+            raise CommandError(printable(str(error))) from None
+    department = printable(args.department)
+    print(f"差戻しました: {department}（コメント{len(comments)}件）: {path}", file=out)
     return EXIT_OK
 
 
@@ -205,6 +210,6 @@ def _confirm(args: argparse.Namespace, out: TextIO) -> int:
         try:
             entry = confirm(book, args.department, args.year)
         except (HandoutError, BookError) as error:
-            raise CommandError(str(error)) from None
-    print(f"確定しました: {entry.report_year}年度 {entry.department}", file=out)
+            raise CommandError(printable(str(error))) from None
+    print(f"確定しました: {entry.report_year}年度 {printable(entry.department)}", file=out)
     return EXIT_OK

@@ -48,6 +48,7 @@ OUTCOME_WORDS = {
     Outcome.ADDED: "追加",
     Outcome.DELETED_THERE: "削除",
     Outcome.DELETED_HERE: "削除",
+    Outcome.OLDER: "古い版",
 }
 
 #: What the collect preview says after the word, when there is more to say.
@@ -56,6 +57,7 @@ _OUTCOME_NOTES = {
     Outcome.CONFLICT: "企画課と課の両方で変更されています",
     Outcome.DELETED_THERE: "課のファイルにありません（元のブックには残します）",
     Outcome.DELETED_HERE: "元のブックで削除済みです（取り込みません）",
+    Outcome.OLDER: "前に回収した版より古い版です（取り込みません）",
 }
 
 #: The choices for one conflict, in the order the preview offers them.
