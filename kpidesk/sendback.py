@@ -32,7 +32,14 @@ from kpidesk.cycle import (
 )
 from kpidesk.file_names import safe_file_name
 from kpidesk.fileio import unlink_with_retry
-from kpidesk.handout import HandoutError, inside, prepare_folder, write_book
+from kpidesk.handout import (
+    HandoutError,
+    inside,
+    prepare_folder,
+    workbook_path,
+    write_book,
+    write_workbook,
+)
 from kpidesk.paths import BOOK_SUFFIX
 
 #: How many 差戻し files of one department may stand side by side in a folder.
@@ -50,12 +57,14 @@ def _year_and_entries(book: Book, department: str, year: int | None) -> tuple[in
     return year, entries
 
 
-def _target(out_dir: Path, year: int, department: str) -> Path:
-    """A free file name ``<year>_<department>_差戻し.kpidb`` (numbered when taken)."""
+def _target(out_dir: Path, year: int, department: str, *, excel: bool) -> Path:
+    """A free file name ``<year>_<department>_差戻し.kpidb`` (numbered when taken), its
+    workbook's name free too when ``excel``."""
     for number in range(1, _MAX_NUMBERED + 1):
         stem = f"{year}_{department}_差戻し{number if number > 1 else ''}"
         target = inside(out_dir, safe_file_name(stem, BOOK_SUFFIX, fallback=str(year)))
-        if not (target.exists() or target.is_symlink()):
+        paths = [target, workbook_path(target)] if excel else [target]
+        if not any(path.exists() or path.is_symlink() for path in paths):
             return target
     raise HandoutError(f"保存先に差戻しのファイルが多すぎます: {out_dir}")
 
@@ -72,7 +81,8 @@ def send_back(
     Each sheet named in ``comments`` (by No) gets the comment as its
     企画課コメント, as a new revision whose history says 「差戻し: 課名」.
     The department gets a new file with all its sheets of the year and a
-    fresh hand-out mark, and its status becomes 差戻し; all recorded in
+    fresh hand-out mark (and its Excel workbook beside it, when the hand-out
+    it replaces had one), and its status becomes 差戻し; all recorded in
     the origin book in one transaction after the file is written.
 
     Raises:
@@ -97,7 +107,9 @@ def send_back(
                 raise HandoutError(limits.problems_text(problems))
             changed.append(sheets[index])
     out_dir = prepare_folder(Path(out_dir))
-    target = _target(out_dir, year, department)
+    previous = latest_entry(entries, year, department)
+    excel = previous is not None and bool(previous.excel_handed)
+    target = _target(out_dir, year, department, excel=excel)
     origin_id = book.identity(assign=True).book_id
     now, user = iso_now(), this_user()
     mark = HandoutMark(
@@ -110,9 +122,14 @@ def send_back(
         revisions={s.no: s.revision + (s.no in comments) for s in sheets},
         hashes={sheet.no: content_hash(sheet) for sheet in sheets},
     )
-    entries.append(LogEntry.for_mark(mark, target.name, SENT_BACK))
+    entry = LogEntry.for_mark(mark, target.name, SENT_BACK)
+    entries.append(entry)
     write_book(target, sheets, mark)
+    written = [target]
     try:
+        if excel:  # the department works in Excel: its 差戻し comes as a workbook too
+            entry.excel_handed = write_workbook(workbook_path(target), sheets, mark)
+            written.append(workbook_path(target))
         cyclestore.write_collected(
             book,
             changed,
@@ -121,8 +138,9 @@ def send_back(
             log=log_to_json(entries),
         )
     except BaseException:
-        with contextlib.suppress(OSError):  # no file stays that the origin has no record of
-            unlink_with_retry(target)
+        for path in written:  # no file stays that the origin has no record of
+            with contextlib.suppress(OSError):
+                unlink_with_retry(path)
         raise
     return target
 

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, limits
 from kpidesk.exchange.excel_template import (
+    COMMENTS_TITLE,
     DEFAULT_POSITIONS,
     HANDOUT_MARK_TITLE,
     INDEX_TITLE,
@@ -242,7 +243,7 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
 def read_loaded(wb: Workbook, *, report_year: int | None = None) -> list[Sheet]:
     """The sheets of a workbook already loaded by ``load_untrusted``, as
     :func:`read_workbook` reads them (Args, Returns and Raises as there)."""
-    skipped = (INDEX_TITLE, HANDOUT_MARK_TITLE)
+    skipped = (INDEX_TITLE, HANDOUT_MARK_TITLE, COMMENTS_TITLE)
     worksheets = [ws for ws in wb.worksheets if ws.title not in skipped]
     if not worksheets:
         raise ExcelError(

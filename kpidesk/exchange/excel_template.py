@@ -98,6 +98,9 @@ INDEX_TITLE = "一覧"
 #: The very hidden worksheet of a handed-out workbook that holds where it came
 #: from (``kpidesk.exchange.handout_workbook``); never read as a sheet.
 HANDOUT_MARK_TITLE = "KPIDesk配布"
+#: The worksheet of a handed-out workbook listing the 企画課コメント of a 差戻し;
+#: never read as a sheet.
+COMMENTS_TITLE = "企画課コメント"
 #: What starts each bullet's line in a text box.
 BULLET = "・"
 #: The font and the header fill of the tables KPI Desk writes.

@@ -19,15 +19,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
 
 from kpidesk.cycle import MAX_RECORD_CHARS
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange.excel_reader import read_loaded
-from kpidesk.exchange.excel_template import HANDOUT_MARK_TITLE
-from kpidesk.exchange.excel_writer import build_workbook
+from kpidesk.exchange.excel_template import COMMENTS_TITLE, HANDOUT_MARK_TITLE
+from kpidesk.exchange.excel_writer import build_workbook, set_text, thin_border
 from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
-from kpidesk.model import Sheet
+from kpidesk.model import Sheet, sheet_sort_key
 
 #: The longest chunk of the mark in one cell (Excel holds 32,767 characters a cell).
 CHUNK_CHARS = 30_000
@@ -53,12 +54,38 @@ def write_handout_workbook(
     if len(mark_text) > MAX_RECORD_CHARS:
         raise ExcelError("配布の記録が長すぎるため、Excelのブックに書けません")
     wb, count = build_workbook(sheets, settings=settings)
+    _add_comments(wb, sheets)
     marked = wb.create_sheet(HANDOUT_MARK_TITLE)
     for row, start in enumerate(range(0, len(mark_text), CHUNK_CHARS), start=1):
         marked.cell(row, 1).value = mark_text[start : start + CHUNK_CHARS]
     marked.sheet_state = "veryHidden"
     wb.save(stream)
     return count
+
+
+def _add_comments(wb: Workbook, sheets: Sequence[Sheet]) -> None:
+    """A visible worksheet 「企画課コメント」 after 一覧, opened first, when a sheet has one:
+    the Excel form has no place for the comment, and the department must see why."""
+    commented = sorted((s for s in sheets if s.planning_comment), key=sheet_sort_key)
+    if not commented:
+        return
+    ws = wb.create_sheet(COMMENTS_TITLE, 1)
+    ws.append(["No", "KPI名", "企画課コメント（差戻しの理由）"])
+    for sheet in commented:
+        ws.append([None, None, None])
+        row = ws.max_row
+        set_text(ws.cell(row, 1), sheet.no)
+        set_text(ws.cell(row, 2), sheet.title)
+        set_text(ws.cell(row, 3), sheet.planning_comment)
+    for column, width in zip("ABC", (8, 40, 80), strict=True):
+        ws.column_dimensions[column].width = width
+    for cells in ws.iter_rows():
+        for cell in cells:
+            cell.border = thin_border()
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    wb.active = 1
 
 
 def mark_text_of(wb: Workbook) -> str | None:

@@ -328,3 +328,30 @@ def test_a_workbook_that_cannot_be_written_leaves_nothing(
             distribute(book, out, 2020, [DEPARTMENT, "港湾課"], excel=True)
         log = cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG)
     assert list(out.iterdir()) == [] and log is None
+
+
+def test_a_send_back_of_an_excel_department_comes_as_a_workbook_with_the_comments(
+    handed: tuple[Path, Path],
+) -> None:
+    from kpidesk.exchange.excel_reader import read_workbook
+    from kpidesk.handout import workbook_path
+    from kpidesk.sendback import send_back
+
+    origin, workbook = handed
+    _edit_workbook(workbook, "28", actual=31)
+    with Book.open(origin) as book:
+        apply_collect(book, plan_collect(book, workbook))
+        back = send_back(book, DEPARTMENT, workbook.parent, 2020, {"29": "出典を確認してください"})
+    returned = workbook_path(back)
+    wb = openpyxl.load_workbook(returned)
+    comments = wb["企画課コメント"]
+    assert wb.active.title == "企画課コメント" and comments.sheet_state == "visible"
+    assert [c.value for c in comments[2]][0::2] == ["29", "出典を確認してください"]
+    assert {s.no for s in read_workbook(returned)} == {"28", "29"}  # not read as a sheet
+    _edit_workbook(returned, "29", efforts="・出典を確かめて直しました")
+    with Book.open(origin) as book:
+        plan = plan_collect(book, returned)
+        assert plan.refusal == "" and [p.no for p in plan.of(Outcome.TAKEN)] == ["29"]
+        apply_collect(book, plan)
+        sheet = book.find_sheet(2020, "29")
+    assert sheet is not None and sheet.efforts == ["出典を確かめて直しました"]
