@@ -22,7 +22,7 @@ from kpidesk.cli import (
 )
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
-from kpidesk.handout import HandoutError, distribute
+from kpidesk.handout import AlreadyHandedOut, HandoutError, distribute
 from kpidesk.sendback import confirm, send_back
 
 #: The subcommands this module adds.
@@ -43,6 +43,11 @@ def add_commands(
     hand_out.add_argument("--year", type=year, help="報告年度（既定: ブックの最新の年度）")
     hand_out.add_argument(
         "--department", action="append", default=[], metavar="NAME", help="担当課（複数指定可）"
+    )
+    hand_out.add_argument(
+        "--again",
+        action="store_true",
+        help="すでに配布した担当課にもう一度配布する（前に配布したファイルは回収できなくなる）",
     )
     hand_out.set_defaults(run=_distribute)
 
@@ -88,7 +93,11 @@ def add_commands(
 def _distribute(args: argparse.Namespace, out: TextIO) -> int:
     with _holding(args.db), _open_existing(args.db) as book:
         try:
-            paths = distribute(book, args.out, args.year, args.department or None)
+            paths = distribute(book, args.out, args.year, args.department or None, again=args.again)
+        except AlreadyHandedOut as error:
+            raise CommandError(
+                f"{error}。もう一度配布するときは --again を付けてください"
+            ) from None
         except (HandoutError, BookError) as error:
             raise CommandError(str(error)) from None
     for path in paths:

@@ -25,6 +25,8 @@ from kpidesk.cycle import (
     LogEntry,
     ReturnMark,
     content_hash,
+    entry_state,
+    latest_entry,
     log_to_json,
     read_log,
 )
@@ -37,8 +39,49 @@ from kpidesk.paths import BOOK_SUFFIX
 _NO_DEPARTMENT = "担当課なし"
 
 
+#: How many file names a refusal lists before it says how many more there are.
+_NAMES_SHOWN = 10
+
+
 class HandoutError(Exception):
     """Handing out cannot be done; the message says why, in Japanese."""
+
+
+class AlreadyHandedOut(HandoutError):
+    """Departments already handed out in the year; :func:`distribute` needs ``again``.
+
+    Attributes:
+        handed: (department, its status) of each, as :func:`handed_out_already` gives.
+    """
+
+    def __init__(self, handed: list[tuple[str, str]]) -> None:
+        self.handed = handed
+        super().__init__(
+            f"{handed_out_text(handed)}: すでに配布しています。"
+            "もう一度配布すると、前に配布したファイルは回収できなくなります"
+        )
+
+
+def handed_out_text(handed: list[tuple[str, str]]) -> str:
+    """「観光振興課（確定）、港湾課（提出済）」."""
+    return "、".join(f"{department or _NO_DEPARTMENT}（{state}）" for department, state in handed)
+
+
+def handed_out_already(book: Book, year: int, departments: list[str]) -> list[tuple[str, str]]:
+    """(department, status) of those of ``departments`` already handed out in ``year``.
+
+    The status is the 提出状況's (未提出, 提出済, 差戻し, 確定, with （競合あり）).
+
+    Raises:
+        BookError: the origin book cannot be read.
+    """
+    entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    found = []
+    for department in dict.fromkeys(departments):
+        entry = latest_entry(entries, year, department)
+        if entry is not None:
+            found.append((department, entry_state(entry)))
+    return found
 
 
 def handout_file_names(year: int, departments: list[str]) -> dict[str, str]:
@@ -93,7 +136,12 @@ def prepare_folder(out_dir: Path) -> Path:
 
 
 def distribute(
-    book: Book, out_dir: Path, year: int | None = None, departments: list[str] | None = None
+    book: Book,
+    out_dir: Path,
+    year: int | None = None,
+    departments: list[str] | None = None,
+    *,
+    again: bool = False,
 ) -> list[Path]:
     """Write one handed-out book per department into ``out_dir``; return their paths.
 
@@ -107,8 +155,11 @@ def distribute(
         out_dir: an existing folder.
         year: the report year (default: the latest the book holds).
         departments: only these departments (default: all of the year's).
+        again: hand out departments already handed out in ``year`` too; the
+            file handed out before can then no longer be collected.
 
     Raises:
+        AlreadyHandedOut: a department already handed out, without ``again``.
         HandoutError: nothing to hand out, a department that has no sheets,
             a file already there, or a file that cannot be written.
         BookError: the origin book cannot be read or written.
@@ -127,14 +178,20 @@ def distribute(
         )
     if not wanted:
         raise HandoutError(f"{year}年度のシートがありません")
+    if not again:
+        handed = handed_out_already(book, year, wanted)
+        if handed:
+            raise AlreadyHandedOut(handed)
     out_dir = prepare_folder(Path(out_dir))
     names = handout_file_names(year, wanted)
     targets = {department: inside(out_dir, names[department]) for department in wanted}
-    taken = [str(path) for path in targets.values() if path.exists() or path.is_symlink()]
+    taken = [path.name for path in targets.values() if path.exists() or path.is_symlink()]
     if taken:
+        more = len(taken) - _NAMES_SHOWN
+        listed = "、".join(taken[:_NAMES_SHOWN]) + (f" ほか{more}件" if more > 0 else "")
         raise HandoutError(
-            "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）: "
-            + "、".join(taken)
+            "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）。\n"
+            f"フォルダ: {out_dir}\nファイル: {listed}"
         )
     origin_id = book.identity(assign=True).book_id
     if not origin_id:

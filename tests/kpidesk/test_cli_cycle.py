@@ -88,3 +88,17 @@ def test_collect_refuses_a_file_that_was_not_handed_out(tmp_path: Path) -> None:
     create_sample_book(plain).close()
     code, _, err = _run("collect", "--db", str(origin), str(plain))
     assert code == 1 and "配布したファイルではありません" in err
+
+
+def test_distribute_again_needs_again(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    create_sample_book(origin).close()
+    db = ("--db", str(origin), "--department", "港湾課")
+    assert _run("distribute", *db, "--out", str(tmp_path / "一回目"))[0] == 0
+    code, _, err = _run("distribute", *db, "--out", str(tmp_path / "二回目"))
+    assert code != 0
+    assert "港湾課（未提出）: すでに配布しています" in err and "--again" in err
+    assert not (tmp_path / "二回目").exists()
+    code, _, err = _run("distribute", *db, "--out", str(tmp_path / "二回目"), "--again")
+    assert code == 0, err
+    assert (tmp_path / "二回目" / "2020_港湾課.kpidb").exists()

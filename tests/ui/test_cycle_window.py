@@ -61,9 +61,38 @@ def test_hand_out_refuses_to_overwrite_in_japanese(
 ) -> None:
     dialog = window.cycle.handout_dialog()
     assert dialog is not None
-    assert window.cycle.distribute(2020, [DEPARTMENT], handed.parent) == []
+    answers.confirm_answer = True
+    assert window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], handed.parent) == []
     assert "配布できませんでした" in answers.errors[-1]
     assert "上書きしません" in answers.errors[-1]
+    assert answers.errors[-1].count(str(handed.parent)) == 1
+    assert f"ファイル: {handed.name}" in answers.errors[-1]
+
+
+def test_a_second_hand_out_asks_first_naming_the_departments_and_their_status(
+    make_window, demo_book: Path, handed: Path, answers, tmp_path: Path
+) -> None:
+    _edit(handed, "28", ["課で書いた28"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    window.cycle.collect(dialog)
+    again = tmp_path / "二回目"
+    assert window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], again) == []
+    question = answers.asked[-1]
+    assert "令和2年度に、次の担当課にはすでに配布しています" in question
+    assert f"{DEPARTMENT}（提出済）" in question and "港湾課" not in question
+    assert "前に配布したファイルは回収できなくなり" in question
+    assert not again.exists()
+    status = window.cycle.status_dialog()
+    assert status is not None and status.shown_rows()[0][7] == "提出済"
+    answers.confirm_answer = True
+    written = window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], again)
+    assert [path.name for path in written] == [
+        f"2020_{DEPARTMENT}.kpidb",
+        "2020_港湾課.kpidb",
+    ]
+    assert "2件のファイルを書き出しました" in answers.infos[-1]
 
 
 def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(

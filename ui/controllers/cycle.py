@@ -13,19 +13,30 @@ from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
 from kpidesk.collect import CollectPlan, apply_collect, plan_collect
 from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
-from kpidesk.handout import HandoutError, distribute, save_for_return
+from kpidesk.handout import (
+    HandoutError,
+    distribute,
+    handed_out_already,
+    handed_out_text,
+    save_for_return,
+)
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
 
+def _year_label(year: int) -> str:
+    """「令和2年度」 as the window says it (「2020年度」 outside the known eras)."""
+    try:
+        return eras.kanji_label(year)
+    except ValueError:
+        return f"{year}年度"
+
+
 def handout_notice(mark: HandoutMark) -> str:
     """What a handed-out book's banner says (Japanese)."""
-    try:
-        year = eras.kanji_label(mark.report_year)
-    except ValueError:
-        year = f"{mark.report_year}年度"
+    year = _year_label(mark.report_year)
     by = f"企画課の {mark.handed_out_by} さんが" if mark.handed_out_by else "企画課が"
     department = mark.department or "担当課なし"
     return f"配布されたブックです: {department}（{year}）、{mark.handed_out_at[:10]} に {by}配布"
@@ -68,12 +79,30 @@ class Cycle(Controller):
         self.distribute(dialog.year(), dialog.departments(), dialog.folder())
 
     def distribute(self, year: int | None, departments: list[str], folder: Path) -> list[Path]:
-        """Hand out ``departments``' sheets of ``year`` into ``folder``; say what was written."""
+        """Hand out ``departments``' sheets of ``year`` into ``folder``; say what was written.
+
+        Departments already handed out in ``year`` are named with their status
+        first, and handed out again only when the user says so.
+        """
         book = self.session.book
         if book is None or year is None:
             return []
         try:
-            paths = distribute(book, folder, year, departments)
+            handed = handed_out_already(book, year, departments)
+        except BookError as error:
+            messages.show_error(self.window, f"配布できませんでした。\n{error}")
+            return []
+        if handed and not messages.confirm(
+            self.window,
+            "もう一度配布",
+            f"{_year_label(year)}に、次の担当課にはすでに配布しています。\n"
+            f"{handed_out_text(handed)}\n"
+            "もう一度配布すると、前に配布したファイルは回収できなくなり、"
+            "状況は「未提出」に戻ります。もう一度配布しますか？",
+        ):
+            return []
+        try:
+            paths = distribute(book, folder, year, departments, again=bool(handed))
         except (HandoutError, BookError) as error:
             messages.show_error(self.window, f"配布できませんでした。\n{error}")
             return []
