@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel
 
 from kpidesk.book.store import Book
 from kpidesk.collect import Decision
 from kpidesk.handout import distribute
+from kpidesk.model import Cell
 from ui.actions import Action
 from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
@@ -357,7 +358,14 @@ def test_a_conflict_merged_part_by_part_in_the_preview(
     box.setCurrentIndex(box.findData(Decision.MERGED))
     box.activated.emit(box.currentIndex())
     assert shown == [[("取組状況", "部局で変更", "部局の版"), ("課題等", "両方で変更", "部局の版")]]
-    assert box.currentText() == "統合した版を作る…"
+    assert box.currentText() == "統合した版（作成済み）"
+    monkeypatch.setattr(MergeDialog, "exec", lambda merge: shown.append(merge.shown_rows()) or 0)
+    box.activated.emit(box.currentIndex())  # chosen again: reopened as it was left
+    assert shown[-1] == [
+        ("取組状況", "部局で変更", "部局の版"),
+        ("課題等", "両方で変更", "企画課の版"),
+    ]
+    assert box.currentText() == "統合した版（作成済み）"
     assert window.cycle.collect(dialog) == 1
     merged = window.session.book.find_sheet(2020, "29")
     assert (merged.efforts, merged.issues) == (["課で書いた29"], ["企画課が直した課題"])
@@ -382,3 +390,28 @@ def test_a_merge_cancelled_leaves_the_conflict_for_later(
     assert box.currentData() == Decision.OPEN
     assert window.cycle.collect(dialog) == 0
     assert window.session.book.find_sheet(2020, "29").efforts == ["企画課が直した29"]
+
+
+def test_the_merge_marks_the_changed_number_and_says_where_the_old_version_stays(
+    make_window, demo_book: Path, handed: Path, qtbot
+) -> None:
+    with Book.open(handed) as book:
+        sheet = book.find_sheet(2020, "29")
+        rows = list(sheet.rows)
+        rows[0] = dataclasses.replace(rows[0], actuals=[Cell("8,000"), *rows[0].actuals[1:]])
+        book.save_sheet(dataclasses.replace(sheet, rows=rows))
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    merge = dialog.merge_dialog(dialog.conflict_row(handed.name, "29"))
+    qtbot.addWidget(merge)
+    [row] = [n for n, part in enumerate(merge.parts) if part.key == "row:1"]
+    ours = merge.table.item(row, 1).text().splitlines()
+    theirs = merge.table.item(row, 2).text().splitlines()
+    assert [line for line in theirs if line.startswith("◆")] == ["◆R2実績値: 8,000"]
+    marked = [line for line in ours if line.startswith("◆")]
+    assert len(marked) == 1 and marked[0].startswith("◆R2実績値: ")
+    heading = merge.findChildren(QLabel)[0].text()
+    assert "元に戻すこともできます" not in heading
+    assert "シートの履歴（シート → 履歴…）と回収のときのバックアップに残ります" in heading

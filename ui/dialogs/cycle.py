@@ -64,6 +64,8 @@ CONFLICT_CHOICES: tuple[tuple[str, Decision], ...] = (
     ("企画課の版を残す", Decision.OURS),
     ("統合した版を作る…", Decision.MERGED),
 )
+#: How the 統合 choice reads once the merged version is made (choosing it again reopens it).
+MERGED_MADE = "統合した版（作成済み）"
 
 
 def _year_text(year: int) -> str:
@@ -209,6 +211,8 @@ class CollectPreviewDialog(QDialog):
         self._rows: list[tuple[CollectPlan, SheetPlan | None]] = []
         self._choices: dict[int, QComboBox] = {}
         self._merged: dict[int, Sheet] = {}
+        #: Per row, the parts taken from the department's version in its last merge.
+        self._merge_choices: dict[int, set[str]] = {}
         counts = self._counts()
         heading = QLabel(
             f"{len(self.plans)}件のファイルを回収します（{counts}）。\n"
@@ -354,22 +358,34 @@ class CollectPreviewDialog(QDialog):
         return result
 
     def merge_dialog(self, row: int) -> MergeDialog:
-        """The dialog that merges ``row``'s two versions part by part (not shown)."""
+        """The dialog that merges ``row``'s two versions part by part (not shown),
+        with the choices of the row's last merge when there was one."""
         _, sheet = self._rows[row]
         if sheet is None or sheet.origin is None or sheet.returned is None:
             raise ValueError(row)
-        return MergeDialog(sheet.origin, sheet.returned, sheet.base, self)
+        return MergeDialog(
+            sheet.origin, sheet.returned, sheet.base, self, taken=self._merge_choices.get(row)
+        )
 
-    def set_merged(self, row: int, merged: Sheet) -> None:
-        """Decide ``row``'s conflict by the ``merged`` version."""
+    def set_merged(self, row: int, merged: Sheet, taken: set[str] | None = None) -> None:
+        """Decide ``row``'s conflict by the ``merged`` version (made by taking the parts
+        ``taken`` from the department's version), shown as made."""
         self._merged[row] = merged
+        if taken is not None:
+            self._merge_choices[row] = set(taken)
+        self._set_merged_text(row, MERGED_MADE)
         self.choose(row, Decision.MERGED)
+
+    def _set_merged_text(self, row: int, text: str) -> None:
+        box = self._choices[row]
+        box.setItemText(box.findData(Decision.MERGED), text)
 
     @Slot()
     def _on_choice_activated(self, row: int) -> None:
         box = self._choices[row]
         if box.currentData() != Decision.MERGED:
-            self._merged.pop(row, None)
+            if self._merged.pop(row, None) is not None:
+                self._set_merged_text(row, dict(map(reversed, CONFLICT_CHOICES))[Decision.MERGED])
             return
         _, sheet = self._rows[row]
         if sheet is None or sheet.origin is None or sheet.returned is None:
@@ -377,7 +393,7 @@ class CollectPreviewDialog(QDialog):
             return
         dialog = self.merge_dialog(row)
         if dialog.exec() == MergeDialog.DialogCode.Accepted:
-            self.set_merged(row, dialog.merged())
+            self.set_merged(row, dialog.merged(), dialog.taken())
         elif row not in self._merged:
             self.choose(row, Decision.OPEN)
 
