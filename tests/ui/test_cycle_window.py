@@ -109,8 +109,11 @@ def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
     seen: list[list[tuple[str, str, str, str]]] = []
     compared: list[list[str]] = []
 
+    notes: list[str] = []
+
     def run(dialog: CollectPreviewDialog) -> int:
         seen.append(dialog.shown_rows())
+        notes.extend(dialog.table.item(row, 4).text() for row in range(dialog.table.rowCount()))
         row = dialog.conflict_row(handed.name, "29")
         compared.append(dialog.compare_dialog(row).table.marked_places())
         dialog.choose(row, Decision.THEIRS)
@@ -122,11 +125,17 @@ def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
     assert (handed.name, DEPARTMENT, "28", "取り込む") in rows
     assert (handed.name, DEPARTMENT, "29", "競合") in rows
     assert (demo_book.name, "", "", "取り込みません") in rows
+    title = window.session.book.find_sheet(2020, "28").title
+    assert (
+        notes[rows.index((handed.name, DEPARTMENT, "28", "取り込む"))] == f"{title}: 取組状況 2段落"
+    )
     assert compared[0] != []
     book = window.session.book
     assert book.find_sheet(2020, "28").efforts == ["課で書いた28"]
     assert book.find_sheet(2020, "29").efforts == ["課で書いた29"]
-    assert "2件のシートを取り込みました" in window.statusBar().currentMessage()
+    message = window.statusBar().currentMessage()
+    assert "2件のシートを取り込みました" in message
+    assert message.endswith("（取り込めないファイル1件）")
     assert answers.errors == []
 
 
@@ -295,7 +304,7 @@ def test_confirm_from_the_status_refuses_a_later_collect(
     status.select(0)
     answers.confirm_answer = True
     status.confirm_button.click()
-    assert "確定しますか" in answers.asked[-1]
+    assert answers.asked[-1].startswith(f"令和2年度の{DEPARTMENT}の提出を確定しますか？")
     assert status.shown_rows()[0][7] == "確定"
     assert not status.confirm_button.isEnabled()
     _edit(handed, "29", ["確定の後に書いた29"])

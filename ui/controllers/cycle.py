@@ -178,6 +178,9 @@ class Cycle(Controller):
                 self.window, "回収できなかったファイルがあります。\n" + "\n".join(failed)
             )
         left = f"、未決の競合{conflicts}件（元のまま）" if conflicts else ""
+        refused = sum(1 for plan in dialog.plans if plan.refusal)
+        if refused:
+            left += f"（取り込めないファイル{refused}件）"
         self.status(f"回収しました: {taken}件のシートを取り込みました{left}")
         return taken
 
@@ -267,7 +270,7 @@ class Cycle(Controller):
         if not messages.confirm(
             self.window,
             "確定",
-            f"{row.report_year}年度の{row.department}の提出を確定しますか？\n"
+            f"{_year_label(row.report_year)}の{row.department}の提出を確定しますか？\n"
             "確定した後は、この課のファイルを回収できません。",
         ):
             return

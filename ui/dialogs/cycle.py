@@ -68,6 +68,14 @@ CONFLICT_CHOICES: tuple[tuple[str, Decision], ...] = (
 MERGED_MADE = "統合した版（作成済み）"
 
 
+def _written_note(sheet: SheetPlan) -> str:
+    """「観光客数: 取組状況 1段落、出典」: the KPI名 of a sheet taken or added, and what changed."""
+    if sheet.outcome not in WRITTEN or sheet.returned is None:
+        return ""
+    words = compare.change_words(sheet.origin, sheet.returned)
+    return f"{sheet.returned.title}: {words}" if sheet.returned.title else words
+
+
 def _year_text(year: int) -> str:
     try:
         return f"{eras.kanji_label(year)}（{year}）"
@@ -297,7 +305,7 @@ class CollectPreviewDialog(QDialog):
                 continue
             for sheet in plan.sheets:
                 word = OUTCOME_WORDS[sheet.outcome]
-                note = _OUTCOME_NOTES.get(sheet.outcome, "")
+                note = _OUTCOME_NOTES.get(sheet.outcome, "") or _written_note(sheet)
                 row = self._add_row(plan, sheet, (name, plan.department, sheet.no, word, note))
                 if sheet.outcome in WRITTEN:
                     self._tint(row, colours.Mark.NEW)
