@@ -252,6 +252,50 @@ def test_each_state_reads_at_a_glance(app, qtbot, state: str, tinted: bool) -> N
         assert contrast(text.color(), background.color()) >= MIN_CONTRAST
 
 
+def test_confirmed_is_told_apart_from_returned_in_every_theme(app, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from kpidesk.cycle import StatusRow
+    from tests.ui.palettes import MIN_CONTRAST, applied, contrast, dark_palette
+
+    for palette in (None, dark_palette()):
+        with applied(palette):
+            rows = [
+                StatusRow(2020, name, "2026-04-01 09:00", "-", "-", "-", "-", state)
+                for name, state in (("観光振興課", "提出済"), ("港湾課", "確定"))
+            ]
+            dialog = StatusDialog(rows)
+            qtbot.addWidget(dialog)
+            returned, confirmed = (dialog.table.item(row, 7) for row in (0, 1))
+            background = confirmed.data(Qt.ItemDataRole.BackgroundRole).color()
+            assert background != returned.data(Qt.ItemDataRole.BackgroundRole).color()
+            text = confirmed.data(Qt.ItemDataRole.ForegroundRole).color()
+            assert contrast(text, background) >= MIN_CONTRAST
+
+
+@pytest.mark.parametrize(
+    ("state", "offered"),
+    [
+        ("未提出", False),
+        ("提出済", True),
+        ("提出済（競合あり）", True),
+        ("差戻し", True),
+        ("確定", False),
+    ],
+)
+def test_send_back_is_offered_only_for_an_answer_not_yet_confirmed(
+    app, qtbot, state: str, offered: bool
+) -> None:
+    from kpidesk.cycle import StatusRow
+
+    row = StatusRow(2020, "観光振興課", "2026-04-01 09:00", "-", "-", "-", "-", state)
+    dialog = StatusDialog([row], writable=True)
+    qtbot.addWidget(dialog)
+    dialog.select(0)
+    assert dialog.send_back_button.isEnabled() == offered
+    assert (dialog.send_back_button.toolTip() == "") == offered
+
+
 def _collected(make_window, demo_book: Path, handed: Path):
     """A window on the sample book after 観光振興課's edited No 28 was collected."""
     _edit(handed, "28", ["課で書いた28"])

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import compare, eras
 from kpidesk.collect import CollectPlan, Decision, SheetPlan
-from kpidesk.cycle import WRITTEN, Outcome, StatusRow
+from kpidesk.cycle import CONFIRMED, NOT_RETURNED, WRITTEN, Outcome, StatusRow
 from kpidesk.model import Sheet
 from ui import colours
 from ui.dialogs.merge import MergeDialog
@@ -435,7 +435,7 @@ class CollectPreviewDialog(QDialog):
 #: The tint of a 提出状況 row by its state (None: the table's own colours).
 _STATE_MARKS = {
     "提出済": colours.Mark.NEW,
-    "確定": colours.Mark.NEW,
+    "確定": colours.Mark.DONE,
     "差戻し": colours.Mark.CHANGED,
 }
 
@@ -563,10 +563,13 @@ class StatusDialog(QDialog):
     @Slot()
     def _update_buttons(self) -> None:
         row = self.selected_row()
-        self.send_back_button.setEnabled(self._writable and row is not None)
-        self.confirm_button.setEnabled(
-            self._writable and row is not None and not row.state.startswith(("未提出", "確定"))
-        )
+        answered = row is not None and not row.state.startswith((NOT_RETURNED, CONFIRMED))
+        self.send_back_button.setEnabled(self._writable and answered)
+        self.confirm_button.setEnabled(self._writable and answered)
+        if self._writable:
+            tip = "" if row is None or answered else f"{row.state}の担当課には使えません"
+            self.send_back_button.setToolTip(tip)
+            self.confirm_button.setToolTip(tip)
 
     @Slot()
     def on_send_back_clicked(self) -> None:
