@@ -468,3 +468,21 @@ def test_the_merge_marks_the_changed_number_and_says_where_the_old_version_stays
     heading = merge.findChildren(QLabel)[0].text()
     assert "元に戻すこともできます" not in heading
     assert "シートの履歴（シート → 履歴…）と回収のときのバックアップに残ります" in heading
+
+
+def test_a_sent_back_file_says_so_and_names_the_commented_sheets(
+    make_window, demo_book: Path, handed: Path
+) -> None:
+    from kpidesk.collect import apply_collect, plan_collect
+    from kpidesk.sendback import send_back
+
+    _edit(handed, "28", ["課で書いた28"])
+    with Book.open(demo_book) as book:
+        apply_collect(book, plan_collect(book, handed))
+        back = send_back(
+            book, DEPARTMENT, handed.parent, 2020, {"28": "出典を確認", "29": "根拠を"}
+        )
+    text = make_window(back).book_notice_bar.text
+    assert text.startswith("差戻しされました。企画課コメントのあるシート: No 28、No 29\n")
+    assert f"{DEPARTMENT}（令和2年度）、" in text and "さんが差戻し" in text
+    assert "配布されたブックです" not in text

@@ -3,6 +3,7 @@ and the department's side (a handed-out book saved for returning)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Slot
@@ -34,12 +35,21 @@ def _year_label(year: int) -> str:
         return f"{year}年度"
 
 
-def handout_notice(mark: HandoutMark) -> str:
-    """What a handed-out book's banner says (Japanese)."""
+def handout_notice(mark: HandoutMark, commented: Sequence[str] = ()) -> str:
+    """What a handed-out book's banner says (Japanese).
+
+    Args:
+        commented: the Nos of the sheets with a 企画課コメント: the book was
+            sent back (差戻し), and the banner names them first.
+    """
     year = _year_label(mark.report_year)
     by = f"企画課の {mark.handed_out_by} さんが" if mark.handed_out_by else "企画課が"
     department = mark.department or "担当課なし"
-    return f"配布されたブックです: {department}（{year}）、{mark.handed_out_at[:10]} に {by}配布"
+    when = f"{department}（{year}）、{mark.handed_out_at[:10]} に {by}"
+    if commented:
+        nos = "、".join(f"No {no}" for no in commented)
+        return f"差戻しされました。企画課コメントのあるシート: {nos}\n{when}差戻し"
+    return f"配布されたブックです: {when}配布"
 
 
 class Cycle(Controller):
@@ -308,6 +318,16 @@ class Cycle(Controller):
             return HandoutMark.from_json(cyclestore.read_text(book, cyclestore.META_HANDOUT))
         except (ValueError, BookError):
             return None
+
+    def commented_nos(self) -> list[str]:
+        """The Nos of the open book's sheets with a 企画課コメント ([]: none, or unreadable)."""
+        book = self.session.book
+        if book is None:
+            return []
+        try:
+            return [sheet.no for sheet in book.list_sheets() if sheet.planning_comment.strip()]
+        except BookError:
+            return []
 
     @Slot()
     def ask_save_for_return(self) -> None:
