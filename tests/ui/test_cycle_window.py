@@ -486,3 +486,27 @@ def test_a_sent_back_file_says_so_and_names_the_commented_sheets(
     assert text.startswith("差戻しされました。企画課コメントのあるシート: No 28、No 29\n")
     assert f"{DEPARTMENT}（令和2年度）、" in text and "さんが差戻し" in text
     assert "配布されたブックです" not in text
+
+
+def test_the_planning_tools_are_off_in_a_handed_out_book_and_say_why(
+    make_window, demo_book: Path, handed: Path
+) -> None:
+    planning = (
+        Action.DISTRIBUTE,
+        Action.COLLECT,
+        Action.SUBMISSION_STATUS,
+        Action.ROLLOVER,
+        Action.LOCK_YEAR,
+        Action.UNLOCK_YEAR,
+    )
+    why = "配布されたブックでは使えません（企画課の元のブックで行います）"
+    department = make_window(handed)
+    for key in planning:
+        action = department.actions[key]
+        assert not action.isEnabled(), key
+        assert action.statusTip() == why and why in action.toolTip()
+    assert department.actions[Action.SAVE].isEnabled() or department.session.document is None
+    origin = make_window(demo_book)
+    for key in (Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS, Action.ROLLOVER):
+        assert origin.actions[key].isEnabled(), key
+        assert why not in origin.actions[key].statusTip()

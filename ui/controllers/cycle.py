@@ -52,11 +52,31 @@ def handout_notice(mark: HandoutMark, commented: Sequence[str] = ()) -> str:
     return f"配布されたブックです: {when}配布"
 
 
+#: Why the planning division's tools are off in a book handed out to a department.
+HANDED_OUT_TIP = "配布されたブックでは使えません（企画課の元のブックで行います）"
+
+
 class Cycle(Controller):
     """The ブック menu's hand out, collect and 提出状況, and the return of a handed-out book."""
 
     #: The folder of the last hand-out or 差戻し in this session (None: none yet).
     last_folder: Path | None = None
+    #: The book :meth:`is_handed_out` last looked at, and what it found.
+    _looked_at: tuple[object, bool] = (None, False)
+
+    def is_handed_out(self) -> bool:
+        """Whether the open book is one handed out to a department (it has a hand-out
+        mark, readable or not); looked up once per book."""
+        book = self.session.book
+        if book is None:
+            return False
+        if self._looked_at[0] is not book:
+            try:
+                marked = cyclestore.read_text(book, cyclestore.META_HANDOUT) is not None
+            except BookError:
+                marked = False
+            self._looked_at = (book, marked)
+        return self._looked_at[1]
 
     # --- hand out
 
