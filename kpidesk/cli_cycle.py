@@ -22,7 +22,7 @@ from kpidesk.cli import (
 )
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
-from kpidesk.handout import HandoutError, distribute
+from kpidesk.handout import AlreadyHandedOut, HandoutError, distribute
 from kpidesk.limits import printable, short_no
 from kpidesk.sendback import confirm, send_back
 
@@ -50,6 +50,11 @@ def add_commands(
         action="store_true",
         help="各課のブックのほかに Excel のブック（.xlsx）も書き出す"
         "（Excel だけで作業する課のため）",
+    )
+    hand_out.add_argument(
+        "--again",
+        action="store_true",
+        help="すでに配布した担当課にもう一度配布する（前に配布したファイルは回収できなくなる）",
     )
     hand_out.set_defaults(run=_distribute)
 
@@ -101,7 +106,18 @@ def add_commands(
 def _distribute(args: argparse.Namespace, out: TextIO) -> int:
     with _holding(args.db), _open_existing(args.db) as book:
         try:
-            paths = distribute(book, args.out, args.year, args.department or None, excel=args.excel)
+            paths = distribute(
+                book,
+                args.out,
+                args.year,
+                args.department or None,
+                excel=args.excel,
+                again=args.again,
+            )
+        except AlreadyHandedOut as error:
+            raise CommandError(
+                f"{error}。もう一度配布するときは --again を付けてください"
+            ) from None
         except (HandoutError, BookError) as error:
             raise CommandError(printable(str(error))) from None
     for path in paths:

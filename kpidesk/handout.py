@@ -26,6 +26,8 @@ from kpidesk.cycle import (
     LogEntry,
     ReturnMark,
     content_hash,
+    entry_state,
+    latest_entry,
     log_to_json,
     read_log,
 )
@@ -41,8 +43,49 @@ WORKBOOK_SUFFIX = ".xlsx"
 _NO_DEPARTMENT = "担当課なし"
 
 
+#: How many file names a refusal lists before it says how many more there are.
+_NAMES_SHOWN = 10
+
+
 class HandoutError(Exception):
     """Handing out cannot be done; the message says why, in Japanese."""
+
+
+class AlreadyHandedOut(HandoutError):
+    """Departments already handed out in the year; :func:`distribute` needs ``again``.
+
+    Attributes:
+        handed: (department, its status) of each, as :func:`handed_out_already` gives.
+    """
+
+    def __init__(self, handed: list[tuple[str, str]]) -> None:
+        self.handed = handed
+        super().__init__(
+            f"{handed_out_text(handed)}: すでに配布しています。"
+            "もう一度配布すると、前に配布したファイルは回収できなくなります"
+        )
+
+
+def handed_out_text(handed: list[tuple[str, str]]) -> str:
+    """「観光振興課（確定）、港湾課（提出済）」."""
+    return "、".join(f"{department or _NO_DEPARTMENT}（{state}）" for department, state in handed)
+
+
+def handed_out_already(book: Book, year: int, departments: list[str]) -> list[tuple[str, str]]:
+    """(department, status) of those of ``departments`` already handed out in ``year``.
+
+    The status is the 提出状況's (未提出, 提出済, 差戻し, 確定, with （競合あり）).
+
+    Raises:
+        BookError: the origin book cannot be read.
+    """
+    entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
+    found = []
+    for department in dict.fromkeys(departments):
+        entry = latest_entry(entries, year, department)
+        if entry is not None:
+            found.append((department, entry_state(entry)))
+    return found
 
 
 def handout_file_names(year: int, departments: list[str]) -> dict[str, str]:
@@ -103,6 +146,7 @@ def distribute(
     departments: list[str] | None = None,
     *,
     excel: bool = False,
+    again: bool = False,
 ) -> list[Path]:
     """Write one handed-out book per department into ``out_dir``; return their paths.
 
@@ -119,8 +163,11 @@ def distribute(
         excel: also write each department's Excel workbook beside its book
             (:func:`write_workbook`), for departments that work in Excel
             only; the paths returned are then book, workbook, book, ….
+        again: hand out departments already handed out in ``year`` too; the
+            file handed out before can then no longer be collected.
 
     Raises:
+        AlreadyHandedOut: a department already handed out, without ``again``.
         HandoutError: nothing to hand out, a department that has no sheets,
             a file already there, or a file that cannot be written.
         BookError: the origin book cannot be read or written.
@@ -139,16 +186,22 @@ def distribute(
         )
     if not wanted:
         raise HandoutError(f"{year}年度のシートがありません")
+    if not again:
+        handed = handed_out_already(book, year, wanted)
+        if handed:
+            raise AlreadyHandedOut(handed)
     out_dir = prepare_folder(Path(out_dir))
     names = handout_file_names(year, wanted)
     targets = {department: inside(out_dir, names[department]) for department in wanted}
     workbooks = {department: workbook_path(path) for department, path in targets.items()}
     planned = [*targets.values(), *(workbooks.values() if excel else ())]
-    taken = [str(path) for path in planned if path.exists() or path.is_symlink()]
+    taken = [path.name for path in planned if path.exists() or path.is_symlink()]
     if taken:
+        more = len(taken) - _NAMES_SHOWN
+        listed = "、".join(taken[:_NAMES_SHOWN]) + (f" ほか{more}件" if more > 0 else "")
         raise HandoutError(
-            "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）: "
-            + "、".join(taken)
+            "保存先に同じ名前のファイルがあるため、配布しませんでした（上書きしません）。\n"
+            f"フォルダ: {out_dir}\nファイル: {listed}"
         )
     origin_id = book.identity(assign=True).book_id
     if not origin_id:

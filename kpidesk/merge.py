@@ -27,6 +27,9 @@ _HEADER_FIELDS = (("departments", "担当課"), ("title", "KPI名"), ("section",
 _TABLE_SHAPE = ("baseline_label", "baseline_year", "actual_years", "target_year")
 #: The key of the whole value table as one part.
 TABLE = "table"
+#: Put before a value cell that differs between the two versions, as 並べて比較
+#: marks a changed line (``ui.side_by_side.CHANGED_MARK``).
+CHANGED_MARK = "◆"
 
 
 #: Who changed a part since it was handed out, when the version handed out is known.
@@ -60,19 +63,38 @@ class MergePart:
     take_theirs: bool = True
 
 
-def _row_text(sheet: Sheet, row: ValueRow) -> str:
-    labels = sheet.column_labels()
+def _cells(sheet: Sheet, row: ValueRow | None) -> dict[str, str]:
+    """Per column heading, the cell's text as shown (``{}``: no such row)."""
+    if row is None:
+        return {}
     cells = [row.baseline, *row.actuals, row.target]
-    values = "、".join(
-        f"{label}: {cell.text or '（空欄）'}" for label, cell in zip(labels, cells, strict=False)
-    )
+    return {
+        label: cell.text or "（空欄）"
+        for label, cell in zip(sheet.column_labels(), cells, strict=False)
+    }
+
+
+def _row_text(sheet: Sheet, row: ValueRow, other: Sheet, other_row: ValueRow | None) -> str:
+    """The row's heading, then a line per cell; a cell that reads otherwise in
+    ``other_row`` (of the other version, ``other``) gets :data:`CHANGED_MARK`."""
+    theirs = _cells(other, other_row)
+    lines = [
+        f"{CHANGED_MARK if theirs.get(label) != text else ''}{label}: {text}"
+        for label, text in _cells(sheet, row).items()
+    ]
     unit = f"（{row.unit}）" if row.unit else ""
-    return f"{row.label}{unit}\n{values}"
+    heading = f"{row.label}{unit}"
+    if other_row is None or (other_row.label, other_row.unit) != (row.label, row.unit):
+        heading = f"{CHANGED_MARK}{heading}"
+    return "\n".join([heading, *lines])
 
 
-def _table_text(sheet: Sheet) -> str:
+def _table_text(sheet: Sheet, other: Sheet) -> str:
     columns = "、".join(label.replace(" ", "") for label in sheet.column_labels())
-    rows = "\n".join(_row_text(sheet, row) for row in sheet.rows)
+    rows = "\n".join(
+        _row_text(sheet, row, other, other.rows[index] if index < len(other.rows) else None)
+        for index, row in enumerate(sheet.rows)
+    )
     return f"列: {columns}\n{rows}"
 
 
@@ -126,14 +148,21 @@ def merge_parts(ours: Sheet, theirs: Sheet, base: Sheet | None = None) -> list[M
             ("planning_comment", "企画課コメント", ours.planning_comment, theirs.planning_comment)
         )
     if not _same_shape(ours, theirs):
-        found.append((TABLE, "値の表（列と行すべて）", _table_text(ours), _table_text(theirs)))
+        found.append(
+            (TABLE, "値の表（列と行すべて）", _table_text(ours, theirs), _table_text(theirs, ours))
+        )
     else:
         for number, (mine, other) in enumerate(zip(ours.rows, theirs.rows, strict=True), start=1):
             if mine != other:
                 name = other.label or mine.label
                 label = f"{number}行目（{name}）" if name else f"{number}行目"
                 found.append(
-                    (f"row:{number}", label, _row_text(ours, mine), _row_text(theirs, other))
+                    (
+                        f"row:{number}",
+                        label,
+                        _row_text(ours, mine, theirs, other),
+                        _row_text(theirs, other, ours, mine),
+                    )
                 )
     for attr, label in SOURCE_FIELDS:
         if getattr(ours, attr) != getattr(theirs, attr):

@@ -86,12 +86,16 @@ def send_back(
     the origin book in one transaction after the file is written.
 
     Raises:
-        HandoutError: never handed out, a No the department has not, a
-            comment too long, or the file cannot be written.
+        HandoutError: never handed out, no comment, a No the department has
+            not, a comment too long, or the file cannot be written.
         StaleRevisionError, BookError: the origin book cannot be written.
     """
     year, entries = _year_and_entries(book, department, year)
-    comments = dict(comments or {})
+    comments = {no: text for no, text in (comments or {}).items() if text.strip()}
+    if not comments:
+        raise HandoutError(
+            "差し戻すシートの企画課コメントを1件以上書いてください（直してほしいことを伝えるため）"
+        )
     sheets = book.list_sheets(report_year=year, department=department)
     nos = {sheet.no for sheet in sheets}
     unknown = [no for no in comments if no not in nos]

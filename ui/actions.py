@@ -194,13 +194,28 @@ TOOLBAR: tuple[Action | None, ...] = (
 RECENT_AFTER = Action.SAVE_BOOK_AS
 
 
+#: The planning division's tools, of no use in a book handed out to a department.
+PLANNING_ONLY = (
+    Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS,
+    Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR,
+)  # fmt: skip
+
+
+def explain_off(action: QAction, key: Action, reason: str) -> None:
+    """Say ``reason`` in the status and tool tips of ``action`` (``key``): why it is
+    off; "" puts back its own tips."""
+    spec = _SPECS[key]
+    tip = reason or spec.tip
+    action.setStatusTip(tip)
+    action.setToolTip(spec.text.split("(")[0] + (f"（{tip}）" if tip else ""))
+
+
 def create_action(key: Action, parent: QWidget, triggered: Callable[[], object]) -> QAction:
     """Make the action ``key`` with its text, shortcut, tip and icon."""
     spec = _SPECS[key]
     action = QAction(spec.text, parent)
     action.setObjectName(f"action_{key.value}")
-    action.setStatusTip(spec.tip)
-    action.setToolTip(spec.text.split("(")[0] + (f"（{spec.tip}）" if spec.tip else ""))
+    explain_off(action, key, "")
     if isinstance(spec.shortcut, QKeySequence.StandardKey):
         action.setShortcuts(spec.shortcut)
     elif isinstance(spec.shortcut, tuple):

@@ -42,6 +42,8 @@ class Mark(enum.Enum):
     CHANGED = ("#fff4d6", "", "#f2b600")
     NEW = ("#e3f2e1", "", "#43a047")
     INVALID = ("#fde2e1", "", "#e53935")
+    #: Done and closed (a department's 確定), set apart from :attr:`NEW`'s green.
+    DONE = ("#dde8f8", "", "#1e88e5")
     #: A banner above the form (a pale yellow note, as office programs show).
     NOTICE = ("#fff4ce", "#3b2f00", "#f2b600")
 

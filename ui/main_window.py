@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 
 from kpidesk import APP_TITLE
 from ui import actions
-from ui.actions import Action
+from ui.actions import PLANNING_ONLY, Action, explain_off
 from ui.controllers.base import STATUS_TIMEOUT_MS
 from ui.controllers.book_files import BookFiles
-from ui.controllers.cycle import Cycle
+from ui.controllers.cycle import HANDED_OUT_TIP, Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
 from ui.controllers.printing import Printing
@@ -291,6 +291,11 @@ class MainWindow(QMainWindow):
             writable and shown_year is not None and shown_year not in locked
         )
         self.actions[Action.UNLOCK_YEAR].setEnabled(writable and bool(locked))
+        handed_out = has_book and self.cycle.is_handed_out()
+        for key in PLANNING_ONLY:
+            if handed_out:
+                self.actions[key].setEnabled(False)
+            explain_off(self.actions[key], key, HANDED_OUT_TIP if handed_out else "")
         self.actions[Action.UNDO].setEnabled(session.undo_group.canUndo())
         self.actions[Action.REDO].setEnabled(session.undo_group.canRedo())
 

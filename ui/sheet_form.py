@@ -330,9 +330,18 @@ class SheetForm(QScrollArea):
         """The department has read the 企画課コメント: clear it as one undoable step."""
         if self._document is None or self._read_only:
             return
+        if self.planning_comment.button.hasFocus():
+            # Hiding the bar would pass the focus on to the No, all selected: the next
+            # key would replace it. The first text box is harmless.
+            self._first_text_box().setFocus(Qt.FocusReason.OtherFocusReason)
         self._document.edit(
             "企画課コメントを消す", lambda sheet: setattr(sheet, "planning_comment", "")
         )
+
+    def _first_text_box(self) -> QWidget:
+        """The first paragraph of the first text section (the section when it has none)."""
+        first = next(iter(self.sections.values()))
+        return first.editors[0] if first.editors else first
 
 
 def _rule() -> QFrame:

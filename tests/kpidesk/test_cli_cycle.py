@@ -157,3 +157,17 @@ def test_import_excel_of_a_handed_out_workbook_suggests_collect(tmp_path: Path) 
     create_sample_book(other).close()
     code, _, err = _run("import-xlsx", str(workbook), "--db", str(other), "--replace")
     assert code == 0 and "配布したファイル" not in err
+
+
+def test_distribute_again_needs_again(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    create_sample_book(origin).close()
+    db = ("--db", str(origin), "--department", "港湾課")
+    assert _run("distribute", *db, "--out", str(tmp_path / "一回目"))[0] == 0
+    code, _, err = _run("distribute", *db, "--out", str(tmp_path / "二回目"))
+    assert code != 0
+    assert "港湾課（未提出）: すでに配布しています" in err and "--again" in err
+    assert not (tmp_path / "二回目").exists()
+    code, _, err = _run("distribute", *db, "--out", str(tmp_path / "二回目"), "--again")
+    assert code == 0, err
+    assert (tmp_path / "二回目" / "2020_港湾課.kpidb").exists()

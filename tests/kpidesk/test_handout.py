@@ -8,8 +8,8 @@ import pytest
 
 from kpidesk.book import cyclestore
 from kpidesk.book.store import Book
-from kpidesk.cycle import HandoutMark, content_hash, read_log
-from kpidesk.handout import HandoutError, distribute
+from kpidesk.cycle import CONFIRMED, HandoutMark, content_hash, log_to_json, read_log
+from kpidesk.handout import AlreadyHandedOut, HandoutError, distribute
 from kpidesk.model import Sheet
 from kpidesk.samples import create_sample_book
 
@@ -67,22 +67,34 @@ def test_an_existing_file_is_never_replaced(tmp_path: Path) -> None:
     assert [p.name for p in out.iterdir()] == ["2020_観光振興課.kpidb"]
 
 
-def test_an_unknown_department_is_refused(tmp_path: Path) -> None:
-    with (
-        create_sample_book(tmp_path / "origin.kpidb") as origin,
-        pytest.raises(HandoutError, match="シートがない担当課"),
-    ):
-        distribute(origin, tmp_path, 2020, ["存在しない課"])
+def test_files_in_the_way_are_named_once_with_their_folder(tmp_path: Path) -> None:
+    out = tmp_path / "配布先のとても長いフォルダ名"
+    with create_sample_book(tmp_path / "origin.kpidb") as origin:
+        written = distribute(origin, out, 2020)
+        with pytest.raises(HandoutError) as refused:
+            distribute(origin, out, 2020, again=True)
+    message = str(refused.value)
+    assert "上書きしません" in message
+    assert message.count(str(out)) == 1
+    assert f"フォルダ: {out}\n" in message
+    assert "ファイル: 2020_" in message and f"ほか{len(written) - 10}件" in message
+    assert len(message) < 400
 
 
-def test_the_folder_handed_out_into_is_made_when_new(tmp_path: Path) -> None:
-    with create_sample_book(tmp_path / "本庁.kpidb") as book:
-        paths = distribute(book, tmp_path / "令和2年度" / "配布", departments=["港湾課"])
-    assert [path.name for path in paths] == ["2020_港湾課.kpidb"]
-    assert paths[0].parent == tmp_path / "令和2年度" / "配布"
-    (tmp_path / "ファイル").write_text("", encoding="utf-8")
-    with (
-        create_sample_book(tmp_path / "別.kpidb") as book,
-        pytest.raises(HandoutError, match="ファイル"),
-    ):
-        distribute(book, tmp_path / "ファイル")
+def test_a_second_hand_out_of_the_year_is_refused_unless_asked(tmp_path: Path) -> None:
+    with create_sample_book(tmp_path / "origin.kpidb") as origin:
+        distribute(origin, tmp_path / "一回目", 2020, ["観光振興課", "港湾課"])
+        entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
+        entries[0].status = CONFIRMED
+        cyclestore.write_text(origin, cyclestore.META_HANDOUT_LOG, log_to_json(entries))
+        with pytest.raises(AlreadyHandedOut) as refused:
+            distribute(origin, tmp_path / "二回目", 2020, ["観光振興課", "港湾課", "商工政策課"])
+        assert str(refused.value) == (
+            "観光振興課（確定）、港湾課（未提出）: すでに配布しています。"
+            "もう一度配布すると、前に配布したファイルは回収できなくなります"
+        )
+        assert not (tmp_path / "二回目").exists()
+        entries, _ = read_log(cyclestore.read_text(origin, cyclestore.META_HANDOUT_LOG))
+        assert [entry.state() for entry in entries] == ["確定", "未提出"]
+        again = distribute(origin, tmp_path / "二回目", 2020, ["観光振興課"], again=True)
+    assert [path.name for path in again] == ["2020_観光振興課.kpidb"]

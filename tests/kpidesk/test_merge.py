@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from kpidesk.merge import TABLE, merge_parts, merged_sheet
+from kpidesk.merge import CHANGED_MARK, TABLE, merge_parts, merged_sheet
 from kpidesk.model import Cell, Sheet, ValueRow
 
 
@@ -107,3 +107,36 @@ def test_with_the_version_handed_out_each_part_starts_on_the_side_that_changed_i
 def test_without_it_every_part_starts_on_the_department_but_the_comment() -> None:
     parts = merge_parts(_sheet(planning_comment="a"), _sheet(title="b", planning_comment="c"))
     assert [(p.changed, p.take_theirs) for p in parts] == [("", True), ("", False)]
+
+
+def test_the_cells_that_differ_are_marked_in_both_versions_one_per_line() -> None:
+    ours = _sheet()
+    theirs = _sheet()
+    theirs.rows[0] = dataclasses.replace(theirs.rows[0], actuals=[Cell("8,000")])
+    [part] = merge_parts(ours, theirs)
+    assert part.theirs.splitlines() == [
+        "観光客数（万人）",
+        "戦略策定時実績値 (R1): 100",
+        "◆R2実績値: 8,000",
+        "目標値 (R6): 150",
+    ]
+    assert part.ours.splitlines()[2] == "◆R2実績値: 110"
+    assert [line for line in part.ours.splitlines() if line.startswith("◆")] == ["◆R2実績値: 110"]
+
+
+def test_the_mark_is_the_one_of_the_side_by_side_view() -> None:
+    from ui.side_by_side import CHANGED_MARK as SIDE_BY_SIDE_MARK
+
+    assert CHANGED_MARK == SIDE_BY_SIDE_MARK
+
+
+def test_a_table_of_another_shape_marks_what_reads_otherwise() -> None:
+    ours = _sheet()
+    theirs = _sheet(actual_years=[2020, 2021])
+    theirs.rows = [
+        dataclasses.replace(row, actuals=[row.actuals[0], Cell("9")]) for row in theirs.rows
+    ]
+    [part] = merge_parts(ours, theirs)
+    marked = [line for line in part.theirs.splitlines() if line.startswith(CHANGED_MARK)]
+    assert marked == ["◆R3実績値: 9", "◆R3実績値: 9"]
+    assert not any(line.startswith(CHANGED_MARK) for line in part.ours.splitlines())

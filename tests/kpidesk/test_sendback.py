@@ -84,8 +84,9 @@ def test_a_second_send_back_gets_its_own_file(tmp_path: Path) -> None:
     origin, out = tmp_path / "origin.kpidb", tmp_path / "out"
     with create_sample_book(origin) as book:
         distribute(book, out, 2020, [DEPARTMENT])
-        first = send_back(book, DEPARTMENT, out, 2020)
-        second = send_back(book, DEPARTMENT, out, 2020)
+        no = book.list_sheets(report_year=2020, department=DEPARTMENT)[0].no
+        first = send_back(book, DEPARTMENT, out, 2020, {no: "出典を確認してください"})
+        second = send_back(book, DEPARTMENT, out, 2020, {no: "もう一度確認してください"})
     assert first != second and second.name == f"2020_{DEPARTMENT}_差戻し2.kpidb"
 
 
@@ -101,6 +102,21 @@ def test_send_back_refuses_what_it_cannot_do(tmp_path: Path) -> None:
         with pytest.raises(HandoutError, match="企画課コメントが長すぎます"):
             send_back(book, DEPARTMENT, out, 2020, {no: "あ" * 3000})
     assert sorted(p.name for p in out.iterdir()) == [f"2020_{DEPARTMENT}.kpidb"]
+
+
+def test_a_send_back_without_a_comment_is_refused_as_the_window_does(tmp_path: Path) -> None:
+    origin, out = tmp_path / "origin.kpidb", tmp_path / "out"
+    create_sample_book(origin).close()
+    db = ("--db", str(origin))
+    assert _run("distribute", *db, "--out", str(out), "--year", "R2")[0] == 0
+    with Book.open(origin) as book:
+        no = book.list_sheets(report_year=2020, department=DEPARTMENT)[0].no
+        for comments in (None, {}, {no: "  "}):
+            with pytest.raises(HandoutError, match="企画課コメントを1件以上書いてください"):
+                send_back(book, DEPARTMENT, out, 2020, comments)
+    code, _, err = _run("send-back", *db, "--department", DEPARTMENT, "--out", str(out))
+    assert code != 0 and "企画課コメントを1件以上書いてください" in err
+    assert not list(out.glob("*差戻し*")) and _status_line(origin) == "未提出"
 
 
 def test_a_stored_status_is_read_as_untrusted() -> None:
@@ -188,7 +204,8 @@ def test_the_file_replaced_by_a_send_back_is_refused(tmp_path: Path) -> None:
     _edit_first(handed, efforts=["課の取組"])
     assert _collect(origin, handed) == ""
     with Book.open(origin) as book:
-        back = send_back(book, DEPARTMENT, tmp_path / "差戻し先", 2020)
+        no = book.list_sheets(report_year=2020, department=DEPARTMENT)[0].no
+        back = send_back(book, DEPARTMENT, tmp_path / "差戻し先", 2020, {no: "確認してください"})
     assert back.parent == tmp_path / "差戻し先"
     _edit_first(handed, efforts=["古いファイルに続けて書いた取組"])
     refusal = _collect(origin, handed)

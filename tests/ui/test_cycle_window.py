@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel
 
 from kpidesk.book.store import Book
 from kpidesk.collect import Decision
 from kpidesk.handout import distribute
+from kpidesk.model import Cell
 from ui.actions import Action
 from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
@@ -61,9 +62,38 @@ def test_hand_out_refuses_to_overwrite_in_japanese(
 ) -> None:
     dialog = window.cycle.handout_dialog()
     assert dialog is not None
-    assert window.cycle.distribute(2020, [DEPARTMENT], handed.parent) == []
+    answers.confirm_answer = True
+    assert window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], handed.parent) == []
     assert "配布できませんでした" in answers.errors[-1]
     assert "上書きしません" in answers.errors[-1]
+    assert answers.errors[-1].count(str(handed.parent)) == 1
+    assert f"ファイル: {handed.name}" in answers.errors[-1]
+
+
+def test_a_second_hand_out_asks_first_naming_the_departments_and_their_status(
+    make_window, demo_book: Path, handed: Path, answers, tmp_path: Path
+) -> None:
+    _edit(handed, "28", ["課で書いた28"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    window.cycle.collect(dialog)
+    again = tmp_path / "二回目"
+    assert window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], again) == []
+    question = answers.asked[-1]
+    assert "令和2年度に、次の担当課にはすでに配布しています" in question
+    assert f"{DEPARTMENT}（提出済）" in question and "港湾課" not in question
+    assert "前に配布したファイルは回収できなくなり" in question
+    assert not again.exists()
+    status = window.cycle.status_dialog()
+    assert status is not None and status.shown_rows()[0][7] == "提出済"
+    answers.confirm_answer = True
+    written = window.cycle.distribute(2020, [DEPARTMENT, "港湾課"], again)
+    assert [path.name for path in written] == [
+        f"2020_{DEPARTMENT}.kpidb",
+        "2020_港湾課.kpidb",
+    ]
+    assert "2件のファイルを書き出しました" in answers.infos[-1]
 
 
 def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
@@ -79,8 +109,11 @@ def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
     seen: list[list[tuple[str, str, str, str]]] = []
     compared: list[list[str]] = []
 
+    notes: list[str] = []
+
     def run(dialog: CollectPreviewDialog) -> int:
         seen.append(dialog.shown_rows())
+        notes.extend(dialog.table.item(row, 4).text() for row in range(dialog.table.rowCount()))
         row = dialog.conflict_row(handed.name, "29")
         compared.append(dialog.compare_dialog(row).table.marked_places())
         dialog.choose(row, Decision.THEIRS)
@@ -92,11 +125,17 @@ def test_collect_preview_shows_taken_and_conflict_and_takes_the_chosen_version(
     assert (handed.name, DEPARTMENT, "28", "取り込む") in rows
     assert (handed.name, DEPARTMENT, "29", "競合") in rows
     assert (demo_book.name, "", "", "取り込みません") in rows
+    title = window.session.book.find_sheet(2020, "28").title
+    assert (
+        notes[rows.index((handed.name, DEPARTMENT, "28", "取り込む"))] == f"{title}: 取組状況 2段落"
+    )
     assert compared[0] != []
     book = window.session.book
     assert book.find_sheet(2020, "28").efforts == ["課で書いた28"]
     assert book.find_sheet(2020, "29").efforts == ["課で書いた29"]
-    assert "2件のシートを取り込みました" in window.statusBar().currentMessage()
+    message = window.statusBar().currentMessage()
+    assert "2件のシートを取り込みました" in message
+    assert message.endswith("（取り込めないファイル1件）")
     assert answers.errors == []
 
 
@@ -213,6 +252,50 @@ def test_each_state_reads_at_a_glance(app, qtbot, state: str, tinted: bool) -> N
         assert contrast(text.color(), background.color()) >= MIN_CONTRAST
 
 
+def test_confirmed_is_told_apart_from_returned_in_every_theme(app, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from kpidesk.cycle import StatusRow
+    from tests.ui.palettes import MIN_CONTRAST, applied, contrast, dark_palette
+
+    for palette in (None, dark_palette()):
+        with applied(palette):
+            rows = [
+                StatusRow(2020, name, "2026-04-01 09:00", "-", "-", "-", "-", state)
+                for name, state in (("観光振興課", "提出済"), ("港湾課", "確定"))
+            ]
+            dialog = StatusDialog(rows)
+            qtbot.addWidget(dialog)
+            returned, confirmed = (dialog.table.item(row, 7) for row in (0, 1))
+            background = confirmed.data(Qt.ItemDataRole.BackgroundRole).color()
+            assert background != returned.data(Qt.ItemDataRole.BackgroundRole).color()
+            text = confirmed.data(Qt.ItemDataRole.ForegroundRole).color()
+            assert contrast(text, background) >= MIN_CONTRAST
+
+
+@pytest.mark.parametrize(
+    ("state", "offered"),
+    [
+        ("未提出", False),
+        ("提出済", True),
+        ("提出済（競合あり）", True),
+        ("差戻し", True),
+        ("確定", False),
+    ],
+)
+def test_send_back_is_offered_only_for_an_answer_not_yet_confirmed(
+    app, qtbot, state: str, offered: bool
+) -> None:
+    from kpidesk.cycle import StatusRow
+
+    row = StatusRow(2020, "観光振興課", "2026-04-01 09:00", "-", "-", "-", "-", state)
+    dialog = StatusDialog([row], writable=True)
+    qtbot.addWidget(dialog)
+    dialog.select(0)
+    assert dialog.send_back_button.isEnabled() == offered
+    assert (dialog.send_back_button.toolTip() == "") == offered
+
+
 def _collected(make_window, demo_book: Path, handed: Path):
     """A window on the sample book after 観光振興課's edited No 28 was collected."""
     _edit(handed, "28", ["課で書いた28"])
@@ -265,7 +348,7 @@ def test_confirm_from_the_status_refuses_a_later_collect(
     status.select(0)
     answers.confirm_answer = True
     status.confirm_button.click()
-    assert "確定しますか" in answers.asked[-1]
+    assert answers.asked[-1].startswith(f"令和2年度の{DEPARTMENT}の提出を確定しますか？")
     assert status.shown_rows()[0][7] == "確定"
     assert not status.confirm_button.isEnabled()
     _edit(handed, "29", ["確定の後に書いた29"])
@@ -328,7 +411,14 @@ def test_a_conflict_merged_part_by_part_in_the_preview(
     box.setCurrentIndex(box.findData(Decision.MERGED))
     box.activated.emit(box.currentIndex())
     assert shown == [[("取組状況", "部局で変更", "部局の版"), ("課題等", "両方で変更", "部局の版")]]
-    assert box.currentText() == "統合した版を作る…"
+    assert box.currentText() == "統合した版（作成済み）"
+    monkeypatch.setattr(MergeDialog, "exec", lambda merge: shown.append(merge.shown_rows()) or 0)
+    box.activated.emit(box.currentIndex())  # chosen again: reopened as it was left
+    assert shown[-1] == [
+        ("取組状況", "部局で変更", "部局の版"),
+        ("課題等", "両方で変更", "企画課の版"),
+    ]
+    assert box.currentText() == "統合した版（作成済み）"
     assert window.cycle.collect(dialog) == 1
     merged = window.session.book.find_sheet(2020, "29")
     assert (merged.efforts, merged.issues) == (["課で書いた29"], ["企画課が直した課題"])
@@ -456,3 +546,70 @@ def test_an_excel_import_of_a_handed_out_workbook_offers_to_collect_it(
     assert len(previews) == collected and len(answers.import_plans) == imported
     efforts = window.session.book.find_sheet(2020, "28").efforts
     assert (efforts == ["Excelで書いた28"]) == bool(collected)
+
+
+def test_the_merge_marks_the_changed_number_and_says_where_the_old_version_stays(
+    make_window, demo_book: Path, handed: Path, qtbot
+) -> None:
+    with Book.open(handed) as book:
+        sheet = book.find_sheet(2020, "29")
+        rows = list(sheet.rows)
+        rows[0] = dataclasses.replace(rows[0], actuals=[Cell("8,000"), *rows[0].actuals[1:]])
+        book.save_sheet(dataclasses.replace(sheet, rows=rows))
+    _edit(demo_book, "29", ["企画課が直した29"])
+    window = make_window(demo_book)
+    dialog = window.cycle.collect_dialog([handed])
+    assert dialog is not None
+    merge = dialog.merge_dialog(dialog.conflict_row(handed.name, "29"))
+    qtbot.addWidget(merge)
+    [row] = [n for n, part in enumerate(merge.parts) if part.key == "row:1"]
+    ours = merge.table.item(row, 1).text().splitlines()
+    theirs = merge.table.item(row, 2).text().splitlines()
+    assert [line for line in theirs if line.startswith("◆")] == ["◆R2実績値: 8,000"]
+    marked = [line for line in ours if line.startswith("◆")]
+    assert len(marked) == 1 and marked[0].startswith("◆R2実績値: ")
+    heading = merge.findChildren(QLabel)[0].text()
+    assert "元に戻すこともできます" not in heading
+    assert "シートの履歴（シート → 履歴…）と回収のときのバックアップに残ります" in heading
+
+
+def test_a_sent_back_file_says_so_and_names_the_commented_sheets(
+    make_window, demo_book: Path, handed: Path
+) -> None:
+    from kpidesk.collect import apply_collect, plan_collect
+    from kpidesk.sendback import send_back
+
+    _edit(handed, "28", ["課で書いた28"])
+    with Book.open(demo_book) as book:
+        apply_collect(book, plan_collect(book, handed))
+        back = send_back(
+            book, DEPARTMENT, handed.parent, 2020, {"28": "出典を確認", "29": "根拠を"}
+        )
+    text = make_window(back).book_notice_bar.text
+    assert text.startswith("差戻しされました。企画課コメントのあるシート: No 28、No 29\n")
+    assert f"{DEPARTMENT}（令和2年度）、" in text and "さんが差戻し" in text
+    assert "配布されたブックです" not in text
+
+
+def test_the_planning_tools_are_off_in_a_handed_out_book_and_say_why(
+    make_window, demo_book: Path, handed: Path
+) -> None:
+    planning = (
+        Action.DISTRIBUTE,
+        Action.COLLECT,
+        Action.SUBMISSION_STATUS,
+        Action.ROLLOVER,
+        Action.LOCK_YEAR,
+        Action.UNLOCK_YEAR,
+    )
+    why = "配布されたブックでは使えません（企画課の元のブックで行います）"
+    department = make_window(handed)
+    for key in planning:
+        action = department.actions[key]
+        assert not action.isEnabled(), key
+        assert action.statusTip() == why and why in action.toolTip()
+    assert department.actions[Action.SAVE].isEnabled() or department.session.document is None
+    origin = make_window(demo_book)
+    for key in (Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS, Action.ROLLOVER):
+        assert origin.actions[key].isEnabled(), key
+        assert why not in origin.actions[key].statusTip()

@@ -63,3 +63,44 @@ def test_a_read_only_book_shows_the_comment_but_cannot_clear_it(
     assert bar.isVisible() and not bar.button.isEnabled()
     bar.on_button_clicked()
     assert window.session.document.sheet.planning_comment == COMMENT
+
+
+def test_clearing_the_comment_leaves_the_no_alone(make_window, demo_book: Path, qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window: MainWindow = make_window(commented_book(demo_book))
+    select_no(window, "9")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    bar = window.form.planning_comment
+    bar.button.setFocus(Qt.FocusReason.MouseFocusReason)
+    assert bar.button.hasFocus()
+    bar.button.click()
+    QApplication.processEvents()
+    no = window.form.edits["no"]
+    assert not no.hasFocus() and not no.hasSelectedText()
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.isVisible()
+    QTest.keyClicks(focused, "7")
+    QApplication.processEvents()
+    assert no.text() == "9"
+    assert window.session.document.sheet.no == "9"
+
+
+def test_a_click_on_clear_puts_the_focus_in_the_first_text_box(
+    make_window, demo_book: Path, qtbot
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window: MainWindow = make_window(commented_book(demo_book))
+    select_no(window, "9")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.form.edits["source"].setFocus(Qt.FocusReason.MouseFocusReason)
+    QTest.mouseClick(window.form.planning_comment.button, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert window.session.document.sheet.planning_comment == ""
+    assert window.form.sections["efforts"].editors[0].hasFocus()
+    assert not window.form.edits["no"].hasSelectedText()

@@ -3,6 +3,7 @@ and the department's side (a handed-out book saved for returning)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Slot
@@ -13,7 +14,13 @@ from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
 from kpidesk.collect import CollectPlan, apply_collect, plan_collect
 from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
-from kpidesk.handout import HandoutError, distribute, save_for_return
+from kpidesk.handout import (
+    HandoutError,
+    distribute,
+    handed_out_already,
+    handed_out_text,
+    save_for_return,
+)
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
@@ -26,15 +33,33 @@ COLLECT_FILTER = (
 )
 
 
-def handout_notice(mark: HandoutMark) -> str:
-    """What a handed-out book's banner says (Japanese)."""
+def _year_label(year: int) -> str:
+    """「令和2年度」 as the window says it (「2020年度」 outside the known eras)."""
     try:
-        year = eras.kanji_label(mark.report_year)
+        return eras.kanji_label(year)
     except ValueError:
-        year = f"{mark.report_year}年度"
+        return f"{year}年度"
+
+
+def handout_notice(mark: HandoutMark, commented: Sequence[str] = ()) -> str:
+    """What a handed-out book's banner says (Japanese).
+
+    Args:
+        commented: the Nos of the sheets with a 企画課コメント: the book was
+            sent back (差戻し), and the banner names them first.
+    """
+    year = _year_label(mark.report_year)
     by = f"企画課の {mark.handed_out_by} さんが" if mark.handed_out_by else "企画課が"
     department = mark.department or "担当課なし"
-    return f"配布されたブックです: {department}（{year}）、{mark.handed_out_at[:10]} に {by}配布"
+    when = f"{department}（{year}）、{mark.handed_out_at[:10]} に {by}"
+    if commented:
+        nos = "、".join(f"No {no}" for no in commented)
+        return f"差戻しされました。企画課コメントのあるシート: {nos}\n{when}差戻し"
+    return f"配布されたブックです: {when}配布"
+
+
+#: Why the planning division's tools are off in a book handed out to a department.
+HANDED_OUT_TIP = "配布されたブックでは使えません（企画課の元のブックで行います）"
 
 
 class Cycle(Controller):
@@ -42,6 +67,22 @@ class Cycle(Controller):
 
     #: The folder of the last hand-out or 差戻し in this session (None: none yet).
     last_folder: Path | None = None
+    #: The book :meth:`is_handed_out` last looked at, and what it found.
+    _looked_at: tuple[object, bool] = (None, False)
+
+    def is_handed_out(self) -> bool:
+        """Whether the open book is one handed out to a department (it has a hand-out
+        mark, readable or not); looked up once per book."""
+        book = self.session.book
+        if book is None:
+            return False
+        if self._looked_at[0] is not book:
+            try:
+                marked = cyclestore.read_text(book, cyclestore.META_HANDOUT) is not None
+            except BookError:
+                marked = False
+            self._looked_at = (book, marked)
+        return self._looked_at[1]
 
     # --- hand out
 
@@ -77,12 +118,30 @@ class Cycle(Controller):
         self, year: int | None, departments: list[str], folder: Path, *, excel: bool = False
     ) -> list[Path]:
         """Hand out ``departments``' sheets of ``year`` into ``folder`` (with their Excel
-        workbooks when ``excel``); say what was written."""
+        workbooks when ``excel``); say what was written.
+
+        Departments already handed out in ``year`` are named with their status
+        first, and handed out again only when the user says so.
+        """
         book = self.session.book
         if book is None or year is None:
             return []
         try:
-            paths = distribute(book, folder, year, departments, excel=excel)
+            handed = handed_out_already(book, year, departments)
+        except BookError as error:
+            messages.show_error(self.window, f"配布できませんでした。\n{error}")
+            return []
+        if handed and not messages.confirm(
+            self.window,
+            "もう一度配布",
+            f"{_year_label(year)}に、次の担当課にはすでに配布しています。\n"
+            f"{handed_out_text(handed)}\n"
+            "もう一度配布すると、前に配布したファイルは回収できなくなり、"
+            "状況は「未提出」に戻ります。もう一度配布しますか？",
+        ):
+            return []
+        try:
+            paths = distribute(book, folder, year, departments, excel=excel, again=bool(handed))
         except (HandoutError, BookError) as error:
             messages.show_error(self.window, f"配布できませんでした。\n{error}")
             return []
@@ -167,6 +226,9 @@ class Cycle(Controller):
                 self.window, "回収できなかったファイルがあります。\n" + "\n".join(failed)
             )
         left = f"、未決の競合{conflicts}件（元のまま）" if conflicts else ""
+        refused = sum(1 for plan in dialog.plans if plan.refusal)
+        if refused:
+            left += f"（取り込めないファイル{refused}件）"
         self.status(f"回収しました: {taken}件のシートを取り込みました{left}")
         return taken
 
@@ -256,7 +318,7 @@ class Cycle(Controller):
         if not messages.confirm(
             self.window,
             "確定",
-            f"{row.report_year}年度の{row.department}の提出を確定しますか？\n"
+            f"{_year_label(row.report_year)}の{row.department}の提出を確定しますか？\n"
             "確定した後は、この課のファイルを回収できません。",
         ):
             return
@@ -294,6 +356,16 @@ class Cycle(Controller):
             return HandoutMark.from_json(cyclestore.read_text(book, cyclestore.META_HANDOUT))
         except (ValueError, BookError):
             return None
+
+    def commented_nos(self) -> list[str]:
+        """The Nos of the open book's sheets with a 企画課コメント ([]: none, or unreadable)."""
+        book = self.session.book
+        if book is None:
+            return []
+        try:
+            return [sheet.no for sheet in book.list_sheets() if sheet.planning_comment.strip()]
+        except BookError:
+            return []
 
     @Slot()
     def ask_save_for_return(self) -> None:

@@ -421,7 +421,8 @@ class BookSession(Controller):
         is saved under a new name; a book opened read-only says so; a book
         whose stored settings could not be used lists why, one line each,
         until they are saved again; a book handed out to a department says
-        by whom and when, with 「提出用に保存…」.
+        by whom and when (a 差戻し: which sheets carry a 企画課コメント), with
+        「提出用に保存…」.
         """
         bar = self.window.book_notice_bar
         self._notice_action = None
@@ -447,7 +448,8 @@ class BookSession(Controller):
         elif (mark := self.window.cycle.handout_mark()) is not None:
             self._notice_action = self.window.cycle.ask_save_for_return
             bar.show_notice(
-                f"{handout_notice(mark)}\n編集が済んだら「提出用に保存」で"
+                f"{handout_notice(mark, self.window.cycle.commented_nos())}\n"
+                "編集が済んだら「提出用に保存」で"
                 "企画課に送るファイルを作ってください。",
                 "提出用に保存…",
             )

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import compare, eras
 from kpidesk.collect import CollectPlan, Decision, SheetPlan
-from kpidesk.cycle import WRITTEN, Outcome, StatusRow
+from kpidesk.cycle import CONFIRMED, NOT_RETURNED, WRITTEN, Outcome, StatusRow
 from kpidesk.model import Sheet
 from ui import colours
 from ui.dialogs.merge import MergeDialog
@@ -67,6 +67,16 @@ CONFLICT_CHOICES: tuple[tuple[str, Decision], ...] = (
     ("企画課の版を残す", Decision.OURS),
     ("統合した版を作る…", Decision.MERGED),
 )
+#: How the 統合 choice reads once the merged version is made (choosing it again reopens it).
+MERGED_MADE = "統合した版（作成済み）"
+
+
+def _written_note(sheet: SheetPlan) -> str:
+    """「観光客数: 取組状況 1段落、出典」: the KPI名 of a sheet taken or added, and what changed."""
+    if sheet.outcome not in WRITTEN or sheet.returned is None:
+        return ""
+    words = compare.change_words(sheet.origin, sheet.returned)
+    return f"{sheet.returned.title}: {words}" if sheet.returned.title else words
 
 
 def _year_text(year: int) -> str:
@@ -223,6 +233,8 @@ class CollectPreviewDialog(QDialog):
         self._rows: list[tuple[CollectPlan, SheetPlan | None]] = []
         self._choices: dict[int, QComboBox] = {}
         self._merged: dict[int, Sheet] = {}
+        #: Per row, the parts taken from the department's version in its last merge.
+        self._merge_choices: dict[int, set[str]] = {}
         counts = self._counts()
         heading = QLabel(
             f"{len(self.plans)}件のファイルを回収します（{counts}）。\n"
@@ -307,7 +319,7 @@ class CollectPreviewDialog(QDialog):
                 continue
             for sheet in plan.sheets:
                 word = OUTCOME_WORDS[sheet.outcome]
-                note = _OUTCOME_NOTES.get(sheet.outcome, "")
+                note = _OUTCOME_NOTES.get(sheet.outcome, "") or _written_note(sheet)
                 row = self._add_row(plan, sheet, (name, plan.department, sheet.no, word, note))
                 if sheet.outcome in WRITTEN:
                     self._tint(row, colours.Mark.NEW)
@@ -368,22 +380,34 @@ class CollectPreviewDialog(QDialog):
         return result
 
     def merge_dialog(self, row: int) -> MergeDialog:
-        """The dialog that merges ``row``'s two versions part by part (not shown)."""
+        """The dialog that merges ``row``'s two versions part by part (not shown),
+        with the choices of the row's last merge when there was one."""
         _, sheet = self._rows[row]
         if sheet is None or sheet.origin is None or sheet.returned is None:
             raise ValueError(row)
-        return MergeDialog(sheet.origin, sheet.returned, sheet.base, self)
+        return MergeDialog(
+            sheet.origin, sheet.returned, sheet.base, self, taken=self._merge_choices.get(row)
+        )
 
-    def set_merged(self, row: int, merged: Sheet) -> None:
-        """Decide ``row``'s conflict by the ``merged`` version."""
+    def set_merged(self, row: int, merged: Sheet, taken: set[str] | None = None) -> None:
+        """Decide ``row``'s conflict by the ``merged`` version (made by taking the parts
+        ``taken`` from the department's version), shown as made."""
         self._merged[row] = merged
+        if taken is not None:
+            self._merge_choices[row] = set(taken)
+        self._set_merged_text(row, MERGED_MADE)
         self.choose(row, Decision.MERGED)
+
+    def _set_merged_text(self, row: int, text: str) -> None:
+        box = self._choices[row]
+        box.setItemText(box.findData(Decision.MERGED), text)
 
     @Slot()
     def _on_choice_activated(self, row: int) -> None:
         box = self._choices[row]
         if box.currentData() != Decision.MERGED:
-            self._merged.pop(row, None)
+            if self._merged.pop(row, None) is not None:
+                self._set_merged_text(row, dict(map(reversed, CONFLICT_CHOICES))[Decision.MERGED])
             return
         _, sheet = self._rows[row]
         if sheet is None or sheet.origin is None or sheet.returned is None:
@@ -391,7 +415,7 @@ class CollectPreviewDialog(QDialog):
             return
         dialog = self.merge_dialog(row)
         if dialog.exec() == MergeDialog.DialogCode.Accepted:
-            self.set_merged(row, dialog.merged())
+            self.set_merged(row, dialog.merged(), dialog.taken())
         elif row not in self._merged:
             self.choose(row, Decision.OPEN)
 
@@ -425,7 +449,7 @@ class CollectPreviewDialog(QDialog):
 #: The tint of a 提出状況 row by its state (None: the table's own colours).
 _STATE_MARKS = {
     "提出済": colours.Mark.NEW,
-    "確定": colours.Mark.NEW,
+    "確定": colours.Mark.DONE,
     "差戻し": colours.Mark.CHANGED,
 }
 
@@ -553,10 +577,13 @@ class StatusDialog(QDialog):
     @Slot()
     def _update_buttons(self) -> None:
         row = self.selected_row()
-        self.send_back_button.setEnabled(self._writable and row is not None)
-        self.confirm_button.setEnabled(
-            self._writable and row is not None and not row.state.startswith(("未提出", "確定"))
-        )
+        answered = row is not None and not row.state.startswith((NOT_RETURNED, CONFIRMED))
+        self.send_back_button.setEnabled(self._writable and answered)
+        self.confirm_button.setEnabled(self._writable and answered)
+        if self._writable:
+            tip = "" if row is None or answered else f"{row.state}の担当課には使えません"
+            self.send_back_button.setToolTip(tip)
+            self.confirm_button.setToolTip(tip)
 
     @Slot()
     def on_send_back_clicked(self) -> None:

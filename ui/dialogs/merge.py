@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk.merge import BY_BOTH, merge_parts, merged_sheet
+from kpidesk.merge import BY_BOTH, CHANGED_MARK, merge_parts, merged_sheet
 from kpidesk.model import Sheet
 from ui import colours
 
@@ -32,7 +32,13 @@ class MergeDialog(QDialog):
     With the version handed out (``base``), each part says who changed it
     and starts on that side; a part changed on both sides is tinted and
     starts on the department's. 「すべて部局の版」 and 「すべて企画課の版」
-    set every line at once.
+    set every line at once. A value cell that differs between the two
+    versions is marked with :data:`kpidesk.merge.CHANGED_MARK` in both.
+
+    Args:
+        taken: the parts taken from the department's version when the merge
+            was made before (reopened); None: each part starts on the side
+            that changed it.
     """
 
     def __init__(
@@ -41,16 +47,24 @@ class MergeDialog(QDialog):
         theirs: Sheet,
         base: Sheet | None = None,
         parent: QWidget | None = None,
+        *,
+        taken: set[str] | frozenset[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"統合した版を作る: No {ours.no}")
         self.resize(1000, 600)
         self._ours, self._theirs = ours, theirs
         self.parts = merge_parts(ours, theirs, base)
+        chosen = (
+            "前に選んだとおりにしてあります"
+            if taken is not None
+            else "片方だけで変更された項目は、変更した側の版を選んであります"
+        )
         heading = QLabel(
-            "項目ごとに、どちらの版を使うかを選んでください（片方だけで変更された項目は、"
-            "変更した側の版を選んであります）。統合した版は回収するときに"
-            "保存され、そのあとフォームで直すこともできます（元に戻すこともできます）。"
+            f"項目ごとに、どちらの版を使うかを選んでください（{chosen}）。"
+            f"値の表で2つの版の違うところには {CHANGED_MARK} を付けています。"
+            "統合した版は回収するときに保存され、そのあとフォームで直すこともできます。"
+            "回収する前の版は、シートの履歴（シート → 履歴…）と回収のときのバックアップに残ります。"
         )
         heading.setWordWrap(True)
         self.table = QTableWidget(len(self.parts), len(_COLUMNS))
@@ -87,7 +101,8 @@ class MergeDialog(QDialog):
             box.setAccessibleName(f"{part.label}の採用")
             for text, take in _CHOICES:
                 box.addItem(text, take)
-            box.setCurrentIndex(box.findData(part.take_theirs))
+            start = part.take_theirs if taken is None else part.key in taken
+            box.setCurrentIndex(box.findData(start))
             holder = QWidget()  # the box stays one line high at the top of a tall line
             column = QVBoxLayout(holder)
             column.setContentsMargins(2, 2, 2, 2)
