@@ -470,7 +470,7 @@ def status_rows(entries: list[LogEntry]) -> list[StatusRow]:
             returned_at=entry.returned_at or "-",
             returned_by=(entry.returned_by or "-") if entry.returned_at else "-",
             changed=str(entry.changed) if entry.returned_at else "-",
-            conflicts="、".join(entry.conflicts) or "-",
+            conflicts="、".join(f"No {no}" for no in entry.conflicts) or "-",
             state=entry_state(entry),
         )
         for entry in latest.values()

@@ -153,7 +153,7 @@ def test_a_conflict_left_for_later_keeps_the_origin(
     status = window.cycle.status_dialog()
     assert status is not None
     shown = [row[1:2] + row[6:] for row in status.shown_rows()]
-    assert shown == [(DEPARTMENT, "29", "提出済（競合あり）")]
+    assert shown == [(DEPARTMENT, "No 29", "提出済（競合あり）")]
 
 
 def test_status_shows_who_has_returned(
