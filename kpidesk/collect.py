@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import stat
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -167,12 +168,15 @@ def _trespass(
     """Why the returned ``sheets`` reach beyond what the department may change ("" if not).
 
     A department returns the sheets handed to it, and may add new ones of its
-    own; it may not take over another department's sheet, change who a sheet
-    belongs to, write the 企画課コメント (only clear it), or add more than
+    own; it may not take over another department's sheet (nor one of its own
+    under its No typed another way, ``２９`` for ``29``), change who a sheet
+    belongs to, write the 企画課コメント (only clear it) or the
+    企画課・有識者意見, or add more than
     :data:`MAX_ADDED_SHEETS` sheets. Every sheet must also be within the bounds
     any saved sheet keeps (``kpidesk.limits``).
     """
     base = entry.base()
+    widths = {unicodedata.normalize("NFKC", no): no for no in base}
     added = 0
     for sheet in sheets:
         no = limits.short_no(sheet.no)
@@ -181,6 +185,17 @@ def _trespass(
             return f"No {no}: {limits.problems_text(problems)}"
         current = currents.get(sheet.no)
         if sheet.no not in base:
+            normal = unicodedata.normalize("NFKC", sheet.no)
+            twin = widths.get(normal) or (
+                normal
+                if normal != sheet.no and origin.find_sheet(entry.report_year, normal)
+                else None
+            )
+            if twin is not None:
+                return (
+                    f"No {no} は No {limits.short_no(twin)} と同じ番号です（全角と半角などの"
+                    f"違い）。No を {limits.short_no(twin)} に戻してから提出してもらってください"
+                )
             if current is not None and entry.department not in current.departments:
                 return (
                     f"配布していないシート No {no} があります"
@@ -195,7 +210,11 @@ def _trespass(
             added += current is None
             continue
         comment_kept = sheet.planning_comment in ("", getattr(current, "planning_comment", ""))
-        if current is None or (sheet.departments == current.departments and comment_kept):
+        if current is None or (
+            sheet.departments == current.departments
+            and comment_kept
+            and sheet.opinions == current.opinions
+        ):
             continue
         handed = _version_with_hash(origin, current, base[sheet.no])
         if sheet.departments != current.departments and (
@@ -211,6 +230,12 @@ def _trespass(
             return (
                 f"No {no} の企画課コメントが書き換えられています。"
                 "企画課コメントは企画課だけが書けます"
+            )
+        if sheet.opinions != current.opinions and (
+            handed is None or sheet.opinions != handed.opinions
+        ):
+            return (
+                f"No {no} の企画課・有識者意見が書き換えられています。この欄は企画課だけが書けます"
             )
     if added > MAX_ADDED_SHEETS:
         return f"追加したシートが多すぎます（{added:,}件、上限 {MAX_ADDED_SHEETS}件）"
@@ -330,7 +355,10 @@ def plan_collect(origin: Book, returned_path: Path) -> CollectPlan:
         outcome = compare(
             base.get(no), hashes.get(no), None if current is None else content_hash(current)
         )
-        if no in hashes and entry.is_older(no, hashes[no]):
+        if no in hashes and (
+            entry.is_older(no, hashes[no])
+            or (no in excel_read and entry.is_older(no, excel_read[no], as_read=True))
+        ):
             outcome = Outcome.OLDER
         handed = None
         if outcome is Outcome.CONFLICT and no in base:
@@ -414,7 +442,7 @@ def apply_collect(
     entry.settle(settled)
     if plan.excel_read:
         open_nos = [kept.no for kept in [*open_conflicts, *plan.of(Outcome.OLDER)]]
-        entry.excel_collected = settled_read_hashes(entry, plan.excel_read, open_nos)
+        entry.settle(settled_read_hashes(entry, plan.excel_read, open_nos), as_read=True)
     entry.returned_at = iso_now()
     entry.returned_file = plan.path.name[:200]
     entry.returned_by = plan.return_mark.returned_by if plan.return_mark is not None else ""

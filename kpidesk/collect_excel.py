@@ -69,7 +69,7 @@ def read_returned_workbook(path: Path) -> tuple[str | None, list[Sheet]]:
     from kpidesk.exchange.xlsx_safety import ExcelError
 
     try:
-        return handout_workbook.read_handout_workbook(path)
+        return handout_workbook.read_handout_workbook(path, budget=handout_workbook.RETURNED)
     except (ExcelError, OSError) as error:
         raise UnreadableWorkbook(str(error)) from error
 

@@ -152,6 +152,29 @@ def _earlier(value: Any) -> dict[str, list[str]]:
     return result
 
 
+def _older(
+    handed: dict[str, str],
+    collected: dict[str, str],
+    earlier: dict[str, list[str]],
+    no: str,
+    digest: str,
+) -> bool:
+    last = {**handed, **collected}.get(no)
+    before = [*earlier.get(no, []), *([handed[no]] if no in handed else [])]
+    return digest != last and digest in before
+
+
+def _remember(
+    earlier: dict[str, list[str]], before: dict[str, str], settled: dict[str, str]
+) -> None:
+    """Keep in ``earlier`` each version of ``before`` that ``settled`` replaces."""
+    for no, digest in settled.items():
+        old = before.get(no)
+        if old is not None and old != digest:
+            kept = [h for h in earlier.get(no, []) if h not in (old, digest)]
+            earlier[no] = [*kept, old][-MAX_EARLIER_VERSIONS:]
+
+
 def _load(text: str | None) -> Any:
     if text is None or len(text) > MAX_RECORD_CHARS:
         raise ValueError("size")
@@ -284,6 +307,7 @@ class LogEntry:
             the Excel workbook handed out with the book ({}: no workbook).
         excel_collected: per No, the hash as read from the workbook that
             collect last settled on ({} before a workbook came back).
+        excel_earlier: as ``earlier``, for the hashes as read from workbooks.
     """
 
     handout_id: str
@@ -303,6 +327,7 @@ class LogEntry:
     status: str = ""
     excel_handed: dict[str, str] = field(default_factory=dict)
     excel_collected: dict[str, str] = field(default_factory=dict)
+    excel_earlier: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def for_mark(cls, mark: HandoutMark, file_name: str, status: str = "") -> LogEntry:
@@ -328,22 +353,22 @@ class LogEntry:
         """Per No, the version a returned sheet is compared against."""
         return {**self.handed, **self.collected}
 
-    def is_older(self, no: str, digest: str) -> bool:
-        """Whether ``digest`` is a version of sheet ``no`` settled on before the last one."""
-        last = self.base().get(no)
-        before = [*self.earlier.get(no, []), *([self.handed[no]] if no in self.handed else [])]
-        return digest != last and digest in before
+    def is_older(self, no: str, digest: str, *, as_read: bool = False) -> bool:
+        """Whether ``digest`` is a version of sheet ``no`` settled on before the last one
+        (``as_read``: a hash as read from a workbook, against the workbook's versions)."""
+        if as_read:
+            return _older(self.excel_handed, self.excel_collected, self.excel_earlier, no, digest)
+        return _older(self.handed, self.collected, self.earlier, no, digest)
 
-    def settle(self, settled: dict[str, str]) -> None:
+    def settle(self, settled: dict[str, str], *, as_read: bool = False) -> None:
         """Record ``settled`` as what the last collect settled on, remembering the versions
-        it replaces."""
-        before = self.base()
-        for no, digest in settled.items():
-            old = before.get(no)
-            if old is not None and old != digest:
-                kept = [h for h in self.earlier.get(no, []) if h not in (old, digest)]
-                self.earlier[no] = [*kept, old][-MAX_EARLIER_VERSIONS:]
-        self.collected = settled
+        it replaces (``as_read``: the hashes as read from a workbook)."""
+        if as_read:
+            _remember(self.excel_earlier, {**self.excel_handed, **self.excel_collected}, settled)
+            self.excel_collected = settled
+        else:
+            _remember(self.earlier, self.base(), settled)
+            self.collected = settled
 
     @classmethod
     def from_dict(cls, data: Any) -> LogEntry:
@@ -376,6 +401,7 @@ class LogEntry:
             status=_status(data.get("status", "")),
             excel_handed=_hashes(data.get("excel_handed", {})),
             excel_collected=_hashes(data.get("excel_collected", {})),
+            excel_earlier=_earlier(data.get("excel_earlier", {})),
         )
 
 

@@ -27,13 +27,17 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange.excel_reader import read_loaded
 from kpidesk.exchange.excel_template import COMMENTS_TITLE, HANDOUT_MARK_TITLE
 from kpidesk.exchange.excel_writer import build_workbook, set_text, thin_border
-from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
+from kpidesk.exchange.xlsx_safety import Budget, ExcelError, load_untrusted
 from kpidesk.model import Sheet, sheet_sort_key
 
 #: The longest chunk of the mark in one cell (Excel holds 32,767 characters a cell).
 CHUNK_CHARS = 30_000
 #: The most chunks a mark is read from; a longer mark is not one KPI Desk wrote.
 MAX_CHUNKS = -(-MAX_RECORD_CHARS // CHUNK_CHARS)
+#: What a department's returned workbook may hold: its sheets (about 20 KB of XML
+#: each) and a few hundred of its own, read in seconds; a larger one is refused
+#: before it is loaded (the department can return its book instead).
+RETURNED = Budget(max_unpacked_bytes=12 * 1024 * 1024, max_worksheets=500)
 
 
 def write_handout_workbook(
@@ -111,16 +115,17 @@ def mark_text_of(wb: Workbook) -> str | None:
 
 
 def read_handout_workbook(
-    source: Path | BinaryIO, *, report_year: int | None = None
+    source: Path | BinaryIO, *, report_year: int | None = None, budget: Budget | None = None
 ) -> tuple[str | None, list[Sheet]]:
     """The mark text (None: none usable) and the sheets of a workbook, loaded once.
 
-    ``report_year`` as for ``excel_reader.read_workbook``.
+    ``report_year`` as for ``excel_reader.read_workbook``; ``budget`` bounds the
+    workbook further (:data:`RETURNED` for a department's returned workbook).
 
     Raises:
         ExcelError: the workbook is unsafe or unreadable, or its sheets are
             (as ``excel_reader.read_workbook``).
         OSError: a path cannot be read.
     """
-    wb = load_untrusted(source, "ファイル")
+    wb = load_untrusted(source, "ファイル", budget)
     return mark_text_of(wb), read_loaded(wb, report_year=report_year)

@@ -16,6 +16,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +41,21 @@ MAX_WORKSHEET_BYTES = 4 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
 #: The most cells all merged ranges of a workbook may cover (the form uses a few hundred).
 MAX_MERGED_CELLS = 100_000
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Tighter bounds for a workbook of a known, small kind (a department's returned
+    workbook): openpyxl takes about two seconds a megabyte of XML, and memory besides.
+
+    Attributes:
+        max_unpacked_bytes: all parts together, unpacked.
+        max_worksheets: worksheet parts.
+    """
+
+    max_unpacked_bytes: int
+    max_worksheets: int
+
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MB = 1024 * 1024
@@ -76,7 +92,7 @@ def _too_large(what: str, size: int) -> str:
     )
 
 
-def _check_package(data: bytes, what: str) -> None:
+def _check_package(data: bytes, what: str, budget: Budget | None = None) -> None:
     """Refuse what openpyxl should never see: other formats, broken zips, zip bombs.
 
     Raises:
@@ -104,6 +120,8 @@ def _check_package(data: bytes, what: str) -> None:
             f"{what}は展開すると大きすぎるため読みません（{total / _MB:.0f} MB、"
             f"上限 {MAX_UNCOMPRESSED_BYTES // _MB} MB）"
         )
+    if budget is not None:
+        _check_budget(infos, what, budget)
     for info in infos:
         if info.file_size > _MB and info.file_size > MAX_COMPRESSION_RATIO * max(
             info.compress_size, 1
@@ -172,6 +190,22 @@ def _check_merged_cells(data: bytes, infos: list[zipfile.ZipInfo], what: str) ->
                     )
 
 
+def _check_budget(infos: list[zipfile.ZipInfo], what: str, budget: Budget) -> None:
+    """Refuse a package beyond ``budget`` (from the zip directory, before unpacking)."""
+    worksheets = sum(1 for info in infos if _WORKSHEET_PART.fullmatch(info.filename))
+    if worksheets > budget.max_worksheets:
+        raise ExcelError(
+            f"{what}はワークシートが多すぎるため読みません"
+            f"（{worksheets:,}枚、上限 {budget.max_worksheets:,}枚）"
+        )
+    total = sum(info.file_size for info in infos)
+    if total > budget.max_unpacked_bytes:
+        raise ExcelError(
+            f"{what}は展開すると大きすぎるため読みません（{_size_text(total)}、"
+            f"上限 {_size_text(budget.max_unpacked_bytes)}）"
+        )
+
+
 def _check_part_size(info: zipfile.ZipInfo, what: str) -> None:
     """Refuse an XML part whose unpacked size (from the zip directory) is too large.
 
@@ -205,8 +239,8 @@ def _size_text(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def load_untrusted(source: Path | BinaryIO, what: str) -> Workbook:
-    """Check and load a workbook from a file or stream.
+def load_untrusted(source: Path | BinaryIO, what: str, budget: Budget | None = None) -> Workbook:
+    """Check and load a workbook from a file or stream (within ``budget`` when given).
 
     Raises:
         ExcelError: the file is not a readable, safe xlsx workbook.
@@ -217,7 +251,7 @@ def load_untrusted(source: Path | BinaryIO, what: str) -> Workbook:
             "Excelファイルを安全に読むための部品（defusedxml）が使えないため、読みません"
         )
     data = _read_limited(source, what)
-    _check_package(data, what)
+    _check_package(data, what, budget)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

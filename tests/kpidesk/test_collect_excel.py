@@ -355,3 +355,49 @@ def test_a_send_back_of_an_excel_department_comes_as_a_workbook_with_the_comment
         apply_collect(book, plan)
         sheet = book.find_sheet(2020, "29")
     assert sheet is not None and sheet.efforts == ["出典を確かめて直しました"]
+
+
+def test_an_older_workbook_after_a_newer_one_is_not_taken_even_when_rows_changed(
+    tmp_path: Path,
+) -> None:
+    origin = tmp_path / "origin.kpidb"
+    with create_sample_book(origin) as book:
+        sheet = book.find_sheet(2020, "29")
+        assert sheet is not None
+        sheet.rows[0].target_direction = "up"  # a setting Excel cannot carry, kept by label
+        book.save_sheet(sheet)
+        [_, workbook] = distribute(book, tmp_path / "out", 2020, [DEPARTMENT], excel=True)
+    _edit_workbook(workbook, "29", efforts="・v1 の取組")
+    first = tmp_path / "v1.xlsx"
+    first.write_bytes(workbook.read_bytes())
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb["No29"]
+    top, left = _cell(ws, "KPI_TABLE")
+    ws.cell(top + 1, left).value = "v2で名前を変えた行"
+    wb.save(workbook)
+    _edit_workbook(workbook, "29", efforts="・v2 の取組")
+    with Book.open(origin) as book:
+        apply_collect(book, plan_collect(book, first))
+        apply_collect(book, plan_collect(book, workbook))
+        replay = plan_collect(book, first)
+        apply_collect(book, replay)
+        sheet = book.find_sheet(2020, "29")
+    assert [p.no for p in replay.of(Outcome.OLDER)] == ["29"]
+    assert sheet is not None and sheet.efforts == ["v2 の取組"]
+
+
+def test_a_returned_workbook_beyond_what_a_department_sends_is_not_loaded(
+    handed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpidesk.exchange import handout_workbook
+    from kpidesk.exchange.xlsx_safety import Budget
+
+    origin, workbook = handed
+    monkeypatch.setattr(handout_workbook, "RETURNED", Budget(50 * 1024 * 1024, 2))
+    with Book.open(origin) as book:
+        plan = plan_collect(book, workbook)
+    assert "ワークシートが多すぎるため読みません" in plan.refusal
+    monkeypatch.setattr(handout_workbook, "RETURNED", Budget(10 * 1024, 100))
+    with Book.open(origin) as book:
+        plan = plan_collect(book, workbook)
+    assert "展開すると大きすぎるため読みません" in plan.refusal

@@ -176,3 +176,23 @@ def test_status_prints_control_characters_escaped(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "\\u202e課\\x9b2J" in text
     assert "\u202e" not in text and "\x9b" not in text
+
+
+def test_a_no_typed_in_full_width_is_not_a_new_sheet(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    _edit(origin, "29", issues=["企画課の修正"])
+    with Book.open(path) as book:
+        sheet = book.find_sheet(2020, "29")
+        book.delete_sheet(sheet.id)
+        book.save_sheet(dataclasses.replace(sheet, no="２９", id=None, revision=0, efforts=["課"]))
+    refusal, sheets = _refusal_and_sheets(origin, path)
+    assert "No ２９ は No 29 と同じ番号です" in refusal
+    assert "２９" not in {s.no for s in sheets}
+
+
+def test_a_department_cannot_write_the_opinions_box(handed: tuple[Path, Path]) -> None:
+    origin, path = handed
+    _edit(path, SHARED, opinions=["有識者も了承済み"])
+    refusal, sheets = _refusal_and_sheets(origin, path)
+    assert "企画課・有識者意見が書き換えられています" in refusal
+    assert next(s for s in sheets if s.no == SHARED).opinions == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -613,3 +614,26 @@ def test_the_planning_tools_are_off_in_a_handed_out_book_and_say_why(
     for key in (Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS, Action.ROLLOVER):
         assert origin.actions[key].isEnabled(), key
         assert why not in origin.actions[key].statusTip()
+
+
+def test_reading_the_returned_files_can_be_cancelled(
+    make_window, demo_book: Path, handed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.dialogs import progress
+
+    window = make_window(demo_book)
+    reports: list[tuple[int, int]] = []
+
+    @contextlib.contextmanager
+    def cancelling(parent, label):
+        def report(done: int, total: int) -> None:
+            reports.append((done, total))
+            if done == 1:
+                raise progress.Cancelled
+
+        yield report
+
+    monkeypatch.setattr("ui.controllers.cycle.progress", cancelling)
+    assert window.cycle.collect_dialog([handed, handed]) is None
+    assert reports == [(0, 2), (1, 2)]
+    assert "回収をやめました" in window.statusBar().currentMessage()

@@ -25,6 +25,7 @@ from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
 from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
+from ui.dialogs.progress import Cancelled, progress
 
 #: The 回収 file chooser: the handed-out books and Excel workbooks.
 COLLECT_FILTER = (
@@ -181,14 +182,20 @@ class Cycle(Controller):
         return self.collect(dialog)
 
     def collect_dialog(self, paths: list[Path]) -> CollectPreviewDialog | None:
-        """The preview of collecting ``paths`` (None: the book cannot be read)."""
+        """The preview of collecting ``paths`` (None: the book cannot be read, or the
+        user cancelled reading the files)."""
         book = self.session.book
         if book is None:
             return None
         plans: list[CollectPlan] = []
         try:
-            for path in paths:
-                plans.append(plan_collect(book, path))
+            with progress(self.window, "戻ったファイルを読んでいます…") as report:
+                for done, path in enumerate(paths):
+                    report(done, len(paths))
+                    plans.append(plan_collect(book, path))
+        except Cancelled:
+            self.status("回収をやめました（何も取り込んでいません）")
+            return None
         except BookError as error:
             messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
             return None
