@@ -22,7 +22,13 @@ from kpidesk.cli import (
 )
 from kpidesk.collect import Decision, apply_collect, plan_collect
 from kpidesk.cycle import Outcome, read_log, status_rows
-from kpidesk.handout import AlreadyHandedOut, HandoutError, distribute
+from kpidesk.handout import (
+    AlreadyHandedOut,
+    HandoutError,
+    distribute,
+    left_out_text,
+    without_department,
+)
 from kpidesk.limits import printable, short_no
 from kpidesk.sendback import confirm, send_back
 
@@ -120,9 +126,12 @@ def _distribute(args: argparse.Namespace, out: TextIO) -> int:
             ) from None
         except (HandoutError, BookError) as error:
             raise CommandError(printable(str(error))) from None
+        left_out = left_out_text(without_department(book, args.year or max(book.report_years())))
     for path in paths:
         print(f"配布しました: {path}", file=out)
     print(f"{len(paths)}件のファイルを書き出しました: {args.out}", file=out)
+    if left_out:
+        print(f"注意: {printable(left_out)}", file=args.err)
     return EXIT_OK
 
 

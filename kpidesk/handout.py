@@ -16,6 +16,7 @@ import dataclasses
 import uuid
 from pathlib import Path
 
+from kpidesk import limits
 from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError
 from kpidesk.book.lock import this_user
@@ -237,6 +238,23 @@ def distribute(
                 unlink_with_retry(path)
         raise
     return written
+
+
+def without_department(book: Book, year: int) -> list[str]:
+    """The Nos of ``year``'s sheets that name no department: hand out leaves them out."""
+    return [sheet.no for sheet in book.list_sheets(report_year=year) if not sheet.departments]
+
+
+def left_out_text(nos: list[str]) -> str:
+    """What hand out says of the sheets it left out ("" when none)."""
+    if not nos:
+        return ""
+    shown = "、".join(f"No {limits.short_no(no)}" for no in nos[:10])
+    more = f" ほか{len(nos) - 10}件" if len(nos) > 10 else ""
+    return (
+        f"担当課のないシート{len(nos)}件は配布していません（{shown}{more}）。"
+        "配布するには、シートに担当課を入れてください"
+    )
 
 
 def write_book(target: Path, sheets: list[Sheet], mark: HandoutMark) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from kpidesk import cli
 from kpidesk.book import lock
 from kpidesk.book.store import Book
+from kpidesk.model import Sheet
 from kpidesk.samples import create_sample_book
 
 
@@ -171,3 +172,12 @@ def test_distribute_again_needs_again(tmp_path: Path) -> None:
     code, _, err = _run("distribute", *db, "--out", str(tmp_path / "二回目"), "--again")
     assert code == 0, err
     assert (tmp_path / "二回目" / "2020_港湾課.kpidb").exists()
+
+
+def test_distribute_says_which_sheets_have_no_department(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.kpidb"
+    with create_sample_book(origin) as book:
+        book.save_sheet(Sheet(report_year=2020, no="900", title="担当課をまだ決めていない"))
+    code, text, err = _run("distribute", "--db", str(origin), "--out", str(tmp_path / "out"))
+    assert code == 0 and "書き出しました" in text
+    assert "注意: 担当課のないシート1件は配布していません（No 900）" in err

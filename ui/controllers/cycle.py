@@ -19,7 +19,9 @@ from kpidesk.handout import (
     distribute,
     handed_out_already,
     handed_out_text,
+    left_out_text,
     save_for_return,
+    without_department,
 )
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
@@ -147,6 +149,10 @@ class Cycle(Controller):
             messages.show_error(self.window, f"配布できませんでした。\n{error}")
             return []
         self.last_folder = folder
+        try:
+            left_out = left_out_text(without_department(book, year))
+        except BookError:
+            left_out = ""
         names = "\n".join(path.name for path in paths)
         messages.show_info(
             self.window,
@@ -156,7 +162,8 @@ class Cycle(Controller):
                 "\n課はブック（.kpidb）と Excel のブック（.xlsx）のどちらを戻してもかまいません。"
                 if excel
                 else ""
-            ),
+            )
+            + (f"\n\n注意: {left_out}" if left_out else ""),
         )
         self.status(f"配布しました: {len(paths)}件（{folder}）")
         return paths
