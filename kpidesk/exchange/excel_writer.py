@@ -46,7 +46,7 @@ from kpidesk.exchange.excel_template import (
     load_template,
     name_destination,
 )
-from kpidesk.exchange.numformat import escape_text, typed_number
+from kpidesk.exchange.numformat import escape_text, value_number
 from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.file_names import department_file_names
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
@@ -168,8 +168,8 @@ def set_text(cell: Any, text: str) -> None:
 
 
 def set_value(cell: Any, text: str) -> None:
-    """Write a value cell: a number when its format reproduces the text, else text."""
-    number = typed_number(text)
+    """Write a value cell: a number (full-width digits too) when a format shows it, else text."""
+    number = value_number(text)
     if number is None:
         set_text(cell, text)
         return
