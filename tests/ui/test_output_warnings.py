@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtWidgets import QDialog
 
 from tests.ui.helpers import replace_text
@@ -83,3 +85,26 @@ def test_numbered_nos_are_taken_at_once(qtbot) -> None:
         dialog.on_buttons_accepted()
         assert dialog.result() == QDialog.DialogCode.Accepted, no
         assert dialog.error_label.text() == ""
+
+
+def test_an_excel_export_that_would_cut_a_box_asks_first(
+    window: MainWindow, answers, tmp_path
+) -> None:
+    book = window.session.book
+    sheet = book.find_sheet(2020, "9")
+    long = dataclasses.replace(
+        sheet, efforts=["観光客の誘致に向けてプロモーションを実施した。" * 90]
+    )
+    book.save_sheet(long)
+    path = tmp_path / "out.xlsx"
+    answers.proceed_answer = False  # やめる
+    assert window.exchange.export_xlsx([long], path) == 0
+    assert not path.exists()
+    [question] = answers.asked
+    assert "2020年度 No 9 の取組状況" in question
+    assert question.endswith("[続ける / やめる]")
+    assert window.exchange.export_xlsx_by_department([long], tmp_path / "課") == []
+    assert not (tmp_path / "課").exists()
+    answers.proceed_answer = True  # 続ける
+    assert window.exchange.export_xlsx([long], path) == 1
+    assert path.exists()

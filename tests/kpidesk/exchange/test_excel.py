@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, file_names, fileio, samples
 from kpidesk.exchange import (
+    excel_fit,
     excel_reader,
     excel_template,
     excel_writer,
@@ -384,7 +385,7 @@ def test_long_text_makes_its_box_taller_but_never_past_excels_limit() -> None:
     assert ws.row_dimensions[19].height == 130
     huge = dataclasses.replace(base, efforts=["とても長い。" * 2000])
     ws = load(export_bytes([huge]))["No9"]
-    assert ws.row_dimensions[16].height == excel_writer.MAX_ROW_HEIGHT
+    assert ws.row_dimensions[16].height == excel_fit.MAX_ROW_HEIGHT
 
 
 def test_progress_is_reported_and_can_abort(sample_sheets: list[Sheet]) -> None:
