@@ -30,6 +30,7 @@ from kpidesk import eras, evaluation, evaluation_table, limits, wording
 from kpidesk.evaluation import NOT_JUDGED, Basis, EvaluationSettings
 from kpidesk.exchange.excel_fit import (
     LINE_ADVANCE,
+    MAX_ROW_HEIGHT,
     POINTS_PER_WIDTH_UNIT,
     estimate_lines,
     fit_height,
@@ -506,7 +507,9 @@ def _write_index(
                 for text, width in zip(texts, widths, strict=False)
                 if text
             )
-            ws.row_dimensions[line].height = max(18.0, lines * 9 * LINE_ADVANCE + 5)
+            ws.row_dimensions[line].height = min(
+                MAX_ROW_HEIGHT, max(18.0, lines * 9 * LINE_ADVANCE + 5)
+            )
             line += 1
 
     last_column = get_column_letter(len(headers))

@@ -96,3 +96,12 @@ def _bytes(sheets: list[Sheet]) -> bytes:
     stream = io.BytesIO()
     excel_writer.export_workbook(sheets, stream)
     return stream.getvalue()
+
+
+def test_no_row_of_the_list_is_taller_than_excel_allows(no9: Sheet) -> None:
+    title = "とても長い名前です" * 111  # 999 characters: a sheet may hold 1,000
+    wb = export([dataclasses.replace(no9, title=title)])
+    assert wb["一覧"].cell(3, 3).value == title
+    assert wb["一覧"].row_dimensions[3].height <= excel_fit.MAX_ROW_HEIGHT
+    [cut] = excel_fit.cut_texts([dataclasses.replace(no9, title=title)])
+    assert cut.box == "KPI名"
