@@ -503,6 +503,7 @@ def _export_pdf(args: argparse.Namespace, out: TextIO) -> int:
 def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
     from kpidesk import file_names
     from kpidesk.exchange import (  # openpyxl is loaded only for the Excel commands
+        excel_fit,
         excel_template,
         excel_writer,
         xlsx_safety,
@@ -517,6 +518,8 @@ def _export_xlsx(args: argparse.Namespace, out: TextIO) -> int:
         sheets = select_sheets(store, numbers=args.no, department=args.department, year=args.year)
         settings = _settings_with_notes(store, args.err)
     try:
+        for cut in excel_fit.cut_texts(sheets, args.template):
+            print(f"警告: Excelのセルに入りきらず切れます: {cut}", file=args.err)
         if args.per_department:
             only = None if args.department is None else {args.department}
             paths = excel_writer.export_by_department(

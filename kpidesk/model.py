@@ -254,6 +254,15 @@ def no_sort_key(no: str) -> NoSortKey:
     return 0, len(digits), digits, normalized
 
 
+def no_has_number(no: str) -> bool:
+    """Whether a No holds a number (``9``, ``10-2``, ``１０(1)``), as the printed Nos do.
+
+    Any text is a No (imports keep what the source has); one without a
+    number sorts after the numbered ones and is worth a word when typed.
+    """
+    return no_sort_key(no)[0] == 0
+
+
 def sheet_sort_key(sheet: Sheet) -> tuple[NoSortKey, int]:
     """Order of sheets in lists and exports: by No as a number, then by report year."""
     return no_sort_key(sheet.no), sheet.report_year

@@ -11,10 +11,8 @@ writers here are shared with the 評価一覧 workbook.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from copy import copy, deepcopy
 from decimal import Decimal
@@ -28,8 +26,16 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpidesk import eras, evaluation, evaluation_table, limits
+from kpidesk import eras, evaluation, evaluation_table, limits, wording
 from kpidesk.evaluation import NOT_JUDGED, Basis, EvaluationSettings
+from kpidesk.exchange.excel_fit import (
+    LINE_ADVANCE,
+    MAX_ROW_HEIGHT,
+    POINTS_PER_WIDTH_UNIT,
+    estimate_lines,
+    fit_height,
+    wrapped_texts,
+)
 from kpidesk.exchange.excel_template import (
     FONT_NAME,
     HEADER_FILL,
@@ -42,11 +48,10 @@ from kpidesk.exchange.excel_template import (
     TEXT_BOXES,
     LoadedTemplate,
     bullets_to_text,
-    departments_to_text,
     load_template,
     name_destination,
 )
-from kpidesk.exchange.numformat import escape_text, typed_number
+from kpidesk.exchange.numformat import escape_text, value_number
 from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.file_names import department_file_names
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
@@ -65,8 +70,6 @@ from kpidesk.model import (
 RATE_FORMAT = "#,##0.0%"
 #: The most characters an Excel cell holds.
 MAX_CELL_CHARS = 32_767
-#: Excel's highest row (points).
-MAX_ROW_HEIGHT = 409.0
 
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _WORKSHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
@@ -168,8 +171,8 @@ def set_text(cell: Any, text: str) -> None:
 
 
 def set_value(cell: Any, text: str) -> None:
-    """Write a value cell: a number when its format reproduces the text, else text."""
-    number = typed_number(text)
+    """Write a value cell: a number (full-width digits too) when a format shows it, else text."""
+    number = value_number(text)
     if number is None:
         set_text(cell, text)
         return
@@ -189,67 +192,6 @@ def header_labels(sheet: Sheet) -> list[str]:
     return [ITEM_HEADING, UNIT_HEADING, *value_column_headings(sheet, break_baseline=False)]
 
 
-def _column_width(ws: Worksheet, column: int) -> float:
-    dimension = ws.column_dimensions.get(get_column_letter(column))
-    if dimension is not None and dimension.width:
-        return _within(float(dimension.width), 0.0, 255.0, 8.43)
-    return 8.43
-
-
-def _row_height(ws: Worksheet, row: int) -> float:
-    dimension = ws.row_dimensions.get(row)
-    if dimension is not None and dimension.height:
-        return _within(float(dimension.height), 0.0, 409.0, 15.0)
-    return 15.0
-
-
-def _within(value: float, low: float, high: float, default: float) -> float:
-    """A size a template gives, kept to what Excel allows (255 wide, 409 points high)."""
-    if not math.isfinite(value):
-        return default
-    return min(max(value, low), high)
-
-
-def _text_units(text: str) -> int:
-    """Width of a line in half-width characters (a full-width one counts 2)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WFA" else 1 for char in text)
-
-
-def estimate_lines(text: str, width_units: float) -> int:
-    """How many lines ``text`` wraps to in a box ``width_units`` half-width characters wide."""
-    per_line = max(int(width_units), 2)
-    return sum(max(1, math.ceil(_text_units(line) / per_line)) for line in text.split("\n"))
-
-
-#: Points per unit of Excel column width, and the line advance per point of type
-#: size: a little generous so that estimates err towards more room.
-POINTS_PER_WIDTH_UNIT = 5.0
-LINE_ADVANCE = 1.4
-
-
-def _fit_height(ws: Worksheet, row: int, column: int, text: str) -> None:
-    """Make a wrapped cell (or its merged range) tall enough for ``text``; never shrink it."""
-    bottom, right = row, column
-    for merged in ws.merged_cells.ranges:
-        if (merged.min_row, merged.min_col) == (row, column):
-            bottom, right = merged.max_row, merged.max_col
-            break
-    anchor = ws.cell(row, column)
-    size = float(anchor.font.sz or 11)
-    indent = float(anchor.alignment.indent or 0)
-    width_points = (
-        sum(_column_width(ws, c) for c in range(column, right + 1)) * POINTS_PER_WIDTH_UNIT
-        - 8
-        - indent * 10
-    )
-    lines = estimate_lines(text, width_points / (size / 2))
-    needed = lines * size * LINE_ADVANCE + 6
-    current = sum(_row_height(ws, r) for r in range(row, bottom + 1))
-    if needed > current:
-        last = _row_height(ws, bottom)
-        ws.row_dimensions[bottom].height = min(MAX_ROW_HEIGHT, last + needed - current)
-
-
 def _fill_worksheet(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> None:
     cells = template.cells
 
@@ -258,14 +200,26 @@ def _fill_worksheet(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> No
         return ws.cell(row, column)
 
     set_no(at("KPI_NO"), sheet.no)
-    set_text(at("KPI_DEPARTMENTS"), departments_to_text(sheet.departments))
-    set_text(at("KPI_TITLE"), sheet.title)
     if "KPI_SECTION" in cells:
         set_text(at("KPI_SECTION"), sheet.section)
     if "KPI_REPORT_YEAR" in cells:
-        set_text(at("KPI_REPORT_YEAR"), eras.kanji_label(sheet.report_year))
+        set_text(at("KPI_REPORT_YEAR"), wording.report_year_heading(sheet.report_year))
+    _fill_table(ws, template, sheet)
 
-    top, left = cells["KPI_TABLE"]
+    # A template without the optional cells (an office's own) leaves their text out.
+    # Wrapped cells grow with their text (a long KPI名 shows every line).
+    boxes = {name for _, name, _ in (*TEXT_BOXES, OPINION_BOX)}
+    for name, _, text in wrapped_texts(sheet):
+        if name not in cells:
+            continue
+        set_text(at(name), text)
+        if text and (name in boxes or at(name).alignment.wrap_text):
+            fit_height(ws, *cells[name], limits.clean_text(text))
+
+
+def _fill_table(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> None:
+    """The value table's header and rows; 目標値 spans the columns a sheet leaves unused."""
+    top, left = template.cells["KPI_TABLE"]
     labels = header_labels(sheet)
     for offset in range(2, TABLE_COLUMNS):  # 項目 and 単位 stay as the template has them
         label = labels[offset] if offset < len(labels) else ""
@@ -288,22 +242,16 @@ def _fill_worksheet(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> No
                 set_text(cell, text)
             else:
                 set_value(cell, text)
-
-    # A template without the optional cells (an office's own) leaves their text out.
-    for attribute, name, _ in SOURCE_CELLS:
-        if name in cells:
-            text = getattr(sheet, attribute)
-            set_text(at(name), text)
-            if text and at(name).alignment.wrap_text:
-                _fit_height(ws, *cells[name], text)
-    for attribute, name, _ in (*TEXT_BOXES, OPINION_BOX):
-        if name not in cells:
-            continue
-        text = bullets_to_text(getattr(sheet, attribute))
-        set_text(at(name), text)
-        if text:
-            row, column = cells[name]
-            _fit_height(ws, row, column, text)
+    used = len(labels)
+    if used < TABLE_COLUMNS:
+        # No empty column after 目標値: its cells reach the table's right edge.
+        for line in range(top, top + 1 + MAX_VALUE_ROWS):
+            ws.merge_cells(
+                start_row=line,
+                start_column=left + used - 1,
+                end_row=line,
+                end_column=left + TABLE_COLUMNS - 1,
+            )
 
 
 def _copy_form(wb: Workbook, source: Worksheet, title: str) -> Worksheet:
@@ -490,7 +438,7 @@ def _write_index(
     border = thin_border()
     wrap = Alignment(wrap_text=True, vertical="center")
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    right = Alignment(horizontal="right", vertical="center")
+    right = Alignment(horizontal="right", vertical="center", indent=1)
 
     ws.sheet_view.showGridLines = False
     ws.sheet_view.tabSelected = True
@@ -559,7 +507,9 @@ def _write_index(
                 for text, width in zip(texts, widths, strict=False)
                 if text
             )
-            ws.row_dimensions[line].height = max(18.0, lines * 9 * LINE_ADVANCE + 5)
+            ws.row_dimensions[line].height = min(
+                MAX_ROW_HEIGHT, max(18.0, lines * 9 * LINE_ADVANCE + 5)
+            )
             line += 1
 
     last_column = get_column_letter(len(headers))

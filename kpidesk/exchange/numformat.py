@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from kpidesk import values
+
 _TYPED_NUMBER = re.compile(
     r"(?P<sign>[-−△▲]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<frac>[0-9]+))?"
 )
@@ -59,6 +61,25 @@ def typed_number(text: str) -> tuple[int | float, str] | None:
     if format_cell_number(value, number_format) != text:
         return None
     return value, number_format
+
+
+def value_number(text: str) -> tuple[int | float, str] | None:
+    """The number and number format to write for a value cell, if it is a number.
+
+    As :func:`typed_number`, and also a number the window reads as one but
+    typed in full-width characters or with spaces around it (``１２３``,
+    ``１，２３４．５``, `` 6,498``): it is written as that number, shown
+    in half-width digits (``1,234.5``), so Excel can count with it. The
+    number is read by :func:`kpidesk.values.parse_value`, as the window
+    reads it; a number with a mark (``7,077（速報値）``) stays text.
+    """
+    exact = typed_number(text)
+    if exact is not None:
+        return exact
+    parsed = values.parse_value(text)
+    if not parsed.is_number or parsed.mark:
+        return None
+    return typed_number(values.normalize_width(text.strip()))
 
 
 def _split_sections(number_format: str) -> list[str]:

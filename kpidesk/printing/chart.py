@@ -10,7 +10,8 @@ a QPdfWriter page or a printer, so the form and the printed page show the
 same chart.
 
 Only numbers are plotted. Cells holding words (集計中, —, 認定) or text that
-is not understood are skipped; the words of actual cells are written small
+is not understood are skipped; the words of actual cells (never text that
+is not understood, such as ``=1+1``: it is a gap) are written small
 at their year, and a word target such as 前年比減 is named in the legend
 instead of being drawn. A row without a single number draws its frame with
 「グラフにできる数値がありません」.
@@ -376,9 +377,10 @@ def chart_geometry(
     whole = all(value == int(value) for value in numbers)
     numbers += [value for _, value, _ in path]
     target_parsed = row.target.parsed
+    # Only a known word is named: text not understood (``=1+1``, ``12a``) is a gap.
     target_word = (
         row.target.text.strip()
-        if target_value is None and not row.target.is_empty and target_parsed.word != "—"
+        if target_parsed.word is not None and target_parsed.word != "—"
         else ""
     )
 
@@ -551,7 +553,7 @@ def chart_geometry(
     pending = tuple(
         _label(text.strip(), x_of(year), plot.bottom() - size * 1.5, size * 0.9, "center", "muted")
         for year, text, value in actual_values
-        if value is None and text.strip()
+        if value is None and values.parse_value(text).word is not None
     )
 
     return ChartGeometry(

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from kpidesk import eras, expected, values
+from kpidesk import expected, values, wording
 from kpidesk.model import (
     BULLET_SECTIONS,
+    ITEM_HEADING,
     OPINION_SECTION,
     SOURCE_FIELDS,
     TEXT_SECTIONS,
+    UNIT_HEADING,
     Sheet,
     value_column_headings,
 )
@@ -260,14 +262,10 @@ def paginate(
 # --- the layout ----------------------------------------------------------------
 
 
-def cell_display(text: str, unit: str = "") -> str:
-    """A value as printed in the table: the base value carries its unit."""
-    return f"{text} {unit}".strip() if unit else text
-
-
 def table_header_labels(sheet: Sheet) -> list[str]:
-    """The value table's header, broken into lines as on the paper form."""
-    return ["", *value_column_headings(sheet)]
+    """The value table's header, broken into lines as on the paper form: 項目, 単位,
+    then the value columns, as the Excel form has them."""
+    return [ITEM_HEADING, UNIT_HEADING, *value_column_headings(sheet)]
 
 
 class _Cursor:
@@ -328,18 +326,22 @@ def _grid_row(
 
 
 def _heading(cursor: _Cursor, measure: Measure, sheet: Sheet, continued: bool) -> None:
-    """The page top: 別記様式2, the title, the strategy section."""
-    cursor.add(
-        Text(
-            CONTENT_LEFT,
-            cursor.y,
-            CONTENT_WIDTH,
-            line_height(FORM_MARK_SIZE),
-            "<別記様式2>",
-            FORM_MARK_SIZE,
-            align="right",
+    """The page top: the report year and 別記様式2, the title, the strategy section."""
+    for text, align in (
+        (wording.report_year_heading(sheet.report_year), "left"),
+        ("<別記様式2>", "right"),
+    ):
+        cursor.add(
+            Text(
+                CONTENT_LEFT,
+                cursor.y,
+                CONTENT_WIDTH,
+                line_height(FORM_MARK_SIZE),
+                text,
+                FORM_MARK_SIZE,
+                align=align,
+            )
         )
-    )
     cursor.y += line_height(FORM_MARK_SIZE)
     title = "KPI分析シート" + (CONTINUED if continued else "")
     cursor.add(
@@ -433,12 +435,16 @@ def _value_text(measure: Measure, text: str, size: float, width: float) -> str:
     return "\n".join(parts)
 
 
+#: The widths of the value table's 項目 and 単位 columns (points).
+ITEM_WIDTH = 70.0
+UNIT_WIDTH = 56.0
+
+
 def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
     """The header row of year columns and one line per value row."""
     columns = 2 + len(sheet.actual_years)  # base, actuals, target
-    label_width = 70.0
-    unit = (CONTENT_WIDTH - label_width) / (columns + 0.6)
-    widths = [label_width, unit * 1.6, *([unit] * (columns - 1))]
+    unit = (CONTENT_WIDTH - ITEM_WIDTH - UNIT_WIDTH) / (columns + 0.6)
+    widths = [ITEM_WIDTH, UNIT_WIDTH, unit * 1.6, *([unit] * (columns - 1))]
     header_size, value_size = table_sizes(columns)
     labels = table_header_labels(sheet)
     _grid_row(
@@ -451,19 +457,19 @@ def _value_table(cursor: _Cursor, measure: Measure, sheet: Sheet) -> None:
         30.0,
     )
     for row in sheet.rows:
-        typed = [cell.text for cell in (*row.actuals, row.target)]
+        typed = [cell.text for cell in (row.baseline, *row.actuals, row.target)]
         texts = [
-            cell_display(row.baseline.text, row.unit),
-            *(
-                _value_text(measure, text, value_size, width)
-                for text, width in zip(typed, widths[2:], strict=True)
-            ),
+            _value_text(measure, text, value_size, width)
+            for text, width in zip(typed, widths[2:], strict=True)
         ]
-        aligns = [_value_align(text) for text in (row.baseline.text, *typed)]
-        cells = [(widths[0], row.label, value_size, False, "left", None)]
+        aligns = [_value_align(text) for text in typed]
+        cells = [
+            (widths[0], row.label, value_size, False, "left", None),
+            (widths[1], row.unit, value_size, False, "center", None),
+        ]
         cells += [
             (width, text, value_size, False, align, None)
-            for width, text, align in zip(widths[1:], texts, aligns, strict=True)
+            for width, text, align in zip(widths[2:], texts, aligns, strict=True)
         ]
         _grid_row(cursor, measure, cells, 22.0)
 
@@ -742,15 +748,9 @@ def layout_document(
     return [page for sheet in sheets for page in layout_sheet(sheet, measure, chart=chart)]
 
 
-def report_year_text(year: int) -> str:
-    """The report year as the footer prints it (``令和2年度報告``)."""
-    return f"{eras.kanji_label(year)}報告"
-
-
 def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[str, str]:
-    """The footer: the book's name, the report year and the No (or the page's own mark,
-    such as 総括) on the left, the page number on the right."""
+    """The footer: the book's title (not its file name), the report year and the No
+    (or the page's own mark, such as 総括) on the left, the page number on the right;
+    worded by :func:`kpidesk.wording.footer_text`."""
     mark = (page.footer_mark or f"No {page.sheet_no}") + (CONTINUED if page.continued else "")
-    year = report_year_text(page.report_year) if page.report_year is not None else ""
-    left = "　".join(part for part in (book_name, year, mark) if part)
-    return left, f"{number} / {total}"
+    return wording.footer_text(book_name, page.report_year, mark), f"{number} / {total}"

@@ -35,7 +35,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from kpidesk import __version__
+from kpidesk import __version__, wording
 from kpidesk.evaluation_summary import EvaluationSummary
 from kpidesk.model import Sheet
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
@@ -395,7 +395,8 @@ def pdf_bytes(
 
     Args:
         sheets: the sheets, in order.
-        book_name: for the footer and the PDF's title.
+        book_name: the book's file name; its title (:func:`kpidesk.wording.book_title`)
+            names it in the footer and is the PDF's title.
         progress: called with (done, total) after each page.
         chart: print each sheet's trend charts (the book's
             :meth:`~kpidesk.store.Store.print_chart` setting).
@@ -405,7 +406,8 @@ def pdf_bytes(
     """
     ensure_application()
     pages = layout_document(sheets, QtMeasure(load_fonts()), chart=chart)
-    return pages_pdf_bytes(pages, book_name, book_name or "KPI分析シート", progress=progress)
+    title = wording.book_title(book_name) or "KPI分析シート"
+    return pages_pdf_bytes(pages, book_name, title, progress=progress)
 
 
 def pages_pdf_bytes(

@@ -206,7 +206,10 @@ def build() -> Workbook:
             ws,
             f"C{row}:{LAST_COLUMN}{row}",
             font=font(10.5),
-            alignment=Alignment(horizontal="right", vertical="center", shrink_to_fit=True),
+            # An indent keeps numbers off the cell's right border.
+            alignment=Alignment(
+                horizontal="right", vertical="center", shrink_to_fit=True, indent=1
+            ),
         )
         ws.row_dimensions[row].height = VALUE_ROW_HEIGHT
     ws.row_dimensions[top + 1 + MAX_VALUE_ROWS].height = GAP_HEIGHT

@@ -162,6 +162,18 @@ def test_word_target_has_no_target_point_but_is_named(sheets: dict[str, Sheet]) 
     assert not any(label.text.startswith("目標 ") for label in geometry.labels)
 
 
+def test_values_not_understood_are_gaps_never_labels() -> None:
+    geometry = chart.chart_geometry(
+        four_year_sheet("130", "=1+1", "12a", "集計中", target="abc"), 0, RECT
+    )
+    written = [label.text for label in (*geometry.labels, *geometry.pending)]
+    written += [item.label.text for item in geometry.legend]
+    assert [p.text for p in geometry.actuals] == ["130"]
+    assert [label.text for label in geometry.pending] == ["集計中"]
+    assert geometry.target_word == ""
+    assert not any(bad in text for text in written for bad in ("=1+1", "12a", "abc"))
+
+
 def test_dash_target_and_missing_base_draw_only_the_actual(sheets: dict[str, Sheet]) -> None:
     geometry = chart.chart_geometry(sheets["13"], 0, RECT)  # base —, 72, target —
     assert geometry.base is None and geometry.target is None and geometry.target_word == ""

@@ -10,6 +10,7 @@ import pdfplumber
 import pytest
 
 from kpidesk import samples
+from kpidesk.exchange import excel_writer
 from kpidesk.model import Cell, Sheet, ValueRow
 from kpidesk.printing import fonts, layout, paint
 from kpidesk.printing.layout import FlowLine
@@ -87,10 +88,10 @@ def test_one_page_per_sample_sheet_with_all_its_words(
             assert heading in page
 
 
-def test_units_stand_beside_the_base_value(sample_texts: list[str]) -> None:
+def test_units_stand_in_their_own_column_before_the_base_value(sample_texts: list[str]) -> None:
     texts = sample_texts
-    assert "6,498 件/年" in texts[0]
-    assert "2,792 kg/10a/年" in texts[9]
+    assert "単年 件/年 6,498" in texts[0]
+    assert "単年 kg/10a/年 2,792" in texts[9]
 
 
 def test_year_columns_are_in_era_form(sample_texts: list[str]) -> None:
@@ -101,7 +102,7 @@ def test_year_columns_are_in_era_form(sample_texts: list[str]) -> None:
 
 def test_footer_has_book_name_and_page_number(sample_texts: list[str]) -> None:
     texts = sample_texts
-    assert "見本.kpidb" in texts[0] and "1 / 15" in texts[0]
+    assert "見本 令和2年度報告" in texts[0] and "1 / 15" in texts[0]
     assert "15 / 15" in texts[14]
 
 
@@ -244,10 +245,7 @@ def test_paginate_keeps_empty_boxes() -> None:
     assert [name for name, _ in pages[0]] == ["efforts", "issues"]
 
 
-def test_cell_display_and_header() -> None:
-    assert layout.cell_display("6,498", "件/年") == "6,498 件/年"
-    assert layout.cell_display("", "社/年") == "社/年"
-    assert layout.cell_display("認定なし") == "認定なし"
+def test_the_table_header_has_item_and_unit_as_in_excel() -> None:
     sheet = Sheet(
         report_year=2020,
         no="1",
@@ -257,19 +255,20 @@ def test_cell_display_and_header() -> None:
         rows=[ValueRow("単年", "件", Cell("1"), [Cell("2"), Cell("")], Cell("3"))],
     )
     assert layout.table_header_labels(sheet) == [
-        "", "戦略策定時\n実績値\n(H30)", "R1\n実績値", "R2\n実績値", "目標値\n(R5)",
+        "項目", "単位", "戦略策定時\n実績値\n(H30)", "R1\n実績値", "R2\n実績値", "目標値\n(R5)",
     ]  # fmt: skip
+    assert layout.table_header_labels(sheet)[:2] == excel_writer.header_labels(sheet)[:2]
 
 
 def test_footer_marks_continued_pages() -> None:
     page = layout.Page("9", continued=True)
-    assert layout.footer_texts(page, 2, 3, "book.kpidb") == ("book.kpidb　No 9（続き）", "2 / 3")
+    assert layout.footer_texts(page, 2, 3, "book.kpidb") == ("book　No 9（続き）", "2 / 3")
 
 
 def test_footer_shows_the_report_year() -> None:
     page = layout.Page("9", report_year=2020)
     assert layout.footer_texts(page, 1, 2, "book.kpidb") == (
-        "book.kpidb　令和2年度報告　No 9",
+        "book　令和2年度報告　No 9",
         "1 / 2",
     )
     first = layout.Page("9", continued=True, report_year=2019)
@@ -281,7 +280,7 @@ def test_every_page_footer_shows_its_sheets_report_year(sample_texts: list[str])
     data, pages = paint.pdf_bytes([sheet], "長文.kpidb")
     assert pages > 1
     for text in page_texts(data):
-        assert text.splitlines()[-1].startswith("長文.kpidb 令和3年度報告 No 99")
+        assert text.splitlines()[-1].startswith("長文 令和3年度報告 No 99")
     assert "令和2年度報告 No 9" in sample_texts[0].splitlines()[-1]
 
 
@@ -330,4 +329,15 @@ def test_a_wide_table_shrinks_so_numbers_stay_whole(qapp_or_gui) -> None:
     [page] = layout.layout_sheet(sheet, measure)
     texts = page.texts()
     assert texts.count("△1,417") == len(years)  # never broken inside a number
-    assert "30,203" in texts and "6,498 件/年" in texts
+    assert "30,203" in texts and "6,498" in texts and "件/年" in texts
+
+
+def test_the_pdf_shows_what_the_excel_form_shows(sample_texts: list[str]) -> None:
+    """The report year heading, a 単位 column and the book's title, as in Excel."""
+    lines = sample_texts[0].splitlines()  # No 9: 単年, 件/年, 6,498 → 5,081
+    assert lines[0].startswith("令和2年度")  # the Excel form's KPI_REPORT_YEAR
+    assert any(line.startswith("項目 単位") for line in lines)
+    row = next(line for line in lines if line.startswith("単年"))
+    assert row.split()[:3] == ["単年", "件/年", "6,498"]  # the unit in its own column
+    assert lines[-1].startswith("見本 令和2年度報告 No 9")  # the title, not 見本.kpidb
+    assert not any("見本.kpidb" in text for text in sample_texts)

@@ -97,7 +97,7 @@ def test_the_samples_summary_is_one_pdf_page_with_its_words(summary: EvaluationS
         # 全体: 15 items, A 6 (40%) ... — 2 (13%), none left out
         "全体 15 6（40%） 1（7%） 1（7%） 5（33%） 2（13%） 0",
         "産業支援課 3 1（33%） 1（33%） 0（0%） 0（0%） 1（33%） 0",
-        "見本.kpidb 令和2年度報告 総括", "1 / 1",
+        "見本 令和2年度報告 総括", "1 / 1",
     ):  # fmt: skip
         assert squash(expected) in page, expected
 
@@ -141,9 +141,7 @@ def test_a_long_table_goes_on_over_pages_under_its_header_again() -> None:
     pages = paint.summary_pages([summary])
     assert len(pages) == 3
     assert [page.continued for page in pages] == [False, True, True]
-    assert (
-        layout.footer_texts(pages[1], 2, 3, "b.kpidb")[0] == "b.kpidb　令和3年度報告　総括（続き）"
-    )
+    assert layout.footer_texts(pages[1], 2, 3, "b.kpidb")[0] == "b　令和3年度報告　総括（続き）"
     texts = [page.texts() for page in pages]
     assert texts[1][0] == "KPI評価の総括（令和3年度）（続き）"
     assert "担当課別（続き）" in texts[1] and "名称" in texts[1] and "E" in texts[1]
@@ -184,7 +182,7 @@ def test_export_summary_writes_the_summary_pdf(tmp_path: Path) -> None:
     assert out == f"総括をPDF（1ページ）に書き出しました: {target}\n"
     [text] = page_texts(target.read_bytes())
     assert squash("15項目のうちA 6（40%）、B 1（7%）") in squash(text)
-    assert squash("見本.kpidb 令和2年度報告 総括") in squash(text)
+    assert squash("見本 令和2年度報告 総括") in squash(text)
 
     both_xlsx, both_pdf = tmp_path / "評価一覧.xlsx", tmp_path / "総括.pdf"
     code, out, _ = run("export-summary", "--db", book, "-o", both_xlsx, "--pdf", both_pdf)

@@ -21,6 +21,7 @@ class Answers:
         self.save_choice = messages.Choice.CANCEL
         self.confirm_answer = False
         self.choose_answer = -1
+        self.proceed_answer = True
         self.asked: list[str] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
@@ -44,6 +45,10 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
         recorded.asked.append(text)
         return recorded.choose_answer
 
+    def ask_proceed(parent: object, title: str, text: str, proceed: str, back: str) -> bool:
+        recorded.asked.append(f"{text}\n[{proceed} / {back}]")
+        return recorded.proceed_answer
+
     def confirm_import(parent: object, plans: list, source: str) -> bool:
         recorded.import_plans.append(plans)
         return recorded.confirm_answer
@@ -52,6 +57,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     monkeypatch.setattr(messages, "ask_save_changes", ask_save_changes)
     monkeypatch.setattr(messages, "confirm", confirm)
     monkeypatch.setattr(messages, "choose", choose)
+    monkeypatch.setattr(messages, "ask_proceed", ask_proceed)
     monkeypatch.setattr(messages, "show_error", lambda parent, text: recorded.errors.append(text))
     monkeypatch.setattr(messages, "show_info", lambda parent, text: recorded.infos.append(text))
     return recorded

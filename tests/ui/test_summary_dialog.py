@@ -231,7 +231,7 @@ def test_the_pdf_is_one_page_with_the_counts(
     for expected in (
         "KPI評価の総括（令和2年度）",
         "15項目のうちA 6（40%）、B 1（7%）、C 1（7%）、D 5（33%）、— 2（13%）",
-        "産業支援課", "見本 ブック.kpidb 令和2年度報告 総括",
+        "産業支援課", "見本 ブック 令和2年度報告 総括",
     ):  # fmt: skip
         assert squash(expected) in text, expected
     assert window.statusBar().currentMessage() == f"総括をPDF（1ページ）に保存しました: {target}"

@@ -13,6 +13,7 @@ from kpidesk.collect_excel import mark_of_book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange import (
     evaluation_workbook,
+    excel_fit,
     excel_template,
     excel_writer,
     handout_workbook,
@@ -231,8 +232,35 @@ class Exchange(Controller):
         if path is not None:
             self.export_xlsx(sheets, path)
 
+    def cuts_accepted(self, sheets: list[Sheet]) -> bool:
+        """Before an Excel export: say which sheets' boxes will be cut (続ける / やめる).
+
+        True when nothing will be cut or the user goes on; a template that
+        cannot be used is left for the export to report.
+        """
+        try:
+            cuts = excel_fit.cut_texts(sheets, self.excel_template())
+        except xlsx_safety.ExcelError:
+            return True
+        if not cuts:
+            return True
+        listed = "\n".join(f"・{cut}" for cut in cuts[:MAX_LISTED_PROBLEMS])
+        if len(cuts) > MAX_LISTED_PROBLEMS:
+            listed += f"\nほか {len(cuts) - MAX_LISTED_PROBLEMS}件"
+        return messages.ask_proceed(
+            self.window,
+            "Excelで切れる文字",
+            "次の欄は、Excelの行の高さの上限（409ポイント）を超えるため、"
+            f"書き出すと途中から先が表示されません（文字はセルに残ります）。\n{listed}\n\n"
+            "PDFでは全文が次のページに続きます。",
+            "続ける",
+            "やめる",
+        )
+
     def export_xlsx(self, sheets: list[Sheet], path: Path) -> int:
         """Write ``sheets`` into one workbook at ``path``; return the sheets written (0: none)."""
+        if not self.cuts_accepted(sheets):
+            return 0
         try:
             with (
                 progress.progress(
@@ -280,6 +308,8 @@ class Exchange(Controller):
         sheet shared with another department does not make that one's file).
         Existing files are replaced only after the user agrees.
         """
+        if not self.cuts_accepted(sheets):
+            return []
         try:
             files = excel_writer.department_files(sheets, folder, departments=departments)
         except OSError as error:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import limits
+from kpidesk import limits, wording
 from kpidesk.book import backups, lock, sidefiles
 from kpidesk.book.errors import (
     BookError,
@@ -37,6 +37,8 @@ from ui.document import SheetDocument
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
+#: How many values not understood a question before saving lists by name.
+MAX_LISTED_VALUES = 10
 #: How often this program renews its lock on the open book (ms).
 HEARTBEAT_MS = int(lock.HEARTBEAT_INTERVAL.total_seconds() * 1000)
 
@@ -83,6 +85,9 @@ class BookSession(Controller):
         self._notice_action: Callable[[], None] | None = None
         #: Whether the last heartbeat could not write the lock file (a status note says so).
         self._beat_failed = False
+        #: Values not understood that the user chose to save as they are, per
+        #: (book file, sheet id): asked once for them in this session.
+        self._accepted_values: dict[tuple[str, int | None], set[tuple[str, str]]] = {}
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(HEARTBEAT_MS)
         self._heartbeat.timeout.connect(self._beat)
@@ -566,6 +571,8 @@ class BookSession(Controller):
             self.update_book_notice()
             messages.show_error(self.window, f"保存できませんでした。\n{gone}")
             return False
+        if not self._values_accepted(sheet):
+            return False
         # Pasted characters a workbook cannot carry become U+FFFD, as on import.
         cleaned = limits.clean_sheet(sheet)
         try:
@@ -590,6 +597,34 @@ class BookSession(Controller):
         replaced = "（Excelに書けない文字を「\ufffd」に置き換えました）" if cleaned else ""
         self.status(f"保存しました: No {saved.no}（版 {saved.revision}）{replaced}")
         return True
+
+    def _values_accepted(self, sheet: Sheet) -> bool:
+        """Ask once before saving values that are not understood (保存する / 戻って直す).
+
+        The question names the cells; after 保存する it is not asked again
+        for the same cells of the sheet while the book stays open here.
+        """
+        found = wording.invalid_values(sheet)
+        key = (str(self.book.path if self.book is not None else ""), sheet.id)
+        cells = {(value.place, value.text) for value in found}
+        if cells <= self._accepted_values.get(key, set()):
+            return True
+        listed = "\n".join(f"「{value}」" for value in found[:MAX_LISTED_VALUES])
+        more = len(found) - MAX_LISTED_VALUES
+        if more > 0:
+            listed += f"\nほか {more}件"
+        proceed = messages.ask_proceed(
+            self.window,
+            "数値として読めない値",
+            f"No {sheet.no} に、数値でも既知の語（集計中、— など）でもない値が"
+            f"{len(found)}件あります。\n{listed}\n\n"
+            "このまま保存すると、評価とグラフではこの値を使いません。",
+            "保存する",
+            "戻って直す",
+        )
+        if proceed:
+            self._accepted_values.setdefault(key, set()).update(cells)
+        return proceed
 
     def _resolve_conflict(self, error: StaleRevisionError) -> bool:
         assert self.document is not None and self.book is not None

@@ -61,6 +61,23 @@ def choose(parent: QWidget | None, title: str, text: str, options: list[str]) ->
     return buttons.index(clicked) if clicked in buttons else -1
 
 
+def ask_proceed(parent: QWidget | None, title: str, text: str, proceed: str, back: str) -> bool:
+    """Two named buttons (``保存する`` / ``戻って直す``); True for the first.
+
+    The second is the default and answers Esc, so nothing goes ahead by accident.
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(text)
+    go = box.addButton(proceed, QMessageBox.ButtonRole.AcceptRole)
+    stay = box.addButton(back, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.exec()
+    return box.clickedButton() is go
+
+
 def show_error(parent: QWidget | None, text: str) -> None:
     """A failure the user must read."""
     QMessageBox.critical(parent, "KPI Desk", text)

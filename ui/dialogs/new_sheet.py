@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import eras
-from kpidesk.model import split_departments
+from kpidesk.model import no_has_number, split_departments
 from ui import colours
 
 YEARS = range(2015, 2041)
@@ -27,7 +27,9 @@ class NewSheetDialog(QDialog):
     """No, report year and departments of a sheet to create.
 
     ``exists(report_year, no)`` tells whether that key is taken; the dialog
-    refuses it with a message instead of closing.
+    refuses it with a message instead of closing. A No without a number
+    (``abc``) is allowed, as in imported sheets, but said first: OK a second
+    time keeps it.
     """
 
     def __init__(
@@ -43,6 +45,8 @@ class NewSheetDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self._exists = exists
+        #: The No without a number already warned about (OK again keeps it).
+        self._warned_no: str | None = None
         self.no_edit = QLineEdit(no)
         self.no_edit.setObjectName("newNo")
         self.year_combo = QComboBox()
@@ -97,6 +101,15 @@ class NewSheetDialog(QDialog):
         if self._exists(self.report_year(), self.no()):
             self.error_label.setText(
                 f"{eras.kanji_label(self.report_year())}の No {self.no()} は既にあります"
+            )
+            self.no_edit.setFocus()
+            return
+        if not no_has_number(self.no()) and self._warned_no != self.no():
+            self._warned_no = self.no()
+            self.error_label.setText(
+                f"No「{self.no()}」に数字がありません。No はふつう 9、10-2 のような番号です"
+                "（数字のない No は一覧で番号の後に並びます）。\n"
+                "このままでよければ、もう一度 OK を押してください。"
             )
             self.no_edit.setFocus()
             return

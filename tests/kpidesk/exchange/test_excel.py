@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpidesk import eras, file_names, fileio, samples
 from kpidesk.exchange import (
+    excel_fit,
     excel_reader,
     excel_template,
     excel_writer,
@@ -292,14 +293,34 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
                  ws["F8"], ws["H8"]):  # fmt: skip
         assert cell.data_type == "s", cell.coordinate
         assert cell.quotePrefix, cell.coordinate
-    assert ws["G8"].value == "６，４９８" and ws["G8"].data_type == "s"
+    assert ws["G8"].value == 6498 and ws["G8"].data_type == "n"
     efforts = named_cell(ws, "KPI_EFFORTS")
     assert efforts.value == "・=SUM(A1)\n・通常の文" and efforts.data_type == "s"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet_xml = [archive.read(n) for n in archive.namelist() if "worksheets/sheet" in n]
     assert not any(b"<f>" in xml for xml in sheet_xml)
     (back,) = excel_reader.read_workbook(io.BytesIO(data))
-    assert back == tricky
+    assert back.rows[0].actuals[3].text == "6,498"
+    assert dataclasses.replace(back, rows=tricky.rows) == tricky
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "shown"),
+    [("１２３", 123, "123"), ("１，２３４．５", 1234.5, "1,234.5"),
+     ("△１，４１７", -1417, "△1,417"), ("　６４９８ ", 6498, "6498")],
+)  # fmt: skip
+def test_full_width_digits_are_written_as_the_numbers_they_are(
+    typed: str, value: float, shown: str
+) -> None:
+    base = samples.sample_sheets()[0]
+    row = dataclasses.replace(base.rows[0], baseline=Cell(typed), actuals=[Cell("7,077（速報値）")])
+    ws = load(export_bytes([dataclasses.replace(base, rows=[row])]))
+    cell = ws["No9"]["C8"]
+    assert (cell.value, cell.data_type) == (value, "n")
+    assert numformat.cell_text(cell.value, cell.number_format) == shown
+    assert ws["No9"]["D8"].value == "7,077（速報値）"  # a marked number stays as typed
+    listed = ws["一覧"]
+    assert listed.cell(3, 6).value == value
 
 
 def test_the_list_has_one_line_per_value_row(sample_book: bytes, sample_sheets) -> None:
@@ -364,7 +385,7 @@ def test_long_text_makes_its_box_taller_but_never_past_excels_limit() -> None:
     assert ws.row_dimensions[19].height == 130
     huge = dataclasses.replace(base, efforts=["とても長い。" * 2000])
     ws = load(export_bytes([huge]))["No9"]
-    assert ws.row_dimensions[16].height == excel_writer.MAX_ROW_HEIGHT
+    assert ws.row_dimensions[16].height == excel_fit.MAX_ROW_HEIGHT
 
 
 def test_progress_is_reported_and_can_abort(sample_sheets: list[Sheet]) -> None:
