@@ -36,6 +36,10 @@ class Action(enum.Enum):
     QUIT = "quit"
     UNDO = "undo"
     REDO = "redo"
+    CUT = "cut"
+    COPY = "copy"
+    PASTE = "paste"
+    SELECT_ALL = "select_all"
     FIND = "find"
     NEW_SHEET = "new_sheet"
     DUPLICATE_SHEET = "duplicate_sheet"
@@ -114,6 +118,21 @@ _SPECS: dict[Action, _Spec] = {
     # platform's StandardKey.Redo may hold Ctrl+Y too, which Qt then finds
     # ambiguous and ignores.
     Action.REDO: _Spec("やり直し(&R)", "取り消した変更をやり直します", ("Ctrl+Y", "Ctrl+Shift+Z")),
+    Action.CUT: _Spec(
+        "切り取り(&T)", "選んだ文字やセルを切り取ります", QKeySequence.StandardKey.Cut,
+    ),
+    Action.COPY: _Spec(
+        "コピー(&C)", "選んだ文字やセルをコピーします（セルはExcelに貼り付けられる形で）",
+        QKeySequence.StandardKey.Copy,
+    ),
+    Action.PASTE: _Spec(
+        "貼り付け(&P)", "コピーした文字を貼り付けます（Excelのセルは表の現在のセルから）",
+        QKeySequence.StandardKey.Paste,
+    ),
+    Action.SELECT_ALL: _Spec(
+        "すべて選択(&A)", "入力欄の文字、または値の表のすべてのセルを選びます",
+        QKeySequence.StandardKey.SelectAll,
+    ),
     Action.FIND: _Spec("検索(&F)", "検索欄へ移ります", QKeySequence.StandardKey.Find),
     Action.NEW_SHEET: _Spec(
         "新しいシート(&N)…", "新しいシートを作ります", QKeySequence.StandardKey.New,
@@ -173,7 +192,10 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.EXCEL_TEMPLATE, None,
         Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
-    ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
+    ("編集(&E)", (
+        Action.UNDO, Action.REDO, None,
+        Action.CUT, Action.COPY, Action.PASTE, Action.SELECT_ALL, None, Action.FIND,
+    )),
     ("シート(&S)", (
         Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
     )),

@@ -26,6 +26,7 @@ from ui import actions
 from ui.actions import Action
 from ui.controllers.base import STATUS_TIMEOUT_MS
 from ui.controllers.book_files import BookFiles
+from ui.controllers.clipboard import Clipboard
 from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
@@ -52,7 +53,7 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, summary, drafts, cycle: the
+        files, sheets, exchange, printing, years, summary, drafts, cycle, clipboard: the
             controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.summary = Summary(self)
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
+        self.clipboard = Clipboard(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -136,6 +138,10 @@ class MainWindow(QMainWindow):
             Action.QUIT: self.close,
             Action.UNDO: session.undo_group.undo,
             Action.REDO: session.undo_group.redo,
+            Action.CUT: self.clipboard.cut,
+            Action.COPY: self.clipboard.copy,
+            Action.PASTE: self.clipboard.paste,
+            Action.SELECT_ALL: self.clipboard.select_all,
             Action.FIND: self.list_panel.focus_search,
             Action.NEW_SHEET: sheets.new_sheet,
             Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
