@@ -203,12 +203,9 @@ class MainWindow(QMainWindow):
         undo_group = session.undo_group
         undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)
         undo_group.canRedoChanged.connect(self.actions[Action.REDO].setEnabled)
-        undo_group.undoTextChanged.connect(
-            lambda text: self.actions[Action.UNDO].setText(f"元に戻す(&U) {text}".strip())
-        )
-        undo_group.redoTextChanged.connect(
-            lambda text: self.actions[Action.REDO].setText(f"やり直し(&R) {text}".strip())
-        )
+        for key, signal in ((Action.UNDO, undo_group.undoTextChanged),
+                            (Action.REDO, undo_group.redoTextChanged)):  # fmt: skip
+            signal.connect(lambda text, k=key: actions.name_step(self.actions[k], k, text))
         # Menus
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
 
