@@ -41,6 +41,9 @@ class Action(enum.Enum):
     PASTE = "paste"
     SELECT_ALL = "select_all"
     FIND = "find"
+    ZOOM_IN = "zoom_in"
+    ZOOM_OUT = "zoom_out"
+    ZOOM_RESET = "zoom_reset"
     NEW_SHEET = "new_sheet"
     DUPLICATE_SHEET = "duplicate_sheet"
     DELETE_SHEET = "delete_sheet"
@@ -134,6 +137,11 @@ _SPECS: dict[Action, _Spec] = {
         QKeySequence.StandardKey.SelectAll,
     ),
     Action.FIND: _Spec("検索(&F)", "検索欄へ移ります", QKeySequence.StandardKey.Find),
+    Action.ZOOM_IN: _Spec(
+        "拡大(&I)", "フォームと一覧の文字を大きくします", ("Ctrl++", "Ctrl+="),
+    ),
+    Action.ZOOM_OUT: _Spec("縮小(&O)", "フォームと一覧の文字を小さくします", "Ctrl+-"),
+    Action.ZOOM_RESET: _Spec("100%(&R)", "フォームと一覧の文字を元の大きさに戻します", "Ctrl+0"),
     Action.NEW_SHEET: _Spec(
         "新しいシート(&N)…", "新しいシートを作ります", QKeySequence.StandardKey.New,
         QStyle.StandardPixmap.SP_FileIcon,
@@ -196,6 +204,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.UNDO, Action.REDO, None,
         Action.CUT, Action.COPY, Action.PASTE, Action.SELECT_ALL, None, Action.FIND,
     )),
+    ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET)),
     ("シート(&S)", (
         Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
     )),

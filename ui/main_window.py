@@ -35,6 +35,7 @@ from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
 from ui.controllers.years import Years
+from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
 from ui.notice_bar import NoticeBar
@@ -53,8 +54,8 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, summary, drafts, cycle, clipboard: the
-            controllers that do the menus' work.
+        files, sheets, exchange, printing, years, summary, drafts, cycle,
+            clipboard, zoom: the controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
         self.clipboard = Clipboard(self)
+        self.zoom = Zoom(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
 
         self._connect_signals()
         self._restore_geometry()
+        self.zoom.restore()
         self.update_title()
         self.update_actions()
 
@@ -143,6 +146,9 @@ class MainWindow(QMainWindow):
             Action.PASTE: self.clipboard.paste,
             Action.SELECT_ALL: self.clipboard.select_all,
             Action.FIND: self.list_panel.focus_search,
+            Action.ZOOM_IN: self.zoom.zoom_in,
+            Action.ZOOM_OUT: self.zoom.zoom_out,
+            Action.ZOOM_RESET: self.zoom.reset,
             Action.NEW_SHEET: sheets.new_sheet,
             Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
             Action.DELETE_SHEET: sheets.delete_sheet,

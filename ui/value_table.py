@@ -323,6 +323,12 @@ class ValueTableEditor(QWidget):
                 index = combo.count() - 1
             combo.setCurrentIndex(index)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            # Taller text (表示 → 拡大) needs taller rows.
+            self._fit_height()
+
     def _fit_height(self) -> None:
         """Show every row without an inner scroll bar; the form scrolls instead."""
         self.table.resizeRowsToContents()
