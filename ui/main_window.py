@@ -30,6 +30,7 @@ from ui.controllers.clipboard import Clipboard
 from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
+from ui.controllers.last_view import LastView
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle,
-            clipboard, zoom: the controllers that do the menus' work.
+            clipboard, zoom, last_view: the controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.cycle = Cycle(self)
         self.clipboard = Clipboard(self)
         self.zoom = Zoom(self)
+        self.last_view = LastView(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
