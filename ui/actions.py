@@ -47,6 +47,7 @@ class Action(enum.Enum):
     NEW_SHEET = "new_sheet"
     DUPLICATE_SHEET = "duplicate_sheet"
     DELETE_SHEET = "delete_sheet"
+    TRASH = "trash"
     HISTORY = "history"
     EXPORT_SUMMARY = "export_summary"
     EVALUATION_SETTINGS = "evaluation_settings"
@@ -151,6 +152,9 @@ _SPECS: dict[Action, _Spec] = {
         "シートを削除(&L)…", "表示中のシートを削除します", None,
         QStyle.StandardPixmap.SP_TrashIcon,
     ),
+    Action.TRASH: _Spec(
+        "削除したシート(&T)…", "削除したシートを一覧し、元に戻すか完全に削除します",
+    ),
     Action.HISTORY: _Spec(
         "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+H",
     ),
@@ -206,7 +210,8 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     )),
     ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET)),
     ("シート(&S)", (
-        Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
+        Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, Action.TRASH, None,
+        Action.HISTORY,
     )),
     ("ブック(&K)", (
         Action.EVALUATION_SETTINGS, Action.SUMMARY, None,

@@ -35,6 +35,7 @@ from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
+from ui.controllers.trash import Trash
 from ui.controllers.years import Years
 from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
@@ -56,7 +57,7 @@ class MainWindow(QMainWindow):
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle,
-            clipboard, zoom, last_view: the controllers that do the menus' work.
+            clipboard, zoom, last_view, trash: the controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.clipboard = Clipboard(self)
         self.zoom = Zoom(self)
         self.last_view = LastView(self)
+        self.trash = Trash(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -154,6 +156,7 @@ class MainWindow(QMainWindow):
             Action.NEW_SHEET: sheets.new_sheet,
             Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
             Action.DELETE_SHEET: sheets.delete_sheet,
+            Action.TRASH: self.trash.show_trash,
             Action.HISTORY: sheets.show_history,
             Action.EVALUATION_SETTINGS: years.ask_evaluation_settings,
             Action.SUMMARY: self.summary.show_summary,
@@ -284,7 +287,7 @@ class MainWindow(QMainWindow):
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
                     Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY,
-                    Action.SUMMARY, Action.SUBMISSION_STATUS):  # fmt: skip
+                    Action.SUMMARY, Action.SUBMISSION_STATUS, Action.TRASH):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
                     Action.NEW_SHEET, Action.DISTRIBUTE, Action.COLLECT):  # fmt: skip
