@@ -41,6 +41,7 @@ class Action(enum.Enum):
     PASTE = "paste"
     SELECT_ALL = "select_all"
     FIND = "find"
+    FIND_REPLACE = "find_replace"
     ZOOM_IN = "zoom_in"
     ZOOM_OUT = "zoom_out"
     ZOOM_RESET = "zoom_reset"
@@ -138,6 +139,10 @@ _SPECS: dict[Action, _Spec] = {
         QKeySequence.StandardKey.SelectAll,
     ),
     Action.FIND: _Spec("検索(&F)", "検索欄へ移ります", QKeySequence.StandardKey.Find),
+    Action.FIND_REPLACE: _Spec(
+        "検索と置換(&H)…", "開いているシートかブック全体で文字を探し、確かめてから置き換えます",
+        "Ctrl+H",
+    ),
     Action.ZOOM_IN: _Spec(
         "拡大(&I)", "フォームと一覧の文字を大きくします", ("Ctrl++", "Ctrl+="),
     ),
@@ -156,7 +161,7 @@ _SPECS: dict[Action, _Spec] = {
         "削除したシート(&T)…", "削除したシートを一覧し、元に戻すか完全に削除します",
     ),
     Action.HISTORY: _Spec(
-        "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+H",
+        "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+Shift+H",
     ),
     Action.EXPORT_SUMMARY: _Spec(
         "評価一覧をExcelに書き出し(&I)…",
@@ -207,6 +212,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
     ("編集(&E)", (
         Action.UNDO, Action.REDO, None,
         Action.CUT, Action.COPY, Action.PASTE, Action.SELECT_ALL, None, Action.FIND,
+        Action.FIND_REPLACE,
     )),
     ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET)),
     ("シート(&S)", (

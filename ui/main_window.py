@@ -30,6 +30,7 @@ from ui.controllers.clipboard import Clipboard
 from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
+from ui.controllers.find_replace import FindReplace
 from ui.controllers.last_view import LastView
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
@@ -57,7 +58,8 @@ class MainWindow(QMainWindow):
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle,
-            clipboard, zoom, last_view, trash: the controllers that do the menus' work.
+            clipboard, zoom, last_view, trash, find_replace: the controllers that
+            do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.zoom = Zoom(self)
         self.last_view = LastView(self)
         self.trash = Trash(self)
+        self.find_replace = FindReplace(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -150,6 +153,7 @@ class MainWindow(QMainWindow):
             Action.PASTE: self.clipboard.paste,
             Action.SELECT_ALL: self.clipboard.select_all,
             Action.FIND: self.list_panel.focus_search,
+            Action.FIND_REPLACE: self.find_replace.show_find_replace,
             Action.ZOOM_IN: self.zoom.zoom_in,
             Action.ZOOM_OUT: self.zoom.zoom_out,
             Action.ZOOM_RESET: self.zoom.reset,
@@ -287,7 +291,8 @@ class MainWindow(QMainWindow):
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
                     Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY,
-                    Action.SUMMARY, Action.SUBMISSION_STATUS, Action.TRASH):  # fmt: skip
+                    Action.SUMMARY, Action.SUBMISSION_STATUS, Action.TRASH,
+                    Action.FIND_REPLACE):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
                     Action.NEW_SHEET, Action.DISTRIBUTE, Action.COLLECT):  # fmt: skip

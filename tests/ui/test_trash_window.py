@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QItemSelectionModel
+
 from kpidesk.book import backups
 from kpidesk.model import Sheet
 from tests.ui.test_main_window import select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.trash import TrashDialog
 from ui.main_window import MainWindow
+
+#: Choose one row whatever keys an earlier test left held down.
+ONE_ROW = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 
 
 def delete_no(window: MainWindow, answers, no: str) -> None:
@@ -40,7 +45,11 @@ def test_a_deleted_sheet_is_listed_and_restored_into_the_list(window: MainWindow
     assert [row[0] for row in listed] == ["9", "28"]  # newest first
     assert listed[0][1:3] == ["刑法犯認知件数", "令和2年度"]
     assert listed[0][4] == window.session.book.user
-    dialog.table.selectRow(1)
+    dialog.table.setCurrentCell(
+        1,
+        0,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
     dialog.restore_button.click()
     assert "28" in shown_nos(window)
     assert [row[0] for row in rows(dialog)] == ["9"]

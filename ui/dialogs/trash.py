@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -125,7 +125,11 @@ class TrashDialog(QDialog):
                 self.table.setItem(row, column, cell)
         self.empty_label.setVisible(not self._items)
         if self._items:
-            self.table.selectRow(0)
+            # Not selectRow(), which reads the keys held down (Shift, Ctrl).
+            self.table.setCurrentCell(
+                0, 0, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )  # fmt: skip
         self._update_buttons()
 
     def selected_ids(self) -> list[int]:
