@@ -23,14 +23,15 @@ class Opened:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.urls: list[str] = []
         self.started: list[tuple[str, list[str]]] = []
+        self.explorer_starts = True
 
         def open_url(url: QUrl) -> bool:
             self.urls.append(url.toLocalFile())
             return True
 
-        def start_detached(program: str, arguments: list[str]) -> bool:
+        def start_detached(program: str, arguments: list[str]) -> tuple[bool, int]:
             self.started.append((program, arguments))
-            return True
+            return self.explorer_starts, 4242 if self.explorer_starts else -1
 
         monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
         monkeypatch.setattr(QProcess, "startDetached", start_detached)
@@ -127,3 +128,13 @@ def test_a_file_that_cannot_be_opened_says_so(
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
     assert not exported.open_file(window, tmp_path / "gone.pdf")
     assert answers.errors == [f"ファイルを開けませんでした。\n{tmp_path / 'gone.pdf'}"]
+
+
+def test_when_explorer_does_not_start_the_folder_opens_anyway(
+    window: MainWindow, opened: Opened, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+    opened.explorer_starts = False
+    assert exported.open_folder(window, tmp_path, tmp_path / "kpi.xlsx")
+    assert opened.started == [("explorer.exe", ["/select,", str(tmp_path / "kpi.xlsx")])]
+    assert opened.urls == [str(tmp_path)]

@@ -34,14 +34,13 @@ def open_folder(parent: QWidget | None, folder: Path, select: Path | None = None
     Explorer is started directly, never through a shell, with the path as an
     argument of its own, so no character of a file name can do harm.
     """
-    if (
-        select is not None
-        and sys.platform == "win32"
-        and QProcess.startDetached(
+    if select is not None and sys.platform == "win32":
+        started = QProcess.startDetached(
             "explorer.exe", ["/select,", QDir.toNativeSeparators(str(select))]
         )
-    ):
-        return True
+        # PySide6 gives (started, process id); a failure falls back to the folder.
+        if started[0] if isinstance(started, tuple) else started:
+            return True
     if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
         return True
     messages.show_error(parent, f"フォルダーを開けませんでした。\n{folder}")
