@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import QBrush, QKeyEvent
@@ -171,7 +172,13 @@ def _cell_brush(parsed: values.ParsedValue, role: int) -> QBrush | None:
 
 
 class _ValueTableView(QTableView):
-    """The value grid: Delete clears the chosen cells, as in Excel."""
+    """The value grid: Delete clears the chosen cells, as in Excel.
+
+    Signals:
+        clear_requested(): Delete or Backspace outside a cell editor.
+    """
+
+    clear_requested = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
@@ -180,10 +187,7 @@ class _ValueTableView(QTableView):
             and self.state() != QAbstractItemView.State.EditingState
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
-            model = self.model()
-            for index in self.selectionModel().selectedIndexes() or [self.currentIndex()]:
-                if index.isValid() and index.data():
-                    model.setData(index, "")
+            self.clear_requested.emit()
             return
         super().keyPressEvent(event)
 
@@ -287,6 +291,8 @@ class ValueTableEditor(QWidget):
         self.row_up_button.clicked.connect(lambda: self.move_current_row(-1))
         self.row_down_button.clicked.connect(lambda: self.move_current_row(1))
         self.model.modelReset.connect(self._fit_height)
+        # A block of cells cleared at once is one undo step.
+        self.table.clear_requested.connect(lambda: self.clear_chosen("セルの削除"))
 
     def set_document(self, document: SheetDocument | None) -> None:
         """Edit the value table of ``document``."""

@@ -131,3 +131,15 @@ def test_select_all_in_the_table_chooses_every_cell(window: MainWindow) -> None:
     model = window.form.value_table.model
     chosen = window.form.value_table.table.selectionModel().selectedIndexes()
     assert len(chosen) == model.rowCount() * model.columnCount()
+
+
+def test_delete_on_a_block_clears_it_as_one_undo_step(window: MainWindow, qtbot) -> None:
+    select_no(window, "10")
+    window.activateWindow()
+    before = [cell(window, row, 2) for row in range(2)]
+    choose_cells(window, 0, 2, 1, 3)
+    qtbot.keyClick(window.form.value_table.table, Qt.Key.Key_Delete)
+    assert [cell(window, row, column) for row in range(2) for column in (2, 3)] == [""] * 4
+    assert window.session.document.undo_stack.count() == 1
+    window.actions[Action.UNDO].trigger()
+    assert [cell(window, row, 2) for row in range(2)] == before
