@@ -93,3 +93,25 @@ def test_a_locked_year_is_shown_but_not_replaced(window: MainWindow, answers) ->
     assert "置換しません" in dialog.count_label.text()
     assert not dialog.replace_button.isEnabled()
     assert "観光振興課" in window.session.book.departments(2020)
+
+
+def test_across_the_book_unsaved_edits_are_saved_first_when_asked(
+    window: MainWindow, answers
+) -> None:
+    from ui.dialogs.messages import Choice
+
+    select_no(window, "28")
+    title = window.form.edits["title"]
+    title.setText("")
+    title.insert("観光振興課のクルーズ船寄港数")
+    dialog = search(window, "観光振興課", "観光戦略課", book=True)
+    assert "KPI名" in [row[1] for row in preview(dialog)]  # the edit is searched as it stands
+    answers.save_choice = Choice.CANCEL
+    dialog.replace_button.click()
+    assert "観光振興課" in window.session.book.departments(2020)
+    answers.save_choice = Choice.SAVE
+    dialog.replace_button.click()
+    assert "No 28「観光振興課のクルーズ船寄港数」への変更を保存しますか？" in answers.asked
+    assert window.session.book.find_sheet(2020, "28").title == "観光戦略課のクルーズ船寄港数"
+    assert window.form.edits["title"].text() == "観光戦略課のクルーズ船寄港数"
+    assert not window.isWindowModified()
