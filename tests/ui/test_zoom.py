@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from ui.actions import Action
 from ui.main_window import MainWindow
@@ -23,9 +23,12 @@ def point_sizes(window: MainWindow) -> tuple[float, float, float]:
 def test_zoom_in_and_out_change_the_form_and_the_list(window: MainWindow) -> None:
     base = QApplication.font().pointSizeF()
     assert point_sizes(window) == (base, base, base)
+    title = window.form.findChild(QLabel, "formTitle")
+    title_size = title.font().pointSizeF()
     window.actions[Action.ZOOM_IN].trigger()
     window.actions[Action.ZOOM_IN].trigger()
     assert point_sizes(window) == pytest.approx((base * 1.25,) * 3)
+    assert title.font().pointSizeF() == pytest.approx(title_size * 1.25)
     assert window.statusBar().currentMessage() == "文字の大きさ: 125%"
     for _ in range(10):
         window.actions[Action.ZOOM_OUT].trigger()

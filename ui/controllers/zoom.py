@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QHeaderView
+from PySide6.QtWidgets import QApplication, QHeaderView, QLabel
 
 from ui.controllers.base import Controller
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 #: The sizes offered, in percent of the program's font, as Office steps them.
 STEPS = (80, 90, 100, 110, 125, 150, 175, 200)
@@ -20,6 +25,16 @@ def nearest_step(percent: int) -> int:
 class Zoom(Controller):
     """Text size of the form and the list; kept in the settings (``view/zoom``)."""
 
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        # The form's heading is drawn larger than the text: it keeps its ratio.
+        self._title = window.form.findChild(QLabel, "formTitle")
+        self._title_ratio = (
+            self._title.font().pointSizeF() / window.form.font().pointSizeF()
+            if self._title is not None
+            else 1.0
+        )
+
     def percent(self) -> int:
         """The size now shown."""
         return nearest_step(self.window.settings.zoom_percent)
@@ -30,6 +45,10 @@ class Zoom(Controller):
 
     def _show(self, percent: int) -> None:
         size = QApplication.font().pointSizeF() * percent / 100
+        if self._title is not None:
+            title_font = QFont(self._title.font())
+            title_font.setPointSizeF(size * self._title_ratio)
+            self._title.setFont(title_font)
         for widget in (self.window.form, self.window.list_panel):
             font = QFont(widget.font())
             font.setPointSizeF(size)
