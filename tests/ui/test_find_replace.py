@@ -115,3 +115,15 @@ def test_across_the_book_unsaved_edits_are_saved_first_when_asked(
     assert window.session.book.find_sheet(2020, "28").title == "観光戦略課のクルーズ船寄港数"
     assert window.form.edits["title"].text() == "観光戦略課のクルーズ船寄港数"
     assert not window.isWindowModified()
+
+
+def test_enter_in_the_search_box_searches_once(window: MainWindow, qtbot) -> None:
+    dialog = window.find_replace.find_replace_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    searches: list[None] = []
+    dialog.search_requested.connect(lambda: searches.append(None))
+    dialog.find_edit.setText("刑法犯")
+    qtbot.keyClick(dialog.find_edit, Qt.Key.Key_Return)
+    assert len(searches) == 1
+    assert dialog.count_label.text().endswith("か所が見つかりました（1シート）。")

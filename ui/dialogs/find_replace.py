@@ -47,7 +47,7 @@ class FindReplaceDialog(QDialog):
     :meth:`chosen_hits`.
 
     Signals:
-        search_requested(): 検索 was pressed (or Enter in a text box).
+        search_requested(): 検索 was pressed (Enter in a text box presses it).
         replace_requested(): 置換 was pressed.
     """
 
@@ -122,8 +122,6 @@ class FindReplaceDialog(QDialog):
         self.resize(900, 520)
 
         self.search_button.clicked.connect(self.search_requested)
-        self.find_edit.returnPressed.connect(self.search_requested)
-        self.replace_edit.returnPressed.connect(self.search_requested)
         self.sheet_scope.toggled.connect(self._forget_hits)
         self.find_edit.textEdited.connect(self._forget_hits)
         self.replace_edit.textEdited.connect(self._forget_hits)
