@@ -236,25 +236,6 @@ TOOLBAR: tuple[Action | None, ...] = (
 RECENT_AFTER = Action.SAVE_BOOK_AS
 
 
-#: Actions whose toolbar button keeps a short fixed label while the menu names the step.
-STEP_ACTIONS = {Action.UNDO: "元に戻す", Action.REDO: "やり直し"}
-
-
-def name_step(action: QAction, key: Action, step: str) -> None:
-    """Name the step that undo or redo would take (``step``, "" for none).
-
-    The menu item says it (「元に戻す(&U) 入力」, as Office does), and so do the
-    tooltip and the status bar; the toolbar button keeps its short label so
-    that the toolbar does not jump while typing.
-    """
-    spec, label = _SPECS[key], STEP_ACTIONS[key]
-    action.setText(f"{spec.text} {step}".strip())
-    action.setIconText(label)
-    tip = f"{label}: {step}" if step else spec.tip
-    action.setToolTip(f"{label}（{step}）" if step else f"{label}（{spec.tip}）")
-    action.setStatusTip(tip)
-
-
 def create_action(key: Action, parent: QWidget, triggered: Callable[[], object]) -> QAction:
     """Make the action ``key`` with its text, shortcut, tip and icon."""
     spec = _SPECS[key]
@@ -278,3 +259,22 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
         action.setIconText(STEP_ACTIONS[key])
     action.triggered.connect(triggered)
     return action
+
+
+#: Actions whose toolbar button keeps a short fixed label while the menu names the step.
+STEP_ACTIONS = {Action.UNDO: "元に戻す", Action.REDO: "やり直し"}
+
+
+def name_step(action: QAction, key: Action, step: str) -> None:
+    """Name the step that undo or redo would take (``step``, "" for none).
+
+    The menu item says it (「元に戻す(&U) 入力」, as Office does), and so do the
+    tooltip and the status bar; the toolbar button keeps its short label so
+    that the toolbar does not jump while typing.
+    """
+    spec, label = _SPECS[key], STEP_ACTIONS[key]
+    action.setText(f"{spec.text} {step}".strip())
+    action.setIconText(label)
+    tip = f"{label}: {step}" if step else spec.tip
+    action.setToolTip(f"{label}（{step}）" if step else f"{label}（{spec.tip}）")
+    action.setStatusTip(tip)

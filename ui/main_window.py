@@ -26,9 +26,9 @@ from ui import actions
 from ui.actions import Action
 from ui.controllers.base import STATUS_TIMEOUT_MS
 from ui.controllers.book_files import BookFiles
-from ui.controllers.clipboard import Clipboard
 from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
+from ui.controllers.edit_menu import Clipboard
 from ui.controllers.exchange import Exchange
 from ui.controllers.find_replace import FindReplace
 from ui.controllers.last_view import LastView
