@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from kpidesk import compare
+from kpidesk import compare, replace
 from kpidesk.book import backups
 from kpidesk.book.errors import DuplicateSheetError, YearLockedError
 from kpidesk.book.store import Book
@@ -132,6 +132,51 @@ def roll_over(
     book.check_rollover(from_year, to_year)
     _backup(book, "rollover", keep_backups, notes)
     return book.rollover(from_year, to_year, progress=progress)
+
+
+def replace_in_book(
+    book: Book,
+    hits: Sequence[replace.Hit],
+    text: str,
+    replacement: str,
+    *,
+    keep_backups: int = backups.DEFAULT_KEEP,
+    notes: list[str] | None = None,
+) -> list[Sheet]:
+    """Replace ``text`` in the fields the hits name, one new revision per sheet changed.
+
+    Sheets are read again from the book: a field changed since the hits were
+    found is left alone. A hit in a locked report year refuses the whole
+    replace before any backup; then the book is backed up (reason 置換の前)
+    and every changed sheet written in one transaction, all or nothing.
+
+    Returns:
+        The sheets saved (none when nothing changed).
+
+    Raises:
+        YearLockedError: a hit is in a locked report year.
+        StaleRevisionError: a sheet was saved elsewhere while this ran.
+        BookError: the backup or the write failed (the book is as it was).
+    """
+    locked = sorted({hit.report_year for hit in hits} & book.locked_years())
+    if locked:
+        raise YearLockedError(locked[0])
+    by_sheet: dict[int, list[replace.Hit]] = {}
+    for hit in hits:
+        if hit.sheet_id is not None:
+            by_sheet.setdefault(hit.sheet_id, []).append(hit)
+    changed: list[Sheet] = []
+    revisions: dict[tuple[int, str], int] = {}
+    for sheet_id, sheet_hits in by_sheet.items():
+        stored = book.get_sheet(sheet_id)
+        new = replace.replaced(stored, sheet_hits, text, replacement)
+        if new is not None:
+            changed.append(new)
+            revisions[stored.key] = stored.revision
+    if not changed:
+        return []
+    _backup(book, "replace", keep_backups, notes)
+    return book.import_sheets(changed, replace=True, expected_revisions=revisions)
 
 
 def _backup(book: Book, reason: str, keep: int, notes: list[str] | None) -> None:

@@ -36,10 +36,19 @@ class Action(enum.Enum):
     QUIT = "quit"
     UNDO = "undo"
     REDO = "redo"
+    CUT = "cut"
+    COPY = "copy"
+    PASTE = "paste"
+    SELECT_ALL = "select_all"
     FIND = "find"
+    FIND_REPLACE = "find_replace"
+    ZOOM_IN = "zoom_in"
+    ZOOM_OUT = "zoom_out"
+    ZOOM_RESET = "zoom_reset"
     NEW_SHEET = "new_sheet"
     DUPLICATE_SHEET = "duplicate_sheet"
     DELETE_SHEET = "delete_sheet"
+    TRASH = "trash"
     HISTORY = "history"
     EXPORT_SUMMARY = "export_summary"
     EVALUATION_SETTINGS = "evaluation_settings"
@@ -114,7 +123,31 @@ _SPECS: dict[Action, _Spec] = {
     # platform's StandardKey.Redo may hold Ctrl+Y too, which Qt then finds
     # ambiguous and ignores.
     Action.REDO: _Spec("やり直し(&R)", "取り消した変更をやり直します", ("Ctrl+Y", "Ctrl+Shift+Z")),
+    Action.CUT: _Spec(
+        "切り取り(&T)", "選んだ文字やセルを切り取ります", QKeySequence.StandardKey.Cut,
+    ),
+    Action.COPY: _Spec(
+        "コピー(&C)", "選んだ文字やセルをコピーします（セルはExcelに貼り付けられる形で）",
+        QKeySequence.StandardKey.Copy,
+    ),
+    Action.PASTE: _Spec(
+        "貼り付け(&P)", "コピーした文字を貼り付けます（Excelのセルは表の現在のセルから）",
+        QKeySequence.StandardKey.Paste,
+    ),
+    Action.SELECT_ALL: _Spec(
+        "すべて選択(&A)", "入力欄の文字、または値の表のすべてのセルを選びます",
+        QKeySequence.StandardKey.SelectAll,
+    ),
     Action.FIND: _Spec("検索(&F)", "検索欄へ移ります", QKeySequence.StandardKey.Find),
+    Action.FIND_REPLACE: _Spec(
+        "検索と置換(&H)…", "開いているシートかブック全体で文字を探し、確かめてから置き換えます",
+        "Ctrl+H",
+    ),
+    Action.ZOOM_IN: _Spec(
+        "拡大(&I)", "フォームと一覧の文字を大きくします", ("Ctrl++", "Ctrl+="),
+    ),
+    Action.ZOOM_OUT: _Spec("縮小(&O)", "フォームと一覧の文字を小さくします", "Ctrl+-"),
+    Action.ZOOM_RESET: _Spec("100%(&R)", "フォームと一覧の文字を元の大きさに戻します", "Ctrl+0"),
     Action.NEW_SHEET: _Spec(
         "新しいシート(&N)…", "新しいシートを作ります", QKeySequence.StandardKey.New,
         QStyle.StandardPixmap.SP_FileIcon,
@@ -124,8 +157,11 @@ _SPECS: dict[Action, _Spec] = {
         "シートを削除(&L)…", "表示中のシートを削除します", None,
         QStyle.StandardPixmap.SP_TrashIcon,
     ),
+    Action.TRASH: _Spec(
+        "削除したシート(&T)…", "削除したシートを一覧し、元に戻すか完全に削除します",
+    ),
     Action.HISTORY: _Spec(
-        "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+H",
+        "履歴(&H)…", "表示中のシートの保存履歴を見比べ、以前の版に戻します", "Ctrl+Shift+H",
     ),
     Action.EXPORT_SUMMARY: _Spec(
         "評価一覧をExcelに書き出し(&I)…",
@@ -173,9 +209,15 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.EXCEL_TEMPLATE, None,
         Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
-    ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
+    ("編集(&E)", (
+        Action.UNDO, Action.REDO, None,
+        Action.CUT, Action.COPY, Action.PASTE, Action.SELECT_ALL, None, Action.FIND,
+        Action.FIND_REPLACE,
+    )),
+    ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET)),
     ("シート(&S)", (
-        Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
+        Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, Action.TRASH, None,
+        Action.HISTORY,
     )),
     ("ブック(&K)", (
         Action.EVALUATION_SETTINGS, Action.SUMMARY, None,
@@ -228,5 +270,26 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
         action.setIcon(QIcon())
     if spec.role is not None:
         action.setMenuRole(spec.role)
+    if key in STEP_ACTIONS:
+        action.setIconText(STEP_ACTIONS[key])
     action.triggered.connect(triggered)
     return action
+
+
+#: Actions whose toolbar button keeps a short fixed label while the menu names the step.
+STEP_ACTIONS = {Action.UNDO: "元に戻す", Action.REDO: "やり直し"}
+
+
+def name_step(action: QAction, key: Action, step: str) -> None:
+    """Name the step that undo or redo would take (``step``, "" for none).
+
+    The menu item says it (「元に戻す(&U) 入力」, as Office does), and so do the
+    tooltip and the status bar; the toolbar button keeps its short label so
+    that the toolbar does not jump while typing.
+    """
+    spec, label = _SPECS[key], STEP_ACTIONS[key]
+    action.setText(f"{spec.text} {step}".strip())
+    action.setIconText(label)
+    tip = f"{label}: {step}" if step else spec.tip
+    action.setToolTip(f"{label}（{step}）" if step else f"{label}（{spec.tip}）")
+    action.setStatusTip(tip)

@@ -28,12 +28,17 @@ from ui.controllers.base import STATUS_TIMEOUT_MS
 from ui.controllers.book_files import BookFiles
 from ui.controllers.cycle import HANDED_OUT_TIP, Cycle
 from ui.controllers.drafts import Drafts
+from ui.controllers.edit_menu import Clipboard
 from ui.controllers.exchange import Exchange
+from ui.controllers.find_replace import FindReplace
+from ui.controllers.last_view import LastView
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
+from ui.controllers.trash import Trash
 from ui.controllers.years import Years
+from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
 from ui.notice_bar import NoticeBar
@@ -52,8 +57,9 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, summary, drafts, cycle: the
-            controllers that do the menus' work.
+        files, sheets, exchange, printing, years, summary, drafts, cycle,
+            clipboard, zoom, last_view, trash, find_replace: the controllers that
+            do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -93,6 +99,11 @@ class MainWindow(QMainWindow):
         self.summary = Summary(self)
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
+        self.clipboard = Clipboard(self)
+        self.zoom = Zoom(self)
+        self.last_view = LastView(self)
+        self.trash = Trash(self)
+        self.find_replace = FindReplace(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -107,6 +118,7 @@ class MainWindow(QMainWindow):
 
         self._connect_signals()
         self._restore_geometry()
+        self.zoom.restore()
         self.update_title()
         self.update_actions()
 
@@ -136,10 +148,19 @@ class MainWindow(QMainWindow):
             Action.QUIT: self.close,
             Action.UNDO: session.undo_group.undo,
             Action.REDO: session.undo_group.redo,
+            Action.CUT: self.clipboard.cut,
+            Action.COPY: self.clipboard.copy,
+            Action.PASTE: self.clipboard.paste,
+            Action.SELECT_ALL: self.clipboard.select_all,
             Action.FIND: self.list_panel.focus_search,
+            Action.FIND_REPLACE: self.find_replace.show_find_replace,
+            Action.ZOOM_IN: self.zoom.zoom_in,
+            Action.ZOOM_OUT: self.zoom.zoom_out,
+            Action.ZOOM_RESET: self.zoom.reset,
             Action.NEW_SHEET: sheets.new_sheet,
             Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
             Action.DELETE_SHEET: sheets.delete_sheet,
+            Action.TRASH: self.trash.show_trash,
             Action.HISTORY: sheets.show_history,
             Action.EVALUATION_SETTINGS: years.ask_evaluation_settings,
             Action.SUMMARY: self.summary.show_summary,
@@ -197,12 +218,9 @@ class MainWindow(QMainWindow):
         undo_group = session.undo_group
         undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)
         undo_group.canRedoChanged.connect(self.actions[Action.REDO].setEnabled)
-        undo_group.undoTextChanged.connect(
-            lambda text: self.actions[Action.UNDO].setText(f"元に戻す(&U) {text}".strip())
-        )
-        undo_group.redoTextChanged.connect(
-            lambda text: self.actions[Action.REDO].setText(f"やり直し(&R) {text}".strip())
-        )
+        for key, signal in ((Action.UNDO, undo_group.undoTextChanged),
+                            (Action.REDO, undo_group.redoTextChanged)):  # fmt: skip
+            signal.connect(lambda text, k=key: actions.name_step(self.actions[k], k, text))
         # Menus
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
 
@@ -273,7 +291,8 @@ class MainWindow(QMainWindow):
         for key in (Action.SAVE_BOOK_AS, Action.EXPORT_JSON, Action.EXPORT_PDF, Action.PRINT,
                     Action.PRINT_PREVIEW, Action.EXPORT_XLSX,
                     Action.EXPORT_XLSX_DEPARTMENTS, Action.EXPORT_SUMMARY,
-                    Action.SUMMARY, Action.SUBMISSION_STATUS):  # fmt: skip
+                    Action.SUMMARY, Action.SUBMISSION_STATUS, Action.TRASH,
+                    Action.FIND_REPLACE):  # fmt: skip
             self.actions[key].setEnabled(has_book)
         for key in (Action.IMPORT_TEXT, Action.IMPORT_JSON, Action.IMPORT_XLSX,
                     Action.NEW_SHEET, Action.DISTRIBUTE, Action.COLLECT):  # fmt: skip

@@ -60,6 +60,9 @@ class Settings:
         splitter_state: the position of the list/form splitter.
         excel_template: the user's Excel template ("" for the bundled one).
         backups_keep: how many backups of each book to keep.
+        book_views: where each recent book was left (sheet, report year,
+            filters), as JSON keyed by the book's path.
+        zoom_percent: the size of the form's and the list's text, in percent.
     """
 
     last_book = _Option[str]("books/last", "", str)
@@ -69,6 +72,8 @@ class Settings:
     splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
     excel_template = _Option[str]("excel/template", "", str)
     backups_keep = _Option[int]("backups/keep", DEFAULT_KEEP, int)
+    zoom_percent = _Option[int]("view/zoom", 100, int)
+    book_views = _Option[str]("books/views", "", str)
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or user_data_dir() / "settings.ini"

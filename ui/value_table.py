@@ -7,10 +7,13 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
+    QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import QBrush, QKeyEvent
@@ -30,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kpidesk import editing, eras, values
+from kpidesk import cell_blocks, editing, eras, values
 from kpidesk.model import ITEM_HEADING, UNIT_HEADING, Sheet, value_column_headings
 from ui import colours
 from ui.document import SheetDocument
@@ -169,7 +172,13 @@ def _cell_brush(parsed: values.ParsedValue, role: int) -> QBrush | None:
 
 
 class _ValueTableView(QTableView):
-    """The value grid: Delete clears the chosen cells, as in Excel."""
+    """The value grid: Delete clears the chosen cells, as in Excel.
+
+    Signals:
+        clear_requested(): Delete or Backspace outside a cell editor.
+    """
+
+    clear_requested = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
@@ -178,10 +187,7 @@ class _ValueTableView(QTableView):
             and self.state() != QAbstractItemView.State.EditingState
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         ):
-            model = self.model()
-            for index in self.selectionModel().selectedIndexes() or [self.currentIndex()]:
-                if index.isValid() and index.data():
-                    model.setData(index, "")
+            self.clear_requested.emit()
             return
         super().keyPressEvent(event)
 
@@ -230,7 +236,8 @@ class ValueTableEditor(QWidget):
         # can reach the buttons and paragraphs below.
         self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # A block of cells can be chosen, to copy to Excel or to clear at once.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
         self._edit_triggers = (
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -284,6 +291,8 @@ class ValueTableEditor(QWidget):
         self.row_up_button.clicked.connect(lambda: self.move_current_row(-1))
         self.row_down_button.clicked.connect(lambda: self.move_current_row(1))
         self.model.modelReset.connect(self._fit_height)
+        # A block of cells cleared at once is one undo step.
+        self.table.clear_requested.connect(lambda: self.clear_chosen("セルの削除"))
 
     def set_document(self, document: SheetDocument | None) -> None:
         """Edit the value table of ``document``."""
@@ -319,6 +328,12 @@ class ValueTableEditor(QWidget):
                 combo.addItem(year_text(year), year)
                 index = combo.count() - 1
             combo.setCurrentIndex(index)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            # Taller text (表示 → 拡大) needs taller rows.
+            self._fit_height()
 
     def _fit_height(self) -> None:
         """Show every row without an inner scroll bar; the form scrolls instead."""
@@ -416,3 +431,76 @@ class ValueTableEditor(QWidget):
         column = self.table.currentIndex().column()
         self._document.edit("値の行の移動", lambda s: editing.move_item(s.rows, row, to))
         self.table.setCurrentIndex(self.model.index(to, column))
+
+    # --- the clipboard (the 編集 menu)
+
+    def is_read_only(self) -> bool:
+        """True while the table cannot be changed (a locked year, a read-only book)."""
+        return self.table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+
+    def _chosen_block(self) -> tuple[range, range] | None:
+        """The rows and columns of the chosen cells (the current cell if none is chosen)."""
+        indexes = self.table.selectionModel().selectedIndexes()
+        if not indexes:
+            current = self.table.currentIndex()
+            indexes = [current] if current.isValid() else []
+        if not indexes:
+            return None
+        rows = [index.row() for index in indexes]
+        columns = [index.column() for index in indexes]
+        return range(min(rows), max(rows) + 1), range(min(columns), max(columns) + 1)
+
+    def copied_text(self) -> str:
+        """The chosen cells as tab-separated text, as Excel pastes it ("" when none)."""
+        block = self._chosen_block()
+        if self._document is None or block is None:
+            return ""
+        return cell_blocks.block_text(cell_blocks.sheet_block(self._document.sheet, *block))
+
+    def clear_chosen(self, text: str) -> None:
+        """Empty the chosen cells as one undo step named ``text``."""
+        block = self._chosen_block()
+        if self._document is None or block is None or self.is_read_only():
+            return
+        rows, columns = block
+        self._document.edit(
+            text,
+            lambda s: cell_blocks.paste_block(
+                s, rows.start, columns.start, [[""] * len(columns)] * len(rows)
+            ),
+        )
+
+    def paste_text(self, text: str) -> cell_blocks.Pasted | None:
+        """Fill a block from the current cell with tab-separated ``text``, as one undo step.
+
+        Returns:
+            What was put in and cut off, or None when nothing could be pasted
+            (no sheet, no current cell, a read-only table).
+        """
+        current = self.table.currentIndex()
+        block = self._chosen_block()
+        if self._document is None or self.is_read_only() or block is None:
+            return None
+        row, column = (
+            (current.row(), current.column())
+            if current.isValid()
+            else (block[0].start, block[1].start)
+        )
+        cells = cell_blocks.parse_block(text)
+        result: list[cell_blocks.Pasted] = []
+        self._document.edit(
+            "貼り付け", lambda s: result.append(cell_blocks.paste_block(s, row, column, cells))
+        )
+        pasted = result[0]
+        if pasted.rows and pasted.columns:
+            top_left = self.model.index(row, column)
+            bottom_right = self.model.index(row + pasted.rows - 1, column + pasted.columns - 1)
+            self.table.selectionModel().select(
+                QItemSelection(top_left, bottom_right),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect,
+            )
+        return pasted
+
+    def select_all_cells(self) -> None:
+        """Choose every cell of the table."""
+        self.table.selectAll()

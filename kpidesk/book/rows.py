@@ -326,6 +326,18 @@ def update_sheet(
     return revision
 
 
+def reinsert_sheet(
+    db: Database, sheet_id: int, revision: int, sheet: Sheet, data: str, now: str, saved_by: str
+) -> None:
+    """Put a deleted sheet back under its own id at ``revision`` and snapshot it."""
+    columns = row_columns(sheet, data)
+    db["sheets"].insert(
+        {**columns, "id": sheet_id, "revision": revision, "created_at": now, "updated_at": now}
+    )
+    _index(db, sheet_id, columns)
+    _snapshot(db, sheet_id, revision, sheet, data, now, saved_by)
+
+
 def delete_sheet_row(db: Database, sheet_id: int) -> bool:
     """Delete a sheet row and its search entry (its history stays); False when there is none."""
     db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])

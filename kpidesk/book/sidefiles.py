@@ -45,6 +45,8 @@ REASONS = {
     "rollover": "年度更新の前",
     "collect": "回収の前",
     "manual": "手動",
+    "purge": "ごみ箱を空にする前",
+    "replace": "置換の前",
 }
 #: How a backup's name says when it was taken.
 STAMP_FORMAT = "%Y%m%d-%H%M%S"

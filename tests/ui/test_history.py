@@ -137,13 +137,13 @@ def test_history_lists_compares_and_restores(window: MainWindow, qtbot) -> None:
     ]
 
 
-def test_ctrl_h_opens_the_history(window: MainWindow, qtbot, monkeypatch) -> None:
+def test_ctrl_shift_h_opens_the_history(window: MainWindow, qtbot, monkeypatch) -> None:
     opened: list[HistoryDialog] = []
     monkeypatch.setattr(HistoryDialog, "exec", lambda self: opened.append(self) or 0)
     select_no(window, "17")
-    assert window.actions[Action.HISTORY].shortcut() == QKeySequence("Ctrl+H")
+    assert window.actions[Action.HISTORY].shortcut() == QKeySequence("Ctrl+Shift+H")
     assert window.actions[Action.HISTORY].isEnabled()
-    qtbot.keySequence(window.form.edits["title"], QKeySequence("Ctrl+H"))
+    qtbot.keySequence(window.form.edits["title"], QKeySequence("Ctrl+Shift+H"))
     assert len(opened) == 1
     dialog = opened[0]
     assert dialog.windowTitle() == f"履歴 - No 17「{window.session.document.sheet.title}」"

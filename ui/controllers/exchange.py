@@ -24,7 +24,7 @@ from kpidesk.exchange import (
 from kpidesk.fileio import OutputError, atomic_output, write_bytes_atomic
 from kpidesk.model import Sheet
 from ui.controllers.base import JSON_FILTER, TEXT_FILTER, XLSX_FILTER, Controller
-from ui.dialogs import import_preview, messages, progress
+from ui.dialogs import exported, import_preview, messages, progress
 from ui.dialogs.scope import Scope
 
 #: At most this many unreadable lines are listed in the message.
@@ -214,6 +214,10 @@ class Exchange(Controller):
             messages.show_error(self.window, str(error))
             return 0
         self.status(f"{len(sheets)}件のシートを書き出しました: {path}")
+        exported.show_written(
+            self.window, f"{len(sheets)}件のシートをJSONに書き出しました。\n{path}",
+            file=path, folder=path.parent,
+        )  # fmt: skip
         return len(sheets)
 
     def _ask_output(self, title: str, sheets: list[Sheet]) -> Path | None:
@@ -282,6 +286,10 @@ class Exchange(Controller):
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return 0
         self.status(f"{count}件のシートをExcelに書き出しました: {path}")
+        exported.show_written(
+            self.window, f"{count}件のシートをExcelに書き出しました。\n{path}",
+            file=path, folder=path.parent,
+        )  # fmt: skip
         return count
 
     @Slot()
@@ -339,6 +347,10 @@ class Exchange(Controller):
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return []
         self.status(f"{len(paths)}個のExcelブックを書き出しました: {folder}")
+        exported.show_written(
+            self.window, f"担当課ごとに{len(paths)}個のExcelブックを書き出しました。\n{folder}",
+            folder=folder,
+        )  # fmt: skip
         renamed = file_names.renamed_departments(files)
         if renamed:
             messages.show_info(
@@ -407,6 +419,10 @@ class Exchange(Controller):
             messages.show_error(self.window, f"評価一覧をExcelに書き出せませんでした。\n{error}")
             return 0
         self.status(f"{len(sheets)}件のシート（{count}行）の評価一覧を書き出しました: {path}")
+        exported.show_written(
+            self.window, f"{len(sheets)}件のシートの評価一覧を書き出しました。\n{path}",
+            file=path, folder=path.parent,
+        )  # fmt: skip
         return count
 
     # --- the template

@@ -15,7 +15,7 @@ from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
 from ui.controllers.base import PDF_FILTER, Controller
-from ui.dialogs import messages, progress
+from ui.dialogs import exported, messages, progress
 from ui.dialogs.scope import Scope, ScopeDialog
 
 if TYPE_CHECKING:
@@ -116,6 +116,10 @@ class Printing(Controller):
             messages.show_error(self.window, f"PDFを書き出せませんでした。\n{error}")
             return 0
         self.status(f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました: {path}")
+        exported.show_written(
+            self.window, f"{len(sheets)}件のシートをPDF（{pages}ページ）に書き出しました。\n{path}",
+            file=path, folder=path.parent,
+        )  # fmt: skip
         self.warn_undrawable(sheets, "PDFに書き出しました")
         return pages
 

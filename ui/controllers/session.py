@@ -135,9 +135,13 @@ class BookSession(Controller):
             window.settings.add_recent_book(book.path)
         self.book_changed.emit()
         self.state_changed.emit()
+        # Back where the user left this book, else at the first sheet shown.
+        sheet_id = window.last_view.restore(book) if book is not None else None
         visible = window.list_panel.visible_sheet_ids() if book is not None else []
-        if visible:
-            self.open_sheet(visible[0])
+        if sheet_id is None and visible:
+            sheet_id = visible[0]
+        if sheet_id is not None:
+            self.open_sheet(sheet_id)
 
     @property
     def book_lock(self) -> lock.BookLock | None:

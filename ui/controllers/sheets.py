@@ -7,6 +7,7 @@ import dataclasses
 from PySide6.QtCore import Slot
 
 from kpidesk import eras, limits
+from kpidesk.book import trash
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet
@@ -108,7 +109,8 @@ class Sheets(Controller):
             "シートの削除",
             f"{eras.kanji_label(sheet.report_year)} No {sheet.no}「{sheet.title}」"
             "を削除しますか？\n"
-            "削除したシートは一覧から消えます（保存した履歴はブックに残ります）。",
+            "削除したシートは一覧から消えます（最後に保存した内容は、"
+            "シート → 削除したシート… から元に戻せます）。",
         ):
             return
         assert sheet.id is not None
@@ -116,7 +118,7 @@ class Sheets(Controller):
         visible = panel.visible_sheet_ids()
         position = visible.index(sheet.id) if sheet.id in visible else 0
         try:
-            session.book.delete_sheet(sheet.id)
+            trash.delete_sheet(session.book, sheet.id)
         except BookError as error:
             messages.show_error(self.window, f"削除できませんでした。\n{error}")
             return

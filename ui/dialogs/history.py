@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -157,7 +157,12 @@ class HistoryDialog(QDialog):
         self.only_changed.toggled.connect(self.on_versions_selection_changed)
         self.restore_button.clicked.connect(self.on_restore_button_clicked)
         if self.versions:
-            self.versions_table.selectRow(0)
+            # Not selectRow(): it reads the keys held down, and a dialog opened
+            # by Ctrl+Shift+H would otherwise start with nothing chosen.
+            self.versions_table.setCurrentCell(
+                0, 0, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )  # fmt: skip
         self._update_restore_button()
 
     def _fill_versions(self) -> None:

@@ -1,0 +1,86 @@
+"""Reopening a book returns to the sheet, report year and filters it was left at."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from kpidesk.book.store import Book
+from tests.ui.test_main_window import select_no, shown_nos
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+def choose(combo, text: str) -> None:
+    combo.setCurrentIndex(combo.findText(text))
+    QApplication.processEvents()
+
+
+def reopen(make_window, window: MainWindow, path: Path, settings: Settings) -> MainWindow:
+    window.close()
+    settings.sync()
+    return make_window(path)
+
+
+def test_reopening_brings_back_the_sheet_and_the_filters(
+    make_window, demo_book: Path, settings: Settings
+) -> None:
+    window = make_window(demo_book)
+    panel = window.list_panel
+    choose(panel.department_combo, "観光振興課")
+    panel.search_edit.setText("クルーズ")
+    select_no(window, "28")
+    assert window.form.edits["title"].text() == "クルーズ船寄港数"
+
+    again = reopen(make_window, window, demo_book, settings)
+    panel = again.list_panel
+    assert again.form.edits["no"].text() == "28"
+    assert again.form.edits["title"].text() == "クルーズ船寄港数"
+    assert panel.department_combo.currentText() == "観光振興課"
+    assert panel.search_edit.text() == "クルーズ"
+    assert shown_nos(again) == ["28"]
+    assert panel.current_sheet_id() == again.session.document.sheet.id
+
+
+def test_the_report_year_all_is_remembered(
+    make_window, demo_book: Path, settings: Settings
+) -> None:
+    window = make_window(demo_book)
+    choose(window.list_panel.year_combo, "（すべて）")
+    select_no(window, "19")
+    again = reopen(make_window, window, demo_book, settings)
+    assert again.list_panel.year_combo.currentText() == "（すべて）"
+    assert again.form.edits["no"].text() == "19"
+
+
+def test_a_deleted_sheet_falls_back_quietly_to_the_first(
+    make_window, demo_book: Path, settings: Settings, answers
+) -> None:
+    window = make_window(demo_book)
+    choose(window.list_panel.department_combo, "観光振興課")
+    select_no(window, "28")
+    window.close()
+    with Book.open(demo_book) as book:
+        book.delete_sheet(book.find_sheet(2020, "28").id)
+    again = make_window(demo_book)
+    assert again.list_panel.department_combo.currentText() == "観光振興課"
+    assert shown_nos(again) == ["29"]
+    assert again.form.edits["no"].text() == "29"
+    assert answers.errors == []
+
+
+def test_each_book_keeps_its_own_place(
+    make_window, demo_book: Path, settings: Settings, tmp_path: Path
+) -> None:
+    other_book = tmp_path / "別のブック.kpidb"
+    shutil.copy(demo_book, other_book)
+    window = make_window(demo_book)
+    select_no(window, "20")
+    window.close()
+    other = make_window(other_book)
+    select_no(other, "13")
+    other.close()
+    assert make_window(demo_book).form.edits["no"].text() == "20"
+    assert make_window(other_book).form.edits["no"].text() == "13"

@@ -1,0 +1,67 @@
+"""表示 → 拡大 / 縮小 / 100%: the form's and the list's text size, remembered."""
+
+from __future__ import annotations
+
+import pytest
+
+from PySide6.QtWidgets import QApplication, QLabel
+
+from ui.actions import Action
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+def point_sizes(window: MainWindow) -> tuple[float, float, float]:
+    """The KPI名 field's, a value cell's and the sheet list's text size."""
+    return (
+        window.form.edits["title"].font().pointSizeF(),
+        window.form.value_table.table.font().pointSizeF(),
+        window.list_panel.table.font().pointSizeF(),
+    )
+
+
+def test_zoom_in_and_out_change_the_form_and_the_list(window: MainWindow) -> None:
+    base = QApplication.font().pointSizeF()
+    assert point_sizes(window) == (base, base, base)
+    title = window.form.findChild(QLabel, "formTitle")
+    title_size = title.font().pointSizeF()
+    window.actions[Action.ZOOM_IN].trigger()
+    window.actions[Action.ZOOM_IN].trigger()
+    assert point_sizes(window) == pytest.approx((base * 1.25,) * 3)
+    assert title.font().pointSizeF() == pytest.approx(title_size * 1.25)
+    assert window.statusBar().currentMessage() == "文字の大きさ: 125%"
+    for _ in range(10):
+        window.actions[Action.ZOOM_OUT].trigger()
+    assert point_sizes(window) == pytest.approx((base * 0.8,) * 3)
+    window.actions[Action.ZOOM_RESET].trigger()
+    assert point_sizes(window) == (base, base, base)
+
+
+def test_the_value_rows_grow_with_the_text(window: MainWindow) -> None:
+    table = window.form.value_table.table
+    height = table.height()
+    for _ in range(8):
+        window.actions[Action.ZOOM_IN].trigger()
+    QApplication.processEvents()
+    assert window.zoom.percent() == 200
+    assert table.height() > height
+
+
+def test_the_size_comes_back_after_a_restart(
+    make_window, demo_book, settings: Settings, qtbot
+) -> None:
+    window = make_window(demo_book)
+    base = QApplication.font().pointSizeF()
+    window.actions[Action.ZOOM_IN].trigger()
+    window.close()
+    settings.sync()
+    again = make_window(demo_book)
+    assert Settings(settings.path).zoom_percent == 110
+    assert point_sizes(again) == pytest.approx((base * 1.1,) * 3)
+
+
+def test_zoom_shortcuts(window: MainWindow) -> None:
+    zoom_in = [key.toString() for key in window.actions[Action.ZOOM_IN].shortcuts()]
+    assert zoom_in == ["Ctrl++", "Ctrl+="]
+    assert window.actions[Action.ZOOM_OUT].shortcut().toString() == "Ctrl+-"
+    assert window.actions[Action.ZOOM_RESET].shortcut().toString() == "Ctrl+0"

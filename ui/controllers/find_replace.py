@@ -1,0 +1,148 @@
+"""編集 → 検索と置換… (Ctrl+H): in the open sheet as one undo step, or across the book.
+
+Across the book the open sheet is saved first (the user is asked), then
+:func:`kpidesk.operations.replace_in_book` backs the book up and writes one
+new revision per sheet changed; a locked report year refuses it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
+
+from kpidesk import eras, operations, replace
+from kpidesk.book.errors import BookError, StaleRevisionError, YearLockedError
+from kpidesk.model import Sheet, sheet_sort_key
+from ui.controllers.base import Controller
+from ui.dialogs import messages
+from ui.dialogs.find_replace import FindReplaceDialog
+
+
+class FindReplace(Controller):
+    """Finds a text in the open sheet or the book and replaces the hits chosen."""
+
+    @Slot()
+    def show_find_replace(self) -> None:
+        if self.session.book is not None:
+            self.find_replace_dialog().exec()
+
+    def find_replace_dialog(self) -> FindReplaceDialog:
+        """The dialog, its search text taken from the text chosen in the focused field."""
+        dialog = FindReplaceDialog(self.window, text=self._chosen_text())
+        if self.session.document is None:
+            dialog.book_scope.setChecked(True)
+            dialog.sheet_scope.setEnabled(False)
+        dialog.search_requested.connect(lambda: self.search(dialog))
+        dialog.replace_requested.connect(lambda: self.replace(dialog))
+        return dialog
+
+    @staticmethod
+    def _chosen_text() -> str:
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit):
+            text = focus.selectedText()
+        elif isinstance(focus, QPlainTextEdit):
+            text = focus.textCursor().selectedText()
+        else:
+            return ""
+        return text if "\u2029" not in text and "\n" not in text else ""
+
+    def _sheets(self, whole_book: bool) -> list[Sheet]:
+        """The sheets searched, the open one as edited."""
+        session = self.session
+        book, document = session.book, session.document
+        assert book is not None
+        if not whole_book:
+            return [document.sheet] if document is not None else []
+        sheets = sorted(book.list_sheets(), key=lambda s: (s.report_year, sheet_sort_key(s)))
+        if document is None:
+            return sheets
+        return [document.sheet if s.id == document.sheet.id else s for s in sheets]
+
+    def _refused(self, hits: list[replace.Hit]) -> dict[int | None, str]:
+        """The sheets among the hits that cannot be changed, with why."""
+        book = self.session.book
+        assert book is not None
+        if book.read_only:
+            return {hit.sheet_id: "読み取り専用" for hit in hits}
+        locked = self.session.locked_years
+        return {hit.sheet_id: "ロック中" for hit in hits if hit.report_year in locked}
+
+    def search(self, dialog: FindReplaceDialog) -> list[replace.Hit]:
+        """Fill the dialog's list with every hit; return them."""
+        if not dialog.query():
+            dialog.count_label.setText("検索する文字列を入れてください。")
+            return []
+        self.window.form.commit_pending_edit()
+        try:
+            sheets = self._sheets(dialog.whole_book())
+        except BookError as error:
+            messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
+            return []
+        hits = replace.find(sheets, dialog.query(), dialog.replacement())
+        dialog.show_hits(hits, refused=self._refused(hits))
+        return hits
+
+    def replace(self, dialog: FindReplaceDialog) -> int:
+        """Replace the chosen hits; return how many fields changed."""
+        hits = dialog.chosen_hits()
+        text, replacement = dialog.query(), dialog.replacement()
+        if not hits:
+            return 0
+        changed = (
+            self._replace_in_book(hits, text, replacement)
+            if dialog.whole_book()
+            else self._replace_in_sheet(hits, text, replacement)
+        )
+        self.search(dialog)
+        return changed
+
+    def _replace_in_sheet(self, hits: list[replace.Hit], text: str, replacement: str) -> int:
+        document = self.session.document
+        if document is None or self.session.open_sheet_locked():
+            return 0
+        counted: list[int] = []
+        document.edit(
+            f"置換「{text}」→「{replacement}」",
+            lambda sheet: counted.append(replace.apply(sheet, hits, text, replacement)),
+        )
+        changed = counted[0] if counted else 0
+        self.status(f"{changed}か所を置換しました（元に戻す で戻せます）")
+        return changed
+
+    def _replace_in_book(self, hits: list[replace.Hit], text: str, replacement: str) -> int:
+        session = self.session
+        book = session.book
+        assert book is not None
+        if not session.maybe_save():
+            return 0
+        notes: list[str] = []
+        try:
+            saved = operations.replace_in_book(
+                book, hits, text, replacement,
+                keep_backups=self.window.settings.backups_keep, notes=notes,
+            )  # fmt: skip
+        except YearLockedError as error:
+            messages.show_error(
+                self.window,
+                f"{eras.kanji_label(error.year)}はロックされているため、置換できません"
+                "（何も変えていません）。",
+            )
+            return 0
+        except StaleRevisionError:
+            messages.show_error(
+                self.window,
+                "置換するシートのどれかが、別の場所で変更されました。何も変えていません。"
+                "もう一度検索して、確かめてから置換してください。",
+            )
+            return 0
+        except BookError as error:
+            messages.show_error(
+                self.window, f"置換できませんでした（何も変えていません）。\n{error}"
+            )
+            return 0
+        session.reload_list()
+        self.status_with_notes(
+            f"{len(saved)}件のシートで置換しました（置換の前のバックアップから戻せます）", notes
+        )
+        return len(saved)
