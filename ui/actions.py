@@ -50,6 +50,7 @@ class Action(enum.Enum):
     DISTRIBUTE = "distribute"
     COLLECT = "collect"
     SUBMISSION_STATUS = "submission_status"
+    TOGGLE_LIST = "toggle_list"
     ABOUT = "about"
 
 
@@ -60,6 +61,7 @@ class _Spec:
     shortcut: QKeySequence.StandardKey | tuple[str, ...] | str | None = None
     icon: QStyle.StandardPixmap | None = None
     role: QAction.MenuRole | None = None
+    checkable: bool = False
 
 
 _SPECS: dict[Action, _Spec] = {
@@ -156,6 +158,10 @@ _SPECS: dict[Action, _Spec] = {
     Action.SUBMISSION_STATUS: _Spec(
         "提出状況(&T)…", "担当課ごとの配布・回収の状況を表示します",
     ),
+    Action.TOGGLE_LIST: _Spec(
+        "シート一覧(&L)", "左のシート一覧をたたんで、フォームを広く使います（F9 で切り替え）",
+        "F9", checkable=True,
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -174,6 +180,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.PRINT_PREVIEW, Action.PRINT, None, Action.QUIT,
     )),
     ("編集(&E)", (Action.UNDO, Action.REDO, None, Action.FIND)),
+    ("表示(&V)", (Action.TOGGLE_LIST,)),
     ("シート(&S)", (
         Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, None, Action.HISTORY,
     )),
@@ -213,5 +220,6 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
         action.setIcon(QIcon())
     if spec.role is not None:
         action.setMenuRole(spec.role)
+    action.setCheckable(spec.checkable)
     action.triggered.connect(triggered)
     return action

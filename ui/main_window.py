@@ -33,6 +33,7 @@ from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
+from ui.controllers.view import View
 from ui.controllers.years import Years
 from ui.dialogs import messages
 from ui.dialogs.about import AboutDialog
@@ -41,9 +42,6 @@ from ui.settings import Settings
 from ui.sheet_form import SheetForm
 from ui.sheet_list import SheetListPanel
 from ui.year_lock_bar import YearLockBar
-
-#: The first window's size when no size was saved.
-DEFAULT_SIZE = (1366, 768)
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +52,7 @@ class MainWindow(QMainWindow):
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle: the
             controllers that do the menus' work.
+        view: the window on the screen (its size, the list folded away).
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -81,7 +80,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(form_pane)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([620, 746])
         self.setCentralWidget(self.splitter)
 
         self.session = BookSession(self)
@@ -93,6 +91,7 @@ class MainWindow(QMainWindow):
         self.summary = Summary(self)
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
+        self.view = View(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -106,7 +105,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.book_label)
 
         self._connect_signals()
-        self._restore_geometry()
+        self.view.restore_geometry()
         self.update_title()
         self.update_actions()
 
@@ -136,7 +135,7 @@ class MainWindow(QMainWindow):
             Action.QUIT: self.close,
             Action.UNDO: session.undo_group.undo,
             Action.REDO: session.undo_group.redo,
-            Action.FIND: self.list_panel.focus_search,
+            Action.FIND: self.view.find,
             Action.NEW_SHEET: sheets.new_sheet,
             Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
             Action.DELETE_SHEET: sheets.delete_sheet,
@@ -149,6 +148,7 @@ class MainWindow(QMainWindow):
             Action.DISTRIBUTE: self.cycle.ask_distribute,
             Action.COLLECT: self.cycle.ask_collect,
             Action.SUBMISSION_STATUS: self.cycle.show_status,
+            Action.TOGGLE_LIST: self.view.toggle_list,
             Action.ABOUT: self.show_about,
         }
 
@@ -205,17 +205,6 @@ class MainWindow(QMainWindow):
         )
         # Menus
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
-
-    def _restore_geometry(self) -> None:
-        geometry = self.settings.window_geometry
-        if geometry.isEmpty():
-            self.resize(*DEFAULT_SIZE)
-        else:
-            self.restoreGeometry(geometry)
-        if not self.settings.window_state.isEmpty():
-            self.restoreState(self.settings.window_state)
-        if not self.settings.splitter_state.isEmpty():
-            self.splitter.restoreState(self.settings.splitter_state)
 
     # --- slots
 
@@ -305,9 +294,7 @@ class MainWindow(QMainWindow):
         if not self.session.maybe_save():
             event.ignore()
             return
-        self.settings.window_geometry = self.saveGeometry()
-        self.settings.window_state = self.saveState()
-        self.settings.splitter_state = self.splitter.saveState()
+        self.view.save_geometry()
         self.settings.sync()
         self.session.close_book()
         event.accept()

@@ -14,6 +14,7 @@ from kpidesk import file_names
 from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
+from ui import geometry
 from ui.controllers.base import PDF_FILTER, Controller
 from ui.dialogs import messages, progress
 from ui.dialogs.scope import Scope, ScopeDialog
@@ -202,7 +203,7 @@ class Printing(Controller):
         printer = self._printer()
         dialog = QPrintPreviewDialog(printer, self.window)
         dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
-        dialog.resize(900, 1000)
+        geometry.fit_dialog(dialog, 900, 1000)
         book_name = self.session.book_name()
         dialog.paintRequested.connect(lambda device: paint.paint_pages(device, pages, book_name))
         # QPrinter is no QObject: keep it alive as long as the dialog may paint.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import split_departments
-from ui import colours
+from ui import colours, geometry
 
 YEARS = range(2015, 2041)
 
@@ -42,6 +42,7 @@ class NewSheetDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        geometry.fit_dialog(self)
         self._exists = exists
         self.no_edit = QLineEdit(no)
         self.no_edit.setObjectName("newNo")
