@@ -1,0 +1,77 @@
+"""Small things that surprised new staff: each is checked as the user sees it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.test_main_window import select_no, shown_nos
+from ui.main_window import MainWindow
+
+
+def choose_department(window: MainWindow, name: str) -> None:
+    combo = window.list_panel.department_combo
+    combo.setCurrentIndex(combo.findData(name))
+
+
+def test_filtering_the_open_sheet_away_says_so_and_one_click_brings_it_back(
+    window: MainWindow,
+) -> None:
+    select_no(window, "9")  # 生活安全企画課
+    notice = window.list_panel.filter_notice
+    assert not notice.isVisible()
+    choose_department(window, "港湾課")
+    assert "9" not in shown_nos(window)
+    assert window.session.document.sheet.no == "9"  # still in the form
+    assert notice.isVisible()
+    assert notice.text == (
+        "表示中のシート（No 9）は、フィルター（担当課: 港湾課）で一覧に出ていません"
+    )
+    assert notice.button.text() == "フィルターを解除"
+    notice.button.click()
+    assert "9" in shown_nos(window)
+    assert window.list_panel.current_sheet_id() == window.session.document.sheet.id
+    assert window.list_panel.department_combo.currentData() is None
+    assert not notice.isVisible()
+
+
+def test_an_empty_list_names_the_filters_and_clears_them(window: MainWindow) -> None:
+    panel = window.list_panel
+    window.session.open_sheet(None)
+    choose_department(window, "港湾課")
+    panel.search_edit.setText("xyz")
+    assert shown_nos(window) == []
+    assert panel.filter_notice.isVisible()
+    assert panel.filter_notice.text == (
+        "フィルター（担当課: 港湾課、検索: xyz）に合うシートがありません"
+    )
+    panel.filter_notice.button.click()
+    assert len(shown_nos(window)) == 15
+    assert panel.search_edit.text() == ""
+    assert not panel.filter_notice.isVisible()
+    # With a sheet open, the note says it is hidden too.
+    select_no(window, "9")
+    panel.search_edit.setText("xyz")
+    assert panel.filter_notice.text == (
+        "フィルター（検索: xyz）に合うシートがありません"
+        "（表示中のシート No 9 も一覧に出ていません）"
+    )
+
+
+def test_a_sheet_open_in_another_year_is_named_with_its_year(window: MainWindow) -> None:
+    book = window.session.book
+    sheet = book.find_sheet(2020, "28")
+    book.save_sheet(dataclasses.replace(sheet, id=None, no="1", report_year=2021))
+    window.list_panel.set_book(book)
+    window.session.open_sheet(book.find_sheet(2021, "1").id)
+    window.list_panel.show_report_year(2020)
+    notice = window.list_panel.filter_notice
+    assert "No 1" in notice.text and "報告年度: R2（2020）" in notice.text
+    notice.button.click()
+    assert window.list_panel.report_year() == 2021
+    assert shown_nos(window) == ["1"]
+    assert not notice.isVisible()
+    QApplication.processEvents()
+    assert window.list_panel.table.currentIndex().data(Qt.ItemDataRole.DisplayRole) == "1"
