@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.test_main_window import select_no, shown_nos
+from ui.actions import Action
+from ui.dialogs.scope import ScopeDialog
 from ui.main_window import MainWindow
 
 
@@ -75,3 +79,33 @@ def test_a_sheet_open_in_another_year_is_named_with_its_year(window: MainWindow)
     assert not notice.isVisible()
     QApplication.processEvents()
     assert window.list_panel.table.currentIndex().data(Qt.ItemDataRole.DisplayRole) == "1"
+
+
+def scope_dialog_shown(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> ScopeDialog:
+    """The scope dialog 印刷プレビュー asks with (cancelled)."""
+    shown: list[ScopeDialog] = []
+
+    def exec_(dialog: ScopeDialog) -> int:
+        shown.append(dialog)
+        return ScopeDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(ScopeDialog, "exec", exec_)
+    window.actions[Action.PRINT_PREVIEW].trigger()
+    return shown[0]
+
+
+def test_the_scope_dialog_offers_the_open_sheets_department(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    select_no(window, "28")  # 観光振興課、港湾課: neither is the first department
+    dialog = scope_dialog_shown(window, monkeypatch)
+    assert dialog.department_combo.itemText(0) != "観光振興課"
+    assert dialog.department_combo.currentText() == "観光振興課"
+
+
+def test_the_scope_dialog_offers_the_department_the_list_shows(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    select_no(window, "28")
+    choose_department(window, "港湾課")
+    assert scope_dialog_shown(window, monkeypatch).department_combo.currentText() == "港湾課"

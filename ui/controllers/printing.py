@@ -45,12 +45,17 @@ class Printing(Controller):
         if session.book is None:
             return None
         panel = self.window.list_panel
+        document = session.document
+        # The department the list is filtered to, else the open sheet's (its first).
+        department = panel.department()
+        if department is None and document is not None and document.sheet.departments:
+            department = document.sheet.departments[0]
         dialog = ScopeDialog(
             title,
-            current=f"No {session.document.sheet.no}" if session.document is not None else None,
+            current=f"No {document.sheet.no}" if document is not None else None,
             selected_count=len(panel.selected_sheet_ids()),
             departments=session.book.departments(panel.report_year()),
-            department=panel.department(),
+            department=department,
             book_count=session.book.count_sheets(),
             parent=self.window,
         )
