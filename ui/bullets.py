@@ -312,10 +312,14 @@ class BulletSectionEditor(QFrame):
 
     @Slot()
     def on_add_button_clicked(self) -> None:
-        """Add an empty bullet after the current one and start typing in it."""
+        """Add an empty bullet after the paragraph being edited (at the end when none of
+        this section's is) and start typing in it."""
         if self._document is None:
             return
-        at = self._current + 1 if self._current >= 0 else len(self.editors)
+        editing_one = 0 <= self._current < len(self.editors) and any(
+            editor.hasFocus() for editor in self.editors
+        )
+        at = self._current + 1 if editing_one else len(self.editors)
         self._document.edit(
             f"{self._heading()}に段落を追加",
             lambda sheet: editing.bullets(sheet, self.section).insert(at, ""),

@@ -109,3 +109,24 @@ def test_the_scope_dialog_offers_the_department_the_list_shows(
     select_no(window, "28")
     choose_department(window, "港湾課")
     assert scope_dialog_shown(window, monkeypatch).department_combo.currentText() == "港湾課"
+
+
+def test_adding_a_paragraph_with_none_being_edited_adds_it_last(window: MainWindow) -> None:
+    select_no(window, "9")
+    section = window.form.sections["issues"]
+    before = list(window.session.document.sheet.issues)
+    assert len(before) == 3
+    window.form.edits["title"].setFocus()  # no paragraph of 課題等 is being edited
+    section.add_button.click()
+    assert window.session.document.sheet.issues == [*before, ""]
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is section.editors[3]
+
+
+def test_adding_a_paragraph_while_editing_one_adds_it_after_that_one(window: MainWindow) -> None:
+    select_no(window, "9")
+    section = window.form.sections["issues"]
+    before = list(window.session.document.sheet.issues)
+    section.editors[0].setFocus()
+    section.add_button.click()
+    assert window.session.document.sheet.issues == [before[0], "", *before[1:]]
