@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import editing
+from ui import colours
 from ui.document import SheetDocument
 
 
@@ -201,7 +202,8 @@ class BulletSectionEditor(QFrame):
         self.bullet_layout = QVBoxLayout()
         self.bullet_layout.setSpacing(2)
         self.empty_label = QLabel("（段落はありません。「追加」で書き始めます）")
-        self.empty_label.setEnabled(False)
+        # Grey, yet readable: the theme's colour for disabled text is not.
+        colours.colour_label(self.empty_label, colours.Ink.QUIET)
         layout = QVBoxLayout(self)
         layout.addLayout(heading_row)
         layout.addLayout(self.bullet_layout)

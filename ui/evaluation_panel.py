@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from kpidesk import evaluation, limits
 from kpidesk.evaluation import EvaluationSettings, RowEvaluation
 from kpidesk.model import EXTERNAL_REASON_SUGGESTION, Sheet
-from ui import colours
+from ui import colours, placeholders
 from ui.bullets import UNDO_KEYS_TO_WINDOW, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_texts import (
@@ -260,7 +260,7 @@ class EvaluationPanel(QFrame):
         external.clicked.connect(lambda checked, i=index: self._set_external(i, checked))
         reason = QLineEdit()
         reason.setObjectName(f"eval_{index}_external_reason")
-        reason.setPlaceholderText(EXTERNAL_REASON_SUGGESTION)
+        placeholders.quiet_placeholder(reason, EXTERNAL_REASON_SUGGESTION)
         reason.setToolTip("外的要因の内容（例: " + EXTERNAL_REASON_SUGGESTION + "）")
         reason.setMaxLength(limits.MAX_EXTERNAL_REASON_CHARS)
         reason.setMinimumWidth(240)

@@ -36,7 +36,7 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
-from ui import colours
+from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
 from ui.notice_bar import NoticeBar
 
@@ -470,6 +470,7 @@ class SheetListPanel(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・施策・本文）  Ctrl+F")
+        placeholders.quiet_placeholder(self.search_edit)
         self.search_edit.setClearButtonEnabled(True)
 
         self.table = QTableView()

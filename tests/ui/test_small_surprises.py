@@ -7,8 +7,12 @@ import dataclasses
 import pytest
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.ui.helpers import type_text
+from tests.ui.palettes import MIN_CONTRAST, applied, contrast, dark_palette
 from tests.ui.test_main_window import select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.scope import ScopeDialog
@@ -130,3 +134,65 @@ def test_adding_a_paragraph_while_editing_one_adds_it_after_that_one(window: Mai
     section.editors[0].setFocus()
     section.add_button.click()
     assert window.session.document.sheet.issues == [before[0], "", *before[1:]]
+
+
+THEMES = {"light": None, "dark": dark_palette}
+
+
+def shown_colour(widget: QWidget, role: QPalette.ColorRole) -> QColor:
+    """The colour ``widget`` draws ``role`` in, as it is now (disabled or not)."""
+    widget.ensurePolished()
+    group = QPalette.ColorGroup.Active if widget.isEnabled() else QPalette.ColorGroup.Disabled
+    return widget.palette().color(group, role)
+
+
+def over(colour: QColor, background: QColor) -> QColor:
+    """``colour`` as drawn over ``background`` (Qt's placeholder is the text half transparent)."""
+    alpha = colour.alphaF()
+    return QColor.fromRgbF(
+        *(
+            getattr(colour, part)() * alpha + getattr(background, part)() * (1 - alpha)
+            for part in ("redF", "greenF", "blueF")
+        )
+    )
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_an_empty_departments_field_shows_an_example_not_data(
+    theme: str, window: MainWindow
+) -> None:
+    make = THEMES[theme]
+    with applied(make() if make is not None else None):
+        select_no(window, "9")
+        edit = window.form.edits["departments"]
+        edit.setFocus()
+        edit.selectAll()
+        QTest.keyClick(edit, Qt.Key.Key_Delete)
+        assert edit.text() == ""
+        assert edit.placeholderText() == "例: 観光振興課、港湾課"
+        base = shown_colour(edit, QPalette.ColorRole.Base)
+        placeholder = over(shown_colour(edit, QPalette.ColorRole.PlaceholderText), base)
+        assert contrast(placeholder, base) >= MIN_CONTRAST
+        # Lighter than what is typed, so it does not pass for a value.
+        assert contrast(placeholder, base) < contrast(
+            shown_colour(edit, QPalette.ColorRole.Text), base
+        )
+        assert edit.font().italic()
+        type_text(edit, "港湾課")
+        assert not edit.font().italic()
+        window.session.document.undo_stack.setClean()
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_grey_help_text_is_readable(theme: str, window: MainWindow) -> None:
+    make = THEMES[theme]
+    with applied(make() if make is not None else None):
+        select_no(window, "9")
+        section = window.form.sections["opinions"]
+        assert section.bullets() == []
+        label = section.empty_label
+        assert label.isVisible() and "段落はありません" in label.text()
+        text = shown_colour(label, label.foregroundRole())
+        background = shown_colour(section, QPalette.ColorRole.Window)
+        assert contrast(text, background) >= MIN_CONTRAST, (text.name(), background.name())
+        assert text != shown_colour(window.form.edits["title"], QPalette.ColorRole.Text)  # grey
