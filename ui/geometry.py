@@ -15,6 +15,8 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QDialog, QFrame, QLayout, QScrollArea, QWidget
 
+from ui.settings import Settings
+
 #: How much of the available area a first window takes at most.
 SCREEN_SHARE = 0.9
 #: The least size a restored main window comes back at (smaller is of no use).
@@ -132,12 +134,12 @@ def restore_window(window: QWidget, saved: QByteArray, wanted: QSize) -> None:
     fit_window(window, minimum=MIN_WINDOW_SIZE)
 
 
-def _settings_of(dialog: QDialog) -> object | None:
+def _settings_of(dialog: QDialog) -> Settings | None:
     """The settings of the main window the dialog belongs to, if any."""
     parent = dialog.parentWidget()
     while parent is not None:
         settings = getattr(parent.window(), "settings", None)
-        if settings is not None and hasattr(settings, "dialog_size"):
+        if isinstance(settings, Settings):
             return settings
         parent = parent.window().parentWidget()
     return None
@@ -161,14 +163,14 @@ class _DialogFitter(QObject):
             return False
         settings = _settings_of(watched)
         if kind == QEvent.Type.Show:
-            size = settings.dialog_size(self.name) if settings is not None else None  # type: ignore[attr-defined]
+            size = settings.dialog_size(self.name) if settings is not None else None
             if size is None and not self.sized:
                 size = watched.sizeHint()  # Qt would give at most 2/3 of the screen
             if size is not None:
                 watched.resize(size.expandedTo(watched.minimumSizeHint()))
             fit_window(watched, centre=True)
         elif settings is not None:
-            settings.set_dialog_size(self.name, watched.size())  # type: ignore[attr-defined]
+            settings.set_dialog_size(self.name, watched.size())
         return False
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -430,6 +430,13 @@ class SheetFilterProxy(QSortFilterProxyModel):
         return found
 
 
+#: The widths of the columns but KPI名, which takes the rest.
+COLUMN_WIDTHS = {Col.NO: 44, Col.DEPARTMENTS: 104, Col.LATEST: 96, Col.TARGET: 70,
+                 Col.RANK: 44, Col.UPDATED: 122}  # fmt: skip
+#: The least width KPI名 keeps: a narrower list gives up 更新日時 first.
+TITLE_WIDTH = 120
+
+
 class SheetListPanel(QWidget):
     """The left side of the window: filters, the list and the count.
 
@@ -492,8 +499,7 @@ class SheetListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Col.TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Col.NO, 44), (Col.DEPARTMENTS, 104), (Col.LATEST, 96),
-                              (Col.TARGET, 70), (Col.RANK, 44), (Col.UPDATED, 122)):  # fmt: skip
+        for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(column, width)
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
@@ -520,6 +526,12 @@ class SheetListPanel(QWidget):
         layout.addWidget(self.count_label)
         self._connect_signals()
         self._update_count()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow list (a small screen, the form wide) drops 更新日時 so that KPI名 shows."""
+        super().resizeEvent(event)
+        room = self.table.width() - self.table.frameWidth() * 2
+        self.table.setColumnHidden(Col.UPDATED, room < sum(COLUMN_WIDTHS.values()) + TITLE_WIDTH)
 
     def _connect_signals(self) -> None:
         self.year_combo.currentIndexChanged.connect(self.on_year_combo_changed)

@@ -181,3 +181,16 @@ def test_a_folded_list_stays_folded_on_the_next_start(qtbot, app, settings: Sett
     window.show()
     assert not window.list_panel.isVisible()
     assert not window.actions[Action.TOGGLE_LIST].isChecked()
+
+
+def test_a_narrow_list_gives_up_the_update_time_before_the_kpi_name(window: MainWindow) -> None:
+    from ui.sheet_list import TITLE_WIDTH, Col
+
+    table = window.list_panel.table
+    window.splitter.setSizes([900, 466])
+    QApplication.processEvents()
+    assert not table.isColumnHidden(Col.UPDATED)
+    window.splitter.setSizes([520, 846])  # the list beside the form on a 150 % laptop
+    QApplication.processEvents()
+    assert table.isColumnHidden(Col.UPDATED)
+    assert table.columnWidth(Col.TITLE) >= TITLE_WIDTH

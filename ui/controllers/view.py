@@ -21,11 +21,11 @@ LIST_WIDTH = 300
 def first_split(width: int) -> list[int]:
     """The widths of the list and the form in a window ``width`` wide, first time.
 
-    The list gets 45 % (at most 620 pixels), but the form never less than
+    The list gets half (at most 620 pixels), but the form never less than
     :data:`FORM_WIDTH` while the list keeps :data:`LIST_WIDTH` (on a
     1024-pixel screen the list gives way).
     """
-    form = max(width - min(width * 45 // 100, 620), min(FORM_WIDTH, width - LIST_WIDTH))
+    form = max(width - min(width // 2, 620), min(FORM_WIDTH, width - LIST_WIDTH))
     return [max(width - form, 0), form]
 
 
