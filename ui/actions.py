@@ -59,6 +59,7 @@ class Action(enum.Enum):
     DISTRIBUTE = "distribute"
     COLLECT = "collect"
     SUBMISSION_STATUS = "submission_status"
+    TOGGLE_LIST = "toggle_list"
     ABOUT = "about"
 
 
@@ -69,6 +70,7 @@ class _Spec:
     shortcut: QKeySequence.StandardKey | tuple[str, ...] | str | None = None
     icon: QStyle.StandardPixmap | None = None
     role: QAction.MenuRole | None = None
+    checkable: bool = False
 
 
 _SPECS: dict[Action, _Spec] = {
@@ -192,6 +194,10 @@ _SPECS: dict[Action, _Spec] = {
     Action.SUBMISSION_STATUS: _Spec(
         "提出状況(&T)…", "担当課ごとの配布・回収の状況を表示します",
     ),
+    Action.TOGGLE_LIST: _Spec(
+        "シート一覧(&L)", "左のシート一覧をたたんで、フォームを広く使います（F9 で切り替え）",
+        "F9", checkable=True,
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -214,7 +220,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.CUT, Action.COPY, Action.PASTE, Action.SELECT_ALL, None, Action.FIND,
         Action.FIND_REPLACE,
     )),
-    ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET)),
+    ("表示(&V)", (Action.ZOOM_IN, Action.ZOOM_OUT, Action.ZOOM_RESET, None, Action.TOGGLE_LIST)),
     ("シート(&S)", (
         Action.NEW_SHEET, Action.DUPLICATE_SHEET, Action.DELETE_SHEET, Action.TRASH, None,
         Action.HISTORY,
@@ -272,6 +278,7 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
         action.setMenuRole(spec.role)
     if key in STEP_ACTIONS:
         action.setIconText(STEP_ACTIONS[key])
+    action.setCheckable(spec.checkable)
     action.triggered.connect(triggered)
     return action
 

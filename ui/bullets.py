@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk import editing
+from ui import colours
 from ui.document import SheetDocument
 
 
@@ -201,7 +202,8 @@ class BulletSectionEditor(QFrame):
         self.bullet_layout = QVBoxLayout()
         self.bullet_layout.setSpacing(2)
         self.empty_label = QLabel("（段落はありません。「追加」で書き始めます）")
-        self.empty_label.setEnabled(False)
+        # Grey, yet readable: the theme's colour for disabled text is not.
+        colours.colour_label(self.empty_label, colours.Ink.QUIET)
         layout = QVBoxLayout(self)
         layout.addLayout(heading_row)
         layout.addLayout(self.bullet_layout)
@@ -312,10 +314,14 @@ class BulletSectionEditor(QFrame):
 
     @Slot()
     def on_add_button_clicked(self) -> None:
-        """Add an empty bullet after the current one and start typing in it."""
+        """Add an empty bullet after the paragraph being edited (at the end when none of
+        this section's is) and start typing in it."""
         if self._document is None:
             return
-        at = self._current + 1 if self._current >= 0 else len(self.editors)
+        editing_one = 0 <= self._current < len(self.editors) and any(
+            editor.hasFocus() for editor in self.editors
+        )
+        at = self._current + 1 if editing_one else len(self.editors)
         self._document.edit(
             f"{self._heading()}に段落を追加",
             lambda sheet: editing.bullets(sheet, self.section).insert(at, ""),

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from kpidesk import evaluation, limits
 from kpidesk.evaluation import EvaluationSettings, RowEvaluation
 from kpidesk.model import EXTERNAL_REASON_SUGGESTION, Sheet
-from ui import colours
+from ui import colours, placeholders
 from ui.bullets import UNDO_KEYS_TO_WINDOW, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_texts import (
@@ -46,6 +46,7 @@ from ui.evaluation_texts import (
     rank_column,
     row_flags,
 )
+from ui.flow_layout import FlowLayout
 from ui.value_table import NoWheelUnlessFocused
 
 #: The panel's grid lines per value row: figures, flags, notes, two lines of settings.
@@ -81,13 +82,14 @@ class EvaluationPanel(QFrame):
         title = section_heading("評価")
         self.scheme_label = QLabel()
         self.scheme_label.setObjectName("evaluationScheme")
+        self.scheme_label.setWordWrap(True)
         colours.colour_label(self.scheme_label, colours.Ink.QUIET)
         heading = QHBoxLayout()
         heading.addWidget(title)
         heading.addStretch(1)
-        heading.addWidget(self.scheme_label)
+        heading.addWidget(self.scheme_label, 1, Qt.AlignmentFlag.AlignRight)
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(14)
+        self.grid.setHorizontalSpacing(10)
         self.grid.setVerticalSpacing(2)
         self.empty_label = QLabel("（値の行がありません）")
         colours.colour_label(self.empty_label, colours.Ink.QUIET)
@@ -258,7 +260,7 @@ class EvaluationPanel(QFrame):
         external.clicked.connect(lambda checked, i=index: self._set_external(i, checked))
         reason = QLineEdit()
         reason.setObjectName(f"eval_{index}_external_reason")
-        reason.setPlaceholderText(EXTERNAL_REASON_SUGGESTION)
+        placeholders.quiet_placeholder(reason, EXTERNAL_REASON_SUGGESTION)
         reason.setToolTip("外的要因の内容（例: " + EXTERNAL_REASON_SUGGESTION + "）")
         reason.setMaxLength(limits.MAX_EXTERNAL_REASON_CHARS)
         reason.setMinimumWidth(240)
@@ -274,9 +276,7 @@ class EvaluationPanel(QFrame):
     def _line(self, grid_row: int, *controls: QWidget) -> QWidget:
         """A line of the grid holding ``controls`` at its right."""
         line = QWidget()
-        layout = QHBoxLayout(line)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addStretch(1)
+        layout = FlowLayout(line, align_right=True)
         for control in controls:
             layout.addWidget(control)
         self.grid.addWidget(line, grid_row, 0, 1, len(FIGURES) + 1)

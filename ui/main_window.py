@@ -37,6 +37,7 @@ from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
 from ui.controllers.trash import Trash
+from ui.controllers.view import View
 from ui.controllers.years import Years
 from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
@@ -46,9 +47,6 @@ from ui.settings import Settings
 from ui.sheet_form import SheetForm
 from ui.sheet_list import SheetListPanel
 from ui.year_lock_bar import YearLockBar
-
-#: The first window's size when no size was saved.
-DEFAULT_SIZE = (1366, 768)
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +58,7 @@ class MainWindow(QMainWindow):
         files, sheets, exchange, printing, years, summary, drafts, cycle,
             clipboard, zoom, last_view, trash, find_replace: the controllers that
             do the menus' work.
+        view: the window on the screen (its size, the list folded away).
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
     """
@@ -87,7 +86,6 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(form_pane)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([620, 746])
         self.setCentralWidget(self.splitter)
 
         self.session = BookSession(self)
@@ -104,6 +102,7 @@ class MainWindow(QMainWindow):
         self.last_view = LastView(self)
         self.trash = Trash(self)
         self.find_replace = FindReplace(self)
+        self.view = View(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -117,7 +116,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.book_label)
 
         self._connect_signals()
-        self._restore_geometry()
+        self.view.restore_geometry()
         self.zoom.restore()
         self.update_title()
         self.update_actions()
@@ -152,7 +151,7 @@ class MainWindow(QMainWindow):
             Action.COPY: self.clipboard.copy,
             Action.PASTE: self.clipboard.paste,
             Action.SELECT_ALL: self.clipboard.select_all,
-            Action.FIND: self.list_panel.focus_search,
+            Action.FIND: self.view.find,
             Action.FIND_REPLACE: self.find_replace.show_find_replace,
             Action.ZOOM_IN: self.zoom.zoom_in,
             Action.ZOOM_OUT: self.zoom.zoom_out,
@@ -170,6 +169,7 @@ class MainWindow(QMainWindow):
             Action.DISTRIBUTE: self.cycle.ask_distribute,
             Action.COLLECT: self.cycle.ask_collect,
             Action.SUBMISSION_STATUS: self.cycle.show_status,
+            Action.TOGGLE_LIST: self.view.toggle_list,
             Action.ABOUT: self.show_about,
         }
 
@@ -223,17 +223,6 @@ class MainWindow(QMainWindow):
             signal.connect(lambda text, k=key: actions.name_step(self.actions[k], k, text))
         # Menus
         self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
-
-    def _restore_geometry(self) -> None:
-        geometry = self.settings.window_geometry
-        if geometry.isEmpty():
-            self.resize(*DEFAULT_SIZE)
-        else:
-            self.restoreGeometry(geometry)
-        if not self.settings.window_state.isEmpty():
-            self.restoreState(self.settings.window_state)
-        if not self.settings.splitter_state.isEmpty():
-            self.splitter.restoreState(self.settings.splitter_state)
 
     # --- slots
 
@@ -329,9 +318,7 @@ class MainWindow(QMainWindow):
         if not self.session.maybe_save():
             event.ignore()
             return
-        self.settings.window_geometry = self.saveGeometry()
-        self.settings.window_state = self.saveState()
-        self.settings.splitter_state = self.splitter.saveState()
+        self.view.save_geometry()
         self.settings.sync()
         self.session.close_book()
         event.accept()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QSize
 
 from kpidesk.book.backups import DEFAULT_KEEP
 from kpidesk.paths import user_data_dir
@@ -38,6 +38,8 @@ class _Option(Generic[T]):
             return [str(item) for item in value]  # type: ignore[return-value]
         if self.kind is QByteArray and not isinstance(value, QByteArray):
             return self.default
+        if self.kind is bool:
+            return (str(value).lower() in ("true", "1")) if value != "" else self.default  # type: ignore[return-value]
         if self.kind is int:
             try:
                 return int(value)  # type: ignore[return-value]
@@ -58,11 +60,14 @@ class Settings:
         window_geometry: the main window's saved geometry.
         window_state: the main window's toolbars and docks.
         splitter_state: the position of the list/form splitter.
+        list_hidden: the sheet list was folded away (表示 → シート一覧).
         excel_template: the user's Excel template ("" for the bundled one).
         backups_keep: how many backups of each book to keep.
         book_views: where each recent book was left (sheet, report year,
             filters), as JSON keyed by the book's path.
         zoom_percent: the size of the form's and the list's text, in percent.
+
+    Each dialog's size is kept under ``dialogs/`` (:meth:`dialog_size`).
     """
 
     last_book = _Option[str]("books/last", "", str)
@@ -70,6 +75,7 @@ class Settings:
     window_geometry = _Option[QByteArray]("window/geometry", QByteArray(), QByteArray)
     window_state = _Option[QByteArray]("window/state", QByteArray(), QByteArray)
     splitter_state = _Option[QByteArray]("window/splitter", QByteArray(), QByteArray)
+    list_hidden = _Option[bool]("window/list_hidden", False, bool)
     excel_template = _Option[str]("excel/template", "", str)
     backups_keep = _Option[int]("backups/keep", DEFAULT_KEEP, int)
     zoom_percent = _Option[int]("view/zoom", 100, int)
@@ -89,6 +95,15 @@ class Settings:
     def remove_recent_book(self, path: Path) -> None:
         """Forget a book that can no longer be opened."""
         self.recent_books = [item for item in self.recent_books if item != str(path)]
+
+    def dialog_size(self, name: str) -> QSize | None:
+        """The size the user last gave the dialog ``name`` (None: never opened)."""
+        value = self.qsettings.value(f"dialogs/{name}")
+        return value if isinstance(value, QSize) and not value.isEmpty() else None
+
+    def set_dialog_size(self, name: str, size: QSize) -> None:
+        """Remember the dialog ``name``'s size for the next time it opens."""
+        self.qsettings.setValue(f"dialogs/{name}", size)
 
     def sync(self) -> None:
         """Write pending changes to disk."""

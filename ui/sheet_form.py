@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from kpidesk import eras, limits
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import BULLET_SECTIONS, split_departments
+from ui import placeholders
 from ui.bullets import UNDO_KEYS_TO_WINDOW, BulletSectionEditor, section_heading
 from ui.document import SheetDocument
 from ui.evaluation_panel import EvaluationPanel
@@ -105,7 +106,7 @@ class SheetForm(QScrollArea):
         ):
             self.edits[attr].setMaxLength(length)
         self.edits["no"].setMaximumWidth(90)
-        self.edits["departments"].setPlaceholderText("観光振興課、港湾課")
+        placeholders.quiet_placeholder(self.edits["departments"], "観光振興課、港湾課")
         grid.addWidget(QLabel("No"), 0, 0)
         grid.addWidget(self.edits["no"], 0, 1)
         grid.addWidget(QLabel("担当課"), 0, 2, Qt.AlignmentFlag.AlignRight)
@@ -179,7 +180,7 @@ class SheetForm(QScrollArea):
             edit = QLineEdit()
             edit.setObjectName(attr)
             edit.setToolTip(tooltip)
-            edit.setPlaceholderText(placeholder)
+            placeholders.quiet_placeholder(edit, placeholder)
             edit.setMaxLength(
                 limits.MAX_SOURCE_CHARS if attr == "source" else limits.MAX_RELEASE_CHARS
             )

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,8 +36,9 @@ from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
-from ui import colours
+from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
+from ui.notice_bar import NoticeBar
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 EntryRole = Qt.ItemDataRole.UserRole + 2
@@ -361,6 +362,15 @@ class SheetListModel(QAbstractTableModel):
 _COLUMNS = tuple(Col)
 
 
+class Filter(enum.Enum):
+    """The list's filters, by the name the user knows them by."""
+
+    YEAR = "報告年度"
+    DEPARTMENT = "担当課"
+    RANK = "評価"
+    SEARCH = "検索"
+
+
 class SheetFilterProxy(QSortFilterProxyModel):
     """Shows the sheets of one report year and department that match the search."""
 
@@ -400,16 +410,31 @@ class SheetFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, SheetListModel)
-        summary = model.entry(source_row)
+        return not self.hiding(model.entry(source_row))
+
+    def hiding(self, summary: ListEntry) -> list[Filter]:
+        """The filters that keep ``summary`` out of the list (none: it is shown)."""
+        model = self.sourceModel()
+        assert isinstance(model, SheetListModel)
+        found = []
         if self._report_year is not None and summary.report_year != self._report_year:
-            return False
+            found.append(Filter.YEAR)
         if self._department is not None and self._department not in summary.departments:
-            return False
+            found.append(Filter.DEPARTMENT)
         if self._rank is not None:
             shown = entry_rank(summary, model.settings) or evaluation.NOT_JUDGED
             if shown != self._rank:
-                return False
-        return self._matching_ids is None or summary.id in self._matching_ids
+                found.append(Filter.RANK)
+        if self._matching_ids is not None and summary.id not in self._matching_ids:
+            found.append(Filter.SEARCH)
+        return found
+
+
+#: The widths of the columns but KPI名, which takes the rest.
+COLUMN_WIDTHS = {Col.NO: 44, Col.DEPARTMENTS: 104, Col.LATEST: 96, Col.TARGET: 70,
+                 Col.RANK: 44, Col.UPDATED: 122}  # fmt: skip
+#: The least width KPI名 keeps: a narrower list gives up 更新日時 first.
+TITLE_WIDTH = 120
 
 
 class SheetListPanel(QWidget):
@@ -452,6 +477,7 @@ class SheetListPanel(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("検索（No・担当課・KPI名・施策・本文）  Ctrl+F")
+        placeholders.quiet_placeholder(self.search_edit)
         self.search_edit.setClearButtonEnabled(True)
 
         self.table = QTableView()
@@ -473,27 +499,39 @@ class SheetListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Col.TITLE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Col.NO, 44), (Col.DEPARTMENTS, 104), (Col.LATEST, 96),
-                              (Col.TARGET, 70), (Col.RANK, 44), (Col.UPDATED, 122)):  # fmt: skip
+        for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(column, width)
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
+        # Which filter hides everything, or the open sheet, with a way out.
+        self.filter_notice = NoticeBar("filterNotice")
+        self.filter_notice.action_requested.connect(self.clear_filters)
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel("報告年度"))
         filters.addWidget(self.year_combo)
         filters.addWidget(QLabel("担当課"))
         filters.addWidget(self.department_combo, 1)
-        filters.addWidget(QLabel("評価"))
-        filters.addWidget(self.rank_combo)
+        # 評価 beside the search box: the list can then be narrow (a 1024-pixel screen).
+        search = QHBoxLayout()
+        search.addWidget(self.search_edit, 1)
+        search.addWidget(QLabel("評価"))
+        search.addWidget(self.rank_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 4)
         layout.addLayout(filters)
-        layout.addWidget(self.search_edit)
+        layout.addLayout(search)
+        layout.addWidget(self.filter_notice)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
         self._connect_signals()
         self._update_count()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow list (a small screen, the form wide) drops 更新日時 so that KPI名 shows."""
+        super().resizeEvent(event)
+        room = self.table.width() - self.table.frameWidth() * 2
+        self.table.setColumnHidden(Col.UPDATED, room < sum(COLUMN_WIDTHS.values()) + TITLE_WIDTH)
 
     def _connect_signals(self) -> None:
         self.year_combo.currentIndexChanged.connect(self.on_year_combo_changed)
@@ -636,6 +674,70 @@ class SheetListPanel(QWidget):
     @Slot()
     def _update_count(self) -> None:
         self.count_label.setText(f"{self.proxy.rowCount()} / {self.model.rowCount()} 件")
+        self._show_filter_notice()
+
+    def filter_text(self, filters: list[Filter]) -> str:
+        """``担当課: 港湾課、検索: xyz``: what ``filters`` are set to."""
+        shown = {
+            Filter.YEAR: self.year_combo.currentText().replace(" ロック中", ""),
+            Filter.DEPARTMENT: self.department_combo.currentText(),
+            Filter.RANK: self.rank_combo.currentText(),
+            Filter.SEARCH: self.search_edit.text().strip(),
+        }
+        return "、".join(f"{kind.value}: {shown[kind]}" for kind in filters)
+
+    def _narrowing(self) -> list[Filter]:
+        """The filters set beyond the report year (which always shows one year)."""
+        return [
+            kind
+            for kind, on in (
+                (Filter.DEPARTMENT, self.department_combo.currentData() is not None),
+                (Filter.RANK, self.rank_combo.currentData() is not None),
+                (Filter.SEARCH, bool(self.search_edit.text().strip())),
+            )
+            if on
+        ]
+
+    def _show_filter_notice(self) -> None:
+        """Say which filter hides the open sheet, or every sheet, with 「フィルターを解除」."""
+        text = ""
+        hidden = self._hidden_open_entry()
+        if self.proxy.rowCount() == 0 and self.model.rowCount() > 0:
+            narrowing = self._narrowing() or [Filter.YEAR]
+            text = f"フィルター（{self.filter_text(narrowing)}）に合うシートがありません"
+            if hidden is not None:
+                text += f"（表示中のシート No {hidden.no} も一覧に出ていません）"
+        elif hidden is not None:
+            text = (
+                f"表示中のシート（No {hidden.no}）は、フィルター"
+                f"（{self.filter_text(self.proxy.hiding(hidden))}）で一覧に出ていません"
+            )
+        self.filter_notice.show_notice(text, "フィルターを解除")
+
+    def _hidden_open_entry(self) -> ListEntry | None:
+        """The open sheet's summary when the filters hide it, else None."""
+        if self._open_id is None:
+            return None
+        row = self.model.row_of(self._open_id)
+        if row is None or self._proxy_index(self._open_id) is not None:
+            return None
+        return self.model.entry(row)
+
+    @Slot()
+    def clear_filters(self) -> None:
+        """Show every sheet of the year again (the open sheet's year, when it is another)."""
+        hidden = self._hidden_open_entry()
+        with self._quietly():
+            for combo in (self.department_combo, self.rank_combo):
+                combo.blockSignals(True)
+                combo.setCurrentIndex(0)
+                combo.blockSignals(False)
+            self.search_edit.blockSignals(True)
+            self.search_edit.clear()
+            self.search_edit.blockSignals(False)
+            if hidden is not None and Filter.YEAR in self.proxy.hiding(hidden):
+                self.show_report_year(hidden.report_year)  # refilters
+            self.apply_filters()
 
     def report_year(self) -> int | None:
         """The report year chosen in the filter (None: all)."""
@@ -673,10 +775,12 @@ class SheetListPanel(QWidget):
         return [self.proxy.index(row, 0).data(IdRole) for row in range(self.proxy.rowCount())]
 
     def set_open_sheet(self, sheet_id: int | None) -> None:
-        """The form shows this sheet: make its row current, if the filters show it."""
+        """The form shows this sheet: make its row current, if the filters show it
+        (if not, a note above the list says so)."""
         self._open_id = sheet_id
         with self._quietly():
             self._show_open_sheet()
+        self._show_filter_notice()
 
     def _show_open_sheet(self) -> None:
         selection = self.table.selectionModel()

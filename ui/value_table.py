@@ -37,6 +37,7 @@ from kpidesk import cell_blocks, editing, eras, values
 from kpidesk.model import ITEM_HEADING, UNIT_HEADING, Sheet, value_column_headings
 from ui import colours
 from ui.document import SheetDocument
+from ui.flow_layout import FlowLayout
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -223,12 +224,18 @@ class ValueTableEditor(QWidget):
         self.first_year = self._year_combo("firstActualYear", "最初の実績値の年度")
         self.last_year = self._year_combo("lastActualYear", "最後の実績値の年度")
         self.target_year = self._year_combo("targetYear", "目標値の年度")
-        years = QHBoxLayout()
-        for label, combo in (("基準年度", self.baseline_year), ("実績の年度", self.first_year),
-                             ("〜", self.last_year), ("目標年度", self.target_year)):  # fmt: skip
-            years.addWidget(QLabel(label))
-            years.addWidget(combo)
-        years.addStretch(1)
+        # The choosers wrap onto a second line when the form is narrow.
+        years = FlowLayout()
+        for group in ((("基準年度", self.baseline_year),),
+                      (("実績の年度", self.first_year), ("〜", self.last_year)),
+                      (("目標年度", self.target_year),)):  # fmt: skip
+            together = QWidget()
+            line = QHBoxLayout(together)
+            line.setContentsMargins(0, 0, 0, 0)
+            for label, combo in group:
+                line.addWidget(QLabel(label))
+                line.addWidget(combo)
+            years.addWidget(together)
 
         self.table = _ValueTableView()
         self.table.setObjectName("valueTable")

@@ -211,7 +211,7 @@ def test_an_external_factor_is_marked_and_the_settings_say_what_it_does(
     QApplication.processEvents()
     assert window.isWindowModified()
     assert reason.isVisibleTo(window.form) and reason.isEnabled()
-    assert reason.placeholderText() == EXTERNAL_REASON_SUGGESTION
+    assert reason.placeholderText() == f"例: {EXTERNAL_REASON_SUGGESTION}"
     assert text(window, 0, "rank") == "A"
     assert text(window, 0, "flags") == "参考（外的要因）"
     type_text(reason, "新型コロナ")

@@ -14,6 +14,7 @@ from kpidesk import file_names
 from kpidesk.fileio import atomic_output, unlink_with_retry
 from kpidesk.model import Sheet, sheet_sort_key
 from kpidesk.printing import fonts, layout, paint
+from ui import geometry
 from ui.controllers.base import PDF_FILTER, Controller
 from ui.dialogs import exported, messages, progress
 from ui.dialogs.scope import Scope, ScopeDialog
@@ -44,12 +45,17 @@ class Printing(Controller):
         if session.book is None:
             return None
         panel = self.window.list_panel
+        document = session.document
+        # The department the list is filtered to, else the open sheet's (its first).
+        department = panel.department()
+        if department is None and document is not None and document.sheet.departments:
+            department = document.sheet.departments[0]
         dialog = ScopeDialog(
             title,
-            current=f"No {session.document.sheet.no}" if session.document is not None else None,
+            current=f"No {document.sheet.no}" if document is not None else None,
             selected_count=len(panel.selected_sheet_ids()),
             departments=session.book.departments(panel.report_year()),
-            department=panel.department(),
+            department=department,
             book_count=session.book.count_sheets(),
             parent=self.window,
         )
@@ -206,7 +212,7 @@ class Printing(Controller):
         printer = self._printer()
         dialog = QPrintPreviewDialog(printer, self.window)
         dialog.setWindowTitle(f"印刷プレビュー（{len(pages)}ページ）")
-        dialog.resize(900, 1000)
+        geometry.fit_dialog(dialog, 900, 1000)
         book_name = self.session.book_name()
         dialog.paintRequested.connect(lambda device: paint.paint_pages(device, pages, book_name))
         # QPrinter is no QObject: keep it alive as long as the dialog may paint.

@@ -506,6 +506,7 @@ class BookSession(Controller):
         """Open the sheet with this id in the form (None: close the form)."""
         self.close_document()
         if sheet_id is None or self.book is None:
+            self.window.list_panel.set_open_sheet(None)
             self.update_year_lock()
             self.state_changed.emit()
             return

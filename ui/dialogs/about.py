@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, Q
 
 from kpidesk import APP_TITLE, __version__
 from kpidesk.resources import resource_path
+from ui import geometry
 
 #: (name, licence) of every bundled library and font.
 LICENCES = (
@@ -45,7 +46,7 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("バージョン情報")
-        self.resize(560, 480)
+        geometry.fit_dialog(self, 560, 480)
         heading = QLabel(f"<b>{APP_TITLE}</b> バージョン {__version__}")
         self.text = QTextBrowser()
         self.text.setObjectName("aboutText")

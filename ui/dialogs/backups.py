@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk.book.backups import Backup
+from ui import geometry
 
 
 class BackupDialog(QDialog):
@@ -36,7 +37,7 @@ class BackupDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle("バックアップから復元")
-        self.resize(640, 420)
+        geometry.fit_dialog(self, 640, 420)
         self.backups = backups
         self.result_action = ""
         heading = QLabel(

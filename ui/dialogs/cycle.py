@@ -35,7 +35,7 @@ from kpidesk import compare, eras
 from kpidesk.collect import CollectPlan, Decision, SheetPlan
 from kpidesk.cycle import CONFIRMED, NOT_RETURNED, WRITTEN, Outcome, StatusRow
 from kpidesk.model import Sheet
-from ui import colours
+from ui import colours, geometry
 from ui.dialogs.merge import MergeDialog
 from ui.side_by_side import SideBySideTable
 
@@ -103,7 +103,7 @@ class HandoutDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("配布")
-        self.resize(560, 520)
+        geometry.fit_dialog(self, 560, 520)
         self._departments_of = departments_of
         self._default_folder = default_folder
         heading = QLabel(
@@ -203,7 +203,7 @@ class CompareDialog(QDialog):
     def __init__(self, ours: SheetPlan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"並べて比較: No {ours.no}")
-        self.resize(1000, 600)
+        geometry.fit_dialog(self, 1000, 600)
         self.table = SideBySideTable("企画課の版（元のブック）", "部局の版（戻ったファイル）")
         self.table.setObjectName("collectCompare")
         if ours.origin is not None and ours.returned is not None:
@@ -228,7 +228,7 @@ class CollectPreviewDialog(QDialog):
     def __init__(self, plans: Sequence[CollectPlan], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("回収の確認")
-        self.resize(1000, 560)
+        geometry.fit_dialog(self, 1000, 560)
         self.plans = list(plans)
         self._rows: list[tuple[CollectPlan, SheetPlan | None]] = []
         self._choices: dict[int, QComboBox] = {}
@@ -487,7 +487,7 @@ class StatusDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle("提出状況")
-        self.resize(900, 480)
+        geometry.fit_dialog(self, 900, 480)
         self._writable = writable
         self.rows: list[StatusRow] = []
         self.heading = QLabel()
@@ -629,7 +629,7 @@ class SendBackDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"差戻し: {department}")
-        self.resize(720, 380)
+        geometry.fit_dialog(self, 720, 380)
         heading = QLabel(
             f"{department}に差し戻すシートに、直してほしいことを書いてください"
             "（1件以上）。コメントはシートの上部に「企画課コメント」として表示されます。"

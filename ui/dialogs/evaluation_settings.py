@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import limits
 from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, RankLevel, Rounding
-from ui import colours
+from ui import colours, geometry
 
 MAX_RANKS = limits.MAX_RANKS
 MIN_RANKS = limits.MIN_RANKS
@@ -64,6 +64,7 @@ class EvaluationSettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("evaluationSettingsDialog")
         self.setWindowTitle("評価の設定")
+        geometry.fit_dialog(self)
 
         self.basis_buttons = QButtonGroup(self)
         basis_box = QGroupBox("評価の基準（どの率で評価するか）")
@@ -201,7 +202,7 @@ class EvaluationSettingsDialog(QDialog):
         columns.addLayout(how)
         columns.addLayout(scale)
         layout = QVBoxLayout(self)
-        layout.addLayout(columns)
+        layout.addWidget(geometry.scrolling(columns))
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
 

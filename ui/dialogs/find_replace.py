@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.replace import Hit
+from ui import geometry
 
 HEADINGS = ("", "シート", "項目", "置換前", "置換後")
 
@@ -119,7 +120,7 @@ class FindReplaceDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(900, 520)
+        geometry.fit_dialog(self, 900, 520)
 
         self.search_button.clicked.connect(self.search_requested)
         self.sheet_scope.toggled.connect(self._forget_hits)

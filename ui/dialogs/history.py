@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from kpidesk import compare
 from kpidesk.book.store import HistoryEntry
 from kpidesk.model import Sheet
+from ui import geometry
 from ui.side_by_side import CHANGED_MARK, SideBySideTable
 
 #: Shown for a version saved by nobody known (before schema 4).
@@ -98,7 +99,7 @@ class HistoryDialog(QDialog):
         self.setWindowTitle(
             f"履歴 - No {newest.no}「{newest.title}」" if newest is not None else "履歴"
         )
-        self.resize(1200, 720)
+        geometry.fit_dialog(self, 1200, 720)
 
         heading = QLabel(
             "保存した版の一覧です（新しい順）。版を1つ選ぶとその前の版と、"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kpidesk.compare import SheetPlan, Status, plan_counts
-from ui import colours
+from ui import colours, geometry
 from ui.side_by_side import SideBySideTable
 
 #: The tint of each kind of incoming sheet in the list (None: the list's own colours).
@@ -36,7 +36,7 @@ class ImportPreviewDialog(QDialog):
     def __init__(self, plans: Sequence[SheetPlan], source: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("取り込みの確認")
-        self.resize(1100, 640)
+        geometry.fit_dialog(self, 1100, 640)
         self.plans = list(plans)
         heading = QLabel(
             f"{source} から{len(self.plans)}件のシートを取り込みます"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk.merge import BY_BOTH, CHANGED_MARK, merge_parts, merged_sheet
 from kpidesk.model import Sheet
-from ui import colours
+from ui import colours, geometry
 
 #: The two choices per part, as the combo box offers them: (text, take the department's).
 _CHOICES = (("部局の版", True), ("企画課の版", False))
@@ -52,7 +52,7 @@ class MergeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"統合した版を作る: No {ours.no}")
-        self.resize(1000, 600)
+        geometry.fit_dialog(self, 1000, 600)
         self._ours, self._theirs = ours, theirs
         self.parts = merge_parts(ours, theirs, base)
         chosen = (

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import no_has_number, split_departments
-from ui import colours
+from ui import colours, geometry, placeholders
 
 YEARS = range(2015, 2041)
 
@@ -44,6 +44,7 @@ class NewSheetDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        geometry.fit_dialog(self)
         self._exists = exists
         #: The No without a number already warned about (OK again keeps it).
         self._warned_no: str | None = None
@@ -63,6 +64,7 @@ class NewSheetDialog(QDialog):
         self.departments_edit = QLineEdit(departments)
         self.departments_edit.setObjectName("newDepartments")
         self.departments_edit.setPlaceholderText("複数のときは「、」で区切ります")
+        placeholders.quiet_placeholder(self.departments_edit)
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         colours.colour_label(self.error_label, colours.Ink.ERROR)

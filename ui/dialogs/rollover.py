@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.model import no_sort_key
-from ui import colours
+from ui import colours, geometry
 
 #: How many years ahead the new report year may be chosen.
 YEARS_AHEAD = 5
@@ -46,6 +46,7 @@ class RolloverDialog(QDialog):
         super().__init__(parent)
         self._warnings = warnings
         self.setWindowTitle("年度更新")
+        geometry.fit_dialog(self)
         self._nos = {year: list(nos) for year, nos in nos_by_year.items() if nos}
         self._locked = set(locked)
 

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import geometry
+
 
 class Scope(enum.Enum):
     """The choices of :class:`ScopeDialog`."""
@@ -42,6 +44,7 @@ class ScopeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        geometry.fit_dialog(self)
         self.group = QButtonGroup(self)
         self.buttons: dict[Scope, QRadioButton] = {
             Scope.CURRENT: QRadioButton(

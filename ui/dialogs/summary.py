@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from kpidesk import eras, evaluation_table
 from kpidesk.evaluation_summary import EvaluationSummary, RankCounts
 from kpidesk.printing import fonts, rank_chart, summary_page
-from ui import colours
+from ui import colours, geometry
 
 #: The 区分 of each table row: the whole year, a section, a department.
 KIND_OVERALL = "全体"
@@ -184,7 +184,7 @@ class SummaryDialog(QDialog):
         self.print_button.clicked.connect(self._ask_print)
         close_button.clicked.connect(self.accept)
         self.year_combo.currentIndexChanged.connect(self._on_year_changed)
-        self.resize(900, 720)
+        geometry.fit_dialog(self, 900, 720)
         self._on_year_changed()
 
     # --- what is shown

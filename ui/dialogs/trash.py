@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from kpidesk import eras
 from kpidesk.book.trash import DeletedSheet
+from ui import geometry
 from ui.dialogs.history import saved_at_text
 
 HEADINGS = ("No", "KPI名", "報告年度", "削除した日時", "削除した人", "最後の保存")
@@ -101,7 +102,7 @@ class TrashDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
         layout.addLayout(buttons)
-        self.resize(820, 420)
+        geometry.fit_dialog(self, 820, 420)
 
         self.restore_button.clicked.connect(self.on_restore_button_clicked)
         self.purge_button.clicked.connect(
