@@ -50,6 +50,9 @@ class Action(enum.Enum):
     DISTRIBUTE = "distribute"
     COLLECT = "collect"
     SUBMISSION_STATUS = "submission_status"
+    MANUAL = "manual"
+    SHORTCUTS = "shortcuts"
+    MANUAL_PDF = "manual_pdf"
     ABOUT = "about"
 
 
@@ -156,6 +159,14 @@ _SPECS: dict[Action, _Spec] = {
     Action.SUBMISSION_STATUS: _Spec(
         "提出状況(&T)…", "担当課ごとの配布・回収の状況を表示します",
     ),
+    Action.MANUAL: _Spec(
+        "操作マニュアル(&M)", "操作マニュアルを開きます（画面ごとの説明は F1）",
+        QKeySequence.StandardKey.HelpContents,
+    ),
+    Action.SHORTCUTS: _Spec("ショートカット一覧(&K)", "キー操作の一覧を表示します"),
+    Action.MANUAL_PDF: _Spec(
+        "マニュアルをPDFに保存(&P)…", "操作マニュアルを印刷用のPDFに保存します",
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -182,7 +193,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR, None,
         Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS,
     )),
-    ("ヘルプ(&H)", (Action.ABOUT,)),
+    ("ヘルプ(&H)", (Action.MANUAL, Action.SHORTCUTS, Action.MANUAL_PDF, None, Action.ABOUT)),
 )  # fmt: skip
 
 TOOLBAR: tuple[Action | None, ...] = (
@@ -194,6 +205,16 @@ TOOLBAR: tuple[Action | None, ...] = (
 RECENT_AFTER = Action.SAVE_BOOK_AS
 
 
+def shortcuts(key: Action) -> list[QKeySequence]:
+    """The key sequences of the action ``key`` (none, one or several)."""
+    shortcut = _SPECS[key].shortcut
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        return QKeySequence.keyBindings(shortcut)
+    if isinstance(shortcut, tuple):
+        return [QKeySequence(text) for text in shortcut]
+    return [QKeySequence(shortcut)] if shortcut else []
+
+
 def create_action(key: Action, parent: QWidget, triggered: Callable[[], object]) -> QAction:
     """Make the action ``key`` with its text, shortcut, tip and icon."""
     spec = _SPECS[key]
@@ -203,10 +224,8 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
     action.setToolTip(spec.text.split("(")[0] + (f"（{spec.tip}）" if spec.tip else ""))
     if isinstance(spec.shortcut, QKeySequence.StandardKey):
         action.setShortcuts(spec.shortcut)
-    elif isinstance(spec.shortcut, tuple):
-        action.setShortcuts([QKeySequence(text) for text in spec.shortcut])
-    elif spec.shortcut:
-        action.setShortcut(QKeySequence(spec.shortcut))
+    else:
+        action.setShortcuts(shortcuts(key))
     if spec.icon is not None:
         action.setIcon(parent.style().standardIcon(spec.icon))
     else:
@@ -215,3 +234,8 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
         action.setMenuRole(spec.role)
     action.triggered.connect(triggered)
     return action
+
+
+def spec_text(key: Action) -> str:
+    """The menu text of the action ``key`` (with its mnemonic, as ``上書き保存(&S)``)."""
+    return _SPECS[key].text

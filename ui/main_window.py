@@ -29,13 +29,13 @@ from ui.controllers.book_files import BookFiles
 from ui.controllers.cycle import Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.exchange import Exchange
+from ui.controllers.help import Help
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
 from ui.controllers.sheets import Sheets
 from ui.controllers.summary import Summary
 from ui.controllers.years import Years
 from ui.dialogs import messages
-from ui.dialogs.about import AboutDialog
 from ui.notice_bar import NoticeBar
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
     Attributes:
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
-        files, sheets, exchange, printing, years, summary, drafts, cycle: the
+        files, sheets, exchange, printing, years, summary, drafts, cycle, help: the
             controllers that do the menus' work.
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.summary = Summary(self)
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
+        self.help = Help(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -149,7 +150,10 @@ class MainWindow(QMainWindow):
             Action.DISTRIBUTE: self.cycle.ask_distribute,
             Action.COLLECT: self.cycle.ask_collect,
             Action.SUBMISSION_STATUS: self.cycle.show_status,
-            Action.ABOUT: self.show_about,
+            Action.MANUAL: self.help.show_context_manual,
+            Action.SHORTCUTS: self.help.show_shortcuts,
+            Action.MANUAL_PDF: self.help.ask_save_manual_pdf,
+            Action.ABOUT: self.help.show_about,
         }
 
     def _build_menus(self) -> None:
@@ -246,10 +250,6 @@ class MainWindow(QMainWindow):
             else "前年比の文は既に取組状況に入っています",
             STATUS_TIMEOUT_MS,
         )
-
-    @Slot()
-    def show_about(self) -> None:
-        AboutDialog(self).exec()
 
     @Slot()
     def update_title(self) -> None:
