@@ -286,3 +286,22 @@ def test_help_menu_lists_manual_shortcuts_pdf_and_about(window) -> None:
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert texts == ["操作マニュアル(&M)", "ショートカット一覧(&K)", "マニュアルをPDFに保存(&P)…",
                      "バージョン情報(&A)…"]  # fmt: skip
+
+
+def test_every_f1_mapping_names_a_widget_and_a_page_that_exist() -> None:
+    # A renamed dialog or object would otherwise silently open the first page.
+    from PySide6 import QtPrintSupport
+
+    from tests.conftest import REPO
+    from ui.controllers.help import CONTEXT_PAGES, SCOPE_PAGES
+
+    code = "\n".join(path.read_text("utf-8") for path in (REPO / "ui").rglob("*.py"))
+    for name, page_id in CONTEXT_PAGES.items():
+        manual.page(page_id)
+        assert (
+            f"class {name}(" in code
+            or f'setObjectName("{name}")' in code
+            or hasattr(QtPrintSupport, name)
+        ), name
+    for _, page_id in SCOPE_PAGES:
+        manual.page(page_id)
