@@ -134,7 +134,7 @@ def make_shots(folder: Path) -> list[Path]:
     )
     shots.append(dialog_shot(settings_dialog, "evaluation-settings.png"))
 
-    backups.take_backup(book, "open")
+    backups.take_backup(book, "import")
     backup_dialog = BackupDialog(book_path.name, backups.list_backups(book_path), window)
     shots.append(dialog_shot(backup_dialog, "backups.png"))
 
