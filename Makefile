@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint format clean package package-onefile
+.PHONY: run demo test lint format clean package package-onefile manual-shots manual-pdf
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ package: $(STAMP)
 # The single-file program: dist/onefile/KPIDesk[.exe] (unpacks itself on every start)
 package-onefile: $(STAMP)
 	KPIDESK_ONEFILE=1 $(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist/onefile --workpath build/onefile build.spec
+
+# The manual's screenshots (resources/manual/images/), made from the real window offscreen
+manual-shots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/manual_shots.py
+
+# The manual as a printable PDF: dist/KPIDesk-manual.pdf
+manual-pdf: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/manual_pdf.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -252,6 +253,8 @@ def test_every_file_under_resources_is_bundled_where_the_program_looks(spec_run:
     is_resource = spec_run.namespace["is_resource"]
     expected = {_bundle_name(path): str(path) for path in RESOURCES.rglob("*") if is_resource(path)}
     bundled = {name: src for name, src in spec_run.bundled.items() if name.startswith("resources/")}
+    # The one file the build writes itself (test_licences_are_read_at_build_time).
+    bundled.pop("resources/licences.json")
     assert bundled == expected
     # What is left out is only Python sources (scripts that make a resource) and litter.
     left_out = {
@@ -267,6 +270,19 @@ def test_fonts_travel_with_their_licence_and_qt_translation_is_bundled(spec_run:
     for font in fonts:
         assert str(PurePosixPath(font).parent / "OFL.txt") in names
     assert "resources/translations/qtbase_ja.qm" in names
+
+
+def test_licences_are_read_at_build_time(spec_run: SpecRun) -> None:
+    # The frozen program has no package metadata: the build writes each bundled
+    # distribution's licence, as its metadata says, into resources/licences.json.
+    from importlib import metadata
+
+    source = Path(spec_run.bundled["resources/licences.json"])
+    written = {item["name"]: item["licence"] for item in json.loads(source.read_text("utf-8"))}
+    assert written["openpyxl"] == metadata.metadata("openpyxl")["License"] == "MIT"
+    assert written["sqlite-utils"] == metadata.metadata("sqlite-utils")["License-Expression"]
+    assert "LGPL-3.0-only" in written["PySide6_Essentials"]
+    assert "pip" not in written
 
 
 def test_spec_takes_name_version_and_entry_from_the_code(spec_run: SpecRun) -> None:

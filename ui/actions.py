@@ -60,6 +60,9 @@ class Action(enum.Enum):
     COLLECT = "collect"
     SUBMISSION_STATUS = "submission_status"
     TOGGLE_LIST = "toggle_list"
+    MANUAL = "manual"
+    SHORTCUTS = "shortcuts"
+    MANUAL_PDF = "manual_pdf"
     ABOUT = "about"
 
 
@@ -198,6 +201,14 @@ _SPECS: dict[Action, _Spec] = {
         "シート一覧(&L)", "左のシート一覧をたたんで、フォームを広く使います（F9 で切り替え）",
         "F9", checkable=True,
     ),
+    Action.MANUAL: _Spec(
+        "操作マニュアル(&M)", "操作マニュアルを開きます（画面ごとの説明は F1）",
+        QKeySequence.StandardKey.HelpContents,
+    ),
+    Action.SHORTCUTS: _Spec("ショートカット一覧(&K)", "キー操作の一覧を表示します"),
+    Action.MANUAL_PDF: _Spec(
+        "マニュアルをPDFに保存(&P)…", "操作マニュアルを印刷用のPDFに保存します",
+    ),
     Action.ABOUT: _Spec(
         "バージョン情報(&A)…", "版と使っているフォント・ライブラリのライセンス",
         role=QAction.MenuRole.AboutRole,
@@ -230,7 +241,7 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
         Action.ROLLOVER, Action.LOCK_YEAR, Action.UNLOCK_YEAR, None,
         Action.DISTRIBUTE, Action.COLLECT, Action.SUBMISSION_STATUS,
     )),
-    ("ヘルプ(&H)", (Action.ABOUT,)),
+    ("ヘルプ(&H)", (Action.MANUAL, Action.SHORTCUTS, Action.MANUAL_PDF, None, Action.ABOUT)),
 )  # fmt: skip
 
 TOOLBAR: tuple[Action | None, ...] = (
@@ -258,6 +269,16 @@ def explain_off(action: QAction, key: Action, reason: str) -> None:
     action.setToolTip(spec.text.split("(")[0] + (f"（{tip}）" if tip else ""))
 
 
+def shortcuts(key: Action) -> list[QKeySequence]:
+    """The key sequences of the action ``key`` (none, one or several)."""
+    shortcut = _SPECS[key].shortcut
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        return QKeySequence.keyBindings(shortcut)
+    if isinstance(shortcut, tuple):
+        return [QKeySequence(text) for text in shortcut]
+    return [QKeySequence(shortcut)] if shortcut else []
+
+
 def create_action(key: Action, parent: QWidget, triggered: Callable[[], object]) -> QAction:
     """Make the action ``key`` with its text, shortcut, tip and icon."""
     spec = _SPECS[key]
@@ -266,10 +287,8 @@ def create_action(key: Action, parent: QWidget, triggered: Callable[[], object])
     explain_off(action, key, "")
     if isinstance(spec.shortcut, QKeySequence.StandardKey):
         action.setShortcuts(spec.shortcut)
-    elif isinstance(spec.shortcut, tuple):
-        action.setShortcuts([QKeySequence(text) for text in spec.shortcut])
-    elif spec.shortcut:
-        action.setShortcut(QKeySequence(spec.shortcut))
+    else:
+        action.setShortcuts(shortcuts(key))
     if spec.icon is not None:
         action.setIcon(parent.style().standardIcon(spec.icon))
     else:
@@ -300,3 +319,8 @@ def name_step(action: QAction, key: Action, step: str) -> None:
     tip = f"{label}: {step}" if step else spec.tip
     action.setToolTip(f"{label}（{step}）" if step else f"{label}（{spec.tip}）")
     action.setStatusTip(tip)
+
+
+def spec_text(key: Action) -> str:
+    """The menu text of the action ``key`` (with its mnemonic, as ``上書き保存(&S)``)."""
+    return _SPECS[key].text

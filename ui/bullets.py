@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -44,6 +44,16 @@ class UndoKeysToWindow(QObject):
 UNDO_KEYS_TO_WINDOW = UndoKeysToWindow()
 
 
+#: Keys written as the keyboard and Office's help write them.
+_KEY_LABELS = {"Return": "Enter", "Up": "↑", "Down": "↓", "Del": "Delete"}
+
+
+def key_label(sequence: str) -> str:
+    """A key sequence as the manual and the tooltips write it (``Ctrl+Enter``, ``Alt+↑``)."""
+    text = QKeySequence(sequence).toString(QKeySequence.SequenceFormat.NativeText)
+    return "+".join(_KEY_LABELS.get(part, part) for part in text.split("+"))
+
+
 class GrowingTextEdit(QPlainTextEdit):
     """A paragraph editor that wraps and grows to show all its text.
 
@@ -59,7 +69,15 @@ class GrowingTextEdit(QPlainTextEdit):
     remove_requested = Signal()
     move_requested = Signal(int)
 
-    SHORTCUT_HELP = "Ctrl+Enter: 段落を追加　Alt+↑/↓: 段落を移動　Alt+Delete: 段落を削除"
+    #: The paragraph's own keys: (key sequence, what it does, the signal, its argument).
+    #: The key handling, the tooltip and ヘルプ → ショートカット一覧 all read this table.
+    PARAGRAPH_KEYS: tuple[tuple[str, str, str, int | None], ...] = (
+        ("Ctrl+Return", "段落を追加", "add_requested", None),
+        ("Alt+Up", "段落を上へ移動", "move_requested", -1),
+        ("Alt+Down", "段落を下へ移動", "move_requested", 1),
+        ("Alt+Delete", "段落を削除", "remove_requested", None),
+    )
+    SHORTCUT_HELP = "　".join(f"{key_label(keys)}: {what}" for keys, what, _, _ in PARAGRAPH_KEYS)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,20 +99,17 @@ class GrowingTextEdit(QPlainTextEdit):
             super().keyPressEvent(event)
             return
         key, modifiers = event.key(), event.modifiers()
-        if (
-            key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and modifiers & Qt.KeyboardModifier.ControlModifier
-        ):
-            self.add_requested.emit()
-        elif modifiers == Qt.KeyboardModifier.AltModifier and key in (
-            Qt.Key.Key_Up,
-            Qt.Key.Key_Down,
-        ):
-            self.move_requested.emit(-1 if key == Qt.Key.Key_Up else 1)
-        elif modifiers == Qt.KeyboardModifier.AltModifier and key == Qt.Key.Key_Delete:
-            self.remove_requested.emit()
-        else:
-            super().keyPressEvent(event)
+        if key == Qt.Key.Key_Enter:  # the keypad's Enter is Return
+            key, modifiers = Qt.Key.Key_Return, modifiers & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_Return and modifiers & Qt.KeyboardModifier.ControlModifier:
+            modifiers = Qt.KeyboardModifier.ControlModifier  # Ctrl+Shift+Enter adds as well
+        pressed = QKeySequence(QKeyCombination.fromCombined(int(key) | modifiers.value))
+        for sequence, _, signal, argument in self.PARAGRAPH_KEYS:
+            if pressed.matches(QKeySequence(sequence)) == QKeySequence.SequenceMatch.ExactMatch:
+                emit = getattr(self, signal).emit
+                emit() if argument is None else emit(argument)
+                return
+        super().keyPressEvent(event)
 
     def _keep_cursor_visible(self) -> None:
         """While typing near the bottom of the form, scroll so the cursor stays in view."""

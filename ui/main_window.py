@@ -31,6 +31,7 @@ from ui.controllers.drafts import Drafts
 from ui.controllers.edit_menu import Clipboard
 from ui.controllers.exchange import Exchange
 from ui.controllers.find_replace import FindReplace
+from ui.controllers.help import Help
 from ui.controllers.last_view import LastView
 from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
@@ -41,7 +42,6 @@ from ui.controllers.view import View
 from ui.controllers.years import Years
 from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
-from ui.dialogs.about import AboutDialog
 from ui.notice_bar import NoticeBar
 from ui.settings import Settings
 from ui.sheet_form import SheetForm
@@ -56,8 +56,8 @@ class MainWindow(QMainWindow):
         settings: the user's settings.
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle,
-            clipboard, zoom, last_view, trash, find_replace: the controllers that
-            do the menus' work.
+            clipboard, zoom, last_view, trash, find_replace, help: the controllers
+            that do the menus' work.
         view: the window on the screen (its size, the list folded away).
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.trash = Trash(self)
         self.find_replace = FindReplace(self)
         self.view = View(self)
+        self.help = Help(self)
 
         handlers = self._action_handlers()
         self.actions: dict[Action, QAction] = {
@@ -170,7 +171,10 @@ class MainWindow(QMainWindow):
             Action.COLLECT: self.cycle.ask_collect,
             Action.SUBMISSION_STATUS: self.cycle.show_status,
             Action.TOGGLE_LIST: self.view.toggle_list,
-            Action.ABOUT: self.show_about,
+            Action.MANUAL: self.help.show_context_manual,
+            Action.SHORTCUTS: self.help.show_shortcuts,
+            Action.MANUAL_PDF: self.help.ask_save_manual_pdf,
+            Action.ABOUT: self.help.show_about,
         }
 
     def _build_menus(self) -> None:
@@ -253,10 +257,6 @@ class MainWindow(QMainWindow):
             else "前年比の文は既に取組状況に入っています",
             STATUS_TIMEOUT_MS,
         )
-
-    @Slot()
-    def show_about(self) -> None:
-        AboutDialog(self).exec()
 
     @Slot()
     def update_title(self) -> None:

@@ -1,4 +1,10 @@
-"""ヘルプ → バージョン情報: the version and the licences of what is bundled."""
+"""ヘルプ → バージョン情報: the version and the licences of what is bundled.
+
+The font's licence is the SIL Open Font License text of ``resources/fonts/OFL.txt``;
+Qt and PySide6 are used under the GNU LGPL v3; every bundled Python
+distribution is listed with the licence its own metadata names
+(:mod:`kpidesk.licences`, written into the bundle at build time).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +15,26 @@ from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from kpidesk import APP_TITLE, __version__
+from kpidesk.licences import bundled_distributions
 from kpidesk.resources import resource_path
 from ui import geometry
 
-#: (name, licence) of every bundled library and font.
-LICENCES = (
-    ("BIZ UDGothic (フォント)", "SIL Open Font License 1.1 — 全文は下に"),
-    ("Qt / PySide6", "GNU LGPL v3"),
-    ("openpyxl", "MIT License"),
-    ("sqlite-utils", "Apache License 2.0"),
+#: What is bundled besides the Python distributions: (name, licence).
+NOT_PYTHON = (
+    ("BIZ UDGothic（フォント）", "SIL Open Font License 1.1（全文は下に）"),
+    (
+        f"Qt {qVersion()} / PySide6",
+        "GNU LGPL v3（https://www.gnu.org/licenses/lgpl-3.0.html）。"
+        "Qt のライブラリはプログラムのフォルダーの _internal にあり、差し替えられます",
+    ),
+    (f"Python {platform.python_version()}", "Python Software Foundation License"),
     ("SQLite", "Public Domain"),
-    ("defusedxml", "Python Software Foundation License"),
-    ("Python", "Python Software Foundation License"),
 )
+
+
+def ofl_text() -> str:
+    """The font's copyright notice and the OFL 1.1, exactly as in ``resources/fonts/OFL.txt``."""
+    return resource_path("fonts", "OFL.txt").read_text(encoding="utf-8").strip()
 
 
 def about_text() -> str:
@@ -33,9 +46,15 @@ def about_text() -> str:
         f"Python {platform.python_version()} / PySide6 {PySide6.__version__} / Qt {qVersion()}",
         "",
         "同梱しているもののライセンス:",
-        *(f"・{name}: {licence}" for name, licence in LICENCES),
+        *(f"・{name}: {licence}" for name, licence in NOT_PYTHON),
         "",
-        resource_path("fonts", "OFL.txt").read_text(encoding="utf-8"),
+        "同梱している Python のライブラリ（各ライブラリのメタデータに記載のライセンス）:",
+        *(f"・{d.name} {d.version}: {d.licence}" for d in bundled_distributions()),
+        "（PySide6 と shiboken6 は、選べるライセンスのうち GNU LGPL v3 で使っています）",
+        "",
+        "BIZ UDGothic のライセンス:",
+        "",
+        ofl_text(),
     ]
     return "\n".join(lines)
 
@@ -45,8 +64,9 @@ class AboutDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("aboutDialog")
         self.setWindowTitle("バージョン情報")
-        geometry.fit_dialog(self, 560, 480)
+        geometry.fit_dialog(self, 620, 520)
         heading = QLabel(f"<b>{APP_TITLE}</b> バージョン {__version__}")
         self.text = QTextBrowser()
         self.text.setObjectName("aboutText")
