@@ -313,3 +313,33 @@ def test_every_f1_mapping_names_a_widget_and_a_page_that_exist() -> None:
         ), name
     for _, page_id in SCOPE_PAGES:
         manual.page(page_id)
+
+
+@pytest.mark.parametrize("keys", ["Esc", "Ctrl+W"])
+def test_manual_window_closes_with_esc_and_ctrl_w(qtbot, app, keys) -> None:
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    window = ManualWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow())
+    window.browser.setFocus()
+    QTest.keySequence(window.browser, QKeySequence(keys))
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_long_contents_titles_wrap_rather_than_scroll_sideways(qtbot, app) -> None:
+    window = ManualWindow()
+    qtbot.addWidget(window)
+    window.resize(700, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    contents = window.contents
+    assert contents.horizontalScrollBar().maximum() == 0
+    longest = max(range(contents.count()), key=lambda row: len(contents.item(row).text()))
+    rect = contents.visualItemRect(contents.item(longest))
+    assert rect.right() <= contents.viewport().width()
+    assert rect.height() > contents.visualItemRect(contents.item(0)).height()

@@ -8,7 +8,7 @@ here; a web address is not followed.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
@@ -54,7 +54,11 @@ class ManualWindow(QWidget):
         for page in manual.pages():
             item = QListWidgetItem(page.title)
             item.setData(PAGE_ROLE, page.id)
+            item.setToolTip(page.title)
             self.contents.addItem(item)
+        # Long titles wrap rather than hide behind a sideways scroll bar.
+        self.contents.setWordWrap(True)
+        self.contents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.hits = QListWidget()
         self.hits.setObjectName("manualHits")
         self.hits.setWordWrap(True)
@@ -86,6 +90,9 @@ class ManualWindow(QWidget):
         splitter.setSizes([260, 640])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
+        # Esc, Ctrl+W and Ctrl+F4 close it, as they close a help window in Office.
+        for keys in ("Esc", "Ctrl+W", "Ctrl+F4"):
+            QShortcut(QKeySequence(keys), self, self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
