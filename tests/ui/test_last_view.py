@@ -84,3 +84,22 @@ def test_each_book_keeps_its_own_place(
     other.close()
     assert make_window(demo_book).form.edits["no"].text() == "20"
     assert make_window(other_book).form.edits["no"].text() == "13"
+
+
+def test_a_sheet_the_filter_hid_comes_back_with_its_note(
+    make_window, demo_book: Path, settings: Settings
+) -> None:
+    window = make_window(demo_book)
+    select_no(window, "17")
+    choose(window.list_panel.department_combo, "観光企画課")
+    assert window.form.edits["no"].text() == "17"
+    assert not window.list_panel.filter_notice.isHidden()
+
+    again = reopen(make_window, window, demo_book, settings)
+    panel = again.list_panel
+    assert panel.department_combo.currentText() == "観光企画課"
+    assert again.form.edits["no"].text() == "17"
+    assert again.form.edits["title"].text() == "企業立地件数"
+    assert shown_nos(again) == ["27"]
+    assert not panel.filter_notice.isHidden()
+    assert "表示中のシート（No 17）" in panel.filter_notice.text

@@ -72,8 +72,9 @@ class LastView(Controller):
         """Put back the list's filters of ``book`` as last left.
 
         Returns:
-            The sheet last open in it, if the book still has it and the list
-            shows it; else None (the caller opens the first sheet shown).
+            The sheet last open in it, if the book still has it (a sheet the
+            filters hide comes back with the note that says so, as it was
+            left); else None (the caller opens the first sheet shown).
         """
         if book.path is None:
             return None
@@ -94,4 +95,4 @@ class LastView(Controller):
         finally:
             self._restoring = False
         sheet = view.get("sheet")
-        return sheet if isinstance(sheet, int) and sheet in panel.visible_sheet_ids() else None
+        return sheet if isinstance(sheet, int) and panel.model.row_of(sheet) is not None else None
