@@ -142,6 +142,7 @@ def replace_in_book(
     *,
     keep_backups: int = backups.DEFAULT_KEEP,
     notes: list[str] | None = None,
+    replaced_from: list[Sheet] | None = None,
 ) -> list[Sheet]:
     """Replace ``text`` in the fields the hits name, one new revision per sheet changed.
 
@@ -149,6 +150,11 @@ def replace_in_book(
     found is left alone. A hit in a locked report year refuses the whole
     replace before any backup; then the book is backed up (reason 置換の前)
     and every changed sheet written in one transaction, all or nothing.
+
+    Args:
+        replaced_from: given a list, it receives each changed sheet as it was
+            before, in the order of the sheets returned (for
+            :func:`undo_replace_in_book`).
 
     Returns:
         The sheets saved (none when nothing changed).
@@ -166,17 +172,58 @@ def replace_in_book(
         if hit.sheet_id is not None:
             by_sheet.setdefault(hit.sheet_id, []).append(hit)
     changed: list[Sheet] = []
+    originals: list[Sheet] = []
     revisions: dict[tuple[int, str], int] = {}
     for sheet_id, sheet_hits in by_sheet.items():
         stored = book.get_sheet(sheet_id)
         new = replace.replaced(stored, sheet_hits, text, replacement)
         if new is not None:
             changed.append(new)
+            originals.append(stored)
             revisions[stored.key] = stored.revision
     if not changed:
         return []
     _backup(book, "replace", keep_backups, notes)
-    return book.import_sheets(changed, replace=True, expected_revisions=revisions)
+    saved = book.import_sheets(changed, replace=True, expected_revisions=revisions)
+    if replaced_from is not None:
+        replaced_from[:] = originals
+    return saved
+
+
+def undo_replace_in_book(
+    book: Book, before: Sequence[Sheet], after: Sequence[Sheet]
+) -> tuple[list[Sheet], list[Sheet]]:
+    """Put back what :func:`replace_in_book` changed, sheet by sheet.
+
+    Each sheet still as the replace left it (same revision) gets its content
+    from before the replace as a new revision, all in one transaction; a
+    sheet changed, deleted or locked since is left as it is.
+
+    Args:
+        before: the sheets as they were before the replace (``replaced_from``).
+        after: the sheets the replace saved, in the same order.
+
+    Returns:
+        (the sheets put back, as saved; the sheets left alone, as they were before).
+
+    Raises:
+        BookError: the book cannot be written (nothing was changed).
+    """
+    locked = book.locked_years()
+    current = {sheet.id: sheet for sheet in book.list_sheets()}
+    back: list[Sheet] = []
+    left: list[Sheet] = []
+    revisions: dict[tuple[int, str], int] = {}
+    for old, new in zip(before, after, strict=True):
+        now = current.get(new.id)
+        if now is None or now.revision != new.revision or now.report_year in locked:
+            left.append(old)
+            continue
+        back.append(old)
+        revisions[now.key] = now.revision
+    if not back:
+        return [], left
+    return book.import_sheets(back, replace=True, expected_revisions=revisions), left
 
 
 def _backup(book: Book, reason: str, keep: int, notes: list[str] | None) -> None:

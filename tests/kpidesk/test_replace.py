@@ -92,3 +92,26 @@ def test_a_locked_year_refuses_the_whole_replace_before_any_backup(book: Book) -
         operations.replace_in_book(book, hits, "観光振興課", "観光戦略課")
     assert backups.list_backups(book.path) == []
     assert book.departments(2020).count("観光振興課") == 1
+
+
+def test_undoing_a_replace_puts_back_each_sheet_not_changed_since(book: Book) -> None:
+    sheets = book.list_sheets()
+    hits = replace.find(sheets, "観光振興課", "観光戦略課")
+    before: list = []
+    saved = operations.replace_in_book(book, hits, "観光振興課", "観光戦略課", replaced_from=before)
+    assert [sheet.id for sheet in before] == [sheet.id for sheet in saved]
+    edited = book.get_sheet(saved[0].id)
+    edited.title = "あとで直した題"
+    book.save_sheet(edited)
+
+    back, left = operations.undo_replace_in_book(book, before, saved)
+
+    assert [sheet.id for sheet in left] == [saved[0].id]
+    assert {sheet.id for sheet in back} == {sheet.id for sheet in saved[1:]}
+    for sheet in saved[1:]:
+        stored = book.get_sheet(sheet.id)
+        assert "観光振興課" in stored.departments and "観光戦略課" not in stored.departments
+        assert stored.revision == sheet.revision + 1
+    kept = book.get_sheet(saved[0].id)
+    assert kept.title == "あとで直した題" and "観光戦略課" in kept.departments
+    assert operations.undo_replace_in_book(book, before, saved)[0] == []  # once only

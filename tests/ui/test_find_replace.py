@@ -82,7 +82,73 @@ def test_replacing_across_the_book_saves_each_sheet_after_a_backup(
     assert len(changed) == len(sheets)
     assert all(s.revision == before[s.id] + 1 for s in changed)
     assert "置換の前" in [b.reason for b in backups.list_backups(demo_book)]
-    assert dialog.count_label.text() == "「観光振興課」は見つかりませんでした。"
+    assert dialog.count_label.text() == (
+        f"{len(sheets)}件のシートで置換しました。戻すときは［置換を元に戻す］を押してください。"
+    )
+    assert answers.asked[0].startswith(
+        f"{len(sheets)}件のシートの{len(rows)}か所で「観光振興課」を「観光戦略課」に置換して保存します。"
+    )
+    assert answers.asked[0].endswith("[置換する / やめる]")
+
+
+def test_replacing_across_the_book_is_confirmed_first(window: MainWindow, answers) -> None:
+    dialog = search(window, "観光振興課", "観光戦略課", book=True)
+    answers.proceed_answer = False
+    dialog.replace_button.click()
+    assert "観光振興課" in window.session.book.departments(2020)
+    assert "置換の前" not in [b.reason for b in backups.list_backups(window.session.book.path)]
+    assert dialog.table.rowCount() > 0  # the preview stays to be looked at again
+    assert dialog.undo_button.isHidden()
+
+
+def test_a_replace_across_the_book_can_be_undone(window: MainWindow, answers) -> None:
+    book = window.session.book
+    select_no(window, "28")
+    dialog = search(window, "観光振興課", "観光戦略課", book=True)
+    assert dialog.undo_button.isHidden()
+    dialog.replace_button.click()
+    assert window.form.edits["departments"].text() == "観光戦略課、港湾課"
+    assert not dialog.undo_button.isHidden()
+    # Reopening the dialog still offers it.
+    again = window.find_replace.find_replace_dialog()
+    assert not again.undo_button.isHidden()
+    assert "置換「観光振興課」→「観光戦略課」" in again.undo_button.toolTip()
+
+    again.undo_button.click()
+
+    assert "観光戦略課" not in book.departments(2020)
+    assert "観光振興課" in book.departments(2020)
+    assert window.form.edits["departments"].text() == "観光振興課、港湾課"
+    assert again.count_label.text().startswith("置換「観光振興課」→「観光戦略課」")
+    assert again.count_label.text().endswith("を元に戻しました（2件のシート）。")
+    assert again.undo_button.isHidden()
+    assert window.find_replace.find_replace_dialog().undo_button.isHidden()
+    assert answers.infos == []
+
+
+def test_undo_leaves_a_sheet_edited_since_and_says_so(window: MainWindow, answers) -> None:
+    book = window.session.book
+    dialog = search(window, "観光振興課", "観光戦略課", book=True)
+    dialog.replace_button.click()
+    edited = book.find_sheet(2020, "28")
+    edited.title = "あとで直した題"
+    book.save_sheet(edited)
+    dialog.undo_button.click()
+    assert book.find_sheet(2020, "28").title == "あとで直した題"
+    assert "観光戦略課" in book.find_sheet(2020, "28").departments
+    assert (
+        "No 28 は置換のあとに変更・削除・ロックされたため、そのままにしました" in answers.infos[0]
+    )
+
+
+def test_after_a_replace_the_same_places_are_not_offered_again(window: MainWindow) -> None:
+    select_no(window, "28")
+    dialog = search(window, "クルーズ", "クルーズ客船", book=False)
+    dialog.replace_button.click()
+    assert "クルーズ客船" in window.form.edits["title"].text()
+    assert dialog.table.rowCount() == 0
+    assert not dialog.replace_button.isEnabled()
+    assert "か所を置換しました。" in dialog.count_label.text()
 
 
 def test_a_locked_year_is_shown_but_not_replaced(window: MainWindow, answers) -> None:

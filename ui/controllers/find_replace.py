@@ -1,11 +1,17 @@
 """編集 → 検索と置換… (Ctrl+H): in the open sheet as one undo step, or across the book.
 
-Across the book the open sheet is saved first (the user is asked), then
-:func:`kpidesk.operations.replace_in_book` backs the book up and writes one
-new revision per sheet changed; a locked report year refuses it.
+Across the book the user confirms, the open sheet is saved first (the
+user is asked), then :func:`kpidesk.operations.replace_in_book` backs the
+book up and writes one new revision per sheet changed; a locked report year
+refuses it. The form's 元に戻す cannot reach sheets that are not open, so the
+dialog offers 置換を元に戻す for the last replace across the book (each sheet
+not changed since gets its text back), until another book is shown.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
@@ -17,9 +23,34 @@ from ui.controllers.base import Controller
 from ui.dialogs import messages
 from ui.dialogs.find_replace import FindReplaceDialog
 
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+@dataclass(frozen=True)
+class BookReplace:
+    """The last replace across the book: what it changed, to undo it."""
+
+    text: str
+    replacement: str
+    before: list[Sheet]
+    after: list[Sheet]
+
+    def label(self) -> str:
+        return f"置換「{self.text}」→「{self.replacement}」（{len(self.after)}件のシート）"
+
 
 class FindReplace(Controller):
     """Finds a text in the open sheet or the book and replaces the hits chosen."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.last_book_replace: BookReplace | None = None
+        window.session.book_changed.connect(self._forget_last_replace)
+
+    @Slot()
+    def _forget_last_replace(self) -> None:
+        self.last_book_replace = None
 
     @Slot()
     def show_find_replace(self) -> None:
@@ -34,7 +65,13 @@ class FindReplace(Controller):
             dialog.sheet_scope.setEnabled(False)
         dialog.search_requested.connect(lambda: self.search(dialog))
         dialog.replace_requested.connect(lambda: self.replace(dialog))
+        dialog.undo_requested.connect(lambda: self.undo_book_replace(dialog))
+        self._offer_undo(dialog)
         return dialog
+
+    def _offer_undo(self, dialog: FindReplaceDialog) -> None:
+        last = self.last_book_replace
+        dialog.offer_undo(f"{last.label()}を元に戻します" if last is not None else "")
 
     @staticmethod
     def _chosen_text() -> str:
@@ -89,12 +126,20 @@ class FindReplace(Controller):
         text, replacement = dialog.query(), dialog.replacement()
         if not hits:
             return 0
-        changed = (
-            self._replace_in_book(hits, text, replacement)
-            if dialog.whole_book()
-            else self._replace_in_sheet(hits, text, replacement)
-        )
-        self.search(dialog)
+        if dialog.whole_book():
+            changed = self._replace_in_book(hits, text, replacement)
+            if changed:
+                dialog.show_done(
+                    f"{changed}件のシートで置換しました。戻すときは［置換を元に戻す］を押してください。"
+                )
+        else:
+            changed = self._replace_in_sheet(hits, text, replacement)
+            if changed:
+                dialog.show_done(
+                    f"{changed}か所を置換しました。"
+                    "戻すときは、この画面を閉じて 元に戻す（Ctrl+Z）。"
+                )
+        self._offer_undo(dialog)
         return changed
 
     def _replace_in_sheet(self, hits: list[replace.Hit], text: str, replacement: str) -> int:
@@ -114,13 +159,24 @@ class FindReplace(Controller):
         session = self.session
         book = session.book
         assert book is not None
+        sheets = len({hit.sheet_id for hit in hits})
+        if not messages.ask_proceed(
+            self.window,
+            "検索と置換",
+            f"{sheets}件のシートの{len(hits)}か所で「{text}」を「{replacement}」に置換して保存します。"
+            "\n置換の前にブックのバックアップを取ります。置換したあとも［置換を元に戻す］で戻せます。",
+            "置換する",
+            "やめる",
+        ):
+            return 0
         if not session.maybe_save():
             return 0
         notes: list[str] = []
+        before: list[Sheet] = []
         try:
             saved = operations.replace_in_book(
                 book, hits, text, replacement,
-                keep_backups=self.window.settings.backups_keep, notes=notes,
+                keep_backups=self.window.settings.backups_keep, notes=notes, replaced_from=before,
             )  # fmt: skip
         except YearLockedError as error:
             messages.show_error(
@@ -142,7 +198,41 @@ class FindReplace(Controller):
             )
             return 0
         session.reload_list()
+        if saved:
+            self.last_book_replace = BookReplace(text, replacement, before, saved)
         self.status_with_notes(
-            f"{len(saved)}件のシートで置換しました（置換の前のバックアップから戻せます）", notes
+            f"{len(saved)}件のシートで置換しました（検索と置換の［置換を元に戻す］で戻せます）",
+            notes,
         )
         return len(saved)
+
+    def undo_book_replace(self, dialog: FindReplaceDialog | None = None) -> int:
+        """Put back the last replace across the book; return how many sheets got their text back."""
+        last = self.last_book_replace
+        session = self.session
+        book = session.book
+        if last is None or book is None or not session.maybe_save():
+            return 0
+        try:
+            back, left = operations.undo_replace_in_book(book, last.before, last.after)
+        except BookError as error:
+            messages.show_error(
+                self.window, f"元に戻せませんでした（何も変えていません）。\n{error}"
+            )
+            return 0
+        self.last_book_replace = None
+        session.reload_list()
+        text = f"{last.label()}を元に戻しました（{len(back)}件のシート）。"
+        if left:
+            names = "、".join(f"No {sheet.no}" for sheet in left[:10])
+            more = f" ほか{len(left) - 10}件" if len(left) > 10 else ""
+            text += (
+                f"\n{names}{more} は置換のあとに変更・削除・ロックされたため、そのままにしました"
+                "（履歴から戻せます）。"
+            )
+            messages.show_info(self.window, text)
+        self.status(text.replace("\n", " "))
+        if dialog is not None:
+            dialog.show_done(text)
+            self._offer_undo(dialog)
+        return len(back)

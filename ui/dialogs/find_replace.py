@@ -50,10 +50,13 @@ class FindReplaceDialog(QDialog):
     Signals:
         search_requested(): 検索 was pressed (Enter in a text box presses it).
         replace_requested(): 置換 was pressed.
+        undo_requested(): 置換を元に戻す was pressed (shown after a replace
+            across the book, which the form's 元に戻す cannot undo).
     """
 
     search_requested = Signal()
     replace_requested = Signal()
+    undo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, text: str = "") -> None:
         super().__init__(parent)
@@ -105,11 +108,19 @@ class FindReplaceDialog(QDialog):
         self.check_all_button = QPushButton("すべて選ぶ")
         self.check_none_button = QPushButton("選択を外す")
         self.replace_button = QPushButton("選んだ箇所を置換(&R)")
+        self.undo_button = QPushButton("置換を元に戻す(&U)")
+        self.undo_button.setObjectName("undoReplace")
+        self.undo_button.hide()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
-        for button in (self.check_all_button, self.check_none_button, self.replace_button):
+        for button in (
+            self.check_all_button,
+            self.check_none_button,
+            self.replace_button,
+            self.undo_button,
+        ):
             button.setAutoDefault(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -127,6 +138,7 @@ class FindReplaceDialog(QDialog):
         self.find_edit.textEdited.connect(self._forget_hits)
         self.replace_edit.textEdited.connect(self._forget_hits)
         self.replace_button.clicked.connect(self.replace_requested)
+        self.undo_button.clicked.connect(self.undo_requested)
         self.check_all_button.clicked.connect(lambda: self._check_all(True))
         self.check_none_button.clicked.connect(lambda: self._check_all(False))
         self.table.itemChanged.connect(self._update_buttons)
@@ -184,6 +196,23 @@ class FindReplaceDialog(QDialog):
         else:
             self.count_label.setText(f"「{query}」は見つかりませんでした。")
         self._update_buttons()
+
+    def show_done(self, text: str) -> None:
+        """Say what a replace did and empty the list.
+
+        The list is not searched again by itself: when the new text holds the
+        one searched for, the same places would be listed (and ticked) again,
+        and a second 置換 would repeat the change.
+        """
+        self._hits = []
+        self.table.setRowCount(0)
+        self.count_label.setText(text)
+        self._update_buttons()
+
+    def offer_undo(self, text: str) -> None:
+        """Show 置換を元に戻す with ``text`` as its tooltip ("" hides it)."""
+        self.undo_button.setVisible(bool(text))
+        self.undo_button.setToolTip(text)
 
     def chosen_hits(self) -> list[Hit]:
         """The hits whose box is checked."""
