@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from kpidesk import editing
 from ui import colours
 from ui.document import SheetDocument
+from ui.font_style import set_font_style
 
 
 class UndoKeysToWindow(QObject):
@@ -167,9 +168,7 @@ def section_heading(text: str) -> QLabel:
     """The bold heading of a box of the form (取組状況, 評価, 推移グラフ)."""
     title = QLabel(text)
     title.setObjectName("sectionHeading")
-    font = title.font()
-    font.setBold(True)
-    title.setFont(font)
+    set_font_style(title, bold=True)
     return title
 
 

@@ -13,7 +13,8 @@ The texts are made by :mod:`ui.evaluation_texts`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +48,7 @@ from ui.evaluation_texts import (
     row_flags,
 )
 from ui.flow_layout import FlowLayout
+from ui.font_style import set_font_style
 from ui.value_table import NoWheelUnlessFocused
 
 #: The panel's grid lines per value row: figures, flags, notes, two lines of settings.
@@ -198,7 +200,7 @@ class EvaluationPanel(QFrame):
         self.grid.addWidget(name, grid_row, 0)
         widgets["label"] = name
         for column, (key, _heading) in enumerate(FIGURES, start=1):
-            label = QLabel()
+            label = RankBadge() if key == "rank" else QLabel()
             label.setObjectName(f"eval_{index}_{key}")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.grid.addWidget(label, grid_row, column, Qt.AlignmentFlag.AlignRight)
@@ -370,14 +372,13 @@ class EvaluationPanel(QFrame):
         label.setProperty("rankIndex", -1 if rank_index is None else rank_index)
         self._paint_rank(label)
 
-    def _paint_rank(self, label: QWidget) -> None:
+    def _paint_rank(self, label: RankBadge) -> None:
         """Colour a rank label by its rank, in the present theme (plain when not ranked)."""
         rank_index = label.property("rankIndex")
-        style = ""
+        tint = None
         if isinstance(rank_index, int) and rank_index >= 0:
             tint = colours.rank_tint(rank_index, len(self._settings.labels))
-            style = f"{tint.style()} font-weight: bold; padding: 0 8px; border-radius: 3px;"
-        colours.set_style_sheet(label, style)
+        label.set_tint(tint)
 
     def _repaint_ranks(self) -> None:
         for widgets in self._rows:
@@ -455,9 +456,41 @@ def _set_text(label: QWidget, text: str) -> None:
         label.setText(text)
 
 
+class RankBadge(QLabel):
+    """The rank, bold on a rounded patch of its colour (plain when not ranked).
+
+    Painted here rather than by a style sheet: a widget with a style sheet
+    keeps the text size it had, so 表示 → 拡大 / 100% would not reach it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tint: colours.Tint | None = None
+        self.setContentsMargins(8, 0, 8, 0)
+
+    def set_tint(self, tint: colours.Tint | None) -> None:
+        """Draw on ``tint`` (None: plain, in the theme's colours)."""
+        if tint == self._tint:
+            return
+        self._tint = tint
+        if tint is None:
+            self.setPalette(QPalette())
+        else:
+            colours.set_text_colour(self, tint.text)
+        set_font_style(self, bold=tint is not None)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._tint is not None:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._tint.background)
+            painter.drawRoundedRect(QRectF(self.rect()), 3, 3)
+            painter.end()
+        super().paintEvent(event)
+
+
 def _set_bold(label: QWidget, bold: bool) -> None:
     """Make a figure bold (the rate the rank is read from) or plain."""
-    font = label.font()
-    if font.bold() != bold:
-        font.setBold(bold)
-        label.setFont(font)
+    set_font_style(label, bold=bold)

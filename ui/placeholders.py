@@ -12,6 +12,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLineEdit
 
 from ui import colours
+from ui.font_style import set_font_style
 
 #: How an example starts, so that it reads as one.
 EXAMPLE = "例: "
@@ -31,11 +32,7 @@ def _colour(edit: QLineEdit) -> None:
 
 
 def _slant(edit: QLineEdit) -> None:
-    italic = not edit.text() and bool(edit.placeholderText())
-    if edit.font().italic() != italic:
-        font = edit.font()
-        font.setItalic(italic)
-        edit.setFont(font)
+    set_font_style(edit, italic=not edit.text() and bool(edit.placeholderText()))
 
 
 def quiet_placeholder(edit: QLineEdit, example_text: str | None = None) -> None:

@@ -65,3 +65,43 @@ def test_zoom_shortcuts(window: MainWindow) -> None:
     assert zoom_in == ["Ctrl++", "Ctrl+="]
     assert window.actions[Action.ZOOM_OUT].shortcut().toString() == "Ctrl+-"
     assert window.actions[Action.ZOOM_RESET].shortcut().toString() == "Ctrl+0"
+
+
+def _odd_sizes(window: MainWindow, expected: float) -> list[str]:
+    """Every text of the form and the list not drawn at ``expected`` points (the heading aside)."""
+    from PySide6.QtWidgets import QWidget
+
+    title = window.form.findChild(QLabel, "formTitle")
+    odd = []
+    for panel in (window.form, window.list_panel):
+        for widget in panel.findChildren(QWidget):
+            if widget is title or not widget.isVisibleTo(window):
+                continue
+            size = widget.font().pointSizeF()
+            if abs(size - expected) > 0.01:
+                name = widget.objectName() or type(widget).__name__
+                text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+                odd.append(f"{name}「{text}」{size}")
+    return odd
+
+
+def test_100_percent_after_a_remembered_size_resets_every_text(
+    make_window, demo_book, settings: Settings
+) -> None:
+    from tests.ui.test_main_window import select_no
+
+    window = make_window(demo_book)
+    for _ in range(2):
+        window.actions[Action.ZOOM_IN].trigger()
+    window.close()
+    settings.sync()
+    again = make_window(demo_book)
+    base = QApplication.font().pointSizeF()
+    select_no(again, "17")
+    select_no(again, "9")
+    assert _odd_sizes(again, base * 1.25) == []
+    again.actions[Action.ZOOM_RESET].trigger()
+    select_no(again, "17")
+    assert _odd_sizes(again, base) == []
+    again.actions[Action.ZOOM_IN].trigger()
+    assert _odd_sizes(again, base * 1.1) == []
