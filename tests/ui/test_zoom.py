@@ -105,3 +105,30 @@ def test_100_percent_after_a_remembered_size_resets_every_text(
     assert _odd_sizes(again, base) == []
     again.actions[Action.ZOOM_IN].trigger()
     assert _odd_sizes(again, base * 1.1) == []
+
+
+def test_larger_text_narrows_the_list_rather_than_hiding_the_forms_right_side(
+    window: MainWindow, qtbot
+) -> None:
+    from ui.controllers.view import LIST_LEAST
+
+    window.resize(960, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.splitter.setSizes([330, 630])
+    QApplication.processEvents()
+    assert window.view.form_shortfall() == 0
+    list_width = window.splitter.sizes()[0]
+    window.actions[Action.ZOOM_IN].trigger()
+    window.actions[Action.ZOOM_IN].trigger()
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.view.form_shortfall() == 0
+    assert window.form.horizontalScrollBar().maximum() == 0
+    assert LIST_LEAST <= window.splitter.sizes()[0] < list_width
+    # Larger still, the list stops giving way at its least width.
+    for _ in range(6):
+        window.actions[Action.ZOOM_IN].trigger()
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.splitter.sizes()[0] == LIST_LEAST

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QTimer, Slot
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Slot
 
 from ui import geometry
 from ui.actions import Action
 from ui.controllers.base import Controller
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 #: The first window's size when no size was saved (made smaller to fit the screen).
 DEFAULT_SIZE = QSize(1366, 768)
@@ -16,6 +21,8 @@ DEFAULT_SIZE = QSize(1366, 768)
 FORM_WIDTH = 620
 #: The least width of the list beside the form.
 LIST_WIDTH = 300
+#: The list is never made narrower than this to give the form room.
+LIST_LEAST = 200
 
 
 def first_split(width: int) -> list[int]:
@@ -30,7 +37,57 @@ def first_split(width: int) -> list[int]:
 
 
 class View(Controller):
-    """Fits the window to the screen and folds the sheet list away (F9)."""
+    """Fits the window to the screen and folds the sheet list away (F9).
+
+    When the form needs more width than its side of the window (larger text,
+    a smaller window), the list gives way down to :data:`LIST_LEAST`, so the
+    form's right-hand columns (目標値, 評価) are not hidden behind a
+    sideways scroll bar.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._fitting = QTimer(self)
+        self._fitting.setSingleShot(True)
+        self._fitting.setInterval(0)
+        self._fitting.timeout.connect(self.make_room_for_form)
+        window.splitter.installEventFilter(self)
+        # The splitter keeps a part no narrower than its least size (the
+        # list's grows with its text); this lets the list give way further.
+        window.list_panel.setMinimumWidth(LIST_LEAST)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.make_room_for_form_soon()
+        return False
+
+    def form_shortfall(self) -> int:
+        """How many pixels the form is narrower than its content needs (0: none)."""
+        form = self.window.form
+        page = form.widget()
+        need = (
+            page.minimumSizeHint().width()
+            + form.verticalScrollBar().sizeHint().width()
+            + 2 * form.frameWidth()
+        )
+        return max(need - form.width(), 0)
+
+    def make_room_for_form_soon(self) -> None:
+        """:meth:`make_room_for_form` once the form has laid out its new text."""
+        self._fitting.start()
+
+    @Slot()
+    def make_room_for_form(self) -> None:
+        """Narrow the list (not below :data:`LIST_LEAST`) until the form fits its side."""
+        if not self.list_shown():
+            return
+        short = self.form_shortfall()
+        splitter = self.window.splitter
+        sizes = splitter.sizes()
+        if not short or len(sizes) != 2 or sizes[0] <= LIST_LEAST:
+            return
+        list_width = max(LIST_LEAST, sizes[0] - short)
+        splitter.setSizes([list_width, sizes[1] + sizes[0] - list_width])
 
     def restore_geometry(self) -> None:
         """The saved size and place, fitted to a screen that exists now; else a first size."""
@@ -84,3 +141,5 @@ class View(Controller):
         """Show or fold away the sheet list; the menu item's check follows."""
         self.window.list_panel.setVisible(shown)
         self.window.actions[Action.TOGGLE_LIST].setChecked(shown)
+        if shown:
+            self.make_room_for_form_soon()

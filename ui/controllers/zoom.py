@@ -64,6 +64,7 @@ class Zoom(Controller):
         percent = nearest_step(percent)
         self.window.settings.zoom_percent = percent
         self._show(percent)
+        self.window.view.make_room_for_form_soon()
         self.status(f"文字の大きさ: {percent}%")
 
     @Slot()
