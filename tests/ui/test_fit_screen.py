@@ -194,3 +194,26 @@ def test_a_narrow_list_gives_up_the_update_time_before_the_kpi_name(window: Main
     QApplication.processEvents()
     assert table.isColumnHidden(Col.UPDATED)
     assert table.columnWidth(Col.TITLE) >= TITLE_WIDTH
+
+
+@pytest.mark.parametrize("width", [1000, 800])
+def test_evaluation_settings_need_no_sideways_scroll(app, qtbot, width: int) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    from kpidesk.evaluation import EvaluationSettings
+    from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
+
+    dialog = EvaluationSettingsDialog(EvaluationSettings(), False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(width, 600)
+    qtbot.waitUntil(lambda: dialog.width() == width)
+    area = dialog.findChild(QScrollArea, "fittingScrollArea")
+    QApplication.processEvents()
+    assert area.horizontalScrollBar().maximum() == 0
+    # Every explanation shows whole: none is cut at the right or the bottom.
+    for label in area.widget().findChildren(QLabel):
+        if label.isVisible() and label.text():
+            right = label.mapTo(area.viewport(), label.rect().topRight()).x()
+            assert right <= area.viewport().width(), label.text()
+            assert label.height() >= label.heightForWidth(label.width()), label.text()

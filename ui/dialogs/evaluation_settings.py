@@ -39,10 +39,10 @@ BASIS_EXPLANATIONS: dict[Basis, str] = {
     Basis.ACHIEVEMENT: "最終年度の目標値に対して、どこまで来たか",
     Basis.PROGRESS: "基準値から目標値までの道のりのうち、どこまで進んだか",
 }
-#: What each choice for rows marked 外的要因 says.
-EXTERNAL_CHOICES: dict[ExternalMode, str] = {
-    ExternalMode.REFERENCE: "参考として評価する（評価に「参考」と添えます）",
-    ExternalMode.EXCLUDED: "評価対象外にする（評価せず、件数にも数えません）",
+#: What each choice for rows marked 外的要因 says, and what it does.
+EXTERNAL_CHOICES: dict[ExternalMode, tuple[str, str]] = {
+    ExternalMode.REFERENCE: ("参考として評価する", "評価に「参考」と添えます。"),
+    ExternalMode.EXCLUDED: ("評価対象外にする", "評価せず、件数にも数えません。"),
 }
 
 #: Ready-made schemes: (button text, labels best to worst, thresholds of all but the last).
@@ -81,7 +81,6 @@ class EvaluationSettingsDialog(QDialog):
             explanation.setContentsMargins(22, 0, 0, 4)
             basis_layout.addWidget(button)
             basis_layout.addWidget(explanation)
-        # Broken by hand: a word-wrapped label in a group box gets cut off.
         basis_layout.addWidget(
             _quiet(
                 "期待値は、基準値から目標値への直線をその年度で読んだ値です"
@@ -109,19 +108,22 @@ class EvaluationSettingsDialog(QDialog):
             "認定 などの目標は評価しません（以前の評価のしかた）。"
         )
         binary_note.setContentsMargins(22, 0, 0, 0)
-        binary_note.setWordWrap(True)
         floor_layout.addWidget(self.binary_check)
         floor_layout.addWidget(binary_note)
 
-        external_box = QGroupBox("外的要因のある行（行ごとに「評価」の欄で指定します）")
+        external_box = QGroupBox("外的要因のある行")
         external_layout = QVBoxLayout(external_box)
+        external_layout.addWidget(_quiet("行ごとに、フォームの「評価」の欄で指定します。"))
         self.external_buttons = QButtonGroup(self)
-        for mode, text in EXTERNAL_CHOICES.items():
+        for mode, (text, note) in EXTERNAL_CHOICES.items():
             button = QRadioButton(text)
             button.setObjectName(f"external_{mode.value}")
             button.setProperty("value", mode.value)
             self.external_buttons.addButton(button)
             external_layout.addWidget(button)
+            explanation = _quiet(note)
+            explanation.setContentsMargins(22, 0, 0, 0)
+            external_layout.addWidget(explanation)
 
         ranks_box = QGroupBox("評価の段階（上から良い順）")
         self.count_spin = QSpinBox()
@@ -147,10 +149,12 @@ class EvaluationSettingsDialog(QDialog):
             self.threshold_spins.append(spin)
             self.rank_grid.addWidget(edit, index + 1, 0)
             self.rank_grid.addWidget(spin, index + 1, 1)
+        count_row = QHBoxLayout()
+        count_row.addWidget(QLabel("段階の数"))
+        count_row.addWidget(self.count_spin)
+        count_row.addStretch(1)
         presets = QHBoxLayout()
-        presets.addWidget(QLabel("段階の数"))
-        presets.addWidget(self.count_spin)
-        presets.addStretch(1)
+        presets.addWidget(QLabel("ひな形"))
         for text, labels, thresholds in PRESETS:
             button = QPushButton(text)
             button.setAutoDefault(False)
@@ -158,10 +162,13 @@ class EvaluationSettingsDialog(QDialog):
                 lambda _=False, ls=labels, ts=thresholds: self._apply_preset(ls, ts)
             )
             presets.addWidget(button)
+        presets.addStretch(1)
         ranks_layout = QVBoxLayout(ranks_box)
+        ranks_layout.addLayout(count_row)
         ranks_layout.addLayout(presets)
         ranks_layout.addLayout(self.rank_grid)
         self.lowest_note = _quiet("")
+        self.lowest_note.setWordWrap(True)
         ranks_layout.addWidget(self.lowest_note)
 
         rounding_box = QGroupBox("率の端数（0.1%未満）")
@@ -285,8 +292,13 @@ class EvaluationSettingsDialog(QDialog):
 
 
 def _quiet(text: str) -> QLabel:
-    """A line that explains, in the quiet grey that stays readable in every theme."""
+    """A line that explains, in the quiet grey that stays readable in every theme.
+
+    It wraps, so that the dialog can be narrower than its longest sentence
+    (a 1024-pixel screen) without a sideways scroll bar.
+    """
     label = QLabel(text)
+    label.setWordWrap(True)
     colours.colour_label(label, colours.Ink.QUIET)
     return label
 
