@@ -274,9 +274,17 @@ def tick_text(value: float, places: int) -> str:
     return values.format_number(number)
 
 
+#: Beyond this a figure has more digits than a float (or a page) can show: not drawn.
+LARGEST_DRAWN = 1e15
+
+
 def _number(text: str) -> float | None:
+    """The value to draw, or None (no number, or one too large to place on a page)."""
     number = values.parse_value(text).number
-    return float(number) if number is not None else None
+    if number is None:
+        return None
+    value = float(number)
+    return value if abs(value) < LARGEST_DRAWN else None
 
 
 def chart_years(sheet: Sheet) -> tuple[int, ...]:

@@ -478,3 +478,16 @@ def test_a_long_row_label_is_cut_to_the_chart() -> None:
         assert chart.text_width(geometry.title.text, geometry.title.size) <= rect.width()
         assert geometry.legend[0].swatch.top() > geometry.title.rect.bottom()  # legend below
     assert chart.elide("単年", 10, 100) == "単年"
+
+
+@pytest.mark.parametrize("huge", ["9" * 400, "1e400", "1" + "0" * 20])
+def test_a_number_too_large_to_draw_is_a_gap_not_an_error(huge: str) -> None:
+    sheet = four_year_sheet("130", huge, "95.5", "150")
+    geometry = chart.chart_geometry(sheet, 0, RECT)
+    assert [p.year for p in geometry.actuals] == [2020, 2022, 2023]
+    image = QImage(500, 118, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        chart.paint_chart(painter, RECT, sheet, 0)
+    finally:
+        painter.end()
