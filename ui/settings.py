@@ -38,6 +38,8 @@ class _Option(Generic[T]):
             return [str(item) for item in value]  # type: ignore[return-value]
         if self.kind is QByteArray and not isinstance(value, QByteArray):
             return self.default
+        if self.kind is str and not isinstance(value, str):
+            return self.default  # an edited file: a list, a @ByteArray, a @Size
         if self.kind is bool:
             return (str(value).lower() in ("true", "1")) if value != "" else self.default  # type: ignore[return-value]
         if self.kind is int:

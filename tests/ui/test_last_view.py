@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from kpidesk.book.store import Book
@@ -103,3 +104,25 @@ def test_a_sheet_the_filter_hid_comes_back_with_its_note(
     assert shown_nos(again) == ["27"]
     assert not panel.filter_notice.isHidden()
     assert "表示中のシート（No 17）" in panel.filter_notice.text
+
+
+DAMAGED_VIEWS = {
+    "a list": '{"a": 1}, "b"',
+    "deep JSON": '"' + "[" * 100_000 + '"',
+    "a byte array": "@ByteArray(abc)",
+    "a size": "@Size(10 20)",
+    "a huge year": '"{\\"BOOK\\": {\\"year\\": 1' + "0" * 40 + ', \\"sheet\\": \\"x\\"}}"',
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_VIEWS)
+def test_a_damaged_place_in_the_settings_opens_the_first_sheet(
+    make_window, demo_book: Path, settings: Settings, answers, damage: str
+) -> None:
+    settings.sync()
+    text = DAMAGED_VIEWS[damage].replace("BOOK", str(demo_book).replace("\\\\", "\\\\\\\\"))
+    settings.path.write_text(f"[books]\nviews={text}\n", encoding="utf-8")
+    settings.qsettings.sync()
+    window = make_window(demo_book)
+    assert window.form.edits["no"].text() == shown_nos(window)[0]
+    assert answers.errors == []

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 MAX_BOOKS = 20
 
 
+def _plain(value: object) -> bool:
+    """A filter's value as this program writes it: a short text or a year-sized number."""
+    if isinstance(value, str):
+        return len(value) <= 1000
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**6
+
+
 class LastView(Controller):
     """Remembers and brings back the place in each book."""
 
@@ -39,7 +46,7 @@ class LastView(Controller):
     def _views(self) -> dict[str, dict[str, Any]]:
         try:
             views = json.loads(self.window.settings.book_views or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # an edited or damaged settings file
             return {}
         return views if isinstance(views, dict) else {}
 
@@ -87,7 +94,7 @@ class LastView(Controller):
             for combo, value in ((panel.year_combo, view.get("year")),
                                  (panel.department_combo, view.get("department")),
                                  (panel.rank_combo, view.get("rank"))):  # fmt: skip
-                index = combo.findData(value) if value is not None else 0
+                index = combo.findData(value) if _plain(value) else 0
                 if index >= 0:
                     combo.setCurrentIndex(index)
             search = view.get("search")
