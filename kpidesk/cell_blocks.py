@@ -34,7 +34,13 @@ def parse_block(text: str) -> list[list[str]]:
     if not text:
         return [[""]]
     reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"', strict=False)
-    rows = [list(row) if row else [""] for row in reader]
+    try:
+        rows = [list(row) if row else [""] for row in reader]
+    except csv.Error:
+        # A field longer than the csv module takes (131,072 characters): no
+        # cell holds that much, so the text is read as plain lines and tabs,
+        # and the cell's own limit refuses what is too long.
+        rows = [line.split("\t") for line in text.split("\n")]
     return rows or [[""]]
 
 
@@ -51,12 +57,15 @@ class Pasted:
         rows, columns: the size of the part put in.
         rows_cut, columns_cut: rows and columns of the pasted block left out
             because the table ends there.
+        texts_cut: cells whose text was longer than the cell may hold, put in
+            up to that length.
     """
 
     rows: int
     columns: int
     rows_cut: int
     columns_cut: int
+    texts_cut: int = 0
 
     def cut_off_text(self) -> str:
         """A Japanese note on what was left out ("" when everything fit)."""
@@ -65,9 +74,14 @@ class Pasted:
             parts.append(f"{self.rows_cut}行")
         if self.columns_cut:
             parts.append(f"{self.columns_cut}列")
-        if not parts:
-            return ""
-        return f"表に入りきらない{'と'.join(parts)}は貼り付けていません（表は広げません）"
+        notes = []
+        if parts:
+            notes.append(
+                f"表に入りきらない{'と'.join(parts)}は貼り付けていません（表は広げません）"
+            )
+        if self.texts_cut:
+            notes.append(f"長すぎる{self.texts_cut}個のセルは、入る文字数までにしました")
+        return "。".join(notes)
 
 
 def paste_block(sheet: Sheet, row: int, column: int, cells: list[list[str]]) -> Pasted:
@@ -77,8 +91,13 @@ def paste_block(sheet: Sheet, row: int, column: int, cells: list[list[str]]) -> 
     width = max(len(cells_row) for cells_row in cells)
     fit_rows = max(0, min(len(cells), row_count - row))
     fit_columns = max(0, min(width, column_count - column))
+    cut = 0
     for r in range(fit_rows):
         for c in range(fit_columns):
             texts = cells[r]
-            editing.set_cell(sheet, row + r, column + c, texts[c] if c < len(texts) else "")
-    return Pasted(fit_rows, fit_columns, len(cells) - fit_rows, width - fit_columns)
+            text = texts[c] if c < len(texts) else ""
+            limit = editing.cell_limit(sheet, column + c)
+            if len(text) > limit:
+                text, cut = text[:limit], cut + 1
+            editing.set_cell(sheet, row + r, column + c, text)
+    return Pasted(fit_rows, fit_columns, len(cells) - fit_rows, width - fit_columns, cut)

@@ -6,6 +6,7 @@ copy and keeps the copies before and after for undo. Nothing here knows Qt.
 
 from __future__ import annotations
 
+from kpidesk import limits
 from kpidesk.model import BULLET_SECTIONS, SOURCE_FIELDS, Cell, Sheet, ValueRow
 
 #: The value table's fixed columns before the actual years.
@@ -71,6 +72,15 @@ def set_cell(sheet: Sheet, row: int, column: int, text: str) -> None:
         value_row.target = Cell(text)
     else:
         value_row.actuals[column - FIRST_ACTUAL_COLUMN] = Cell(text)
+
+
+def cell_limit(sheet: Sheet, column: int) -> int:
+    """The most characters the cell at ``column`` may hold (:mod:`kpidesk.limits`)."""
+    if column == LABEL_COLUMN:
+        return limits.MAX_ROW_LABEL_CHARS
+    if column == UNIT_COLUMN:
+        return limits.MAX_UNIT_CHARS
+    return limits.MAX_CELL_CHARS
 
 
 def new_row(sheet: Sheet) -> ValueRow:

@@ -94,6 +94,6 @@ def bundled_distributions() -> list[Distribution]:
     if path.is_file():
         try:
             return [Distribution(**item) for item in json.loads(path.read_text("utf-8"))]
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, RecursionError):
             pass
     return read_distributions()

@@ -57,7 +57,7 @@ def _records(book: Book) -> dict[str, Any]:
     text = book._meta(META_DELETED)
     try:
         records = json.loads(text) if text else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # a damaged or hostile book
         return {}
     return records if isinstance(records, dict) else {}
 
@@ -77,8 +77,9 @@ def delete_sheet(book: Book, sheet_id: int) -> None:
         BookError: the book cannot be written.
     """
     book._check_writable()
-    records = _records(book)
     with sqlitefile.sqlite_errors(writing=True), book._transaction():
+        # Read inside the write lock: a colleague's deletion a moment ago is kept.
+        records = _records(book)
         book._check_unlocked(stored_years(book._db, [sheet_id]))
         if not delete_sheet_row(book._db, sheet_id):
             raise NotFoundError(sheet_id)
@@ -150,9 +151,9 @@ def restore_sheet(book: Book, sheet_id: int) -> Sheet:
         BookError: the book cannot be written.
     """
     book._check_writable()
-    records = _records(book)
     now = iso_now()
     with sqlitefile.sqlite_errors(writing=True), book._transaction():
+        records = _records(book)
         db = book._db
         row = db.execute(
             "SELECT revision, saved_at, data, report_year, no FROM history WHERE sheet_id = ?"
@@ -183,9 +184,9 @@ def purge(book: Book, sheet_ids: list[int]) -> int:
         BookError: the book cannot be written.
     """
     book._check_writable()
-    records = _records(book)
     removed = 0
     with sqlitefile.sqlite_errors(writing=True), book._transaction():
+        records = _records(book)
         for sheet_id in sheet_ids:
             cursor = book._db.execute(
                 "DELETE FROM history WHERE sheet_id = ?"

@@ -38,3 +38,8 @@ def test_paste_fills_from_the_cell_and_never_grows_the_table() -> None:
     assert len(sheet.rows) == 2 and editing.column_count(sheet) == 6
     assert (pasted.rows, pasted.columns, pasted.rows_cut, pasted.columns_cut) == (1, 2, 1, 1)
     assert pasted.cut_off_text() == "表に入りきらない1行と1列は貼り付けていません（表は広げません）"
+
+
+def test_a_field_longer_than_the_csv_module_takes_is_read_as_plain_text() -> None:
+    assert cell_blocks.parse_block("x" * 200_000 + "\t1\n") == [["x" * 200_000, "1"]]
+    assert cell_blocks.parse_block('"' + "y" * 200_000) == [['"' + "y" * 200_000]]

@@ -85,3 +85,29 @@ def test_purge_removes_the_kept_history_for_good(book: Book) -> None:
     kept = book.find_sheet(2020, "10").id
     assert trash.purge(book, [kept]) == 0
     assert book.history(kept)
+
+
+def test_deep_json_in_the_deletion_records_is_treated_as_none(book: Book) -> None:
+    with book._transaction():
+        book._write_meta(trash.META_DELETED, "[" * 100_000)
+    sheet_id = delete(book, "9")
+    [item] = trash.deleted_sheets(book)
+    assert item.sheet.id == sheet_id and item.deleted_by == book.user
+
+
+def test_the_records_are_read_under_the_write_lock(book: Book, monkeypatch) -> None:
+    """Read before the lock, a colleague's deletion of a moment ago would be written over."""
+    seen: list[bool] = []
+    read = trash._records
+
+    def records(store: Book) -> dict:
+        seen.append(store._db.conn.in_transaction)
+        return read(store)
+
+    monkeypatch.setattr(trash, "_records", records)
+    sheet_id = delete(book, "9")
+    trash.restore_sheet(book, sheet_id)
+    delete(book, "28")
+    trash.purge(book, [sheet.sheet.id for sheet in trash.deleted_sheets(book)])
+    # delete, restore, delete: under the lock; listing reads only; purge: under the lock.
+    assert seen == [True, True, True, False, True]

@@ -36,3 +36,14 @@ def test_frozen_program_reads_the_licences_the_build_wrote(tmp_path: Path, monke
     assert found["openpyxl"] == "MIT (as built)"
     monkeypatch.setattr(licences, "base_dir", lambda: tmp_path / "none")
     assert "openpyxl: MIT" not in about_text()
+
+
+def test_a_deeply_nested_licences_file_falls_back_to_the_installed_metadata(
+    tmp_path: Path, monkeypatch
+) -> None:
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    (resources / licences.LICENCES_JSON).write_text("[" * 100_000, "utf-8")
+    monkeypatch.setattr(licences, "base_dir", lambda: tmp_path)
+    found = {d.name: d.licence for d in licences.bundled_distributions()}
+    assert found["openpyxl"] == "MIT"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -143,3 +145,21 @@ def test_delete_on_a_block_clears_it_as_one_undo_step(window: MainWindow, qtbot)
     assert window.session.document.undo_stack.count() == 1
     window.actions[Action.UNDO].trigger()
     assert [cell(window, row, 2) for row in range(2)] == before
+
+
+@pytest.mark.parametrize("text", ["x" * 200_000, '"' + "y" * 200_000])
+def test_a_paste_longer_than_any_cell_is_refused_without_an_error(
+    window: MainWindow, answers, text: str
+) -> None:
+    select_no(window, "10")
+    window.activateWindow()
+    before = cell(window, 0, 2)
+    choose_cells(window, 0, 2, 0, 2)
+    QApplication.clipboard().setText(text)
+    window.actions[Action.PASTE].trigger()
+    assert cell(window, 0, 2) != before
+    assert cell(window, 0, 2) == text[:200]
+    assert window.statusBar().currentMessage() == (
+        "貼り付けました。長すぎる1個のセルは、入る文字数までにしました"
+    )
+    assert answers.errors == []

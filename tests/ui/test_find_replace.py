@@ -193,3 +193,16 @@ def test_enter_in_the_search_box_searches_once(window: MainWindow, qtbot) -> Non
     qtbot.keyClick(dialog.find_edit, Qt.Key.Key_Return)
     assert len(searches) == 1
     assert dialog.count_label.text().endswith("か所が見つかりました（1シート）。")
+
+
+def test_searching_again_empties_the_list_before_filling_it(
+    window: MainWindow, monkeypatch
+) -> None:
+    dialog = search(window, "観光", "観光", book=True)
+    first = preview(dialog)
+    counts: list[int] = []
+    set_count = dialog.table.setRowCount
+    monkeypatch.setattr(dialog.table, "setRowCount", lambda n: counts.append(n) or set_count(n))
+    dialog.search_button.click()
+    assert counts[0] == 0
+    assert preview(dialog) == first

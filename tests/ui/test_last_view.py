@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from PySide6.QtWidgets import QApplication
 
 from kpidesk.book.store import Book

@@ -160,6 +160,9 @@ class FindReplaceDialog(QDialog):
         """List ``hits``, each chosen but those of a sheet in ``refused`` (id → why)."""
         self.table.blockSignals(True)
         self._hits = list(hits)
+        # Emptied first: filling a full table item by item over the old items
+        # took Qt minutes for a few thousand hits searched again.
+        self.table.setRowCount(0)
         self.table.setRowCount(len(self._hits))
         query = self.query()
         for row, hit in enumerate(self._hits):
