@@ -206,3 +206,35 @@ def test_searching_again_empties_the_list_before_filling_it(
     dialog.search_button.click()
     assert counts[0] == 0
     assert preview(dialog) == first
+
+
+def test_in_a_handed_out_book_the_planning_fields_and_departments_are_left_alone(
+    make_window, demo_book: Path, tmp_path: Path, answers
+) -> None:
+    import dataclasses
+
+    from kpidesk.book.store import Book
+    from kpidesk.handout import distribute
+
+    with Book.open(demo_book) as book:
+        sheet = book.find_sheet(2020, "28")
+        book.save_sheet(
+            dataclasses.replace(sheet, planning_comment="観光の数字を確認", opinions=["観光は好調"])
+        )
+        [path] = distribute(book, tmp_path / "配布", 2020, ["観光振興課"])
+    window = make_window(path)
+    dialog = search(window, "観光", "観光", book=True)
+    rows = {(row[0], row[1]): row for row in preview(dialog)}
+    kept = [key for key in rows if key[0].startswith("【")]
+    assert ("【企画課の欄】R2 No 28「クルーズ船寄港数」", "企画課コメント") in kept
+    assert ("【企画課の欄】R2 No 28「クルーズ船寄港数」", "企画課・有識者意見 1段落目") in kept
+    assert ("【配布された担当課】R2 No 28「クルーズ船寄港数」", "担当課") in kept
+    assert all(key[1] in ("企画課コメント", "担当課") or "企画課" in key[1] for key in kept)
+    dialog.replace_edit.setText("観光・交流")
+    dialog.search_button.click()
+    dialog.replace_button.click()
+    with Book.open(path, read_only=True) as book:
+        sheet = book.find_sheet(2020, "28")
+    assert sheet.planning_comment == "観光の数字を確認"
+    assert sheet.opinions == ["観光は好調"]
+    assert sheet.departments[0] == "観光振興課"

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 
+#: Fields a department's handed-out book keeps as the planning division wrote them.
+HANDOUT_KEPT = {
+    "planning_comment": "企画課の欄",
+    "opinions": "企画課の欄",
+    "departments": "配布された担当課",
+}
+
+
 @dataclass(frozen=True)
 class BookReplace:
     """The last replace across the book: what it changed, to undo it."""
@@ -96,14 +104,24 @@ class FindReplace(Controller):
             return sheets
         return [document.sheet if s.id == document.sheet.id else s for s in sheets]
 
-    def _refused(self, hits: list[replace.Hit]) -> dict[int | None, str]:
-        """The sheets among the hits that cannot be changed, with why."""
+    def _refused(self, hits: list[replace.Hit]) -> dict[replace.Hit, str]:
+        """The hits that cannot be changed, with why.
+
+        In a book handed out to a department, the planning division's fields
+        (企画課コメント, 企画課・有識者意見) and 担当課 are left alone: a
+        returned book that changed them is refused when collected.
+        """
         book = self.session.book
         assert book is not None
         if book.read_only:
-            return {hit.sheet_id: "読み取り専用" for hit in hits}
+            return {hit: "読み取り専用" for hit in hits}
         locked = self.session.locked_years
-        return {hit.sheet_id: "ロック中" for hit in hits if hit.report_year in locked}
+        refused = {hit: "ロック中" for hit in hits if hit.report_year in locked}
+        if self.window.cycle.handout_mark() is not None:
+            for hit in hits:
+                if hit.path[0] in HANDOUT_KEPT and hit not in refused:
+                    refused[hit] = HANDOUT_KEPT[str(hit.path[0])]
+        return refused
 
     def search(self, dialog: FindReplaceDialog) -> list[replace.Hit]:
         """Fill the dialog's list with every hit; return them."""

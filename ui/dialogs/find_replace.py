@@ -156,8 +156,8 @@ class FindReplaceDialog(QDialog):
         """Whether to search every sheet of the book (else the open sheet)."""
         return self.book_scope.isChecked()
 
-    def show_hits(self, hits: Sequence[Hit], *, refused: dict[int | None, str]) -> None:
-        """List ``hits``, each chosen but those of a sheet in ``refused`` (id → why)."""
+    def show_hits(self, hits: Sequence[Hit], *, refused: dict[Hit, str]) -> None:
+        """List ``hits``, each chosen but those in ``refused`` (hit → why it is kept)."""
         self.table.blockSignals(True)
         self._hits = list(hits)
         # Emptied first: filling a full table item by item over the old items
@@ -166,7 +166,7 @@ class FindReplaceDialog(QDialog):
         self.table.setRowCount(len(self._hits))
         query = self.query()
         for row, hit in enumerate(self._hits):
-            why = refused.get(hit.sheet_id)
+            why = refused.get(hit)
             check = QTableWidgetItem()
             if why is None:
                 check.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
@@ -192,7 +192,7 @@ class FindReplaceDialog(QDialog):
         sheets = len({hit.sheet_id for hit in self._hits})
         if self._hits:
             text = f"{len(self._hits)}か所が見つかりました（{sheets}シート）。"
-            kept = sum(1 for hit in self._hits if hit.sheet_id in refused)
+            kept = sum(1 for hit in self._hits if hit in refused)
             if kept:
                 text += f"うち{kept}か所は変更できないシート（【】の理由）のため置換しません。"
             self.count_label.setText(text)
