@@ -41,9 +41,14 @@ def _plain(text: str) -> str:
 
 
 def on_keyboard(sequence: QKeySequence) -> bool:
-    """Whether a key sequence is typed on an office keyboard: letters, F1–F35, arrows and
-    the like, not a Help, media or 保存 key some platforms also bind."""
-    return sequence.count() > 0 and sequence[0].key().value < Qt.Key.Key_Super_L.value
+    """Whether a key sequence is typed on an office keyboard: letters, F1–F12, arrows and
+    the like, not F13–F35 or a Help, media or 保存 key some platforms also bind."""
+    if sequence.count() == 0:
+        return False
+    key = sequence[0].key().value
+    if Qt.Key.Key_F13.value <= key <= Qt.Key.Key_F35.value:
+        return False
+    return key < Qt.Key.Key_Super_L.value
 
 
 def shortcut_rows() -> list[ShortcutRow]:
