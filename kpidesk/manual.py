@@ -107,23 +107,57 @@ def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+#: Words staff type in katakana for what the manual writes in letters.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "エクセル": ("excel",),
+    "ピーディーエフ": ("pdf",),
+    "ワード": ("word",),
+    "オフィス": ("office",),
+    "ショートカット": ("ctrl",),
+    "コントロール": ("ctrl",),
+}
+
+
+def _alternatives(word: str) -> tuple[str, ...]:
+    """The normalised forms that count as ``word``: itself and its synonyms."""
+    normalised = _normalised(word)
+    others = SYNONYMS.get(unicodedata.normalize("NFKC", word), ())
+    return (normalised, *others)
+
+
+def _with_places(text: str) -> tuple[str, list[int]]:
+    """``text`` normalised character by character, and where each character came from.
+
+    A snippet is then cut from the text as written (its case, its …), even
+    where normalising changed the length.
+    """
+    parts: list[str] = []
+    places: list[int] = []
+    for index, char in enumerate(text):
+        normal = _normalised(char)
+        parts.append(normal)
+        places.extend([index] * len(normal))
+    return "".join(parts), places
+
+
 def search(query: str, folder: Path | None = None) -> list[Hit]:
-    """The pages holding every word of ``query``, most hits first, then in manual order."""
-    words = [_normalised(word) for word in query.split()]
+    """The pages holding every word of ``query`` (or a word's synonym), most hits first,
+    then in manual order."""
+    words = [_alternatives(word) for word in query.split()]
     if not words:
         return []
     hits = []
     for found in pages(folder):
         text = " ".join(found.plain_text().split())
-        normalised = _normalised(text)
-        if not all(word in normalised for word in words):
+        normalised, places = _with_places(text)
+        if not all(any(form in normalised for form in forms) for forms in words):
             continue
-        # NFKC may change the length (ｶﾞ → ガ); then the snippet is cut from the normalised text.
-        shown = text if len(text) == len(normalised) else normalised
-        counts = [normalised.count(word) for word in words]
-        at = normalised.find(words[0])
-        start, end = max(0, at - SNIPPET_CONTEXT), at + len(words[0]) + SNIPPET_CONTEXT
-        snippet = ("…" if start else "") + shown[start:end] + ("…" if end < len(shown) else "")
+        counts = [sum(normalised.count(form) for form in forms) for forms in words]
+        first = next(form for form in words[0] if form in normalised)
+        at = normalised.find(first)
+        begin, finish = places[at], places[at + len(first) - 1] + 1
+        start, end = max(0, begin - SNIPPET_CONTEXT), finish + SNIPPET_CONTEXT
+        snippet = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
         hits.append(Hit(found, sum(counts), snippet))
     hits.sort(key=lambda hit: -hit.count)
     return hits

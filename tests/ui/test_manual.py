@@ -348,3 +348,12 @@ def test_long_contents_titles_wrap_rather_than_scroll_sideways(qtbot, app) -> No
     rect = contents.visualItemRect(contents.item(longest))
     assert rect.right() <= contents.viewport().width()
     assert rect.height() > contents.visualItemRect(contents.item(0)).height()
+
+
+def test_search_finds_katakana_for_letters_and_shows_the_text_as_written() -> None:
+    hits = manual.search("エクセル")
+    assert hits and hits[0].page.id == "excel-pdf"
+    assert "Excel" in hits[0].snippet
+    snippets = [hit.snippet for hit in manual.search("ctrl+s")]
+    assert any("Ctrl+S" in snippet for snippet in snippets)
+    assert not any("ctrl+s" in snippet for snippet in snippets)
