@@ -108,3 +108,8 @@ def test_an_excel_export_that_would_cut_a_box_asks_first(
     answers.proceed_answer = True  # 続ける
     assert window.exchange.export_xlsx([long], path) == 1
     assert path.exists()
+    # The message after the export still says what was cut.
+    from PySide6.QtWidgets import QMessageBox
+
+    [done] = [b for b in window.findChildren(QMessageBox, "writtenMessage") if b.isVisible()]
+    assert done.text().endswith("（1か所の欄は、Excelでは途中までしか表示されません）")

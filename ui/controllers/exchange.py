@@ -236,22 +236,24 @@ class Exchange(Controller):
         if path is not None:
             self.export_xlsx(sheets, path)
 
-    def cuts_accepted(self, sheets: list[Sheet]) -> bool:
+    def cuts_accepted(self, sheets: list[Sheet]) -> int | None:
         """Before an Excel export: say which sheets' boxes will be cut (続ける / やめる).
 
-        True when nothing will be cut or the user goes on; a template that
-        cannot be used is left for the export to report.
+        Returns:
+            How many boxes will be cut (0: none) when the export goes on; None
+            when the user chose やめる. A template that cannot be used is left
+            for the export to report.
         """
         try:
             cuts = excel_fit.cut_texts(sheets, self.excel_template())
         except xlsx_safety.ExcelError:
-            return True
+            return 0
         if not cuts:
-            return True
+            return 0
         listed = "\n".join(f"・{cut}" for cut in cuts[:MAX_LISTED_PROBLEMS])
         if len(cuts) > MAX_LISTED_PROBLEMS:
             listed += f"\nほか {len(cuts) - MAX_LISTED_PROBLEMS}件"
-        return messages.ask_proceed(
+        going_on = messages.ask_proceed(
             self.window,
             "Excelで切れる文字",
             "次の欄は、Excelの行の高さの上限（409ポイント）を超えるため、"
@@ -260,10 +262,17 @@ class Exchange(Controller):
             "続ける",
             "やめる",
         )
+        return len(cuts) if going_on else None
+
+    @staticmethod
+    def _cut_note(cuts: int) -> str:
+        """A line for the message after the export, so the cut is not forgotten."""
+        return f"\n（{cuts}か所の欄は、Excelでは途中までしか表示されません）" if cuts else ""
 
     def export_xlsx(self, sheets: list[Sheet], path: Path) -> int:
         """Write ``sheets`` into one workbook at ``path``; return the sheets written (0: none)."""
-        if not self.cuts_accepted(sheets):
+        cuts = self.cuts_accepted(sheets)
+        if cuts is None:
             return 0
         try:
             with (
@@ -286,10 +295,8 @@ class Exchange(Controller):
             messages.show_error(self.window, f"Excelに書き出せませんでした。\n{error}")
             return 0
         self.status(f"{count}件のシートをExcelに書き出しました: {path}")
-        exported.show_written(
-            self.window, f"{count}件のシートをExcelに書き出しました。\n{path}",
-            file=path, folder=path.parent,
-        )  # fmt: skip
+        written = f"{count}件のシートをExcelに書き出しました。\n{path}{self._cut_note(cuts)}"
+        exported.show_written(self.window, written, file=path, folder=path.parent)
         return count
 
     @Slot()
@@ -316,7 +323,8 @@ class Exchange(Controller):
         sheet shared with another department does not make that one's file).
         Existing files are replaced only after the user agrees.
         """
-        if not self.cuts_accepted(sheets):
+        cuts = self.cuts_accepted(sheets)
+        if cuts is None:
             return []
         try:
             files = excel_writer.department_files(sheets, folder, departments=departments)
@@ -348,7 +356,9 @@ class Exchange(Controller):
             return []
         self.status(f"{len(paths)}個のExcelブックを書き出しました: {folder}")
         exported.show_written(
-            self.window, f"担当課ごとに{len(paths)}個のExcelブックを書き出しました。\n{folder}",
+            self.window,
+            f"担当課ごとに{len(paths)}個のExcelブックを書き出しました。\n{folder}"
+            + self._cut_note(cuts),
             folder=folder,
         )  # fmt: skip
         renamed = file_names.renamed_departments(files)
