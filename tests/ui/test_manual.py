@@ -271,13 +271,24 @@ def test_manual_pdf_has_every_heading_and_page_numbers(app, tmp_path: Path) -> N
 
 
 def test_manual_pdf_from_the_help_menu(window, tmp_path: Path, monkeypatch) -> None:
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     out = tmp_path / "マニュアル.pdf"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    offered: list[str] = []
+
+    def save_as(parent, caption, folder, filter_):
+        offered.append(folder)
+        return str(out), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     window.actions[Action.MANUAL_PDF].trigger()
     assert "評価の見方" in _pdf_text(out)
     assert str(out) in window.statusBar().currentMessage()
+    # Offered beside the book (not the home folder), and said with ファイルを開く.
+    assert Path(offered[0]).parent == window.session.book.path.parent
+    [done] = [b for b in window.findChildren(QMessageBox, "writtenMessage") if b.isVisible()]
+    assert str(out) in done.text()
+    assert "ファイルを開く(&O)" in [button.text() for button in done.buttons()]
 
 
 def _pdf_text(path: Path) -> str:

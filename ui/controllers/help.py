@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 from kpidesk.fileio import atomic_output
 from kpidesk.printing import manual_pdf
 from ui.controllers.base import PDF_FILTER, Controller
-from ui.dialogs import messages
+from ui.dialogs import exported, messages
 from ui.dialogs.about import AboutDialog
 from ui.dialogs.manual import ManualWindow
 from ui.dialogs.shortcuts import ShortcutsDialog
@@ -167,7 +167,7 @@ class Help(Controller):
         name, _ = QFileDialog.getSaveFileName(
             self.window,
             "マニュアルをPDFに保存",
-            str(Path.home() / "KPI Desk 操作マニュアル.pdf"),
+            str(self.dialog_folder() / "KPI Desk 操作マニュアル.pdf"),
             PDF_FILTER,
         )
         if not name:
@@ -185,4 +185,7 @@ class Help(Controller):
             )
             return False
         self.status(f"マニュアルをPDFに保存しました: {path}")
+        exported.show_written(
+            self.window, f"マニュアルをPDFに保存しました。\n{path}", file=path, folder=path.parent
+        )
         return True
