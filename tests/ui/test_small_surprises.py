@@ -196,3 +196,18 @@ def test_grey_help_text_is_readable(theme: str, window: MainWindow) -> None:
         background = shown_colour(section, QPalette.ColorRole.Window)
         assert contrast(text, background) >= MIN_CONTRAST, (text.name(), background.name())
         assert text != shown_colour(window.form.edits["title"], QPalette.ColorRole.Text)  # grey
+
+
+def test_the_new_sheet_dialog_shows_its_departments_hint_whole(app, qtbot) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from ui.dialogs.new_sheet import NewSheetDialog
+
+    dialog = NewSheetDialog(exists=lambda year, no: False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    edit = dialog.departments_edit
+    italic = QFont(edit.font())
+    italic.setItalic(True)
+    assert edit.width() > QFontMetrics(italic).horizontalAdvance(edit.placeholderText())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -65,6 +66,11 @@ class NewSheetDialog(QDialog):
         self.departments_edit.setObjectName("newDepartments")
         self.departments_edit.setPlaceholderText("複数のときは「、」で区切ります")
         placeholders.quiet_placeholder(self.departments_edit)
+        # Wide enough for its hint, and for two departments' names.
+        italic = QFont(self.departments_edit.font())
+        italic.setItalic(True)
+        hint = QFontMetrics(italic).horizontalAdvance(self.departments_edit.placeholderText())
+        self.departments_edit.setMinimumWidth(hint + 24)
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         colours.colour_label(self.error_label, colours.Ink.ERROR)
