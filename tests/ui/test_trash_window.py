@@ -52,6 +52,8 @@ def test_a_deleted_sheet_is_listed_and_restored_into_the_list(window: MainWindow
     )
     dialog.restore_button.click()
     assert "28" in shown_nos(window)
+    assert window.form.edits["no"].text() == "28"  # opened, and chosen in the list
+    assert window.list_panel.current_sheet_id() == window.session.document.sheet.id
     assert [row[0] for row in rows(dialog)] == ["9"]
     assert (
         window.statusBar().currentMessage() == "令和2年度 No 28「クルーズ船寄港数」を元に戻しました"
@@ -97,3 +99,23 @@ def test_emptying_the_trash_asks_backs_up_and_removes_for_good(
     assert rows(dialog) == []
     assert dialog.empty_label.isVisibleTo(dialog)
     assert any("ごみ箱を空にする前" in b.reason for b in backups.list_backups(demo_book))
+
+
+def test_restoring_asks_to_save_the_open_sheet_first(window: MainWindow, answers) -> None:
+    from ui.dialogs.messages import Choice
+
+    delete_no(window, answers, "28")
+    select_no(window, "10")
+    title = window.form.edits["title"]
+    title.setText("")
+    title.insert("まだ保存していない題")
+    dialog = window.trash.trash_dialog()
+    dialog.table.setCurrentCell(0, 0, ONE_ROW)
+    answers.save_choice = Choice.CANCEL
+    dialog.restore_button.click()
+    assert "28" not in shown_nos(window)
+    assert title.text() == "まだ保存していない題"
+    answers.save_choice = Choice.SAVE
+    dialog.restore_button.click()
+    assert "28" in shown_nos(window)
+    assert window.session.book.find_sheet(2020, "10").title == "まだ保存していない題"

@@ -45,9 +45,12 @@ class Trash(Controller):
             return []
 
     def restore(self, sheet_id: int) -> bool:
-        """Put a deleted sheet back into the book and the list; False when refused."""
+        """Put a deleted sheet back into the book and the list, and open it; False when
+        refused (or the user kept the open sheet's unsaved changes to look at first)."""
         book = self.session.book
         assert book is not None
+        if not self.session.maybe_save():  # the list is read again: unsaved edits would go
+            return False
         item = next((i for i in self._items() if i.sheet.id == sheet_id), None)
         name = (
             f"{eras.kanji_label(item.sheet.report_year)} No {item.sheet.no}" if item else "シート"
@@ -75,6 +78,7 @@ class Trash(Controller):
             return False
         self.session.reload_list()
         self.window.list_panel.refresh_sheet(restored.id or 0)
+        self.session.open_sheet(restored.id)
         self.status(f"{name}「{restored.title}」を元に戻しました")
         return True
 
