@@ -58,6 +58,7 @@ class ManualWindow(QWidget):
             self.contents.addItem(item)
         # Long titles wrap rather than hide behind a sideways scroll bar.
         self.contents.setWordWrap(True)
+        self.contents.setSpacing(3)
         self.contents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.hits = QListWidget()
         self.hits.setObjectName("manualHits")
