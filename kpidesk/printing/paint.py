@@ -38,6 +38,7 @@ from PySide6.QtGui import (
 from kpidesk import __version__, wording
 from kpidesk.evaluation_summary import EvaluationSummary
 from kpidesk.model import Sheet
+from kpidesk.printing import glyphs
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.printing.fonts import (
     characters_in_face,
@@ -170,9 +171,11 @@ _ALIGN_FLAGS = {
 class _Painter:
     """Draws items with as few state changes and Qt text layouts as possible.
 
-    Left-aligned lines, almost all of a page, were already wrapped by the
-    layout, so they are drawn at their baseline without Qt laying them out
-    again; centred and right-aligned cells go through ``drawText(rect)``.
+    Every line was already wrapped by the layout, so it is drawn at its
+    baseline without Qt laying it out again: a text drawn before (a
+    heading, a unit, a department) from its glyph runs
+    (:mod:`kpidesk.printing.glyphs`), a new one with ``drawText``, at its
+    point when left-aligned, else through ``drawText(rect)``.
     """
 
     def __init__(self, painter: QPainter, measure: QtMeasure) -> None:
@@ -188,6 +191,7 @@ class _Painter:
         self.metrics: dict[tuple[float, bool], tuple[float, float]] = {}
         self.font_key: tuple[float, bool] | None = None
         self.pen: QPen | None = None
+        self.note = getattr(painter, "note", None)
 
     def use_pen(self, pen: QPen) -> None:
         if self.pen is not pen:
@@ -200,6 +204,11 @@ class _Painter:
             font = self.measure.font(size, bold)
             self.painter.setFont(font)
             self.font_key = key
+        return self.font_metrics(size, bold)
+
+    def font_metrics(self, size: float, bold: bool) -> tuple[float, float]:
+        """The ascent and descent of the font of a type size."""
+        key = (size, bold)
         found = self.metrics.get(key)
         if found is None:
             metrics = QFontMetricsF(self.measure.font(size, bold))
@@ -248,13 +257,29 @@ class _Painter:
             return
         scale = self.scale
         self.use_pen(pen or self.text_pen)
-        ascent, descent = self.use_font(item.size, item.bold)
-        if item.align == "left":
-            baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
+        size, bold = item.size, item.bold
+        measure = self.measure
+        key = (item.text, measure.family, round(size * QtMeasure.SCALE), bold)
+        shaped = glyphs.SHAPED.line(key, lambda: measure.font(size, bold))
+        if shaped is None:
+            ascent, descent = self.use_font(size, bold)
+        else:
+            ascent, descent = self.font_metrics(size, bold)
+        baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
+        if shaped is not None:
+            x = item.x * scale
+            if item.align == "center":
+                x += (item.width * scale - shaped.width) / 2
+            elif item.align == "right":
+                x += item.width * scale - shaped.width
+            glyphs.draw(self.painter, x, baseline, shaped)
+            if self.note is not None:
+                self.note(item.text, bold)
+        elif item.align == "left":
             self.painter.drawText(QPointF(item.x * scale, baseline), item.text)
-            return
-        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-        self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
+        else:
+            rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+            self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
 
 
 def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
@@ -368,6 +393,10 @@ class _TextLog(QPainter):
         text = next((arg for arg in args if isinstance(arg, str)), "")
         self.drawn.append((text, self.font().bold()))
         super().drawText(*args)
+
+    def note(self, text: str, bold: bool) -> None:
+        """Note a text drawn from its glyph runs (:mod:`kpidesk.printing.glyphs`)."""
+        self.drawn.append((text, bold))
 
 
 def _with_text_layer(data: bytes, drawn: Sequence[tuple[str, bool]]) -> bytes:
