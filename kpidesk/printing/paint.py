@@ -84,6 +84,8 @@ class QtMeasure:
 
     def __init__(self, family: str | None = None) -> None:
         self.family = family or load_fonts()
+        #: Measures alike measure the same: layouts made with one are kept for another.
+        self.cache_key = ("QtMeasure", self.family, self.SCALE)
         self._fonts: dict[tuple[float, bool], QFont] = {}
         self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
         self._widths: dict[tuple[str, float, bool], float] = {}
@@ -401,6 +403,8 @@ class _TextLog(QPainter):
 
 def _with_text_layer(data: bytes, drawn: Sequence[tuple[str, bool]]) -> bytes:
     """The PDF with text for the characters outside the BMP Qt leaves out of it."""
+    if max((max(text) for text, _ in drawn if text), default="") <= "\uffff":
+        return data  # everything is in the BMP (looked at in C, not character by character)
     outside = {char for text, _ in drawn for char in text if is_outside_bmp(char)}
     if not outside:
         return data
