@@ -415,7 +415,7 @@ def excel_sheets(sheets: list) -> tuple[list, int]:
     ``excel.MAX_ACTUAL_YEARS`` actual years; ``export_workbook`` refuses a
     sheet with more. A made book's sheets all fit (1 or 2 rows, 4 or 5 years).
     """
-    from kpidesk import excel
+    from kpidesk.exchange import excel_template as excel
     from kpidesk.model import sheet_sort_key
 
     kept = [
@@ -429,7 +429,7 @@ def excel_sheets(sheets: list) -> tuple[list, int]:
 
 def write_workbook(sheets: list, path: Path) -> None:
     """KPI Desk's Excel export of ``sheets`` to one workbook at ``path`` (bundled template)."""
-    from kpidesk import excel
+    from kpidesk.exchange import excel_writer as excel
 
     with path.open("wb") as stream:
         excel.export_workbook(sheets, stream)

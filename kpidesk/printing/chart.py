@@ -46,7 +46,7 @@ from PySide6.QtGui import (
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
-from kpidesk.printing import chart_expected
+from kpidesk.printing import chart_expected, glyphs
 from kpidesk.printing.fonts import drawing_font, load_fonts
 
 #: The chart's base type size on paper (points).
@@ -636,6 +636,10 @@ def _legend(
 FINE = 10.0
 
 
+#: Fonts and their metrics by (family, type size, bold), for every chart drawn.
+_FONTS: dict[tuple[str, float, bool], tuple[QFont, QFontMetricsF]] = {}
+
+
 class ChartCanvas:
     """Draws chart geometry on a painter scaled down by :data:`FINE` (the trend chart
     and the 総括's rank chart alike)."""
@@ -643,15 +647,20 @@ class ChartCanvas:
     def __init__(self, painter: QPainter, family: str) -> None:
         self.painter = painter
         self.family = family
-        self.fonts: dict[tuple[float, bool], QFont] = {}
-        self.metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+        self.note = getattr(painter, "note", None)
 
     def font(self, size: float, bold: bool) -> QFont:
-        key = (size, bold)
-        font = self.fonts.get(key)
-        if font is None:
-            font = self.fonts[key] = drawing_font(self.family, max(1, round(size * FINE)), bold)
-        return font
+        return self._font(size, bold)[0]
+
+    def _font(self, size: float, bold: bool) -> tuple[QFont, QFontMetricsF]:
+        key = (self.family, size, bold)
+        found = _FONTS.get(key)
+        if found is None:
+            if len(_FONTS) > 64:
+                _FONTS.clear()
+            font = drawing_font(self.family, max(1, round(size * FINE)), bold)
+            found = _FONTS[key] = (font, QFontMetricsF(font))
+        return found
 
     def pen(self, role: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
         """A pen of a :data:`COLORS` role, or of a colour given as ``#rrggbb``."""
@@ -679,16 +688,16 @@ class ChartCanvas:
             self.painter.fillRect(
                 self.rect(label.rect.adjusted(-margin, 0, margin, 0)), QColor("#ffffff")
             )
-        key = (label.size, label.bold)
-        font = self.font(*key)
-        metrics = self.metrics.get(key)
-        if metrics is None:
-            metrics = self.metrics[key] = QFontMetricsF(font)
+        font, metrics = self._font(label.size, label.bold)
         # Placed at its baseline by hand, as a rectangle with alignment flags
         # would: laying a single line out through drawText(rect, flags) costs
-        # twice as much, and a PDF page may carry a dozen charts.
+        # twice as much, and a PDF page may carry a dozen charts. Ticks,
+        # years and the legend recur on every chart: those are drawn from
+        # their glyph runs (:mod:`kpidesk.printing.glyphs`).
         rect = self.rect(label.rect)
-        width = metrics.horizontalAdvance(label.text)
+        key = (label.text, self.family, max(1, round(label.size * FINE)), label.bold)
+        shaped = glyphs.SHAPED.line(key, lambda: font)
+        width = metrics.horizontalAdvance(label.text) if shaped is None else shaped.width
         if label.align == "left":
             x = rect.left()
         elif label.align == "right":
@@ -697,8 +706,13 @@ class ChartCanvas:
             x = rect.center().x() - width / 2
         y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
         self.painter.setPen(QPen(QColor(colour or COLORS[label.role])))
-        self.painter.setFont(font)
-        self.painter.drawText(QPointF(x, y), label.text)
+        if shaped is None:
+            self.painter.setFont(font)
+            self.painter.drawText(QPointF(x, y), label.text)
+            return
+        glyphs.draw(self.painter, x, y, shaped)
+        if self.note is not None:
+            self.note(label.text, label.bold)
 
     def dot(self, x: float, y: float, radius: float, role: str, filled: bool = True) -> None:
         self.painter.setPen(self.pen(role, radius * 0.45))

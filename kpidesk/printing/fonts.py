@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QFont, QFontDatabase, QRawFont
 
-from kpidesk.printing import sfnt
+from kpidesk.printing import glyphs, sfnt
 from kpidesk.resources import resource_path
 
 #: The family name the bundled faces are registered under (their own is "BIZ UDGothic").
@@ -76,6 +76,8 @@ def load_fonts() -> str:
         if bold != regular:
             raise RuntimeError(f"フォントの書体名が一致しません: {regular} / {bold}")
         _loaded_family = regular
+        # Lines shaped before were shaped in faces registered before.
+        glyphs.SHAPED.clear()
     return _loaded_family
 
 

@@ -10,7 +10,9 @@ functions tested on their own. Text is measured through the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -744,8 +746,93 @@ def layout_sheet(sheet: Sheet, measure: Measure, *, chart: bool = False) -> list
 def layout_document(
     sheets: Iterable[Sheet], measure: Measure, *, chart: bool = False
 ) -> list[Page]:
-    """Every sheet's pages, one after the other (with trend charts when ``chart``)."""
-    return [page for sheet in sheets for page in layout_sheet(sheet, measure, chart=chart)]
+    """Every sheet's pages, one after the other (with trend charts when ``chart``).
+
+    A sheet laid out before with the same content, measure and ``chart``
+    is not laid out again (:data:`LAYOUTS`).
+    """
+    return [page for sheet in sheets for page in LAYOUTS.layout(sheet, measure, chart=chart)]
+
+
+def sheet_fingerprint(value: object) -> Hashable:
+    """Everything a sheet shows, as nested tuples: equal for sheets that print the same.
+
+    Every field that takes part in equality is in it (``id``, ``revision``
+    and ``updated_at`` do not), so a field added to the model is in it too.
+    """
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(sheet_fingerprint(item) for item in value)
+    names = _COMPARED.get(type(value))
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            raise TypeError(f"cannot fingerprint {type(value).__name__}")
+        names = _COMPARED[type(value)] = tuple(
+            item.name for item in dataclasses.fields(value) if item.compare
+        )
+    return (type(value).__name__, *(sheet_fingerprint(getattr(value, name)) for name in names))
+
+
+_COMPARED: dict[type, tuple[str, ...]] = {}
+
+#: Sheets whose layouts are kept (their pages take a few kilobytes each).
+LAYOUT_LIMIT = 2000
+
+
+class LayoutCache:
+    """The pages of the sheets laid out most recently, by what the sheets show.
+
+    Keyed by the sheet's :func:`sheet_fingerprint`, the measure's
+    ``cache_key`` (a measure without one is never cached) and ``chart``, so
+    a changed sheet is always laid out anew. Each call gets pages of its
+    own, whose charts draw the sheet it passed.
+    """
+
+    def __init__(self, limit: int = LAYOUT_LIMIT) -> None:
+        self.limit = limit
+        self._pages: OrderedDict[Hashable, list[Page]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def clear(self) -> None:
+        """Forget every layout."""
+        self._pages.clear()
+
+    def layout(self, sheet: Sheet, measure: Measure, *, chart: bool = False) -> list[Page]:
+        """:func:`layout_sheet` of ``sheet``, from the cache when it holds it."""
+        measure_key = getattr(measure, "cache_key", None)
+        if measure_key is None:
+            return layout_sheet(sheet, measure, chart=chart)
+        key = (sheet_fingerprint(sheet), measure_key, chart)
+        pages = self._pages.get(key)
+        if pages is None:
+            pages = layout_sheet(sheet, measure, chart=chart)
+            self._pages[key] = _copies(pages, None)
+            if len(self._pages) > self.limit:
+                self._pages.popitem(last=False)
+            return pages
+        self._pages.move_to_end(key)
+        return _copies(pages, sheet)
+
+
+def _copies(pages: Sequence[Page], sheet: Sheet | None) -> list[Page]:
+    """Pages of their own (items are frozen); charts draw ``sheet`` when given."""
+    copies = []
+    for page in pages:
+        items = list(page.items)
+        if sheet is not None:
+            items = [
+                dataclasses.replace(item, sheet=sheet) if isinstance(item, Chart) else item
+                for item in items
+            ]
+        copies.append(dataclasses.replace(page, items=items))
+    return copies
+
+
+#: The layouts kept for every export and print of the process.
+LAYOUTS = LayoutCache()
 
 
 def footer_texts(page: Page, number: int, total: int, book_name: str) -> tuple[str, str]:

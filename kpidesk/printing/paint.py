@@ -38,6 +38,7 @@ from PySide6.QtGui import (
 from kpidesk import __version__, wording
 from kpidesk.evaluation_summary import EvaluationSummary
 from kpidesk.model import Sheet
+from kpidesk.printing import glyphs
 from kpidesk.printing.chart import PRINT_TEXT_SIZE, paint_chart
 from kpidesk.printing.fonts import (
     characters_in_face,
@@ -83,6 +84,8 @@ class QtMeasure:
 
     def __init__(self, family: str | None = None) -> None:
         self.family = family or load_fonts()
+        #: Measures alike measure the same: layouts made with one are kept for another.
+        self.cache_key = ("QtMeasure", self.family, self.SCALE)
         self._fonts: dict[tuple[float, bool], QFont] = {}
         self._cache: dict[tuple[str, float, float, bool], list[str]] = {}
         self._widths: dict[tuple[str, float, bool], float] = {}
@@ -170,9 +173,11 @@ _ALIGN_FLAGS = {
 class _Painter:
     """Draws items with as few state changes and Qt text layouts as possible.
 
-    Left-aligned lines, almost all of a page, were already wrapped by the
-    layout, so they are drawn at their baseline without Qt laying them out
-    again; centred and right-aligned cells go through ``drawText(rect)``.
+    Every line was already wrapped by the layout, so it is drawn at its
+    baseline without Qt laying it out again: a text drawn before (a
+    heading, a unit, a department) from its glyph runs
+    (:mod:`kpidesk.printing.glyphs`), a new one with ``drawText``, at its
+    point when left-aligned, else through ``drawText(rect)``.
     """
 
     def __init__(self, painter: QPainter, measure: QtMeasure) -> None:
@@ -188,6 +193,7 @@ class _Painter:
         self.metrics: dict[tuple[float, bool], tuple[float, float]] = {}
         self.font_key: tuple[float, bool] | None = None
         self.pen: QPen | None = None
+        self.note = getattr(painter, "note", None)
 
     def use_pen(self, pen: QPen) -> None:
         if self.pen is not pen:
@@ -200,6 +206,11 @@ class _Painter:
             font = self.measure.font(size, bold)
             self.painter.setFont(font)
             self.font_key = key
+        return self.font_metrics(size, bold)
+
+    def font_metrics(self, size: float, bold: bool) -> tuple[float, float]:
+        """The ascent and descent of the font of a type size."""
+        key = (size, bold)
         found = self.metrics.get(key)
         if found is None:
             metrics = QFontMetricsF(self.measure.font(size, bold))
@@ -248,13 +259,29 @@ class _Painter:
             return
         scale = self.scale
         self.use_pen(pen or self.text_pen)
-        ascent, descent = self.use_font(item.size, item.bold)
-        if item.align == "left":
-            baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
+        size, bold = item.size, item.bold
+        measure = self.measure
+        key = (item.text, measure.family, round(size * QtMeasure.SCALE), bold)
+        shaped = glyphs.SHAPED.line(key, lambda: measure.font(size, bold))
+        if shaped is None:
+            ascent, descent = self.use_font(size, bold)
+        else:
+            ascent, descent = self.font_metrics(size, bold)
+        baseline = item.y * scale + (item.height * scale - ascent - descent) / 2 + ascent
+        if shaped is not None:
+            x = item.x * scale
+            if item.align == "center":
+                x += (item.width * scale - shaped.width) / 2
+            elif item.align == "right":
+                x += item.width * scale - shaped.width
+            glyphs.draw(self.painter, x, baseline, shaped)
+            if self.note is not None:
+                self.note(item.text, bold)
+        elif item.align == "left":
             self.painter.drawText(QPointF(item.x * scale, baseline), item.text)
-            return
-        rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
-        self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
+        else:
+            rect = QRectF(item.x * scale, item.y * scale, item.width * scale, item.height * scale)
+            self.painter.drawText(rect, _ALIGN_FLAGS[item.align], item.text)
 
 
 def _paint_page(draw: _Painter, page: Page, footer: tuple[str, str]) -> None:
@@ -369,9 +396,15 @@ class _TextLog(QPainter):
         self.drawn.append((text, self.font().bold()))
         super().drawText(*args)
 
+    def note(self, text: str, bold: bool) -> None:
+        """Note a text drawn from its glyph runs (:mod:`kpidesk.printing.glyphs`)."""
+        self.drawn.append((text, bold))
+
 
 def _with_text_layer(data: bytes, drawn: Sequence[tuple[str, bool]]) -> bytes:
     """The PDF with text for the characters outside the BMP Qt leaves out of it."""
+    if max((max(text) for text, _ in drawn if text), default="") <= "\uffff":
+        return data  # everything is in the BMP (looked at in C, not character by character)
     outside = {char for text, _ in drawn for char in text if is_outside_bmp(char)}
     if not outside:
         return data
