@@ -28,6 +28,7 @@ from kpidesk.exchange.excel_reader import read_loaded
 from kpidesk.exchange.excel_template import COMMENTS_TITLE, HANDOUT_MARK_TITLE
 from kpidesk.exchange.excel_writer import build_workbook, set_text, thin_border
 from kpidesk.exchange.xlsx_cells import XlsxBook, open_untrusted
+from kpidesk.exchange.xlsx_form import save_workbook
 from kpidesk.exchange.xlsx_safety import Budget, ExcelError
 from kpidesk.model import Sheet, sheet_sort_key
 
@@ -64,7 +65,7 @@ def write_handout_workbook(
     for row, start in enumerate(range(0, len(mark_text), CHUNK_CHARS), start=1):
         marked.cell(row, 1).value = mark_text[start : start + CHUNK_CHARS]
     marked.sheet_state = "veryHidden"
-    wb.save(stream)
+    save_workbook(wb, stream)
     return count
 
 
