@@ -470,6 +470,7 @@ def _write_index(
     ws.row_dimensions[2].height = 28
 
     line = 3
+    styled: dict[str, Any] = {}
     for sheet, worksheet_title in zip(sheets, titles, strict=True):
         rows = sheet.rows or [ValueRow()]
         judged = evaluation_table.evaluation_lines([sheet], settings)
@@ -488,25 +489,24 @@ def _write_index(
             ]
             for column, text in enumerate(texts, start=1):
                 cell = ws.cell(line, column)
-                cell.font, cell.border = font, border
                 if column - 1 >= first_value:
-                    cell.alignment = right
+                    _style_like(cell, styled, "value", font=font, border=border, alignment=right)
                     set_value(cell, text)
                 else:
-                    cell.alignment = wrap
                     if headers[column - 1] == "No":
+                        _style_like(cell, styled, "no", font=font, border=border, alignment=center)
                         set_no(cell, text)
-                        cell.alignment = center
                         if text:
                             cell.hyperlink = Hyperlink(
                                 ref=cell.coordinate,
                                 location=f"{quote_sheetname(worksheet_title)}!A1",
                             )
                     else:
+                        _style_like(cell, styled, "text", font=font, border=border, alignment=wrap)
                         set_text(cell, text)
             achievement, progress, rank = (ws.cell(line, rate_column + n) for n in range(3))
             for cell in (achievement, progress, rank):
-                cell.font, cell.border = font, border
+                _style_like(cell, styled, "plain", font=font, border=border)
             if index < len(judged) and settings.basis.against_expected:
                 # The 期待値 and the rate the rank was read from, as in the 評価一覧.
                 line_of = judged[index]
@@ -534,6 +534,18 @@ def _write_index(
     ws.print_area = f"A1:{last_column}{line - 1}"
     ws.auto_filter.ref = f"A2:{last_column}{line - 1}"
     print_table(ws, landscape=sum(widths) > 100, side_margin=0.5)
+
+
+def _style_like(cell: Any, styled: dict[str, Any], key: str, **styles: Any) -> None:
+    """Give a new cell the styles of the first new cell so styled (openpyxl hashes every
+    style object it is given; copying the first cell's style array is the same)."""
+    array = styled.get(key)
+    if array is None:
+        for name, value in styles.items():
+            setattr(cell, name, value)
+        styled[key] = copy(cell._style)
+    else:
+        cell._style = copy(array)
 
 
 def export_workbook(
