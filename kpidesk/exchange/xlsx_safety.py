@@ -1,10 +1,12 @@
 """Reading untrusted .xlsx workbooks safely.
 
-Every workbook KPI Desk reads, a filled-in workbook or a template, goes
-through :func:`load_untrusted`. Before openpyxl sees a file it is checked:
+Every workbook KPI Desk reads goes through :func:`checked_package`: a
+template then through :func:`load_untrusted` (openpyxl), a filled-in
+workbook through ``kpidesk.exchange.xlsx_cells`` (its own XML reading,
+DTDs forbidden). Before any XML is parsed a file is checked:
 its size, the unpacked size of the whole package and of each XML part, the
 compression ratio of each part (zip bombs), and old or encrypted formats;
-openpyxl then parses the XML through defusedxml, which refuses entities.
+both parse XML through defusedxml, which refuses entities.
 Each refusal is an :class:`ExcelError` with a Japanese message;
 :class:`ExcelError` is the error of every Excel module.
 """
