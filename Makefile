@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint format clean package package-onefile manual-shots manual-pdf
+.PHONY: run demo test lint format clean package package-onefile manual-shots manual-pdf bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ manual-shots: $(STAMP)
 # The manual as a printable PDF: dist/KPIDesk-manual.pdf
 manual-pdf: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/manual_pdf.py
+
+# The window, PDF, Excel and memory benchmarks, quick, in one table against the targets
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_all.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

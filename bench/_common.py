@@ -8,9 +8,11 @@ environment.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +39,22 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
             cell + " " * (width - display_width(cell)) for cell, width in pairs
         ).rstrip()
 
+    _record_table(header, rows)
     return "\n".join([line(header), line(["-" * width for width in widths]), *map(line, rows)])
+
+
+#: When set, every table :func:`text_table` makes is also appended to this file
+#: as one JSON line (``bench_all.py`` reads the scripts' figures from it).
+TABLES_ENV = "KPIDESK_BENCH_TABLES"
+
+
+def _record_table(header: list[str], rows: list[list[str]]) -> None:
+    path = os.environ.get(TABLES_ENV)
+    if not path:
+        return
+    record = {"script": Path(sys.argv[0]).name, "header": header, "rows": rows}
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:

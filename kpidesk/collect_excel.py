@@ -60,7 +60,7 @@ def read_returned_workbook(path: Path) -> tuple[str | None, list[Sheet]]:
     """The mark text (None: no usable mark) and the sheets of a returned workbook.
 
     The workbook is untrusted: it is loaded once, through the checks every
-    workbook passes (``xlsx_safety.load_untrusted``).
+    workbook passes (``xlsx_safety.checked_package``, then ``xlsx_cells``).
 
     Raises:
         UnreadableWorkbook: it is not a safe, readable workbook of sheets.

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-
 from kpidesk import eras, limits
 from kpidesk.exchange.excel_template import (
     COMMENTS_TITLE,
@@ -32,14 +29,14 @@ from kpidesk.exchange.excel_template import (
     SOURCE_CELLS,
     TABLE_COLUMNS,
     TEXT_BOXES,
-    merged_anchor,
-    name_destination,
     range_top_left,
+    reference_destination,
     text_to_bullets,
     text_to_departments,
 )
 from kpidesk.exchange.numformat import cell_text
-from kpidesk.exchange.xlsx_safety import ExcelError, load_untrusted
+from kpidesk.exchange.xlsx_cells import XlsxBook, XlsxWorksheet, open_untrusted
+from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.model import Cell, Sheet, ValueRow
 
 
@@ -61,7 +58,7 @@ class _Read:
     worksheet: str
 
 
-def _name_cells(wb: Workbook, ws: Worksheet) -> dict[str, tuple[int, int]]:
+def _name_cells(wb: XlsxBook, ws: XlsxWorksheet) -> dict[str, tuple[int, int]]:
     """Where each name is on a worksheet.
 
     A name scoped to the worksheet wins over a workbook name pointing at it.
@@ -73,10 +70,10 @@ def _name_cells(wb: Workbook, ws: Worksheet) -> dict[str, tuple[int, int]]:
     """
     cells: dict[str, tuple[int, int]] = {}
     for name in (*REQUIRED_NAMES, *OPTIONAL_NAMES):
-        for defn in (ws.defined_names.get(name), wb.defined_names.get(name)):
-            destination = None if defn is None else name_destination(defn)
+        for text in (ws.names.get(name), wb.names.get(name)):
+            destination = None if text is None else reference_destination(text)
             if destination is not None and destination[0] == ws.title:
-                cells[name] = merged_anchor(ws, *range_top_left(destination[1]))
+                cells[name] = ws.merged_anchor(*range_top_left(destination[1]))
                 break
     if not any(name in cells for name in REQUIRED_NAMES):
         return {name: range_top_left(cell) for name, cell in DEFAULT_POSITIONS.items()}
@@ -86,12 +83,14 @@ def _name_cells(wb: Workbook, ws: Worksheet) -> dict[str, tuple[int, int]]:
     return cells
 
 
-def _text_at(ws: Worksheet, row: int, column: int) -> str:
-    cell = ws.cell(row, column)
-    return cell_text(cell.value, cell.number_format)
+def _text_at(ws: XlsxWorksheet, row: int, column: int) -> str:
+    value = ws.value(row, column)
+    if value is None:
+        return ""
+    return cell_text(value, ws.number_format(row, column))
 
 
-def _not_a_sheet(ws: Worksheet, missing: str) -> ExcelError:
+def _not_a_sheet(ws: XlsxWorksheet, missing: str) -> ExcelError:
     return ExcelError(f"ワークシート「{ws.title}」はKPI分析シートの形ではありません（{missing}）")
 
 
@@ -100,7 +99,7 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 _PARENTHESIZED_END = re.compile(r"^(?P<label>.*?)[(（](?P<year>[^()（）]*)[)）]$")
 
 
-def _header_year(ws: Worksheet, text: str, remove: str) -> int:
+def _header_year(ws: XlsxWorksheet, text: str, remove: str) -> int:
     squeezed = _SPACES.sub("", text).replace(remove, "")
     try:
         return eras.parse_year(squeezed)
@@ -111,7 +110,7 @@ def _header_year(ws: Worksheet, text: str, remove: str) -> int:
         ) from None
 
 
-def _read_header(ws: Worksheet, top: int, left: int) -> tuple[str, int, list[int], int, int]:
+def _read_header(ws: XlsxWorksheet, top: int, left: int) -> tuple[str, int, list[int], int, int]:
     """(baseline label, baseline year, actual years, target year, value columns used)."""
     labels: list[str] = []
     for offset in range(2, TABLE_COLUMNS):
@@ -145,7 +144,7 @@ def _read_header(ws: Worksheet, top: int, left: int) -> tuple[str, int, list[int
     return baseline_label, baseline_year, actual_years, target_year, len(labels)
 
 
-def _read_worksheet(wb: Workbook, ws: Worksheet) -> _Read:
+def _read_worksheet(wb: XlsxBook, ws: XlsxWorksheet) -> _Read:
     cells = _name_cells(wb, ws)
 
     def text(name: str) -> str:
@@ -237,11 +236,11 @@ def read_workbook(source: Path | BinaryIO, *, report_year: int | None = None) ->
             ``report_year`` nor any actual value settles it.
         OSError: a path cannot be read.
     """
-    return read_loaded(load_untrusted(source, "ファイル"), report_year=report_year)
+    return read_loaded(open_untrusted(source, "ファイル"), report_year=report_year)
 
 
-def read_loaded(wb: Workbook, *, report_year: int | None = None) -> list[Sheet]:
-    """The sheets of a workbook already loaded by ``load_untrusted``, as
+def read_loaded(wb: XlsxBook, *, report_year: int | None = None) -> list[Sheet]:
+    """The sheets of a workbook already opened by ``xlsx_cells.open_untrusted``, as
     :func:`read_workbook` reads them (Args, Returns and Raises as there)."""
     skipped = (INDEX_TITLE, HANDOUT_MARK_TITLE, COMMENTS_TITLE)
     worksheets = [ws for ws in wb.worksheets if ws.title not in skipped]

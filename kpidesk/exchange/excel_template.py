@@ -239,6 +239,34 @@ def name_destination(defn: DefinedName) -> tuple[str, str] | None:
     return title, cells
 
 
+#: A reference to one range on one worksheet, which openpyxl's tokenizer reads
+#: as one range: ``'No1'!$B$4`` (the quoted title kept as written, quotes
+#: doubled) or ``様式!$A$16:$I$16``.
+_SIMPLE_REFERENCE = re.compile(
+    r"(?:'(?P<quoted>(?:[^']|'')*)'|(?P<plain>[^\W\d][\w.]*))!"
+    r"(?P<cells>\$?[A-Za-z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?)"
+)
+
+
+def reference_destination(text: str) -> tuple[str, str] | None:
+    """(worksheet title, cells) of a name's formula text that points to one range, else None.
+
+    The same as :func:`name_destination` of a name with that text; the usual
+    forms are read without openpyxl's formula tokenizer (a read workbook has
+    a dozen names per worksheet).
+    """
+    match = _SIMPLE_REFERENCE.fullmatch(text)
+    if match is None:
+        return name_destination(DefinedName("_", attr_text=text))
+    cells = match.group("cells")
+    try:
+        range_boundaries(cells.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    title = match.group("quoted")
+    return (match.group("plain") if title is None else title), cells
+
+
 def range_top_left(cells: str) -> tuple[int, int]:
     """(row, column) of the first cell of ``$A$16:$I$16``."""
     min_col, min_row, _, _ = range_boundaries(cells.replace("$", ""))

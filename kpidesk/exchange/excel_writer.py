@@ -52,6 +52,7 @@ from kpidesk.exchange.excel_template import (
     name_destination,
 )
 from kpidesk.exchange.numformat import escape_text, value_number
+from kpidesk.exchange.xlsx_form import FormSheets, save_workbook
 from kpidesk.exchange.xlsx_safety import ExcelError
 from kpidesk.file_names import department_file_names
 from kpidesk.fileio import OutputError, atomic_output, describe_os_error
@@ -242,7 +243,12 @@ def _fill_table(ws: Worksheet, template: LoadedTemplate, sheet: Sheet) -> None:
                 set_text(cell, text)
             else:
                 set_value(cell, text)
-    used = len(labels)
+    _merge_table(ws, template, len(labels))
+
+
+def _merge_table(ws: Worksheet, template: LoadedTemplate, used: int) -> None:
+    """Merge the cells after 目標値 into it, row by row, when a sheet leaves columns unused."""
+    top, left = template.cells["KPI_TABLE"]
     if used < TABLE_COLUMNS:
         # No empty column after 目標値: its cells reach the table's right edge.
         for line in range(top, top + 1 + MAX_VALUE_ROWS):
@@ -277,6 +283,16 @@ def _copy_form(wb: Workbook, source: Worksheet, title: str) -> Worksheet:
     target.conditional_formatting = deepcopy(source.conditional_formatting)
     target.protection = deepcopy(source.protection)
     target.sheet_state = "visible"
+    return target
+
+
+def _placeholder(wb: Workbook, source: Worksheet, title: str) -> Worksheet:
+    """A sheet's worksheet whose XML :class:`FormSheets` writes: it carries what the
+    workbook part keeps of a worksheet (title, print area and titles; names are added after)."""
+    target = wb.create_sheet(title)
+    target.print_area = source.print_area or None
+    target.print_title_rows = source.print_title_rows
+    target.print_title_cols = source.print_title_cols
     return target
 
 
@@ -454,6 +470,7 @@ def _write_index(
     ws.row_dimensions[2].height = 28
 
     line = 3
+    styled: dict[str, Any] = {}
     for sheet, worksheet_title in zip(sheets, titles, strict=True):
         rows = sheet.rows or [ValueRow()]
         judged = evaluation_table.evaluation_lines([sheet], settings)
@@ -472,25 +489,24 @@ def _write_index(
             ]
             for column, text in enumerate(texts, start=1):
                 cell = ws.cell(line, column)
-                cell.font, cell.border = font, border
                 if column - 1 >= first_value:
-                    cell.alignment = right
+                    _style_like(cell, styled, "value", font=font, border=border, alignment=right)
                     set_value(cell, text)
                 else:
-                    cell.alignment = wrap
                     if headers[column - 1] == "No":
+                        _style_like(cell, styled, "no", font=font, border=border, alignment=center)
                         set_no(cell, text)
-                        cell.alignment = center
                         if text:
                             cell.hyperlink = Hyperlink(
                                 ref=cell.coordinate,
                                 location=f"{quote_sheetname(worksheet_title)}!A1",
                             )
                     else:
+                        _style_like(cell, styled, "text", font=font, border=border, alignment=wrap)
                         set_text(cell, text)
             achievement, progress, rank = (ws.cell(line, rate_column + n) for n in range(3))
             for cell in (achievement, progress, rank):
-                cell.font, cell.border = font, border
+                _style_like(cell, styled, "plain", font=font, border=border)
             if index < len(judged) and settings.basis.against_expected:
                 # The 期待値 and the rate the rank was read from, as in the 評価一覧.
                 line_of = judged[index]
@@ -518,6 +534,18 @@ def _write_index(
     ws.print_area = f"A1:{last_column}{line - 1}"
     ws.auto_filter.ref = f"A2:{last_column}{line - 1}"
     print_table(ws, landscape=sum(widths) > 100, side_margin=0.5)
+
+
+def _style_like(cell: Any, styled: dict[str, Any], key: str, **styles: Any) -> None:
+    """Give a new cell the styles of the first new cell so styled (openpyxl hashes every
+    style object it is given; copying the first cell's style array is the same)."""
+    array = styled.get(key)
+    if array is None:
+        for name, value in styles.items():
+            setattr(cell, name, value)
+        styled[key] = copy(cell._style)
+    else:
+        cell._style = copy(array)
 
 
 def export_workbook(
@@ -559,7 +587,7 @@ def export_workbook(
             years, text Excel cannot hold); the message names the sheet.
     """
     wb, count = build_workbook(sheets, template=template, progress=progress, settings=settings)
-    wb.save(stream)
+    save_workbook(wb, stream)
     if progress is not None:
         progress(count + 1, count + 1)
     return count
@@ -574,8 +602,10 @@ def build_workbook(
 ) -> tuple[Workbook, int]:
     """The workbook :func:`export_workbook` saves, and its number of sheet worksheets.
 
-    For a caller that adds a worksheet of its own before saving; Args and
-    Raises as :func:`export_workbook` (``progress`` is not called for the save).
+    For a caller that adds a worksheet of its own before saving it with
+    :func:`kpidesk.exchange.xlsx_form.save_workbook` (``Workbook.save`` would
+    leave the sheet worksheets empty); Args and Raises as
+    :func:`export_workbook` (``progress`` is not called for the save).
     """
     ordered = sorted(sheets, key=sheet_sort_key)
     if not ordered:
@@ -593,14 +623,24 @@ def build_workbook(
     index_ws = wb.create_sheet(INDEX_TITLE, 0)
     titles = worksheet_titles(ordered)
     total = len(ordered) + 1
+    forms = FormSheets(
+        wb,
+        lambda title: _copy_form(wb, source, title),
+        lambda sheet: len(header_labels(sheet)),
+        lambda ws, used: _merge_table(ws, loaded, used),
+    )
     for done, (sheet, title) in enumerate(zip(ordered, titles, strict=True), start=1):
-        target = _copy_form(wb, source, title)
-        _fill_worksheet(target, loaded, sheet)
+        target = _placeholder(wb, source, title)
+        if not forms.render(target, sheet, lambda ws, s: _fill_worksheet(ws, loaded, s)):
+            wb.remove(target)
+            target = _copy_form(wb, source, title)
+            _fill_worksheet(target, loaded, sheet)
         for defn, cells in scoped:
             target.defined_names[defn.name] = _rescope(defn, cells, target)
         if progress is not None:
             progress(done, total)
     wb.remove(source)
+    forms.remove_forms()
     for name, defn in list(wb.defined_names.items()):
         if name_destination(defn) is not None or "!" in (defn.value or ""):
             del wb.defined_names[name]  # pointed to the template or to a removed worksheet

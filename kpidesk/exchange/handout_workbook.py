@@ -9,7 +9,7 @@ and ``excel_reader`` never reads it as a sheet, so an ordinary Excel import
 of the workbook still works.
 
 A returned workbook is written by someone else: :func:`read_handout_workbook`
-loads it through ``xlsx_safety.load_untrusted`` once, and reads the mark
+opens it through ``xlsx_cells.open_untrusted`` once, and reads the mark
 with bounds on its chunks and length (the caller parses the text as untrusted).
 """
 
@@ -27,7 +27,9 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.exchange.excel_reader import read_loaded
 from kpidesk.exchange.excel_template import COMMENTS_TITLE, HANDOUT_MARK_TITLE
 from kpidesk.exchange.excel_writer import build_workbook, set_text, thin_border
-from kpidesk.exchange.xlsx_safety import Budget, ExcelError, load_untrusted
+from kpidesk.exchange.xlsx_cells import XlsxBook, open_untrusted
+from kpidesk.exchange.xlsx_form import save_workbook
+from kpidesk.exchange.xlsx_safety import Budget, ExcelError
 from kpidesk.model import Sheet, sheet_sort_key
 
 #: The longest chunk of the mark in one cell (Excel holds 32,767 characters a cell).
@@ -63,7 +65,7 @@ def write_handout_workbook(
     for row, start in enumerate(range(0, len(mark_text), CHUNK_CHARS), start=1):
         marked.cell(row, 1).value = mark_text[start : start + CHUNK_CHARS]
     marked.sheet_state = "veryHidden"
-    wb.save(stream)
+    save_workbook(wb, stream)
     return count
 
 
@@ -92,19 +94,20 @@ def _add_comments(wb: Workbook, sheets: Sequence[Sheet]) -> None:
     wb.active = 1
 
 
-def mark_text_of(wb: Workbook) -> str | None:
-    """The mark text of a loaded workbook (None: no mark worksheet, or one too long).
+def mark_text_of(wb: XlsxBook) -> str | None:
+    """The mark text of an opened workbook (None: no mark worksheet, or one too long).
 
     Only string cells of column A are read, at most :data:`MAX_CHUNKS` of
     them; the text is never evaluated, only returned for parsing.
     """
-    if HANDOUT_MARK_TITLE not in wb.sheetnames:
+    ws = wb.worksheet(HANDOUT_MARK_TITLE)
+    if ws is None:
         return None
-    ws = wb[HANDOUT_MARK_TITLE]
     chunks: list[str] = []
     total = 0
-    last = min(ws.max_row, MAX_CHUNKS + 1)
-    for (value,) in ws.iter_rows(min_col=1, max_col=1, max_row=last, values_only=True):
+    last = min(ws.max_row(), MAX_CHUNKS + 1)
+    for row in range(1, last + 1):
+        value = ws.value(row, 1)
         if not isinstance(value, str):
             continue
         chunks.append(value)
@@ -127,5 +130,5 @@ def read_handout_workbook(
             (as ``excel_reader.read_workbook``).
         OSError: a path cannot be read.
     """
-    wb = load_untrusted(source, "ファイル", budget)
+    wb = open_untrusted(source, "ファイル", budget)
     return mark_text_of(wb), read_loaded(wb, report_year=report_year)

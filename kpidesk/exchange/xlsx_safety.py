@@ -1,10 +1,12 @@
 """Reading untrusted .xlsx workbooks safely.
 
-Every workbook KPI Desk reads, a filled-in workbook or a template, goes
-through :func:`load_untrusted`. Before openpyxl sees a file it is checked:
+Every workbook KPI Desk reads goes through :func:`checked_package`: a
+template then through :func:`load_untrusted` (openpyxl), a filled-in
+workbook through ``kpidesk.exchange.xlsx_cells`` (its own XML reading,
+DTDs forbidden). Before any XML is parsed a file is checked:
 its size, the unpacked size of the whole package and of each XML part, the
 compression ratio of each part (zip bombs), and old or encrypted formats;
-openpyxl then parses the XML through defusedxml, which refuses entities.
+both parse XML through defusedxml, which refuses entities.
 Each refusal is an :class:`ExcelError` with a Japanese message;
 :class:`ExcelError` is the error of every Excel module.
 """
@@ -239,11 +241,11 @@ def _size_text(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def load_untrusted(source: Path | BinaryIO, what: str, budget: Budget | None = None) -> Workbook:
-    """Check and load a workbook from a file or stream (within ``budget`` when given).
+def checked_package(source: Path | BinaryIO, what: str, budget: Budget | None = None) -> bytes:
+    """The bytes of a workbook that passed every check before parsing (within ``budget``).
 
     Raises:
-        ExcelError: the file is not a readable, safe xlsx workbook.
+        ExcelError: the file is too large, not an xlsx package, or a zip bomb.
         OSError: a path cannot be read.
     """
     if not openpyxl.DEFUSEDXML:
@@ -252,6 +254,17 @@ def load_untrusted(source: Path | BinaryIO, what: str, budget: Budget | None = N
         )
     data = _read_limited(source, what)
     _check_package(data, what, budget)
+    return data
+
+
+def load_untrusted(source: Path | BinaryIO, what: str, budget: Budget | None = None) -> Workbook:
+    """Check and load a workbook from a file or stream (within ``budget`` when given).
+
+    Raises:
+        ExcelError: the file is not a readable, safe xlsx workbook.
+        OSError: a path cannot be read.
+    """
+    data = checked_package(source, what, budget)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -260,10 +273,8 @@ def load_untrusted(source: Path | BinaryIO, what: str, budget: Budget | None = N
             )
     except Exception as error:  # any failure of parsing an untrusted file
         if _is_defused(error):
-            raise ExcelError(
-                f"{what}に安全でない内容（XMLの DOCTYPE・実体参照など）が含まれているため読みません"
-            ) from None
-        raise ExcelError(_unreadable(what, error)) from None
+            raise ExcelError(unsafe_message(what)) from None
+        raise ExcelError(unreadable_message(what, error)) from None
 
 
 def _is_defused(error: BaseException) -> bool:
@@ -280,7 +291,13 @@ def _is_defused(error: BaseException) -> bool:
     return False
 
 
-def _unreadable(what: str, error: BaseException) -> str:
+def unsafe_message(what: str) -> str:
+    """The refusal of XML with a DOCTYPE or entities."""
+    return f"{what}に安全でない内容（XMLの DOCTYPE・実体参照など）が含まれているため読みません"
+
+
+def unreadable_message(what: str, error: BaseException) -> str:
+    """The refusal of a workbook that cannot be parsed, naming the kind of failure."""
     return (
         f"{what}をExcelのブックとして読めません（壊れているか、対応していない内容です: "
         f"{type(error).__name__}）"

@@ -20,6 +20,7 @@ from kpidesk.exchange.excel_template import (
     name_destination,
     range_top_left,
 )
+from kpidesk.exchange.xlsx_cells import open_untrusted
 from kpidesk.handout import HandoutError, distribute
 from kpidesk.samples import create_sample_book
 
@@ -88,7 +89,9 @@ def test_hand_out_with_excel_writes_a_workbook_with_the_hidden_mark(
     assert wb.sheetnames == ["一覧", "No28", "No29", HANDOUT_MARK_TITLE]
     assert wb[HANDOUT_MARK_TITLE].sheet_state == "veryHidden"
     assert [ws.sheet_state for ws in wb.worksheets[:3]] == ["visible"] * 3
-    mark = HandoutMark.from_json(handout_workbook.mark_text_of(wb))
+    mark = HandoutMark.from_json(
+        handout_workbook.mark_text_of(open_untrusted(workbook, "ファイル"))
+    )
     with Book.open(book_path, read_only=True) as book:
         assert mark == HandoutMark.from_json(cyclestore.read_text(book, cyclestore.META_HANDOUT))
     [entry] = read_log(_state(origin)[1])[0]
@@ -215,7 +218,7 @@ def test_a_workbook_without_a_usable_mark_is_refused_and_nothing_written(
 ) -> None:
     origin, workbook = handed
     _edit_workbook(workbook, "28", efforts="・課の版")
-    text = handout_workbook.mark_text_of(openpyxl.load_workbook(workbook))
+    text = handout_workbook.mark_text_of(open_untrusted(workbook, "ファイル"))
     assert text is not None
     _set_mark(workbook, change(text))
     before = _state(origin)
@@ -239,12 +242,11 @@ def test_a_workbook_handed_out_from_another_book_is_refused(
 
 def test_a_mark_worksheet_of_too_many_chunks_is_refused(handed: tuple[Path, Path]) -> None:
     origin, workbook = handed
-    text = handout_workbook.mark_text_of(openpyxl.load_workbook(workbook))
+    text = handout_workbook.mark_text_of(open_untrusted(workbook, "ファイル"))
     assert text is not None
     filler = [" "] * handout_workbook.MAX_CHUNKS  # still valid JSON when joined
     _set_mark(workbook, None, rows=[text, *filler])
-    wb = openpyxl.load_workbook(workbook)
-    assert handout_workbook.mark_text_of(wb) is None
+    assert handout_workbook.mark_text_of(open_untrusted(workbook, "ファイル")) is None
     with Book.open(origin) as book:
         plan = plan_collect(book, workbook)
     assert "配布したファイルではありません" in plan.refusal
@@ -252,7 +254,7 @@ def test_a_mark_worksheet_of_too_many_chunks_is_refused(handed: tuple[Path, Path
 
 def test_numbers_and_formulas_in_the_mark_are_ignored(handed: tuple[Path, Path]) -> None:
     origin, workbook = handed
-    text = handout_workbook.mark_text_of(openpyxl.load_workbook(workbook))
+    text = handout_workbook.mark_text_of(open_untrusted(workbook, "ファイル"))
     assert text is not None
     rows = [text[:10], 12345, "=A1&A1", text[10:]]
     _set_mark(workbook, None, rows=rows)  # type: ignore[arg-type]
