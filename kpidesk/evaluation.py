@@ -70,6 +70,7 @@ A row that cannot be judged gives None with the reason in Japanese.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -782,6 +783,15 @@ def entry_rank(
     a list entry without them (a sheet whose JSON the book cannot read) falls
     back on the rates of the older list columns.
     """
+    return _entry_rank(entry, settings)
+
+
+@functools.lru_cache(maxsize=8192)
+def _entry_rank(
+    entry: ListEntry, settings: EvaluationSettings
+) -> tuple[RankInputs | None, RankResult]:
+    """:func:`entry_rank`, remembered: a list asks for each shown entry's rank several
+    times at every paint (its text, colours and tooltip); both arguments are frozen."""
     if entry.rank_rows:
         return sheet_rank_row(entry.rank_rows, settings)
     return None, rank_row(

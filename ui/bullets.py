@@ -138,6 +138,21 @@ class GrowingTextEdit(QPlainTextEdit):
         self.setTextCursor(cursor)
         self._fit()
 
+    def show_text(self, text: str) -> None:
+        """Show ``text`` as a paragraph just opened (the cursor at its start; no edit made)."""
+        if self.toPlainText() == text:
+            cursor = self.textCursor()
+            if cursor.position() or cursor.hasSelection():
+                cursor.setPosition(0)
+                self.blockSignals(True)
+                self.setTextCursor(cursor)
+                self.blockSignals(False)
+            return
+        self.blockSignals(True)
+        self.setPlainText(text)
+        self.blockSignals(False)
+        self._fit()
+
     def _fit(self) -> None:
         document = self.document()
         layout = document.documentLayout()
@@ -193,7 +208,11 @@ class BulletSectionEditor(QFrame):
         self._document: SheetDocument | None = None
         self._read_only = False
         self._current = -1
+        #: The paragraphs shown, top to bottom (the first of ``_pool``).
         self.editors: list[GrowingTextEdit] = []
+        #: Every paragraph editor made, and the row holding each.
+        self._pool: list[GrowingTextEdit] = []
+        self._rows: list[QWidget] = []
 
         title = section_heading(heading)
         self.add_button = QPushButton("追加")
@@ -234,8 +253,9 @@ class BulletSectionEditor(QFrame):
         self._apply_read_only()
 
     def _apply_read_only(self) -> None:
-        for editor in self.editors:
-            editor.setReadOnly(self._read_only)
+        for editor in self._pool:
+            if editor.isReadOnly() != self._read_only:
+                editor.setReadOnly(self._read_only)
         enabled = self._document is not None and not self._read_only
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             button.setEnabled(enabled)
@@ -268,37 +288,29 @@ class BulletSectionEditor(QFrame):
             editor.set_text_keeping_cursor(text)
 
     def _rebuild(self) -> None:
+        """Show the section's paragraphs afresh (another sheet, or a paragraph added or removed).
+
+        The paragraph editors are kept and reused: only their text is set, and
+        editors are made when a sheet has more paragraphs than any before (the
+        ones not needed are hidden, nameless, until a sheet needs them again).
+        """
         had_focus = any(editor.hasFocus() for editor in self.editors)
-        for editor in self.editors:
-            for signal in (editor.focused, editor.add_requested, editor.remove_requested,
-                           editor.move_requested, editor.textChanged):  # fmt: skip
-                signal.disconnect()
-            editor.deleteLater()
-        while self.bullet_layout.count():
-            item = self.bullet_layout.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        self.editors = []
-        for index, text in enumerate(self.bullets()):
-            row = QWidget()
-            row_layout = QHBoxLayout(row)
-            row_layout.setContentsMargins(0, 0, 0, 0)
-            mark = QLabel("・")
-            mark.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-            editor = GrowingTextEdit()
-            editor.setObjectName(f"{self.section}_{index}")
-            editor.setPlainText(text)
-            editor.textChanged.connect(lambda i=index: self.on_editor_text_changed(i))
-            editor.focused.connect(lambda i=index: self._set_current(i))
-            editor.add_requested.connect(self.on_add_button_clicked)
-            editor.remove_requested.connect(self.on_remove_button_clicked)
-            editor.move_requested.connect(self.move_current)
-            row_layout.addWidget(mark)
-            row_layout.addWidget(editor, 1)
-            self.bullet_layout.addWidget(row)
-            self.editors.append(editor)
+        texts = self.bullets()
+        while len(self._pool) < len(texts):
+            self._make_editor(len(self._pool))
+        shown_before = len(self.editors)
+        for index, (row, editor) in enumerate(zip(self._rows, self._pool, strict=True)):
+            if index < len(texts):
+                editor.show_text(texts[index])
+                editor.setObjectName(f"{self.section}_{index}")
+                if row.isHidden():
+                    row.show()
+            elif not row.isHidden():
+                # Hidden first: a paragraph that had the focus hands it on as before.
+                row.hide()
+                editor.setObjectName("")
+                editor.show_text("")
+        self.editors = self._pool[: len(texts)]
         self.empty_label.setVisible(not self.editors)
         self._apply_read_only()
         if self.editors:
@@ -307,7 +319,29 @@ class BulletSectionEditor(QFrame):
                 self.editors[self._current].setFocus()
         else:
             self._current = -1
-        self.rebuilt.emit()
+        if len(self.editors) != shown_before:
+            self.rebuilt.emit()
+
+    def _make_editor(self, index: int) -> None:
+        """Make the row (bullet mark and editor) of paragraph ``index``, hidden."""
+        row = QWidget()
+        row.hide()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        mark = QLabel("・")
+        mark.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        editor = GrowingTextEdit()
+        editor.setReadOnly(self._read_only)
+        editor.textChanged.connect(lambda i=index: self.on_editor_text_changed(i))
+        editor.focused.connect(lambda i=index: self._set_current(i))
+        editor.add_requested.connect(self.on_add_button_clicked)
+        editor.remove_requested.connect(self.on_remove_button_clicked)
+        editor.move_requested.connect(self.move_current)
+        row_layout.addWidget(mark)
+        row_layout.addWidget(editor, 1)
+        self.bullet_layout.addWidget(row)
+        self._rows.append(row)
+        self._pool.append(editor)
 
     def _set_current(self, index: int) -> None:
         self._current = index

@@ -159,9 +159,20 @@ def rank_tint(index: int, count: int, colours: QPalette | None = None) -> Tint:
     (:func:`kpidesk.evaluation.rank_colours`); otherwise a dim tint of the
     rank's hue under the theme's text.
     """
-    text, background = evaluation.rank_colours(index, count)
-    light = Tint(QColor(background), QColor(text))
-    return _tint(light, _vivid(QColor(text)), colours or palette(), on_window=False)
+    colours = colours or palette()
+    key = (index, count, colours.cacheKey())
+    made = _RANK_TINTS.get(key)
+    if made is None:
+        if len(_RANK_TINTS) > 64:  # themes changed many times: start again
+            _RANK_TINTS.clear()
+        text, background = evaluation.rank_colours(index, count)
+        light = Tint(QColor(background), QColor(text))
+        made = _RANK_TINTS[key] = _tint(light, _vivid(QColor(text)), colours, on_window=False)
+    return Tint(QColor(made.background), QColor(made.text))
+
+
+#: Rank tints made, by (rank, ranks, palette): a list paints dozens of them at each scroll.
+_RANK_TINTS: dict[tuple[int, int, int], Tint] = {}
 
 
 def _vivid(colour: QColor) -> QColor:

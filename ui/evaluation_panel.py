@@ -57,6 +57,10 @@ LINES_PER_ROW = 5
 CONTROLS = ("direction", "kind", "insert", "measures", "external", "external_reason")
 #: The figures shown only when the book ranks against the 期待値.
 EXPECTED_ONLY = ("expected_rate",)
+#: The widgets of a row named ``eval_<row>_<key>``.
+NAMED = ("label", *(key for key, _ in FIGURES), "path", "flags", "note", *CONTROLS)
+#: The widgets of a row placed in the grid (the controls are on its two lines of settings).
+GRID_WIDGETS = ("label", *(key for key, _ in FIGURES), "path", "flags", "note", "settings", "roles")
 
 
 class EvaluationPanel(QFrame):
@@ -77,7 +81,9 @@ class EvaluationPanel(QFrame):
         self._document: SheetDocument | None = None
         self._settings = EvaluationSettings()
         self._read_only = False
+        #: The widgets of each row shown, and of every row made (the first are the ones shown).
         self._rows: list[dict[str, QWidget]] = []
+        self._pool: list[dict[str, QWidget]] = []
         self._headings: dict[str, QLabel] = {}
         self._wheel_filter = NoWheelUnlessFocused(self)
 
@@ -152,21 +158,14 @@ class EvaluationPanel(QFrame):
         self.empty_label.setVisible(not judged_rows)
         rebuild = len(judged_rows) != len(self._rows)
         if rebuild:
-            self._clear()
-            if judged_rows:
-                for column, (key, heading) in enumerate(FIGURES, start=1):
-                    label = QLabel(heading)
-                    label.setObjectName(f"evalHeading_{key}")
-                    colours.colour_label(label, colours.Ink.QUIET)
-                    self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
-                    self._headings[key] = label
-            for index in range(len(judged_rows)):
-                self._add_row(index)
+            self._show_row_count(len(judged_rows))
         against = settings.basis.against_expected
         for key, tip in heading_tips(settings).items():
             if key in self._headings:
                 self._headings[key].setToolTip(tip)
-                self._headings[key].setVisible(against or key not in EXPECTED_ONLY)
+                self._headings[key].setVisible(
+                    bool(judged_rows) and (against or key not in EXPECTED_ONLY)
+                )
         for index, judged in enumerate(judged_rows):
             self._fill_row(index, judged)
         self.set_read_only(self._read_only)
@@ -177,18 +176,31 @@ class EvaluationPanel(QFrame):
         """The panel's controls in tab order."""
         return [widgets[key] for widgets in self._rows for key in CONTROLS]
 
-    def _clear(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.setObjectName("")  # not found by findChild() until deleteLater runs
-                for child in widget.findChildren(QWidget):
-                    child.setObjectName("")
-                widget.deleteLater()
-        self._rows = []
-        self._headings = {}
+    def _show_row_count(self, count: int) -> None:
+        """Show the blocks of ``count`` rows: kept blocks are reused, more are made when needed.
+
+        A block not needed is hidden and loses its widgets' names (``findChild``
+        finds only the rows shown) until a sheet with more rows needs it again.
+        """
+        if count and not self._headings:
+            for column, (key, heading) in enumerate(FIGURES, start=1):
+                label = QLabel(heading)
+                label.setObjectName(f"evalHeading_{key}")
+                colours.colour_label(label, colours.Ink.QUIET)
+                self.grid.addWidget(label, 0, column, Qt.AlignmentFlag.AlignRight)
+                self._headings[key] = label
+        while len(self._pool) < count:
+            self._add_row(len(self._pool))
+        for index, widgets in enumerate(self._pool):
+            shown = index < count
+            if shown == (index < len(self._rows)):
+                continue  # as it was: its contents are filled in by _fill_row
+            for key in NAMED:
+                widgets[key].setObjectName(f"eval_{index}_{key}" if shown else "")
+            # The figures, path, flags, note and settings follow in _fill_row.
+            for key in ("label", "roles") if shown else GRID_WIDGETS:
+                widgets[key].setVisible(shown)
+        self._rows = self._pool[:count]
 
     def _add_row(self, index: int) -> None:
         """Make the widgets of row ``index`` (filled in by :meth:`_fill_row`)."""
@@ -273,7 +285,7 @@ class EvaluationPanel(QFrame):
         widgets.update(measures=measures, external=external, external_reason=reason)
         widgets["roles"] = self._line(grid_row + 4, measures, external, reason)
         widgets["roles"].setContentsMargins(0, 0, 0, 8)
-        self._rows.append(widgets)
+        self._pool.append(widgets)
 
     def _line(self, grid_row: int, *controls: QWidget) -> QWidget:
         """A line of the grid holding ``controls`` at its right."""

@@ -265,15 +265,16 @@ class SheetForm(QScrollArea):
         self._document = document
         if document is not None:
             document.changed.connect(self.on_document_changed)
-        self.placeholder.setVisible(document is None)
-        self.body.setVisible(document is not None)
+        if self.body.isHidden() != (document is None):
+            self.placeholder.setVisible(document is None)
+            self.body.setVisible(document is not None)
         self.value_table.set_document(document)
         self.evaluation.set_document(document)
         self.trend_chart.set_sheet(document.sheet if document is not None else None)
         self.chart_box.setVisible(self.trend_chart.row_count() > 0)
         for editor in self.sections.values():
             editor.set_document(document)
-        self._show_header()
+        self._show_header(opened=True)
         self.verticalScrollBar().setValue(0)
 
     @Slot(str)
@@ -285,7 +286,9 @@ class SheetForm(QScrollArea):
             self.trend_chart.set_sheet(self._document.sheet)
             self.chart_box.setVisible(self.trend_chart.row_count() > 0)
 
-    def _show_header(self) -> None:
+    def _show_header(self, *, opened: bool = False) -> None:
+        """Show the one-line fields; ``opened``: of a sheet just opened (cursors at the start),
+        else after an edit or undo (each cursor kept where it can be)."""
         if self._document is None:
             for edit in self.edits.values():
                 edit.clear()
@@ -306,6 +309,10 @@ class SheetForm(QScrollArea):
         }
         for attr, text in texts.items():
             edit = self.edits[attr]
+            if opened:  # as a field just made: no selection, no undo of its own
+                edit.setText(text)
+                edit.setCursorPosition(0)
+                continue
             if attr == "departments" and split_departments(edit.text()) == sheet.departments:
                 continue
             if edit.text() != text:

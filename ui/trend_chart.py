@@ -30,6 +30,9 @@ class TrendChart(QWidget):
         self.setObjectName("trendChart")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._sheet: Sheet | None = None
+        self._charted: list[int] = []
+        #: The geometries drawn last and the (width, type size) they were made for.
+        self._drawn: tuple[tuple[int, float], dict[int, chart.ChartGeometry]] | None = None
         self.setToolTip("実績値の推移（基準値・目標値・期待値と比べて）")
 
     def sheet(self) -> Sheet | None:
@@ -39,16 +42,19 @@ class TrendChart(QWidget):
     def set_sheet(self, sheet: Sheet | None) -> None:
         """Show the charts of ``sheet``'s value rows (none for None or a sheet without rows)."""
         self._sheet = sheet
+        # Nothing is drawn or measured until the charts are painted (when in view).
+        self._charted = layout.charted_rows(sheet) if sheet is not None else []
+        self._drawn = None
         self.updateGeometry()
         self.update()
 
     def charted_rows(self) -> list[int]:
         """The value rows charted, top to bottom (all but the 期待値 rows)."""
-        return layout.charted_rows(self._sheet) if self._sheet is not None else []
+        return list(self._charted)
 
     def row_count(self) -> int:
         """How many charts are shown."""
-        return len(self.charted_rows())
+        return len(self._charted)
 
     def sizeHint(self) -> QSize:
         rows = self.row_count()
@@ -72,13 +78,22 @@ class TrendChart(QWidget):
 
     def geometries(self) -> list[chart.ChartGeometry]:
         """The geometry of each row's chart at the widget's present size."""
-        if self._sheet is None:
-            return []
+        return [self._geometry(position) for position in range(len(self._charted))]
+
+    def _geometry(self, position: int) -> chart.ChartGeometry:
+        """The ``position``-th chart's geometry, made once for the sheet, width and type size."""
+        assert self._sheet is not None
         size = self.text_size()
-        return [
-            chart.chart_geometry(self._sheet, index, rect, text_size=size)
-            for index, rect in zip(self.charted_rows(), self.chart_rects(), strict=True)
-        ]
+        key = (self.width(), size)
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = key, {}
+        made = self._drawn[1]
+        if position not in made:
+            rect = self.chart_rects()[position]
+            made[position] = chart.chart_geometry(
+                self._sheet, self._charted[position], rect, text_size=size
+            )
+        return made[position]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._sheet is None:
@@ -86,7 +101,9 @@ class TrendChart(QWidget):
         painter = QPainter(self)
         try:
             family = fonts.load_fonts()
-            for geometry in self.geometries():
-                chart.paint_geometry(painter, geometry, font_family=family)
+            exposed = QRectF(event.rect())
+            for position, rect in enumerate(self.chart_rects()):
+                if rect.intersects(exposed):  # only the charts in view are measured and drawn
+                    chart.paint_geometry(painter, self._geometry(position), font_family=family)
         finally:
             painter.end()

@@ -309,8 +309,7 @@ class ValueTableEditor(QWidget):
         self.model.set_document(document)
         if document is not None:
             document.changed.connect(self.on_document_changed)
-        self._show_years()
-        self._fit_height()
+        self._show_years()  # the height was fitted when the model was reset
 
     @Slot(str)
     def on_document_changed(self, part: str) -> None:

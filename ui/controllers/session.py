@@ -503,9 +503,14 @@ class BookSession(Controller):
     # --- the open sheet
 
     def open_sheet(self, sheet_id: int | None) -> None:
-        """Open the sheet with this id in the form (None: close the form)."""
-        self.close_document()
+        """Open the sheet with this id in the form (None: close the form).
+
+        The form goes straight from one sheet to the next, without being
+        emptied in between (reusing its widgets; blanking it would lay out
+        and show every one of them again).
+        """
         if sheet_id is None or self.book is None:
+            self.close_document()
             self.window.list_panel.set_open_sheet(None)
             self.update_year_lock()
             self.state_changed.emit()
@@ -513,8 +518,10 @@ class BookSession(Controller):
         try:
             sheet = self.book.get_sheet(sheet_id)
         except BookError as error:
+            self.close_document()
             messages.show_error(self.window, f"シートを開けません。\n{error}")
             return
+        self._drop_document()
         document = SheetDocument(sheet, self)
         document.modified_changed.connect(self.state_changed)
         self.undo_group.addStack(document.undo_stack)
@@ -531,10 +538,16 @@ class BookSession(Controller):
         if self.document is None:
             return
         self.window.form.set_document(None)
+        self._drop_document()
+        self.document_changed.emit()
+
+    def _drop_document(self) -> None:
+        """Let go of the open sheet's document and undo stack (the form is left as it is)."""
+        if self.document is None:
+            return
         self.undo_group.removeStack(self.document.undo_stack)
         self.document.deleteLater()
         self.document = None
-        self.document_changed.emit()
 
     def reload_list(self) -> None:
         """Many sheets changed at once: list the book again and reopen the open sheet."""

@@ -1,0 +1,210 @@
+"""Going from sheet to sheet: the form reuses its widgets, yet shows only the open sheet."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+
+from kpidesk import samples
+from kpidesk.book.store import Book
+from kpidesk.model import Cell, Sheet, ValueRow
+from ui.bullets import GrowingTextEdit
+from ui.main_window import MainWindow
+
+#: A sheet of three value rows and many paragraphs, and one of one row and few.
+BIG_NO, SMALL_NO = "90", "91"
+
+
+def _row(label: str, unit: str, values: list[str], target: str, **more: object) -> ValueRow:
+    return ValueRow(
+        label=label,
+        unit=unit,
+        baseline=Cell(values[0]),
+        actuals=[Cell(text) for text in values[1:]],
+        target=Cell(target),
+        **more,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def switching_book(tmp_path: Path) -> Path:
+    """The sample book with a three-row sheet (90) and a one-row sheet (91) added."""
+    path = tmp_path / "切替.kpidb"
+    samples.create_sample_book(path).close()
+    model = samples.sample_sheets()[0]
+    years = len(model.actual_years)
+    big = dataclasses.replace(
+        model,
+        no=BIG_NO,
+        title="三行のシート",
+        rows=[
+            _row("単年", "件", ["100"] + ["110"] * years, "200"),
+            _row("累計", "件", ["300"] + ["333"] * years, "900"),
+            _row(
+                "県",
+                "%",
+                ["1.5"] + ["2.5"] * years,
+                "5.0",
+                external=True,
+                external_reason="台風の影響",
+            ),
+        ],
+        efforts=["取組一", "取組二", "取組三", "取組四", "取組五"],
+        issues=["課題一", "課題二"],
+        direction=["方向一", "方向二", "方向三"],
+        opinions=["意見一"],
+    )
+    small = dataclasses.replace(
+        model,
+        no=SMALL_NO,
+        title="一行のシート",
+        rows=[_row("単年", "人", ["7"] + ["8"] * years, "9")],
+        efforts=["ただ一つの取組"],
+        issues=[],
+        direction=["方向のみ"],
+        opinions=[],
+    )
+    with Book.open(path, create=False) as book:
+        for sheet in (big, small):
+            book.save_sheet(dataclasses.replace(sheet, id=None, revision=0))
+    return path
+
+
+def select_no(window: MainWindow, no: str) -> Sheet:
+    """Choose sheet ``no`` in the list as the user does; the sheet as the book has it."""
+    book = window.session.book
+    sheet_id = next(entry.id for entry in book.list_entries() if entry.no == no)
+    panel = window.list_panel
+    index = panel.proxy.mapFromSource(panel.model.index(panel.model.row_of(sheet_id), 0))
+    panel.table.setCurrentIndex(index)
+    QApplication.processEvents()
+    return book.get_sheet(sheet_id)
+
+
+def shown_paragraphs(window: MainWindow, section: str) -> list[str]:
+    """The paragraphs of ``section`` a user sees, top to bottom."""
+    editor = window.form.sections[section]
+    shown = [e for e in editor.findChildren(GrowingTextEdit) if e.isVisibleTo(editor)]
+    shown.sort(key=lambda e: e.mapTo(editor, e.rect().topLeft()).y())
+    return [e.toPlainText() for e in shown]
+
+
+def shown_table(window: MainWindow) -> list[list[str]]:
+    model = window.form.value_table.model
+    return [
+        [model.index(row, column).data() for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+    ]
+
+
+def shown_evaluation_labels(window: MainWindow) -> list[str]:
+    """The row names of the 評価 box's blocks a user sees."""
+    panel = window.form.evaluation
+    labels = [
+        label
+        for label in panel.findChildren(QLabel)
+        if label.objectName().endswith("_label") and label.isVisibleTo(panel)
+    ]
+    labels.sort(key=lambda label: label.mapTo(panel, label.rect().topLeft()).y())
+    return [label.text() for label in labels]
+
+
+def assert_form_shows(window: MainWindow, sheet: Sheet) -> None:
+    form = window.form
+    assert form.edits["title"].text() == sheet.title
+    assert [row[0] for row in shown_table(window)] == [row.label for row in sheet.rows]
+    assert [row[2] for row in shown_table(window)] == [row.baseline.text for row in sheet.rows]
+    for section in ("efforts", "issues", "direction", "opinions"):
+        assert shown_paragraphs(window, section) == list(getattr(sheet, section)), section
+        empty_note = form.sections[section].empty_label
+        assert empty_note.isVisibleTo(form.sections[section]) == (not getattr(sheet, section))
+    assert shown_evaluation_labels(window) == [row.label for row in sheet.rows]
+    panel = form.evaluation
+    for index in range(len(sheet.rows)):
+        assert panel.findChild(QLabel, f"eval_{index}_label") is not None
+    assert panel.findChild(QLabel, f"eval_{len(sheet.rows)}_label") is None
+    assert form.trend_chart.sheet() is not None
+    assert form.trend_chart.sheet().title == sheet.title
+
+
+def test_a_smaller_sheet_after_a_bigger_one_shows_nothing_of_it(
+    make_window, switching_book: Path
+) -> None:
+    window = make_window(switching_book)
+    big = select_no(window, BIG_NO)
+    assert_form_shows(window, big)
+    reason = window.form.evaluation.findChild(QLineEdit, "eval_2_external_reason")
+    assert reason is not None and reason.text() == "台風の影響"
+
+    small = select_no(window, SMALL_NO)
+    assert_form_shows(window, small)
+    panel = window.form.evaluation
+    assert panel.findChild(QLineEdit, "eval_2_external_reason") is None
+    # Nothing of the third row's block is left on screen: no stale figure or reason.
+    shown_texts = [
+        widget.text()
+        for widget in panel.findChildren(QWidget)
+        if isinstance(widget, QLabel | QLineEdit) and widget.isVisibleTo(panel)
+    ]
+    assert "台風の影響" not in shown_texts and "県" not in shown_texts
+    assert not any(
+        editor.isVisibleTo(window.form) and editor.toPlainText()
+        for editor in window.form.findChildren(GrowingTextEdit)
+        if editor.toPlainText() in big.efforts
+    )
+
+    again = select_no(window, BIG_NO)
+    assert_form_shows(window, again)
+    reason = panel.findChild(QLineEdit, "eval_2_external_reason")
+    assert reason is not None and reason.text() == "台風の影響" and reason.isVisibleTo(panel)
+
+
+def test_paragraphs_typed_after_switching_go_to_the_open_sheet(
+    make_window, switching_book: Path
+) -> None:
+    window = make_window(switching_book)
+    select_no(window, BIG_NO)
+    select_no(window, SMALL_NO)
+    [editor] = window.form.sections["efforts"].editors
+    assert editor.objectName() == "efforts_0" and editor.textCursor().position() == 0
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    editor.insertPlainText("を続ける")
+    assert window.session.document.sheet.efforts == ["ただ一つの取組を続ける"]
+    assert window.session.document.undo_stack.count() == 1
+    window.session.document.undo_stack.undo()
+    assert shown_paragraphs(window, "efforts") == ["ただ一つの取組"]
+
+
+def test_opening_a_sheet_is_no_edit(make_window, switching_book: Path) -> None:
+    window = make_window(switching_book)
+    for no in (BIG_NO, SMALL_NO, BIG_NO, "9", SMALL_NO):
+        select_no(window, no)
+        assert not window.session.document.is_modified(), no
+        assert window.session.document.undo_stack.count() == 0, no
+
+
+def test_the_chart_shows_the_sheet_opened_while_it_was_out_of_view(
+    make_window, switching_book: Path
+) -> None:
+    window = make_window(switching_book)
+    window.resize(1024, 480)
+    form = window.form
+    select_no(window, BIG_NO)
+    form.ensureWidgetVisible(form.trend_chart)
+    QApplication.processEvents()
+    form.verticalScrollBar().setValue(0)
+    QApplication.processEvents()
+    assert form.trend_chart.visibleRegion().isEmpty()
+
+    small = select_no(window, SMALL_NO)
+    form.ensureWidgetVisible(form.trend_chart)
+    QApplication.processEvents()
+    assert not form.trend_chart.visibleRegion().isEmpty()
+    [geometry] = form.trend_chart.geometries()
+    assert [point.value for point in geometry.actuals] == [8.0] * len(small.actual_years)
+    assert form.chart_box.isVisibleTo(form)
