@@ -1,13 +1,17 @@
 """Searching a book: a user's query as a WHERE clause over the ``sheets`` table.
 
-Search uses FTS5 with the trigram tokenizer; terms shorter than three
-characters, which trigrams cannot match, fall back to ``LIKE``. Nothing the
-user types is read as search syntax: it only ever goes into parameters.
+Search uses FTS5 with the trigram tokenizer for terms of three characters
+or more; shorter ones, which trigrams cannot match, are looked up in a
+second index, ``sheets_grams``, of every one- and two-character piece of
+the text (:func:`gram_document`), so that no keystroke reads every sheet's
+text. Nothing the user types is read as search syntax: it only ever goes
+into parameters.
 
 Both sides are compared in their search form (:func:`search_form`): the
 index ``sheets_fts`` holds each sheet's searched columns in that form (its
-``search_text``, under the sheet's id), and a query is put in the same form
-before it is split. The text shown and exported stays exactly as typed.
+``search_text``, under the sheet's id), ``sheets_grams`` the pieces of that
+same text, and a query is put in the same form before it is split. The text
+shown and exported stays exactly as typed.
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ def where_clause(
     The clause starts with `` WHERE `` and is ``""`` when there is no
     condition. Every search word must appear in a searched column: words of
     three or more characters through the trigram index, shorter ones through
-    an escaped ``LIKE``, both over the sheet's ``search_text`` in the index.
+    the index of pieces (:func:`gram_token`), both of the sheet's
+    ``search_text``.
     A word given twice counts once. The user's text only ever goes into
     parameters.
 
@@ -114,10 +119,8 @@ def where_clause(
             conditions.append("s.id IN (SELECT rowid FROM sheets_fts WHERE sheets_fts MATCH ?)")
             params.append(_fts_phrase(term))
         else:
-            conditions.append(
-                "s.id IN (SELECT rowid FROM sheets_fts WHERE search_text LIKE ? ESCAPE '\\')"
-            )
-            params.append(f"%{_escape_like(term)}%")
+            conditions.append("s.id IN (SELECT rowid FROM sheets_grams WHERE sheets_grams MATCH ?)")
+            params.append(f'"{gram_token(term)}"')
     if not conditions:
         return "", params
     return " WHERE " + " AND ".join(conditions), params
@@ -145,6 +148,27 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _escape_like(term: str) -> str:
-    """The term with LIKE's wildcards escaped (for ``ESCAPE '\\'``)."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def gram_document(text: str) -> str:
+    """What ``sheets_grams`` indexes of a ``search_text``: every piece of one and two characters.
+
+    Each piece is one token of the ``ascii`` tokenizer: its characters'
+    code points as eight hex digits each (:func:`gram_token`), so that no
+    tokenizer rule (case, accents, punctuation) applies to them. Pieces
+    across whitespace are in too; a search word never holds whitespace, so
+    they are never looked for. The document is the same for the same text
+    always (FTS5 must be given it again to take a sheet out of the index),
+    and it is made in C: about 10 µs for a sheet.
+    """
+    code_points = text.encode("utf-32-be", "surrogatepass")
+    return " ".join(
+        (
+            code_points.hex(" ", 4),  # every character
+            code_points.hex(" ", -8),  # pairs from the first character
+            code_points[4:].hex(" ", -8),  # pairs from the second
+        )
+    )
+
+
+def gram_token(term: str) -> str:
+    """The token under which ``sheets_grams`` finds a term of one or two characters."""
+    return term.encode("utf-32-be", "surrogatepass").hex()
