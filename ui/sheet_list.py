@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -11,9 +12,9 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
     Slot,
@@ -180,6 +181,8 @@ class SheetListModel(QAbstractTableModel):
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
+        #: What each sheet's cells answer, by sheet id, then (column, role).
+        self._kept: dict[int, dict[tuple[int, int], Any]] = {}
 
     def set_book(self, book: Book | None) -> None:
         """Show the sheets of ``book`` (None: an empty list)."""
@@ -190,6 +193,7 @@ class SheetListModel(QAbstractTableModel):
     def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
         """The book's rank scheme changed: rank (and sort) every row again."""
         self.settings = settings
+        self._forget()
         self.sort(self._sort_column, self._sort_order)
         if self._entries:
             self.dataChanged.emit(
@@ -202,6 +206,7 @@ class SheetListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
+        self._forget()
         summaries = self._book.list_entries() if self._book is not None else []
         self._entries = self._sorted(summaries)
         self._reindex()
@@ -249,6 +254,7 @@ class SheetListModel(QAbstractTableModel):
         if self._book is None:
             return None
         summary = self._book.get_list_entry(sheet_id)
+        self._forget(sheet_id)
         row = self.row_of(sheet_id)
         old = None if row is None else self._entries[row]
         if old is not None and self._key()(old) == self._key()(summary):
@@ -278,6 +284,7 @@ class SheetListModel(QAbstractTableModel):
     def remove_sheet(self, sheet_id: int) -> None:
         """A sheet was deleted: take its row away."""
         row = self.row_of(sheet_id)
+        self._forget(sheet_id)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -301,11 +308,55 @@ class SheetListModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
-        row = index.row()
-        if not 0 <= row < len(self._entries):
+        return self.cell(index.row(), index.column(), role)
+
+    def entries(self) -> list[ListEntry]:
+        """Every summary, in the order of the rows (not to be changed)."""
+        return self._entries
+
+    def cell(self, row: int, column: int, role: int) -> Any:
+        """What ``data`` answers for this row, column and role.
+
+        A repaint asks seven roles of every cell shown; what a sheet's cells
+        answer is kept until the sheet, the book or the rank scheme changes
+        (the rank's colours, which follow the theme, are made from its kept
+        position among the ranks).
+        """
+        if role not in _ROLES or not 0 <= row < len(self._entries):
             return None
         summary = self._entries[row]
-        column = _COLUMNS[index.column()]
+        if column == Col.RANK and role in _BRUSH_ROLES:
+            return self._rank_brush(summary, role)
+        kept = self._kept.get(summary.id)
+        if kept is None:
+            kept = self._kept[summary.id] = {}
+        key = (column, role)
+        if key not in kept:
+            kept[key] = self._cell(summary, column, role)
+        return kept[key]
+
+    def _forget(self, sheet_id: int | None = None) -> None:
+        """Drop what the cells of one sheet (None: every sheet) were found to answer."""
+        if sheet_id is None:
+            self._kept.clear()
+        else:
+            self._kept.pop(sheet_id, None)
+
+    def _rank_brush(self, summary: ListEntry, role: int) -> QBrush | None:
+        kept = self._kept.setdefault(summary.id, {})
+        if _RANK_INDEX not in kept:
+            kept[_RANK_INDEX] = evaluation.rank_index(
+                entry_rank(summary, self.settings), self.settings
+            )
+        index = kept[_RANK_INDEX]
+        if index is None:
+            return None
+        return _rank_brushes(index, len(self.settings.labels), colours.palette().cacheKey())[
+            0 if role == Qt.ItemDataRole.ForegroundRole else 1
+        ]
+
+    def _cell(self, summary: ListEntry, column_number: int, role: int) -> Any:
+        column = _COLUMNS[column_number]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(summary, column, scheme=self.settings)
         if column == Col.RANK:
@@ -360,6 +411,16 @@ class SheetListModel(QAbstractTableModel):
 
 
 _COLUMNS = tuple(Col)
+_BRUSH_ROLES = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole)
+#: Where a sheet's kept cells keep its rank's position among the ranks.
+_RANK_INDEX = (-1, -1)
+
+
+@functools.lru_cache(maxsize=64)
+def _rank_brushes(index: int, count: int, palette_key: int) -> tuple[QBrush, QBrush]:
+    """The text and background brushes of rank ``index`` of ``count`` in theme ``palette_key``."""
+    tint = colours.rank_tint(index, count)
+    return QBrush(tint.text), QBrush(tint.background)
 
 
 class Filter(enum.Enum):
@@ -371,8 +432,19 @@ class Filter(enum.Enum):
     SEARCH = "検索"
 
 
-class SheetFilterProxy(QSortFilterProxyModel):
-    """Shows the sheets of one report year and department that match the search."""
+class SheetFilterProxy(QAbstractTableModel):
+    """Shows the sheets of one report year and department that match the search.
+
+    The rows shown are worked out in one pass over the list's summaries
+    whenever a filter or the list changes, and the view is told once
+    (``layoutChanged``), its current and selected rows kept where they are
+    still shown: a keystroke in the search box costs no call back into
+    Python per sheet, as a ``QSortFilterProxyModel`` asking ``filterAcceptsRow``
+    of each of thousands of rows does. It maps rows as a proxy model does
+    but is a table model: a ``QAbstractProxyModel`` calls back into Python
+    for every cell painted (a repaint of the list took three times as long).
+    Only a :class:`SheetListModel` can be its source.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -380,12 +452,40 @@ class SheetFilterProxy(QSortFilterProxyModel):
         self._department: str | None = None
         self._matching_ids: set[int] | None = None
         self._rank: str | None = None
+        self._source: SheetListModel | None = None
+        #: The source rows shown, in order, and (made when asked) the other way round.
+        self._rows: list[int] = []
+        self._proxy_rows: dict[int, int] | None = None
+        #: The ids of the persistent indexes while the source changes.
+        self._saved: tuple[list[QPersistentModelIndex], list[int | None]] | None = None
+
+    def setSourceModel(self, model: SheetListModel) -> None:
+        """Show the rows of ``model`` that the filters let through (once, at the start)."""
+        assert self._source is None
+        self.beginResetModel()
+        self._source = model
+        model.modelAboutToBeReset.connect(self.beginResetModel)
+        model.modelReset.connect(self._on_source_reset)
+        for about, done in (
+            (model.layoutAboutToBeChanged, model.layoutChanged),
+            (model.rowsAboutToBeInserted, model.rowsInserted),
+            (model.rowsAboutToBeRemoved, model.rowsRemoved),
+        ):
+            about.connect(self._on_source_about_to_change)
+            done.connect(self._on_source_changed)
+        model.dataChanged.connect(self._on_source_data_changed)
+        self._rows = self._accepted_rows()
+        self._proxy_rows = None
+        self.endResetModel()
+
+    def sourceModel(self) -> SheetListModel | None:
+        """The list model whose rows are filtered."""
+        return self._source
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Let the list model sort itself; the proxy keeps its order and only filters."""
-        model = self.sourceModel()
-        if model is not None:
-            model.sort(column, order)
+        if self._source is not None:
+            self._source.sort(column, order)
 
     def set_filters(
         self,
@@ -400,34 +500,183 @@ class SheetFilterProxy(QSortFilterProxyModel):
         ``rank`` is a rank label, or :data:`kpidesk.evaluation.NOT_JUDGED`
         for the sheets that cannot be judged.
         """
-        self.beginFilterChange()
         self._report_year = report_year
         self._department = department
         self._matching_ids = matching_ids
         self._rank = rank
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        rows = self._accepted_rows()
+        if rows != self._rows:
+            self._save_persistent()
+            self._rows = rows
+            self._proxy_rows = None
+            self._restore_persistent()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, SheetListModel)
-        return not self.hiding(model.entry(source_row))
+    def _accepted_rows(self) -> list[int]:
+        """The source rows the filters let through, in order."""
+        if self._source is None:
+            return []
+        year, department, ids, rank = (
+            self._report_year,
+            self._department,
+            self._matching_ids,
+            self._rank,
+        )
+        rows = [
+            row
+            for row, summary in enumerate(self._source.entries())
+            if (year is None or summary.report_year == year)
+            and (ids is None or summary.id in ids)
+            and (department is None or department in summary.departments)
+        ]
+        if rank is not None:
+            entries, settings = self._source.entries(), self._source.settings
+            rows = [
+                row
+                for row in rows
+                if (entry_rank(entries[row], settings) or evaluation.NOT_JUDGED) == rank
+            ]
+        return rows
 
     def hiding(self, summary: ListEntry) -> list[Filter]:
         """The filters that keep ``summary`` out of the list (none: it is shown)."""
-        model = self.sourceModel()
-        assert isinstance(model, SheetListModel)
         found = []
         if self._report_year is not None and summary.report_year != self._report_year:
             found.append(Filter.YEAR)
         if self._department is not None and self._department not in summary.departments:
             found.append(Filter.DEPARTMENT)
         if self._rank is not None:
-            shown = entry_rank(summary, model.settings) or evaluation.NOT_JUDGED
+            settings = self._source.settings if self._source is not None else None
+            shown = entry_rank(summary, settings or EvaluationSettings()) or evaluation.NOT_JUDGED
             if shown != self._rank:
                 found.append(Filter.RANK)
         if self._matching_ids is not None and summary.id not in self._matching_ids:
             found.append(Filter.SEARCH)
         return found
+
+    # --- the source changed
+
+    def _save_persistent(self) -> None:
+        """Say the rows will change, and note which sheet each persistent index is on."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._id_at(index.row()) for index in persistent]
+        self._saved = (persistent, ids)
+
+    def _restore_persistent(self) -> None:
+        """Move each persistent index to its sheet's new row (gone: invalid), and say so."""
+        if self._saved is not None:
+            persistent, ids = self._saved
+            self._saved = None
+            self.changePersistentIndexList(
+                persistent,
+                [
+                    self._index_of_id(sheet_id, index.column())
+                    for sheet_id, index in zip(ids, persistent, strict=True)
+                ],
+            )
+        self.layoutChanged.emit()
+
+    def _id_at(self, row: int) -> int | None:
+        if self._source is None or not 0 <= row < len(self._rows):
+            return None
+        entries = self._source.entries()
+        source_row = self._rows[row]
+        return entries[source_row].id if source_row < len(entries) else None
+
+    def _index_of_id(self, sheet_id: int | None, column: int) -> QModelIndex:
+        if sheet_id is None or self._source is None:
+            return QModelIndex()
+        source_row = self._source.row_of(sheet_id)
+        row = None if source_row is None else self._proxy_row(source_row)
+        return QModelIndex() if row is None else self.createIndex(row, column)
+
+    def _proxy_row(self, source_row: int) -> int | None:
+        if self._proxy_rows is None:
+            self._proxy_rows = dict(zip(self._rows, range(len(self._rows)), strict=True))
+        return self._proxy_rows.get(source_row)
+
+    @Slot()
+    def _on_source_about_to_change(self) -> None:
+        self._save_persistent()
+
+    @Slot()
+    def _on_source_changed(self) -> None:
+        self._rows = self._accepted_rows()
+        self._proxy_rows = None
+        self._restore_persistent()
+
+    @Slot()
+    def _on_source_reset(self) -> None:
+        self._rows = self._accepted_rows()
+        self._proxy_rows = None
+        self.endResetModel()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        rows = [
+            row
+            for row in (self._proxy_row(r) for r in range(top_left.row(), bottom_right.row() + 1))
+            if row is not None
+        ]
+        if rows:
+            self.dataChanged.emit(
+                self.index(min(rows), top_left.column()),
+                self.index(max(rows), bottom_right.column()),
+            )
+
+    # --- the model the view reads
+
+    def mapToSource(self, proxy_index: _Index) -> QModelIndex:
+        if self._source is None or not proxy_index.isValid():
+            return QModelIndex()
+        row = proxy_index.row()
+        if not 0 <= row < len(self._rows):
+            return QModelIndex()
+        return self._source.index(self._rows[row], proxy_index.column())
+
+    def mapFromSource(self, source_index: _Index) -> QModelIndex:
+        if not source_index.isValid():
+            return QModelIndex()
+        row = self._proxy_row(source_index.row())
+        return QModelIndex() if row is None else self.createIndex(row, source_index.column())
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._rows) and 0 <= column < COLUMN_COUNT):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _ROLES or self._source is None or not index.isValid():
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        return self._source.cell(self._rows[row], index.column(), role)
+
+    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan) -> None:
+        """Every role the view asks of a cell in one call (the delegate asks seven per cell)."""
+        row = index.row() if index.isValid() and self._source is not None else -1
+        if not 0 <= row < len(self._rows):
+            for role_data in roleDataSpan:
+                role_data.clearData()
+            return
+        assert self._source is not None
+        cell, source_row, column = self._source.cell, self._rows[row], index.column()
+        for role_data in roleDataSpan:
+            role_data.setData(cell(source_row, column, role_data.role()))
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if self._source is None:
+            return None
+        return self._source.headerData(section, orientation, role)
 
 
 #: The widths of the columns but KPI名, which takes the rest.
