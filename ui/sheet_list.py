@@ -325,10 +325,16 @@ class SheetListModel(QAbstractTableModel):
         if role not in _ROLES or not 0 <= row < len(self._entries):
             return None
         summary = self._entries[row]
+        if role == IdRole:
+            return summary.id
+        if role == EntryRole:
+            return summary
         if column == Col.RANK and role in _BRUSH_ROLES:
             return self._rank_brush(summary, role)
         kept = self._kept.get(summary.id)
         if kept is None:
+            if len(self._kept) >= _KEPT_SHEETS:
+                self._kept.clear()  # a long scroll keeps no more than a few screens' worth
             kept = self._kept[summary.id] = {}
         key = (column, role)
         if key not in kept:
@@ -343,7 +349,9 @@ class SheetListModel(QAbstractTableModel):
             self._kept.pop(sheet_id, None)
 
     def _rank_brush(self, summary: ListEntry, role: int) -> QBrush | None:
-        kept = self._kept.setdefault(summary.id, {})
+        kept = self._kept.get(summary.id)
+        if kept is None:
+            kept = self._kept[summary.id] = {}
         if _RANK_INDEX not in kept:
             kept[_RANK_INDEX] = evaluation.rank_index(
                 entry_rank(summary, self.settings), self.settings
@@ -412,6 +420,8 @@ class SheetListModel(QAbstractTableModel):
 
 _COLUMNS = tuple(Col)
 _BRUSH_ROLES = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole)
+#: How many sheets' cells are kept at most (a screen shows a few dozen).
+_KEPT_SHEETS = 500
 #: Where a sheet's kept cells keep its rank's position among the ranks.
 _RANK_INDEX = (-1, -1)
 
