@@ -124,9 +124,9 @@ def ids_query(query: str) -> tuple[str, list[Any]]:
     The words are looked up in the indexes alone, each one's ids
     intersected, without reading a row of ``sheets``: joining thousands of
     ids found to that table (its rows hold each sheet's JSON) took as long
-    as the lookups ten times over. The indexes hold exactly the sheets'
-    ids (``schema.search_index_sound`` on opening, then every write keeps
-    them so).
+    as the lookups ten times over. The indexes of a book opened for
+    writing hold exactly the sheets' ids (``schema.search_index_sound`` on
+    opening, then every write keeps them so).
 
     Raises:
         BookError: the query has more than :data:`MAX_TERMS` different words.

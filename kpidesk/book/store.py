@@ -574,7 +574,11 @@ class Book(stored_settings.BookSettings):
 
         A query of nothing but spaces finds every sheet.
         """
-        rows = self._search(*ids_query(query))
+        if self._read_only:  # its indexes were not checked against the sheets on opening
+            where, params = where_clause(report_year=None, department=None, query=query)
+            rows = self._search(f"SELECT s.id FROM sheets AS s{where}", params)
+        else:
+            rows = self._search(*ids_query(query))
         return {int(row[0]) for row in rows}
 
     def report_years(self) -> list[int]:

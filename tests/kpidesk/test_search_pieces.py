@@ -172,6 +172,13 @@ def test_pieces_changed_by_another_program_are_made_anew_on_opening(
 ) -> None:
     alter(sample, *statements)
 
+    with Book.open(sample, read_only=True) as book:  # nothing is written
+        try:
+            found = book.search_ids("認")
+        except BookError as error:  # damage met by the lookup
+            assert "読み取り専用" in str(error)
+        else:
+            assert 999 not in found
     with Book.open(sample) as book:
         assert 999 not in book.search_ids("認")
         assert_in_step(book)
