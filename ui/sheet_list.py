@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
     Slot,
@@ -38,6 +38,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
+from ui.list_filter import Filter, SheetFilterProxy, entry_rank
 from ui.notice_bar import NoticeBar
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -94,11 +95,6 @@ def latest_display(summary: ListEntry) -> str:
 def updated_display(summary: ListEntry) -> str:
     """``2026-11-29 19:44``: the ISO time without seconds."""
     return summary.updated_at.replace("T", " ")[:16]
-
-
-def entry_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
-    """The rank the list shows for a sheet, or None when it is not ranked."""
-    return evaluation.entry_rank(summary, settings)[1].label
 
 
 def rank_tooltip(summary: ListEntry, settings: EvaluationSettings) -> str:
@@ -180,6 +176,8 @@ class SheetListModel(QAbstractTableModel):
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
+        #: What each sheet's cells answer, by sheet id, then (column, role).
+        self._kept: dict[int, dict[tuple[int, int], Any]] = {}
 
     def set_book(self, book: Book | None) -> None:
         """Show the sheets of ``book`` (None: an empty list)."""
@@ -190,6 +188,7 @@ class SheetListModel(QAbstractTableModel):
     def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
         """The book's rank scheme changed: rank (and sort) every row again."""
         self.settings = settings
+        self._forget()
         self.sort(self._sort_column, self._sort_order)
         if self._entries:
             self.dataChanged.emit(
@@ -202,6 +201,7 @@ class SheetListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
+        self._forget()
         summaries = self._book.list_entries() if self._book is not None else []
         self._entries = self._sorted(summaries)
         self._reindex()
@@ -249,6 +249,7 @@ class SheetListModel(QAbstractTableModel):
         if self._book is None:
             return None
         summary = self._book.get_list_entry(sheet_id)
+        self._forget(sheet_id)
         row = self.row_of(sheet_id)
         old = None if row is None else self._entries[row]
         if old is not None and self._key()(old) == self._key()(summary):
@@ -278,6 +279,7 @@ class SheetListModel(QAbstractTableModel):
     def remove_sheet(self, sheet_id: int) -> None:
         """A sheet was deleted: take its row away."""
         row = self.row_of(sheet_id)
+        self._forget(sheet_id)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -301,11 +303,63 @@ class SheetListModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
-        row = index.row()
-        if not 0 <= row < len(self._entries):
+        return self.cell(index.row(), index.column(), role)
+
+    def entries(self) -> list[ListEntry]:
+        """Every summary, in the order of the rows (not to be changed)."""
+        return self._entries
+
+    def cell(self, row: int, column: int, role: int) -> Any:
+        """What ``data`` answers for this row, column and role.
+
+        A repaint asks seven roles of every cell shown; what a sheet's cells
+        answer is kept until the sheet, the book or the rank scheme changes
+        (the rank's colours, which follow the theme, are made from its kept
+        position among the ranks).
+        """
+        if role not in _ROLES or not 0 <= row < len(self._entries):
             return None
         summary = self._entries[row]
-        column = _COLUMNS[index.column()]
+        if role == IdRole:
+            return summary.id
+        if role == EntryRole:
+            return summary
+        if column == Col.RANK and role in _BRUSH_ROLES:
+            return self._rank_brush(summary, role)
+        kept = self._kept.get(summary.id)
+        if kept is None:
+            if len(self._kept) >= _KEPT_SHEETS:
+                self._kept.clear()  # a long scroll keeps no more than a few screens' worth
+            kept = self._kept[summary.id] = {}
+        key = (column, role)
+        if key not in kept:
+            kept[key] = self._cell(summary, column, role)
+        return kept[key]
+
+    def _forget(self, sheet_id: int | None = None) -> None:
+        """Drop what the cells of one sheet (None: every sheet) were found to answer."""
+        if sheet_id is None:
+            self._kept.clear()
+        else:
+            self._kept.pop(sheet_id, None)
+
+    def _rank_brush(self, summary: ListEntry, role: int) -> QBrush | None:
+        kept = self._kept.get(summary.id)
+        if kept is None:
+            kept = self._kept[summary.id] = {}
+        if _RANK_INDEX not in kept:
+            kept[_RANK_INDEX] = evaluation.rank_index(
+                entry_rank(summary, self.settings), self.settings
+            )
+        index = kept[_RANK_INDEX]
+        if index is None:
+            return None
+        return _rank_brushes(index, len(self.settings.labels), colours.palette().cacheKey())[
+            0 if role == Qt.ItemDataRole.ForegroundRole else 1
+        ]
+
+    def _cell(self, summary: ListEntry, column_number: int, role: int) -> Any:
+        column = _COLUMNS[column_number]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display(summary, column, scheme=self.settings)
         if column == Col.RANK:
@@ -360,74 +414,18 @@ class SheetListModel(QAbstractTableModel):
 
 
 _COLUMNS = tuple(Col)
+_BRUSH_ROLES = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole)
+#: How many sheets' cells are kept at most (a screen shows a few dozen).
+_KEPT_SHEETS = 500
+#: Where a sheet's kept cells keep its rank's position among the ranks.
+_RANK_INDEX = (-1, -1)
 
 
-class Filter(enum.Enum):
-    """The list's filters, by the name the user knows them by."""
-
-    YEAR = "報告年度"
-    DEPARTMENT = "担当課"
-    RANK = "評価"
-    SEARCH = "検索"
-
-
-class SheetFilterProxy(QSortFilterProxyModel):
-    """Shows the sheets of one report year and department that match the search."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._report_year: int | None = None
-        self._department: str | None = None
-        self._matching_ids: set[int] | None = None
-        self._rank: str | None = None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Let the list model sort itself; the proxy keeps its order and only filters."""
-        model = self.sourceModel()
-        if model is not None:
-            model.sort(column, order)
-
-    def set_filters(
-        self,
-        *,
-        report_year: int | None,
-        department: str | None,
-        matching_ids: set[int] | None,
-        rank: str | None = None,
-    ) -> None:
-        """Change all filters at once (None: no filter of that kind).
-
-        ``rank`` is a rank label, or :data:`kpidesk.evaluation.NOT_JUDGED`
-        for the sheets that cannot be judged.
-        """
-        self.beginFilterChange()
-        self._report_year = report_year
-        self._department = department
-        self._matching_ids = matching_ids
-        self._rank = rank
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, SheetListModel)
-        return not self.hiding(model.entry(source_row))
-
-    def hiding(self, summary: ListEntry) -> list[Filter]:
-        """The filters that keep ``summary`` out of the list (none: it is shown)."""
-        model = self.sourceModel()
-        assert isinstance(model, SheetListModel)
-        found = []
-        if self._report_year is not None and summary.report_year != self._report_year:
-            found.append(Filter.YEAR)
-        if self._department is not None and self._department not in summary.departments:
-            found.append(Filter.DEPARTMENT)
-        if self._rank is not None:
-            shown = entry_rank(summary, model.settings) or evaluation.NOT_JUDGED
-            if shown != self._rank:
-                found.append(Filter.RANK)
-        if self._matching_ids is not None and summary.id not in self._matching_ids:
-            found.append(Filter.SEARCH)
-        return found
+@functools.lru_cache(maxsize=64)
+def _rank_brushes(index: int, count: int, palette_key: int) -> tuple[QBrush, QBrush]:
+    """The text and background brushes of rank ``index`` of ``count`` in theme ``palette_key``."""
+    tint = colours.rank_tint(index, count)
+    return QBrush(tint.text), QBrush(tint.background)
 
 
 #: The widths of the columns but KPI名, which takes the rest.

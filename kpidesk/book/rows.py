@@ -3,9 +3,10 @@
 Beside its JSON, each row keeps the columns a list of sheets shows
 (:class:`~kpidesk.model.ListEntry`), written on every save, so that a
 list of thousands of sheets is read without loading any sheet in full.
-The searched columns go, in search form, into the full-text index
-``sheets_fts`` under the row's id, written here beside the row (not by a
-trigger, which a book opened with ``trusted_schema`` off may not run).
+The searched columns go, in search form, into the full-text indexes
+``sheets_fts`` and ``sheets_grams`` under the row's id, written here beside
+the row (not by a trigger, which a book opened with ``trusted_schema`` off
+may not run).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlite_utils import Database
 
 from kpidesk import evaluation, limits, ranking
 from kpidesk.book.errors import BookError
-from kpidesk.book.search import SEARCH_COLUMNS, search_text
+from kpidesk.book.search import SEARCH_COLUMNS, gram_document, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
 
@@ -339,16 +340,44 @@ def reinsert_sheet(
 
 
 def delete_sheet_row(db: Database, sheet_id: int) -> bool:
-    """Delete a sheet row and its search entry (its history stays); False when there is none."""
-    db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])
+    """Delete a sheet row and its search entries (its history stays); False when there is none."""
+    _unindex(db, sheet_id)
     return db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id]).rowcount > 0
 
 
 def _index(db: Database, sheet_id: int, columns: dict[str, Any]) -> None:
-    """Put the row's searched columns, in search form, into the full-text index."""
-    db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])
+    """Put the row's searched columns, in search form, into the full-text indexes.
+
+    A save that left them as they were (a changed value, a comment) leaves
+    the indexes alone.
+    """
     text = search_text(columns[column] for column in SEARCH_COLUMNS)
+    if _unindex(db, sheet_id, unless=text):
+        return
     db.execute("INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)", [sheet_id, text])
+    db.execute(
+        "INSERT INTO sheets_grams (rowid, grams) VALUES (?, ?)", [sheet_id, gram_document(text)]
+    )
+
+
+def _unindex(db: Database, sheet_id: int, *, unless: str | None = None) -> bool:
+    """Take the sheet out of the search indexes; True (nothing done) if its text is ``unless``.
+
+    ``sheets_grams`` keeps no text: FTS5 must be given the pieces it was
+    given, which are made again from the text kept in ``sheets_fts``.
+    """
+    row = db.execute("SELECT search_text FROM sheets_fts WHERE rowid = ?", [sheet_id]).fetchone()
+    pieces = db.execute("SELECT 1 FROM sheets_grams_docsize WHERE id = ?", [sheet_id]).fetchone()
+    if pieces is not None and row is not None and unless is not None and row[0] == unless:
+        return True
+    if pieces is not None:
+        old = row[0] if row is not None and isinstance(row[0], str) else ""
+        db.execute(
+            "INSERT INTO sheets_grams (sheets_grams, rowid, grams) VALUES ('delete', ?, ?)",
+            [sheet_id, gram_document(old)],
+        )
+    db.execute("DELETE FROM sheets_fts WHERE rowid = ?", [sheet_id])
+    return False
 
 
 def _snapshot(

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from kpidesk import __version__, evaluation
 from kpidesk.book.rows import evaluation_columns, rank_rows_text
-from kpidesk.book.search import SEARCH_COLUMNS, search_text
+from kpidesk.book.search import SEARCH_COLUMNS, gram_document, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import latest_and_target
 
@@ -27,7 +27,7 @@ from kpidesk.model import latest_and_target
 _SQLITE_CORRUPT_VTAB = 267
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 
@@ -194,66 +194,83 @@ def _migrate_5(db: Database) -> None:
 
 
 _SEARCH_INDEX_SQL = "CREATE VIRTUAL TABLE sheets_fts USING fts5(search_text, tokenize = 'trigram')"
-#: The tables in which FTS5 keeps the index ``sheets_fts`` (``sheets_fts_data`` …).
-_SEARCH_INDEX_PARTS = ("data", "idx", "content", "docsize", "config")
+_GRAM_INDEX_SQL = (
+    "CREATE VIRTUAL TABLE sheets_grams"
+    " USING fts5(grams, content = '', detail = none, tokenize = 'ascii')"
+)
+#: The book's full-text indexes, as made, and the tables FTS5 keeps each in
+#: (``sheets_fts_data`` …).
+_SEARCH_INDEXES = {
+    "sheets_fts": (_SEARCH_INDEX_SQL, ("data", "idx", "content", "docsize", "config")),
+    "sheets_grams": (_GRAM_INDEX_SQL, ("data", "idx", "docsize", "config")),
+}
 
 
 def _fill_search_index(db: Database) -> None:
-    """Put every sheet's search text into the (empty) index, from its columns."""
+    """Put every sheet's search text into the (empty) trigram index, from its columns."""
+    db.conn.executemany(
+        "INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)", _search_texts(db)
+    )
+
+
+def _search_texts(db: Database) -> list[tuple[int, str]]:
+    """Every sheet's id and search text, made from its columns."""
     columns = ", ".join(SEARCH_COLUMNS)
     rows = db.execute(f"SELECT id, {columns} FROM sheets").fetchall()
-    db.conn.executemany(
-        "INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)",
-        [
-            (sheet_id, search_text("" if value is None else str(value) for value in values))
-            for sheet_id, *values in rows
-        ],
-    )
+    return [
+        (sheet_id, search_text("" if value is None else str(value) for value in values))
+        for sheet_id, *values in rows
+    ]
 
 
 @functools.cache
 def _empty_search_index() -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of each of the index's tables right after it is made, empty."""
+    """The rows of each of the indexes' tables right after they are made, empty."""
     connection = sqlite3.connect(":memory:")
     try:
-        connection.execute(_SEARCH_INDEX_SQL)
-        return {
-            part: connection.execute(f"SELECT * FROM sheets_fts_{part}").fetchall()
-            for part in _SEARCH_INDEX_PARTS
-        }
+        empty: dict[str, list[tuple[Any, ...]]] = {}
+        for name, (sql, parts) in _SEARCH_INDEXES.items():
+            connection.execute(sql)
+            for part in parts:
+                table = f"{name}_{part}"
+                empty[table] = connection.execute(f"SELECT * FROM {table}").fetchall()
+        return empty
     finally:
         connection.close()
 
 
 def search_index_sound(db: Database) -> bool:
-    """Whether the index's settings and its root are as FTS5 keeps them (a quick look).
+    """Whether the indexes' settings and roots are as FTS5 keeps them (a quick look).
 
-    Each sheet must have exactly one entry. Reading every entry (FTS5's
-    ``integrity-check``) takes about 0.5 s for 5,000 sheets, too long for
-    every opening; a damaged entry shows up when a save or a search touches
-    it (:func:`is_search_index_error`), and an entry another program
+    Each sheet must have exactly one entry in each. Reading every entry
+    (FTS5's ``integrity-check``) takes about 0.5 s for 5,000 sheets, too
+    long for every opening; a damaged entry shows up when a save or a search
+    touches it (:func:`is_search_index_error`), and an entry another program
     rewrote with other words is not noticed.
     """
     empty = _empty_search_index()
-    roots = [row[0] for row in empty["data"]]
-    config = db.execute("SELECT * FROM sheets_fts_config ORDER BY k").fetchall()
-    found = db.execute(
-        f"SELECT count(*) FROM sheets_fts_data WHERE id IN ({', '.join('?' * len(roots))})",
-        roots,
-    ).fetchone()[0]
-    if config != empty["config"] or found != len(roots):
-        return False
-    # One entry per sheet, under its id (a sheet left out would never be found).
-    missing = db.execute(
-        "SELECT count(*) FROM sheets WHERE id NOT IN (SELECT rowid FROM sheets_fts_docsize)"
-    ).fetchone()[0]
-    entries = db.execute("SELECT count(*) FROM sheets_fts_docsize").fetchone()[0]
     sheets = db.execute("SELECT count(*) FROM sheets").fetchone()[0]
-    return missing == 0 and entries == sheets
+    for name in _SEARCH_INDEXES:
+        roots = [row[0] for row in empty[f"{name}_data"]]
+        config = db.execute(f"SELECT * FROM {name}_config ORDER BY k").fetchall()
+        found = db.execute(
+            f"SELECT count(*) FROM {name}_data WHERE id IN ({', '.join('?' * len(roots))})",
+            roots,
+        ).fetchone()[0]
+        if config != empty[f"{name}_config"] or found != len(roots):
+            return False
+        # One entry per sheet, under its id (a sheet left out would never be found).
+        missing = db.execute(
+            f"SELECT count(*) FROM sheets WHERE id NOT IN (SELECT id FROM {name}_docsize)"
+        ).fetchone()[0]
+        entries = db.execute(f"SELECT count(*) FROM {name}_docsize").fetchone()[0]
+        if missing != 0 or entries != sheets:
+            return False
+    return True
 
 
 def is_search_index_error(error: sqlite3.Error) -> bool:
-    """Whether SQLite failed because the full-text index is damaged or was changed."""
+    """Whether SQLite failed because a full-text index is damaged or was changed."""
     return (
         getattr(error, "sqlite_errorcode", 0) == _SQLITE_CORRUPT_VTAB
         or "fts5" in str(error).lower()
@@ -261,18 +278,28 @@ def is_search_index_error(error: sqlite3.Error) -> bool:
 
 
 def rebuild_search_index(db: Database) -> None:
-    """Make the full-text index anew from the sheets, inside the caller's transaction.
+    """Make both full-text indexes anew from the sheets, inside the caller's transaction.
 
-    The index holds nothing that is not in the sheets' columns. A damaged
+    The indexes hold nothing that is not in the sheets' columns. A damaged
     index cannot even be dropped (SQLite must open it for that), so its
     tables are first put back as FTS5 makes them for an empty index.
     """
-    for part, rows in _empty_search_index().items():
-        db.execute(f"DELETE FROM sheets_fts_{part}")
+    for table, rows in _empty_search_index().items():
+        db.execute(f"DELETE FROM {table}")
         for row in rows:
             marks = ", ".join("?" * len(row))
-            db.execute(f"INSERT INTO sheets_fts_{part} VALUES ({marks})", list(row))
-    _fill_search_index(db)
+            db.execute(f"INSERT INTO {table} VALUES ({marks})", list(row))
+    texts = _search_texts(db)
+    db.conn.executemany("INSERT INTO sheets_fts (rowid, search_text) VALUES (?, ?)", texts)
+    _fill_gram_index(db, texts)
+
+
+def _fill_gram_index(db: Database, texts: list[tuple[int, str]]) -> None:
+    """Put the pieces of each (id, search text) into the (empty) index ``sheets_grams``."""
+    db.conn.executemany(
+        "INSERT INTO sheets_grams (rowid, grams) VALUES (?, ?)",
+        ((sheet_id, gram_document(text)) for sheet_id, text in texts),
+    )
 
 
 #: The rank scheme a book made before version 6 ranked by when it kept none:
@@ -334,6 +361,27 @@ def _migrate_6(db: Database) -> None:
         )
 
 
+def _migrate_7(db: Database) -> None:
+    """Version 7: ``sheets_grams``, the pieces of one and two characters (``kpidesk.book.search``).
+
+    A search word shorter than three characters, which the trigram index
+    cannot find, read every sheet's text with ``LIKE`` (some 20 ms for
+    5,000 sheets, on every keystroke); it is now looked up in this index.
+    The index is contentless: taking a sheet out of it needs the pieces it
+    was given, which are made again from the sheet's text in ``sheets_fts``.
+    So it is filled from that text; a trigram index that cannot be read is
+    made anew from the sheets' columns, both indexes with it.
+    """
+    db.execute(_GRAM_INDEX_SQL)
+    try:
+        rows = db.execute("SELECT rowid, search_text FROM sheets_fts").fetchall()
+    except (sqlite3.DatabaseError, MemoryError):
+        # MemoryError: SQLite's "out of memory", as a damaged index can give.
+        rebuild_search_index(db)
+        return
+    _fill_gram_index(db, [(key, text if isinstance(text, str) else "") for key, text in rows])
+
+
 #: The schema changes in order; running 1..N on an empty file gives version N.
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migrate_1,
@@ -342,4 +390,5 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     4: _migrate_4,
     5: _migrate_5,
     6: _migrate_6,
+    7: _migrate_7,
 }

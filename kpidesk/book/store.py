@@ -76,7 +76,7 @@ from kpidesk.book.schema import (
     search_index_sound,
 )
 from kpidesk.book.schemacheck import check_schema
-from kpidesk.book.search import where_clause
+from kpidesk.book.search import ids_query, where_clause
 from kpidesk.fileio import write_bytes_atomic
 from kpidesk.model import ListEntry, Sheet, sheet_sort_key
 from kpidesk.rollover import rolled_over
@@ -574,8 +574,11 @@ class Book(stored_settings.BookSettings):
 
         A query of nothing but spaces finds every sheet.
         """
-        where, params = where_clause(report_year=None, department=None, query=query)
-        rows = self._search(f"SELECT s.id FROM sheets AS s{where}", params)
+        if self._read_only:  # its indexes were not checked against the sheets on opening
+            where, params = where_clause(report_year=None, department=None, query=query)
+            rows = self._search(f"SELECT s.id FROM sheets AS s{where}", params)
+        else:
+            rows = self._search(*ids_query(query))
         return {int(row[0]) for row in rows}
 
     def report_years(self) -> list[int]:

@@ -900,7 +900,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
-    assert SCHEMA_VERSION == 6
+    assert SCHEMA_VERSION == 7
     assert sorted(schema_module.MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
