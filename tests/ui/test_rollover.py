@@ -413,3 +413,25 @@ def test_the_whole_book_prints_one_year_after_another(rolled: MainWindow) -> Non
     years = [sheet.report_year for sheet in sheets]
     assert years == sorted(years) and len(sheets) == 30
     assert [sheet.no for sheet in sheets[:3]] == ["9", "10", "13"]
+
+
+def test_the_edit_menu_cannot_paste_or_cut_into_a_locked_year(
+    rolled: MainWindow, monkeypatch
+) -> None:
+    from ui.actions import Action
+
+    window = rolled
+    open_sheet(window, 2020, "9")
+    QApplication.clipboard().setText("貼り付け")
+    paragraph = window.form.sections["efforts"].editors[0]
+    before = paragraph.toPlainText()
+    for field in (window.form.edits["title"], paragraph):
+        # The menu acts on the focused field (offscreen, a window is not always active).
+        monkeypatch.setattr(QApplication, "focusWidget", staticmethod(lambda f=field: f))
+        window.actions[Action.PASTE].trigger()
+        assert window.statusBar().currentMessage() == "この欄は変更できないため、貼り付けられません"
+        window.actions[Action.SELECT_ALL].trigger()
+        window.actions[Action.CUT].trigger()
+    assert window.form.edits["title"].text() == "刑法犯認知件数"
+    assert paragraph.toPlainText() == before
+    assert QApplication.clipboard().text() == before  # the cut only copied

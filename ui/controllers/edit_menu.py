@@ -42,7 +42,10 @@ class Clipboard(Controller):
     @Slot()
     def cut(self) -> None:
         field = self._text_field()
-        if field is not None:
+        if field is not None and field.isReadOnly():
+            field.copy()  # as Office does in a protected field: copied, nothing removed
+            self.status("この欄は変更できないため、コピーだけしました")
+        elif field is not None:
             field.cut()
         elif self._table_has_focus():
             editor = self.window.form.value_table
@@ -70,6 +73,10 @@ class Clipboard(Controller):
     @Slot()
     def paste(self) -> None:
         field = self._text_field()
+        if field is not None and field.isReadOnly():
+            # Qt's paste() does not ask whether a text box is read-only.
+            self.status("この欄は変更できないため、貼り付けられません")
+            return
         if field is not None:
             field.paste()
             return
