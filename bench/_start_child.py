@@ -50,10 +50,11 @@ def _ready(window, id_role: int) -> bool:  # window: a MainWindow, imported insi
 def run(book: str) -> dict[str, float]:
     """Open the window on ``book`` as ``main.py`` does; return the step readings."""
     marks = {"script": STARTED}
-    # As `python main.py BOOK`: the entry module, the CLI it imports first,
-    # then ui.app, which imports MainWindow at the start of run().
+    # As `python main.py BOOK`: the entry module, the names of the
+    # subcommands (not the subcommands), then ui.app, which imports
+    # MainWindow at the start of run().
     import main  # noqa: F401
-    from kpidesk import cli  # noqa: F401
+    from kpidesk import SUBCOMMANDS  # noqa: F401
     from ui import app as ui_app
     from ui.main_window import MainWindow
     from ui.settings import Settings
