@@ -16,7 +16,6 @@ from kpidesk.paths import BOOK_SUFFIX, Whereabouts, whereabouts
 from ui.app import InitialBook, lost_book_text, open_default_book
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
-from ui.dialogs.backups import BackupDialog
 
 
 class BookFiles(Controller):
@@ -174,6 +173,8 @@ class BookFiles(Controller):
                 backup is only restored as a new file (the file at ``path``
                 is left as it is).
         """
+        from ui.dialogs.backups import BackupDialog
+
         dialog = BackupDialog(
             path.name, backups.list_backups(path), self.window, over_allowed=over_allowed
         )
