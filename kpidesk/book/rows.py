@@ -15,15 +15,16 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from kpidesk import evaluation, limits, ranking
 from kpidesk.book.errors import BookError
 from kpidesk.book.search import SEARCH_COLUMNS, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
+
+if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
+    from sqlite_utils import Database
 
 #: The columns of a sheets row that make a ListEntry, in its field order.
 LIST_COLUMNS = (

@@ -30,11 +30,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlite_utils import Database
-
 from kpidesk import limits
 from kpidesk.book import settings as stored_settings
 from kpidesk.book import sidefiles, sqlitefile
+from kpidesk.book.database import BookDatabase
 from kpidesk.book.errors import (
     IDS_EXHAUSTED,
     INDEX_BROKEN_READ_ONLY,
@@ -117,7 +116,7 @@ class Book(stored_settings.BookSettings):
     ) -> None:
         """Wrap an open connection; use :meth:`open` or :meth:`memory` instead."""
         self.path = path
-        self._db = Database(connection, execute_plugins=False)
+        self._db = BookDatabase(connection)
         self._closed = False
         self._read_only = read_only
         #: The search index is being made anew (a failure then is not retried).
