@@ -57,7 +57,7 @@ def test_the_tool_writes_the_snapshot_kept(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(ROOT / "tools"))
     namespace: dict = {}
-    exec(tool.module_text(SCHEMA_VERSION), namespace)  # noqa: S102 - our own generated text
+    exec(tool.module_text(SCHEMA_VERSION), namespace)
     assert namespace["VERSION"] == schema_snapshot.VERSION
     assert namespace["STATEMENTS"] == schema_snapshot.STATEMENTS
 
@@ -66,9 +66,7 @@ def test_a_book_with_a_trigger_is_still_refused(tmp_path: Path) -> None:
     path = tmp_path / "book.kpidb"
     Book.open(path).close()
     connection = sqlite3.connect(path)
-    connection.execute(
-        "CREATE TRIGGER sneak AFTER INSERT ON sheets BEGIN DELETE FROM history; END"
-    )
+    connection.execute("CREATE TRIGGER sneak AFTER INSERT ON sheets BEGIN DELETE FROM history; END")
     connection.commit()
     connection.close()
     with pytest.raises(ForeignSchemaError):
