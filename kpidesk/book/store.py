@@ -123,6 +123,8 @@ class Book(stored_settings.BookSettings):
         self._rebuilding = False
         #: Who saves: the login name written beside each version in the history.
         self.user = this_user()
+        #: Run once, before the first write transaction (the window's day's backup).
+        self.before_first_write: Callable[[], None] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -405,6 +407,9 @@ class Book(stored_settings.BookSettings):
             ReadOnlyError: the book was opened read-only (before SQLite is touched).
         """
         self._check_writable()
+        if (first := self.before_first_write) is not None:
+            self.before_first_write = None  # once, and not again for its own writes
+            first()
         conn = self._db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
