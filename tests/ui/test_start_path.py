@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from PySide6.QtWidgets import QApplication
 
-from kpidesk import samples
-from kpidesk.book import backups
+from kpidesk import __version__, samples
+from kpidesk.book import backups, lock
 from kpidesk.book.store import Book
+from ui import app as app_module
+from ui.dialogs import messages
 from ui.main_window import MainWindow
+from ui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,3 +150,50 @@ def test_the_days_backup_is_taken_before_a_write_that_comes_first(
         assert copy.get_sheet(sheet.id).title == title  # the book as it was opened
     QApplication.processEvents()
     assert len(backups.list_backups(demo_book)) == 1  # not taken twice
+
+
+@pytest.fixture
+def blank_window(qtbot, app, settings: Settings, answers):
+    """A window with no book, as at start-up before the first book is shown."""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.session.close_book()
+
+
+def test_the_book_opened_at_start_is_shown_without_opening_it_again(
+    blank_window: MainWindow, settings: Settings, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    assert initial.book is not None
+    opened_again: list[object] = []
+    real_open = Book.open
+    monkeypatch.setattr(
+        Book,
+        "open",
+        lambda *args, **kwargs: opened_again.append(args) or real_open(*args, **kwargs),
+    )
+    blank_window.files.show_initial_book(initial)
+    assert blank_window.session.book is initial.book  # every page is not checked twice
+    assert opened_again == []
+    held = blank_window.session.book_lock
+    assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
+    assert not blank_window.session.book.read_only
+
+
+def test_a_book_someone_has_open_at_start_is_opened_again_read_only(
+    blank_window: MainWindow, settings: Settings, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    assert initial.book is not None
+    now = datetime.now(UTC)
+    info = lock.LockInfo("鈴木", "PC-KIKAKU-07", 4242, now, now, __version__)
+    lock.lock_path(demo_book).write_text(info.to_json(), encoding="utf-8")
+    monkeypatch.setattr(messages, "choose", lambda *args: 0)  # 読み取り専用で開く
+    blank_window.files.show_initial_book(initial)
+    shown = blank_window.session.book
+    assert shown is not None and shown is not initial.book and shown.read_only
+    assert blank_window.session.book_lock is None
+    with pytest.raises(sqlite3.ProgrammingError):  # the book opened at start was closed
+        initial.book.count_sheets()

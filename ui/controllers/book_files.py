@@ -307,14 +307,13 @@ class BookFiles(Controller):
     def show_initial_book(self, initial: InitialBook) -> None:
         """Show the book the program starts with; ask what to do when the last one is lost.
 
-        The book is opened again through the session, so that its lock file
-        is checked (someone else may have the book open) and made.
+        The book goes through the session, so that its lock file is checked
+        (someone else may have the book open) and made; it is not opened
+        again unless it must be (read-only, or as a copy).
         """
         book = initial.book
         if book is not None and book.path is not None:
-            path = book.path
-            book.close()
-            self.session.open_book(path, remember=initial.remember)
+            self.session.open_book(book.path, remember=initial.remember, opened=book)
         elif book is not None:
             self.session.set_book(book, remember=initial.remember)
         if initial.message:

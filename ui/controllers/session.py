@@ -81,6 +81,8 @@ class BookSession(Controller):
         self._opened_as: FileIdentity | None = None
         #: What happened to the book's file, once noticed (said once, kept for saves).
         self._file_gone: str | None = None
+        #: The book being opened, already open for editing (see :meth:`open_book`).
+        self._opened_before: Book | None = None
         #: Why the book being opened was refused as not a (sound) book.
         self._refused: BookError | None = None
         #: What the book notice's button does (None: the notice has no button).
@@ -189,17 +191,30 @@ class BookSession(Controller):
         """Whether the book's PDFs and prints carry each sheet's trend charts."""
         return self.book is not None and self.book.print_chart()
 
-    def open_book(self, path: Path, *, remember: bool = True) -> bool:
+    def open_book(self, path: Path, *, remember: bool = True, opened: Book | None = None) -> bool:
         """Open the book at ``path`` after the open sheet is saved or discarded.
 
         A book someone else has open (its lock file says who) is opened
         read-only or as a copy, as the user chooses; a lock left by a
         crashed program can be taken over.
+
+        Args:
+            opened: the book at ``path``, already opened for editing (at
+                start); used once the lock is ours instead of opening (and
+                checking every page of) the file again, else closed.
         """
         if not self.maybe_save():
+            if opened is not None:
+                opened.close()
             return False
         self._refused = None
-        opened = self._open_with_lock(path)
+        self._opened_before = opened
+        try:
+            opened = self._open_with_lock(path)
+        finally:
+            if self._opened_before is not None:  # not used: read-only, a copy, refused
+                self._opened_before.close()
+                self._opened_before = None
         if opened is None:
             if self._refused is not None:  # after the lock is given up
                 self._offer_backups(path, self._refused)
@@ -346,6 +361,11 @@ class BookSession(Controller):
         return self._open_holding(path, book_lock)
 
     def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
+        before, self._opened_before = self._opened_before, None
+        if before is not None and not read_only and not before.read_only and before.path == path:
+            return before, None
+        if before is not None:
+            before.close()
         try:
             return Book.open(path, create=False, read_only=read_only), None
         except ReadOnlyFileError:
