@@ -214,7 +214,7 @@ START_STEPS = (
     ("application", "create_application"),
     ("book_opened", "Settings + open book"),
     ("window_built", "MainWindow()"),
-    ("book_set", "session.set_book"),
+    ("book_set", "show_initial_book"),
     ("ready", "show until ready"),
 )
 
