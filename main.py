@@ -34,11 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ui import smoke
 
         return smoke.main(args)
-    from kpidesk import cli
+    from kpidesk import SUBCOMMANDS
 
+    # The window does not import the subcommands (nor they the window): each
+    # is imported only when it runs, so that the window starts sooner.
     if is_command_program() or (
-        args and (args[0] in cli.SUBCOMMANDS or args[0] in {"-h", "--help", "--version"})
+        args and (args[0] in SUBCOMMANDS or args[0] in {"-h", "--help", "--version"})
     ):
+        from kpidesk import cli
+
         return cli.main(args)
     from ui import app
 

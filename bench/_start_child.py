@@ -4,7 +4,8 @@
 ``python main.py BOOK`` does (``main.main`` then ``ui.app.run``): imports,
 ``create_application``, ``Settings`` (in ``KPIDESK_DATA_DIR``, which the
 bench points at a fresh temporary folder), ``open_initial_book``,
-``MainWindow``, ``session.set_book`` and ``show``. Instead of ``app.exec()`` it
+``MainWindow``, ``files.show_initial_book`` (the lock, the list, the first
+sheet) and ``show``. Instead of ``app.exec()`` it
 processes events until the window is exposed with its list filled and the
 first sheet open in the form, then prints one line and ends at once with
 ``os._exit(0)``, so no teardown is timed.
@@ -50,10 +51,11 @@ def _ready(window, id_role: int) -> bool:  # window: a MainWindow, imported insi
 def run(book: str) -> dict[str, float]:
     """Open the window on ``book`` as ``main.py`` does; return the step readings."""
     marks = {"script": STARTED}
-    # As `python main.py BOOK`: the entry module, the CLI it imports first,
-    # then ui.app, which imports MainWindow at the start of run().
+    # As `python main.py BOOK`: the entry module, the names of the
+    # subcommands (not the subcommands), then ui.app, which imports
+    # MainWindow at the start of run().
     import main  # noqa: F401
-    from kpidesk import cli  # noqa: F401
+    from kpidesk import SUBCOMMANDS  # noqa: F401
     from ui import app as ui_app
     from ui.main_window import MainWindow
     from ui.settings import Settings
@@ -70,7 +72,9 @@ def run(book: str) -> dict[str, float]:
     marks["book_opened"] = time.perf_counter()
     window = MainWindow(settings)
     marks["window_built"] = time.perf_counter()
-    window.session.set_book(initial.book, remember=initial.remember)
+    # As ui.app.run: through the session, which takes the book's lock (and
+    # shows the book opened above without opening it again).
+    window.files.show_initial_book(initial)
     marks["book_set"] = time.perf_counter()
     window.show()
     deadline = time.perf_counter() + DEADLINE_SECONDS

@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python bench/bench_window.py [--book BOOK] [--sheets 5000]
-        [--runs 20] [--start-runs 15] [--write] [--profile] [--keep]
+        [--runs 20] [--start-runs 15] [--write] [--profile] [--keep] [--imports]
 
 Without ``--book`` a book of ``--sheets`` sheets is made with
 ``bench/make_book.py`` in a temporary folder (never in the repository). A
@@ -39,7 +39,10 @@ Everything runs with ``QT_QPA_PLATFORM=offscreen``. A figure passes when
 its median is within its target. ``--write`` appends a dated section to
 ``bench/RESULTS.md``. ``--profile`` runs each figure under cProfile instead
 of timing it and prints where the time goes (the profiles are kept in the
-temporary folder with ``--keep``).
+temporary folder with ``--keep``). ``--imports`` only starts the child
+under ``python -X importtime`` (one warm-up, then 3 runs) and lists the 15
+modules whose import takes longest on the start path, by the median of
+their cumulative time (what they pull in included).
 
 This is a script run by hand; it is never part of the tests. It measures
 the code of the repository it lives in (put first on ``sys.path``), not
@@ -211,7 +214,7 @@ START_STEPS = (
     ("application", "create_application"),
     ("book_opened", "Settings + open book"),
     ("window_built", "MainWindow()"),
-    ("book_set", "session.set_book"),
+    ("book_set", "show_initial_book"),
     ("ready", "show until ready"),
 )
 
@@ -265,6 +268,76 @@ def time_start(book: Path, runs: int, data_root: Path, name: str) -> tuple[Figur
         progress(f"  {name} {run}/{runs}: {total:.0f} ms")
     progress("")
     return figure, {label: statistics.median(values) for label, values in steps.items()}
+
+
+# --- imports on the start path (out of process) ---------------------------------
+
+#: How many of the heaviest imports ``--imports`` lists.
+IMPORTS_SHOWN = 15
+#: Runs of the child under ``-X importtime`` (after one warm-up); the median is shown.
+IMPORT_RUNS = 3
+
+
+def import_times(book: Path, data_dir: Path) -> dict[str, tuple[float, float, int]]:
+    """One start of the child under ``python -X importtime``.
+
+    Returns:
+        For each module imported: its cumulative and its own import time in
+        ms, and its depth in the import tree (0: imported by the start itself).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KPIDESK_DATA_DIR=str(data_dir))
+    command = [sys.executable, "-X", "importtime", str(CHILD), str(book)]
+    done = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, timeout=CHILD_TIMEOUT_SECONDS, check=False
+    )
+    if not done.stdout.startswith(b"READY "):
+        raise RuntimeError(
+            f"the start child failed (exit {done.returncode}):\n"
+            + done.stderr.decode("utf-8", "replace")[-3000:]
+        )
+    times = {}
+    for line in done.stderr.decode("utf-8", "replace").splitlines():
+        # import time: self [us] | cumulative | imported package
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, name = line[len("import time:") :].split("|", 2)
+        depth = (len(name) - len(name.lstrip(" "))) // 2
+        times[name.strip()] = (int(cumulative) / 1000, int(own) / 1000, depth)
+    return times
+
+
+def time_imports(book: Path, data_root: Path, runs: int = IMPORT_RUNS) -> list[list[str]]:
+    """The heaviest imports of the start, by the median of their cumulative time.
+
+    Nested imports count in their importer's cumulative time too, so a
+    package and the modules it pulls in are both listed: the depth says which
+    imports which (0: imported by the start itself, ``main`` or ``ui.app``).
+    """
+    import_times(book, data_root / "imports-warm")  # .pyc files, file cache
+    samples_: dict[str, list[tuple[float, float, int]]] = {}
+    for run in range(runs):
+        for name, value in import_times(book, data_root / f"imports-{run}").items():
+            samples_.setdefault(name, []).append(value)
+    medians = {
+        name: (
+            statistics.median(v[0] for v in values),
+            statistics.median(v[1] for v in values),
+            values[0][2],
+        )
+        for name, values in samples_.items()
+    }
+    total = sum(cumulative for cumulative, _, depth in medians.values() if depth == 0)
+    heaviest = sorted(medians.items(), key=lambda item: -item[1][0])[:IMPORTS_SHOWN]
+    rows = [["(all imports of the start)", f"{total:.1f}", "", ""]]
+    rows += [
+        [name, f"{cumulative:.1f}", f"{own:.1f}", str(depth)]
+        for name, (cumulative, own, depth) in heaviest
+    ]
+    return rows
+
+
+IMPORTS_HEADER = ["module", "cumulative ms", "own ms", "depth"]
 
 
 def progress(text: str) -> None:
@@ -555,6 +628,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     parser.add_argument("--profile", action="store_true", help="profile instead of timing")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--imports",
+        action="store_true",
+        help=f"only list the {IMPORTS_SHOWN} heaviest imports of the start (-X importtime)",
+    )
     args = parser.parse_args(argv)
     if args.write and args.profile:
         parser.error("--profile distorts the times; it cannot be used with --write")
@@ -596,6 +674,11 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 
     if args.profile:
         return profile_all(args, folder, big, sample)
+    if args.imports:
+        print(f"commit {facts['commit']}\nbook: {book_note}\n")
+        print(f"the heaviest imports of the start, median of {IMPORT_RUNS} runs:")
+        print(text_table(IMPORTS_HEADER, time_imports(big, folder / "start")))
+        return 0
 
     print("start ...", flush=True)
     start, start_steps = time_start(big, args.start_runs, folder / "start", "start")

@@ -200,6 +200,10 @@ def worker(book: Path, log: Path, seed: int, generation: int) -> None:
     keys = [summary.key for summary in store.list_entries()]
     if len(keys) < 2:
         raise SystemExit("the book needs at least 2 sheets")
+    # A book imports sqlite-utils at its first write (kpidesk.book.database):
+    # imported before READY, so that the kills after READY meet saves, not the import.
+    import sqlite_utils  # noqa: F401
+
     print("READY", flush=True)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     deadline = time.monotonic() + WORKER_LIFETIME

@@ -9,3 +9,23 @@ APP_NAME = "KPIDesk"
 CLI_NAME = "kpidesk-cli"
 APP_TITLE = "KPI Desk"
 ORGANIZATION = "KPIDesk"
+#: The subcommands of ``main.py`` (:mod:`kpidesk.cli`), here so that telling
+#: them from a book to open in the window does not import the subcommands.
+SUBCOMMANDS = (
+    "import-text",
+    "import-json",
+    "import-xlsx",
+    "export-json",
+    "export-pdf",
+    "export-xlsx",
+    "evaluate",
+    "export-summary",
+    "rollover",
+    "lock-year",
+    "unlock-year",
+    "distribute",
+    "collect",
+    "status",
+    "send-back",
+    "confirm",
+)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from kpidesk import SUBCOMMANDS as SUBCOMMANDS  # kept here for its callers
 from kpidesk import __version__, eras, evaluation, evaluation_summary, evaluation_table, operations
 from kpidesk.book import lock
 from kpidesk.book.errors import (
@@ -782,26 +783,6 @@ def _set_year_lock(args: argparse.Namespace, out: TextIO, *, locked: bool) -> in
     done = "をロックしました" if locked else "のロックを解除しました"
     print(f"{year}年度{done}: {args.db}", file=out)
     return EXIT_OK
-
-
-SUBCOMMANDS = (
-    "import-text",
-    "import-json",
-    "import-xlsx",
-    "export-json",
-    "export-pdf",
-    "export-xlsx",
-    "evaluate",
-    "export-summary",
-    "rollover",
-    "lock-year",
-    "unlock-year",
-    "distribute",
-    "collect",
-    "status",
-    "send-back",
-    "confirm",
-)
 
 
 def safe_output(stream: TextIO | None) -> TextIO | None:

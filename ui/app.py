@@ -16,7 +16,7 @@ from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__, samples
+from kpidesk import APP_NAME, APP_TITLE, ORGANIZATION, __version__
 from kpidesk.book.errors import BookError
 from kpidesk.book.store import Book
 from kpidesk.paths import BOOK_SUFFIX, Whereabouts, log_file, whereabouts
@@ -93,6 +93,9 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
     another one: nothing is opened and the window asks (:attr:`InitialBook.lost`).
     """
     if demo:
+        # Imported only to make a book of them: samples needs the text import.
+        from kpidesk import samples
+
         folder = Path(tempfile.mkdtemp(prefix="kpidesk-demo-"))
         book = samples.create_sample_book(folder / "デモ.kpidb")
         return InitialBook(book, remember=False)
@@ -132,6 +135,8 @@ def open_default_book(*, first_start: bool = True) -> InitialBook:
             return InitialBook(None, f"ブックを開けません: {path}\n{error}", is_error=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        from kpidesk import samples
+
         book = samples.create_sample_book(path)
     except (OSError, BookError) as error:
         return InitialBook(None, f"ブックを作れません: {path}\n{error}", is_error=True)

@@ -7,7 +7,9 @@ by the controllers in :mod:`ui.controllers`, one per responsibility.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent
@@ -29,17 +31,10 @@ from ui.controllers.book_files import BookFiles
 from ui.controllers.cycle import HANDED_OUT_TIP, Cycle
 from ui.controllers.drafts import Drafts
 from ui.controllers.edit_menu import Clipboard
-from ui.controllers.exchange import Exchange
-from ui.controllers.find_replace import FindReplace
 from ui.controllers.help import Help
 from ui.controllers.last_view import LastView
-from ui.controllers.printing import Printing
 from ui.controllers.session import BookSession
-from ui.controllers.sheets import Sheets
-from ui.controllers.summary import Summary
-from ui.controllers.trash import Trash
 from ui.controllers.view import View
-from ui.controllers.years import Years
 from ui.controllers.zoom import Zoom
 from ui.dialogs import messages
 from ui.notice_bar import NoticeBar
@@ -47,6 +42,15 @@ from ui.settings import Settings
 from ui.sheet_form import SheetForm
 from ui.sheet_list import SheetListPanel
 from ui.year_lock_bar import YearLockBar
+
+if TYPE_CHECKING:
+    from ui.controllers.exchange import Exchange
+    from ui.controllers.find_replace import FindReplace
+    from ui.controllers.printing import Printing
+    from ui.controllers.sheets import Sheets
+    from ui.controllers.summary import Summary
+    from ui.controllers.trash import Trash
+    from ui.controllers.years import Years
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +61,9 @@ class MainWindow(QMainWindow):
         session: the open book and sheet (:class:`ui.controllers.session.BookSession`).
         files, sheets, exchange, printing, years, summary, drafts, cycle,
             clipboard, zoom, last_view, trash, find_replace, help: the controllers
-            that do the menus' work.
+            that do the menus' work (sheets, exchange, printing, years,
+            summary, trash and find_replace are made when first used, so that
+            their imports do not slow the start).
         view: the window on the screen (its size, the list folded away).
         list_panel, form, book_notice_bar, year_lock_bar: the panels.
         actions: every action, by its key.
@@ -90,18 +96,11 @@ class MainWindow(QMainWindow):
 
         self.session = BookSession(self)
         self.files = BookFiles(self)
-        self.sheets = Sheets(self)
-        self.exchange = Exchange(self)
-        self.printing = Printing(self)
-        self.years = Years(self)
-        self.summary = Summary(self)
         self.drafts = Drafts(self)
         self.cycle = Cycle(self)
         self.clipboard = Clipboard(self)
         self.zoom = Zoom(self)
         self.last_view = LastView(self)
-        self.trash = Trash(self)
-        self.find_replace = FindReplace(self)
         self.view = View(self)
         self.help = Help(self)
 
@@ -122,29 +121,76 @@ class MainWindow(QMainWindow):
         self.update_title()
         self.update_actions()
 
+    # --- the controllers made when first used (their imports wait with them)
+
+    @functools.cached_property
+    def sheets(self) -> Sheets:
+        from ui.controllers.sheets import Sheets
+
+        return Sheets(self)
+
+    @functools.cached_property
+    def exchange(self) -> Exchange:
+        from ui.controllers.exchange import Exchange
+
+        return Exchange(self)
+
+    @functools.cached_property
+    def printing(self) -> Printing:
+        from ui.controllers.printing import Printing
+
+        return Printing(self)
+
+    @functools.cached_property
+    def years(self) -> Years:
+        from ui.controllers.years import Years
+
+        return Years(self)
+
+    @functools.cached_property
+    def summary(self) -> Summary:
+        from ui.controllers.summary import Summary
+
+        return Summary(self)
+
+    @functools.cached_property
+    def trash(self) -> Trash:
+        from ui.controllers.trash import Trash
+
+        return Trash(self)
+
+    @functools.cached_property
+    def find_replace(self) -> FindReplace:
+        from ui.controllers.find_replace import FindReplace
+
+        return FindReplace(self)
+
     # --- building
 
     def _action_handlers(self) -> dict[Action, Callable[[], object]]:
-        """What each action does: one table, so that grep finds every handler."""
-        session, files, sheets = self.session, self.files, self.sheets
-        exchange, printing, years = self.exchange, self.printing, self.years
+        """What each action does: one table, so that grep finds every handler.
+
+        The handlers of controllers made when first used are looked up when
+        the action is triggered.
+        """
+        session, files = self.session, self.files
         return {
             Action.NEW_BOOK: files.new_book,
             Action.OPEN_BOOK: files.open_book,
             Action.SAVE_BOOK_AS: files.ask_save_book_as,
             Action.SAVE: session.save,
             Action.RESTORE_BACKUP: files.ask_restore_backup,
-            Action.IMPORT_TEXT: exchange.ask_import_text,
-            Action.IMPORT_JSON: exchange.ask_import_json,
-            Action.IMPORT_XLSX: exchange.ask_import_xlsx,
-            Action.EXPORT_JSON: exchange.ask_export_json,
-            Action.EXPORT_PDF: printing.ask_export_pdf,
-            Action.EXPORT_XLSX: exchange.ask_export_xlsx,
-            Action.EXPORT_XLSX_DEPARTMENTS: exchange.ask_export_xlsx_by_department,
-            Action.EXPORT_SUMMARY: exchange.ask_export_evaluation_table,
-            Action.EXCEL_TEMPLATE: exchange.ask_excel_template,
-            Action.PRINT: printing.ask_print,
-            Action.PRINT_PREVIEW: printing.ask_print_preview,
+            Action.IMPORT_TEXT: lambda: self.exchange.ask_import_text(),
+            Action.IMPORT_JSON: lambda: self.exchange.ask_import_json(),
+            Action.IMPORT_XLSX: lambda: self.exchange.ask_import_xlsx(),
+            Action.EXPORT_JSON: lambda: self.exchange.ask_export_json(),
+            Action.EXPORT_PDF: lambda: self.printing.ask_export_pdf(),
+            Action.EXPORT_XLSX: lambda: self.exchange.ask_export_xlsx(),
+            Action.EXPORT_XLSX_DEPARTMENTS: lambda: self.exchange.ask_export_xlsx_by_department(),
+            Action.EXPORT_SUMMARY: lambda: self.exchange.ask_export_evaluation_table(),
+            Action.EXCEL_TEMPLATE: lambda: self.exchange.ask_excel_template(),
+            Action.PRINT: lambda: self.printing.ask_print(),
+            Action.PRINT_PREVIEW: lambda: self.printing.ask_print_preview(),
             Action.QUIT: self.close,
             Action.UNDO: session.undo_group.undo,
             Action.REDO: session.undo_group.redo,
@@ -153,20 +199,20 @@ class MainWindow(QMainWindow):
             Action.PASTE: self.clipboard.paste,
             Action.SELECT_ALL: self.clipboard.select_all,
             Action.FIND: self.view.find,
-            Action.FIND_REPLACE: self.find_replace.show_find_replace,
+            Action.FIND_REPLACE: lambda: self.find_replace.show_find_replace(),
             Action.ZOOM_IN: self.zoom.zoom_in,
             Action.ZOOM_OUT: self.zoom.zoom_out,
             Action.ZOOM_RESET: self.zoom.reset,
-            Action.NEW_SHEET: sheets.new_sheet,
-            Action.DUPLICATE_SHEET: sheets.duplicate_sheet,
-            Action.DELETE_SHEET: sheets.delete_sheet,
-            Action.TRASH: self.trash.show_trash,
-            Action.HISTORY: sheets.show_history,
-            Action.EVALUATION_SETTINGS: years.ask_evaluation_settings,
-            Action.SUMMARY: self.summary.show_summary,
-            Action.ROLLOVER: years.ask_rollover,
-            Action.LOCK_YEAR: years.ask_lock_year,
-            Action.UNLOCK_YEAR: years.ask_unlock_year,
+            Action.NEW_SHEET: lambda: self.sheets.new_sheet(),
+            Action.DUPLICATE_SHEET: lambda: self.sheets.duplicate_sheet(),
+            Action.DELETE_SHEET: lambda: self.sheets.delete_sheet(),
+            Action.TRASH: lambda: self.trash.show_trash(),
+            Action.HISTORY: lambda: self.sheets.show_history(),
+            Action.EVALUATION_SETTINGS: lambda: self.years.ask_evaluation_settings(),
+            Action.SUMMARY: lambda: self.summary.show_summary(),
+            Action.ROLLOVER: lambda: self.years.ask_rollover(),
+            Action.LOCK_YEAR: lambda: self.years.ask_lock_year(),
+            Action.UNLOCK_YEAR: lambda: self.years.ask_unlock_year(),
             Action.DISTRIBUTE: self.cycle.ask_distribute,
             Action.COLLECT: self.cycle.ask_collect,
             Action.SUBMISSION_STATUS: self.cycle.show_status,
@@ -217,7 +263,7 @@ class MainWindow(QMainWindow):
         self.form.sentence_placed.connect(self.on_form_sentence_placed)
         # The banners: about the whole book, and of a locked report year
         self.book_notice_bar.action_requested.connect(session.on_book_notice_action)
-        self.year_lock_bar.unlock_requested.connect(self.years.unlock_year)
+        self.year_lock_bar.unlock_requested.connect(lambda year: self.years.unlock_year(year))
         # Undo and redo follow the open sheet's stack
         undo_group = session.undo_group
         undo_group.canUndoChanged.connect(self.actions[Action.UNDO].setEnabled)

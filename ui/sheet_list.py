@@ -203,7 +203,9 @@ class SheetListModel(QAbstractTableModel):
         self.beginResetModel()
         self._forget()
         summaries = self._book.list_entries() if self._book is not None else []
-        self._entries = self._sorted(summaries)
+        # The book gives them in No order: sorting by No again would only cost time.
+        by_no = self._sort_column == Col.NO and self._sort_order == Qt.SortOrder.AscendingOrder
+        self._entries = summaries if by_no else self._sorted(summaries)
         self._reindex()
         self.endResetModel()
 
@@ -771,6 +773,10 @@ class SheetListPanel(QWidget):
     def visible_sheet_ids(self) -> list[int]:
         """The ids of every sheet the filters show, in list order."""
         return [self.proxy.index(row, 0).data(IdRole) for row in range(self.proxy.rowCount())]
+
+    def first_visible_sheet_id(self) -> int | None:
+        """The id of the first sheet the filters show (None: they show none)."""
+        return self.proxy.index(0, 0).data(IdRole) if self.proxy.rowCount() else None
 
     def set_open_sheet(self, sheet_id: int | None) -> None:
         """The form shows this sheet: make its row current, if the filters show it

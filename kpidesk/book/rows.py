@@ -16,15 +16,16 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from kpidesk import evaluation, limits, ranking
 from kpidesk.book.errors import BookError
 from kpidesk.book.search import SEARCH_COLUMNS, gram_document, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
+
+if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
+    from sqlite_utils import Database
 
 #: The columns of a sheets row that make a ListEntry, in its field order.
 LIST_COLUMNS = (
@@ -205,8 +206,15 @@ def _stored_year(value: Any) -> int | None:
     return value if limits.year_problem(value, "") is None else None
 
 
-def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
+def list_entry_from_row(
+    row: Sequence[Any], departments_read: dict[str, tuple[str, ...]] | None = None
+) -> ListEntry:
     """A ListEntry from a row of :data:`LIST_COLUMNS`.
+
+    Args:
+        departments_read: the departments already read from the same
+            ``departments_json`` text (filled here): a list of thousands of
+            sheets has a few dozen different texts.
 
     Raises:
         BookError: the stored departments, id, report year or revision cannot
@@ -236,6 +244,43 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
     sheet_id = stored_int(sheet_id, "ID", sheet_id)
     if _stored_year(report_year) is None:
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（報告年度）")
+    departments = _departments(sheet_id, departments_json, departments_read)
+    # As load_sheet: what another program stored is shown safely. One look
+    # at all the texts together; each is cleaned only when one needs it.
+    texts = (str(title), str(latest_text), str(target_text), str(unit))
+    if limits.unsafe_character("\n".join(texts)) is not None:
+        texts = tuple(limits.clean_text(text) for text in texts)
+    title, latest_text, target_text, unit = texts
+    return ListEntry(
+        id=sheet_id,
+        report_year=report_year,
+        no=str(no),
+        departments=departments,
+        title=title,
+        latest_text=latest_text,
+        latest_year=_stored_year(latest_year),
+        target_text=target_text,
+        unit=unit,
+        updated_at=str(updated_at),
+        revision=stored_int(revision, "版", sheet_id),
+        achievement=_decimal_or_none(eval_achievement),
+        progress=_decimal_or_none(eval_progress),
+        word_target=bool(eval_word),
+        evaluation_note=str(eval_reason or ""),
+        evaluation_label=str(eval_label or ""),
+        section=limits.clean_text(str(section or "")[: limits.MAX_SECTION_CHARS]),
+        eval_rates=eval_rates if isinstance(eval_rates, str) else "",
+    )
+
+
+def _departments(
+    sheet_id: int, departments_json: Any, read: dict[str, tuple[str, ...]] | None
+) -> tuple[str, ...]:
+    """The departments stored as ``departments_json``, cleaned (see :func:`list_entry_from_row`)."""
+    if read is not None and isinstance(departments_json, str):
+        known = read.get(departments_json)
+        if known is not None:
+            return known
     try:
         departments = json.loads(departments_json)
     except (ValueError, TypeError, RecursionError) as error:
@@ -244,27 +289,10 @@ def list_entry_from_row(row: Sequence[Any]) -> ListEntry:
         ) from error
     if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
         raise BookError(f"ブックのシート（ID {sheet_id}）が壊れていて読めません（担当課）")
-    clean = limits.clean_text  # as load_sheet: what another program stored is shown safely
-    return ListEntry(
-        id=sheet_id,
-        report_year=report_year,
-        no=str(no),
-        departments=tuple(clean(name) for name in departments),
-        title=clean(str(title)),
-        latest_text=clean(str(latest_text)),
-        latest_year=_stored_year(latest_year),
-        target_text=clean(str(target_text)),
-        unit=clean(str(unit)),
-        updated_at=str(updated_at),
-        revision=stored_int(revision, "版", sheet_id),
-        achievement=_decimal_or_none(eval_achievement),
-        progress=_decimal_or_none(eval_progress),
-        word_target=bool(eval_word),
-        evaluation_note=str(eval_reason or ""),
-        evaluation_label=str(eval_label or ""),
-        section=clean(str(section or "")[: limits.MAX_SECTION_CHARS]),
-        eval_rates=eval_rates if isinstance(eval_rates, str) else "",
-    )
+    cleaned = tuple(limits.clean_text(name) for name in departments)
+    if read is not None and isinstance(departments_json, str):
+        read[departments_json] = cleaned
+    return cleaned
 
 
 def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
@@ -274,9 +302,10 @@ def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
     from showing; opening that sheet says what is wrong with it.
     """
     entries = []
+    departments_read: dict[str, tuple[str, ...]] = {}
     for row in rows:
         with contextlib.suppress(BookError):
-            entries.append(list_entry_from_row(row))
+            entries.append(list_entry_from_row(row, departments_read))
     return sorted(entries, key=list_sort_key)
 
 

@@ -13,15 +13,16 @@ import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from kpidesk import __version__, evaluation
 from kpidesk.book.rows import evaluation_columns, rank_rows_text
 from kpidesk.book.search import SEARCH_COLUMNS, gram_document, search_text
 from kpidesk.exchange import jsonio
 from kpidesk.model import latest_and_target
+
+if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
+    from sqlite_utils import Database
 
 #: SQLITE_CORRUPT_VTAB: a virtual table (the full-text index) could not be read.
 _SQLITE_CORRUPT_VTAB = 267

@@ -14,12 +14,13 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from kpidesk import evaluation, limits
 from kpidesk.book import sqlitefile
 from kpidesk.book.identity import META_BOOK_ID, BookIdentity, read_identity
 from kpidesk.book.schema import META_EVALUATION, META_LOCKED_YEARS, META_PRINT_CHART
+
+if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is kept
+    from sqlite_utils import Database
 
 #: How a note about the stored locked years goes away: locking or unlocking
 #: any year writes the list again, without what could not be used.

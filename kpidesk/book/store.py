@@ -30,11 +30,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlite_utils import Database
-
 from kpidesk import limits
 from kpidesk.book import settings as stored_settings
 from kpidesk.book import sidefiles, sqlitefile
+from kpidesk.book.database import BookDatabase
 from kpidesk.book.errors import (
     IDS_EXHAUSTED,
     INDEX_BROKEN_READ_ONLY,
@@ -117,13 +116,15 @@ class Book(stored_settings.BookSettings):
     ) -> None:
         """Wrap an open connection; use :meth:`open` or :meth:`memory` instead."""
         self.path = path
-        self._db = Database(connection, execute_plugins=False)
+        self._db = BookDatabase(connection)
         self._closed = False
         self._read_only = read_only
         #: The search index is being made anew (a failure then is not retried).
         self._rebuilding = False
         #: Who saves: the login name written beside each version in the history.
         self.user = this_user()
+        #: Run once, before the first write transaction (the window's day's backup).
+        self.before_first_write: Callable[[], None] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -406,6 +407,9 @@ class Book(stored_settings.BookSettings):
             ReadOnlyError: the book was opened read-only (before SQLite is touched).
         """
         self._check_writable()
+        if (first := self.before_first_write) is not None:
+            self.before_first_write = None  # once, and not again for its own writes
+            first()
         conn = self._db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:

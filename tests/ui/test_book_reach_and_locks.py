@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from kpidesk import __version__
 from kpidesk.book import backups, lock
@@ -272,6 +272,7 @@ def test_a_lock_file_that_cannot_be_written_for_a_moment_is_kept(
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
+    QApplication.processEvents()  # its opening backup is taken once the window is shown
     held = window.session.book_lock
     assert holds_lock(window, demo_book)
 
@@ -381,7 +382,8 @@ def test_a_backup_restored_as_a_new_file_is_locked(
 ) -> None:
     window = make_window(demo_book)
     window.session.set_book(None)
-    assert window.session.open_book(demo_book)  # its opening backup is taken
+    assert window.session.open_book(demo_book)
+    QApplication.processEvents()  # its opening backup is taken once the window is shown
     backup = backups.list_backups(demo_book)[0]
     target = tmp_path / "復元.kpidb"
     assert window.files.restore_backup_as_copy(backup, target)
@@ -396,6 +398,7 @@ def test_a_backup_restored_over_the_book_keeps_it_locked_throughout(
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
+    QApplication.processEvents()  # its opening backup is taken once the window is shown
     held = window.session.book_lock
     seen: list[bool] = []
     real_restore = backups.restore_over

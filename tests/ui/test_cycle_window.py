@@ -633,7 +633,7 @@ def test_reading_the_returned_files_can_be_cancelled(
 
         yield report
 
-    monkeypatch.setattr("ui.controllers.cycle.progress", cancelling)
+    monkeypatch.setattr("ui.dialogs.progress.progress", cancelling)
     assert window.cycle.collect_dialog([handed, handed]) is None
     assert reports == [(0, 2), (1, 2)]
     assert "回収をやめました" in window.statusBar().currentMessage()

@@ -177,6 +177,7 @@ def test_an_old_backup_held_when_the_book_is_opened_is_said_after_opening(
     Held(monkeypatch, "unlink", times=None, match=lambda path: path == old)
 
     assert window.session.open_book(demo_book)
+    QApplication.processEvents()  # the opening backup is taken once the window is shown
     shown = window.statusBar().currentMessage()
     assert shown.startswith(f"開きました: {demo_book}。古いバックアップを1件削除できませんでした")
     assert old.exists() and len(backups.list_backups(demo_book)) == 2

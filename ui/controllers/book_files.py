@@ -16,7 +16,6 @@ from kpidesk.paths import BOOK_SUFFIX, Whereabouts, whereabouts
 from ui.app import InitialBook, lost_book_text, open_default_book
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
-from ui.dialogs.backups import BackupDialog
 
 
 class BookFiles(Controller):
@@ -174,6 +173,8 @@ class BookFiles(Controller):
                 backup is only restored as a new file (the file at ``path``
                 is left as it is).
         """
+        from ui.dialogs.backups import BackupDialog
+
         dialog = BackupDialog(
             path.name, backups.list_backups(path), self.window, over_allowed=over_allowed
         )
@@ -306,14 +307,13 @@ class BookFiles(Controller):
     def show_initial_book(self, initial: InitialBook) -> None:
         """Show the book the program starts with; ask what to do when the last one is lost.
 
-        The book is opened again through the session, so that its lock file
-        is checked (someone else may have the book open) and made.
+        The book goes through the session, so that its lock file is checked
+        (someone else may have the book open) and made; it is not opened
+        again unless it must be (read-only, or as a copy).
         """
         book = initial.book
         if book is not None and book.path is not None:
-            path = book.path
-            book.close()
-            self.session.open_book(path, remember=initial.remember)
+            self.session.open_book(book.path, remember=initial.remember, opened=book)
         elif book is not None:
             self.session.set_book(book, remember=initial.remember)
         if initial.message:

@@ -5,29 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
-from kpidesk import eras, sendback
+from kpidesk import eras
 from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
-from kpidesk.collect import CollectPlan, apply_collect, plan_collect
 from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
-from kpidesk.handout import (
-    HandoutError,
-    distribute,
-    handed_out_already,
-    handed_out_text,
-    left_out_text,
-    save_for_return,
-    without_department,
-)
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
-from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
-from ui.dialogs.progress import Cancelled, progress
+
+# The dialogs and the work of handing out, collecting and sending back are
+# imported when used: the window only needs the hand-out mark to start.
+if TYPE_CHECKING:
+    from kpidesk.collect import CollectPlan
+    from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
 #: The 回収 file chooser: the handed-out books and Excel workbooks.
 COLLECT_FILTER = (
@@ -95,6 +90,8 @@ class Cycle(Controller):
 
     def handout_dialog(self) -> HandoutDialog | None:
         """The hand-out dialog over the open book (None: no book, or it cannot be read)."""
+        from ui.dialogs.cycle import HandoutDialog
+
         book = self.session.book
         years = self.report_years("配布できません")
         if book is None or years is None:
@@ -110,6 +107,8 @@ class Cycle(Controller):
 
     @Slot()
     def ask_distribute(self) -> None:
+        from ui.dialogs.cycle import HandoutDialog
+
         if not self.session.maybe_save():
             return
         dialog = self.handout_dialog()
@@ -126,6 +125,15 @@ class Cycle(Controller):
         Departments already handed out in ``year`` are named with their status
         first, and handed out again only when the user says so.
         """
+        from kpidesk.handout import (
+            HandoutError,
+            distribute,
+            handed_out_already,
+            handed_out_text,
+            left_out_text,
+            without_department,
+        )
+
         book = self.session.book
         if book is None or year is None:
             return []
@@ -183,6 +191,8 @@ class Cycle(Controller):
     def preview_and_collect(self, paths: list[Path]) -> int:
         """Show the preview of collecting ``paths`` and collect as decided in it; return
         how many sheets were taken (0 also when cancelled)."""
+        from ui.dialogs.cycle import CollectPreviewDialog
+
         dialog = self.collect_dialog(paths)
         if dialog is None or dialog.exec() != CollectPreviewDialog.DialogCode.Accepted:
             return 0
@@ -191,6 +201,10 @@ class Cycle(Controller):
     def collect_dialog(self, paths: list[Path]) -> CollectPreviewDialog | None:
         """The preview of collecting ``paths`` (None: the book cannot be read, or the
         user cancelled reading the files)."""
+        from kpidesk.collect import plan_collect
+        from ui.dialogs.cycle import CollectPreviewDialog
+        from ui.dialogs.progress import Cancelled, progress
+
         book = self.session.book
         if book is None:
             return None
@@ -210,6 +224,8 @@ class Cycle(Controller):
 
     def collect(self, dialog: CollectPreviewDialog) -> int:
         """Collect what the preview shows, as decided in it; return how many sheets were taken."""
+        from kpidesk.collect import apply_collect
+
         book = self.session.book
         if book is None:
             return 0
@@ -250,6 +266,8 @@ class Cycle(Controller):
 
     def status_dialog(self) -> StatusDialog | None:
         """The 提出状況 of the open book (None: no book, or it cannot be read)."""
+        from ui.dialogs.cycle import StatusDialog
+
         book = self.session.book
         if book is None:
             return None
@@ -276,6 +294,8 @@ class Cycle(Controller):
 
     def send_back_dialog(self, row: StatusRow) -> SendBackDialog | None:
         """The dialog asking the comments of a 差戻し of ``row`` (None: nothing to ask)."""
+        from ui.dialogs.cycle import SendBackDialog
+
         book = self.session.book
         if book is None:
             return None
@@ -295,6 +315,8 @@ class Cycle(Controller):
 
     def ask_send_back(self, status: StatusDialog, row: StatusRow) -> None:
         """Ask and do a 差戻し of ``row``'s department; refresh ``status``."""
+        from ui.dialogs.cycle import SendBackDialog
+
         if not self.session.maybe_save():
             return
         dialog = self.send_back_dialog(row)
@@ -305,6 +327,9 @@ class Cycle(Controller):
 
     def send_back(self, row: StatusRow, comments: dict[str, str], folder: Path) -> Path | None:
         """Send ``row``'s department its sheets back with ``comments``; say what was written."""
+        from kpidesk import sendback
+        from kpidesk.handout import HandoutError
+
         book = self.session.book
         if book is None:
             return None
@@ -341,6 +366,9 @@ class Cycle(Controller):
 
     def confirm(self, row: StatusRow) -> bool:
         """Mark ``row``'s department 確定."""
+        from kpidesk import sendback
+        from kpidesk.handout import HandoutError
+
         book = self.session.book
         if book is None:
             return False
@@ -396,6 +424,8 @@ class Cycle(Controller):
     def save_for_return(self, target: Path) -> bool:
         """Save a copy of the open book at ``target`` to return to the planning division,
         marked with who saved it and when (the 回収 preview shows it)."""
+        from kpidesk.handout import save_for_return
+
         book = self.session.book
         if book is None:
             return False

@@ -12,6 +12,7 @@ look up the page from the focused widget upwards in :data:`CONTEXT_PAGES`.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +21,13 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from kpidesk.fileio import atomic_output
-from kpidesk.printing import manual_pdf
 from ui.controllers.base import PDF_FILTER, Controller
 from ui.dialogs import exported, messages
-from ui.dialogs.about import AboutDialog
-from ui.dialogs.manual import ManualWindow
-from ui.dialogs.shortcuts import ShortcutsDialog
 
+# The manual, the shortcut list and the About box (the licences read from the
+# installed packages) are imported when first shown, not at start.
 if TYPE_CHECKING:
+    from ui.dialogs.manual import ManualWindow
     from ui.main_window import MainWindow
 
 #: The manual page of a widget, by its object name or its class name; the
@@ -80,6 +80,12 @@ def page_for(widget: QWidget | None) -> str:
     return "start"
 
 
+def _is_manual(widget: QWidget) -> bool:
+    """Whether ``widget`` is a manual window (there is none before its module is imported)."""
+    module = sys.modules.get("ui.dialogs.manual")
+    return module is not None and isinstance(widget, module.ManualWindow)
+
+
 class Help(Controller):
     """The ヘルプ menu's work, and F1 wherever the user is.
 
@@ -100,11 +106,7 @@ class Help(Controller):
         if new is None:
             return
         top = new.window()
-        if (
-            top is not self.window
-            and not isinstance(top, ManualWindow)
-            and self._belongs_to_window(top)
-        ):
+        if top is not self.window and not _is_manual(top) and self._belongs_to_window(top):
             top.installEventFilter(self)  # once: installing again only moves it first
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -140,6 +142,8 @@ class Help(Controller):
         A window under a modal dialog cannot be used, so the manual opened from
         a dialog belongs to the dialog and closes with it.
         """
+        from ui.dialogs.manual import ManualWindow
+
         if over is not None and over is not self.window:
             manual = ManualWindow(over)
             manual.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -155,10 +159,14 @@ class Help(Controller):
 
     @Slot()
     def show_shortcuts(self) -> None:
+        from ui.dialogs.shortcuts import ShortcutsDialog
+
         ShortcutsDialog(self.window).exec()
 
     @Slot()
     def show_about(self) -> None:
+        from ui.dialogs.about import AboutDialog
+
         AboutDialog(self.window).exec()
 
     @Slot()
@@ -176,6 +184,8 @@ class Help(Controller):
 
     def save_manual_pdf(self, path: Path) -> bool:
         """Write the manual's PDF to ``path``; say how it went."""
+        from kpidesk.printing import manual_pdf
+
         try:
             with atomic_output(path) as stream:
                 stream.write(manual_pdf.manual_pdf_bytes())

@@ -75,10 +75,14 @@ class BookSession(Controller):
         self._lock: lock.BookLock | None = None
         #: What the backup taken when the book was shown could not do (Japanese notes).
         self.backup_notes: list[str] = []
+        #: What the status bar said of the book's opening (the backup's notes follow it).
+        self._opened_text = ""
         #: The book's file as it was when shown, to notice it deleted or replaced.
         self._opened_as: FileIdentity | None = None
         #: What happened to the book's file, once noticed (said once, kept for saves).
         self._file_gone: str | None = None
+        #: The book being opened, already open for editing (see :meth:`open_book`).
+        self._opened_before: Book | None = None
         #: Why the book being opened was refused as not a (sound) book.
         self._refused: BookError | None = None
         #: What the book notice's button does (None: the notice has no button).
@@ -123,8 +127,13 @@ class BookSession(Controller):
         if book_lock is not None or (book is not None and not book.read_only and book.path):
             self._heartbeat.start()
         self.backup_notes = []
+        self._opened_text = ""
         if book is not None and not book.read_only:
-            self._backup_on_open()
+            # The day's backup (a copy of the whole book, most of a second for
+            # thousands of sheets) waits until the window is shown, but never
+            # past the book's first write.
+            book.before_first_write = self._backup_on_open
+            QTimer.singleShot(0, lambda: self.take_backup_on_open(book))
         self.update_year_lock()
         self.update_book_notice()
         window.form.set_evaluation_settings(
@@ -137,9 +146,8 @@ class BookSession(Controller):
         self.state_changed.emit()
         # Back where the user left this book, else at the first sheet shown.
         sheet_id = window.last_view.restore(book) if book is not None else None
-        visible = window.list_panel.visible_sheet_ids() if book is not None else []
-        if sheet_id is None and visible:
-            sheet_id = visible[0]
+        if sheet_id is None and book is not None:
+            sheet_id = window.list_panel.first_visible_sheet_id()
         if sheet_id is not None:
             self.open_sheet(sheet_id)
 
@@ -148,11 +156,18 @@ class BookSession(Controller):
         """This program's lock on the shown book, or None."""
         return self._lock
 
+    def take_backup_on_open(self, book: Book) -> None:
+        """Take the day's backup of ``book``, shown, unless done already (by its first write)."""
+        if book is self.book and (backup := book.before_first_write) is not None:
+            book.before_first_write = None
+            backup()
+
     def _backup_on_open(self) -> None:
         """Take the day's backup of the book just shown; never blocks the work.
 
         What could not be done (an old backup another program holds) is said
-        in the status bar, and kept in :attr:`backup_notes` for what is said next.
+        in the status bar, after what was said of the opening, and kept in
+        :attr:`backup_notes`.
         """
         book = self.book
         if book is None or book.path is None:
@@ -164,7 +179,7 @@ class BookSession(Controller):
         except BookError as error:
             self.status(f"バックアップを取れませんでした: {error}", 0)
         if self.backup_notes:
-            self.status("。".join(self.backup_notes), 0)
+            self.status("。".join([*filter(None, [self._opened_text]), *self.backup_notes]), 0)
 
     def book_name(self) -> str:
         """The shown book's file name, or ""."""
@@ -176,17 +191,30 @@ class BookSession(Controller):
         """Whether the book's PDFs and prints carry each sheet's trend charts."""
         return self.book is not None and self.book.print_chart()
 
-    def open_book(self, path: Path, *, remember: bool = True) -> bool:
+    def open_book(self, path: Path, *, remember: bool = True, opened: Book | None = None) -> bool:
         """Open the book at ``path`` after the open sheet is saved or discarded.
 
         A book someone else has open (its lock file says who) is opened
         read-only or as a copy, as the user chooses; a lock left by a
         crashed program can be taken over.
+
+        Args:
+            opened: the book at ``path``, already opened for editing (at
+                start); used once the lock is ours instead of opening (and
+                checking every page of) the file again, else closed.
         """
         if not self.maybe_save():
+            if opened is not None:
+                opened.close()
             return False
         self._refused = None
-        opened = self._open_with_lock(path)
+        self._opened_before = opened
+        try:
+            opened = self._open_with_lock(path)
+        finally:
+            if self._opened_before is not None:  # not used: read-only, a copy, refused
+                self._opened_before.close()
+                self._opened_before = None
         if opened is None:
             if self._refused is not None:  # after the lock is given up
                 self._offer_backups(path, self._refused)
@@ -194,7 +222,8 @@ class BookSession(Controller):
         book, book_lock = opened
         self.set_book(book, remember=remember, book_lock=book_lock)
         suffix = "（読み取り専用）" if book.read_only else ""
-        self.status_with_notes(f"開きました{suffix}: {book.path}", self.backup_notes)
+        self._opened_text = f"開きました{suffix}: {book.path}"
+        self.status_with_notes(self._opened_text, self.backup_notes)
         return True
 
     def lock_for_new_file(self, path: Path, failed: str) -> lock.BookLock | None:
@@ -332,6 +361,11 @@ class BookSession(Controller):
         return self._open_holding(path, book_lock)
 
     def _open_plain(self, path: Path, *, read_only: bool = False) -> tuple[Book, None] | None:
+        before, self._opened_before = self._opened_before, None
+        if before is not None and not read_only and not before.read_only and before.path == path:
+            return before, None
+        if before is not None:
+            before.close()
         try:
             return Book.open(path, create=False, read_only=read_only), None
         except ReadOnlyFileError:

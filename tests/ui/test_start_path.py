@@ -1,0 +1,199 @@
+"""Starting the window: what it imports, and what it leaves until it is shown.
+
+The start of the window is timed by ``bench/bench_window.py``; these tests
+time nothing. They keep what made the start quick from coming back
+quietly (a module-level import of Excel, PDF or sqlite-utils somewhere on
+the way), and check that the work left until the window is shown is still
+done, and done before it matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtWidgets import QApplication
+
+from kpidesk import __version__, samples
+from kpidesk.book import backups, lock
+from kpidesk.book.store import Book
+from ui import app as app_module
+from ui.dialogs import messages
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Modules the window must not import to show a book: each is imported by the
+#: menu item, dialog or first write that needs it.
+NOT_AT_START = (
+    "openpyxl",  # Excel
+    "sqlite_utils",  # the book's writes (its plugin manager, click, dateutil)
+    "pluggy",
+    "click",
+    "dateutil",
+    "importlib.metadata",  # the licences of the About box
+    "kpidesk.cli",
+    "kpidesk.samples",
+    "kpidesk.exchange.textimport",
+    "kpidesk.exchange.excel_reader",
+    "kpidesk.exchange.excel_writer",
+    "kpidesk.exchange.evaluation_workbook",
+    "kpidesk.printing.paint",
+    "kpidesk.printing.manual_pdf",
+    "kpidesk.licences",
+    "kpidesk.manual",
+    "kpidesk.collect",
+    "kpidesk.merge",
+    "kpidesk.handout",
+    "kpidesk.sendback",
+    "kpidesk.evaluation_summary",
+    "ui.dialogs.about",
+    "ui.dialogs.cycle",
+    "ui.dialogs.manual",
+    "ui.controllers.exchange",
+    "ui.controllers.printing",
+    "ui.controllers.summary",
+)
+
+#: What ``python main.py BOOK`` does up to the window shown and its events
+#: run (the day's backup, the offer of drafts), without ``app.exec()``; it
+#: prints the modules then imported.
+CHILD = """
+import json, sys
+import main
+from kpidesk import SUBCOMMANDS
+from ui import app as ui_app
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+args = ui_app.parse_gui_arguments([sys.argv[1]])
+application = ui_app.create_application()
+settings = Settings()
+initial = ui_app.open_initial_book(args.file, args.demo, settings)
+assert initial.book is not None, initial.message
+window = MainWindow(settings)
+window.show()
+window.files.show_initial_book(initial)
+window.drafts.offer_drafts()
+for _ in range(5):
+    application.processEvents()
+assert window.session.document is not None and window.list_panel.sheet_count() == 15
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_window_starts_without_excel_pdf_or_sqlite_utils(tmp_path: Path) -> None:
+    book = tmp_path / "見本.kpidb"
+    samples.create_sample_book(book).close()
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        KPIDESK_DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(book)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "ui.main_window" in imported and "kpidesk.book.store" in imported
+    assert sorted(name for name in NOT_AT_START if name in imported) == []
+    # The day's backup was taken once the window was shown.
+    assert [b.reason for b in backups.list_backups(book)] == ["開いたとき"]
+
+
+def test_the_days_backup_waits_for_the_window_to_be_shown(
+    window: MainWindow, demo_book: Path
+) -> None:
+    window.session.set_book(None)
+    for backup in backups.list_backups(demo_book):
+        backup.path.unlink()
+    assert window.session.open_book(demo_book)
+    assert backups.list_backups(demo_book) == []  # the list and the form come first
+    QApplication.processEvents()
+    assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
+    QApplication.processEvents()
+    assert len(backups.list_backups(demo_book)) == 1
+
+
+def test_the_days_backup_is_taken_before_a_write_that_comes_first(
+    window: MainWindow, demo_book: Path
+) -> None:
+    window.session.set_book(None)
+    for backup in backups.list_backups(demo_book):
+        backup.path.unlink()
+    assert window.session.open_book(demo_book)
+    book = window.session.book
+    assert book is not None
+    sheet = book.get_sheet(book.list_entries()[0].id)
+    title = sheet.title
+    sheet.title = "開いてすぐに保存したKPI名"
+    book.save_sheet(sheet)  # before the window has had its events
+
+    [opening] = backups.list_backups(demo_book)
+    assert opening.reason == "開いたとき"
+    with Book.open(opening.path, read_only=True) as copy:
+        assert copy.get_sheet(sheet.id).title == title  # the book as it was opened
+    QApplication.processEvents()
+    assert len(backups.list_backups(demo_book)) == 1  # not taken twice
+
+
+@pytest.fixture
+def blank_window(qtbot, app, settings: Settings, answers):
+    """A window with no book, as at start-up before the first book is shown."""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.session.close_book()
+
+
+def test_the_book_opened_at_start_is_shown_without_opening_it_again(
+    blank_window: MainWindow, settings: Settings, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    assert initial.book is not None
+    opened_again: list[object] = []
+    real_open = Book.open
+    monkeypatch.setattr(
+        Book,
+        "open",
+        lambda *args, **kwargs: opened_again.append(args) or real_open(*args, **kwargs),
+    )
+    blank_window.files.show_initial_book(initial)
+    assert blank_window.session.book is initial.book  # every page is not checked twice
+    assert opened_again == []
+    held = blank_window.session.book_lock
+    assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
+    assert not blank_window.session.book.read_only
+
+
+def test_a_book_someone_has_open_at_start_is_opened_again_read_only(
+    blank_window: MainWindow, settings: Settings, demo_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    assert initial.book is not None
+    now = datetime.now(UTC)
+    info = lock.LockInfo("鈴木", "PC-KIKAKU-07", 4242, now, now, __version__)
+    lock.lock_path(demo_book).write_text(info.to_json(), encoding="utf-8")
+    monkeypatch.setattr(messages, "choose", lambda *args: 0)  # 読み取り専用で開く
+    blank_window.files.show_initial_book(initial)
+    shown = blank_window.session.book
+    assert shown is not None and shown is not initial.book and shown.read_only
+    assert blank_window.session.book_lock is None
+    with pytest.raises(sqlite3.ProgrammingError):  # the book opened at start was closed
+        initial.book.count_sheets()
