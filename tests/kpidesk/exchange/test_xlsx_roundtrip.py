@@ -109,10 +109,15 @@ labels = (
 def test_round_trip_is_an_identity(
     departments: list[str], title: str, bullet: str, label: str
 ) -> None:
+    # A line starting with ・ inside a paragraph reads back as a new paragraph:
+    # that is how the form writes paragraphs, so it is left out here ("\n・・"
+    # still held one after a single replace).
+    while "\n・" in bullet:
+        bullet = bullet.replace("\n・", "\n")
     sheet = base_sheet(
         departments=departments,
         title=title,
-        efforts=[bullet.replace("\n・", "\n")] if bullet else [],
+        efforts=[bullet] if bullet else [],
         baseline_label=label,
     )
     read = round_trip(sheet)
