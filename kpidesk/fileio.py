@@ -275,6 +275,43 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """As :func:`atomic_output`, for a writer that opens the file by its name.
+
+    Yields the temporary file's path (empty, closed); once the block has
+    written it, it is flushed to disk, given its mode and moved into place.
+    SQLite writes a book's copy this way, page by page, instead of holding
+    the whole image in memory.
+    """
+    path = Path(path)
+    _check_room(path)
+    try:
+        fd, temp_text = tempfile.mkstemp(
+            prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent or Path(".")
+        )
+        os.close(fd)
+    except OSError as error:
+        raise OutputError(describe_os_error(error, path)) from error
+    temp_path = Path(temp_text)
+    try:
+        yield temp_path
+        with open(temp_path, "r+b") as stream:
+            os.fsync(stream.fileno())
+            if os.name != "nt":
+                with contextlib.suppress(OSError):
+                    os.fchmod(stream.fileno(), _output_mode(path))
+        replace_with_retry(temp_path, path)
+    except OSError as error:
+        _discard(temp_path)
+        if isinstance(error, OutputError) or error.filename not in (None, temp_text, str(path)):
+            raise
+        raise OutputError(describe_os_error(error, path)) from error
+    except BaseException:
+        _discard(temp_path)
+        raise
+
+
 def unique_path(folder: Path, stem: str, suffix: str) -> Path:
     """``folder/stem+suffix``, or ``stem-2``, ``stem-3`` … when that name is taken."""
     target = folder / f"{stem}{suffix}"

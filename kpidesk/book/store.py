@@ -76,7 +76,7 @@ from kpidesk.book.schema import (
 )
 from kpidesk.book.schemacheck import check_schema
 from kpidesk.book.search import ids_query, where_clause
-from kpidesk.fileio import write_bytes_atomic
+from kpidesk.fileio import atomic_file
 from kpidesk.model import ListEntry, Sheet, sheet_sort_key
 from kpidesk.rollover import rolled_over
 
@@ -368,11 +368,20 @@ class Book(stored_settings.BookSettings):
     def _copy_to(self, target: Path) -> None:
         """Write a consistent copy of the whole book to ``target``, replacing it atomically.
 
-        The copy is the database image SQLite serializes inside one read
-        transaction; it goes through a temporary file beside ``target``, so
-        a failure never leaves half a book.
+        SQLite's backup API copies the pages inside one read transaction, a
+        few at a time (a 60 MB book serialized whole took twice its size in
+        memory); it goes through a temporary file beside ``target``, so a
+        failure never leaves half a book.
         """
-        write_bytes_atomic(target, self._db.conn.serialize())
+        with atomic_file(target) as temp:
+            copy = sqlite3.connect(temp)
+            try:
+                copy.execute(
+                    "PRAGMA journal_mode=OFF"
+                )  # the temporary file is thrown away on failure
+                self._db.conn.backup(copy)
+            finally:
+                copy.close()
 
     def close(self) -> None:
         """Close the book; closing twice does nothing."""

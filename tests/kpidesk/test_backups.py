@@ -98,3 +98,26 @@ def test_import_from_the_command_line_backs_the_book_up_first(book: Path, tmp_pa
     )
     assert code == 0
     assert [b.reason for b in backups.list_backups(book)] == ["取り込みの前"]
+
+
+def test_a_backup_is_copied_page_by_page_not_held_whole_in_memory(tmp_path) -> None:
+    """A 60 MB book serialized whole took twice its size in memory at the day's backup."""
+    import tracemalloc
+
+    from kpidesk import samples
+    from kpidesk.book.store import Book
+
+    book = samples.create_sample_book(tmp_path / "b.kpidb")
+    size = (tmp_path / "b.kpidb").stat().st_size
+    target = tmp_path / "copy.kpidb"
+    tracemalloc.start()
+    try:
+        book.backup_to(target)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        book.close()
+    assert peak < size / 2, (peak, size)
+    with Book.open(target, read_only=True) as copy:
+        assert copy.count_sheets() == 15
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.kpidb", "copy.kpidb"]
