@@ -433,8 +433,10 @@ def _rank_brushes(index: int, count: int, palette_key: int) -> tuple[QBrush, QBr
 #: The widths of the columns but KPI名, which takes the rest.
 COLUMN_WIDTHS = {Col.NO: 44, Col.DEPARTMENTS: 104, Col.LATEST: 96, Col.TARGET: 70,
                  Col.RANK: 44, Col.UPDATED: 122}  # fmt: skip
-#: The least width KPI名 keeps: a narrower list gives up 更新日時 first.
+#: The least width KPI名 keeps: a narrower list gives up 更新日時, then
+#: 目標値, then 最新実績 (the form shows them all), in this order.
 TITLE_WIDTH = 120
+GIVEN_UP = (Col.UPDATED, Col.TARGET, Col.LATEST)
 
 
 class SheetListPanel(QWidget):
@@ -528,10 +530,14 @@ class SheetListPanel(QWidget):
         self._update_count()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """A narrow list (a small screen, the form wide) drops 更新日時 so that KPI名 shows."""
+        """A narrow list (a small screen, the form wide) drops columns (:data:`GIVEN_UP`)
+        until KPI名 keeps :data:`TITLE_WIDTH`."""
         super().resizeEvent(event)
         room = self.table.width() - self.table.frameWidth() * 2
-        self.table.setColumnHidden(Col.UPDATED, room < sum(COLUMN_WIDTHS.values()) + TITLE_WIDTH)
+        needed = sum(COLUMN_WIDTHS.values()) + TITLE_WIDTH
+        for column in GIVEN_UP:
+            self.table.setColumnHidden(column, room < needed)
+            needed -= COLUMN_WIDTHS[column]
 
     def _connect_signals(self) -> None:
         self.year_combo.currentIndexChanged.connect(self.on_year_combo_changed)

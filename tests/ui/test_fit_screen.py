@@ -193,7 +193,18 @@ def test_a_narrow_list_gives_up_the_update_time_before_the_kpi_name(window: Main
     window.splitter.setSizes([520, 846])  # the list beside the form on a 150 % laptop
     QApplication.processEvents()
     assert table.isColumnHidden(Col.UPDATED)
+    assert not table.isColumnHidden(Col.TARGET)
     assert table.columnWidth(Col.TITLE) >= TITLE_WIDTH
+    window.splitter.setSizes([330, 1036])  # as on a 1024-pixel screen
+    QApplication.processEvents()
+    assert [table.isColumnHidden(c) for c in (Col.UPDATED, Col.TARGET, Col.LATEST)] == [
+        True, True, True
+    ]  # fmt: skip
+    assert table.columnWidth(Col.TITLE) >= TITLE_WIDTH
+    assert table.horizontalScrollBar().maximum() == 0
+    window.splitter.setSizes([900, 466])
+    QApplication.processEvents()
+    assert not any(table.isColumnHidden(c) for c in (Col.UPDATED, Col.TARGET, Col.LATEST))
 
 
 @pytest.mark.parametrize("width", [1000, 800])
