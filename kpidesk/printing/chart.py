@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -174,10 +174,18 @@ class ChartGeometry:
 
 def text_width(text: str, size: float) -> float:
     """The width of ``text`` in BIZ UDGothic: half an em per half-width character."""
-    ems = sum(
-        1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5 for char in text
-    )
+    ems = _EMS.get(text)
+    if ems is None:
+        if len(_EMS) > 8192:
+            _EMS.clear()
+        ems = _EMS[text] = sum(
+            1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5 for char in text
+        )
     return ems * size
+
+
+#: Texts' widths in ems (ticks, years and the legend recur on every chart).
+_EMS: dict[str, float] = {}
 
 
 def elide(text: str, size: float, width: float) -> str:
@@ -290,7 +298,7 @@ def _label(
 ) -> Label:
     """A label whose box starts at (x, y) (left), is centred on x, or ends at x (right)."""
     width = text_width(text, size)
-    left = {"left": x, "center": x - width / 2, "right": x - width}[align]
+    left = x if align == "left" else x - width / 2 if align == "center" else x - width
     return Label(text, QRectF(left, y, width, size * 1.3), size, align, role, bold)
 
 
@@ -308,14 +316,21 @@ def _overlap(rect: QRectF, taken: Sequence[QRectF]) -> float:
 TOUCH = 1e-3
 
 
-def _place(candidates: Sequence[Label], taken: list[QRectF], bounds: QRectF) -> Label:
-    """The first candidate inside ``bounds`` and clear of ``taken`` (else the least covered)."""
-    inside = [label for label in candidates if bounds.contains(label.rect)] or list(candidates)
-    chosen = min(inside, key=lambda label: _overlap(label.rect, taken))
-    for label in inside:
-        if _overlap(label.rect, taken) == 0.0:
+def _place(candidates: Iterable[Label], taken: list[QRectF], bounds: QRectF) -> Label:
+    """The first candidate inside ``bounds`` and clear of ``taken``, else the least covered
+    of those inside (of all when none is inside).
+
+    ``candidates`` may be lazy: those after the one chosen are not made.
+    """
+    made: list[Label] = []
+    for label in candidates:
+        if bounds.contains(label.rect) and _overlap(label.rect, taken) == 0.0:
             chosen = label
             break
+        made.append(label)
+    else:
+        inside = [label for label in made if bounds.contains(label.rect)] or made
+        chosen = min(inside, key=lambda label: _overlap(label.rect, taken))
     taken.append(chosen.rect)
     return chosen
 
@@ -498,39 +513,41 @@ def chart_geometry(
     height = size * 1.3
     for index, point in enumerate(actuals):
         # The label's box has some leading above and below the type: it may touch the dot.
-        above = _label(
-            point.text, point.x, point.y - dot - height, size, "center", "actual", bold=True
-        )
-        below = _label(point.text, point.x, point.y + dot, size, "center", "actual", bold=True)
+        above, below = point.y - dot - height, point.y + dot
         # A dip (lower than its neighbours) is labelled underneath, clear of its lines.
         neighbours = [p.value for p in actuals[max(index - 1, 0) : index + 2] if p is not point]
         dip = bool(neighbours) and all(value > point.value for value in neighbours)
-        labels.append(_place([below, above] if dip else [above, below], taken, bounds))
-    if base is not None:
-        text = f"{BASE_LABEL} {base.text}"
+        tops = (below, above) if dip else (above, below)
         labels.append(
             _place(
-                [
-                    _label(text, base.x + dot, base.y - gap - height, size, "left", "base"),
-                    _label(text, base.x + dot, base.y + gap, size, "left", "base"),
-                    _label(text, base.x, base.y - dot - gap - height, size, "center", "base"),
-                    _label(text, base.x, base.y + dot + gap, size, "center", "base"),
-                ],
+                (_label(point.text, point.x, top, size, "center", "actual", True) for top in tops),
                 taken,
                 bounds,
             )
         )
-    if target is not None:
-        text = f"{TARGET_LABEL} {target.text}"
+    if base is not None:
+        text = f"{BASE_LABEL} {base.text}"
+        places = (
+            (base.x + dot, base.y - gap - height, "left"),
+            (base.x + dot, base.y + gap, "left"),
+            (base.x, base.y - dot - gap - height, "center"),
+            (base.x, base.y + dot + gap, "center"),
+        )
         labels.append(
             _place(
-                [
-                    _label(
-                        text, target.x - dot - gap, target.y - gap - height, size, "right", "target"
-                    ),
-                    _label(text, target.x - dot - gap, target.y + gap, size, "right", "target"),
-                    _label(text, target.x, target.y - dot - gap - height, size, "center", "target"),
-                ],
+                (_label(text, x, y, size, align, "base") for x, y, align in places), taken, bounds
+            )
+        )
+    if target is not None:
+        text = f"{TARGET_LABEL} {target.text}"
+        places = (
+            (target.x - dot - gap, target.y - gap - height, "right"),
+            (target.x - dot - gap, target.y + gap, "right"),
+            (target.x, target.y - dot - gap - height, "center"),
+        )
+        labels.append(
+            _place(
+                (_label(text, x, y, size, align, "target") for x, y, align in places),
                 taken,
                 bounds,
             )
