@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -738,6 +739,7 @@ def paint_chart(
     *,
     font_family: str | None = None,
     text_size: float = PRINT_TEXT_SIZE,
+    fingerprint: Hashable = None,
 ) -> ChartGeometry:
     """Draw the trend chart of one value row inside ``rect`` on any painter.
 
@@ -749,10 +751,58 @@ def paint_chart(
         font_family: the family :func:`~kpidesk.printing.fonts.load_fonts`
             returned (the default).
         text_size: the base type size in the painter's units.
+        fingerprint: the sheet's :func:`~kpidesk.printing.layout.sheet_fingerprint`,
+            when known: the geometry is then kept (:data:`GEOMETRIES`).
 
     Returns:
-        The geometry that was drawn.
+        The geometry that was drawn (kept ones are shared: not to be changed).
     """
-    geometry = chart_geometry(sheet, row_index, rect, text_size=text_size)
+    if fingerprint is None:
+        geometry = chart_geometry(sheet, row_index, rect, text_size=text_size)
+    else:
+        geometry = GEOMETRIES.geometry(fingerprint, sheet, row_index, rect, text_size)
     paint_geometry(painter, geometry, font_family=font_family)
     return geometry
+
+
+#: Chart geometries kept (a thousand-sheet book has about 1,200 charts).
+GEOMETRY_LIMIT = 2500
+
+
+class GeometryCache:
+    """The geometries of the charts drawn most recently, by what their sheets show.
+
+    Keyed by the sheet's fingerprint (:func:`kpidesk.printing.layout.sheet_fingerprint`:
+    everything the sheet shows), the row, the rectangle and the type size, so the chart
+    of a changed sheet is always placed anew; the least recently used go first.
+    """
+
+    def __init__(self, limit: int = GEOMETRY_LIMIT) -> None:
+        self.limit = limit
+        self._geometries: OrderedDict[Hashable, ChartGeometry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._geometries)
+
+    def clear(self) -> None:
+        """Forget every geometry."""
+        self._geometries.clear()
+
+    def geometry(
+        self, fingerprint: Hashable, sheet: Sheet, row_index: int, rect: QRectF, text_size: float
+    ) -> ChartGeometry:
+        """:func:`chart_geometry` of the row, kept; ``fingerprint`` is ``sheet``'s."""
+        key = (fingerprint, row_index, rect.x(), rect.y(), rect.width(), rect.height(), text_size)
+        kept = self._geometries
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+        found = kept[key] = chart_geometry(sheet, row_index, rect, text_size=text_size)
+        if len(kept) > self.limit:
+            kept.popitem(last=False)
+        return found
+
+
+#: The geometries kept for every export and print of the process.
+GEOMETRIES = GeometryCache()

@@ -248,6 +248,7 @@ class _Painter:
                     item.row_index,
                     font_family=family,
                     text_size=CHART_TEXT_SIZE,
+                    fingerprint=item.fingerprint,
                 )
         finally:
             painter.restore()
