@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import io
 
 import pdfplumber
@@ -186,3 +187,24 @@ def test_the_caches_are_bounded() -> None:
     for text in ("一", "二", "三", "一", "二", "三"):
         shaped.line((text, measure.family, 100, False), lambda: font)
     assert len(shaped) == 2
+
+
+def test_an_export_leaves_the_garbage_collector_as_it_was() -> None:
+    """The collector paused while a PDF is made runs again after it, also when the
+    export stops half way, and stays off when it was off."""
+    sheet = a_sheet()
+    paint.pdf_bytes([sheet], "見本.kpidb", chart=True)
+    assert gc.isenabled()
+
+    def stop(done: int, total: int) -> None:
+        raise RuntimeError("中止")
+
+    with pytest.raises(RuntimeError):
+        paint.pdf_bytes([sheet], "見本.kpidb", progress=stop)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        paint.pdf_bytes([sheet], "見本.kpidb")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
