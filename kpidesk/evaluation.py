@@ -734,10 +734,11 @@ def expected_path(sheet: Sheet, index: int) -> list[tuple[int, expected.Expected
     """(year, 期待値) of value row ``index`` for each actual year (for the trend chart);
     [] for a 期待値 row and a row with a word or yes/no target."""
     row = sheet.rows[index]
-    if index in expected.yardsticks(sheet) or _word(row) or yes_no_target(row):
+    marked = expected.yardsticks(sheet)
+    if index in marked or _word(row) or yes_no_target(row):
         return []
     from_zero = row_kind(row) == "cumulative" and restarts_from_zero(row)
-    return expected.expected_path(sheet, index, from_zero=from_zero)
+    return expected.expected_path(sheet, index, from_zero=from_zero, marked=marked)
 
 
 def rated_row_index(sheet: Sheet) -> int | None:

@@ -175,10 +175,14 @@ def expected_value(
     return Expected(straight_line(base, target, sheet.baseline_year, sheet.target_year, year), LINE)
 
 
-def expected_path(sheet: Sheet, index: int, *, from_zero: bool) -> list[tuple[int, Expected]]:
-    """(year, 期待値) of value row ``index`` for each actual year of the sheet."""
+def expected_path(
+    sheet: Sheet, index: int, *, from_zero: bool, marked: dict[int, int | None] | None = None
+) -> list[tuple[int, Expected]]:
+    """(year, 期待値) of value row ``index`` for each actual year of the sheet;
+    ``marked`` as for :func:`yardstick_rows`."""
+    marked = yardsticks(sheet) if marked is None else marked
     return [
-        (year, expected_value(sheet, index, year, from_zero=from_zero))
+        (year, expected_value(sheet, index, year, from_zero=from_zero, marked=marked))
         for year in sheet.actual_years
     ]
 

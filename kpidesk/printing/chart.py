@@ -28,26 +28,19 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPolygonF,
-)
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPolygonF
 
 from kpidesk import eras, values
 from kpidesk.model import Sheet, ValueRow
-from kpidesk.printing import chart_expected, glyphs
-from kpidesk.printing.fonts import drawing_font, load_fonts
+from kpidesk.printing import chart_expected
+from kpidesk.printing.chart_canvas import COLORS as COLORS  # the colours by role
+from kpidesk.printing.chart_canvas import FINE, ChartCanvas, brush, paint_scaled
 
 #: The chart's base type size on paper (points).
 PRINT_TEXT_SIZE = 7.0
@@ -56,20 +49,6 @@ NO_NUMBERS = "グラフにできる数値がありません"
 ACTUAL_LABEL = "実績"
 BASE_LABEL = "基準"
 TARGET_LABEL = "目標"
-
-#: Colours by role; the lines also differ by dash and marker, so a grey
-#: printer keeps them apart.
-COLORS = {
-    "text": "#222222",
-    "muted": "#6b6b6b",
-    "frame": "#b8b8b8",
-    "axis": "#555555",
-    "grid": "#e2e2e2",
-    "zero": "#9a9a9a",
-    "actual": "#1f5aa6",
-    "base": "#7a7a7a",
-    "target": "#c0392b",
-}
 
 #: Roughly how many intervals the value axis is divided into.
 VALUE_INTERVALS = 4
@@ -196,10 +175,18 @@ class ChartGeometry:
 
 def text_width(text: str, size: float) -> float:
     """The width of ``text`` in BIZ UDGothic: half an em per half-width character."""
-    ems = sum(
-        1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5 for char in text
-    )
+    ems = _EMS.get(text)
+    if ems is None:
+        if len(_EMS) > 8192:
+            _EMS.clear()
+        ems = _EMS[text] = sum(
+            1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5 for char in text
+        )
     return ems * size
+
+
+#: Texts' widths in ems (ticks, years and the legend recur on every chart).
+_EMS: dict[str, float] = {}
 
 
 def elide(text: str, size: float, width: float) -> str:
@@ -312,7 +299,7 @@ def _label(
 ) -> Label:
     """A label whose box starts at (x, y) (left), is centred on x, or ends at x (right)."""
     width = text_width(text, size)
-    left = {"left": x, "center": x - width / 2, "right": x - width}[align]
+    left = x if align == "left" else x - width / 2 if align == "center" else x - width
     return Label(text, QRectF(left, y, width, size * 1.3), size, align, role, bold)
 
 
@@ -330,14 +317,21 @@ def _overlap(rect: QRectF, taken: Sequence[QRectF]) -> float:
 TOUCH = 1e-3
 
 
-def _place(candidates: Sequence[Label], taken: list[QRectF], bounds: QRectF) -> Label:
-    """The first candidate inside ``bounds`` and clear of ``taken`` (else the least covered)."""
-    inside = [label for label in candidates if bounds.contains(label.rect)] or list(candidates)
-    chosen = min(inside, key=lambda label: _overlap(label.rect, taken))
-    for label in inside:
-        if _overlap(label.rect, taken) == 0.0:
+def _place(candidates: Iterable[Label], taken: list[QRectF], bounds: QRectF) -> Label:
+    """The first candidate inside ``bounds`` and clear of ``taken``, else the least covered
+    of those inside (of all when none is inside).
+
+    ``candidates`` may be lazy: those after the one chosen are not made.
+    """
+    made: list[Label] = []
+    for label in candidates:
+        if bounds.contains(label.rect) and _overlap(label.rect, taken) == 0.0:
             chosen = label
             break
+        made.append(label)
+    else:
+        inside = [label for label in made if bounds.contains(label.rect)] or made
+        chosen = min(inside, key=lambda label: _overlap(label.rect, taken))
     taken.append(chosen.rect)
     return chosen
 
@@ -520,39 +514,41 @@ def chart_geometry(
     height = size * 1.3
     for index, point in enumerate(actuals):
         # The label's box has some leading above and below the type: it may touch the dot.
-        above = _label(
-            point.text, point.x, point.y - dot - height, size, "center", "actual", bold=True
-        )
-        below = _label(point.text, point.x, point.y + dot, size, "center", "actual", bold=True)
+        above, below = point.y - dot - height, point.y + dot
         # A dip (lower than its neighbours) is labelled underneath, clear of its lines.
         neighbours = [p.value for p in actuals[max(index - 1, 0) : index + 2] if p is not point]
         dip = bool(neighbours) and all(value > point.value for value in neighbours)
-        labels.append(_place([below, above] if dip else [above, below], taken, bounds))
-    if base is not None:
-        text = f"{BASE_LABEL} {base.text}"
+        tops = (below, above) if dip else (above, below)
         labels.append(
             _place(
-                [
-                    _label(text, base.x + dot, base.y - gap - height, size, "left", "base"),
-                    _label(text, base.x + dot, base.y + gap, size, "left", "base"),
-                    _label(text, base.x, base.y - dot - gap - height, size, "center", "base"),
-                    _label(text, base.x, base.y + dot + gap, size, "center", "base"),
-                ],
+                (_label(point.text, point.x, top, size, "center", "actual", True) for top in tops),
                 taken,
                 bounds,
             )
         )
-    if target is not None:
-        text = f"{TARGET_LABEL} {target.text}"
+    if base is not None:
+        text = f"{BASE_LABEL} {base.text}"
+        places = (
+            (base.x + dot, base.y - gap - height, "left"),
+            (base.x + dot, base.y + gap, "left"),
+            (base.x, base.y - dot - gap - height, "center"),
+            (base.x, base.y + dot + gap, "center"),
+        )
         labels.append(
             _place(
-                [
-                    _label(
-                        text, target.x - dot - gap, target.y - gap - height, size, "right", "target"
-                    ),
-                    _label(text, target.x - dot - gap, target.y + gap, size, "right", "target"),
-                    _label(text, target.x, target.y - dot - gap - height, size, "center", "target"),
-                ],
+                (_label(text, x, y, size, align, "base") for x, y, align in places), taken, bounds
+            )
+        )
+    if target is not None:
+        text = f"{TARGET_LABEL} {target.text}"
+        places = (
+            (target.x - dot - gap, target.y - gap - height, "right"),
+            (target.x - dot - gap, target.y + gap, "right"),
+            (target.x, target.y - dot - gap - height, "center"),
+        )
+        labels.append(
+            _place(
+                (_label(text, x, y, size, align, "target") for x, y, align in places),
                 taken,
                 bounds,
             )
@@ -631,108 +627,6 @@ def _legend(
 
 # --- painting ----------------------------------------------------------------------
 
-#: Drawing happens on a grid this many times finer than the chart's units, so
-#: that type sizes such as 7.5 points can be set as whole pixel sizes.
-FINE = 10.0
-
-
-#: Fonts and their metrics by (family, type size, bold), for every chart drawn.
-_FONTS: dict[tuple[str, float, bool], tuple[QFont, QFontMetricsF]] = {}
-
-
-class ChartCanvas:
-    """Draws chart geometry on a painter scaled down by :data:`FINE` (the trend chart
-    and the 総括's rank chart alike)."""
-
-    def __init__(self, painter: QPainter, family: str) -> None:
-        self.painter = painter
-        self.family = family
-        self.note = getattr(painter, "note", None)
-
-    def font(self, size: float, bold: bool) -> QFont:
-        return self._font(size, bold)[0]
-
-    def _font(self, size: float, bold: bool) -> tuple[QFont, QFontMetricsF]:
-        key = (self.family, size, bold)
-        found = _FONTS.get(key)
-        if found is None:
-            if len(_FONTS) > 64:
-                _FONTS.clear()
-            font = drawing_font(self.family, max(1, round(size * FINE)), bold)
-            found = _FONTS[key] = (font, QFontMetricsF(font))
-        return found
-
-    def pen(self, role: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-        """A pen of a :data:`COLORS` role, or of a colour given as ``#rrggbb``."""
-        pen = QPen(QColor(COLORS.get(role, role)))
-        pen.setWidthF(width * FINE)
-        pen.setStyle(style)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        return pen
-
-    def point(self, x: float, y: float) -> QPointF:
-        return QPointF(x * FINE, y * FINE)
-
-    def rect(self, rect: QRectF) -> QRectF:
-        return QRectF(rect.x() * FINE, rect.y() * FINE, rect.width() * FINE, rect.height() * FINE)
-
-    def line(self, pen: QPen, x1: float, y1: float, x2: float, y2: float) -> None:
-        self.painter.setPen(pen)
-        self.painter.drawLine(self.point(x1, y1), self.point(x2, y2))
-
-    def text(self, label: Label, *, halo: bool = False, colour: str | None = None) -> None:
-        if not label.text:
-            return
-        if halo:
-            margin = label.size * 0.15
-            self.painter.fillRect(
-                self.rect(label.rect.adjusted(-margin, 0, margin, 0)), QColor("#ffffff")
-            )
-        font, metrics = self._font(label.size, label.bold)
-        # Placed at its baseline by hand, as a rectangle with alignment flags
-        # would: laying a single line out through drawText(rect, flags) costs
-        # twice as much, and a PDF page may carry a dozen charts. Ticks,
-        # years and the legend recur on every chart: those are drawn from
-        # their glyph runs (:mod:`kpidesk.printing.glyphs`).
-        rect = self.rect(label.rect)
-        key = (label.text, self.family, max(1, round(label.size * FINE)), label.bold)
-        shaped = glyphs.SHAPED.line(key, lambda: font)
-        width = metrics.horizontalAdvance(label.text) if shaped is None else shaped.width
-        if label.align == "left":
-            x = rect.left()
-        elif label.align == "right":
-            x = rect.right() - width
-        else:
-            x = rect.center().x() - width / 2
-        y = rect.center().y() + (metrics.ascent() - metrics.descent()) / 2
-        self.painter.setPen(QPen(QColor(colour or COLORS[label.role])))
-        if shaped is None:
-            self.painter.setFont(font)
-            self.painter.drawText(QPointF(x, y), label.text)
-            return
-        glyphs.draw(self.painter, x, y, shaped)
-        if self.note is not None:
-            self.note(label.text, label.bold)
-
-    def dot(self, x: float, y: float, radius: float, role: str, filled: bool = True) -> None:
-        self.painter.setPen(self.pen(role, radius * 0.45))
-        self.painter.setBrush(QBrush(QColor(COLORS[role] if filled else "#ffffff")))
-        self.painter.drawEllipse(self.point(x, y), radius * FINE, radius * FINE)
-
-    def diamond(self, x: float, y: float, radius: float, role: str) -> None:
-        self.painter.setPen(self.pen(role, radius * 0.3))
-        self.painter.setBrush(QBrush(QColor(COLORS[role])))
-        self.painter.drawPolygon(
-            QPolygonF(
-                [
-                    self.point(x, y - radius),
-                    self.point(x + radius, y),
-                    self.point(x, y + radius),
-                    self.point(x - radius, y),
-                ]
-            )
-        )
-
 
 def paint_geometry(
     painter: QPainter, geometry: ChartGeometry, *, font_family: str | None = None
@@ -744,26 +638,16 @@ def paint_geometry(
     paint_scaled(painter, font_family, lambda canvas: _paint(canvas, geometry))
 
 
-def paint_scaled(
-    painter: QPainter, font_family: str | None, draw: Callable[[ChartCanvas], None]
-) -> None:
-    """Call ``draw`` with a :class:`ChartCanvas` on ``painter``, antialiased and scaled
-    by :data:`FINE`; the painter is left as it was."""
-    painter.save()
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(1 / FINE, 1 / FINE)
-        draw(ChartCanvas(painter, font_family or load_fonts()))
-    finally:
-        painter.restore()
+#: The dash patterns of the base and the target lines (in line widths).
+BASE_DASH = (4.0, 2.5)
+TARGET_DASH = (1.5, 2.0)
 
 
 def _paint(canvas: ChartCanvas, g: ChartGeometry) -> None:
     painter = canvas.painter
     size = g.text_size
     unit = size / PRINT_TEXT_SIZE  # line widths grow with the type
-    painter.setBrush(QBrush(QColor("#ffffff")))
+    painter.setBrush(brush("#ffffff"))
     painter.setPen(canvas.pen("frame", 0.5 * unit))
     painter.drawRect(canvas.rect(g.frame))
     canvas.text(g.title)
@@ -771,33 +655,39 @@ def _paint(canvas: ChartCanvas, g: ChartGeometry) -> None:
         canvas.text(g.message)
         return
     plot = g.plot
+    left, right, bottom = plot.left(), plot.right(), plot.bottom()
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
-    grid = canvas.pen("grid", 0.4 * unit)
+    # Grid lines and tick marks never touch each other (nor the labels), so each
+    # kind is drawn in one call; the axes, which meet, are drawn one by one.
+    canvas.lines(
+        canvas.pen("grid", 0.4 * unit),
+        [(left, tick.position, right, tick.position) for tick in g.y_ticks],
+    )
     for tick in g.y_ticks:
-        canvas.line(grid, plot.left(), tick.position, plot.right(), tick.position)
         canvas.text(tick.label)
     if g.y_min < 0 < g.y_max:
-        zero = plot.bottom() - (0 - g.y_min) / (g.y_max - g.y_min) * plot.height()
-        canvas.line(canvas.pen("zero", 0.6 * unit), plot.left(), zero, plot.right(), zero)
+        zero = bottom - (0 - g.y_min) / (g.y_max - g.y_min) * plot.height()
+        canvas.line(canvas.pen("zero", 0.6 * unit), left, zero, right, zero)
     axis = canvas.pen("axis", 0.6 * unit)
-    canvas.line(axis, plot.left(), plot.top(), plot.left(), plot.bottom())
-    canvas.line(axis, plot.left(), plot.bottom(), plot.right(), plot.bottom())
+    canvas.line(axis, left, plot.top(), left, bottom)
+    canvas.line(axis, left, bottom, right, bottom)
+    mark = bottom + size * 0.3
+    canvas.lines(axis, [(tick.position, bottom, tick.position, mark) for tick in g.x_ticks])
     for tick in g.x_ticks:
-        canvas.line(axis, tick.position, plot.bottom(), tick.position, plot.bottom() + size * 0.3)
         canvas.text(tick.label)
     for label in g.pending:
         canvas.text(label)
 
-    dash = [4.0, 2.5]
+    line_width = 0.8 * unit
+    custom = Qt.PenStyle.CustomDashLine
     if g.base is not None:
-        pen = canvas.pen("base", 0.8 * unit, Qt.PenStyle.CustomDashLine)
-        pen.setDashPattern(dash)
-        canvas.line(pen, plot.left(), g.base.y, plot.right(), g.base.y)
+        canvas.line(
+            canvas.pen("base", line_width, custom, BASE_DASH), left, g.base.y, right, g.base.y
+        )
     if g.target is not None:
-        pen = canvas.pen("target", 0.8 * unit, Qt.PenStyle.CustomDashLine)
-        pen.setDashPattern([1.5, 2.0])
-        canvas.line(pen, plot.left(), g.target.y, plot.right(), g.target.y)
+        pen = canvas.pen("target", line_width, custom, TARGET_DASH)
+        canvas.line(pen, left, g.target.y, right, g.target.y)
 
     radius = size * 0.38
     if g.expected:
@@ -808,18 +698,14 @@ def _paint(canvas: ChartCanvas, g: ChartGeometry) -> None:
             unit * FINE,
         )
     if len(g.actuals) > 1:
-        path = QPainterPath(canvas.point(g.actuals[0].x, g.actuals[0].y))
-        for point in g.actuals[1:]:
-            path.lineTo(canvas.point(point.x, point.y))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(canvas.pen("actual", 1.3 * unit))
-        painter.drawPath(path)
+        painter.drawPolyline(QPolygonF([canvas.point(p.x, p.y) for p in g.actuals]))
     if g.base is not None:
         canvas.dot(g.base.x, g.base.y, radius, "base", filled=False)
     if g.target is not None:
         canvas.diamond(g.target.x, g.target.y, radius * 1.45, "target")
-    for point in g.actuals:
-        canvas.dot(point.x, point.y, radius, "actual")
+    canvas.dots([(point.x, point.y) for point in g.actuals], radius, "actual")
     for label in g.labels:
         canvas.text(label, halo=True)
 
@@ -832,13 +718,11 @@ def _paint(canvas: ChartCanvas, g: ChartGeometry) -> None:
             )
             canvas.dot(swatch.center().x(), middle, radius, "actual")
         elif item.kind == "base":
-            pen = canvas.pen("base", 0.8 * unit, Qt.PenStyle.CustomDashLine)
-            pen.setDashPattern(dash)
+            pen = canvas.pen("base", line_width, custom, BASE_DASH)
             canvas.line(pen, swatch.left(), middle, swatch.right(), middle)
             canvas.dot(swatch.center().x(), middle, radius, "base", filled=False)
         elif item.kind == "target":
-            pen = canvas.pen("target", 0.8 * unit, Qt.PenStyle.CustomDashLine)
-            pen.setDashPattern([1.5, 2.0])
+            pen = canvas.pen("target", line_width, custom, TARGET_DASH)
             canvas.line(pen, swatch.left(), middle, swatch.right(), middle)
             canvas.diamond(swatch.center().x(), middle, radius * 1.45, "target")
         elif item.kind == "expected":
@@ -855,6 +739,7 @@ def paint_chart(
     *,
     font_family: str | None = None,
     text_size: float = PRINT_TEXT_SIZE,
+    fingerprint: Hashable = None,
 ) -> ChartGeometry:
     """Draw the trend chart of one value row inside ``rect`` on any painter.
 
@@ -866,10 +751,58 @@ def paint_chart(
         font_family: the family :func:`~kpidesk.printing.fonts.load_fonts`
             returned (the default).
         text_size: the base type size in the painter's units.
+        fingerprint: the sheet's :func:`~kpidesk.printing.layout.sheet_fingerprint`,
+            when known: the geometry is then kept (:data:`GEOMETRIES`).
 
     Returns:
-        The geometry that was drawn.
+        The geometry that was drawn (kept ones are shared: not to be changed).
     """
-    geometry = chart_geometry(sheet, row_index, rect, text_size=text_size)
+    if fingerprint is None:
+        geometry = chart_geometry(sheet, row_index, rect, text_size=text_size)
+    else:
+        geometry = GEOMETRIES.geometry(fingerprint, sheet, row_index, rect, text_size)
     paint_geometry(painter, geometry, font_family=font_family)
     return geometry
+
+
+#: Chart geometries kept (a thousand-sheet book has about 1,200 charts).
+GEOMETRY_LIMIT = 2500
+
+
+class GeometryCache:
+    """The geometries of the charts drawn most recently, by what their sheets show.
+
+    Keyed by the sheet's fingerprint (:func:`kpidesk.printing.layout.sheet_fingerprint`:
+    everything the sheet shows), the row, the rectangle and the type size, so the chart
+    of a changed sheet is always placed anew; the least recently used go first.
+    """
+
+    def __init__(self, limit: int = GEOMETRY_LIMIT) -> None:
+        self.limit = limit
+        self._geometries: OrderedDict[Hashable, ChartGeometry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._geometries)
+
+    def clear(self) -> None:
+        """Forget every geometry."""
+        self._geometries.clear()
+
+    def geometry(
+        self, fingerprint: Hashable, sheet: Sheet, row_index: int, rect: QRectF, text_size: float
+    ) -> ChartGeometry:
+        """:func:`chart_geometry` of the row, kept; ``fingerprint`` is ``sheet``'s."""
+        key = (fingerprint, row_index, rect.x(), rect.y(), rect.width(), rect.height(), text_size)
+        kept = self._geometries
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+        found = kept[key] = chart_geometry(sheet, row_index, rect, text_size=text_size)
+        if len(kept) > self.limit:
+            kept.popitem(last=False)
+        return found
+
+
+#: The geometries kept for every export and print of the process.
+GEOMETRIES = GeometryCache()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 
 from kpidesk import evaluation, expected
 from kpidesk.model import Sheet
@@ -65,29 +65,40 @@ def path_pen(width: float) -> QPen:
     return pen
 
 
+#: The path's and the markers' pens by width, made once for every chart drawn.
+_PENS: dict[float, tuple[QPen, QPen]] = {}
+_WHITE = QBrush(QColor("#ffffff"))
+
+
+def _pens(width: float) -> tuple[QPen, QPen]:
+    found = _PENS.get(width)
+    if found is None:
+        if len(_PENS) > 32:
+            _PENS.clear()
+        marker = QPen(QColor(EXPECTED_COLOR))
+        marker.setWidthF(width * 0.8)
+        found = _PENS[width] = (path_pen(width), marker)
+    return found
+
+
 def draw_path(
     painter: QPainter, line: Sequence[QPointF], markers: Sequence[QPointF], width: float
 ) -> None:
     """The path through ``line`` (painter units), ``width`` wide, with a small open
-    square at each of ``markers``."""
-    painter.save()
-    try:
+    square at each of ``markers``; the painter's pen and brush are left changed."""
+    dashed, marker = _pens(width)
+    if len(line) > 1:
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if len(line) > 1:
-            path = QPainterPath(line[0])
-            for point in line[1:]:
-                path.lineTo(point)
-            painter.setPen(path_pen(width))
-            painter.drawPath(path)
-        pen = QPen(QColor(EXPECTED_COLOR))
-        pen.setWidthF(width * 0.8)
-        painter.setPen(pen)
-        painter.setBrush(QColor("#ffffff"))
-        half = width * 1.8
-        for point in markers:
-            painter.drawRect(QRectF(point.x() - half, point.y() - half, 2 * half, 2 * half))
-    finally:
-        painter.restore()
+        painter.setPen(dashed)
+        path = QPainterPath(line[0])
+        for point in line[1:]:
+            path.lineTo(point)
+        painter.drawPath(path)
+    painter.setPen(marker)
+    painter.setBrush(_WHITE)
+    half = width * 1.8
+    for point in markers:
+        painter.drawRect(QRectF(point.x() - half, point.y() - half, 2 * half, 2 * half))
 
 
 def draw_swatch(painter: QPainter, left: QPointF, right: QPointF, width: float) -> None:

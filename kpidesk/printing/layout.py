@@ -105,6 +105,9 @@ class Chart:
         x, y, width, height: the chart's rectangle (points).
         sheet: the sheet whose row is drawn.
         row_index: which value row.
+        fingerprint: the sheet's :func:`sheet_fingerprint` when the layout was
+            kept (:class:`LayoutCache`), so the chart's geometry can be kept by
+            it too; None otherwise.
     """
 
     x: float
@@ -113,6 +116,7 @@ class Chart:
     height: float
     sheet: Sheet = field(compare=False)
     row_index: int = 0
+    fingerprint: Hashable = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -805,10 +809,13 @@ class LayoutCache:
         measure_key = getattr(measure, "cache_key", None)
         if measure_key is None:
             return layout_sheet(sheet, measure, chart=chart)
-        key = (sheet_fingerprint(sheet), measure_key, chart)
+        fingerprint = sheet_fingerprint(sheet)
+        key = (fingerprint, measure_key, chart)
         pages = self._pages.get(key)
         if pages is None:
             pages = layout_sheet(sheet, measure, chart=chart)
+            if chart:
+                pages = _copies(pages, None, fingerprint)
             self._pages[key] = _copies(pages, None)
             if len(self._pages) > self.limit:
                 self._pages.popitem(last=False)
@@ -817,14 +824,20 @@ class LayoutCache:
         return _copies(pages, sheet)
 
 
-def _copies(pages: Sequence[Page], sheet: Sheet | None) -> list[Page]:
-    """Pages of their own (items are frozen); charts draw ``sheet`` when given."""
+def _copies(pages: Sequence[Page], sheet: Sheet | None, fingerprint: Hashable = None) -> list[Page]:
+    """Pages of their own (items are frozen); charts draw ``sheet`` when given, and carry
+    ``fingerprint`` when given."""
+    changes: dict[str, object] = {}
+    if sheet is not None:
+        changes["sheet"] = sheet
+    if fingerprint is not None:
+        changes["fingerprint"] = fingerprint
     copies = []
     for page in pages:
         items = list(page.items)
-        if sheet is not None:
+        if changes:
             items = [
-                dataclasses.replace(item, sheet=sheet) if isinstance(item, Chart) else item
+                dataclasses.replace(item, **changes) if isinstance(item, Chart) else item
                 for item in items
             ]
         copies.append(dataclasses.replace(page, items=items))

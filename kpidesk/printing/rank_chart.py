@@ -29,15 +29,14 @@ from kpidesk import evaluation_summary, ranking
 from kpidesk.evaluation_summary import EXCLUDED_COLOURS, NOT_JUDGED_COLOURS, RankCounts
 from kpidesk.printing.chart import (
     PRINT_TEXT_SIZE,
-    ChartCanvas,
     Label,
     Tick,
     elide,
     nice_range,
-    paint_scaled,
     text_width,
     tick_text,
 )
+from kpidesk.printing.chart_canvas import ChartCanvas, paint_scaled
 
 #: What the chart says when the group has no items.
 NO_ITEMS = "対象の項目がありません"

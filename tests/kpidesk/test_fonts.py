@@ -28,7 +28,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontInfo, QImage, QPainter, QRawFont
 
 from kpidesk import samples
-from kpidesk.printing import chart, fonts, paint, sfnt
+from kpidesk.printing import chart, chart_canvas, fonts, paint, sfnt
 from kpidesk.resources import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +177,9 @@ def test_page_and_chart_use_the_family_qt_gives(monkeypatch: pytest.MonkeyPatch)
     measure = paint.QtMeasure()
     assert measure.font(10, bold=True).family() == "登録された名前"
     used: list[str] = []
-    monkeypatch.setattr(chart, "drawing_font", lambda family, *args: used.append(family) or QFont())
+    monkeypatch.setattr(
+        chart_canvas, "drawing_font", lambda family, *args: used.append(family) or QFont()
+    )
     image = QImage(460, 180, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)

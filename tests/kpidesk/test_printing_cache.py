@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import io
 
 import pdfplumber
 import pytest
 
+from PySide6.QtCore import QRectF
+
 from kpidesk import samples
 from kpidesk.model import Cell, Sheet, ValueRow
-from kpidesk.printing import glyphs, layout, paint
+from kpidesk.printing import chart, glyphs, layout, paint
 from tests.conftest import squash
 
 
@@ -21,6 +24,7 @@ def application() -> None:
     paint.ensure_application()
     layout.LAYOUTS.clear()
     glyphs.SHAPED.clear()
+    chart.GEOMETRIES.clear()
 
 
 def pdf_text(sheets: list[Sheet], *, chart: bool = False) -> str:
@@ -57,6 +61,36 @@ def test_a_changed_chart_shows_its_new_value() -> None:
     text = pdf_text([sheet], chart=True)
     # Once in the value table, once beside its point on the chart.
     assert text.count("87,654") == 2
+
+
+def drawn(data: bytes) -> tuple[list[tuple], list[tuple]]:
+    """The characters (text, place) and the curves (points) of a PDF's first page."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        chars = [(c["text"], round(c["x0"], 2), round(c["top"], 2)) for c in page.chars]
+        curves = [tuple((round(x, 2), round(y, 2)) for x, y in c["pts"]) for c in page.curves]
+    return chars, sorted(curves)
+
+
+def test_a_kept_chart_draws_a_changed_value_where_a_fresh_export_does() -> None:
+    """A chart drawn before (its geometry kept) shows a changed actual's new label and
+    point, placed as an export with nothing kept places them, and not the former ones."""
+    sheet = a_sheet()
+    sheet.rows[0].actuals[1] = Cell("4,321")
+    for _ in range(3):
+        before, _ = paint.pdf_bytes([sheet], "見本.kpidb", chart=True)
+    assert len(chart.GEOMETRIES) == 1
+    sheet.rows[0].actuals[1] = Cell("5,987")
+    after, _ = paint.pdf_bytes([sheet], "見本.kpidb", chart=True)
+    layout.LAYOUTS.clear()
+    glyphs.SHAPED.clear()
+    chart.GEOMETRIES.clear()
+    fresh, _ = paint.pdf_bytes([sheet], "見本.kpidb", chart=True)
+    assert drawn(after) == drawn(fresh)
+    assert drawn(after)[1] != drawn(before)[1]  # the point moved up
+    text = pdf_text([sheet], chart=True)
+    assert text.count("5,987") == 2  # in the value table and beside its point
+    assert "4,321" not in text
 
 
 def test_a_sheet_changed_after_printing_does_not_show_in_its_former_copy() -> None:
@@ -142,8 +176,35 @@ def test_the_caches_are_bounded() -> None:
     for no in ("1", "2", "3"):
         kept.layout(dataclasses.replace(a_sheet(), no=no), measure)
     assert len(kept) == 2
+    geometries = chart.GeometryCache(limit=2)
+    sheet = a_sheet()
+    for no in ("1", "2", "3"):
+        other = dataclasses.replace(sheet, no=no)
+        geometries.geometry(layout.sheet_fingerprint(other), other, 0, QRectF(0, 0, 200, 100), 7)
+    assert len(geometries) == 2
     shaped = glyphs.ShapedLines(limit=2)
     font = measure.font(10)
     for text in ("一", "二", "三", "一", "二", "三"):
         shaped.line((text, measure.family, 100, False), lambda: font)
     assert len(shaped) == 2
+
+
+def test_an_export_leaves_the_garbage_collector_as_it_was() -> None:
+    """The collector paused while a PDF is made runs again after it, also when the
+    export stops half way, and stays off when it was off."""
+    sheet = a_sheet()
+    paint.pdf_bytes([sheet], "見本.kpidb", chart=True)
+    assert gc.isenabled()
+
+    def stop(done: int, total: int) -> None:
+        raise RuntimeError("中止")
+
+    with pytest.raises(RuntimeError):
+        paint.pdf_bytes([sheet], "見本.kpidb", progress=stop)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        paint.pdf_bytes([sheet], "見本.kpidb")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
