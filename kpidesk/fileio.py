@@ -246,33 +246,8 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     replaces, or the mode a new file gets under the umask (best effort: a
     file system that refuses chmod keeps the file owner-only).
     """
-    path = Path(path)
-    _check_room(path)
-    try:
-        fd, temp_text = tempfile.mkstemp(
-            prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent or Path(".")
-        )
-    except OSError as error:
-        raise OutputError(describe_os_error(error, path)) from error
-    temp_path = Path(temp_text)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-            if os.name != "nt":
-                with contextlib.suppress(OSError):
-                    os.fchmod(stream.fileno(), _output_mode(path))
-        replace_with_retry(temp_path, path)
-    except OSError as error:
-        _discard(temp_path)
-        if isinstance(error, OutputError) or error.filename not in (None, temp_text, str(path)):
-            # Another file failed inside the block (a template, say): say which, unchanged.
-            raise
-        raise OutputError(describe_os_error(error, path)) from error
-    except BaseException:
-        _discard(temp_path)
-        raise
+    with atomic_file(path) as temp_path, open(temp_path, "wb") as stream:
+        yield stream
 
 
 @contextlib.contextmanager
