@@ -25,6 +25,25 @@ if TYPE_CHECKING:
 _Index = QModelIndex | QPersistentModelIndex
 
 
+IdRole = Qt.ItemDataRole.UserRole + 1
+EntryRole = Qt.ItemDataRole.UserRole + 2
+
+#: The roles a repaint asks of every cell shown that the list answers (from
+#: ``SheetListModel.painted``): text, alignment and the rank's colours.
+PAINT_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+    )
+)
+
+#: The other roles the list answers (worked out when asked).
+_LOOKED_UP_ROLES = frozenset(int(role) for role in (Qt.ItemDataRole.ToolTipRole, IdRole, EntryRole))
+
+
 def entry_rank(summary: ListEntry, settings: EvaluationSettings) -> str | None:
     """The rank the list shows for a sheet, or None when it is not ranked."""
     return evaluation.entry_rank(summary, settings)[1].label
@@ -276,9 +295,21 @@ class SheetFilterProxy(QAbstractTableModel):
                 role_data.clearData()
             return
         assert self._source is not None
-        cell, source_row, column = self._source.cell, self._rows[row], index.column()
+        source_row = self._rows[row]
+        column = index.column()
+        painted = self._source.painted(source_row)[column].get
         for role_data in roleDataSpan:
-            role_data.setData(cell(source_row, column, role_data.role()))
+            role = role_data.role()
+            if role in PAINT_ROLES:
+                value = painted(role)
+            elif role in _LOOKED_UP_ROLES:
+                value = self._source.cell(source_row, column, role)
+            else:
+                value = None
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

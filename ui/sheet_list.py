@@ -38,11 +38,15 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
-from ui.list_filter import Filter, SheetFilterProxy, entry_rank
+from ui.list_filter import (
+    PAINT_ROLES,
+    EntryRole,
+    Filter,
+    IdRole,
+    SheetFilterProxy,
+    entry_rank,
+)
 from ui.notice_bar import NoticeBar
-
-IdRole = Qt.ItemDataRole.UserRole + 1
-EntryRole = Qt.ItemDataRole.UserRole + 2
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -176,8 +180,8 @@ class SheetListModel(QAbstractTableModel):
         self._sort_column = Col.NO
         self._sort_order = Qt.SortOrder.AscendingOrder
         self.settings = EvaluationSettings()
-        #: What each sheet's cells answer, by sheet id, then (column, role).
-        self._kept: dict[int, dict[tuple[int, int], Any]] = {}
+        #: What each sheet's cells paint, by sheet id: see :meth:`painted`.
+        self._painted: dict[int, tuple[dict[int, Any], ...]] = {}
 
     def set_book(self, book: Book | None) -> None:
         """Show the sheets of ``book`` (None: an empty list)."""
@@ -188,7 +192,7 @@ class SheetListModel(QAbstractTableModel):
     def set_evaluation_settings(self, settings: EvaluationSettings) -> None:
         """The book's rank scheme changed: rank (and sort) every row again."""
         self.settings = settings
-        self._forget()
+        self.forget_painted()
         self.sort(self._sort_column, self._sort_order)
         if self._entries:
             self.dataChanged.emit(
@@ -201,7 +205,7 @@ class SheetListModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the summaries again from the book."""
         self.beginResetModel()
-        self._forget()
+        self.forget_painted()
         summaries = self._book.list_entries() if self._book is not None else []
         # The book gives them in No order: sorting by No again would only cost time.
         by_no = self._sort_column == Col.NO and self._sort_order == Qt.SortOrder.AscendingOrder
@@ -251,7 +255,7 @@ class SheetListModel(QAbstractTableModel):
         if self._book is None:
             return None
         summary = self._book.get_list_entry(sheet_id)
-        self._forget(sheet_id)
+        self.forget_painted(sheet_id)
         row = self.row_of(sheet_id)
         old = None if row is None else self._entries[row]
         if old is not None and self._key()(old) == self._key()(summary):
@@ -281,7 +285,7 @@ class SheetListModel(QAbstractTableModel):
     def remove_sheet(self, sheet_id: int) -> None:
         """A sheet was deleted: take its row away."""
         row = self.row_of(sheet_id)
-        self._forget(sheet_id)
+        self.forget_painted(sheet_id)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
@@ -312,87 +316,61 @@ class SheetListModel(QAbstractTableModel):
         return self._entries
 
     def cell(self, row: int, column: int, role: int) -> Any:
-        """What ``data`` answers for this row, column and role.
-
-        A repaint asks seven roles of every cell shown; what a sheet's cells
-        answer is kept until the sheet, the book or the rank scheme changes
-        (the rank's colours, which follow the theme, are made from its kept
-        position among the ranks).
-        """
-        if role not in _ROLES or not 0 <= row < len(self._entries):
+        """What ``data`` answers for this row, column and role."""
+        if not 0 <= row < len(self._entries):
             return None
+        if role in PAINT_ROLES:
+            return self.painted(row)[column].get(role)
         summary = self._entries[row]
         if role == IdRole:
             return summary.id
         if role == EntryRole:
             return summary
-        if column == Col.RANK and role in _BRUSH_ROLES:
-            return self._rank_brush(summary, role)
-        kept = self._kept.get(summary.id)
-        if kept is None:
-            if len(self._kept) >= _KEPT_SHEETS:
-                self._kept.clear()  # a long scroll keeps no more than a few screens' worth
-            kept = self._kept[summary.id] = {}
-        key = (column, role)
-        if key not in kept:
-            kept[key] = self._cell(summary, column, role)
-        return kept[key]
-
-    def _forget(self, sheet_id: int | None = None) -> None:
-        """Drop what the cells of one sheet (None: every sheet) were found to answer."""
-        if sheet_id is None:
-            self._kept.clear()
-        else:
-            self._kept.pop(sheet_id, None)
-
-    def _rank_brush(self, summary: ListEntry, role: int) -> QBrush | None:
-        kept = self._kept.get(summary.id)
-        if kept is None:
-            kept = self._kept[summary.id] = {}
-        if _RANK_INDEX not in kept:
-            kept[_RANK_INDEX] = evaluation.rank_index(
-                entry_rank(summary, self.settings), self.settings
-            )
-        index = kept[_RANK_INDEX]
-        if index is None:
-            return None
-        return _rank_brushes(index, len(self.settings.labels), colours.palette().cacheKey())[
-            0 if role == Qt.ItemDataRole.ForegroundRole else 1
-        ]
-
-    def _cell(self, summary: ListEntry, column_number: int, role: int) -> Any:
-        column = _COLUMNS[column_number]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(summary, column, scheme=self.settings)
-        if column == Col.RANK:
-            return self._rank_data(summary, role)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (Col.TITLE, Col.DEPARTMENTS):
-            return self.display(summary, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Col.LATEST, Col.TARGET):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == IdRole:
-            return summary.id
-        if role == EntryRole:
-            return summary
-        return None
-
-    def _rank_data(self, summary: ListEntry, role: int) -> Any:
-        """The 評価 cell: centred, coloured by rank, the rates on hover."""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return rank_tooltip(summary, self.settings)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
-            index = evaluation.rank_index(entry_rank(summary, self.settings), self.settings)
-            if index is None:
-                return None
-            tint = colours.rank_tint(index, len(self.settings.labels))
-            return QBrush(tint.text if role == Qt.ItemDataRole.ForegroundRole else tint.background)
-        if role == IdRole:
-            return summary.id
-        if role == EntryRole:
-            return summary
+            if column == Col.RANK:
+                return rank_tooltip(summary, self.settings)
+            if column in (Col.TITLE, Col.DEPARTMENTS):
+                return self.display(summary, _COLUMNS[column])
         return None
+
+    def painted(self, row: int) -> tuple[dict[int, Any], ...]:
+        """What each column of ``row`` paints, by role: text, alignment and rank colours.
+
+        A repaint asks the roles of every cell shown; they are worked out once
+        per sheet and kept until the sheet, the book, the rank scheme or the
+        theme changes.
+        """
+        summary = self._entries[row]
+        cells = self._painted.get(summary.id)
+        if cells is None:
+            if len(self._painted) >= _KEPT_SHEETS:
+                self._painted.clear()  # a long scroll keeps no more than a few screens' worth
+            cells = self._painted[summary.id] = self._paint(summary)
+        return cells
+
+    def _paint(self, summary: ListEntry) -> tuple[dict[int, Any], ...]:
+        cells: tuple[dict[int, Any], ...] = tuple(
+            {_DISPLAY: self.display(summary, column, scheme=self.settings)} for column in _COLUMNS
+        )
+        for column in (Col.LATEST, Col.TARGET):
+            cells[column][_ALIGNMENT] = _RIGHT
+        rank = cells[Col.RANK]
+        rank[_ALIGNMENT] = _CENTRE
+        index = evaluation.rank_index(entry_rank(summary, self.settings), self.settings)
+        if index is not None:
+            text, background = _rank_brushes(
+                index, len(self.settings.labels), colours.palette().cacheKey()
+            )
+            rank[_FOREGROUND] = text
+            rank[_BACKGROUND] = background
+        return cells
+
+    def forget_painted(self, sheet_id: int | None = None) -> None:
+        """Work out again what the cells of one sheet (None: every sheet) paint."""
+        if sheet_id is None:
+            self._painted.clear()
+        else:
+            self._painted.pop(sheet_id, None)
 
     @staticmethod
     def display(
@@ -416,11 +394,14 @@ class SheetListModel(QAbstractTableModel):
 
 
 _COLUMNS = tuple(Col)
-_BRUSH_ROLES = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole)
 #: How many sheets' cells are kept at most (a screen shows a few dozen).
 _KEPT_SHEETS = 500
-#: Where a sheet's kept cells keep its rank's position among the ranks.
-_RANK_INDEX = (-1, -1)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
 
 
 @functools.lru_cache(maxsize=64)
@@ -528,6 +509,12 @@ class SheetListPanel(QWidget):
         layout.addWidget(self.count_label)
         self._connect_signals()
         self._update_count()
+        colours.follow_palette(self.table, self._on_theme_changed)
+
+    def _on_theme_changed(self) -> None:
+        """The theme changed: the ranks' colours are made again for it."""
+        self.model.forget_painted()
+        self.table.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """A narrow list (a small screen, the form wide) drops columns (:data:`GIVEN_UP`)

@@ -260,9 +260,18 @@ def test_colours_follow_a_change_of_theme(app, window: MainWindow, qtbot) -> Non
     qtbot.addWidget(table)
     table.show_changes(compare.plan_import(sheets, window.session.book.find_sheet)[0].changes)
     QApplication.processEvents()
+    ranks = window.list_panel.proxy
+    assert coloured_cells(ranks) >= 10  # painted in the light theme first
     with applied(dark_palette()):
         QApplication.processEvents()
         assert unreadable_cells(model) == []
+        tints = [
+            ranks.index(row, column).data(Qt.ItemDataRole.BackgroundRole)
+            for row, column in cells(ranks)
+        ]
+        assert [
+            t.color().name() for t in tints if t is not None and t.color().lightnessF() > 0.5
+        ] == []
         assert unreadable_cells(table.model()) == []
         bar = window.year_lock_bar
         assert_readable(text_shown(bar.label), background_shown(bar), "ロックの帯")
