@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.view.save_geometry()
+        self.last_view.flush()
         self.settings.sync()
         self.session.close_book()
         event.accept()

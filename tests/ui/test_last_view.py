@@ -127,3 +127,18 @@ def test_a_damaged_place_in_the_settings_opens_the_first_sheet(
     window = make_window(demo_book)
     assert window.form.edits["no"].text() == shown_nos(window)[0]
     assert answers.errors == []
+
+
+def test_the_place_is_written_once_a_moment_after_the_typing_stops(
+    make_window, demo_book: Path, settings: Settings, qtbot
+) -> None:
+    """Each keystroke of a search does not write the settings file (slow on a
+    share or under an antivirus); the place is written a moment later, also
+    when the program is then stopped without being closed."""
+    window = make_window(demo_book)
+    box = window.list_panel.search_edit
+    for end in range(1, len("クルーズ") + 1):
+        box.setText("クルーズ"[:end])
+        QApplication.processEvents()
+    assert "クルーズ" not in Settings(settings.path).book_views
+    qtbot.waitUntil(lambda: "クルーズ" in Settings(settings.path).book_views, timeout=5000)

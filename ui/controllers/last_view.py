@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 
 from kpidesk.book.store import Book
 from ui.controllers.base import Controller
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 #: How many books' places are remembered.
 MAX_BOOKS = 20
+#: The place is written to the settings this long after it last changed (ms):
+#: writing the settings file at each keystroke of a search or each sheet
+#: chosen with the arrow keys would cost more than the change itself.
+WRITE_DELAY_MS = 1000
 
 
 def _plain(value: object) -> bool:
@@ -36,6 +40,12 @@ class LastView(Controller):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._restoring = False
+        #: The places to write, as JSON, while the write waits for the timer.
+        self._pending: str | None = None
+        self._write_timer = QTimer(self)
+        self._write_timer.setSingleShot(True)
+        self._write_timer.setInterval(WRITE_DELAY_MS)
+        self._write_timer.timeout.connect(self.flush)
         panel = window.list_panel
         for signal in (panel.year_combo.currentIndexChanged,
                        panel.department_combo.currentIndexChanged,
@@ -44,15 +54,16 @@ class LastView(Controller):
             signal.connect(self.remember)
 
     def _views(self) -> dict[str, dict[str, Any]]:
+        text = self._pending if self._pending is not None else self.window.settings.book_views
         try:
-            views = json.loads(self.window.settings.book_views or "{}")
+            views = json.loads(text or "{}")
         except (ValueError, RecursionError):  # an edited or damaged settings file
             return {}
         return views if isinstance(views, dict) else {}
 
     @Slot()
     def remember(self) -> None:
-        """Keep the shown book's place (called whenever it changes)."""
+        """Keep the shown book's place (called whenever it changes), written a moment later."""
         book = self.session.book
         if self._restoring or book is None or book.path is None:
             return
@@ -73,7 +84,15 @@ class LastView(Controller):
             view["sheet"] = document.sheet.id
         views[key] = view
         kept = list(views.items())[-MAX_BOOKS:]
-        self.window.settings.book_views = json.dumps(dict(kept), ensure_ascii=False)
+        self._pending = json.dumps(dict(kept), ensure_ascii=False)
+        self._write_timer.start()
+
+    @Slot()
+    def flush(self) -> None:
+        """Write the places kept since the last write to the settings (the window closes)."""
+        self._write_timer.stop()
+        if self._pending is not None:
+            self.window.settings.book_views, self._pending = self._pending, None
 
     def restore(self, book: Book) -> int | None:
         """Put back the list's filters of ``book`` as last left.
