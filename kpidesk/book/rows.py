@@ -350,7 +350,10 @@ def update_sheet(
     """Replace a sheet row at revision ``current`` and snapshot it; return the new revision."""
     revision = current + 1
     columns = row_columns(sheet, data)
-    db["sheets"].update(sheet_id, {**columns, "revision": revision, "updated_at": now})
+    values = {**columns, "revision": revision, "updated_at": now}
+    # The columns are this module's own names, never the user's text.
+    assignments = ", ".join(f'"{name}" = ?' for name in values)
+    db.execute(f"UPDATE sheets SET {assignments} WHERE id = ?", [*values.values(), sheet_id])
     _index(db, sheet_id, columns)
     _snapshot(db, sheet_id, revision, sheet, data, now, saved_by)
     return revision
@@ -413,14 +416,8 @@ def _snapshot(
     db: Database, sheet_id: int, revision: int, sheet: Sheet, data: str, now: str, saved_by: str
 ) -> None:
     """Append the sheet as saved to its history."""
-    db["history"].insert(
-        {
-            "sheet_id": sheet_id,
-            "revision": revision,
-            "report_year": sheet.report_year,
-            "no": sheet.no,
-            "data": data,
-            "saved_at": now,
-            "saved_by": saved_by,
-        }
+    db.execute(
+        "INSERT INTO history (sheet_id, revision, report_year, no, data, saved_at, saved_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [sheet_id, revision, sheet.report_year, sheet.no, data, now, saved_by],
     )
