@@ -4,11 +4,13 @@
 ``python main.py BOOK`` does (``main.main`` then ``ui.app.run``): imports,
 ``create_application``, ``Settings`` (in ``KPIDESK_DATA_DIR``, which the
 bench points at a fresh temporary folder), ``open_initial_book``,
-``MainWindow``, ``files.show_initial_book`` (the lock, the list, the first
-sheet) and ``show``. Instead of ``app.exec()`` it
-processes events until the window is exposed with its list filled and the
-first sheet open in the form, then prints one line and ends at once with
-``os._exit(0)``, so no teardown is timed.
+``MainWindow``, ``show`` and ``files.show_initial_book`` (the lock, the
+list, the first sheet): the steps of ``ui.app.prepare_start`` and ``show_window``, one by one.
+Instead of ``app.exec()`` it processes events until ``ui.app.window_ready``
+(the window exposed, its list filled, the first sheet in the form), then
+once more for the first paint, prints one line and ends at once with
+``os._exit(0)``, so no teardown is timed. The frozen program's probe
+(``KPIDesk --smoke-test --open BOOK``) runs those two to the same ready.
 
 The line is ``READY`` and a JSON object of ``time.perf_counter()`` readings
 taken at each step. On Linux (CLOCK_MONOTONIC) and Windows (QPC) that clock
@@ -31,39 +33,20 @@ DEADLINE_SECONDS = 60.0
 _OPENED: list = []
 
 
-def _ready(window, id_role: int) -> bool:  # window: a MainWindow, imported inside the timing
-    """The window is exposed, its list has rows and the first sheet is open in the form.
-
-    Only the first row is looked at: asking for every row's id would add the
-    bench's own work to the figure.
-    """
-    handle = window.windowHandle()
-    if not window.isVisible() or handle is None or not handle.isExposed():
-        return False
-    proxy = window.list_panel.proxy
-    if proxy.rowCount() == 0 or window.session.document is None:
-        return False
-    sheet = window.session.document.sheet
-    return (
-        sheet.id == proxy.index(0, 0).data(id_role)
-        and window.form.edits["title"].text() == sheet.title
-    )
-
-
 def run(book: str) -> dict[str, float]:
     """Open the window on ``book`` as ``main.py`` does; return the step readings."""
     marks = {"script": STARTED}
     # As `python main.py BOOK`: the entry module, the names of the
     # subcommands (not the subcommands), then ui.app, which imports
-    # MainWindow at the start of run().
+    # MainWindow in show_window().
     import main  # noqa: F401
     from kpidesk import SUBCOMMANDS  # noqa: F401
     from ui import app as ui_app
     from ui.main_window import MainWindow
     from ui.settings import Settings
-    from ui.sheet_list import IdRole  # already imported by ui.main_window
 
     marks["imports"] = time.perf_counter()
+    # The steps of ui.app.prepare_start and show_window, one by one, to read the clock between them.
     args = ui_app.parse_gui_arguments([book])
     application = ui_app.create_application()
     marks["application"] = time.perf_counter()
@@ -73,14 +56,15 @@ def run(book: str) -> dict[str, float]:
         raise SystemExit(f"cannot open {book}: {initial.message}")
     marks["book_opened"] = time.perf_counter()
     window = MainWindow(settings)
+    ui_app.install_excepthook(window)
     marks["window_built"] = time.perf_counter()
-    # As ui.app.run: through the session, which takes the book's lock (and
-    # shows the book opened above without opening it again).
+    window.show()
+    # Through the session, which takes the book's lock (and shows the book
+    # opened above without opening it again).
     window.files.show_initial_book(initial)
     marks["book_set"] = time.perf_counter()
-    window.show()
     deadline = time.perf_counter() + DEADLINE_SECONDS
-    while not _ready(window, IdRole):
+    while not ui_app.window_ready(window):
         if time.perf_counter() > deadline:
             raise SystemExit("the window was not ready in time")
         application.processEvents()

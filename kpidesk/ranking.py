@@ -535,13 +535,17 @@ def _stored_text(value: Any, most: int) -> str:
     return limits.clean_text(value)
 
 
+#: The longest text :func:`stored_rate` reads as a rate.
+MAX_STORED_RATE_CHARS = 80
+
+
 def stored_rate(value: Any) -> Decimal | None:
     """A rate stored as text, or None when it is not one KPI Desk can round and rank.
 
     Finite, and small enough that rounding it to 0.1 % stays within the 28
     digits of decimal arithmetic (a book may come from anyone).
     """
-    if not isinstance(value, str) or len(value) > 80:
+    if not isinstance(value, str) or len(value) > MAX_STORED_RATE_CHARS:
         return None
     try:
         rate = Decimal(value)

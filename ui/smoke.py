@@ -223,22 +223,11 @@ def _open_window(store: Any) -> tuple[Any, Any, list[str]]:
     return app, window, errors
 
 
-def _window_ready(window: Any) -> bool:
-    """Shown on screen, the list filled and its first sheet open in the form."""
-    from ui.sheet_list import IdRole
-
-    handle = window.windowHandle()
-    if not window.isVisible() or handle is None or not handle.isExposed():
-        return False
-    proxy = window.list_panel.proxy
-    if proxy.rowCount() == 0 or window.session.document is None:
-        return False
-    return window.session.document.sheet.id == proxy.index(0, 0).data(IdRole)
-
-
 def _wait_until_ready(app: Any, window: Any, errors: list[str]) -> float:
+    from ui.app import window_ready
+
     deadline = time.perf_counter() + READY_SECONDS
-    while not _window_ready(window):
+    while not window_ready(window):
         _check(not errors, f"an error reached the window: {errors[:1]}")
         _check(time.perf_counter() < deadline, f"the window was not ready in {READY_SECONDS} s")
         app.processEvents()
@@ -369,31 +358,35 @@ def _close_window(app: Any, window: Any) -> None:
 
 
 def _startup_probe(book: Path, work: Path) -> NoReturn:
-    """Open ``book`` the way ``KPIDesk BOOK`` does, print the time, end at once.
+    """Start the window on ``book`` as ``KPIDesk BOOK`` does, print the time, end at once.
 
-    The caller times the whole process (start to exit) from outside; this
-    prints the time from this module's import to the window being ready and
-    leaves with ``os._exit`` so that no teardown is counted.
+    The program's own path (:func:`ui.app.prepare_start`, then
+    :func:`ui.app.show_window`: the lock, the list, the first sheet) up to
+    the ready of the start figure of ``bench/bench_window.py``
+    (:func:`ui.app.window_ready`), then one more round of events for the
+    first paint. The caller times the whole process (start to exit) from
+    outside; this prints the time from this module's import to ready and
+    leaves with ``os._exit`` so that no teardown is counted (after giving
+    the book's lock back).
     """
     from ui import app as ui_app
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
 
-    application = ui_app.create_application()
-    settings = Settings()
-    initial = ui_app.open_initial_book(book, False, settings)
-    if initial.book is None:
+    application, settings, initial = ui_app.prepare_start([str(book)])
+    opened = initial.book
+    if opened is None:
         raise SmokeFailure(initial.message)
-    window = MainWindow(settings)
-    window.session.set_book(initial.book, remember=initial.remember)
-    window.show()
+    window = ui_app.show_window(settings, initial)
     deadline = time.perf_counter() + READY_SECONDS
-    while not _window_ready(window):
+    while not ui_app.window_ready(window):
         _check(time.perf_counter() < deadline, f"the window was not ready in {READY_SECONDS} s")
         application.processEvents()
+    application.processEvents()  # the first paint of the exposed window
     rows = window.list_panel.proxy.rowCount()
     elapsed = _elapsed_ms()
     _say(f"smoke test OK: window ready with {rows} sheets, {elapsed:.0f} ms after Python started")
-    initial.book.close()
+    lock = window.session.book_lock
+    if lock is not None:
+        lock.release()
+    opened.close()
     shutil.rmtree(work, ignore_errors=True)
     os._exit(EXIT_OK)

@@ -11,7 +11,6 @@ may not run).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from kpidesk import evaluation, limits, ranking
 from kpidesk.book.errors import BookError
 from kpidesk.book.search import SEARCH_COLUMNS, gram_document, search_text
 from kpidesk.exchange import jsonio
-from kpidesk.model import ListEntry, Sheet, latest_and_target, list_sort_key
+from kpidesk.model import ListEntry, Sheet, latest_and_target, list_entry_of, list_sort_key
 
 if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
     from sqlite_utils import Database
@@ -207,14 +206,22 @@ def _stored_year(value: Any) -> int | None:
 
 
 def list_entry_from_row(
-    row: Sequence[Any], departments_read: dict[str, tuple[str, ...]] | None = None
+    row: Sequence[Any],
+    departments_read: dict[str, tuple[str, ...]] | None = None,
+    sections_read: dict[str, str] | None = None,
 ) -> ListEntry:
     """A ListEntry from a row of :data:`LIST_COLUMNS`.
+
+    A list of thousands of sheets reads one row per sheet: this does the
+    least work that gives the same entry (each text looked at once, each rate
+    parsed once, the entry made without the dataclass's ``__init__``).
 
     Args:
         departments_read: the departments already read from the same
             ``departments_json`` text (filled here): a list of thousands of
             sheets has a few dozen different texts.
+        sections_read: the sections already read, as stored and as shown
+            (filled here): as few as the departments.
 
     Raises:
         BookError: the stored departments, id, report year or revision cannot
@@ -250,27 +257,42 @@ def list_entry_from_row(
     texts = (str(title), str(latest_text), str(target_text), str(unit))
     if limits.unsafe_character("\n".join(texts)) is not None:
         texts = tuple(limits.clean_text(text) for text in texts)
-    title, latest_text, target_text, unit = texts
-    return ListEntry(
-        id=sheet_id,
-        report_year=report_year,
-        no=str(no),
-        departments=departments,
-        title=title,
-        latest_text=latest_text,
-        latest_year=_stored_year(latest_year),
-        target_text=target_text,
-        unit=unit,
-        updated_at=str(updated_at),
-        revision=stored_int(revision, "版", sheet_id),
-        achievement=_decimal_or_none(eval_achievement),
-        progress=_decimal_or_none(eval_progress),
-        word_target=bool(eval_word),
-        evaluation_note=str(eval_reason or ""),
-        evaluation_label=str(eval_label or ""),
-        section=limits.clean_text(str(section or "")[: limits.MAX_SECTION_CHARS]),
-        eval_rates=eval_rates if isinstance(eval_rates, str) else "",
+    shown_section = None if sections_read is None else sections_read.get(section)
+    if shown_section is None:
+        shown_section = limits.clean_text(str(section or "")[: limits.MAX_SECTION_CHARS])
+        if sections_read is not None and isinstance(section, str):
+            sections_read[section] = shown_section
+    return list_entry_of(
+        {
+            "id": sheet_id,
+            "report_year": report_year,
+            "no": str(no),
+            "departments": departments,
+            "title": texts[0],
+            "latest_text": texts[1],
+            "latest_year": _stored_year(latest_year),
+            "target_text": texts[2],
+            "unit": texts[3],
+            "updated_at": str(updated_at),
+            "revision": stored_int(revision, "版", sheet_id),
+            "achievement": _rate(eval_achievement),
+            "progress": _rate(eval_progress),
+            "word_target": bool(eval_word),
+            "evaluation_note": str(eval_reason or ""),
+            "evaluation_label": str(eval_label or ""),
+            "section": shown_section,
+            "eval_rates": eval_rates if isinstance(eval_rates, str) else "",
+        }
     )
+
+
+def _rate(value: Any) -> Decimal | None:
+    """A stored rate as :func:`_decimal_or_none` reads it, text parsed once."""
+    if value is None:
+        return None
+    if type(value) is str and len(value) <= ranking.MAX_STORED_RATE_CHARS:
+        return ranking.stored_rate(value)
+    return _decimal_or_none(value)
 
 
 def _departments(
@@ -303,9 +325,12 @@ def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:
     """
     entries = []
     departments_read: dict[str, tuple[str, ...]] = {}
+    sections_read: dict[str, str] = {}
     for row in rows:
-        with contextlib.suppress(BookError):
-            entries.append(list_entry_from_row(row, departments_read))
+        try:
+            entries.append(list_entry_from_row(row, departments_read, sections_read))
+        except BookError:
+            continue
     return sorted(entries, key=list_sort_key)
 
 

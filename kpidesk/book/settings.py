@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +172,9 @@ class BookSettings:
         if assign and not self._read_only and self.path is not None:
             with sqlitefile.sqlite_errors():
                 if not read_identity(self._db.conn).book_id:
+                    # Imported here: uuid imports platform, which no start needs.
+                    import uuid
+
                     self._set_meta(META_BOOK_ID, uuid.uuid4().hex)
         with sqlitefile.sqlite_errors():
             return read_identity(self._db.conn)

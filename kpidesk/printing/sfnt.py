@@ -105,8 +105,12 @@ def renamed(data: bytes, family: str) -> bytes:
         ValueError: ``data`` is not a font file this can rewrite.
     """
     directory = _directory(data)
-    parts = tables(data)
-    records = _name_records(parts[b"name"])
+    # The tables kept are views of ``data``, copied once, into the new file.
+    view = memoryview(data)
+    parts: dict[bytes, bytes | memoryview] = {
+        tag: view[offset : offset + length] for tag, (_, offset, length) in directory.items()
+    }
+    records = _name_records(bytes(parts[b"name"]))
     texts = {key: _decode(key[0], raw) for key, raw in records}
     new_records = []
     for key, raw in records:
@@ -142,13 +146,15 @@ def _name_table(records: list[tuple[NameKey, bytes]]) -> bytes:
 
 
 def _checksum(data: bytes) -> int:
-    words = array.array("I", data + b"\0" * (-len(data) % 4))
+    words = array.array("I", bytes(data) + b"\0" * (-len(data) % 4))
     if sys.byteorder == "little":
         words.byteswap()
     return sum(words) & 0xFFFFFFFF
 
 
-def _font_file(version: int, parts: dict[bytes, bytes], checksums: Mapping[bytes, int]) -> bytes:
+def _font_file(
+    version: int, parts: Mapping[bytes, bytes | memoryview], checksums: Mapping[bytes, int]
+) -> bytes:
     """A font file of ``parts``, with its table directory and checksums as the spec says.
 
     ``checksums`` gives the checksum of tables that are known already.
@@ -171,6 +177,7 @@ def _font_file(version: int, parts: dict[bytes, bytes], checksums: Mapping[bytes
     total += _checksum(bytes(directory))
     head[8:12] = struct.pack(">I", (_CHECKSUM_MAGIC - total) & 0xFFFFFFFF)
     parts[b"head"] = bytes(head)
-    return bytes(directory) + b"".join(
-        parts[tag] + b"\0" * (-len(parts[tag]) % 4) for tag in sorted(parts)
-    )
+    pieces: list[bytes | memoryview] = [bytes(directory)]
+    for tag in sorted(parts):
+        pieces += (parts[tag], b"\0" * (-len(parts[tag]) % 4))
+    return b"".join(pieces)

@@ -197,3 +197,51 @@ def test_a_book_someone_has_open_at_start_is_opened_again_read_only(
     assert blank_window.session.book_lock is None
     with pytest.raises(sqlite3.ProgrammingError):  # the book opened at start was closed
         initial.book.count_sheets()
+
+
+def test_the_program_start_locks_the_book_and_is_ready_with_the_first_sheet_in_the_form(
+    qtbot, app, settings: Settings, answers, demo_book: Path
+) -> None:
+    """``prepare_start`` and ``show_window``, what ``run`` and the smoke test's probe do."""
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    window = app_module.show_window(settings, initial)
+    qtbot.addWidget(window)
+    try:
+        held = window.session.book_lock
+        assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
+        qtbot.waitUntil(lambda: app_module.window_ready(window))
+        first = window.list_panel.model.entry(0)
+        assert window.form.edits["title"].text() == first.title
+        assert window.list_panel.proxy.rowCount() == 15
+        QApplication.processEvents()
+        assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
+    finally:
+        window.session.close_book()
+
+
+def test_the_start_up_probe_opens_the_book_as_the_program_does(
+    tmp_path: Path, demo_book: Path
+) -> None:
+    """``main.py --smoke-test --open BOOK``: the probe the frozen start is timed with."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        KPIDESK_DATA_DIR=str(tmp_path / "data"),
+        TMPDIR=str(tmp_path),
+        PYTHONUTF8="1",
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--smoke-test", "--open", str(demo_book)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("smoke test OK: window ready with 15 sheets"), result.stdout
+    # The day's backup was taken, as at a start of the program, and the lock given back.
+    assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
+    assert not lock.lock_path(demo_book).exists()
