@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import secrets
 import stat
 import sys
 import tempfile
@@ -178,7 +177,7 @@ def name_room(folder: Path | str) -> int | None:
 
 def temp_name() -> str:
     """A new name for a temporary file: ``~kd`` and 8 random hex digits, ``.tmp``."""
-    return f"{TEMP_PREFIX}{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    return f"{TEMP_PREFIX}{os.urandom(4).hex()}{TEMP_SUFFIX}"
 
 
 def _check_room(path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, QTranslator
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -36,9 +36,9 @@ DEFAULT_BOOK_NAME = "KPI分析シート" + BOOK_SUFFIX
 def install_translation(app: QApplication) -> None:
     """Let Qt's own dialogs and buttons speak Japanese (the bundled qtbase_ja.qm)."""
     translator = QTranslator(app)
-    if translator.load(
-        QLocale(QLocale.Language.Japanese), "qtbase", "_", str(resource_path("translations"))
-    ):
+    # By its file name: a QLocale would make PySide build its 800 language,
+    # country and script names at every start.
+    if translator.load("qtbase_ja", str(resource_path("translations"))):
         app.installTranslator(translator)
 
 

@@ -76,3 +76,14 @@ def test_qt_dialogs_speak_japanese(app) -> None:
     from PySide6.QtCore import QCoreApplication
 
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "キャンセル"
+
+
+def test_qts_own_buttons_speak_japanese(app) -> None:
+    """The bundled qtbase_ja translation is installed: Qt's standard buttons read in Japanese."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
+    texts = {button.text() for button in box.buttons()}
+    assert texts == {"保存", "キャンセル"}

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QFileDialog
 from kpidesk import eras
 from kpidesk.book import cyclestore
 from kpidesk.book.errors import BookError, StaleRevisionError
-from kpidesk.cycle import HandoutMark, StatusRow, read_log, status_rows
 from kpidesk.paths import BOOK_SUFFIX
 from ui.controllers.base import BOOK_FILTER, Controller, with_book_suffix
 from ui.dialogs import messages
@@ -22,6 +21,7 @@ from ui.dialogs import messages
 # imported when used: the window only needs the hand-out mark to start.
 if TYPE_CHECKING:
     from kpidesk.collect import CollectPlan
+    from kpidesk.cycle import HandoutMark, StatusRow
     from ui.dialogs.cycle import CollectPreviewDialog, HandoutDialog, SendBackDialog, StatusDialog
 
 #: The 回収 file chooser: the handed-out books and Excel workbooks.
@@ -272,6 +272,8 @@ class Cycle(Controller):
         if book is None:
             return None
         try:
+            from kpidesk.cycle import read_log, status_rows
+
             entries, note = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
         except BookError as error:
             messages.show_error(self.window, f"ブックを読めませんでした。\n{error}")
@@ -286,6 +288,8 @@ class Cycle(Controller):
         book = self.session.book
         if book is None:
             return
+        from kpidesk.cycle import read_log, status_rows
+
         try:
             entries, _ = read_log(cyclestore.read_text(book, cyclestore.META_HANDOUT_LOG))
         except BookError:
@@ -395,8 +399,16 @@ class Cycle(Controller):
         if book is None:
             return None
         try:
-            return HandoutMark.from_json(cyclestore.read_text(book, cyclestore.META_HANDOUT))
-        except (ValueError, BookError):
+            text = cyclestore.read_text(book, cyclestore.META_HANDOUT)
+        except BookError:
+            return None
+        if not text:  # not a handed-out book: the cycle's module is not needed at start
+            return None
+        from kpidesk.cycle import HandoutMark
+
+        try:
+            return HandoutMark.from_json(text)
+        except ValueError:
             return None
 
     def commented_nos(self) -> list[str]:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from kpidesk.fileio import atomic_output
 from ui.controllers.base import PDF_FILTER, Controller
-from ui.dialogs import exported, messages
+from ui.dialogs import messages
 
 # The manual, the shortcut list and the About box (the licences read from the
 # installed packages) are imported when first shown, not at start.
@@ -195,6 +195,8 @@ class Help(Controller):
             )
             return False
         self.status(f"マニュアルをPDFに保存しました: {path}")
+        from ui.dialogs import exported
+
         exported.show_written(
             self.window, f"マニュアルをPDFに保存しました。\n{path}", file=path, folder=path.parent
         )
