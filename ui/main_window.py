@@ -11,8 +11,8 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.settings = settings
+        #: What waits for the window's first paint (:meth:`after_first_paint`).
+        self._waiting_for_paint: list[Callable[[], None]] | None = []
 
         self.list_panel = SheetListPanel()
         self.form = SheetForm()
@@ -359,6 +361,24 @@ class MainWindow(QMainWindow):
             messages.show_error(self, message)
         else:
             messages.show_info(self, message)
+
+    def after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the window has been painted for the first time.
+
+        Slow work that can wait (the day's backup of a big book on a share)
+        does not keep a blank window on the screen. A window painted already,
+        or not shown, calls it as soon as the events are next processed.
+        """
+        if self._waiting_for_paint is None or not self.isVisible():
+            QTimer.singleShot(0, callback)
+        else:
+            self._waiting_for_paint.append(callback)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        waiting, self._waiting_for_paint = self._waiting_for_paint, None
+        for callback in waiting or ():
+            QTimer.singleShot(0, callback)  # after the painted window is on the screen
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.session.maybe_save():

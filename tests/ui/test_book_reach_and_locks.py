@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -266,13 +267,21 @@ def test_a_recent_book_deleted_from_its_folder_leaves_the_list(
 # --- the heartbeat ------------------------------------------------------------
 
 
+def wait_for_opening_backup(book: Path) -> None:
+    """The opening backup is taken once the window has been painted."""
+    deadline = time.monotonic() + 10
+    while not backups.list_backups(book) and time.monotonic() < deadline:
+        QApplication.processEvents()
+    assert backups.list_backups(book)
+
+
 def test_a_lock_file_that_cannot_be_written_for_a_moment_is_kept(
     make_window, demo_book: Path, answers, monkeypatch
 ) -> None:
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    QApplication.processEvents()  # its opening backup is taken once the window is shown
+    wait_for_opening_backup(demo_book)
     held = window.session.book_lock
     assert holds_lock(window, demo_book)
 
@@ -383,7 +392,7 @@ def test_a_backup_restored_as_a_new_file_is_locked(
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    QApplication.processEvents()  # its opening backup is taken once the window is shown
+    wait_for_opening_backup(demo_book)
     backup = backups.list_backups(demo_book)[0]
     target = tmp_path / "復元.kpidb"
     assert window.files.restore_backup_as_copy(backup, target)
@@ -398,7 +407,7 @@ def test_a_backup_restored_over_the_book_keeps_it_locked_throughout(
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    QApplication.processEvents()  # its opening backup is taken once the window is shown
+    wait_for_opening_backup(demo_book)
     held = window.session.book_lock
     seen: list[bool] = []
     real_restore = backups.restore_over

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from kpidesk import __version__, samples
@@ -245,3 +246,31 @@ def test_the_start_up_probe_opens_the_book_as_the_program_does(
     # The day's backup was taken, as at a start of the program, and the lock given back.
     assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
     assert not lock.lock_path(demo_book).exists()
+
+
+def test_the_days_backup_waits_until_the_window_is_painted(
+    qtbot, app, settings: Settings, demo_book: Path, answers
+) -> None:
+    """At start the window shows first: the copy of a big book on a share takes
+    seconds, which a blank window would sit through."""
+    for backup in backups.list_backups(demo_book):
+        backup.path.unlink()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    seen_at_paint: list[int] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not seen_at_paint:
+                seen_at_paint.append(len(backups.list_backups(demo_book)))
+            return False
+
+    watcher = FirstPaint(window)
+    window.installEventFilter(watcher)
+    window.show()  # as the program starts: shown, then given its book
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    window.files.show_initial_book(initial)
+    qtbot.waitUntil(lambda: len(backups.list_backups(demo_book)) == 1)
+    assert seen_at_paint == [0]
+    assert window.form.edits["title"].text() != ""
+    window.session.close_book()

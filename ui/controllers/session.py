@@ -133,7 +133,7 @@ class BookSession(Controller):
             # thousands of sheets) waits until the window is shown, but never
             # past the book's first write.
             book.before_first_write = self._backup_on_open
-            QTimer.singleShot(0, lambda: self.take_backup_on_open(book))
+            window.after_first_paint(lambda: self.take_backup_on_open(book))
         self.update_year_lock()
         self.update_book_notice()
         window.form.set_evaluation_settings(
