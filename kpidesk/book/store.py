@@ -567,7 +567,9 @@ class Book(stored_settings.BookSettings):
         """
         where, params = where_clause(report_year=report_year, department=department, query=None)
         with sqlitefile.sqlite_errors():
-            rows = self._db.execute(f"{LIST_SELECT}{where} ORDER BY s.id", params).fetchall()
+            rows = sqlitefile.fetch_all(
+                self._db.conn, f"{LIST_SELECT}{where} ORDER BY s.id", params
+            )
         return list_entries_from_rows(rows)
 
     def get_list_entry(self, sheet_id: int) -> ListEntry:
