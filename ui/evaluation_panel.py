@@ -172,6 +172,13 @@ class EvaluationPanel(QFrame):
         if rebuild:
             self.rebuilt.emit()
 
+    def lay_out_now(self) -> None:
+        """Lay out the shown rows' lines of settings, then the box."""
+        for widgets in self._rows:
+            widgets["settings"].layout().activate()
+            widgets["roles"].layout().activate()
+        self.layout().activate()
+
     def focus_chain(self) -> list[QWidget]:
         """The panel's controls in tab order."""
         return [widgets[key] for widgets in self._rows for key in CONTROLS]

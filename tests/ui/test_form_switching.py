@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from kpidesk import samples
@@ -17,6 +18,8 @@ from ui.main_window import MainWindow
 
 #: A sheet of three value rows and many paragraphs, and one of one row and few.
 BIG_NO, SMALL_NO = "90", "91"
+#: A paragraph that wraps onto a second line on the form.
+LONG_PARAGRAPH = "長い段落の文です。" * 14
 
 
 def _row(label: str, unit: str, values: list[str], target: str, **more: object) -> ValueRow:
@@ -53,8 +56,8 @@ def switching_book(tmp_path: Path) -> Path:
                 external_reason="台風の影響",
             ),
         ],
-        efforts=["取組一", "取組二", "取組三", "取組四", "取組五"],
-        issues=["課題一", "課題二"],
+        efforts=["取組一", "取組二", "取組三", "取組四", LONG_PARAGRAPH],
+        issues=["課題一", LONG_PARAGRAPH],
         direction=["方向一", "方向二", "方向三"],
         opinions=["意見一"],
     )
@@ -208,3 +211,40 @@ def test_the_chart_shows_the_sheet_opened_while_it_was_out_of_view(
     [geometry] = form.trend_chart.geometries()
     assert [point.value for point in geometry.actuals] == [8.0] * len(small.actual_years)
     assert form.chart_box.isVisibleTo(form)
+
+
+def form_geometry(window: MainWindow) -> list[tuple[str, int, int]]:
+    """Where the form's boxes and paragraphs are on its page: (name, top, height)."""
+    form = window.form
+    page = form.widget()
+    paragraphs = [editor for section in form.sections.values() for editor in section.editors]
+    boxes = [form.value_table, form.evaluation, form.chart_box, *form.sections.values()]
+    return [
+        (widget.objectName(), widget.mapTo(page, QPoint(0, 0)).y(), widget.height())
+        for widget in [*boxes, *paragraphs]
+    ] + [("page", 0, page.height())]
+
+
+def test_a_sheet_is_laid_out_by_its_first_paint(make_window, switching_book: Path) -> None:
+    """No box of the form moves or grows after the switch was painted (no flicker)."""
+    window = make_window(switching_book)
+    for no, width in (
+        (BIG_NO, 1366),
+        (SMALL_NO, 1366),
+        (BIG_NO, 1200),
+        ("9", 1200),
+        (BIG_NO, 1366),
+    ):
+        if window.width() != width:
+            window.resize(width, 768)
+            for _ in range(5):
+                QApplication.processEvents()
+        sheet = select_no(window, no)  # one pass of the event loop, which paints
+        painted = form_geometry(window)
+        for _ in range(5):
+            QApplication.processEvents()
+        assert form_geometry(window) == painted, no
+        assert_form_shows(window, sheet)
+        for editor in window.form.sections["issues"].editors:
+            if editor.toPlainText() == LONG_PARAGRAPH:  # two lines, all of it in view
+                assert editor.height() > 2 * editor.fontMetrics().lineSpacing()
