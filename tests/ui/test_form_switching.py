@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from kpidesk import samples
 from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
 from ui.bullets import GrowingTextEdit
+from ui.dialogs.messages import Choice
 from ui.main_window import MainWindow
+from ui.value_table import header_labels
 
 #: A sheet of three value rows and many paragraphs, and one of one row and few.
 BIG_NO, SMALL_NO = "90", "91"
@@ -61,11 +63,12 @@ def switching_book(tmp_path: Path) -> Path:
         direction=["方向一", "方向二", "方向三"],
         opinions=["意見一"],
     )
-    small = dataclasses.replace(
+    small = dataclasses.replace(  # two years fewer: two columns fewer
         model,
         no=SMALL_NO,
         title="一行のシート",
-        rows=[_row("単年", "人", ["7"] + ["8"] * years, "9")],
+        actual_years=model.actual_years[:-2],
+        rows=[_row("単年", "人", ["7"] + ["8"] * (years - 2), "9")],
         efforts=["ただ一つの取組"],
         issues=[],
         direction=["方向のみ"],
@@ -119,6 +122,10 @@ def shown_evaluation_labels(window: MainWindow) -> list[str]:
 def assert_form_shows(window: MainWindow, sheet: Sheet) -> None:
     form = window.form
     assert form.edits["title"].text() == sheet.title
+    model = form.value_table.model
+    horizontal = Qt.Orientation.Horizontal
+    shown_header = [model.headerData(c, horizontal) for c in range(model.columnCount())]
+    assert shown_header == header_labels(sheet)
     assert [row[0] for row in shown_table(window)] == [row.label for row in sheet.rows]
     assert [row[2] for row in shown_table(window)] == [row.baseline.text for row in sheet.rows]
     for section in ("efforts", "issues", "direction", "opinions"):
@@ -248,3 +255,30 @@ def test_a_sheet_is_laid_out_by_its_first_paint(make_window, switching_book: Pat
         for editor in window.form.sections["issues"].editors:
             if editor.toPlainText() == LONG_PARAGRAPH:  # two lines, all of it in view
                 assert editor.height() > 2 * editor.fontMetrics().lineSpacing()
+
+
+def test_a_field_with_the_same_text_on_the_next_sheet_starts_afresh(
+    make_window, switching_book: Path, answers
+) -> None:
+    """The next sheet's field shows no selection, and its own undo cannot bring back
+    what was typed on the sheet before (both sheets have the same 施策)."""
+    answers.save_choice = Choice.DISCARD
+    window = make_window(switching_book)
+    big = select_no(window, BIG_NO)
+    section = window.form.edits["section"]
+    section.setFocus()
+    section.end(False)
+    section.insert("を追加")  # typed, then taken back by hand: the field's undo has it
+    for _ in "を追加":
+        section.backspace()
+    assert section.text() == big.section and section.isUndoAvailable()
+    assert select_no(window, SMALL_NO).no == window.session.document.sheet.no == SMALL_NO
+    assert section.text() == big.section
+    assert not section.isUndoAvailable() and section.cursorPosition() == 0
+
+    departments = window.form.edits["departments"]
+    departments.selectAll()
+    again = select_no(window, BIG_NO)
+    assert departments.text() == again.departments_text and departments.text()
+    assert not departments.hasSelectedText() and departments.cursorPosition() == 0
+    assert not window.session.document.is_modified()
