@@ -344,7 +344,8 @@ class SheetForm(QScrollArea):
         for attr, text in texts.items():
             edit = self.edits[attr]
             if opened:  # as a field just made: no selection, no undo of its own
-                edit.setText(text)
+                if edit.text() != text or edit.isUndoAvailable() or edit.isRedoAvailable():
+                    edit.setText(text)  # (the same text again would only repaint it)
                 edit.setCursorPosition(0)
                 continue
             if attr == "departments" and split_departments(edit.text()) == sheet.departments:
