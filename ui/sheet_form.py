@@ -74,6 +74,7 @@ class SheetForm(QScrollArea):
 
         page = QWidget()
         page.setObjectName("formPage")
+        page.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         title = QLabel("KPI分析シート")
         title.setObjectName("formTitle")
         font = title.font()
@@ -148,6 +149,7 @@ class SheetForm(QScrollArea):
         self.planning_comment.action_requested.connect(self.on_clear_planning_comment)
 
         self.body = QWidget()
+        self.body.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.addWidget(self.planning_comment)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from kpidesk import samples
@@ -282,3 +283,26 @@ def test_a_field_with_the_same_text_on_the_next_sheet_starts_afresh(
     assert departments.text() == again.departments_text and departments.text()
     assert not departments.hasSelectedText() and departments.cursorPosition() == 0
     assert not window.session.document.is_modified()
+
+
+def painted_form(window: MainWindow) -> QImage:
+    """The form as it is on screen (what was painted, kept between paints)."""
+    form = window.form
+    shown = window.screen().grabWindow(window.winId())
+    place = QRect(form.mapTo(window, QPoint(0, 0)), form.size())
+    return shown.copy(place).toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_nothing_of_the_sheet_before_stays_on_screen(make_window, switching_book: Path) -> None:
+    """Only what changed is painted again after a switch, yet the form on screen is
+    the open sheet's as drawn afresh, also after the window was made narrower."""
+    window = make_window(switching_book)
+    window.resize(1366, 700)
+    for no in (BIG_NO, SMALL_NO, "9", BIG_NO, "resize", SMALL_NO, BIG_NO, "10"):
+        if no == "resize":
+            window.resize(1100, 650)
+        else:
+            select_no(window, no)
+        QApplication.processEvents()
+        fresh = window.form.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        assert painted_form(window) == fresh, no
