@@ -74,6 +74,8 @@ class SheetForm(QScrollArea):
 
         page = QWidget()
         page.setObjectName("formPage")
+        # Its height changes at almost every switch: only the widgets that change
+        # (and a strip newly shown) are painted again, not all of the page.
         page.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         title = QLabel("KPI分析シート")
         title.setObjectName("formTitle")
