@@ -361,6 +361,8 @@ class ValueTableEditor(QWidget):
 
     def _fit_height(self) -> None:
         """Show every row without an inner scroll bar; the form scrolls instead."""
+        # The view would lay its cells out again on a timer, and paint them twice.
+        self.table.executeDelayedItemsLayout()
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
         height += sum(self.table.rowHeight(row) for row in range(self.model.rowCount()))
