@@ -314,6 +314,7 @@ class SheetForm(QScrollArea):
                 section.lay_out_now()
             self.body.layout().activate()
             page.layout().activate()
+            self.evaluation.lay_out_figures()
 
     @Slot(str)
     def on_document_changed(self, part: str) -> None:

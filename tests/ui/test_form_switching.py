@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
@@ -306,3 +306,43 @@ def test_nothing_of_the_sheet_before_stays_on_screen(make_window, switching_book
         QApplication.processEvents()
         fresh = window.form.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
         assert painted_form(window) == fresh, no
+
+
+class PaintCounter(QObject):
+    """Counts the paints of the widgets it watches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints: dict[str, int] = {}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            name = watched.objectName()
+            self.paints[name] = self.paints.get(name, 0) + 1
+        return False
+
+
+def test_each_figure_of_the_evaluation_is_painted_once_after_a_switch(
+    make_window, switching_book: Path
+) -> None:
+    window = make_window(switching_book)
+    panel = window.form.evaluation
+    select_no(window, BIG_NO)
+    counter = PaintCounter()
+    figures = [
+        label
+        for label in panel.findChildren(QLabel)
+        if label.objectName().startswith("eval_")
+        and label.objectName().endswith(("_latest", "_change", "_rank"))
+    ]
+    for label in figures:
+        label.installEventFilter(counter)
+    select_no(window, SMALL_NO)
+    for _ in range(5):
+        QApplication.processEvents()
+    counter.paints.clear()
+    select_no(window, BIG_NO)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert len(figures) == 9 and counter.paints
+    assert set(counter.paints.values()) == {1}, counter.paints
