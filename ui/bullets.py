@@ -91,6 +91,8 @@ class GrowingTextEdit(QPlainTextEdit):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(self.SHORTCUT_HELP)
+        #: The width the height was last fitted at.
+        self._fitted_width = -1
         self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.cursorPositionChanged.connect(self._keep_cursor_visible)
         self._fit()
@@ -153,7 +155,13 @@ class GrowingTextEdit(QPlainTextEdit):
         self.blockSignals(False)
         self._fit()
 
+    def fit_to_width(self) -> None:
+        """Take the height of the text as wrapped at the present width (if not done yet)."""
+        if self._fitted_width != self.width():
+            self._fit()
+
     def _fit(self) -> None:
+        self._fitted_width = self.width()
         document = self.document()
         layout = document.documentLayout()
         block = document.firstBlock()
@@ -168,8 +176,9 @@ class GrowingTextEdit(QPlainTextEdit):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        # The paragraph re-wraps to the new width after this event.
-        QTimer.singleShot(0, self, self._fit)
+        if event.size().width() != event.oldSize().width():
+            # The paragraph re-wraps to the new width after this event.
+            QTimer.singleShot(0, self, self.fit_to_width)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -321,6 +330,22 @@ class BulletSectionEditor(QFrame):
             self._current = -1
         if len(self.editors) != shown_before:
             self.rebuilt.emit()
+
+    def lay_out_now(self) -> None:
+        """Lay out the shown paragraphs, then the section (see ``SheetForm._layout_once``).
+
+        Twice when a paragraph's width changed (one shown for the first time):
+        it wraps to its height only once it has its width.
+        """
+        rows = self._rows[: len(self.editors)]
+        for row in rows:
+            row.layout().activate()
+        self.layout().activate()
+        for editor in self.editors:
+            editor.fit_to_width()
+        for row in rows:
+            row.layout().activate()
+        self.layout().activate()
 
     def _make_editor(self, index: int) -> None:
         """Make the row (bullet mark and editor) of paragraph ``index``, hidden."""

@@ -172,6 +172,25 @@ class EvaluationPanel(QFrame):
         if rebuild:
             self.rebuilt.emit()
 
+    def lay_out_now(self) -> None:
+        """Lay out the shown rows' lines of settings, then the box."""
+        for widgets in self._rows:
+            widgets["settings"].layout().activate()
+            widgets["roles"].layout().activate()
+        self.layout().activate()
+
+    def lay_out_figures(self) -> None:
+        """Lay out the shown figures' text at their width now, once the box is laid out.
+
+        A label whose text can be selected lays its text out in its first
+        paint and asks for a second one: done here, each is painted once.
+        """
+        for widgets in self._rows:
+            for key, _heading in FIGURES:
+                label = widgets[key]
+                if not label.isHidden():
+                    label.heightForWidth(label.width())
+
     def focus_chain(self) -> list[QWidget]:
         """The panel's controls in tab order."""
         return [widgets[key] for widgets in self._rows for key in CONTROLS]

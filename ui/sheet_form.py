@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -72,6 +74,9 @@ class SheetForm(QScrollArea):
 
         page = QWidget()
         page.setObjectName("formPage")
+        # Its height changes at almost every switch: only the widgets that change
+        # (and a strip newly shown) are painted again, not all of the page.
+        page.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         title = QLabel("KPI分析シート")
         title.setObjectName("formTitle")
         font = title.font()
@@ -146,6 +151,7 @@ class SheetForm(QScrollArea):
         self.planning_comment.action_requested.connect(self.on_clear_planning_comment)
 
         self.body = QWidget()
+        self.body.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.addWidget(self.planning_comment)
@@ -268,14 +274,47 @@ class SheetForm(QScrollArea):
         if self.body.isHidden() != (document is None):
             self.placeholder.setVisible(document is None)
             self.body.setVisible(document is not None)
-        self.value_table.set_document(document)
-        self.evaluation.set_document(document)
-        self.trend_chart.set_sheet(document.sheet if document is not None else None)
-        self.chart_box.setVisible(self.trend_chart.row_count() > 0)
-        for editor in self.sections.values():
-            editor.set_document(document)
-        self._show_header(opened=True)
+        with self._layout_once():
+            self.value_table.set_document(document)
+            self.evaluation.set_document(document)
+            self.trend_chart.set_sheet(document.sheet if document is not None else None)
+            self.chart_box.setVisible(self.trend_chart.row_count() > 0)
+            for editor in self.sections.values():
+                editor.set_document(document)
+            self._show_header(opened=True)
         self.verticalScrollBar().setValue(0)
+
+    @contextmanager
+    def _layout_once(self) -> Iterator[None]:
+        """Lay the form out once, at the end of the ``with`` block, innermost boxes first.
+
+        Qt lays out a shown widget's parents there and then, up to the page,
+        and filling a sheet shows and hides dozens (evaluation notes,
+        paragraphs): meanwhile the outer layouts are switched off. Left to the
+        event loop, a box's new height would reach the page one pass per level
+        (each pass painted); laid out here, the first paint is the final one.
+        """
+        page = self.widget()
+        widgets = [page, self.body, self.evaluation, *self.sections.values()]
+        held = [(w, w.layout(), w.size()) for w in widgets if w.layout().isEnabled()]
+        for _widget, layout, _size in held:
+            layout.setEnabled(False)
+        try:
+            yield
+        finally:
+            for widget, layout, size in held:
+                layout.setEnabled(True)
+                if widget.size() != size:  # a resize a switched-off layout did not follow
+                    layout.invalidate()
+            self.value_table.layout().activate()
+            self.evaluation.lay_out_now()
+            self.chart_box.layout().activate()
+            self.planning_comment.layout().activate()
+            for section in self.sections.values():
+                section.lay_out_now()
+            self.body.layout().activate()
+            page.layout().activate()
+            self.evaluation.lay_out_figures()
 
     @Slot(str)
     def on_document_changed(self, part: str) -> None:
@@ -310,7 +349,8 @@ class SheetForm(QScrollArea):
         for attr, text in texts.items():
             edit = self.edits[attr]
             if opened:  # as a field just made: no selection, no undo of its own
-                edit.setText(text)
+                if edit.text() != text or edit.isUndoAvailable() or edit.isRedoAvailable():
+                    edit.setText(text)  # (the same text again would only repaint it)
                 edit.setCursorPosition(0)
                 continue
             if attr == "departments" and split_departments(edit.text()) == sheet.departments:

@@ -41,6 +41,18 @@ from ui.flow_layout import FlowLayout
 
 _Index = QModelIndex | QPersistentModelIndex
 
+#: The roles a cell answers (the delegate asks for a dozen for each cell it paints).
+_CELL_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+    }
+)
+
 #: Years offered in the year choosers.
 YEAR_RANGE = range(2010, 2041)
 MAX_ACTUAL_YEARS = 10
@@ -65,6 +77,8 @@ class ValueTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._document: SheetDocument | None = None
         self._shape: tuple[int, int] = (0, 0)
+        #: The header row of the sheet shown (None: to be made again).
+        self._labels: list[str] | None = None
         self.set_document(document)
 
     def set_document(self, document: SheetDocument | None) -> None:
@@ -76,6 +90,7 @@ class ValueTableModel(QAbstractTableModel):
         if document is not None:
             document.changed.connect(self.on_document_changed)
         self._shape = self._current_shape()
+        self._labels = None
         self.endResetModel()
 
     def _current_shape(self) -> tuple[int, int]:
@@ -88,6 +103,7 @@ class ValueTableModel(QAbstractTableModel):
     def on_document_changed(self, part: str) -> None:
         if part != "table":
             return
+        self._labels = None
         shape = self._current_shape()
         if shape != self._shape:
             self.beginResetModel()
@@ -112,7 +128,9 @@ class ValueTableModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
-        labels = header_labels(self._document.sheet)
+        if self._labels is None:
+            self._labels = header_labels(self._document.sheet)
+        labels = self._labels
         return labels[section] if 0 <= section < len(labels) else None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -121,7 +139,7 @@ class ValueTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self._document is None or not index.isValid():
+        if role not in _CELL_ROLES or self._document is None or not index.isValid():
             return None
         sheet = self._document.sheet
         if not (
@@ -343,6 +361,8 @@ class ValueTableEditor(QWidget):
 
     def _fit_height(self) -> None:
         """Show every row without an inner scroll bar; the form scrolls instead."""
+        # The view would lay its cells out again on a timer, and paint them twice.
+        self.table.executeDelayedItemsLayout()
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
         height += sum(self.table.rowHeight(row) for row in range(self.model.rowCount()))

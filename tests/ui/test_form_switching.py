@@ -7,16 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from kpidesk import samples
 from kpidesk.book.store import Book
 from kpidesk.model import Cell, Sheet, ValueRow
 from ui.bullets import GrowingTextEdit
+from ui.dialogs.messages import Choice
 from ui.main_window import MainWindow
+from ui.value_table import header_labels
 
 #: A sheet of three value rows and many paragraphs, and one of one row and few.
 BIG_NO, SMALL_NO = "90", "91"
+#: A paragraph that wraps onto a second line on the form.
+LONG_PARAGRAPH = "長い段落の文です。" * 14
 
 
 def _row(label: str, unit: str, values: list[str], target: str, **more: object) -> ValueRow:
@@ -53,16 +59,17 @@ def switching_book(tmp_path: Path) -> Path:
                 external_reason="台風の影響",
             ),
         ],
-        efforts=["取組一", "取組二", "取組三", "取組四", "取組五"],
-        issues=["課題一", "課題二"],
+        efforts=["取組一", "取組二", "取組三", "取組四", LONG_PARAGRAPH],
+        issues=["課題一", LONG_PARAGRAPH],
         direction=["方向一", "方向二", "方向三"],
         opinions=["意見一"],
     )
-    small = dataclasses.replace(
+    small = dataclasses.replace(  # two years fewer: two columns fewer
         model,
         no=SMALL_NO,
         title="一行のシート",
-        rows=[_row("単年", "人", ["7"] + ["8"] * years, "9")],
+        actual_years=model.actual_years[:-2],
+        rows=[_row("単年", "人", ["7"] + ["8"] * (years - 2), "9")],
         efforts=["ただ一つの取組"],
         issues=[],
         direction=["方向のみ"],
@@ -116,6 +123,10 @@ def shown_evaluation_labels(window: MainWindow) -> list[str]:
 def assert_form_shows(window: MainWindow, sheet: Sheet) -> None:
     form = window.form
     assert form.edits["title"].text() == sheet.title
+    model = form.value_table.model
+    horizontal = Qt.Orientation.Horizontal
+    shown_header = [model.headerData(c, horizontal) for c in range(model.columnCount())]
+    assert shown_header == header_labels(sheet)
     assert [row[0] for row in shown_table(window)] == [row.label for row in sheet.rows]
     assert [row[2] for row in shown_table(window)] == [row.baseline.text for row in sheet.rows]
     for section in ("efforts", "issues", "direction", "opinions"):
@@ -208,3 +219,130 @@ def test_the_chart_shows_the_sheet_opened_while_it_was_out_of_view(
     [geometry] = form.trend_chart.geometries()
     assert [point.value for point in geometry.actuals] == [8.0] * len(small.actual_years)
     assert form.chart_box.isVisibleTo(form)
+
+
+def form_geometry(window: MainWindow) -> list[tuple[str, int, int]]:
+    """Where the form's boxes and paragraphs are on its page: (name, top, height)."""
+    form = window.form
+    page = form.widget()
+    paragraphs = [editor for section in form.sections.values() for editor in section.editors]
+    boxes = [form.value_table, form.evaluation, form.chart_box, *form.sections.values()]
+    return [
+        (widget.objectName(), widget.mapTo(page, QPoint(0, 0)).y(), widget.height())
+        for widget in [*boxes, *paragraphs]
+    ] + [("page", 0, page.height())]
+
+
+def test_a_sheet_is_laid_out_by_its_first_paint(make_window, switching_book: Path) -> None:
+    """No box of the form moves or grows after the switch was painted (no flicker)."""
+    window = make_window(switching_book)
+    for no, width in (
+        (BIG_NO, 1366),
+        (SMALL_NO, 1366),
+        (BIG_NO, 1200),
+        ("9", 1200),
+        (BIG_NO, 1366),
+    ):
+        if window.width() != width:
+            window.resize(width, 768)
+            for _ in range(5):
+                QApplication.processEvents()
+        sheet = select_no(window, no)  # one pass of the event loop, which paints
+        painted = form_geometry(window)
+        for _ in range(5):
+            QApplication.processEvents()
+        assert form_geometry(window) == painted, no
+        assert_form_shows(window, sheet)
+        for editor in window.form.sections["issues"].editors:
+            if editor.toPlainText() == LONG_PARAGRAPH:  # two lines, all of it in view
+                assert editor.height() > 2 * editor.fontMetrics().lineSpacing()
+
+
+def test_a_field_with_the_same_text_on_the_next_sheet_starts_afresh(
+    make_window, switching_book: Path, answers
+) -> None:
+    """The next sheet's field shows no selection, and its own undo cannot bring back
+    what was typed on the sheet before (both sheets have the same 施策)."""
+    answers.save_choice = Choice.DISCARD
+    window = make_window(switching_book)
+    big = select_no(window, BIG_NO)
+    section = window.form.edits["section"]
+    section.setFocus()
+    section.end(False)
+    section.insert("を追加")  # typed, then taken back by hand: the field's undo has it
+    for _ in "を追加":
+        section.backspace()
+    assert section.text() == big.section and section.isUndoAvailable()
+    assert select_no(window, SMALL_NO).no == window.session.document.sheet.no == SMALL_NO
+    assert section.text() == big.section
+    assert not section.isUndoAvailable() and section.cursorPosition() == 0
+
+    departments = window.form.edits["departments"]
+    departments.selectAll()
+    again = select_no(window, BIG_NO)
+    assert departments.text() == again.departments_text and departments.text()
+    assert not departments.hasSelectedText() and departments.cursorPosition() == 0
+    assert not window.session.document.is_modified()
+
+
+def painted_form(window: MainWindow) -> QImage:
+    """The form as it is on screen (what was painted, kept between paints)."""
+    form = window.form
+    shown = window.screen().grabWindow(window.winId())
+    place = QRect(form.mapTo(window, QPoint(0, 0)), form.size())
+    return shown.copy(place).toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_nothing_of_the_sheet_before_stays_on_screen(make_window, switching_book: Path) -> None:
+    """Only what changed is painted again after a switch, yet the form on screen is
+    the open sheet's as drawn afresh, also after the window was made narrower."""
+    window = make_window(switching_book)
+    window.resize(1366, 700)
+    for no in (BIG_NO, SMALL_NO, "9", BIG_NO, "resize", SMALL_NO, BIG_NO, "10"):
+        if no == "resize":
+            window.resize(1100, 650)
+        else:
+            select_no(window, no)
+        QApplication.processEvents()
+        fresh = window.form.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        assert painted_form(window) == fresh, no
+
+
+class PaintCounter(QObject):
+    """Counts the paints of the widgets it watches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints: dict[str, int] = {}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            name = watched.objectName()
+            self.paints[name] = self.paints.get(name, 0) + 1
+        return False
+
+
+def test_each_figure_of_the_evaluation_is_painted_once_after_a_switch(
+    make_window, switching_book: Path
+) -> None:
+    window = make_window(switching_book)
+    panel = window.form.evaluation
+    select_no(window, BIG_NO)
+    counter = PaintCounter()
+    figures = [
+        label
+        for label in panel.findChildren(QLabel)
+        if label.objectName().startswith("eval_")
+        and label.objectName().endswith(("_latest", "_change", "_rank"))
+    ]
+    for label in figures:
+        label.installEventFilter(counter)
+    select_no(window, SMALL_NO)
+    for _ in range(5):
+        QApplication.processEvents()
+    counter.paints.clear()
+    select_no(window, BIG_NO)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert len(figures) == 9 and counter.paints
+    assert set(counter.paints.values()) == {1}, counter.paints
