@@ -91,11 +91,13 @@ class EvaluationPanel(QFrame):
         self.scheme_label = QLabel()
         self.scheme_label.setObjectName("evaluationScheme")
         self.scheme_label.setWordWrap(True)
+        self.scheme_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         colours.colour_label(self.scheme_label, colours.Ink.QUIET)
         heading = QHBoxLayout()
         heading.addWidget(title)
-        heading.addStretch(1)
-        heading.addWidget(self.scheme_label, 1, Qt.AlignmentFlag.AlignRight)
+        # All the width beside the heading, its text to the right: a label given
+        # only its own size hint was laid out one line shorter than its text.
+        heading.addWidget(self.scheme_label, 1)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(10)
         self.grid.setVerticalSpacing(2)

@@ -239,3 +239,18 @@ def test_the_wheel_over_a_row_setting_does_not_change_it(window: MainWindow, qtb
     QApplication.sendEvent(combo, wheel)
     assert combo.currentIndex() == before
     assert not window.isWindowModified()
+
+
+def test_the_rank_scheme_beside_the_heading_is_shown_whole(window: MainWindow) -> None:
+    """The scheme's text (達成率で評価（A 100%以上…）) wraps within its box, never cut at
+    the top or the bottom, however wide the window and whichever basis is set."""
+    label = window.form.evaluation.findChild(QLabel, "evaluationScheme")
+    for width, basis in ((1366, Basis.ACHIEVEMENT), (1024, Basis.ACHIEVEMENT), (900, None)):
+        window.resize(width, 768)
+        if basis is not None:
+            window.list_panel.set_evaluation_settings(EvaluationSettings(basis=basis))
+            window.form.set_evaluation_settings(EvaluationSettings(basis=basis))
+        select_no(window, "9")
+        QApplication.processEvents()
+        assert label.text().startswith(("達成率で評価", "期待値に対する"))
+        assert label.height() >= label.heightForWidth(label.width()), (width, label.text())
