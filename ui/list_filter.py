@@ -311,6 +311,12 @@ class SheetFilterProxy(QAbstractTableModel):
             else:
                 role_data.setData(value)
 
+    def painted_cell(self, row: int, column: int) -> dict[int, Any]:
+        """What the cell at ``row``, ``column`` paints, by role (``SheetListModel.painted``)."""
+        if self._source is None or not 0 <= row < len(self._rows):
+            return {}
+        return self._source.painted(self._rows[row])[column]
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:

@@ -38,6 +38,7 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
+from ui.list_delegate import ListDelegate
 from ui.list_filter import (
     PAINT_ROLES,
     EntryRole,
@@ -476,6 +477,8 @@ class SheetListPanel(QWidget):
         self.table.sortByColumn(Col.NO, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.delegate = ListDelegate(self.table, self.proxy.painted_cell)
+        self.table.setItemDelegate(self.delegate)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
@@ -514,6 +517,7 @@ class SheetListPanel(QWidget):
     def _on_theme_changed(self) -> None:
         """The theme changed: the ranks' colours are made again for it."""
         self.model.forget_painted()
+        self.delegate.forget()
         self.table.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

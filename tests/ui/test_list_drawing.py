@@ -1,0 +1,98 @@
+"""The sheet list draws its cells from text laid out once, and looks exactly as Qt draws it.
+
+Each test grabs the list as the user sees it and compares it, pixel for
+pixel, with the same list drawn by Qt's own item drawing
+(``QStyledItemDelegate``): in the light and dark themes, larger text, with
+a row selected, and under a style that draws cells its own way (where the
+list must fall back to Qt's drawing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOption,
+)
+
+from tests.ui.palettes import applied, dark_palette
+from tests.ui.test_main_window import select_no
+from ui.actions import Action
+from ui.main_window import MainWindow
+
+
+def shown(window: MainWindow) -> QImage:
+    QApplication.processEvents()
+    return window.list_panel.table.viewport().grab().toImage()
+
+
+def drawn_by_qt(window: MainWindow) -> QImage:
+    """The list as Qt's own item drawing shows it."""
+    table = window.list_panel.table
+    ours = table.itemDelegate()
+    plain = QStyledItemDelegate(table)
+    table.setItemDelegate(plain)
+    try:
+        return shown(window)
+    finally:
+        table.setItemDelegate(ours)
+
+
+def kept_texts(window: MainWindow) -> int:
+    return len(window.list_panel.delegate._texts)
+
+
+def assert_drawn_as_qt_draws(window: MainWindow) -> None:
+    ours = shown(window)
+    assert ours == drawn_by_qt(window)
+    assert shown(window) == ours  # and the list is drawn as before afterwards
+
+
+def test_the_list_looks_as_qt_draws_it(window: MainWindow) -> None:
+    select_no(window, "14")
+    assert_drawn_as_qt_draws(window)
+    assert kept_texts(window) > 50  # its texts were laid out once and kept
+
+
+def test_the_list_looks_as_qt_draws_it_with_larger_text(window: MainWindow) -> None:
+    for _ in range(3):
+        window.actions[Action.ZOOM_IN].trigger()
+    assert_drawn_as_qt_draws(window)
+
+
+def test_the_list_looks_as_qt_draws_it_in_the_dark_theme(window: MainWindow) -> None:
+    shown(window)
+    with applied(dark_palette()):
+        assert_drawn_as_qt_draws(window)
+
+
+@pytest.mark.parametrize("width", [1024, 1600])
+def test_the_list_looks_as_qt_draws_it_at_another_width(window: MainWindow, width: int) -> None:
+    window.resize(width, 768)
+    assert_drawn_as_qt_draws(window)
+
+
+class _OwnCells(QProxyStyle):
+    """A style that draws a list cell's background its own way (as Windows' styles do)."""
+
+    def drawPrimitive(self, element, option: QStyleOption, painter, widget=None) -> None:
+        if element == QStyle.PrimitiveElement.PE_PanelItemViewItem:
+            painter.fillRect(option.rect.adjusted(1, 1, -1, -1), "#fff0f0")
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def test_under_a_style_that_draws_cells_its_own_way_qt_draws_them(window: MainWindow) -> None:
+    table = window.list_panel.table
+    style = _OwnCells("Fusion")
+    table.setStyle(style)
+    try:
+        ours = shown(window)
+        assert ours == drawn_by_qt(window)
+        assert ours.pixelColor(40, 27).name() == "#fff0f0"  # its own cells, seen (row 2)
+    finally:
+        table.setStyle(None)

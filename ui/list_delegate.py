@@ -1,0 +1,255 @@
+"""The sheet list's cells, drawn from text laid out once instead of at every paint.
+
+Qt's own drawing of a cell (``QStyledItemDelegate``) asks the model for the
+cell's roles and lays its text out anew each time it is painted: a search
+keystroke or a step with ↓ repaints a few hundred cells, and most of that
+time was spent laying out the same texts again. This delegate draws a
+cell that is plainly shown (not selected, not under the mouse, not the
+current one) from a ``QStaticText`` kept per text, width, alignment and
+font, with the pen and background Qt's style would use. Every other cell
+is drawn by Qt.
+
+Whether this gives the same pixels as Qt's drawing depends on the style
+(Windows' styles draw a cell's background their own way). The first time
+the list is painted with a style, palette and font, one plain cell and
+one tinted cell are drawn both ways off screen and compared: if a single
+pixel differs, Qt draws every cell from then on.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPalette,
+    QStaticText,
+    QTextOption,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+#: What a cell paints, by role (see ``SheetListModel.painted``).
+Cells = dict[int, Any]
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+#: A cell in any of these states is drawn by Qt (selection, hover and focus
+#: look different in every style).
+_DRAWN_BY_QT = (
+    QStyle.StateFlag.State_Selected
+    | QStyle.StateFlag.State_MouseOver
+    | QStyle.StateFlag.State_HasFocus
+    | QStyle.StateFlag.State_Editing
+).value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+#: The state flags that choose the text colour's palette group.
+_GROUP_FLAGS = _ACTIVE | _ENABLED
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+#: How many laid-out texts are kept (a screen shows a couple of hundred).
+_KEPT_TEXTS = 4000
+
+
+class _Context(NamedTuple):
+    """What every cell of one repaint shares (made when the list's viewport is painted)."""
+
+    margin: int
+    font: QFont
+    font_key: str
+    #: Qt's style draws kept text exactly as it draws the cells itself.
+    same_pixels: bool
+    #: The text colour of a plain cell, by its state's Active and Enabled flags.
+    pens: dict[int, QColor]
+
+
+class ListDelegate(QStyledItemDelegate):
+    """Draws the list's plainly shown cells from kept ``QStaticText``.
+
+    Args:
+        view: the list's table view.
+        cells: what the cell at (row, column) of the view's model paints.
+    """
+
+    def __init__(self, view: QAbstractItemView, cells: Callable[[int, int], Cells]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._cells = cells
+        self._texts: OrderedDict[tuple[str, int, int, str], QStaticText] = OrderedDict()
+        #: Whether kept text draws as Qt does, by (style, palette, font): see the module.
+        self._checked: dict[tuple[int, int, str], bool] = {}
+        self._context: _Context | None = None
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self._context = None  # made again, once, by the first cell painted
+        return False
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        state = option.state.value
+        context = self._context or self._make_context(option)
+        if state & _DRAWN_BY_QT or not context.same_pixels:
+            super().paint(painter, option, index)
+            return
+        self._paint_kept(
+            painter, option.rect, state, context, self._cells(index.row(), index.column())
+        )
+
+    def _paint_kept(
+        self, painter: QPainter, rect: QRect, state: int, context: _Context, cells: Cells
+    ) -> None:
+        """Draw a plainly shown cell from its kept text, as Qt's style draws it."""
+        background = cells.get(_BACKGROUND)
+        if background is not None:
+            origin = painter.brushOrigin()
+            painter.setBrushOrigin(rect.topLeft())
+            painter.fillRect(rect, background)
+            painter.setBrushOrigin(origin)
+        text = cells.get(_DISPLAY)
+        width = rect.width() - 2 * context.margin
+        if not text or width <= 0:
+            return
+        kept = self._static_text(text, width, cells.get(_ALIGNMENT, _LEFT), context)
+        foreground = cells.get(_FOREGROUND)
+        if foreground is not None:
+            painter.setPen(foreground.color())
+        else:
+            painter.setPen(context.pens[state & _GROUP_FLAGS])
+        height = int(kept.size().height())
+        painter.drawStaticText(
+            rect.x() + context.margin, rect.y() + (rect.height() - height) // 2, kept
+        )
+
+    def forget(self) -> None:
+        """Lay every text out again, and check the drawing again (the font or theme changed)."""
+        self._texts.clear()
+        self._checked.clear()
+        self._context = None
+
+    def _make_context(self, option: QStyleOptionViewItem) -> _Context:
+        style = self._view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self._view) + 1
+        font = QFont(option.font)
+        palette = option.palette
+        pens = {
+            flags: palette.color(_colour_group(flags), QPalette.ColorRole.Text)
+            for flags in (0, _ACTIVE, _ENABLED, _ACTIVE | _ENABLED)
+        }
+        context = _Context(margin, font, font.key(), False, pens)
+        key = (id(style), palette.cacheKey(), context.font_key)
+        same = self._checked.get(key)
+        if same is None:
+            same = self._checked[key] = self._compare(option, context)
+        self._context = context._replace(same_pixels=same)
+        return self._context
+
+    # --- the kept texts
+
+    def _static_text(self, text: str, width: int, alignment: int, context: _Context) -> QStaticText:
+        key = (text, width, alignment, context.font_key)
+        kept = self._texts.get(key)
+        if kept is not None:
+            return kept
+        font = context.font
+        metrics = QFontMetrics(font)
+        shown = text
+        if metrics.horizontalAdvance(text) > width:
+            shown = metrics.elidedText(text, self._view.textElideMode(), width)
+        kept = QStaticText(shown)
+        kept.setTextFormat(Qt.TextFormat.PlainText)
+        kept.setTextWidth(width)
+        option = QTextOption(Qt.AlignmentFlag(alignment))
+        option.setWrapMode(QTextOption.WrapMode.ManualWrap)
+        kept.setTextOption(option)
+        kept.prepare(font=font)
+        if len(self._texts) >= _KEPT_TEXTS:
+            self._texts.popitem(last=False)
+        self._texts[key] = kept
+        return kept
+
+    # --- the check against Qt's own drawing
+
+    def _compare(self, option: QStyleOptionViewItem, context: _Context) -> bool:
+        """Draw a plain and a tinted cell both ways off screen: the same pixels?"""
+        tint = QBrush(QColor("#c6efce"))
+        samples: list[Cells] = [
+            {_DISPLAY: "観光振興課 12,345（R2）とても長い名前の指標", _ALIGNMENT: _LEFT},
+            {_DISPLAY: "12,345（R2）", _ALIGNMENT: _RIGHT},
+            {
+                _DISPLAY: "A",
+                _ALIGNMENT: int(Qt.AlignmentFlag.AlignCenter),
+                _FOREGROUND: QBrush(QColor("#006100")),
+                _BACKGROUND: tint,
+            },
+        ]
+        for cells in samples:
+            if self._drawn_by_qt(option, cells) != self._drawn_kept(option, cells, context):
+                return False
+        return True
+
+    def _sample_option(self, option: QStyleOptionViewItem) -> QStyleOptionViewItem:
+        sample = QStyleOptionViewItem(option)
+        sample.rect = QRect(0, 0, 120, max(option.rect.height(), 8))
+        sample.state = QStyle.StateFlag(option.state.value & ~_DRAWN_BY_QT)  # a plain cell
+        return sample
+
+    def _drawn_by_qt(self, option: QStyleOptionViewItem, cells: Cells) -> QImage:
+        sample = self._sample_option(option)
+        sample.text = cells[_DISPLAY]
+        sample.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        sample.displayAlignment = Qt.AlignmentFlag(cells[_ALIGNMENT])
+        sample.textElideMode = self._view.textElideMode()
+        if _FOREGROUND in cells:
+            sample.palette.setBrush(QPalette.ColorRole.Text, cells[_FOREGROUND])
+        if _BACKGROUND in cells:
+            sample.backgroundBrush = cells[_BACKGROUND]
+        image = _blank(sample.rect)
+        painter = QPainter(image)
+        try:
+            self._view.style().drawControl(
+                QStyle.ControlElement.CE_ItemViewItem, sample, painter, self._view
+            )
+        finally:
+            painter.end()
+        return image
+
+    def _drawn_kept(self, option: QStyleOptionViewItem, cells: Cells, context: _Context) -> QImage:
+        sample = self._sample_option(option)
+        image = _blank(sample.rect)
+        painter = QPainter(image)
+        try:
+            self._paint_kept(painter, sample.rect, sample.state.value, context, cells)
+        finally:
+            painter.end()
+        return image
+
+
+def _blank(rect: QRect) -> QImage:
+    image = QImage(rect.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("#808080"))
+    return image
+
+
+def _colour_group(flags: int) -> QPalette.ColorGroup:
+    """The palette group Qt's style draws a cell's text from, by its Active and Enabled flags."""
+    if not flags & _ENABLED:
+        return QPalette.ColorGroup.Disabled
+    if not flags & _ACTIVE:
+        return QPalette.ColorGroup.Inactive
+    return QPalette.ColorGroup.Normal
