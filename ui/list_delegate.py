@@ -18,6 +18,7 @@ pixel differs, Qt draws every cell from then on.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -62,6 +63,8 @@ _ENABLED = QStyle.StateFlag.State_Enabled.value
 _GROUP_FLAGS = _ACTIVE | _ENABLED
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+#: Text Qt lays out in lines or spaces of its own: such a cell is drawn by Qt.
+_LINE_BREAKS = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 #: How many laid-out texts are kept (a screen shows a couple of hundred).
 _KEPT_TEXTS = 4000
 
@@ -104,12 +107,15 @@ class ListDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
         state = option.state.value
         context = self._context or self._make_context(option)
-        if state & _DRAWN_BY_QT or not context.same_pixels:
+        cells = self._cells(index.row(), index.column())
+        if (
+            state & _DRAWN_BY_QT
+            or not context.same_pixels
+            or _LINE_BREAKS.search(cells.get(_DISPLAY) or "")
+        ):
             super().paint(painter, option, index)
             return
-        self._paint_kept(
-            painter, option.rect, state, context, self._cells(index.row(), index.column())
-        )
+        self._paint_kept(painter, option.rect, state, context, cells)
 
     def _paint_kept(
         self, painter: QPainter, rect: QRect, state: int, context: _Context, cells: Cells

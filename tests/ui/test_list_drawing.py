@@ -24,6 +24,7 @@ from tests.ui.palettes import applied, dark_palette
 from tests.ui.test_main_window import select_no
 from ui.actions import Action
 from ui.main_window import MainWindow
+from ui.sheet_list import Col
 
 
 def shown(window: MainWindow) -> QImage:
@@ -96,3 +97,23 @@ def test_under_a_style_that_draws_cells_its_own_way_qt_draws_them(window: MainWi
         assert ours.pixelColor(40, 27).name() == "#fff0f0"  # its own cells, seen (row 2)
     finally:
         table.setStyle(None)
+
+
+@pytest.mark.parametrize("title", ["区切り\tタブ", "一行目\n二行目", "段落\u2029区切り"])
+def test_a_title_with_a_tab_or_a_line_break_looks_as_qt_draws_it(
+    make_window, demo_book, title: str
+) -> None:
+    from kpidesk.book.store import Book
+
+    with Book.open(demo_book) as book:
+        sheet = book.find_sheet(2020, "10")
+        sheet.title = title
+        book.save_sheet(sheet)
+    window = make_window(demo_book)
+    select_no(window, "14")
+    titles = [
+        window.list_panel.proxy.index(row, Col.TITLE).data()
+        for row in range(window.list_panel.proxy.rowCount())
+    ]
+    assert any(shown.startswith(title[:2]) for shown in titles)  # No 10 is in view
+    assert_drawn_as_qt_draws(window)
