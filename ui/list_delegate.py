@@ -98,10 +98,14 @@ class ListDelegate(QStyledItemDelegate):
         self._checked: dict[tuple[int, int, str], bool] = {}
         self._context: _Context | None = None
         view.viewport().installEventFilter(self)
+        view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
+        kind = event.type()
+        if kind == QEvent.Type.Paint:
             self._context = None  # made again, once, by the first cell painted
+        elif kind == QEvent.Type.StyleChange:
+            self.forget()  # another style: compared with Qt's drawing again
         return False
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
@@ -192,7 +196,8 @@ class ListDelegate(QStyledItemDelegate):
     # --- the check against Qt's own drawing
 
     def _compare(self, option: QStyleOptionViewItem, context: _Context) -> bool:
-        """Draw a plain and a tinted cell both ways off screen: the same pixels?"""
+        """Draw plain and tinted cells both ways off screen, at the start, middle and end
+        of a row, on a plain and an alternate row: the same pixels?"""
         tint = QBrush(QColor("#c6efce"))
         samples: list[Cells] = [
             {_DISPLAY: "観光振興課 12,345（R2）とても長い名前の指標", _ALIGNMENT: _LEFT},
@@ -204,19 +209,24 @@ class ListDelegate(QStyledItemDelegate):
                 _BACKGROUND: tint,
             },
         ]
+        position = QStyleOptionViewItem.ViewItemPosition
+        alternate = QStyleOptionViewItem.ViewItemFeature.Alternate
         for cells in samples:
-            if self._drawn_by_qt(option, cells) != self._drawn_kept(option, cells, context):
-                return False
+            for where in (position.Beginning, position.Middle, position.End, position.OnlyOne):
+                for alternating in (False, True):
+                    sample = QStyleOptionViewItem(option)
+                    sample.rect = QRect(0, 0, 120, max(option.rect.height(), 8))
+                    sample.state = QStyle.StateFlag(option.state.value & ~_DRAWN_BY_QT)
+                    sample.viewItemPosition = where
+                    sample.features = (
+                        sample.features | alternate if alternating else sample.features & ~alternate
+                    )
+                    if self._drawn_by_qt(sample, cells) != self._drawn_kept(sample, cells, context):
+                        return False
         return True
 
-    def _sample_option(self, option: QStyleOptionViewItem) -> QStyleOptionViewItem:
-        sample = QStyleOptionViewItem(option)
-        sample.rect = QRect(0, 0, 120, max(option.rect.height(), 8))
-        sample.state = QStyle.StateFlag(option.state.value & ~_DRAWN_BY_QT)  # a plain cell
-        return sample
-
-    def _drawn_by_qt(self, option: QStyleOptionViewItem, cells: Cells) -> QImage:
-        sample = self._sample_option(option)
+    def _drawn_by_qt(self, plain: QStyleOptionViewItem, cells: Cells) -> QImage:
+        sample = QStyleOptionViewItem(plain)
         sample.text = cells[_DISPLAY]
         sample.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
         sample.displayAlignment = Qt.AlignmentFlag(cells[_ALIGNMENT])
@@ -235,8 +245,7 @@ class ListDelegate(QStyledItemDelegate):
             painter.end()
         return image
 
-    def _drawn_kept(self, option: QStyleOptionViewItem, cells: Cells, context: _Context) -> QImage:
-        sample = self._sample_option(option)
+    def _drawn_kept(self, sample: QStyleOptionViewItem, cells: Cells, context: _Context) -> QImage:
         image = _blank(sample.rect)
         painter = QPainter(image)
         try:
