@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from ui.controllers.trash import Trash
     from ui.controllers.years import Years
 
+#: How long work waiting for the window's first paint waits at most (ms).
+PAINT_WAIT_MS = 3000
+
 
 class MainWindow(QMainWindow):
     """KPI Desk's window over one book.
@@ -367,15 +370,23 @@ class MainWindow(QMainWindow):
 
         Slow work that can wait (the day's backup of a big book on a share)
         does not keep a blank window on the screen. A window painted already,
-        or not shown, calls it as soon as the events are next processed.
+        or not shown, calls it as soon as the events are next processed; a
+        window that is not painted within :data:`PAINT_WAIT_MS` (started
+        minimised) calls it then.
         """
         if self._waiting_for_paint is None or not self.isVisible():
             QTimer.singleShot(0, callback)
-        else:
-            self._waiting_for_paint.append(callback)
+            return
+        if not self._waiting_for_paint:
+            QTimer.singleShot(PAINT_WAIT_MS, self._painted)
+        self._waiting_for_paint.append(callback)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        if self._waiting_for_paint is not None:
+            self._painted()
+
+    def _painted(self) -> None:
         waiting, self._waiting_for_paint = self._waiting_for_paint, None
         for callback in waiting or ():
             QTimer.singleShot(0, callback)  # after the painted window is on the screen

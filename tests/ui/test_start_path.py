@@ -274,3 +274,21 @@ def test_the_days_backup_waits_until_the_window_is_painted(
     assert seen_at_paint == [0]
     assert window.form.edits["title"].text() != ""
     window.session.close_book()
+
+
+def test_a_window_not_painted_yet_takes_the_backup_a_moment_later(
+    qtbot, app, settings: Settings, demo_book: Path, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window started minimised is not painted until restored: the backup does not wait."""
+    from ui import main_window
+
+    monkeypatch.setattr(main_window, "PAINT_WAIT_MS", 50)
+    for backup in backups.list_backups(demo_book):
+        backup.path.unlink()
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.setUpdatesEnabled(False)  # shown, but never painted
+    window.show()
+    window.files.show_initial_book(app_module.open_initial_book(demo_book, False, settings))
+    qtbot.waitUntil(lambda: len(backups.list_backups(demo_book)) == 1)
+    window.session.close_book()
