@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import errno
 import os
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from kpidesk import __version__
 from kpidesk.book import backups, lock
@@ -267,21 +266,18 @@ def test_a_recent_book_deleted_from_its_folder_leaves_the_list(
 # --- the heartbeat ------------------------------------------------------------
 
 
-def wait_for_opening_backup(book: Path) -> None:
+def wait_for_opening_backup(qtbot, book: Path) -> None:
     """The opening backup is taken once the window has been painted."""
-    deadline = time.monotonic() + 10
-    while not backups.list_backups(book) and time.monotonic() < deadline:
-        QApplication.processEvents()
-    assert backups.list_backups(book)
+    qtbot.waitUntil(lambda: bool(backups.list_backups(book)))
 
 
 def test_a_lock_file_that_cannot_be_written_for_a_moment_is_kept(
-    make_window, demo_book: Path, answers, monkeypatch
+    make_window, demo_book: Path, answers, monkeypatch, qtbot
 ) -> None:
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    wait_for_opening_backup(demo_book)
+    wait_for_opening_backup(qtbot, demo_book)
     held = window.session.book_lock
     assert holds_lock(window, demo_book)
 
@@ -387,12 +383,12 @@ def test_save_as_over_a_book_someone_else_has_open_is_refused(
 
 
 def test_a_backup_restored_as_a_new_file_is_locked(
-    make_window, demo_book: Path, tmp_path: Path
+    make_window, demo_book: Path, tmp_path: Path, qtbot
 ) -> None:
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    wait_for_opening_backup(demo_book)
+    wait_for_opening_backup(qtbot, demo_book)
     backup = backups.list_backups(demo_book)[0]
     target = tmp_path / "復元.kpidb"
     assert window.files.restore_backup_as_copy(backup, target)
@@ -402,12 +398,12 @@ def test_a_backup_restored_as_a_new_file_is_locked(
 
 
 def test_a_backup_restored_over_the_book_keeps_it_locked_throughout(
-    make_window, demo_book: Path, answers, monkeypatch
+    make_window, demo_book: Path, answers, monkeypatch, qtbot
 ) -> None:
     window = make_window(demo_book)
     window.session.set_book(None)
     assert window.session.open_book(demo_book)
-    wait_for_opening_backup(demo_book)
+    wait_for_opening_backup(qtbot, demo_book)
     held = window.session.book_lock
     seen: list[bool] = []
     real_restore = backups.restore_over

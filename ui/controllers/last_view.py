@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QGuiApplication
 
 from kpidesk.book.store import Book
 from ui.controllers.base import Controller
@@ -46,6 +47,11 @@ class LastView(Controller):
         self._write_timer.setSingleShot(True)
         self._write_timer.setInterval(WRITE_DELAY_MS)
         self._write_timer.timeout.connect(self.flush)
+        # Windows ends a program at log-off without closing its window.
+        application = QGuiApplication.instance()
+        if isinstance(application, QGuiApplication):
+            application.aboutToQuit.connect(self.flush)
+            application.commitDataRequest.connect(self._on_commit_data)
         panel = window.list_panel
         for signal in (panel.year_combo.currentIndexChanged,
                        panel.department_combo.currentIndexChanged,
@@ -87,9 +93,12 @@ class LastView(Controller):
         self._pending = json.dumps(dict(kept), ensure_ascii=False)
         self._write_timer.start()
 
+    def _on_commit_data(self, manager: object) -> None:
+        self.flush()
+
     @Slot()
     def flush(self) -> None:
-        """Write the places kept since the last write to the settings (the window closes)."""
+        """Write the places kept since the last write (the window closes, the program ends)."""
         self._write_timer.stop()
         if self._pending is not None:
             self.window.settings.book_views, self._pending = self._pending, None
