@@ -46,6 +46,26 @@ class BookDatabase:
             return self.conn.execute(sql)
         return self.conn.execute(sql, parameters)
 
+    def fetch_all(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a query of many rows, their text decoded by the ``sqlite3`` module itself.
+
+        A book's connection decodes text in Python, with U+FFFD for what is
+        not UTF-8 (``sqlitefile.harden``): a call for every text value, a
+        tenth of the time of reading the list of thousands of sheets. Text
+        that is not valid UTF-8 makes the module refuse the query; it is then
+        run again the connection's own way.
+        """
+        careful = self.conn.text_factory
+        self.conn.text_factory = str
+        try:
+            return self.conn.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error):
+                raise
+        finally:
+            self.conn.text_factory = careful
+        return self.conn.execute(sql, parameters).fetchall()
+
     def utils(self) -> Database:
         """sqlite-utils' ``Database`` on this connection (imported and made on first use)."""
         if self._utils is None:

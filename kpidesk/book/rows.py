@@ -26,6 +26,8 @@ from kpidesk.model import ListEntry, Sheet, latest_and_target, list_entry_of, li
 if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
     from sqlite_utils import Database
 
+    from kpidesk.book.database import BookDatabase
+
 #: The columns of a sheets row that make a ListEntry, in its field order.
 LIST_COLUMNS = (
     "id",
@@ -315,6 +317,12 @@ def _departments(
     if read is not None and isinstance(departments_json, str):
         read[departments_json] = cleaned
     return cleaned
+
+
+def read_list_entries(db: BookDatabase, where: str, params: Sequence[Any]) -> list[ListEntry]:
+    """The list entries of the sheets ``where`` picks, in No order (see ``Book.list_entries``)."""
+    rows = db.fetch_all(f"{LIST_SELECT}{where} ORDER BY s.id", params)
+    return list_entries_from_rows(rows)
 
 
 def list_entries_from_rows(rows: Iterable[Sequence[Any]]) -> list[ListEntry]:

@@ -25,10 +25,9 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from kpidesk.book.errors import (
@@ -560,28 +559,6 @@ _DEFENSIVE_CONFIG = (
 
 def _decode_text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
-
-
-def fetch_all(
-    connection: sqlite3.Connection, sql: str, parameters: Sequence[Any] = ()
-) -> list[Any]:
-    """The rows of a query of many rows, their text decoded by the ``sqlite3`` module itself.
-
-    The connection's own decoding (:func:`harden`) calls into Python for
-    every text value, a tenth of the time of reading a list of thousands
-    of sheets. Text that is not valid UTF-8 makes the module refuse the
-    query; it is then run again the connection's way, with U+FFFD in place
-    of what cannot be decoded.
-    """
-    connection.text_factory = str
-    try:
-        return connection.execute(sql, parameters).fetchall()
-    except sqlite3.OperationalError as error:
-        if "decode" not in str(error):
-            raise
-    finally:
-        connection.text_factory = _decode_text
-    return connection.execute(sql, parameters).fetchall()
 
 
 def harden(connection: sqlite3.Connection) -> None:

@@ -55,9 +55,9 @@ from kpidesk.book.rows import (
     delete_sheet_row,
     id_of,
     insert_sheet,
-    list_entries_from_rows,
     list_entry_from_row,
     load_sheet,
+    read_list_entries,
     revision_of,
     stored_form,
     stored_int,
@@ -567,10 +567,7 @@ class Book(stored_settings.BookSettings):
         """
         where, params = where_clause(report_year=report_year, department=department, query=None)
         with sqlitefile.sqlite_errors():
-            rows = sqlitefile.fetch_all(
-                self._db.conn, f"{LIST_SELECT}{where} ORDER BY s.id", params
-            )
-        return list_entries_from_rows(rows)
+            return read_list_entries(self._db, where, params)
 
     def get_list_entry(self, sheet_id: int) -> ListEntry:
         """What a list shows of the sheet with this id (its JSON is not read).
