@@ -45,10 +45,14 @@ from PySide6.QtWidgets import (
 #: What a cell paints, by role (see ``SheetListModel.painted``).
 Cells = dict[int, Any]
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+#: The roles a cell paints (as ints, the keys of :data:`Cells`) and its alignments.
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+CENTRE = int(Qt.AlignmentFlag.AlignCenter)
 #: A cell in any of these states is drawn by Qt (selection, hover and focus
 #: look different in every style).
 _DRAWN_BY_QT = (
@@ -61,8 +65,6 @@ _ACTIVE = QStyle.StateFlag.State_Active.value
 _ENABLED = QStyle.StateFlag.State_Enabled.value
 #: The state flags that choose the text colour's palette group.
 _GROUP_FLAGS = _ACTIVE | _ENABLED
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 #: Text Qt lays out in lines or spaces of its own: such a cell is drawn by Qt.
 _LINE_BREAKS = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
 #: How many laid-out texts are kept (a screen shows a couple of hundred).
@@ -115,7 +117,7 @@ class ListDelegate(QStyledItemDelegate):
         if (
             state & _DRAWN_BY_QT
             or not context.same_pixels
-            or _LINE_BREAKS.search(cells.get(_DISPLAY) or "")
+            or _LINE_BREAKS.search(cells.get(DISPLAY) or "")
         ):
             super().paint(painter, option, index)
             return
@@ -125,18 +127,18 @@ class ListDelegate(QStyledItemDelegate):
         self, painter: QPainter, rect: QRect, state: int, context: _Context, cells: Cells
     ) -> None:
         """Draw a plainly shown cell from its kept text, as Qt's style draws it."""
-        background = cells.get(_BACKGROUND)
+        background = cells.get(BACKGROUND)
         if background is not None:
             origin = painter.brushOrigin()
             painter.setBrushOrigin(rect.topLeft())
             painter.fillRect(rect, background)
             painter.setBrushOrigin(origin)
-        text = cells.get(_DISPLAY)
+        text = cells.get(DISPLAY)
         width = rect.width() - 2 * context.margin
         if not text or width <= 0:
             return
-        kept = self._static_text(text, width, cells.get(_ALIGNMENT, _LEFT), context)
-        foreground = cells.get(_FOREGROUND)
+        kept = self._static_text(text, width, cells.get(ALIGNMENT, LEFT), context)
+        foreground = cells.get(FOREGROUND)
         if foreground is not None:
             painter.setPen(foreground.color())
         else:
@@ -200,13 +202,13 @@ class ListDelegate(QStyledItemDelegate):
         of a row, on a plain and an alternate row: the same pixels?"""
         tint = QBrush(QColor("#c6efce"))
         samples: list[Cells] = [
-            {_DISPLAY: "観光振興課 12,345（R2）とても長い名前の指標", _ALIGNMENT: _LEFT},
-            {_DISPLAY: "12,345（R2）", _ALIGNMENT: _RIGHT},
+            {DISPLAY: "観光振興課 12,345（R2）とても長い名前の指標", ALIGNMENT: LEFT},
+            {DISPLAY: "12,345（R2）", ALIGNMENT: RIGHT},
             {
-                _DISPLAY: "A",
-                _ALIGNMENT: int(Qt.AlignmentFlag.AlignCenter),
-                _FOREGROUND: QBrush(QColor("#006100")),
-                _BACKGROUND: tint,
+                DISPLAY: "A",
+                ALIGNMENT: CENTRE,
+                FOREGROUND: QBrush(QColor("#006100")),
+                BACKGROUND: tint,
             },
         ]
         position = QStyleOptionViewItem.ViewItemPosition
@@ -227,14 +229,14 @@ class ListDelegate(QStyledItemDelegate):
 
     def _drawn_by_qt(self, plain: QStyleOptionViewItem, cells: Cells) -> QImage:
         sample = QStyleOptionViewItem(plain)
-        sample.text = cells[_DISPLAY]
+        sample.text = cells[DISPLAY]
         sample.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
-        sample.displayAlignment = Qt.AlignmentFlag(cells[_ALIGNMENT])
+        sample.displayAlignment = Qt.AlignmentFlag(cells[ALIGNMENT])
         sample.textElideMode = self._view.textElideMode()
-        if _FOREGROUND in cells:
-            sample.palette.setBrush(QPalette.ColorRole.Text, cells[_FOREGROUND])
-        if _BACKGROUND in cells:
-            sample.backgroundBrush = cells[_BACKGROUND]
+        if FOREGROUND in cells:
+            sample.palette.setBrush(QPalette.ColorRole.Text, cells[FOREGROUND])
+        if BACKGROUND in cells:
+            sample.backgroundBrush = cells[BACKGROUND]
         image = _blank(sample.rect)
         painter = QPainter(image)
         try:

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from kpidesk import evaluation
 from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry
+from ui.list_delegate import ALIGNMENT, BACKGROUND, DISPLAY, FOREGROUND
 
 if TYPE_CHECKING:
     from ui.sheet_list import SheetListModel
@@ -30,15 +31,7 @@ EntryRole = Qt.ItemDataRole.UserRole + 2
 
 #: The roles a repaint asks of every cell shown that the list answers (from
 #: ``SheetListModel.painted``): text, alignment and the rank's colours.
-PAINT_ROLES = frozenset(
-    int(role)
-    for role in (
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.TextAlignmentRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.BackgroundRole,
-    )
-)
+PAINT_ROLES = frozenset({DISPLAY, ALIGNMENT, FOREGROUND, BACKGROUND})
 
 #: The other roles the list answers (worked out when asked).
 _LOOKED_UP_ROLES = frozenset(int(role) for role in (Qt.ItemDataRole.ToolTipRole, IdRole, EntryRole))

@@ -38,7 +38,15 @@ from kpidesk.evaluation import EvaluationSettings
 from kpidesk.model import ListEntry, list_sort_key
 from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
-from ui.list_delegate import ListDelegate
+from ui.list_delegate import (
+    ALIGNMENT,
+    BACKGROUND,
+    CENTRE,
+    DISPLAY,
+    FOREGROUND,
+    RIGHT,
+    ListDelegate,
+)
 from ui.list_filter import (
     PAINT_ROLES,
     EntryRole,
@@ -351,19 +359,19 @@ class SheetListModel(QAbstractTableModel):
 
     def _paint(self, summary: ListEntry) -> tuple[dict[int, Any], ...]:
         cells: tuple[dict[int, Any], ...] = tuple(
-            {_DISPLAY: self.display(summary, column, scheme=self.settings)} for column in _COLUMNS
+            {DISPLAY: self.display(summary, column, scheme=self.settings)} for column in _COLUMNS
         )
         for column in (Col.LATEST, Col.TARGET):
-            cells[column][_ALIGNMENT] = _RIGHT
+            cells[column][ALIGNMENT] = RIGHT
         rank = cells[Col.RANK]
-        rank[_ALIGNMENT] = _CENTRE
+        rank[ALIGNMENT] = CENTRE
         index = evaluation.rank_index(entry_rank(summary, self.settings), self.settings)
         if index is not None:
             text, background = _rank_brushes(
                 index, len(self.settings.labels), colours.palette().cacheKey()
             )
-            rank[_FOREGROUND] = text
-            rank[_BACKGROUND] = background
+            rank[FOREGROUND] = text
+            rank[BACKGROUND] = background
         return cells
 
     def forget_painted(self, sheet_id: int | None = None) -> None:
@@ -397,12 +405,6 @@ class SheetListModel(QAbstractTableModel):
 _COLUMNS = tuple(Col)
 #: How many sheets' cells are kept at most (a screen shows a few dozen).
 _KEPT_SHEETS = 500
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
 
 
 @functools.lru_cache(maxsize=64)
