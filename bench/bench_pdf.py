@@ -42,7 +42,8 @@ LibreOffice
     libreoffice-calc-nogui``); ``--no-libreoffice`` skips it.
 
 Pages are counted with ``pdfinfo`` (poppler-utils) or pdfplumber. The
-target is ≤ 5 ms per page for KPI Desk (the median of the in-process runs).
+targets are ≤ 3 ms per page for KPI Desk (the median of the in-process runs)
+and ≤ 4 ms per page with a 推移グラフ box on every page.
 Everything runs with ``QT_QPA_PLATFORM=offscreen``. ``--write`` appends a
 dated section to ``bench/RESULTS.md``. ``--profile`` runs ``pdf_bytes`` once
 more under cProfile (after the warm-up) instead of timing, and prints where
@@ -94,8 +95,9 @@ MAKE_BOOK = BENCH / "make_book.py"
 MAIN = REPO / "main.py"
 RESULTS = BENCH / "RESULTS.md"
 
-#: KPI Desk's target: the median in-process export, per page.
-TARGET_MS_PER_PAGE = 5.0
+#: KPI Desk's targets: the median in-process export, per page, without and with charts.
+TARGET_MS_PER_PAGE = 3.0
+TARGET_MS_PER_CHART_PAGE = 4.0
 #: Sheets of the warm-up run (loads the fonts and Qt's text machinery).
 WARM_UP_SHEETS = 5
 #: A subprocess (CLI, LibreOffice, the cold child) that takes longer is stopped.
@@ -272,7 +274,10 @@ def time_pdf_bytes(
     from kpidesk.printing import paint
 
     figure = (
-        Figure("KPI Desk: pdf_bytes with 推移グラフ boxes (in process, warm, info)")
+        Figure(
+            "KPI Desk: pdf_bytes with 推移グラフ boxes (in process, warm)",
+            target=TARGET_MS_PER_CHART_PAGE,
+        )
         if chart
         else Figure("KPI Desk: pdf_bytes (in process, warm)", target=TARGET_MS_PER_PAGE)
     )
