@@ -71,7 +71,6 @@ def window_child(book: Path) -> dict[str, float]:
     """Open the window as ``main.py BOOK`` does, then select sheets; peaks in MB."""
     from PySide6.QtWidgets import QApplication
 
-    from bench._start_child import _ready
     from ui import app as ui_app
     from ui.main_window import MainWindow
     from ui.settings import Settings
@@ -86,7 +85,7 @@ def window_child(book: Path) -> dict[str, float]:
     window = MainWindow(settings)
     window.session.set_book(initial.book, remember=initial.remember)
     window.show()
-    while not _ready(window, IdRole):
+    while not ui_app.window_ready(window):
         application.processEvents()
     application.processEvents()
     shown = peak_mb()
