@@ -807,13 +807,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         frozen_sample.target = TARGETS_MS["start: 15-sheet sample"]
         starts += [frozen, frozen_sample]
     if args.start_only:
-        terminal, section = report(facts, book_note, starts, [], start_steps, {})
-        print()
-        print(terminal)
-        if args.write:
-            append_results(section)
-            print(f"\nappended to {RESULTS.relative_to(REPO)}")
-        return 0 if all(f.verdict == "pass" for f in starts) else 1
+        return finish(args, report(facts, book_note, starts, [], start_steps, {}), starts)
 
     from ui.app import create_application
 
@@ -832,13 +826,19 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     window.close()
 
     main_figures = [*starts, select, step_down, search, save]
-    terminal, section = report(facts, book_note, main_figures, [clearing], start_steps, by_prefix)
+    tables = report(facts, book_note, main_figures, [clearing], start_steps, by_prefix)
+    return finish(args, tables, main_figures)
+
+
+def finish(args: argparse.Namespace, tables: tuple[str, str], figures: list[Figure]) -> int:
+    """Print the report, append it to RESULTS.md with ``--write``; 0 when every figure passes."""
+    terminal, section = tables
     print()
     print(terminal)
     if args.write:
         append_results(section)
         print(f"\nappended to {RESULTS.relative_to(REPO)}")
-    return 0 if all(f.verdict == "pass" for f in main_figures) else 1
+    return 0 if all(f.verdict == "pass" for f in figures) else 1
 
 
 def profile_all(args: argparse.Namespace, folder: Path, big: Path, sample: Path) -> int:
