@@ -77,6 +77,8 @@ class _Context(NamedTuple):
     margin: int
     font: QFont
     font_key: str
+    metrics: QFontMetrics
+    elide: Qt.TextElideMode
     #: Qt's style draws kept text exactly as it draws the cells itself.
     same_pixels: bool
     #: The text colour of a plain cell, by its state's Active and Enabled flags.
@@ -99,6 +101,7 @@ class ListDelegate(QStyledItemDelegate):
         #: Whether kept text draws as Qt does, by (style, palette, font): see the module.
         self._checked: dict[tuple[int, int, str], bool] = {}
         self._context: _Context | None = None
+        self._options: dict[int, QTextOption] = {}
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
 
@@ -163,7 +166,8 @@ class ListDelegate(QStyledItemDelegate):
             flags: palette.color(_colour_group(flags), QPalette.ColorRole.Text)
             for flags in (0, _ACTIVE, _ENABLED, _ACTIVE | _ENABLED)
         }
-        context = _Context(margin, font, font.key(), False, pens)
+        elide = self._view.textElideMode()
+        context = _Context(margin, font, font.key(), QFontMetrics(font), elide, False, pens)
         key = (id(style), palette.cacheKey(), context.font_key)
         same = self._checked.get(key)
         if same is None:
@@ -178,18 +182,16 @@ class ListDelegate(QStyledItemDelegate):
         kept = self._texts.get(key)
         if kept is not None:
             return kept
-        font = context.font
-        metrics = QFontMetrics(font)
-        shown = text
-        if metrics.horizontalAdvance(text) > width:
-            shown = metrics.elidedText(text, self._view.textElideMode(), width)
-        kept = QStaticText(shown)
+        # The text as it is when it fits, else cut with "…" (one layout either way).
+        kept = QStaticText(context.metrics.elidedText(text, context.elide, width))
         kept.setTextFormat(Qt.TextFormat.PlainText)
         kept.setTextWidth(width)
-        option = QTextOption(Qt.AlignmentFlag(alignment))
-        option.setWrapMode(QTextOption.WrapMode.ManualWrap)
+        option = self._options.get(alignment)
+        if option is None:
+            option = self._options[alignment] = QTextOption(Qt.AlignmentFlag(alignment))
+            option.setWrapMode(QTextOption.WrapMode.ManualWrap)
         kept.setTextOption(option)
-        kept.prepare(font=font)
+        kept.prepare(font=context.font)
         if len(self._texts) >= _KEPT_TEXTS:
             self._texts.popitem(last=False)
         self._texts[key] = kept
