@@ -8,6 +8,7 @@ environment.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -22,6 +23,14 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 
 
 # --- tables -------------------------------------------------------------------
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    return value
 
 
 def display_width(text: str) -> int:

@@ -74,6 +74,7 @@ from bench._common import (
     load_average,
     markdown_table,
     now_stamp,
+    positive,
     text_table,
 )
 from bench.make_book import make_sheets
@@ -461,13 +462,6 @@ def report(
 
 
 # --- main ---------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
-    return value
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench._common import text_table  # noqa: E402
+from bench._common import positive, text_table  # noqa: E402
 
 #: Targets in MB on the 2-core reference machine.
 TARGETS_MB = {"window": 200.0, "pdf": 300.0}
@@ -136,13 +136,6 @@ def run_child(kind: str, book: Path, data_dir: Path, pdf_sheets: int) -> dict[st
 
 
 # --- main ---------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
-    return value
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -84,6 +84,7 @@ from bench._common import (
     load_average,
     markdown_table,
     now_stamp,
+    positive,
     qt_versions,
     run_text,
     short_commit,
@@ -697,13 +698,6 @@ def report(
 
 
 # --- main -----------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
-    return value
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -89,6 +89,7 @@ from bench._common import (
     git,
     markdown_table,
     now_stamp,
+    positive,
     qt_versions,
     short_commit,
     text_table,
@@ -704,13 +705,6 @@ def append_results(section: str) -> None:
 
 
 # --- main ---------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
-    return value
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
