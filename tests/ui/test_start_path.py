@@ -117,12 +117,17 @@ def test_the_window_starts_without_excel_pdf_or_sqlite_utils(tmp_path: Path) -> 
     assert [b.reason for b in backups.list_backups(book)] == ["開いたとき"]
 
 
+def remove_backups(book: Path) -> None:
+    """No backup of ``book`` yet: as on the first start of a day."""
+    for backup in backups.list_backups(book):
+        backup.path.unlink()
+
+
 def test_the_days_backup_waits_for_the_window_to_be_shown(
     window: MainWindow, demo_book: Path
 ) -> None:
     window.session.set_book(None)
-    for backup in backups.list_backups(demo_book):
-        backup.path.unlink()
+    remove_backups(demo_book)
     assert window.session.open_book(demo_book)
     assert backups.list_backups(demo_book) == []  # the list and the form come first
     QApplication.processEvents()
@@ -135,8 +140,7 @@ def test_the_days_backup_is_taken_before_a_write_that_comes_first(
     window: MainWindow, demo_book: Path
 ) -> None:
     window.session.set_book(None)
-    for backup in backups.list_backups(demo_book):
-        backup.path.unlink()
+    remove_backups(demo_book)
     assert window.session.open_book(demo_book)
     book = window.session.book
     assert book is not None
@@ -253,8 +257,7 @@ def test_the_days_backup_waits_until_the_window_is_painted(
 ) -> None:
     """At start the window shows first: the copy of a big book on a share takes
     seconds, which a blank window would sit through."""
-    for backup in backups.list_backups(demo_book):
-        backup.path.unlink()
+    remove_backups(demo_book)
     window = MainWindow(settings)
     qtbot.addWidget(window)
     seen_at_paint: list[int] = []
@@ -283,8 +286,7 @@ def test_a_window_not_painted_yet_takes_the_backup_a_moment_later(
     from ui import main_window
 
     monkeypatch.setattr(main_window, "PAINT_WAIT_MS", 50)
-    for backup in backups.list_backups(demo_book):
-        backup.path.unlink()
+    remove_backups(demo_book)
     window = MainWindow(settings)
     qtbot.addWidget(window)
     window.setUpdatesEnabled(False)  # shown, but never painted
