@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from ui import app as app_module
 from ui.settings import Settings
 
@@ -87,3 +91,40 @@ def test_qts_own_buttons_speak_japanese(app) -> None:
     )
     texts = {button.text() for button in box.buttons()}
     assert texts == {"保存", "キャンセル"}
+
+
+def test_qt_fills_shapes_in_place_unless_the_user_says_otherwise() -> None:
+    environ: dict[str, str] = {}
+    app_module.paint_in_place(environ)
+    assert environ == {"QT_NO_GUI_THREADPOOL": "1"}
+
+    chosen = {"QT_NO_GUI_THREADPOOL": "yes"}
+    app_module.paint_in_place(chosen)
+    assert chosen == {"QT_NO_GUI_THREADPOOL": "yes"}
+
+
+def test_the_application_is_made_with_fills_in_place(tmp_path: Path) -> None:
+    """Qt reads the setting once, at its first fill: it must be there when the app is made."""
+    environment = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"}
+    environment["QT_QPA_PLATFORM"] = "offscreen"
+    script = (
+        "import os\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from ui import app\n"
+        "class Recording(QApplication):\n"
+        "    def __init__(self, argv):\n"
+        "        print(os.environ.get('QT_NO_GUI_THREADPOOL'))\n"
+        "        super().__init__(argv)\n"
+        "app.QApplication = Recording\n"
+        "print(type(app.create_application()).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["1", "Recording"]
