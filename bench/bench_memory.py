@@ -69,6 +69,7 @@ def peak_mb() -> float:
 
 def window_child(book: Path) -> dict[str, float]:
     """Open the window as ``main.py BOOK`` does, then select sheets; peaks in MB."""
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from ui import app as ui_app
@@ -89,6 +90,11 @@ def window_child(book: Path) -> dict[str, float]:
         application.processEvents()
     application.processEvents()
     shown = peak_mb()
+    # Left alone, the list lays out every row's texts ahead: that memory is the window's too.
+    ahead = window.list_panel.delegate.ahead
+    while not ahead.is_done():
+        application.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    shown = max(shown, peak_mb())
     panel = window.list_panel
     count = panel.proxy.rowCount()
     title_edit = window.form.edits["title"]

@@ -14,16 +14,22 @@ Whether this gives the same pixels as Qt's drawing depends on the style
 the list is painted with a style, palette and font, one plain cell and
 one tinted cell are drawn both ways off screen and compared: if a single
 pixel differs, Qt draws every cell from then on.
+
+A jump across the list (Ctrl+End, a sheet chosen far away) paints rows
+never painted before, and laying out their texts there and then made it
+three times as slow as a step. :class:`LayoutAhead` lays out every row's
+texts while the program waits for the user.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -40,6 +46,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
 )
 
 #: What a cell paints, by role (see ``SheetListModel.painted``).
@@ -67,8 +74,12 @@ _ENABLED = QStyle.StateFlag.State_Enabled.value
 _GROUP_FLAGS = _ACTIVE | _ENABLED
 #: Text Qt lays out in lines or spaces of its own: such a cell is drawn by Qt.
 _LINE_BREAKS = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
-#: How many laid-out texts are kept (a screen shows a couple of hundred).
-_KEPT_TEXTS = 4000
+#: The most sheets whose texts :class:`LayoutAhead` lays out (a sheet's cells
+#: and texts take about 5 KB).
+AHEAD_ROWS = 10_000
+#: How many laid-out texts are kept: every row laid out ahead (a sheet has three
+#: texts of its own; the rest, such as ranks and dates, repeat), a few widths.
+_KEPT_TEXTS = 4 * AHEAD_ROWS
 
 
 class _Context(NamedTuple):
@@ -101,9 +112,14 @@ class ListDelegate(QStyledItemDelegate):
         #: Whether kept text draws as Qt does, by (style, palette, font): see the module.
         self._checked: dict[tuple[int, int, str], bool] = {}
         self._context: _Context | None = None
+        #: The context of the last repaint (what laying out ahead lays out for).
+        self._last_context: _Context | None = None
+        #: Counts :meth:`forget`: texts laid out ahead before it are gone.
+        self._generation = 0
         self._options: dict[int, QTextOption] = {}
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
+        self.ahead = LayoutAhead(self, view)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -156,6 +172,8 @@ class ListDelegate(QStyledItemDelegate):
         self._texts.clear()
         self._checked.clear()
         self._context = None
+        self._last_context = None
+        self._generation += 1
 
     def _make_context(self, option: QStyleOptionViewItem) -> _Context:
         style = self._view.style()
@@ -172,8 +190,44 @@ class ListDelegate(QStyledItemDelegate):
         same = self._checked.get(key)
         if same is None:
             same = self._checked[key] = self._compare(option, context)
-        self._context = context._replace(same_pixels=same)
+        self._context = self._last_context = context._replace(same_pixels=same)
         return self._context
+
+    # --- laying out ahead
+
+    def shape(self) -> tuple[object, ...] | None:
+        """What the list's texts are laid out for now: the theme (the kept texts'
+        generation), the font and each column's text width (0: hidden); the
+        font None when Qt draws the cells. None before the list is painted
+        (again, after :meth:`forget` or with another font)."""
+        context = self._last_context
+        view = self._view
+        model = view.model()
+        if context is None or model is None or not isinstance(view, QTableView):
+            return None
+        if not context.same_pixels:
+            return self._generation, None, ()
+        if view.font().key() != context.font_key:
+            return None
+        # A cell is its column's width less the grid line (QTableView's paint).
+        grid = 1 if view.showGrid() else 0
+        margins = 2 * context.margin
+        widths = tuple(
+            0 if view.isColumnHidden(column) else view.columnWidth(column) - grid - margins
+            for column in range(model.columnCount())
+        )
+        return self._generation, context.font_key, widths
+
+    def lay_out_row(self, row: int, widths: tuple[int, ...]) -> None:
+        """Lay out the texts of ``row`` at the text ``widths`` of :meth:`shape`."""
+        context = self._last_context
+        if context is None:
+            return
+        for column, width in enumerate(widths):
+            cells = self._cells(row, column)
+            text = cells.get(DISPLAY)
+            if width > 0 and text and not _LINE_BREAKS.search(text):
+                self._static_text(text, width, cells.get(ALIGNMENT, LEFT), context)
 
     # --- the kept texts
 
@@ -272,3 +326,104 @@ def _colour_group(flags: int) -> QPalette.ColorGroup:
     if not flags & _ACTIVE:
         return QPalette.ColorGroup.Inactive
     return QPalette.ColorGroup.Normal
+
+
+class LayoutAhead(QObject):
+    """Lays out the texts of the list's rows while the user leaves the list alone.
+
+    Once the list has not been painted for :data:`IDLE_MS` (nothing chosen,
+    scrolled, hovered or typed into the search), it goes through the rows
+    shown from the top one down, a few milliseconds at a time, working out
+    each row's cells and laying out their texts as a paint would; a paint
+    pauses it until the list is left alone again. A jump across the list then
+    paints as fast as a step. It walks again when the rows, the columns'
+    widths, the font or the theme change; a row already laid out costs a
+    look-up.
+    """
+
+    #: How long the list must be left alone before (and between) goes.
+    IDLE_MS = 300
+    #: How long one go lasts.
+    GO_SECONDS = 0.004
+
+    def __init__(self, delegate: ListDelegate, view: QAbstractItemView) -> None:
+        super().__init__(delegate)
+        self._delegate = delegate
+        self._view = view
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._go)
+        #: The rows still to walk, popped from the end.
+        self._rows: list[int] = []
+        #: What the rows were (or are being) laid out for (see ``ListDelegate.shape``).
+        self._laid_out_for: tuple[object, ...] | None = None
+        self._walking = False
+        self._model: QAbstractItemModel | None = None
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            if self._timer.isActive():
+                self._timer.start(self.IDLE_MS)  # the user is at work: wait for a pause
+            else:
+                model = self._view.model()
+                if model is not self._model:
+                    self._follow(model)
+                shape = self._delegate.shape()
+                if shape is None or shape != self._laid_out_for:
+                    self._timer.start(self.IDLE_MS)
+        return False
+
+    def _follow(self, model: QAbstractItemModel | None) -> None:
+        if self._model is not None:
+            for signal in self._row_signals(self._model):
+                signal.disconnect(self.forget)
+        self._model = model
+        if model is not None:
+            for signal in self._row_signals(model):
+                signal.connect(self.forget)
+
+    @staticmethod
+    def _row_signals(model: QAbstractItemModel) -> tuple[Any, ...]:
+        return (model.modelReset, model.layoutChanged, model.rowsInserted, model.rowsRemoved)
+
+    def forget(self) -> None:
+        """The rows changed: walk them again after the next paint and a pause."""
+        self._timer.stop()
+        self._walking = False
+        self._laid_out_for = None
+
+    def is_done(self) -> bool:
+        """Every row shown is laid out as the list paints it now."""
+        return (
+            not self._timer.isActive()
+            and self._laid_out_for is not None
+            and self._laid_out_for == self._delegate.shape()
+        )
+
+    def _go(self) -> None:
+        started = time.perf_counter()
+        self._timer.setInterval(0)
+        shape = self._delegate.shape()
+        model = self._view.model()
+        if shape is None or shape[1] is None or model is None:
+            # Not painted yet (the next paint comes back here), or Qt draws the cells.
+            self._timer.stop()
+            self._walking = False
+            self._laid_out_for = shape
+            return
+        if not self._walking or shape != self._laid_out_for:
+            count = model.rowCount()
+            first = min(max(self._view.rowAt(0), 0), max(count - 1, 0))
+            walk = [*range(first, count), *range(first)][:AHEAD_ROWS]
+            self._rows = walk[::-1]
+            self._laid_out_for = shape
+            self._walking = True
+        rows, count, widths = self._rows, model.rowCount(), shape[2]
+        assert isinstance(widths, tuple)
+        while rows and time.perf_counter() - started < self.GO_SECONDS:
+            row = rows.pop()
+            if row < count:
+                self._delegate.lay_out_row(row, widths)
+        if not rows:
+            self._walking = False
+            self._timer.stop()

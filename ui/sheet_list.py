@@ -39,6 +39,7 @@ from kpidesk.model import ListEntry, list_sort_key
 from ui import colours, placeholders
 from ui.evaluation_texts import rank_flags
 from ui.list_delegate import (
+    AHEAD_ROWS,
     ALIGNMENT,
     BACKGROUND,
     CENTRE,
@@ -403,8 +404,9 @@ class SheetListModel(QAbstractTableModel):
 
 
 _COLUMNS = tuple(Col)
-#: How many sheets' cells are kept at most (a screen shows a few dozen).
-_KEPT_SHEETS = 500
+#: How many sheets' cells are kept at most: every sheet the list lays out
+#: ahead, and a few screens more.
+_KEPT_SHEETS = AHEAD_ROWS + 500
 
 
 @functools.lru_cache(maxsize=64)
