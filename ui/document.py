@@ -27,9 +27,11 @@ class SheetDocument(QObject):
     changed = Signal(str)
     modified_changed = Signal(bool)
 
-    def __init__(self, sheet: Sheet, parent: QObject | None = None) -> None:
+    def __init__(self, sheet: Sheet, parent: QObject | None = None, *, keep: bool = False) -> None:
+        """Edit a copy of ``sheet``; ``keep``: ``sheet`` itself, which its caller (having
+        just read it from the book) lets go of."""
         super().__init__(parent)
-        self._sheet = copy.deepcopy(sheet)
+        self._sheet = sheet if keep else copy.deepcopy(sheet)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 

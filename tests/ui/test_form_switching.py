@@ -346,3 +346,27 @@ def test_each_figure_of_the_evaluation_is_painted_once_after_a_switch(
         QApplication.processEvents()
     assert len(figures) == 9 and counter.paints
     assert set(counter.paints.values()) == {1}, counter.paints
+
+
+def test_typing_lines_into_a_paragraph_low_in_the_form_keeps_the_cursor_in_view(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtGui import QTextCursor
+
+    from tests.ui.helpers import type_text
+
+    form = window.form
+    section = list(form.sections.values())[-1]
+    if not section.editors:
+        section.add_button.click()
+    editor = section.editors[-1]
+    form.verticalScrollBar().setValue(0)
+    editor.setFocus()
+    editor.moveCursor(QTextCursor.MoveOperation.End)
+    for line in range(30):  # the paragraph grows line after line, past the form's bottom
+        type_text(editor, f"行{line}を書き足します。" * 4)
+    QApplication.processEvents()
+    cursor = editor.cursorRect()
+    seen = editor.viewport().mapTo(form.viewport(), cursor.center())
+    assert form.viewport().rect().contains(seen)
+    assert form.verticalScrollBar().value() > 0

@@ -556,7 +556,7 @@ class BookSession(Controller):
             messages.show_error(self.window, f"シートを開けません。\n{error}")
             return
         self._drop_document()
-        document = SheetDocument(sheet, self)
+        document = SheetDocument(sheet, self, keep=True)  # read just now, held by nobody else
         document.modified_changed.connect(self.state_changed)
         self.undo_group.addStack(document.undo_stack)
         self.undo_group.setActiveStack(document.undo_stack)
