@@ -8,7 +8,7 @@ from PySide6.QtGui import QFontInfo, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kpidesk.model import Sheet
-from kpidesk.printing import chart, fonts, layout
+from kpidesk.printing import chart, fonts
 
 #: The size of one row's chart (pixels); the widget stacks them top to bottom.
 CHART_WIDTH = 460
@@ -43,7 +43,7 @@ class TrendChart(QWidget):
         """Show the charts of ``sheet``'s value rows (none for None or a sheet without rows)."""
         self._sheet = sheet
         # Nothing is drawn or measured until the charts are painted (when in view).
-        self._charted = layout.charted_rows(sheet) if sheet is not None else []
+        self._charted = chart.charted_rows(sheet) if sheet is not None else []
         self._drawn = None
         self.updateGeometry()
         self.update()

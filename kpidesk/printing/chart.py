@@ -36,7 +36,7 @@ from decimal import Decimal
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter, QPolygonF
 
-from kpidesk import eras, values
+from kpidesk import eras, expected, values
 from kpidesk.model import Sheet, ValueRow
 from kpidesk.printing import chart_expected
 from kpidesk.printing.chart_canvas import COLORS as COLORS  # the colours by role
@@ -171,6 +171,13 @@ class ChartGeometry:
         return tuple(
             point for point in (self.base, *self.actuals, self.target) if point is not None
         )
+
+
+def charted_rows(sheet: Sheet) -> list[int]:
+    """The value rows that get a trend chart: all but the 期待値 rows (whose values
+    are drawn as the path of their row), in table order."""
+    yardsticks = expected.yardsticks(sheet)
+    return [index for index in range(len(sheet.rows)) if index not in yardsticks]
 
 
 def text_width(text: str, size: float) -> float:

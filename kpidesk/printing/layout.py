@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from kpidesk import expected, values, wording
+from kpidesk import values, wording
 from kpidesk.model import (
     BULLET_SECTIONS,
     ITEM_HEADING,
@@ -27,6 +27,7 @@ from kpidesk.model import (
     Sheet,
     value_column_headings,
 )
+from kpidesk.printing.chart import charted_rows
 
 if TYPE_CHECKING:
     from kpidesk.evaluation_summary import RankCounts
@@ -590,13 +591,6 @@ CHART_HEIGHT = 118.0
 CHART_GAP = 6.0
 #: Charts side by side in the box; a sheet of one row has one full-width chart.
 CHARTS_PER_LINE = 2
-
-
-def charted_rows(sheet: Sheet) -> list[int]:
-    """The value rows that get a trend chart: all but the 期待値 rows (whose values
-    are drawn as the path of their row), in table order."""
-    yardsticks = expected.yardsticks(sheet)
-    return [index for index in range(len(sheet.rows)) if index not in yardsticks]
 
 
 def chart_lines(row_count: int, per_line: int = CHARTS_PER_LINE) -> list[list[int]]:

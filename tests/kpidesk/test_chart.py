@@ -243,7 +243,7 @@ def test_a_typed_expected_row_is_the_path_and_gets_no_chart_of_its_own() -> None
         (2019, 0.0), (2020, 2500.0), (2021, 4200.0), (2022, 7500.0), (2023, 10000.0),
     ]  # fmt: skip
     assert [p.text for p in geometry.actuals] == ["2,748", "5,163", "7,077（速報値）"]
-    assert layout.charted_rows(sheet) == [0]
+    assert chart.charted_rows(sheet) == [0]
     measure = paint.QtMeasure(fonts.load_fonts())
     [page] = layout.layout_sheet(sheet, measure, chart=True)
     [only] = page.charts()

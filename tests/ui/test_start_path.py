@@ -48,6 +48,7 @@ NOT_AT_START = (
     "kpidesk.exchange.excel_writer",
     "kpidesk.exchange.evaluation_workbook",
     "kpidesk.printing.paint",
+    "kpidesk.printing.layout",  # the page geometry of PDF and print
     "kpidesk.printing.manual_pdf",
     "kpidesk.licences",
     "kpidesk.manual",
