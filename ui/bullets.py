@@ -172,8 +172,9 @@ class GrowingTextEdit(QPlainTextEdit):
         text_height = max(text_height, self.fontMetrics().lineSpacing())
         frame = 2 * self.frameWidth()
         self.setFixedHeight(int(text_height + 2 * document.documentMargin()) + frame + 6)
-        if self.hasFocus():  # typing: once the form has taken the new height
-            QTimer.singleShot(0, self, self._keep_cursor_visible)
+        # Once the form has its new height; by then a paragraph just added or
+        # moved has the focus, and the form scrolls to its cursor.
+        QTimer.singleShot(0, self, self._keep_cursor_visible)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

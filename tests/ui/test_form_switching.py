@@ -370,3 +370,37 @@ def test_typing_lines_into_a_paragraph_low_in_the_form_keeps_the_cursor_in_view(
     seen = editor.viewport().mapTo(form.viewport(), cursor.center())
     assert form.viewport().rect().contains(seen)
     assert form.verticalScrollBar().value() > 0
+
+
+@pytest.mark.parametrize("keys", ["Ctrl+Return", "Alt+Down"])
+def test_a_paragraph_added_or_moved_at_the_bottom_of_the_form_is_scrolled_into_view(
+    window: MainWindow, keys: str
+) -> None:
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    form = window.form
+    shown = 0
+    for section in form.sections.values():
+        if len(section.editors) < 2:
+            continue
+        editor = section.editors[0]
+        editor.setFocus()
+        QApplication.processEvents()
+        # The paragraph's last line at the bottom edge of what the form shows.
+        top = editor.mapTo(form.widget(), editor.rect().topLeft()).y()
+        bottom = top + editor.height() - form.viewport().height() + 2
+        form.verticalScrollBar().setValue(max(0, bottom))
+        QApplication.processEvents()
+        combination = QKeySequence(keys)[0]
+        QTest.keyClick(editor, combination.key(), combination.keyboardModifiers())
+        for _ in range(5):
+            QApplication.processEvents()
+        focused = QApplication.focusWidget()
+        assert isinstance(focused, GrowingTextEdit) and focused is not editor
+        cursor = focused.viewport().mapTo(form.viewport(), focused.cursorRect().center())
+        assert form.viewport().rect().contains(cursor), (section.section, keys)
+        shown += 1
+        window.session.document.undo_stack.undo()
+        QApplication.processEvents()
+    assert shown >= 2
