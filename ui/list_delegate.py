@@ -218,6 +218,11 @@ class ListDelegate(QStyledItemDelegate):
         )
         return self._generation, context.font_key, widths
 
+    def room_ahead(self) -> int:
+        """How many more texts can be laid out ahead: the kept ones but a tenth, which
+        is left for what the list shows (laying out ahead never pushes those out)."""
+        return _KEPT_TEXTS - _KEPT_TEXTS // 10 - len(self._texts)
+
     def lay_out_row(self, row: int, widths: tuple[int, ...]) -> None:
         """Lay out the texts of ``row`` at the text ``widths`` of :meth:`shape`."""
         context = self._last_context
@@ -235,6 +240,7 @@ class ListDelegate(QStyledItemDelegate):
         key = (text, width, alignment, context.font_key)
         kept = self._texts.get(key)
         if kept is not None:
+            self._texts.move_to_end(key)  # the texts shown are the last to go
             return kept
         # The text as it is when it fits, else cut with "…" (one layout either way).
         kept = QStaticText(context.metrics.elidedText(text, context.elide, width))
@@ -421,6 +427,9 @@ class LayoutAhead(QObject):
         rows, count, widths = self._rows, model.rowCount(), shape[2]
         assert isinstance(widths, tuple)
         while rows and time.perf_counter() - started < self.GO_SECONDS:
+            if self._delegate.room_ahead() <= 0:  # a list too long to keep: the rest as painted
+                rows.clear()
+                break
             row = rows.pop()
             if row < count:
                 self._delegate.lay_out_row(row, widths)

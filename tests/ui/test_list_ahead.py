@@ -141,3 +141,20 @@ def test_under_a_style_that_draws_cells_its_own_way_nothing_is_laid_out_ahead(
         assert before <= 3  # the check's samples: Qt draws every cell itself
     finally:
         table.setStyle(None)
+
+
+def test_a_list_longer_than_the_texts_kept_never_pushes_out_what_is_shown(
+    qtbot, long_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import list_delegate
+
+    monkeypatch.setattr(list_delegate, "_KEPT_TEXTS", 300)  # fewer than the book's texts
+    panel = long_window.list_panel
+    panel.delegate.forget()
+    panel.table.viewport().repaint()
+    left_alone(qtbot, long_window)
+    assert kept_texts(long_window) <= 300
+    before = set(panel.delegate._texts)
+    panel.table.viewport().repaint()  # what the list shows was kept: nothing laid out again
+    assert set(panel.delegate._texts) == before
+    assert_drawn_as_qt_draws(long_window)
