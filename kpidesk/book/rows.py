@@ -321,9 +321,7 @@ def _departments(
 
 def read_list_entries(db: BookDatabase, where: str, params: Sequence[Any]) -> list[ListEntry]:
     """The list entries of the sheets ``where`` picks, in No order (see ``Book.list_entries``)."""
-    # Unordered, so that SQLite reads the index holding these columns (schema 8)
-    # instead of the sheets themselves; the entries are sorted here.
-    rows = db.fetch_all(f"{LIST_SELECT}{where}", params)
+    rows = db.fetch_all(f"{LIST_SELECT}{where} ORDER BY s.id", params)
     return list_entries_from_rows(rows)
 
 

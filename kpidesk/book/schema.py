@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # a BookDatabase (kpidesk.book.database) is what is passed
 _SQLITE_CORRUPT_VTAB = 267
 
 #: The newest schema this program knows (``PRAGMA user_version``).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 7
 #: ``PRAGMA application_id`` of a book: "KPID" in ASCII.
 APPLICATION_ID = 0x4B504944
 
@@ -383,26 +383,6 @@ def _migrate_7(db: Database) -> None:
     _fill_gram_index(db, [(key, text if isinstance(text, str) else "") for key, text in rows])
 
 
-def _migrate_8(db: Database) -> None:
-    """Version 8: ``sheets_list``, an index holding every column the sheet list reads.
-
-    The list's columns (``kpidesk.book.rows.LIST_COLUMNS``) were added after
-    each sheet's JSON and text, so reading them went through the pages of
-    that JSON: the whole file, some 60 MB for 5,000 sheets, at every opening
-    (over a network share, most of the time it took). Read from this index,
-    the list reads a twentieth of that. The columns are written out: an
-    index of this version must cover these forever, whatever the list reads.
-    """
-    db.execute(_LIST_INDEX_SQL)
-
-
-_LIST_INDEX_SQL = (
-    "CREATE INDEX sheets_list ON sheets (report_year, no, departments_json, title,"
-    " latest_text, latest_year, target_text, unit, updated_at, revision, eval_achievement,"
-    " eval_progress, eval_word, eval_reason, eval_label, eval_rates, section)"
-)
-
-
 #: The schema changes in order; running 1..N on an empty file gives version N.
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migrate_1,
@@ -412,5 +392,4 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     5: _migrate_5,
     6: _migrate_6,
     7: _migrate_7,
-    8: _migrate_8,
 }

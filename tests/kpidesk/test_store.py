@@ -900,7 +900,7 @@ def make_old_book(path: Path, sheet: Sheet, *, version: int = 1) -> None:
 
 
 def test_migrations_are_numbered_up_to_the_schema_version() -> None:
-    assert SCHEMA_VERSION == 8
+    assert SCHEMA_VERSION == 7
     assert sorted(schema_module.MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -1636,70 +1636,3 @@ def test_a_save_on_a_full_disk_is_refused_and_the_book_is_unchanged(book_path: P
     with Book.open(book_path) as book:
         assert book.count_sheets() == 4
         assert book.find_sheet(2020, "9") == make_sheet()
-
-
-def _list_plans(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """How SQLite reads the sheet list, as ``Book.list_entries`` asks for it, of the
-    whole book and of one report year."""
-    from kpidesk.book.database import BookDatabase
-
-    asked: list[tuple[str, list]] = []
-    fetch_all = BookDatabase.fetch_all
-
-    def recording(self: BookDatabase, sql: str, params: list) -> list:
-        asked.append((sql, list(params)))
-        return fetch_all(self, sql, params)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(BookDatabase, "fetch_all", recording)
-        with Book.open(path, create=False) as book:
-            book.list_entries()
-            book.list_entries(report_year=2020)
-    with raw(path) as connection:
-        return [
-            " ".join(str(step[-1]) for step in connection.execute(f"EXPLAIN QUERY PLAN {sql}", p))
-            for sql, p in asked
-        ]
-
-
-def test_the_list_is_read_from_its_index_not_the_sheets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Read from the sheets, the list columns (stored after each sheet's JSON) made
-    SQLite read the whole file at every opening."""
-    path = tmp_path / "一覧.kpidb"
-    with Book.open(path) as book:
-        for number in range(1, 31):
-            book.save_sheet(dataclasses.replace(make_sheet(), no=str(number)))
-    plans = _list_plans(path, monkeypatch)
-    assert len(plans) == 2
-    assert all("COVERING INDEX sheets_list" in plan for plan in plans), plans
-    with Book.open(path) as book:
-        entries = book.list_entries()
-        assert [entry.no for entry in entries] == [str(n) for n in range(1, 31)]
-        assert entries[0].title == make_sheet().title
-        assert [e.no for e in book.list_entries(report_year=2020)][:3] == ["1", "2", "3"]
-
-
-def _has_list_index(path: Path) -> bool:
-    with raw(path) as connection:
-        found = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sheets_list'")
-        return found.fetchall() == [(1,)]
-
-
-def test_a_version_7_book_gets_the_list_index_and_lists_as_before(tmp_path: Path) -> None:
-    path = tmp_path / "七.kpidb"
-    make_old_book(path, make_sheet(), version=7)
-    with raw(path) as connection:
-        assert (
-            connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sheets_list'").fetchall()
-            == []
-        )
-    with Book.open(path) as book:
-        [entry] = book.list_entries()
-        assert (entry.no, entry.title, entry.latest_text) == ("9", make_sheet().title, "集計中")
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 8
-    with raw(path) as connection:
-        assert connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'sheets_list'"
-        ).fetchall() == [(1,)]
