@@ -56,6 +56,15 @@ def jump_to_the_end(window: MainWindow) -> None:
     QApplication.processEvents()
 
 
+def assert_ready_for_a_jump(qtbot, window: MainWindow) -> None:
+    """Once left alone, a jump to the end lays out no text and draws as Qt draws."""
+    left_alone(qtbot, window)
+    before = kept_texts(window)
+    jump_to_the_end(window)
+    assert kept_texts(window) == before
+    assert_drawn_as_qt_draws(window)
+
+
 def test_left_alone_the_list_has_every_rows_texts_ready_for_a_jump(qtbot, long_window) -> None:
     panel = long_window.list_panel
     assert panel.proxy.rowCount() >= SHEETS - 20  # the sample's year holds most of them
@@ -94,22 +103,14 @@ def test_new_column_widths_are_laid_out_again(qtbot, long_window) -> None:
     left_alone(qtbot, long_window)
     long_window.resize(1100, 768)  # KPI名 takes what is left: a narrower title column
     QApplication.processEvents()
-    left_alone(qtbot, long_window)
-    before = kept_texts(long_window)
-    jump_to_the_end(long_window)
-    assert kept_texts(long_window) == before
-    assert_drawn_as_qt_draws(long_window)
+    assert_ready_for_a_jump(qtbot, long_window)
 
 
 def test_another_theme_is_laid_out_again(qtbot, long_window) -> None:
     left_alone(qtbot, long_window)
     with applied(dark_palette()):
         QApplication.processEvents()
-        left_alone(qtbot, long_window)
-        before = kept_texts(long_window)
-        jump_to_the_end(long_window)
-        assert kept_texts(long_window) == before
-        assert_drawn_as_qt_draws(long_window)
+        assert_ready_for_a_jump(qtbot, long_window)
 
 
 def test_rows_found_by_a_search_are_ready_too(qtbot, long_window) -> None:
@@ -117,11 +118,7 @@ def test_rows_found_by_a_search_are_ready_too(qtbot, long_window) -> None:
     panel = long_window.list_panel
     panel.search_edit.setText("1")
     qtbot.waitUntil(lambda: panel.proxy.rowCount() < SHEETS, timeout=5_000)
-    left_alone(qtbot, long_window)
-    before = kept_texts(long_window)
-    jump_to_the_end(long_window)
-    assert kept_texts(long_window) == before
-    assert_drawn_as_qt_draws(long_window)
+    assert_ready_for_a_jump(qtbot, long_window)
 
 
 def test_under_a_style_that_draws_cells_its_own_way_nothing_is_laid_out_ahead(
