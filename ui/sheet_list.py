@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -486,6 +487,9 @@ class SheetListPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
+        # A selection of its own (never any): with the list's, every sheet chosen
+        # repainted the whole header, each column being part of the row selected.
+        header.setSelectionModel(QItemSelectionModel(self.proxy, header))
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Col.TITLE, QHeaderView.ResizeMode.Stretch)

@@ -122,3 +122,41 @@ def test_a_title_with_a_tab_or_a_line_break_looks_as_qt_draws_it(
     ]
     assert any(shown.startswith(title[:2]) for shown in titles)  # No 10 is in view
     assert_drawn_as_qt_draws(window)
+
+
+def test_choosing_sheets_leaves_the_header_alone_and_a_click_on_it_still_sorts(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+
+    from tests.ui.test_main_window import shown_nos
+
+    table = window.list_panel.table
+    header = table.horizontalHeader()
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    paints = Paints()
+    header.viewport().installEventFilter(paints)
+    table.setFocus()
+    QApplication.processEvents()
+    for _ in range(5):
+        down = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(table, down)
+        QApplication.processEvents()
+    assert table.currentIndex().row() == 5
+    assert Paints.count == 0  # the header shows nothing of the row chosen
+
+    first = shown_nos(window)[0]
+    middle = QPoint(header.sectionViewportPosition(Col.NO) + 10, header.height() // 2)
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+    QApplication.processEvents()
+    assert shown_nos(window)[-1] == first  # No, the other way round
