@@ -207,6 +207,26 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+#: What the speed gauge runs in a new process (it loads the Qt libraries the window loads).
+GAUGE_CODE = "import PySide6.QtWidgets"
+GAUGE_RUNS = 5
+
+
+def speed_gauge() -> float:
+    """The median ms of :data:`GAUGE_RUNS` new processes running :data:`GAUGE_CODE`.
+
+    This machine goes through slow minutes in which every figure, CPU time
+    included, rises by a third or more; the gauge, read before and after
+    the figures, tells such a run from a change of the code.
+    """
+    times = []
+    for _ in range(GAUGE_RUNS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", GAUGE_CODE], check=True, capture_output=True)
+        times.append(ms(time.perf_counter() - started))
+    return statistics.median(times)
+
+
 # --- books --------------------------------------------------------------------
 
 
@@ -677,6 +697,11 @@ def report(
         f"{facts['cpu']}, {facts['cpus']} CPUs; {facts['os']}; Python {facts['python']}; "
         f"{facts['qt']}; QT_QPA_PLATFORM={facts['qpa']}"
     )
+    if "gauge" in facts:
+        machine += (
+            f'; speed gauge (`python -c "{GAUGE_CODE}"`, median of {GAUGE_RUNS})'
+            f" {facts['gauge']} ms before and after the figures"
+        )
     terminal = "\n".join(
         [
             f"commit {facts['commit']}",
@@ -794,6 +819,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, folder: Path) -> int:
     facts = machine_facts()
+    gauge_before = speed_gauge()
     if args.book is not None:
         big = copy_book(args.book, folder, "bench.kpidb")
         with Book.open(big, create=False) as store:
@@ -837,6 +863,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         frozen_sample.target = TARGETS_MS["start: 15-sheet sample"]
         starts += [frozen, frozen_sample]
     if args.start_only:
+        facts["gauge"] = f"{gauge_before:.0f} / {speed_gauge():.0f}"
         return finish(args, report(facts, book_note, starts, [], start_steps, {}), starts)
 
     from ui.app import create_application
@@ -859,6 +886,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     window.close()
 
     main_figures = [*starts, select, step_down, search, save]
+    facts["gauge"] = f"{gauge_before:.0f} / {speed_gauge():.0f}"
     tables = report(
         facts, book_note, main_figures, [select_at_once, clearing], start_steps, by_prefix, settled
     )
