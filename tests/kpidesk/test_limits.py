@@ -59,6 +59,14 @@ def test_text_a_workbook_carries_is_left_as_it_is() -> None:
     assert limits.unsafe_character(text) is None
 
 
+def test_an_unsafe_character_after_characters_beyond_the_first_plane_is_found() -> None:
+    # The look-up passes over 𠮷 and emoji (beyond the first plane, and safe)
+    # before it comes to the noncharacter.
+    text = "𠮷野家 😀 の件数\U0001fffe、U+FFFE\ufffe"
+    assert limits.unsafe_character(text) == "\U0001fffe"
+    assert limits.clean_text(text) == "𠮷野家 😀 の件数\ufffd、U+FFFE\ufffd"
+
+
 def test_a_sheet_with_every_unsafe_character_reads_back_from_its_workbook() -> None:
     sheet = samples.sample_sheets()[0]
     every = "".join(
