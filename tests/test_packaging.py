@@ -285,6 +285,25 @@ def test_licences_are_read_at_build_time(spec_run: SpecRun) -> None:
     assert "pip" not in written
 
 
+def test_pyside_signature_support_is_bundled_compiled_where_shiboken_looks(
+    spec_run: SpecRun,
+) -> None:
+    # shiboken6 imports it from files.dir beside itself instead of compiling the
+    # copy zipped in its library at every start (tools/signature_files.py).
+    import importlib.util
+
+    bundled = {
+        name: Path(source)
+        for name, source in spec_run.bundled.items()
+        if name.startswith("shiboken6/files.dir/")
+    }
+    assert "shiboken6/files.dir/shibokensupport/signature/loader.pyc" in bundled
+    assert len(bundled) >= 10
+    for name, source in bundled.items():
+        assert name.endswith(".pyc")
+        assert source.read_bytes()[:4] == importlib.util.MAGIC_NUMBER, name
+
+
 def test_spec_takes_name_version_and_entry_from_the_code(spec_run: SpecRun) -> None:
     from kpidesk import APP_NAME
 

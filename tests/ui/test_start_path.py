@@ -120,6 +120,27 @@ def test_the_window_starts_without_excel_pdf_or_sqlite_utils(tmp_path: Path) -> 
     assert [b.reason for b in backups.list_backups(book)] == ["開いたとき"]
 
 
+def test_pyside_imports_its_signature_support_compiled_from_files() -> None:
+    # Not from the copy zipped in shiboken6's library, which every start would
+    # compile again (tools/signature_files.py, run by make when it installs).
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, PySide6.QtWidgets\n"
+            "loader = sys.modules['shibokensupport.signature.loader']\n"
+            "print(loader.__file__); print(loader.__cached__)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    source, compiled = (Path(line) for line in done.stdout.splitlines())
+    assert source.is_file() and compiled.is_file()
+    assert source.relative_to(source.parents[3]).parts[0] == "files.dir"
+
+
 def remove_backups(book: Path) -> None:
     """No backup of ``book`` yet: as on the first start of a day."""
     for backup in backups.list_backups(book):
