@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,36 @@ def test_the_application_is_made_with_fills_in_place(tmp_path: Path) -> None:
         check=True,
     )
     assert result.stdout.split() == ["1", "Recording"]
+
+
+def test_importing_the_window_gives_python_its_own_import_back() -> None:
+    # PySide's import reads the source of every module imported after it (for
+    # __feature__, which nothing here uses); the window's modules come after.
+    script = (
+        "import builtins, sys\n"
+        "import PySide6.QtCore\n"
+        "print(builtins.__import__ is builtins.__feature_import__)\n"
+        "import ui\n"
+        "print(builtins.__import__ is builtins.__orig_import__)\n"
+        "from ui import main_window\n"
+        "from shibokensupport import feature\n"
+        "print('ui.main_window' in feature.pyside_feature_dict)\n"
+        "print(ui.use_plain_import())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["True", "True", "False", "False"]
+
+
+def test_nothing_opts_in_to_pysides_features() -> None:
+    # Modules imported after ui are not seen by PySide's feature switching.
+    statement = re.compile(r"^\s*(from\s+__feature__\s+import|import\s+__feature__)", re.MULTILINE)
+    sources = [REPO / "main.py", *(p for d in ("kpidesk", "ui") for p in (REPO / d).rglob("*.py"))]
+    assert [p.name for p in sources if statement.search(p.read_text(encoding="utf-8"))] == []
