@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -97,6 +98,36 @@ def simulate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
 def windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Simulate Windows for the whole test (:func:`simulate_windows`)."""
     simulate_windows(monkeypatch)
+
+
+#: The page size of the books KPI Desk makes.
+PAGE_SIZE = 4096
+
+
+def a_leaf_page(path: Path, table: str) -> int:
+    """The number of the right-most leaf page of a table whose root is an interior page."""
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+        [root] = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", [table]
+        ).fetchone()
+    finally:
+        connection.close()
+    page = path.read_bytes()[(root - 1) * PAGE_SIZE : root * PAGE_SIZE]
+    assert page[0] == 0x05  # an interior table page: its rows are on other pages
+    return int.from_bytes(page[8:12], "big")  # the right-most child
+
+
+def damage_a_page(
+    path: Path, table: str = "sheets", offset: int = 8, junk: bytes = b"\xff" * 16
+) -> None:
+    """Overwrite part of a leaf page of ``table``: the header, marks and schema still
+    read well, and only ``PRAGMA quick_check`` (reading every page) notices."""
+    data = bytearray(path.read_bytes())
+    start = (a_leaf_page(path, table) - 1) * PAGE_SIZE + offset
+    data[start : start + len(junk)] = junk
+    path.write_bytes(bytes(data))
 
 
 def deep_folder(base: Path, length: int) -> Path:

@@ -95,6 +95,8 @@ class InitialBook:
         lost: the last book, when it could not be found or reached: the
             window asks what to do (``book`` is None and nothing else was opened).
         lost_how: whether ``lost`` is missing or out of reach.
+        refused_text: what to say, above the reason, when the check of the
+            book's pages still running (``Book.confirm_pages``) finds it damaged.
     """
 
     book: Book | None
@@ -103,6 +105,33 @@ class InitialBook:
     remember: bool = True
     lost: Path | None = None
     lost_how: Whereabouts | None = None
+    refused_text: str = ""
+
+    def confirmed(self) -> InitialBook:
+        """This, once its book's pages have been checked; else the error the check ends in.
+
+        The window calls this when it is built, just before it shows the
+        book: the check has been reading meanwhile. A damaged book is closed
+        and reported as opening it would have been.
+        """
+        if self.book is None:
+            return self
+        try:
+            self.book.confirm_pages()
+        except BookError as error:
+            self.book.close()
+            return InitialBook(None, f"{self.refused_text}\n{error}", is_error=True)
+        return self
+
+
+def _open_checking_later(path: Path, refused_text: str) -> InitialBook:
+    """Open an existing book whose pages are checked while the window is built.
+
+    Raises:
+        BookError: as ``Book.open``, for everything but damaged pages.
+    """
+    book = Book.open(path, create=False, check_pages_later=True)
+    return InitialBook(book, refused_text=refused_text)
 
 
 def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> InitialBook:
@@ -119,19 +148,21 @@ def open_initial_book(file: Path | None, demo: bool, settings: Settings) -> Init
         book = samples.create_sample_book(folder / "デモ.kpidb")
         return InitialBook(book, remember=False)
     if file is not None:
+        refused = f"ブックを開けません: {file}"
         try:
-            return InitialBook(Book.open(file, create=False))
+            return _open_checking_later(file, refused)
         except BookError as error:
-            return InitialBook(None, f"ブックを開けません: {file}\n{error}", is_error=True)
+            return InitialBook(None, f"{refused}\n{error}", is_error=True)
     if settings.last_book:
         last = Path(settings.last_book)
         where = whereabouts(last)
         if where is not Whereabouts.FOUND:
             return InitialBook(None, lost=last, lost_how=where)
+        refused = f"前回のブックを開けません: {last}"
         try:
-            return InitialBook(Book.open(last, create=False))
+            return _open_checking_later(last, refused)
         except BookError as error:
-            return InitialBook(None, f"前回のブックを開けません: {last}\n{error}", is_error=True)
+            return InitialBook(None, f"{refused}\n{error}", is_error=True)
     return open_default_book()
 
 
@@ -148,10 +179,11 @@ def open_default_book(*, first_start: bool = True) -> InitialBook:
         text = f"ブックのフォルダに接続できません: {path}\n{error}"
         return InitialBook(None, text, is_error=True)
     if there:
+        refused = f"ブックを開けません: {path}"
         try:
-            return InitialBook(Book.open(path, create=False))
+            return _open_checking_later(path, refused)
         except BookError as error:
-            return InitialBook(None, f"ブックを開けません: {path}\n{error}", is_error=True)
+            return InitialBook(None, f"{refused}\n{error}", is_error=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         from kpidesk import samples

@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -172,12 +173,15 @@ class FileCheck:
             (a hot journal); only the header could be checked.
         wal_file: a ``-wal`` file with changes in it is beside the file; the
             file was checked with them, and opening it for writing merges them.
+        pages: see :func:`inspect_file` (``pages_later``).
     """
 
     version: int
     wal: bool
     unfinished: bool
     wal_file: bool = False
+    #: With ``pages_later``: the check of every page, still running (None when done).
+    pages: PageCheck | None = None
 
 
 def check_file(path: Path, *, timeout: float | None = None) -> int:
@@ -188,7 +192,9 @@ def check_file(path: Path, *, timeout: float | None = None) -> int:
     return inspect_file(path, timeout=timeout).version
 
 
-def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
+def inspect_file(
+    path: Path, *, timeout: float | None = None, pages_later: bool = False
+) -> FileCheck:
     """Check a file without changing it.
 
     First the 100-byte header is read as plain bytes; then the file is
@@ -210,6 +216,10 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         path: the file.
         timeout: how long to wait for another program's save to finish
             (:data:`BUSY_TIMEOUT_SECONDS` when None).
+        pages_later: a book of the current schema in the usual state (not in
+            WAL mode, no save to roll back) has its pages checked on a thread
+            of its own (:class:`PageCheck`, in :attr:`FileCheck.pages`),
+            while the caller goes on; any other file is checked whole now.
 
     Raises:
         BookError: the file cannot be read (or one of the subclasses below).
@@ -252,8 +262,14 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
     except sqlite3.Error as error:
         raise translate(error) from error
     unfinished = False
+    pages = None
     try:
-        version = check_contents(checker)
+        version = check_contents(checker, pages=not pages_later)
+        if pages_later:
+            if version == SCHEMA_VERSION and not wal:
+                pages = PageCheck(file_uri(path, "ro"), timeout)
+            else:
+                quick_check(checker)
     except sqlite3.DatabaseError as error:
         if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_READONLY_ROLLBACK:
             if header_application_id != APPLICATION_ID:
@@ -268,7 +284,57 @@ def inspect_file(path: Path, *, timeout: float | None = None) -> FileCheck:
         # for writing; what they make is checked first, on a copy of both.
         version = _check_unfinished(path, journal_file(path), timeout)
         return FileCheck(version, wal, unfinished=True)
-    return FileCheck(version, wal, unfinished=False)
+    return FileCheck(version, wal, unfinished=False, pages=pages)
+
+
+class PageCheck:
+    """``PRAGMA quick_check`` of a file whose other checks passed, on a thread of its own.
+
+    Opening a book reads every page of it so that a damaged one is refused.
+    For the book the window starts with, that read (60 ms for 5,000 sheets,
+    far longer from a network folder) runs while the window is being built:
+    SQLite lets the other thread run while it reads. The book waits for it
+    before its first write, and the window before it shows the book
+    (``Book.confirm_pages``).
+    """
+
+    def __init__(self, uri: str, timeout: float) -> None:
+        """Start checking the file at ``uri`` (opened with :func:`open_checker`)."""
+        self._uri = uri
+        self._timeout = timeout
+        self._error: BookError | None = None
+        self._thread = threading.Thread(target=self._run, name="KPI Desk page check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            checker = open_checker(self._uri, self._timeout)
+        except sqlite3.Error as error:
+            self._error = translate(error)
+            return
+        try:
+            quick_check(checker)
+        except BookError as error:
+            self._error = error
+        except sqlite3.DatabaseError as error:
+            self._error = _checking_error(error)
+        finally:
+            checker.close()
+
+    def done(self) -> bool:
+        """Whether the check has ended."""
+        return not self._thread.is_alive()
+
+    def result(self) -> None:
+        """Wait for the check to end.
+
+        Raises:
+            NotABookError: the book is damaged.
+            BookError: it could not be read to the end.
+        """
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _holds_changes(wal_path: Path) -> bool:
@@ -368,8 +434,10 @@ def open_checker(uri: str, timeout: float) -> sqlite3.Connection:
     return checker
 
 
-def check_contents(connection: sqlite3.Connection) -> int:
+def check_contents(connection: sqlite3.Connection, *, pages: bool = True) -> int:
     """Check an open file's marks, schema and pages; return its schema version.
+
+    ``pages`` false leaves out :func:`quick_check`, for the caller to run.
 
     Only the schema table and SQLite's own checks are read before the
     schema is known to be KPI Desk's: no view or trigger of the file runs.
@@ -389,7 +457,8 @@ def check_contents(connection: sqlite3.Connection) -> int:
         # Reading the table list is not enough to notice a cut-off file in
         # every case; touching the sheets table reads its root page.
         connection.execute("SELECT count(*) FROM sheets").fetchone()
-    quick_check(connection)
+    if pages:
+        quick_check(connection)
     return version
 
 

@@ -233,7 +233,7 @@ def test_the_fuzzings_checks_notice_sql_that_ran(
 ) -> None:
     # Without the schema check, each payload is let through and must be caught.
     monkeypatch.setattr("kpidesk.book.sqlitefile.check_schema", lambda connection, version: None)
-    monkeypatch.setattr("kpidesk.book.store.check_schema", lambda connection, version: None)
+    monkeypatch.setattr("kpidesk.book.opening.check_schema", lambda connection, version: None)
     trigger = [f"CREATE TRIGGER x AFTER INSERT ON history BEGIN {payload}; END"]
 
     # A refusal on opening is returned, not raised: whatever is raised comes

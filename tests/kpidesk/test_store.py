@@ -38,6 +38,7 @@ from kpidesk.book.schema import APPLICATION_ID, SCHEMA_VERSION
 from kpidesk.book.store import Book, HistoryEntry
 from kpidesk.exchange import jsonio
 from kpidesk.model import Cell, ListEntry, Sheet, ValueRow, latest_and_target, list_sort_key
+from tests.conftest import a_leaf_page, damage_a_page
 
 FRAUD_BULLET = "電話で『お金』詐欺の被害が増えたため、金融機関と連携して声かけを行った。"
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -1458,20 +1459,6 @@ def test_a_damaged_read_only_file_says_it_is_damaged_first(
 
 # --- damaged pages (PRAGMA quick_check) --------------------------------------------
 
-PAGE_SIZE = 4096
-
-
-def a_leaf_page(path: Path, table: str) -> int:
-    """The number of the right-most leaf page of a table whose root is an interior page."""
-    with raw(path) as connection:
-        assert connection.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
-        [root] = connection.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = ?", [table]
-        ).fetchone()
-    page = path.read_bytes()[(root - 1) * PAGE_SIZE : root * PAGE_SIZE]
-    assert page[0] == 0x05  # an interior table page: its rows are on other pages
-    return int.from_bytes(page[8:12], "big")  # the right-most child
-
 
 @pytest.fixture
 def big_book(tmp_path: Path) -> Path:
@@ -1491,12 +1478,8 @@ def big_book(tmp_path: Path) -> Path:
 def test_a_book_with_a_damaged_page_is_refused_unchanged(
     big_book: Path, table: str, offset: int, junk: bytes
 ) -> None:
-    leaf = a_leaf_page(big_book, table)
-    assert leaf > 2
-    data = bytearray(big_book.read_bytes())
-    start = (leaf - 1) * PAGE_SIZE + offset
-    data[start : start + len(junk)] = junk
-    big_book.write_bytes(bytes(data))
+    assert a_leaf_page(big_book, table) > 2
+    damage_a_page(big_book, table, offset, junk)
     # The header is intact and the cheap checks pass: only quick_check notices.
     assert pragma(big_book, "user_version") == SCHEMA_VERSION
     assert pragma(big_book, "application_id") == APPLICATION_ID
@@ -1510,6 +1493,58 @@ def test_a_book_with_a_damaged_page_is_refused_unchanged(
     with pytest.raises(NotABookError):
         Book.peek_sheet_count(big_book)
     assert folder_state(big_book) == before
+
+
+def test_a_damaged_page_found_by_the_check_run_later_stops_every_write(big_book: Path) -> None:
+    damage_a_page(big_book)
+    before = folder_state(big_book)
+    # The header, marks and schema pass; the pages are read on a thread meanwhile.
+    book = Book.open(big_book, check_pages_later=True)
+    try:
+        with pytest.raises(NotABookError, match="壊れて"):
+            book.save_sheet(make_sheet("41"))
+        with pytest.raises(NotABookError, match="壊れて"):
+            book.confirm_pages()  # and again: nothing is ever written
+        with pytest.raises(NotABookError, match="壊れて"):
+            book.delete_sheet(1)
+    finally:
+        book.close()
+    assert folder_state(big_book) == before
+
+
+def test_a_sound_book_checked_later_is_written_once_its_pages_passed(big_book: Path) -> None:
+    with Book.open(big_book, check_pages_later=True) as book:
+        saved = book.save_sheet(make_sheet("41"))
+        book.confirm_pages()
+        assert book.get_sheet(saved.id).no == "41" and book.count_sheets() == 41
+
+
+def test_a_damaged_book_that_cannot_be_written_is_refused_as_damaged(
+    big_book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damage_a_page(big_book)
+    monkeypatch.setattr(sqlitefile_module, "writable", lambda path: False)
+    with pytest.raises(NotABookError, match="壊れて"):
+        Book.open(big_book, check_pages_later=True)
+
+
+def test_an_older_book_is_checked_whole_before_it_is_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.kpidb"
+    make_old_book(path, make_sheet(), version=SCHEMA_VERSION - 1)
+    started: list[str] = []
+    monkeypatch.setattr(sqlitefile_module, "PageCheck", lambda uri, timeout: started.append(uri))
+    checked: list[bool] = []
+    real_quick_check = sqlitefile_module.quick_check
+    monkeypatch.setattr(
+        sqlitefile_module,
+        "quick_check",
+        lambda connection: checked.append(True) or real_quick_check(connection),
+    )
+    with Book.open(path, check_pages_later=True) as book:
+        assert book.count_sheets() == 1
+    assert started == [] and checked == [True]
 
 
 def test_a_book_recovered_from_an_unfinished_save_is_checked_again(

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QApplication
 from kpidesk import __version__, samples
 from kpidesk.book import backups, lock
 from kpidesk.book.store import Book
+from tests.conftest import damage_a_page
 from ui import app as app_module
 from ui.dialogs import messages
 from ui.main_window import MainWindow
@@ -209,6 +211,26 @@ def test_the_book_opened_at_start_is_shown_without_opening_it_again(
     held = blank_window.session.book_lock
     assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
     assert not blank_window.session.book.read_only
+
+
+def test_a_book_found_damaged_while_the_window_was_built_is_not_shown(
+    blank_window: MainWindow, settings: Settings, answers, tmp_path: Path, qtbot
+) -> None:
+    path = tmp_path / "壊れたブック.kpidb"
+    with Book.open(path) as book:
+        book.import_sheets(samples.sample_sheets())
+        book.import_sheets([replace(s, no=f"{s.no}-2") for s in samples.sample_sheets()])
+    damage_a_page(path)
+    before = path.read_bytes()
+    initial = app_module.open_initial_book(path, False, settings)
+    assert initial.book is not None  # header, marks and schema passed; the pages were being read
+    blank_window.files.show_initial_book(initial)
+    assert blank_window.session.book is None
+    assert blank_window.list_panel.sheet_count() == 0
+    qtbot.waitUntil(lambda: bool(answers.errors))
+    assert f"ブックを開けません: {path}" in answers.errors[-1] and "壊れて" in answers.errors[-1]
+    assert not lock.lock_path(path).exists()
+    assert path.read_bytes() == before
 
 
 def test_a_book_someone_has_open_at_start_is_opened_again_read_only(

@@ -309,8 +309,10 @@ class BookFiles(Controller):
 
         The book goes through the session, so that its lock file is checked
         (someone else may have the book open) and made; it is not opened
-        again unless it must be (read-only, or as a copy).
+        again unless it must be (read-only, or as a copy). Its pages have
+        been checked meanwhile (:meth:`InitialBook.confirmed`).
         """
+        initial = initial.confirmed()
         book = initial.book
         if book is not None and book.path is not None:
             self.session.open_book(book.path, remember=initial.remember, opened=book)
