@@ -312,12 +312,20 @@ class PageCheck:
         except sqlite3.Error as error:
             self._error = translate(error)
             return
+        except BaseException as error:  # a check that did not run has not passed
+            self._error = BookError(f"ブックを確かめられませんでした（{error!r}）")
+            return
         try:
             quick_check(checker)
         except BookError as error:
             self._error = error
         except sqlite3.DatabaseError as error:
             self._error = _checking_error(error)
+        except MemoryError:
+            # SQLite's "out of memory" (SQLITE_NOMEM), as damaged pages can give.
+            self._error = NotABookError(DAMAGED)
+        except BaseException as error:  # a check that did not end has not passed
+            self._error = BookError(f"ブックを確かめられませんでした（{error!r}）")
         finally:
             checker.close()
 
@@ -334,7 +342,8 @@ class PageCheck:
         """
         self._thread.join()
         if self._error is not None:
-            raise self._error
+            # Raised again at every call: without the last one's traceback.
+            raise self._error.with_traceback(None)
 
 
 def _holds_changes(wal_path: Path) -> bool:

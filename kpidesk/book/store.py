@@ -622,7 +622,10 @@ class Book(stored_settings.BookSettings, opening.BookOpening):
 
         Raises:
             BookError: ``target`` is this book itself, or cannot be written.
+            NotABookError: the check of its pages begun on opening found it
+                damaged (``check_pages_later``): no backup of it is made.
         """
+        self.confirm_pages()
         target = Path(target)
         if (
             self.path is not None

@@ -1512,6 +1512,35 @@ def test_a_damaged_page_found_by_the_check_run_later_stops_every_write(big_book:
     assert folder_state(big_book) == before
 
 
+def test_a_damaged_book_checked_later_is_not_backed_up(big_book: Path, tmp_path: Path) -> None:
+    damage_a_page(big_book)
+    target = tmp_path / "backup.kpidb"
+    with (
+        Book.open(big_book, check_pages_later=True) as book,
+        pytest.raises(NotABookError, match="壊れて"),
+    ):
+        book.backup_to(target)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("failure", [MemoryError(), RuntimeError("想定外")])
+def test_a_page_check_that_fails_unexpectedly_does_not_pass(
+    big_book: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    def failing(connection: sqlite3.Connection) -> None:
+        raise failure
+
+    monkeypatch.setattr(sqlitefile_module, "quick_check", failing)
+    monkeypatch.setattr("threading.excepthook", lambda args: None)
+    with Book.open(big_book, check_pages_later=True) as book:
+        for _ in range(2):  # and again: nothing is ever written
+            with pytest.raises(BookError):
+                book.confirm_pages()
+        with pytest.raises(BookError):
+            book.save_sheet(make_sheet("41"))
+        assert book.count_sheets() == 40
+
+
 def test_a_sound_book_checked_later_is_written_once_its_pages_passed(big_book: Path) -> None:
     with Book.open(big_book, check_pages_later=True) as book:
         saved = book.save_sheet(make_sheet("41"))
