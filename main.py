@@ -20,6 +20,7 @@ test and never opens the window.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -44,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kpidesk import cli
 
         return cli.main(args)
+    # The window's start makes a great many objects that all stay (Qt's types
+    # and enums, the modules, the widgets): the collector waits until the
+    # window is shown (ui.app.resume_garbage_collection), never a subcommand.
+    gc.disable()
     from ui import app
 
     return app.run(args)

@@ -21,6 +21,7 @@ With ``--profile OUT`` everything after the imports of this file runs under
 cProfile and the statistics are written to OUT before the line is printed.
 """
 
+import gc
 import os
 import sys
 import time
@@ -40,6 +41,8 @@ def run(book: str) -> dict[str, float]:
     # subcommands (not the subcommands), then ui.app, which imports
     # MainWindow in show_window().
     import main  # noqa: F401
+
+    gc.disable()  # as main.py does for the window (ui.app.resume_garbage_collection)
     from kpidesk import SUBCOMMANDS  # noqa: F401
     from ui import app as ui_app
     from ui.main_window import MainWindow
@@ -62,6 +65,7 @@ def run(book: str) -> dict[str, float]:
     # Through the session, which takes the book's lock (and shows the book
     # opened above without opening it again).
     window.files.show_initial_book(initial)
+    window.after_first_paint(ui_app.resume_garbage_collection)
     marks["book_set"] = time.perf_counter()
     deadline = time.perf_counter() + DEADLINE_SECONDS
     while not ui_app.window_ready(window):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -277,7 +278,24 @@ def show_window(settings: Settings, initial: InitialBook) -> MainWindow:
     install_excepthook(window)
     window.show()
     window.files.show_initial_book(initial)
+    window.after_first_paint(resume_garbage_collection)
     return window
+
+
+def resume_garbage_collection() -> None:
+    """Turn Python's garbage collector on again once the window is shown.
+
+    ``main.py`` turns it off before the window's imports: the start makes
+    a great many objects that all stay (Qt's types and enums, the modules,
+    the widgets), and the collector walked them again and again while they
+    were made (2 % of the start). They are then moved out of its way for
+    good (``gc.freeze``), so a full collection walks only what came after and
+    holds up no keystroke. A collector that is on (tests, the subcommands)
+    is left as it is.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def window_ready(window: MainWindow) -> bool:

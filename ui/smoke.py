@@ -26,6 +26,7 @@ This is the one module that drives the whole window; it imports
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import re
@@ -369,6 +370,7 @@ def _startup_probe(book: Path, work: Path) -> NoReturn:
     leaves with ``os._exit`` so that no teardown is counted (after giving
     the book's lock back).
     """
+    gc.disable()  # as main.py does for the window (ui.app.resume_garbage_collection)
     from ui import app as ui_app
 
     application, settings, initial = ui_app.prepare_start([str(book)])

@@ -9,6 +9,7 @@ done, and done before it matters.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -340,3 +341,51 @@ def test_a_window_not_painted_yet_takes_the_backup_a_moment_later(
     window.files.show_initial_book(app_module.open_initial_book(demo_book, False, settings))
     qtbot.waitUntil(lambda: len(backups.list_backups(demo_book)) == 1)
     window.session.close_book()
+
+
+def test_the_window_start_pauses_the_garbage_collector_and_a_subcommand_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import main
+    from kpidesk import cli
+
+    seen: dict[str, bool] = {}
+    monkeypatch.setattr(app_module, "run", lambda args: seen.setdefault("window", gc.isenabled()))
+    monkeypatch.setattr(cli, "main", lambda args: seen.setdefault("command", gc.isenabled()))
+    try:
+        main.main(["export-json", "--db", "x.kpidb", "-o", "x.json"])
+        main.main(["ブック.kpidb"])
+    finally:
+        gc.enable()
+    assert seen == {"command": True, "window": False}
+
+
+def test_the_collector_comes_back_once_the_window_is_painted_past_the_start(
+    qtbot, app, settings: Settings, answers, demo_book: Path
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    gc.disable()  # as main.py does
+    window = app_module.show_window(settings, initial)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(gc.isenabled)
+        # What the start made is out of the collector's way for good.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+        gc.enable()
+        window.session.close_book()
+
+
+def test_a_collector_that_is_on_is_left_as_it_is(
+    qtbot, app, settings: Settings, answers, demo_book: Path
+) -> None:
+    initial = app_module.open_initial_book(demo_book, False, settings)
+    window = app_module.show_window(settings, initial)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: app_module.window_ready(window))
+        QApplication.processEvents()
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        window.session.close_book()
