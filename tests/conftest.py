@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,15 @@ def private_data_dir(
     path = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("KPIDESK_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def garbage_collector_on() -> Iterator[None]:
+    """Every test ends with Python's garbage collector on and nothing frozen: the
+    window's start (``main.main``) turns it off until the window is painted."""
+    yield
+    gc.enable()
+    gc.unfreeze()
 
 
 def simulate_windows(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -251,24 +251,37 @@ def test_a_book_someone_has_open_at_start_is_opened_again_read_only(
         initial.book.count_sheets()
 
 
+@pytest.fixture
+def start_window(qtbot, app, settings: Settings, answers, demo_book: Path):
+    """Start the window on the demo book as ``run`` does (``prepare_start``'s book,
+    then ``show_window``); the book is closed after the test."""
+    windows: list[MainWindow] = []
+
+    def start() -> MainWindow:
+        initial = app_module.open_initial_book(demo_book, False, settings)
+        window = app_module.show_window(settings, initial)
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield start
+    for window in windows:
+        window.session.close_book()
+
+
 def test_the_program_start_locks_the_book_and_is_ready_with_the_first_sheet_in_the_form(
-    qtbot, app, settings: Settings, answers, demo_book: Path
+    start_window, qtbot, demo_book: Path
 ) -> None:
     """``prepare_start`` and ``show_window``, what ``run`` and the smoke test's probe do."""
-    initial = app_module.open_initial_book(demo_book, False, settings)
-    window = app_module.show_window(settings, initial)
-    qtbot.addWidget(window)
-    try:
-        held = window.session.book_lock
-        assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
-        qtbot.waitUntil(lambda: app_module.window_ready(window))
-        first = window.list_panel.model.entry(0)
-        assert window.form.edits["title"].text() == first.title
-        assert window.list_panel.proxy.rowCount() == 15
-        QApplication.processEvents()
-        assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
-    finally:
-        window.session.close_book()
+    window = start_window()
+    held = window.session.book_lock
+    assert held is not None and lock.read_lock(demo_book).is_same_owner(held.info)
+    qtbot.waitUntil(lambda: app_module.window_ready(window))
+    first = window.list_panel.model.entry(0)
+    assert window.form.edits["title"].text() == first.title
+    assert window.list_panel.proxy.rowCount() == 15
+    QApplication.processEvents()
+    assert [b.reason for b in backups.list_backups(demo_book)] == ["開いたとき"]
 
 
 def test_the_start_up_probe_opens_the_book_as_the_program_does(
@@ -352,40 +365,23 @@ def test_the_window_start_pauses_the_garbage_collector_and_a_subcommand_does_not
     seen: dict[str, bool] = {}
     monkeypatch.setattr(app_module, "run", lambda args: seen.setdefault("window", gc.isenabled()))
     monkeypatch.setattr(cli, "main", lambda args: seen.setdefault("command", gc.isenabled()))
-    try:
-        main.main(["export-json", "--db", "x.kpidb", "-o", "x.json"])
-        main.main(["ブック.kpidb"])
-    finally:
-        gc.enable()
+    main.main(["export-json", "--db", "x.kpidb", "-o", "x.json"])
+    main.main(["ブック.kpidb"])
     assert seen == {"command": True, "window": False}
 
 
 def test_the_collector_comes_back_once_the_window_is_painted_past_the_start(
-    qtbot, app, settings: Settings, answers, demo_book: Path
+    start_window, qtbot
 ) -> None:
-    initial = app_module.open_initial_book(demo_book, False, settings)
-    gc.disable()  # as main.py does
-    window = app_module.show_window(settings, initial)
-    qtbot.addWidget(window)
-    try:
-        qtbot.waitUntil(gc.isenabled)
-        # What the start made is out of the collector's way for good.
-        assert gc.get_freeze_count() > 10_000
-    finally:
-        gc.unfreeze()
-        gc.enable()
-        window.session.close_book()
+    gc.disable()  # as main.py does (the conftest turns it on again, whatever happens)
+    start_window()
+    qtbot.waitUntil(gc.isenabled)
+    # What the start made is out of the collector's way for good.
+    assert gc.get_freeze_count() > 10_000
 
 
-def test_a_collector_that_is_on_is_left_as_it_is(
-    qtbot, app, settings: Settings, answers, demo_book: Path
-) -> None:
-    initial = app_module.open_initial_book(demo_book, False, settings)
-    window = app_module.show_window(settings, initial)
-    qtbot.addWidget(window)
-    try:
-        qtbot.waitUntil(lambda: app_module.window_ready(window))
-        QApplication.processEvents()
-        assert gc.isenabled() and gc.get_freeze_count() == 0
-    finally:
-        window.session.close_book()
+def test_a_collector_that_is_on_is_left_as_it_is(start_window, qtbot) -> None:
+    window = start_window()
+    qtbot.waitUntil(lambda: app_module.window_ready(window))
+    QApplication.processEvents()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
