@@ -304,6 +304,34 @@ def test_pyside_signature_support_is_bundled_compiled_where_shiboken_looks(
         assert source.read_bytes()[:4] == importlib.util.MAGIC_NUMBER, name
 
 
+def test_the_one_folder_program_keeps_its_python_modules_stored_not_compressed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import marshal
+    import zlib
+
+    from PyInstaller.archive.readers import ZlibArchiveReader
+    from PyInstaller.archive.writers import ZlibArchiveWriter
+
+    default = ZlibArchiveWriter._COMPRESSION_LEVEL
+    monkeypatch.setattr(ZlibArchiveWriter, "_COMPRESSION_LEVEL", default)
+    run_spec(monkeypatch, tmp_path / "onefile", onefile=True)
+    assert default == ZlibArchiveWriter._COMPRESSION_LEVEL  # unpacked at every start
+    run_spec(monkeypatch, tmp_path / "folder", onefile=False)
+    assert ZlibArchiveWriter._COMPRESSION_LEVEL == 0
+
+    # PyInstaller's writer takes the level from there: a module goes in as it is.
+    source = tmp_path / "module.py"
+    source.write_text("TEXT = '" + "KPI分析シート " * 400 + "'\n", encoding="utf-8")
+    code = compile(source.read_text(encoding="utf-8"), str(source), "exec")
+    archive = tmp_path / "modules.pyz"
+    ZlibArchiveWriter(str(archive), [("module", str(source), "PYMODULE")], {"module": code})
+    [(_, offset, length)] = ZlibArchiveReader(str(archive)).toc.values()
+    stored = archive.read_bytes()[offset : offset + length]
+    # 400 repeats of a phrase, kept whole: the entry is no shorter than its contents.
+    assert length > len(zlib.decompress(stored)) > len(marshal.dumps("KPI分析シート " * 400))
+
+
 def test_spec_takes_name_version_and_entry_from_the_code(spec_run: SpecRun) -> None:
     from kpidesk import APP_NAME
 
