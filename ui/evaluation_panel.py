@@ -318,9 +318,15 @@ class EvaluationPanel(QFrame):
         return line
 
     def _combo(self, name: str) -> QComboBox:
-        """A chooser that the mouse wheel changes only once it has focus."""
+        """A chooser that the mouse wheel changes only once it has focus.
+
+        Its width follows its items: each sheet shown renames the first one
+        (目標の向き: 自動（…）), and a width taken once, at the first sheet,
+        cut the longer name of the next.
+        """
         combo = QComboBox()
         combo.setObjectName(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         combo.installEventFilter(self._wheel_filter)
         return combo

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialog, QLabel, QLineEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+)
 
 from kpidesk.book.store import Book
 from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, Rounding
@@ -111,6 +118,25 @@ def test_no18_is_judged_against_the_years_expected_value(window: MainWindow) -> 
     ]
     assert headings == ["最新実績", "前年比", "期待値", "対期待値", "達成率", "進捗率", "評価"]
     assert text(window, 1, "flags") == ""
+
+
+def test_the_choosers_of_a_row_show_their_whole_text_after_another_sheet(
+    window: MainWindow,
+) -> None:
+    # The choosers of No 10's second row are shown first, with shorter names
+    # (自動（不明）); No 18 renames them (自動（増やす）).
+    select_no(window, "10")
+    select_no(window, "18")
+    direction = control(window, 1, "direction", QComboBox)
+    assert direction.currentText() == "目標の向き: 自動（増やす）"
+    for combo in window.form.evaluation.findChildren(QComboBox):
+        if not combo.isVisibleTo(window.form):
+            continue
+        # As wide as Qt makes a chooser of these items from the start.
+        fresh = QComboBox()
+        fresh.setFont(combo.font())
+        fresh.addItems([combo.itemText(i) for i in range(combo.count())])
+        assert combo.width() >= fresh.sizeHint().width(), combo.currentText()
 
 
 def test_no19_below_its_base_value_is_the_lowest_rank_with_the_reason(
