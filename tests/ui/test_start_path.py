@@ -44,6 +44,7 @@ NOT_AT_START = (
     "click",
     "dateutil",
     "importlib.metadata",  # the licences of the About box
+    "multiprocessing",  # left out of the frozen program (build.spec)
     "kpidesk.cli",
     "kpidesk.samples",
     "kpidesk.exchange.textimport",
