@@ -30,6 +30,27 @@ needs_sigkill = pytest.mark.skipif(
 )
 
 
+def python_output(script: str, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """The lines a new Python (this one) running ``script`` with ``args`` in the
+    repository prints, offscreen; ``env`` replaces the environment when given.
+
+    Raises:
+        AssertionError: the script failed (with what it wrote to stderr).
+    """
+    environment = dict(os.environ if env is None else env, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 def squash(text: str) -> str:
     """Text without any whitespace: PDF extraction breaks lines where the layout wrapped."""
     return re.sub(r"\s+", "", text)

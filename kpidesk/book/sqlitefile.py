@@ -329,10 +329,6 @@ class PageCheck:
         finally:
             checker.close()
 
-    def done(self) -> bool:
-        """Whether the check has ended."""
-        return not self._thread.is_alive()
-
     def result(self) -> None:
         """Wait for the check to end.
 

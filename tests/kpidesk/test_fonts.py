@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontInfo, QImage, QPain
 from kpidesk import samples
 from kpidesk.printing import chart, chart_canvas, fonts, paint, sfnt
 from kpidesk.resources import resource_path
+from tests.conftest import python_output
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The bundled files by the PostScript name a PDF gives them.
@@ -242,19 +242,8 @@ def test_an_installed_namesake_is_neither_drawn_nor_embedded(tmp_path: Path) -> 
         **os.environ,
         "FONTCONFIG_FILE": str(config),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "QT_QPA_PLATFORM": "offscreen",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(pdf)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    family = done.stdout.strip().splitlines()[-1]
+    family = python_output(script, str(pdf), env=env)[-1]
     faces = embedded_faces(pdf.read_bytes())
     assert [problem for face in faces for problem in mismatches(face, family)] == []
     assert sorted(face.name for face in faces) == ["BIZUDGothic-Bold", "BIZUDGothic-Regular"]

@@ -26,7 +26,7 @@ import pytest
 from kpidesk.book.errors import FULL_WRITING, WRITE_FAILED, DiskFullError
 from kpidesk.book.store import Book
 from kpidesk.model import Sheet
-from tests.conftest import REPO
+from tests.conftest import python_output
 
 
 def small_sheets(count: int, report_year: int = 2020) -> list[Sheet]:
@@ -163,17 +163,8 @@ def test_an_import_that_cannot_grow_the_file_leaves_the_book_as_it_was(
         before = book.list_sheets()
     digest = sha256(path)
 
-    result = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), str(path.stat().st_size + room), "60"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-
-    assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout)
+    printed = python_output(_CHILD, str(path), str(path.stat().st_size + room), "60")
+    outcome = json.loads("\n".join(printed))
     assert outcome == {"saved": False, "type": "BookError", "message": WRITE_FAILED}
     assert "ブックは保存前のままです" in WRITE_FAILED
     assert_book_as_before(path, digest, before)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, python_output
 from ui import app as app_module
 from ui.settings import Settings
 
@@ -107,7 +105,6 @@ def test_qt_fills_shapes_in_place_unless_the_user_says_otherwise() -> None:
 def test_the_application_is_made_with_fills_in_place(tmp_path: Path) -> None:
     """Qt reads the setting once, at its first fill: it must be there when the app is made."""
     environment = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"}
-    environment["QT_QPA_PLATFORM"] = "offscreen"
     script = (
         "import os\n"
         "from PySide6.QtWidgets import QApplication\n"
@@ -119,16 +116,7 @@ def test_the_application_is_made_with_fills_in_place(tmp_path: Path) -> None:
         "app.QApplication = Recording\n"
         "print(type(app.create_application()).__name__)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert result.stdout.split() == ["1", "Recording"]
+    assert python_output(script, env=environment) == ["1", "Recording"]
 
 
 def test_importing_the_window_gives_python_its_own_import_back() -> None:
@@ -145,16 +133,7 @@ def test_importing_the_window_gives_python_its_own_import_back() -> None:
         "print('ui.main_window' in feature.pyside_feature_dict)\n"
         "print(ui.use_plain_import())\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert result.stdout.split() == ["True", "True", "False", "False"]
+    assert python_output(script) == ["True", "True", "False", "False"]
 
 
 def test_nothing_opts_in_to_pysides_features() -> None:

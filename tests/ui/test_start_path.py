@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 from kpidesk import __version__, samples
 from kpidesk.book import backups, lock
 from kpidesk.book.store import Book
-from tests.conftest import damage_a_page
+from tests.conftest import damage_a_page, python_output
 from ui import app as app_module
 from ui.dialogs import messages
 from ui.main_window import MainWindow
@@ -99,23 +99,8 @@ print(json.dumps(sorted(sys.modules)))
 def test_the_window_starts_without_excel_pdf_or_sqlite_utils(tmp_path: Path) -> None:
     book = tmp_path / "見本.kpidb"
     samples.create_sample_book(book).close()
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        KPIDESK_DATA_DIR=str(tmp_path / "data"),
-        PYTHONPATH=str(ROOT),
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(book)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    imported = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    env = dict(os.environ, KPIDESK_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    imported = set(json.loads(python_output(CHILD, str(book), env=env)[-1]))
     assert "ui.main_window" in imported and "kpidesk.book.store" in imported
     assert sorted(name for name in NOT_AT_START if name in imported) == []
     # Installed for development as a path, not an import hook loaded at every start.
@@ -127,20 +112,12 @@ def test_the_window_starts_without_excel_pdf_or_sqlite_utils(tmp_path: Path) -> 
 def test_pyside_imports_its_signature_support_compiled_from_files() -> None:
     # Not from the copy zipped in shiboken6's library, which every start would
     # compile again (tools/signature_files.py, run by make when it installs).
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, PySide6.QtWidgets\n"
-            "loader = sys.modules['shibokensupport.signature.loader']\n"
-            "print(loader.__file__); print(loader.__cached__)",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    printed = python_output(
+        "import sys, PySide6.QtWidgets\n"
+        "loader = sys.modules['shibokensupport.signature.loader']\n"
+        "print(loader.__file__); print(loader.__cached__)"
     )
-    source, compiled = (Path(line) for line in done.stdout.splitlines())
+    source, compiled = (Path(line) for line in printed)
     assert source.is_file() and compiled.is_file()
     assert source.relative_to(source.parents[3]).parts[0] == "files.dir"
 
