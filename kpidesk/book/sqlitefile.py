@@ -308,26 +308,28 @@ class PageCheck:
 
     def _run(self) -> None:
         try:
+            self._error = self._check()
+        except BaseException as error:  # a check that did not end has not passed
+            self._error = BookError(f"ブックを確かめられませんでした（{error!r}）")
+
+    def _check(self) -> BookError | None:
+        """The check itself: what it found wrong, or None."""
+        try:
             checker = open_checker(self._uri, self._timeout)
         except sqlite3.Error as error:
-            self._error = translate(error)
-            return
-        except BaseException as error:  # a check that did not run has not passed
-            self._error = BookError(f"ブックを確かめられませんでした（{error!r}）")
-            return
+            return translate(error)
         try:
             quick_check(checker)
         except BookError as error:
-            self._error = error
+            return error
         except sqlite3.DatabaseError as error:
-            self._error = _checking_error(error)
+            return _checking_error(error)
         except MemoryError:
             # SQLite's "out of memory" (SQLITE_NOMEM), as damaged pages can give.
-            self._error = NotABookError(DAMAGED)
-        except BaseException as error:  # a check that did not end has not passed
-            self._error = BookError(f"ブックを確かめられませんでした（{error!r}）")
+            return NotABookError(DAMAGED)
         finally:
             checker.close()
+        return None
 
     def result(self) -> None:
         """Wait for the check to end.
