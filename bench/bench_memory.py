@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python bench/bench_memory.py [--book BOOK] [--sheets 5000]
-        [--pdf-sheets 1000] [--runs 1] [--json OUT]
+        [--pdf-sheets 1000] [--runs 1] [--json OUT] [--write]
 
 Each figure is the peak resident set size (``ru_maxrss``) of a fresh child
 process (``python bench/bench_memory.py --child KIND ...``, not run by
@@ -28,7 +28,9 @@ larger of the two. ``ru_maxrss`` is in kilobytes on Linux (bytes on macOS);
 Windows has no ``resource`` module: there the figure would be the process's
 ``PeakWorkingSetSize`` (Task Manager's "peak working set"), which the
 script does not measure. With ``--runs`` above 1 the median is given.
-``--json OUT`` writes the figures as JSON (name, value, target, result).
+``--json OUT`` writes the figures as JSON (name, value, target, result);
+``--write`` appends them, with the command, the machine and the commit, as a
+dated section of ``bench/RESULTS.md``.
 This is a script run by hand (or by ``make bench``); never part of the tests.
 """
 
@@ -48,7 +50,17 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench._common import positive, text_table  # noqa: E402
+from bench._common import (  # noqa: E402
+    RESULTS,
+    append_section,
+    commit_with_changes,
+    cpu_model,
+    load_average,
+    markdown_table,
+    now_stamp,
+    positive,
+    text_table,
+)
 
 #: Targets in MB on the 2-core reference machine.
 TARGETS_MB = {"window": 200.0, "pdf": 300.0}
@@ -151,6 +163,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pdf-sheets", type=positive, default=1000, help="sheets exported")
     parser.add_argument("--runs", type=positive, default=1, help="children of each kind")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument("--write", action="store_true", help="append the figures to RESULTS.md")
     parser.add_argument("--child", choices=["window", "pdf"], help=argparse.SUPPRESS)
     parser.add_argument("child_book", nargs="?", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -181,6 +194,8 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     else:
         print(f"making a book of {args.sheets:,} sheets ...", flush=True)
         make_book(book, count=args.sheets)
+    commit = commit_with_changes("kpidesk", "ui", "resources", "main.py")
+    load_before = load_average()
     samples: dict[str, list[float]] = {}
     for run_number in range(args.runs):
         for kind in ("window", "pdf"):
@@ -215,11 +230,34 @@ def run(args: argparse.Namespace, folder: Path) -> int:
         for f in figures
     ]
     header = ["figure", "runs", "peak RSS MB", "target MB", "result"]
+    machine = (
+        f"{cpu_model()}, {os.cpu_count()} CPUs; {sys.platform}; Python "
+        f"{sys.version.split()[0]}; peak RSS by ru_maxrss; load average (1, 5, 15 min) at "
+        f"start {load_before}, at end {load_average()}"
+    )
     print()
-    print(f"machine: {os.cpu_count()} CPUs; {sys.platform}; peak RSS by ru_maxrss")
+    print(f"commit {commit}")
+    print(f"machine: {machine}")
     print(text_table(header, rows))
     if args.json is not None:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.write:
+        book = args.book if args.book is not None else f"made, {args.sheets:,} sheets"
+        command = " ".join(["bench/bench_memory.py", *sys.argv[1:]])
+        section = "\n".join(
+            [
+                f"## {now_stamp()} — memory — commit {commit}",
+                "",
+                f'- Command: `.venv/bin/python {command}` (`bench/README.md`, "Memory")',
+                f"- Machine: {machine}",
+                f"- Book: {book}",
+                "",
+                markdown_table(header, [[row[0].strip(), *row[1:]] for row in rows]),
+                "",
+            ]
+        )
+        append_section(section, path=RESULTS)
+        print("\nappended to bench/RESULTS.md")
     return 0 if all(f["result"] != "FAIL" for f in figures) else 1
 
 
