@@ -242,13 +242,32 @@ def count_pages(pdf: Path) -> int:
         return len(document.pages)
 
 
+def pages_text(pdf: Path, first: int = 0, last: int | None = None) -> list[str]:
+    """The text of pages ``first`` to ``last`` (0 is page 1; all by default), white space removed.
+
+    Read by ``pdftotext`` (poppler-utils) where it is installed.
+
+    pdfminer (under pdfplumber) reads the subset TrueType fonts that
+    LibreOffice 7.4 embeds as one repeated character (「担担担…」), where
+    poppler reads them right; pdfplumber is the fallback.
+    """
+    if shutil.which("pdftotext"):
+        span = ["-f", str(first + 1)] + ([] if last is None else ["-l", str(last + 1)])
+        text = _run_text(["pdftotext", "-enc", "UTF-8", *span, str(pdf), "-"])
+        pages = text.split("\f")
+    else:
+        import pdfplumber
+
+        with pdfplumber.open(pdf) as document:
+            chosen = document.pages[first : None if last is None else last + 1]
+            pages = [page.extract_text() or "" for page in chosen]
+    return [re.sub(r"\s+", "", page) for page in pages]
+
+
 def page_text(pdf: Path, index: int = 0) -> str:
     """The text of page ``index`` (0 is page 1), with all white space removed."""
-    import pdfplumber
-
-    with pdfplumber.open(pdf) as document:
-        text = document.pages[index].extract_text() or ""
-    return re.sub(r"\s+", "", text)
+    pages = pages_text(pdf, index, index)
+    return pages[0] if pages else ""
 
 
 def check_page(name: str, pdf: Path, sheet: object, index: int = 0) -> str:
@@ -523,14 +542,11 @@ SUMMARY_MARK = "KPI分析シート一覧"
 
 def summary_pages(pdf: Path) -> int:
     """How many pages at the start of the PDF are 一覧 (they show its title)."""
-    import pdfplumber
-
-    with pdfplumber.open(pdf) as document:
-        for index, page in enumerate(document.pages):
-            text = re.sub(r"\s+", "", page.extract_text() or "")
-            if SUMMARY_MARK not in text:
-                return index
-        return len(document.pages)
+    pages = pages_text(pdf)
+    for index, text in enumerate(pages):
+        if SUMMARY_MARK not in text:
+            return index
+    return len(pages)
 
 
 def check_libreoffice_pdf(lo: LibreOfficeRun) -> list[str]:
