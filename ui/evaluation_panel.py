@@ -40,12 +40,14 @@ from ui.evaluation_texts import (
     expected_tip,
     figure_texts,
     heading_tips,
+    kept_together,
     measure_choices,
     notes,
     path_note,
     path_text,
     rank_column,
     row_flags,
+    scheme_phrases,
 )
 from ui.flow_layout import FlowLayout
 from ui.font_style import set_font_style
@@ -146,14 +148,7 @@ class EvaluationPanel(QFrame):
     def refresh(self) -> None:
         """Show the open sheet's rows; the blocks are rebuilt only when the row count changes."""
         settings = self._settings
-        self.scheme_label.setText(
-            f"{settings.basis.label}で評価（"
-            + "、".join(
-                f"{lv.label} {evaluation.format_threshold(lv.threshold)}%以上"
-                for lv in settings.levels
-            )
-            + f"、{settings.lowest_label} それ未満／{settings.rounding.label}）"
-        )
+        self.scheme_label.setText(kept_together(*scheme_phrases(settings)))
         if self._document is None:
             return  # the form hides the panel; its blocks wait for the next sheet
         judged_rows = self.evaluations()

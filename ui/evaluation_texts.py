@@ -108,6 +108,36 @@ def figure_texts(judged: RowEvaluation, settings: EvaluationSettings) -> dict[st
     }
 
 
+#: U+2060 WORD JOINER: no line break on either side of it.
+WORD_JOINER = "\u2060"
+
+
+def kept_together(*phrases: str) -> str:
+    """``phrases`` as one text that a wrapping label breaks only between them.
+
+    Qt breaks Japanese between any two characters, so a narrow box showed
+    「…／四捨五」 over 「入）」. A word joiner between the characters of each
+    phrase, and no-break spaces for its spaces, leave the phrase ends as the
+    only places to break (a phrase wider than the box is still broken).
+    """
+    return "".join(WORD_JOINER.join(phrase.replace(" ", "\u00a0")) for phrase in phrases)
+
+
+def scheme_phrases(settings: EvaluationSettings) -> list[str]:
+    """The rank scheme beside the 評価 heading, in the phrases it may wrap between:
+    「達成率で評価」「（A 100%以上、」…「D それ未満／」「四捨五入）」."""
+    levels = [
+        f"{level.label} {evaluation.format_threshold(level.threshold)}%以上、"
+        for level in settings.levels
+    ]
+    if levels:
+        levels[0] = "（" + levels[0]
+        lowest = f"{settings.lowest_label} それ未満／"
+    else:
+        lowest = f"（{settings.lowest_label} それ未満／"
+    return [f"{settings.basis.label}で評価", *levels, lowest, f"{settings.rounding.label}）"]
+
+
 def heading_tips(settings: EvaluationSettings) -> dict[str, str]:
     """What each column heading says on hover, by :data:`FIGURES` key."""
     against = (

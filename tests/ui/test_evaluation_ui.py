@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from kpidesk.book.store import Book
@@ -13,6 +14,7 @@ from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
 from tests.ui.test_main_window import header, select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
+from ui.evaluation_texts import WORD_JOINER, kept_together, scheme_phrases
 from ui.main_window import MainWindow
 from ui.sheet_list import Col
 
@@ -252,5 +254,45 @@ def test_the_rank_scheme_beside_the_heading_is_shown_whole(window: MainWindow) -
             window.form.set_evaluation_settings(EvaluationSettings(basis=basis))
         select_no(window, "9")
         QApplication.processEvents()
-        assert label.text().startswith(("達成率で評価", "期待値に対する"))
+        assert label.text().replace(WORD_JOINER, "").startswith(("達成率で評価", "期待値に対する"))
         assert label.height() >= label.heightForWidth(label.width()), (width, label.text())
+
+
+def wrapped_lines(text: str, font: QFont, width: int) -> list[str]:
+    """The lines Qt wraps ``text`` into at ``width`` pixels, as a word-wrapping label does."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+    layout.endLayout()
+    return [line.replace(WORD_JOINER, "") for line in lines]
+
+
+def test_the_rank_scheme_wraps_only_between_its_phrases(window: MainWindow) -> None:
+    """However narrow the box, 「四捨五入）」 or 「B 80%以上、」 is never split over two lines:
+    the text breaks only where one phrase ends (Qt breaks Japanese anywhere)."""
+    label = window.form.evaluation.findChild(QLabel, "evaluationScheme")
+    settings = EvaluationSettings(
+        levels=(RankLevel("S", Decimal("120")), RankLevel("A ランク", Decimal("100"))),
+        lowest_label="B",
+    )
+    for shown in (EvaluationSettings(), settings):
+        window.form.set_evaluation_settings(shown)
+        phrases = scheme_phrases(shown)
+        assert label.text() == kept_together(*phrases)
+        plain = "".join(phrases)
+        ends = {len("".join(phrases[: n + 1])) for n in range(len(phrases))}
+        widest = max(label.fontMetrics().horizontalAdvance(p) for p in phrases)
+        wrapped = 0
+        for width in range(widest + 2, label.fontMetrics().horizontalAdvance(plain) + 2):
+            lines = wrapped_lines(label.text(), label.font(), width)
+            assert "".join(lines).replace("\u00a0", " ") == plain
+            wrapped += len(lines) > 1
+            breaks = [len("".join(lines[: n + 1])) for n in range(len(lines) - 1)]
+            assert set(breaks) <= ends, (width, lines)
+        assert wrapped > 10  # the widths tried did wrap the text
