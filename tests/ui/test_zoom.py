@@ -6,6 +6,7 @@ import pytest
 
 from PySide6.QtWidgets import QApplication, QLabel
 
+from tests.ui.test_main_window import select_no
 from ui.actions import Action
 from ui.main_window import MainWindow
 from ui.settings import Settings
@@ -105,6 +106,38 @@ def test_100_percent_after_a_remembered_size_resets_every_text(
     assert _odd_sizes(again, base) == []
     again.actions[Action.ZOOM_IN].trigger()
     assert _odd_sizes(again, base * 1.1) == []
+
+
+def test_a_wider_sheet_narrows_the_list_rather_than_hiding_the_forms_right_side(
+    window: MainWindow, qtbot
+) -> None:
+    """No 10 (two rows, 「0市町村(0.0%)」) needs more width than No 9: choosing it after
+    No 9 on a 1024-wide window narrows the list, not hides 目標値 and 評価 to the right."""
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    select_no(window, "9")
+    QApplication.processEvents()
+    form = window.form
+    need = (
+        form.widget().minimumSizeHint().width()
+        + form.verticalScrollBar().sizeHint().width()
+        + 2 * form.frameWidth()
+    )
+    total = sum(window.splitter.sizes())
+    window.splitter.setSizes([total - need, need])  # No 9 just fits
+    QApplication.processEvents()
+    assert window.view.form_shortfall() == 0
+    list_width = window.splitter.sizes()[0]
+    select_no(window, "10")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.form.horizontalScrollBar().maximum() == 0
+    assert window.view.form_shortfall() == 0
+    assert window.splitter.sizes()[0] < list_width
+    rank = window.findChild(QLabel, "eval_0_rank")
+    assert rank is not None and rank.text() == "D"
+    assert rank.visibleRegion().boundingRect().width() == rank.width()  # not cut at the right
 
 
 def test_larger_text_narrows_the_list_rather_than_hiding_the_forms_right_side(

@@ -40,9 +40,9 @@ class View(Controller):
     """Fits the window to the screen and folds the sheet list away (F9).
 
     When the form needs more width than its side of the window (larger text,
-    a smaller window), the list gives way down to :data:`LIST_LEAST`, so the
-    form's right-hand columns (目標値, 評価) are not hidden behind a
-    sideways scroll bar.
+    a smaller window, a sheet with wider content), the list gives way down
+    to :data:`LIST_LEAST`, so the form's right-hand columns (目標値, 評価)
+    are not hidden behind a sideways scroll bar.
     """
 
     def __init__(self, window: MainWindow) -> None:
@@ -52,12 +52,19 @@ class View(Controller):
         self._fitting.setInterval(0)
         self._fitting.timeout.connect(self.make_room_for_form)
         window.splitter.installEventFilter(self)
+        # A sheet with wider content (two value rows' 評価 settings, a long
+        # change such as 「0市町村(0.0%)」) asks the form's page for a new layout.
+        self._page = window.form.widget()
+        self._page.installEventFilter(self)
         # The splitter keeps a part no narrower than its least size (the
         # list's grows with its text); this lets the list give way further.
         window.list_panel.setMinimumWidth(LIST_LEAST)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
+        kind = event.type()
+        if (kind == QEvent.Type.Resize and watched is self.window.splitter) or (
+            kind == QEvent.Type.LayoutRequest and watched is self._page
+        ):
             self.make_room_for_form_soon()
         return False
 
