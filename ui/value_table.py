@@ -12,11 +12,12 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QBrush, QKeyEvent
+from PySide6.QtGui import QBrush, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSizePolicy,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -190,6 +192,12 @@ def _cell_brush(parsed: values.ParsedValue, role: int) -> QBrush | None:
     return None
 
 
+#: Characters of a 項目 or 単位 kept on one line before its column wraps it.
+LABEL_CHARS = 8
+#: Pixels beside a cell's text (the item view's margins and the grid line).
+CELL_PADDING = 8
+
+
 class _ValueTableView(QTableView):
     """The value grid: Delete clears the chosen cells, as in Excel.
 
@@ -198,6 +206,60 @@ class _ValueTableView(QTableView):
     """
 
     clear_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The least width of each column, as :meth:`fit_columns` last found them.
+        self._needs: list[int] = []
+
+    def column_needs(self) -> list[int]:
+        """The least width of each column: its heading's widest line, and for 項目 and
+        単位 their texts too, up to :data:`LABEL_CHARS` characters (longer ones wrap)."""
+        model = self.model()
+        header = self.horizontalHeader()
+        heading_metrics, cell_metrics = header.fontMetrics(), self.fontMetrics()
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        padding = 2 * margin + CELL_PADDING
+        longest = cell_metrics.horizontalAdvance("あ") * LABEL_CHARS
+        needs = []
+        for column in range(model.columnCount()):
+            heading = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            need = max(heading_metrics.horizontalAdvance(line) for line in heading.split("\n"))
+            if column in (editing.LABEL_COLUMN, editing.UNIT_COLUMN):
+                for row in range(model.rowCount()):
+                    text = str(model.index(row, column).data() or "")
+                    need = max(need, min(cell_metrics.horizontalAdvance(text), longest))
+            needs.append(need + padding)
+        return needs
+
+    def fit_columns(self) -> None:
+        """Give each column its least width and share out the rest of the width evenly.
+
+        Even shares alone (a stretching header) cut 「戦略策定時」 at both ends and
+        wrapped 「市町村(累計)」 in a narrow form. The least widths add up to the
+        table's least width, so a form too narrow for them makes the list give way.
+        """
+        needs = self.column_needs()
+        if needs:
+            header = self.horizontalHeader()
+            spare = max(self.viewport().width() - sum(needs), 0)
+            share, left_over = divmod(spare, len(needs))
+            for column, need in enumerate(needs):
+                header.resizeSection(column, need + share + (column < left_over))
+        if needs != self._needs:
+            self._needs = needs
+            self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        rows = self.verticalHeader()
+        width = sum(self._needs) + 2 * self.frameWidth()
+        width += rows.sizeHint().width() if not rows.isHidden() else 0
+        return QSize(max(hint.width(), width), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
@@ -274,7 +336,7 @@ class ValueTableEditor(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # fit_columns
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         header.setMinimumHeight(44)
         self.table.verticalHeader().setMinimumSectionSize(28)
@@ -316,6 +378,8 @@ class ValueTableEditor(QWidget):
         self.row_up_button.clicked.connect(lambda: self.move_current_row(-1))
         self.row_down_button.clicked.connect(lambda: self.move_current_row(1))
         self.model.modelReset.connect(self._fit_height)
+        self.model.modelReset.connect(self.table.fit_columns)
+        self.model.headerDataChanged.connect(self.table.fit_columns)
         # A block of cells cleared at once is one undo step.
         self.table.clear_requested.connect(lambda: self.clear_chosen("セルの削除"))
 
@@ -356,7 +420,8 @@ class ValueTableEditor(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
-            # Taller text (表示 → 拡大) needs taller rows.
+            # Taller text (表示 → 拡大) needs taller rows, and wider columns.
+            self.table.fit_columns()
             self._fit_height()
 
     def _fit_height(self) -> None:

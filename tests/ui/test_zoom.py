@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.ui.test_main_window import select_no
@@ -165,3 +166,38 @@ def test_larger_text_narrows_the_list_rather_than_hiding_the_forms_right_side(
     QApplication.processEvents()
     QApplication.processEvents()
     assert window.splitter.sizes()[0] == LIST_LEAST
+
+
+def test_the_value_tables_headings_and_item_names_are_never_cut(window: MainWindow, qtbot) -> None:
+    """At 1024 wide, and at 拡大, 「戦略策定時」 and every heading line fit their column, and
+    「市町村(累計)」 stays on one line; a wide window shares the rest of the width out."""
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    select_no(window, "10")
+    table = window.form.value_table.table
+    header = table.horizontalHeader()
+
+    def check() -> None:
+        QApplication.processEvents()
+        QApplication.processEvents()
+        model = table.model()
+        for column in range(model.columnCount()):
+            heading = model.headerData(column, Qt.Orientation.Horizontal)
+            widest = max(
+                header.fontMetrics().horizontalAdvance(line) for line in heading.split("\n")
+            )
+            assert header.sectionSize(column) > widest, heading
+        item = model.index(0, 0).data()
+        assert item == "市町村(累計)"
+        assert header.sectionSize(0) > table.fontMetrics().horizontalAdvance(item)
+        assert window.form.horizontalScrollBar().maximum() == 0
+
+    check()
+    window.actions[Action.ZOOM_IN].trigger()
+    check()
+    window.actions[Action.ZOOM_OUT].trigger()
+    window.resize(1600, 900)
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert header.length() == table.viewport().width()
