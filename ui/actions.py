@@ -94,7 +94,7 @@ _SPECS: dict[Action, _Spec] = {
         "テキストから取り込み(&T)…", "公表されたシートのテキストを取り込みます"
     ),
     Action.IMPORT_JSON: _Spec("JSONから取り込み(&J)…", "KPI Desk のJSONを取り込みます"),
-    Action.EXPORT_JSON: _Spec("JSONへ書き出し(&E)…", "一覧に表示中のシートをJSONに書き出します"),
+    Action.EXPORT_JSON: _Spec("JSONに書き出し(&E)…", "一覧に表示中のシートをJSONに書き出します"),
     Action.EXPORT_PDF: _Spec(
         "PDFに書き出し(&F)…", "シートを別記様式2のPDFに書き出します", "Ctrl+Shift+E",
     ),

@@ -825,6 +825,19 @@ def test_every_menu_has_unique_access_keys(window: MainWindow) -> None:
         assert len(keys) == len(set(keys)), (menu.title(), keys)
 
 
+def test_the_menus_say_export_one_way(window: MainWindow) -> None:
+    """「PDFに書き出し」「Excelに書き出し」: every export says に, none へ (JSONへ stood out)."""
+    texts = [
+        action.text()
+        for menu_action in window.menuBar().actions()
+        for action in menu_action.menu().actions()
+    ]
+    exports = [text for text in texts if "書き出し" in text]
+    assert len(exports) >= 5, exports
+    assert [text for text in exports if "へ書き出し" in text] == []
+    assert "JSONに書き出し(&E)…" in exports
+
+
 def test_import_refuses_when_a_sheet_changed_after_the_preview(
     window: MainWindow, answers, monkeypatch, tmp_path
 ) -> None:

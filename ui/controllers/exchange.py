@@ -192,7 +192,7 @@ class Exchange(Controller):
         if self.session.book is None:
             return
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "JSONへ書き出し", str(self.dialog_folder() / "kpi_sheets.json"),
+            self.window, "JSONに書き出し", str(self.dialog_folder() / "kpi_sheets.json"),
             JSON_FILTER,
         )  # fmt: skip
         if name:
