@@ -230,6 +230,8 @@ class EvaluationPanel(QFrame):
         for column, (key, _heading) in enumerate(FIGURES, start=1):
             label = RankBadge() if key == "rank" else QLabel()
             label.setObjectName(f"eval_{index}_{key}")
+            # Under its heading even when the grid gives the box more than its text.
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.grid.addWidget(label, grid_row, column, Qt.AlignmentFlag.AlignRight)
             widgets[key] = label

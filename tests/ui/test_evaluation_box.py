@@ -365,3 +365,25 @@ def test_the_settings_dialog_sets_whether_word_targets_are_met_or_not(app, qtbot
     new_book = EvaluationSettingsDialog(EvaluationSettings(), False)
     qtbot.addWidget(new_book)
     assert new_book.findChild(QCheckBox, "binaryTargets").isChecked()
+
+
+def test_a_figure_is_drawn_at_the_right_of_its_box_under_its_heading(window: MainWindow) -> None:
+    """「+72人」 (No 13's 累計) ends where its heading 前年比 ends even in a box wider than
+    the text, as the grid can leave it after a sheet with a longer change."""
+    window.resize(1228, 690)
+    window.show()
+    select_no(window, "13")
+    label = window.findChild(QLabel, "eval_1_change")
+    assert label is not None and label.text() == "+72人"
+    label.resize(label.sizeHint().width() + 60, label.height())
+    image = label.grab().toImage()
+    background = image.pixelColor(0, image.height() // 2)
+    ink = [
+        x
+        for x in range(image.width())
+        for y in range(image.height())
+        if abs(image.pixelColor(x, y).lightness() - background.lightness()) > 60
+    ]
+    assert ink, "no text drawn"
+    assert min(ink) > 50  # nothing at the left of the widened box
+    assert max(ink) >= image.width() - 6 * image.devicePixelRatio()
