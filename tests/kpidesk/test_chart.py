@@ -138,6 +138,23 @@ def test_range_holds_every_value_and_everything_stays_in_the_frame(
                 assert not first.rect.intersects(second.rect), (first.text, second.text)
 
 
+def test_no15s_base_and_actual_labels_are_apart_at_every_width(sheets: dict[str, Sheet]) -> None:
+    """「基準 28,461」 (H30) and 「28,467」 (R1) on one line read as one run of figures (the
+    form's chart at 500–520 pixels wide put them 1–4 pixels apart): the labels keep half a
+    text height between them, or sit on different lines."""
+    size = 10.2  # the form's: 85 % of 12-pixel text
+    for width in range(320, 900, 2):
+        rect = QRectF(0.5, 0.5, width - 1, 179)
+        geometry = chart.chart_geometry(sheets["15"], 0, rect, text_size=size)
+        base = next(label for label in geometry.labels if label.role == "base")
+        actual = next(label for label in geometry.labels if label.role == "actual")
+        assert base.text == "基準 28,461" and actual.text == "28,467"
+        b, a = base.rect, actual.rect
+        if b.top() < a.bottom() and a.top() < b.bottom():  # on one line
+            gap = max(a.left() - b.right(), b.left() - a.right())
+            assert gap >= size * 0.5 - 1e-6, (width, b, a)
+
+
 def test_tick_labels_are_whole_numbers_for_whole_values(sheets: dict[str, Sheet]) -> None:
     geometry = chart.chart_geometry(sheets["17"], 0, RECT)  # 34, 41, 35
     texts = [tick.label.text for tick in geometry.y_ticks]
