@@ -138,7 +138,7 @@ class ValueTableModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        return _CELL_FLAGS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _CELL_ROLES or self._document is None or not index.isValid():
@@ -156,10 +156,7 @@ class ValueTableModel(QAbstractTableModel):
             return None
         parsed = values.parse_value(text)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (
-                Qt.AlignmentFlag.AlignRight if parsed.is_number else Qt.AlignmentFlag.AlignHCenter
-            )
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+            return _NUMBER_ALIGNMENT if parsed.is_number else _WORD_ALIGNMENT
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             return _cell_brush(parsed, role)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -180,6 +177,13 @@ class ValueTableModel(QAbstractTableModel):
             lambda sheet: editing.set_cell(sheet, row, column, text),
         )
         return True
+
+
+# Made once: a table paints each cell's flags and alignment many times a select,
+# and every ``|`` of Qt's flags is a Python enum operation.
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+_NUMBER_ALIGNMENT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_WORD_ALIGNMENT = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
 
 
 def _cell_brush(parsed: values.ParsedValue, role: int) -> QBrush | None:
@@ -240,15 +244,21 @@ class _ValueTableView(QTableView):
         table's least width, so a form too narrow for them makes the list give way.
         """
         needs = self.column_needs()
-        if needs:
-            header = self.horizontalHeader()
-            spare = max(self.viewport().width() - sum(needs), 0)
-            share, left_over = divmod(spare, len(needs))
-            for column, need in enumerate(needs):
-                header.resizeSection(column, need + share + (column < left_over))
         if needs != self._needs:
             self._needs = needs
             self.updateGeometry()
+        self._share_out()
+
+    def _share_out(self) -> None:
+        """Set the columns' widths: their least widths and an even share of the rest."""
+        needs = self._needs
+        if len(needs) != self.horizontalHeader().count() or not needs:
+            return
+        header = self.horizontalHeader()
+        spare = max(self.viewport().width() - sum(needs), 0)
+        share, left_over = divmod(spare, len(needs))
+        for column, need in enumerate(needs):
+            header.resizeSection(column, need + share + (column < left_over))
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
@@ -259,7 +269,7 @@ class _ValueTableView(QTableView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.fit_columns()
+        self._share_out()  # the least widths change with the text, not with the size
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (
