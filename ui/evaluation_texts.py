@@ -10,6 +10,7 @@ is named. Plain functions over :mod:`kpidesk.evaluation`; no widgets.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from kpidesk import eras, evaluation, expected, values
 from kpidesk.evaluation import Basis, EvaluationSettings, RankResult, RankStatus, RowEvaluation
@@ -117,10 +118,31 @@ def kept_together(*phrases: str) -> str:
 
     Qt breaks Japanese between any two characters, so a narrow box showed
     「…／四捨五」 over 「入）」. A word joiner between the characters of each
-    phrase, and no-break spaces for its spaces, leave the phrase ends as the
-    only places to break (a phrase wider than the box is still broken).
+    phrase, and no-break spaces for the spaces inside it, leave the phrase
+    ends as the only places to break (a phrase wider than the box is still
+    broken). A space that ends a phrase stays a space, to break after.
     """
-    return "".join(WORD_JOINER.join(phrase.replace(" ", "\u00a0")) for phrase in phrases)
+    return "".join(
+        WORD_JOINER.join(_INNER_SPACE.sub("\u00a0", phrase.rstrip(" "))) + _trailing_spaces(phrase)
+        for phrase in phrases
+    )
+
+
+_INNER_SPACE = re.compile(r"(?<=\S) (?=\S)")
+
+
+def _trailing_spaces(phrase: str) -> str:
+    return phrase[len(phrase.rstrip(" ")) :]
+
+
+#: Where a rate's formula may wrap: before 「÷（」 and around 「（減らす目標は 」.
+_FORMULA_BREAKS = re.compile(r"(?=÷（)|(?=（減らす目標は)|(?<=目標は )")
+
+
+def formula_text(formula: str) -> str:
+    """A rate's formula (:attr:`~kpidesk.ranking.Basis.formula`) that a wrapping label
+    breaks only between its terms: never 「目標」 over 「÷実績」."""
+    return kept_together(*(part for part in _FORMULA_BREAKS.split(formula) if part))
 
 
 def scheme_phrases(settings: EvaluationSettings) -> list[str]:

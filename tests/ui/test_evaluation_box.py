@@ -4,6 +4,7 @@ flags and reasons, 期待値 rows, the row settings by hand, and the book's sett
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,11 @@ from kpidesk.book.store import Book
 from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, Rounding
 from kpidesk.model import EXTERNAL_REASON_SUGGESTION, Cell, Sheet, ValueRow
 from tests.ui.helpers import type_text
-from tests.ui.test_evaluation_ui import ranks
+from tests.ui.test_evaluation_ui import ranks, wrapped_lines
 from tests.ui.test_main_window import select_no
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
+from ui.evaluation_texts import WORD_JOINER
 from ui.main_window import MainWindow
 from ui.sheet_list import Col
 
@@ -337,11 +339,24 @@ def test_the_settings_dialog_explains_each_basis(app) -> None:
         "basis_achievement": "達成率",
         "basis_progress": "進捗率",
     }
-    notes = {
-        basis.value: dialog.findChild(QLabel, f"basisNote_{basis.value}").text() for basis in Basis
-    }
+    labels = {basis.value: dialog.findChild(QLabel, f"basisNote_{basis.value}") for basis in Basis}
+    notes = {key: label.text().replace(WORD_JOINER, "") for key, label in labels.items()}
     assert notes["expected"].startswith("その年度に期待される値（期待値）に届いたか: 実績÷")
+    assert notes["expected"].endswith("（減らす目標は 期待値÷実績）")
     assert notes["progress"].endswith("（実績−基準値）÷（目標−基準値）")
+    # However narrow the dialog, a formula's terms are never split: not 「目標」 over 「÷実績」.
+    terms = ["実績÷目標", "期待値÷実績", "目標÷実績", "（実績−基準値）", "（目標−基準値）"]
+    for label in labels.values():
+        metrics = label.fontMetrics()
+        for width in range(metrics.horizontalAdvance("（減らす目標は 期待値÷実績）"), 700, 3):
+            lines = wrapped_lines(label.text(), label.font(), width)
+            for term in terms:
+                broken = [term[:cut] for cut in range(1, len(term))]
+                for first, second in itertools.pairwise(lines):
+                    assert not any(
+                        first.endswith(head) and second.startswith(term[len(head) :])
+                        for head in broken
+                    ), (width, lines)
     assert [b.text() for b in dialog.external_buttons.buttons()] == [
         "参考として評価する",
         "評価対象外にする",

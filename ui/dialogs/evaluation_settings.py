@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from kpidesk import limits
 from kpidesk.evaluation import Basis, EvaluationSettings, ExternalMode, RankLevel, Rounding
 from ui import colours, geometry
+from ui.evaluation_texts import formula_text
 
 MAX_RANKS = limits.MAX_RANKS
 MIN_RANKS = limits.MIN_RANKS
@@ -76,7 +77,7 @@ class EvaluationSettingsDialog(QDialog):
             button.setObjectName(f"basis_{basis.value}")
             self.basis_buttons.addButton(button)
             button.setProperty("value", basis.value)
-            explanation = _quiet(f"{BASIS_EXPLANATIONS[basis]}: {basis.formula}")
+            explanation = _quiet(f"{BASIS_EXPLANATIONS[basis]}: {formula_text(basis.formula)}")
             explanation.setObjectName(f"basisNote_{basis.value}")
             explanation.setContentsMargins(22, 0, 0, 4)
             basis_layout.addWidget(button)
