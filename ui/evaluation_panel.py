@@ -40,7 +40,6 @@ from ui.evaluation_texts import (
     expected_tip,
     figure_texts,
     heading_tips,
-    kept_together,
     measure_choices,
     notes,
     path_note,
@@ -52,6 +51,7 @@ from ui.evaluation_texts import (
 from ui.flow_layout import FlowLayout
 from ui.font_style import set_font_style
 from ui.value_table import NoWheelUnlessFocused
+from ui.wrapping import kept_together
 
 #: The panel's grid lines per value row: figures, flags, notes, two lines of settings.
 LINES_PER_ROW = 5

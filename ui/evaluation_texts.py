@@ -15,6 +15,7 @@ import re
 from kpidesk import eras, evaluation, expected, values
 from kpidesk.evaluation import Basis, EvaluationSettings, RankResult, RankStatus, RowEvaluation
 from kpidesk.model import Sheet
+from ui.wrapping import kept_together
 
 #: The figures of a row, in column order: (key, heading).
 FIGURES: tuple[tuple[str, str], ...] = (
@@ -107,32 +108,6 @@ def figure_texts(judged: RowEvaluation, settings: EvaluationSettings) -> dict[st
         "progress": judged.progress_text(rounding),
         "rank": evaluation.NOT_JUDGED if result.label is None else result.label,
     }
-
-
-#: U+2060 WORD JOINER: no line break on either side of it.
-WORD_JOINER = "\u2060"
-
-
-def kept_together(*phrases: str) -> str:
-    """``phrases`` as one text that a wrapping label breaks only between them.
-
-    Qt breaks Japanese between any two characters, so a narrow box showed
-    「…／四捨五」 over 「入）」. A word joiner between the characters of each
-    phrase, and no-break spaces for the spaces inside it, leave the phrase
-    ends as the only places to break (a phrase wider than the box is still
-    broken). A space that ends a phrase stays a space, to break after.
-    """
-    return "".join(
-        WORD_JOINER.join(_INNER_SPACE.sub("\u00a0", phrase.rstrip(" "))) + _trailing_spaces(phrase)
-        for phrase in phrases
-    )
-
-
-_INNER_SPACE = re.compile(r"(?<=\S) (?=\S)")
-
-
-def _trailing_spaces(phrase: str) -> str:
-    return phrase[len(phrase.rstrip(" ")) :]
 
 
 #: Where a rate's formula may wrap: before 「÷（」 and around 「（減らす目標は 」.

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
 from ui import colours
+from ui.wrapping import clause_text
 
 
 class NoticeBar(QFrame):
@@ -26,6 +27,7 @@ class NoticeBar(QFrame):
         icon.setPixmap(
             self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size)
         )
+        self._text = ""
         self.label = QLabel()
         self.label.setObjectName(f"{name}Text")
         self.label.setWordWrap(True)
@@ -64,7 +66,9 @@ class NoticeBar(QFrame):
         if not text:
             self.hide()
             return
-        self.label.setText(text)
+        self._text = text
+        # Broken between clauses: not a lone 「ん」 under 「…出ていませ」.
+        self.label.setText(clause_text(text))
         self.label.setToolTip(tooltip)
         self.button.setText(button)
         self.button.setVisible(bool(button))
@@ -73,7 +77,7 @@ class NoticeBar(QFrame):
     @property
     def text(self) -> str:
         """The note shown ("" while hidden)."""
-        return self.label.text() if not self.isHidden() else ""
+        return self._text if not self.isHidden() else ""
 
     @Slot()
     def on_button_clicked(self) -> None:

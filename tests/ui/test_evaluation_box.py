@@ -27,9 +27,9 @@ from tests.ui.test_evaluation_ui import ranks, wrapped_lines
 from tests.ui.test_main_window import select_no
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
-from ui.evaluation_texts import WORD_JOINER
 from ui.main_window import MainWindow
 from ui.sheet_list import Col
+from ui.wrapping import WORD_JOINER
 
 #: Ibaraki's 雇用創出数: H27–H31 累計 10,000人 with its printed 期待値 row, and
 #: the H29 actual marked （速報値）.

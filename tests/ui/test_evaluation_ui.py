@@ -14,9 +14,10 @@ from kpidesk.evaluation import Basis, EvaluationSettings, RankLevel, Rounding
 from tests.ui.test_main_window import header, select_no, shown_nos
 from ui.actions import Action
 from ui.dialogs.evaluation_settings import EvaluationSettingsDialog
-from ui.evaluation_texts import WORD_JOINER, kept_together, scheme_phrases
+from ui.evaluation_texts import scheme_phrases
 from ui.main_window import MainWindow
 from ui.sheet_list import Col
+from ui.wrapping import WORD_JOINER, kept_together
 
 MARKS = EvaluationSettings(
     levels=(RankLevel("◎", Decimal(100)), RankLevel("○", Decimal(80)), RankLevel("△", Decimal(50))),

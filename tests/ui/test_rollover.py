@@ -163,7 +163,7 @@ def test_a_locked_year_opens_read_only_under_a_banner(rolled: MainWindow, qtbot)
     open_sheet(window, 2020, "9")
     bar = window.year_lock_bar
     assert bar.isVisible()
-    assert bar.label.text() == "令和2年度の報告はロックされています（年度更新済み）。"
+    assert bar.text == "令和2年度の報告はロックされています（年度更新済み）。"
     assert bar.unlock_button.isVisible()
     assert bar.y() < window.form.y()  # above the form
 
@@ -251,7 +251,7 @@ def test_lock_year_asks_and_locks_the_shown_year(window: MainWindow, answers) ->
     window.actions[Action.LOCK_YEAR].trigger()
     assert window.session.book.locked_years() == {2020}
     assert window.year_lock_bar.isVisible()
-    assert window.year_lock_bar.label.text() == "令和2年度の報告はロックされています。"
+    assert window.year_lock_bar.text == "令和2年度の報告はロックされています。"
     assert window.form.edits["title"].isReadOnly()
     assert not window.actions[Action.LOCK_YEAR].isEnabled()
     assert not window.actions[Action.SAVE].isEnabled()
