@@ -201,3 +201,37 @@ def test_the_value_tables_headings_and_item_names_are_never_cut(window: MainWind
     QApplication.processEvents()
     QApplication.processEvents()
     assert header.length() == table.viewport().width()
+
+
+def test_typing_does_not_undo_a_list_the_user_widened(window: MainWindow, qtbot) -> None:
+    """The list gives way when a sheet needs more room, not at every edit: a list the user
+    dragged wider stays as wide while they type into the form."""
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    select_no(window, "10")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    total = sum(window.splitter.sizes())
+    window.splitter.setSizes([total - 400, 400])  # the user drags the list wider
+    QApplication.processEvents()
+    QApplication.processEvents()
+    widened = window.splitter.sizes()[0]
+    assert widened == total - 400  # the drag holds, though the form is now short
+    assert window.view.form_shortfall() > 0
+    table = window.form.value_table.table
+    model = window.form.value_table.model
+    table.setFocus()
+    table.setCurrentIndex(model.index(0, 4))
+    qtbot.keyClicks(table, "5")  # the cell's editor opens with the first key
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert model.index(0, 4).data() == "5"
+    assert window.splitter.sizes()[0] == widened
+    # A sheet that needs more room than the one before still gets it.
+    select_no(window, "9")
+    select_no(window, "10")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert window.splitter.sizes()[0] < widened

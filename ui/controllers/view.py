@@ -53,8 +53,15 @@ class View(Controller):
         self._fitting.timeout.connect(self.make_room_for_form)
         window.splitter.installEventFilter(self)
         # A sheet with wider content (two value rows' 評価 settings, a long
-        # change such as 「0市町村(0.0%)」) asks the form's page for a new layout.
+        # change such as 「0市町村(0.0%)」) asks the form's page for a new
+        # layout; the list gives way when the page's least width grew, not at
+        # every edit (which would undo a splitter the user dragged).
         self._page = window.form.widget()
+        self._page_least = 0
+        self._page_laid_out = QTimer(self)
+        self._page_laid_out.setSingleShot(True)
+        self._page_laid_out.setInterval(0)
+        self._page_laid_out.timeout.connect(self._make_room_if_page_grew)
         self._page.installEventFilter(self)
         # The splitter keeps a part no narrower than its least size (the
         # list's grows with its text); this lets the list give way further.
@@ -62,11 +69,19 @@ class View(Controller):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if (kind == QEvent.Type.Resize and watched is self.window.splitter) or (
-            kind == QEvent.Type.LayoutRequest and watched is self._page
-        ):
+        if kind == QEvent.Type.Resize and watched is self.window.splitter:
             self.make_room_for_form_soon()
+        elif kind == QEvent.Type.LayoutRequest and watched is self._page:
+            self._page_laid_out.start()
         return False
+
+    @Slot()
+    def _make_room_if_page_grew(self) -> None:
+        least = self._page.minimumSizeHint().width()
+        grew = least > self._page_least
+        self._page_least = least
+        if grew:
+            self.make_room_for_form()
 
     def form_shortfall(self) -> int:
         """How many pixels the form is narrower than its content needs (0: none)."""
