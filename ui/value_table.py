@@ -387,8 +387,9 @@ class ValueTableEditor(QWidget):
         self.remove_row_button.clicked.connect(self.on_remove_row_button_clicked)
         self.row_up_button.clicked.connect(lambda: self.move_current_row(-1))
         self.row_down_button.clicked.connect(lambda: self.move_current_row(1))
-        self.model.modelReset.connect(self._fit_height)
+        # The columns first: the rows' heights follow from their widths.
         self.model.modelReset.connect(self.table.fit_columns)
+        self.model.modelReset.connect(self._fit_height)
         self.model.headerDataChanged.connect(self.table.fit_columns)
         # A block of cells cleared at once is one undo step.
         self.table.clear_requested.connect(lambda: self.clear_chosen("セルの削除"))
