@@ -10,6 +10,7 @@ to break. Plain functions on text; no widgets.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: U+2060 WORD JOINER: no line break on either side of it.
 WORD_JOINER = "\u2060"
@@ -37,7 +38,26 @@ def _kept(phrase: str) -> str:
     body = phrase.rstrip(" ")
     if len(body) > LONGEST_KEPT:
         return phrase
-    return WORD_JOINER.join(_INNER_SPACE.sub("\u00a0", body)) + phrase[len(body) :]
+    joined: list[str] = []
+    for char in _INNER_SPACE.sub("\u00a0", body):
+        if joined and not _clings(char, joined[-1]):
+            joined.append(WORD_JOINER)
+        joined.append(char)
+    return "".join(joined) + phrase[len(body) :]
+
+
+def _clings(char: str, before: str) -> bool:
+    """Whether ``char`` is part of the character before it (a combining mark such as a
+    decomposed 濁点, a variation selector, either side of a zero-width joiner): no word
+    joiner goes between them, which would show the mark on its own."""
+    return (
+        unicodedata.category(char).startswith("M")
+        or char == _ZERO_WIDTH_JOINER
+        or before == _ZERO_WIDTH_JOINER
+    )
+
+
+_ZERO_WIDTH_JOINER = "\u200d"
 
 
 def clauses(text: str) -> list[str]:

@@ -63,3 +63,12 @@ def test_the_filter_notice_never_leaves_a_lone_kana(window: MainWindow) -> None:
         lines = [plain(line) for line in wrapped_lines(label.text(), label.font(), width)]
         assert "".join(lines) == notice.text
         assert len(lines) == 1 or not lines[-1] or len(lines[-1]) >= 4, (width, lines)
+
+
+def test_a_mark_stays_on_its_character() -> None:
+    """A decomposed ガ (カ + U+3099, as pasted from a Mac), a variation selector and a
+    zero-width joiner sequence get no word joiner inside them."""
+    j = WORD_JOINER
+    assert kept_together("カ\u3099ー") == f"カ\u3099{j}ー"
+    assert kept_together("葛\U000e0100城") == f"葛\U000e0100{j}城"
+    assert kept_together("a\u200db") == "a\u200db"
